@@ -1,0 +1,104 @@
+"""A Linux guest for the boot benchmark: Debian's cloud kernel and a busybox initramfs.
+
+The kernel comes from Debian's linux-image-cloud-amd64 package, fetched with
+the ordinary apt client (`apt-get download`) into a cache directory. The
+initramfs is built here in the cpio "newc" format: /init is a busybox shell
+script that prints "hello" and reboots (with QEMU's -no-reboot, that ends
+QEMU). Nothing is downloaded at import time.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+PACKAGE = "linux-image-cloud-amd64"
+BUSYBOX = Path("/bin/busybox")
+INIT_SCRIPT = b"#!/bin/busybox sh\n/bin/busybox echo hello\n/bin/busybox reboot -f\n"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    path = Path(base) / "cvmify-bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _real_kernel_package() -> str:
+    """The meta package depends on one versioned linux-image package."""
+    out = subprocess.run(["apt-cache", "depends", PACKAGE], check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Depends:") and "linux-image-" in line:
+            return line.split(":", 1)[1].strip()
+    raise RuntimeError(f"cannot find the kernel package behind {PACKAGE}")
+
+
+def fetch_kernel() -> Path:
+    """Return the path of Debian's cloud vmlinuz, downloading it once."""
+    target = cache_dir() / "vmlinuz-cloud"
+    if target.exists():
+        return target
+    package = _real_kernel_package()
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
+        debs = glob.glob(os.path.join(tmp, "*.deb"))
+        if len(debs) != 1:
+            raise RuntimeError(f"apt-get download {package} gave {debs}")
+        root = Path(tmp) / "root"
+        subprocess.run(["dpkg-deb", "-x", debs[0], str(root)], check=True)
+        kernels = sorted((root / "boot").glob("vmlinuz-*"))
+        if not kernels:
+            raise RuntimeError(f"{package} holds no /boot/vmlinuz-*")
+        shutil.copyfile(kernels[0], target)
+    return target
+
+
+def _cpio_entry(name: str, mode: int, data: bytes, ino: int) -> bytes:
+    """One newc record: 110-byte ASCII header, name, data, each padded to 4."""
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0]
+    header = b"070701" + b"".join(b"%08x" % f for f in fields)
+    out = header + name_b
+    out += b"\0" * (-len(out) % 4)
+    out += data
+    out += b"\0" * (-len(out) % 4)
+    return out
+
+
+def build_initramfs() -> Path:
+    """An uncompressed newc initramfs: /bin/busybox and /init."""
+    target = cache_dir() / "initramfs-hello.cpio"
+    if target.exists():
+        return target
+    entries = [
+        ("bin", stat.S_IFDIR | 0o755, b""),
+        ("bin/busybox", stat.S_IFREG | 0o755, BUSYBOX.read_bytes()),
+        ("init", stat.S_IFREG | 0o755, INIT_SCRIPT),
+    ]
+    blob = b"".join(_cpio_entry(n, m, d, i + 1) for i, (n, m, d) in enumerate(entries))
+    blob += _cpio_entry("TRAILER!!!", 0, b"", 0)
+    target.write_bytes(blob)
+    return target
+
+
+def qemu_argv(accel: str, memory: str = "512M") -> list[str]:
+    """The Linux guest on the same machine type as cvmify's (microvm).
+
+    tsc_early_khz avoids the TSC calibration hang of Linux on microvm under TCG.
+    """
+    cpu = "max" if accel == "tcg" else "host,-arch-capabilities"
+    return [
+        "qemu-system-x86_64",
+        "-M", "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on",
+        "-accel", accel, "-cpu", cpu, "-m", memory, "-smp", "1",
+        "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+        "-serial", "stdio",
+        "-kernel", str(fetch_kernel()), "-initrd", str(build_initramfs()),
+        "-append", "console=ttyS0 tsc_early_khz=2000000 reboot=t panic=-1 quiet",
+    ]

@@ -1,0 +1,5 @@
+"""`python -m cvmify`."""
+
+from cvmify.cli import main
+
+main()

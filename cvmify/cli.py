@@ -1,0 +1,210 @@
+"""The command line: parse flags, call one library function, render the result.
+
+Errors are caught once, in `CvmifyGroup.invoke`: a CvmifyError becomes one
+line `cvmify: error: ...` on stderr (plus the JSON envelope with --json)
+and its exit code; anything else is an internal error, with a traceback
+only under --debug. Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from cvmify import __version__, paths
+from cvmify.commands.build import build as build_bundle
+from cvmify.commands.build import source_date_epoch
+from cvmify.commands.inspect import inspect_bundle
+from cvmify.commands.manifest import show_manifest
+from cvmify.commands.measure import measure_bundle
+from cvmify.commands.run import RUN_KEY_WARNING, RunOptions, dry_run, plan_run, run_plan
+from cvmify.errors import ExitCode
+from cvmify.result import CommandResult, render_error, render_success, warning_line
+
+
+@dataclass
+class CliState:
+    debug: bool = False
+    json: bool = False
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"cvmify: {record.levelname.lower()}: {record.getMessage()}" + (
+            "\n" + self.formatException(record.exc_info) if record.exc_info else ""
+        )
+
+
+def setup_logging(verbose: int, debug: bool) -> None:
+    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
+    logger = logging.getLogger("cvmify")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+class CvmifyGroup(TyperGroup):
+    """The one place where exceptions become messages and exit codes."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except (Exception, KeyboardInterrupt) as error:
+            state = ctx.obj if isinstance(ctx.obj, CliState) else CliState()
+            if state.debug and not isinstance(error, KeyboardInterrupt):
+                traceback.print_exc(file=sys.stderr)
+            code = render_error(ctx.invoked_subcommand or "", error, state.json, sys.stdout, sys.stderr)
+            raise typer.Exit(code) from None
+
+
+app = typer.Typer(
+    cls=CvmifyGroup,
+    name="cvmify",
+    help="Turn a container image into a confidential VM bundle, and run it.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cvmify {__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More logging (-vv for debug).")] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Debug logging and tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = CliState(debug=debug)
+    setup_logging(verbose, debug)
+
+
+def _state(ctx: typer.Context, as_json: bool) -> CliState:
+    state = ctx.find_root().obj
+    if not isinstance(state, CliState):
+        state = ctx.find_root().obj = CliState()
+    state.json = as_json
+    return state
+
+
+def _render(ctx: typer.Context, result: CommandResult, as_json: bool) -> None:
+    render_success(ctx.info_name or "", result, as_json, sys.stdout, sys.stderr)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as a JSON envelope.")]
+ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="A TOML manifest merged over the inferred one.")]
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    image: Annotated[str, typer.Argument(help="Image reference, e.g. docker-daemon:NAME:TAG or oci:DIR.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The bundle directory to create.")],
+    manifest: ManifestOpt = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="Disk key: 32 raw bytes or 64 hex digits.")] = None,
+    kernel: Annotated[Optional[Path], typer.Option("--kernel", help="The cvmify kernel ELF.")] = None,
+    as_json: JsonOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing bundle.")] = False,
+) -> None:
+    """Build a bundle from a container image."""
+    _state(ctx, as_json)
+    result = build_bundle(
+        image,
+        output,
+        kernel=paths.kernel_path(kernel),
+        manifest_file=manifest,
+        key_file=key,
+        force=force,
+        epoch=source_date_epoch(os.environ),
+    )
+    _render(ctx, result, as_json)
+
+
+@app.command("manifest")
+def manifest_cmd(
+    ctx: typer.Context,
+    image: Annotated[str, typer.Argument(help="Image reference.")],
+    manifest: ManifestOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the final manifest (TOML) for an image; build nothing."""
+    _state(ctx, as_json)
+    _render(ctx, show_manifest(image, manifest), as_json)
+
+
+@app.command()
+def inspect(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    verify: Annotated[bool, typer.Option("--verify", help="Check every hash, block and measurement.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a bundle's summary and files; --verify checks its integrity."""
+    _state(ctx, as_json)
+    _render(ctx, inspect_bundle(bundle, verify=verify), as_json)
+
+
+@app.command()
+def measure(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute a bundle's expected launch measurements."""
+    _state(ctx, as_json)
+    _render(ctx, measure_bundle(bundle), as_json)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    args: Annotated[Optional[list[str]], typer.Argument(help="Extra app arguments (after --), if the manifest allows.")] = None,
+    memory: Annotated[str, typer.Option("--memory", help="Guest memory, e.g. 512M, 2G.")] = "512M",
+    cpus: Annotated[int, typer.Option("--cpus", help="Virtual CPUs.")] = 1,
+    accel: Annotated[str, typer.Option("--accel", help="auto, kvm or tcg.")] = "auto",
+    mode: Annotated[str, typer.Option("--mode", help="vm, or tdx (not implemented yet).")] = "vm",
+    dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
+    trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
+    env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+) -> None:
+    """Run a bundle under QEMU; exit with the app's status."""
+    _state(ctx, False)
+    options = RunOptions(
+        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or [])
+    )
+    qemu = paths.qemu_binary()
+    plan = plan_run(bundle, options, qemu, paths.cache_dir())
+    sys.stderr.write(warning_line(RUN_KEY_WARNING) + "\n")
+    sys.stderr.flush()
+    if dry_run_:
+        _render(ctx, dry_run(plan, qemu), False)
+        return
+    result = run_plan(plan, qemu, sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
+    _render(ctx, result, False)
+    raise typer.Exit(result.status)
+
+
+def main() -> None:
+    app(prog_name="cvmify")

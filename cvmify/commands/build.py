@@ -1,0 +1,157 @@
+"""`cvmify build IMAGE -o BUNDLE`: image -> manifest -> disk -> config -> measurements -> bundle.
+
+The stages run in order; the bundle is assembled in a temporary sibling
+directory (cvmify/bundle.py) and only renamed into place after the last
+stage succeeded, so any failure leaves nothing at BUNDLE.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from cvmify.bundle import BLOCK_SIZE, BundleWriter, DiskSummary, ImageInfo
+from cvmify.commands.keys import DEV_KEY_WARNING, load_key_file, new_key
+from cvmify.errors import UsageError
+from cvmify.image.rootfs import RootFS
+from cvmify.result import dumps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildResult:
+    bundle: Path
+    image: ImageInfo
+    entrypoint: str
+    argv: list[str]
+    files: int  # names in the root filesystem
+    size: int  # bytes of regular-file content (hard links counted once)
+    disk_root: bytes
+    disk_blocks: int
+    rtmr: bytes
+    created: int
+    key_file: Path
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bundle": str(self.bundle),
+            "image": {
+                "reference": self.image.reference,
+                "config_digest": self.image.config_digest,
+                "manifest_digest": self.image.manifest_digest,
+                "platform": self.image.platform,
+            },
+            "entrypoint": self.entrypoint,
+            "argv": self.argv,
+            "files": self.files,
+            "size": self.size,
+            "disk": {"root": self.disk_root.hex(), "block_count": self.disk_blocks},
+            "rtmr": self.rtmr.hex(),
+            "created": self.created,
+            "key_file": str(self.key_file),
+        }
+
+    def text_lines(self) -> list[str]:
+        return [
+            f"bundle:     {self.bundle}",
+            f"image:      {self.image.reference} ({self.image.platform})",
+            f"digest:     {self.image.config_digest}",
+            f"entrypoint: {self.entrypoint}  argv: {' '.join(self.argv)}",
+            f"files:      {self.files} entries, {self.size} bytes",
+            f"disk root:  {self.disk_root.hex()} ({self.disk_blocks} blocks)",
+            f"rtmr:       {self.rtmr.hex()}",
+        ]
+
+
+def source_date_epoch(environ: Mapping[str, str]) -> int | None:
+    """SOURCE_DATE_EPOCH as an int, None if unset; UsageError if malformed."""
+    text = environ.get("SOURCE_DATE_EPOCH")
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or len(text) > 12:
+        raise UsageError(f"SOURCE_DATE_EPOCH={text!r}: expected a non-negative integer")
+    return int(text)
+
+
+def clamp_mtimes(rootfs: RootFS, epoch: int) -> None:
+    """No file in a reproducible build is newer than SOURCE_DATE_EPOCH."""
+    for _, node in rootfs.iter_nodes():
+        node.mtime = min(node.mtime, epoch)
+
+
+def count_files(rootfs: RootFS) -> tuple[int, int]:
+    """(entries, content bytes); a hard-linked file's bytes count once."""
+    entries, size, seen = 0, 0, set()
+    for _, node in rootfs.iter_nodes():
+        entries += 1
+        if node.is_file and id(node) not in seen:
+            seen.add(id(node))
+            size += node.size
+    return entries, size
+
+
+def build(
+    reference: str,
+    out: Path,
+    kernel: Path,
+    manifest_file: Path | None = None,
+    key_file: Path | None = None,
+    force: bool = False,
+    epoch: int | None = None,
+) -> BuildResult:
+    """Build a bundle at `out`. `kernel` is an existing kernel ELF (paths.kernel_path)."""
+    from cvmify.disk.salt import derive_salt
+    from cvmify.disk.writer import write_disk
+    from cvmify.image.source import open_image
+    from cvmify.image.unpack import unpack
+    from cvmify.manifest import build_manifest
+    from cvmify.manifest.bootconfig import compile_boot_config, parse_boot_config
+    from cvmify.manifest.load import load_manifest_file
+    from cvmify.manifest.render import render_toml
+    from cvmify.measure.measurements import compute_measurements
+
+    key = load_key_file(key_file) if key_file is not None else new_key()
+    user_manifest = load_manifest_file(manifest_file) if manifest_file is not None else None
+    created = epoch if epoch is not None else int(time.time())
+    with BundleWriter(out, force=force) as bundle, tempfile.TemporaryDirectory(prefix="cvmify-build-") as work:
+        workdir = Path(work)
+        log.info("opening %s", reference)
+        with open_image(reference, workdir / "image") as image:
+            rootfs = unpack(image, workdir / "rootfs")
+            info = ImageInfo(image.reference, image.config_digest, image.manifest_digest, image.platform)
+            config = image.config
+        manifest = build_manifest(config, rootfs, user_manifest)
+        if epoch is not None:
+            clamp_mtimes(rootfs, epoch)
+        log.info("writing the encrypted disk image")
+        disk = write_disk(rootfs, bundle.path("rootfs.img"), key, derive_salt(info.config_digest, epoch))
+        config_bin = compile_boot_config(manifest, disk.root)
+        bundle.write_bytes("config.bin", config_bin)
+        bundle.write_bytes("manifest.toml", render_toml(manifest).encode())
+        bundle.copy_file("kernel.elf", kernel)
+        measurements = compute_measurements(bundle.path("kernel.elf"), config_bin, disk.root)
+        bundle.write_bytes("measurements.json", dumps(measurements.to_json()).encode())
+        bundle.write_key(key)
+        bundle.commit(created, info, DiskSummary(BLOCK_SIZE, disk.block_count, disk.root))
+        files, size = count_files(rootfs)
+    boot = parse_boot_config(config_bin)
+    return BuildResult(
+        bundle=out,
+        image=info,
+        entrypoint=boot.entrypoint,
+        argv=boot.argv,
+        files=files,
+        size=size,
+        disk_root=disk.root,
+        disk_blocks=disk.block_count,
+        rtmr=measurements.rtmr,
+        created=created,
+        key_file=out / "disk-key.dev",
+        warnings=[DEV_KEY_WARNING],
+    )

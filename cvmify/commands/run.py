@@ -1,0 +1,163 @@
+"""`cvmify run BUNDLE`: launch a bundle under QEMU and return the app's status.
+
+Planning (load and check the bundle, choose the accelerator, compile the
+host overrides, build the argv) is separate from running, so that
+`--dry-run` and the tests see exactly the argv that would run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cvmify.bundle import KEY_FILE, Bundle, load_bundle
+from cvmify.errors import UsageError
+from cvmify.launch.accel import Prober, choose_accel, probe_kvm
+from cvmify.launch.qemu import Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line
+
+log = logging.getLogger(__name__)
+
+RUN_KEY_WARNING = (
+    "VM mode: the host hands the development disk key to the guest over fw_cfg; "
+    "this run is NOT confidential"
+)
+DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr")
+OVERRIDES_FILE = "overrides.bin"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class RunOptions:
+    memory: str = "512M"
+    cpus: int = 1
+    accel: str = "auto"  # auto | kvm | tcg
+    mode: str = "vm"  # vm | tdx
+    trace: bool = False
+    env: list[str] = field(default_factory=list)  # "K=V" from -e
+    args: list[str] = field(default_factory=list)  # after `--`
+
+
+@dataclass
+class RunPlan:
+    bundle: Bundle
+    mode: str
+    accel: Accel
+    memory: str
+    cpus: int
+    overrides: bytes  # empty: none
+    trace: bool
+
+    def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
+        files = [
+            FwCfg("opt/cvmify/config", file=self.bundle.file("config.bin")),
+            FwCfg("opt/cvmify/disk-key", file=self.bundle.file(KEY_FILE)),
+        ]
+        if self.overrides:
+            assert rundir is not None
+            files.append(FwCfg("opt/cvmify/overrides", file=rundir / OVERRIDES_FILE))
+        if self.trace:
+            files.append(FwCfg("opt/cvmify/trace", string="1"))
+        return VmSpec(
+            kernel=self.bundle.file("kernel.elf"),
+            memory=self.memory,
+            cpus=self.cpus,
+            accel=self.accel,
+            consoles=consoles,
+            fw_cfg=tuple(files),
+            disk=self.bundle.file("rootfs.img"),
+        )
+
+    def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
+        return build_argv(self.mode, qemu, self.spec(consoles, rundir))
+
+
+@dataclass
+class RunResult:
+    status: int  # what `cvmify run` exits with
+    command: str | None = None  # --dry-run: the shell line
+    syscalls: list[str] = field(default_factory=list)  # --trace summary
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"cvmify: trace: syscall {line}" for line in self.syscalls]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "command": self.command, "syscalls": self.syscalls}
+
+    def text_lines(self) -> list[str]:
+        return [self.command] if self.command is not None else []
+
+
+def parse_env(items: list[str]) -> dict[str, str]:
+    """-e K=V ... -> {K: V}; UsageError on a malformed item."""
+    env: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not _ENV_NAME.match(name):
+            raise UsageError(f"-e {item!r}: expected NAME=VALUE")
+        env[name] = value
+    return env
+
+
+def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
+    from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
+
+    if opts.mode not in ("vm", "tdx"):
+        raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
+    memory, cpus = parse_memory(opts.memory), check_cpus(opts.cpus)
+    env = parse_env(opts.env)
+    bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
+    policy = parse_boot_config(bundle.file("config.bin").read_bytes())
+    overrides = compile_overrides(list(opts.args), env, policy)
+    if opts.mode == "tdx":  # fails with a clear LaunchError before any probing
+        build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
+    accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
+    log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
+    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace)
+
+
+def _make_rundir(plan: RunPlan) -> Path | None:
+    """A private directory for files QEMU reads that are not in the bundle."""
+    if not plan.overrides:
+        return None
+    rundir = Path(tempfile.mkdtemp(prefix="cvmify-run-"))
+    fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(plan.overrides)
+    return rundir
+
+
+def dry_run(plan: RunPlan, qemu: str) -> RunResult:
+    """The command line that would run. Files it needs (overrides) are kept."""
+    rundir = _make_rundir(plan)
+    warnings = []
+    if rundir is not None:
+        warnings.append(f"dry run: the overrides file is kept in {rundir}; delete it when done")
+    return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
+
+
+def run_plan(
+    plan: RunPlan,
+    qemu: str,
+    stdin: BinaryIO | None,
+    stdout: BinaryIO,
+    stderr: BinaryIO,
+    timeout: float | None = None,
+) -> RunResult:
+    from cvmify.launch.runner import app_status, run_qemu
+
+    rundir = _make_rundir(plan)
+    try:
+        run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
+    finally:
+        if rundir is not None:
+            shutil.rmtree(rundir, ignore_errors=True)
+    status = app_status(run)
+    return RunResult(status=status, syscalls=list(run.control.syscalls))

@@ -1,0 +1,1 @@
+"""The encrypted, integrity-protected root filesystem image (docs/disk-format.md)."""

@@ -1,0 +1,2 @@
+"""Container images: sources behind one interface (source.py) and a safe
+unpacker into the RootFS model (unpack.py, rootfs.py)."""

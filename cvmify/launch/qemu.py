@@ -1,0 +1,154 @@
+"""The QEMU command line, built as data.
+
+One function per mode turns a `VmSpec` into an argv list; nothing here
+starts a process, so tests assert the exact argv. The machine follows
+docs/boot-config.md: microvm, PVH `-kernel`, three UARTs, fw_cfg files,
+one read-only virtio-blk disk over virtio-mmio, isa-debug-exit.
+
+Consoles: COM1 is QEMU's stdio (the app's stdin and stdout); COM2 (stderr)
+and COM3 (kernel log and control lines) are `file` chardevs whose path the
+caller picks: `/dev/fd/N` for a pipe the runner reads, or `/dev/stderr`
+in the command that `cvmify run --dry-run` prints.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from cvmify.errors import LaunchError, UsageError
+
+COM2_IOBASE, COM2_IRQ = 0x2F8, 3
+COM3_IOBASE, COM3_IRQ = 0x3E8, 4
+DEBUG_EXIT_IOBASE = 0xF4
+# isa-debug-exit turns a guest write of v into QEMU exit status (v << 1) | 1.
+EXIT_APP = (0x10 << 1) | 1  # 33: after `cvmify: exit N` or `cvmify: signal N`
+EXIT_PANIC = (0x20 << 1) | 1  # 65: after `cvmify: panic ...`
+
+# microvm without firmware extras: no option ROMs, no ACPI, no RTC, no PIC;
+# the PIT stays for TSC calibration (docs/boot-config.md).
+MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=off,acpi=off"
+
+_MEMORY_RE = re.compile(r"^([1-9][0-9]{0,6})([KMGT]?)$", re.IGNORECASE)
+_MIN_MEMORY_MIB = 32
+MAX_CPUS = 64
+
+
+@dataclass(frozen=True)
+class Accel:
+    name: str  # "kvm" or "tcg"
+    cpu: str  # the -cpu model
+
+
+TCG = Accel("tcg", "max")
+# arch-capabilities is hidden because nested KVM often cannot provide it.
+KVM = Accel("kvm", "host,-arch-capabilities")
+
+
+@dataclass(frozen=True)
+class FwCfg:
+    """One fw_cfg file: either the content of a host file or a short string."""
+
+    name: str
+    file: Path | None = None
+    string: str | None = None
+
+    def arg(self) -> str:
+        if (self.file is None) == (self.string is None):
+            raise ValueError(f"fw_cfg {self.name}: give exactly one of file, string")
+        if self.file is not None:
+            return f"name={self.name},file={escape(str(self.file))}"
+        return f"name={self.name},string={escape(str(self.string))}"
+
+
+@dataclass(frozen=True)
+class Consoles:
+    com2: str  # path QEMU opens for writing the app's stderr
+    com3: str  # path QEMU opens for writing the kernel log
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    kernel: Path
+    memory: str  # normalized by parse_memory, e.g. "512M"
+    cpus: int
+    accel: Accel
+    consoles: Consoles
+    fw_cfg: tuple[FwCfg, ...] = ()
+    disk: Path | None = None  # the root disk, attached read-only
+
+
+def escape(value: str) -> str:
+    """QEMU option values use ',' as separator; a literal comma is ',,'."""
+    return value.replace(",", ",,")
+
+
+def parse_memory(text: str) -> str:
+    """'512M', '1G', '2048' (MiB) -> normalized QEMU size; UsageError otherwise."""
+    match = _MEMORY_RE.match(text.strip())
+    if not match:
+        raise UsageError(f"--memory {text!r}: expected a size like 512M or 2G")
+    number, unit = int(match.group(1)), (match.group(2) or "M").upper()
+    mib = {"K": number / 1024, "M": number, "G": number * 1024, "T": number * 1024 * 1024}[unit]
+    if mib < _MIN_MEMORY_MIB:
+        raise UsageError(f"--memory {text!r}: at least {_MIN_MEMORY_MIB}M is needed")
+    return f"{number}{unit}"
+
+
+def check_cpus(cpus: int) -> int:
+    if not 1 <= cpus <= MAX_CPUS:
+        raise UsageError(f"--cpus {cpus}: expected 1..{MAX_CPUS}")
+    return cpus
+
+
+def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
+    """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
+    argv = [
+        qemu,
+        "-M", MACHINE,
+        "-accel", spec.accel.name,
+        "-cpu", spec.accel.cpu,
+        "-m", spec.memory,
+        "-smp", str(spec.cpus),
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-kernel", str(spec.kernel),  # a plain path: not comma-parsed
+        "-chardev", "stdio,id=com1",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
+        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
+        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
+        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+    ]
+    if spec.disk is not None:
+        argv += [
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
+            "-device", "virtio-blk-device,drive=root",
+        ]
+    for item in spec.fw_cfg:
+        argv += ["-fw_cfg", item.arg()]
+    return argv
+
+
+def tdx_argv(qemu: str, spec: VmSpec) -> list[str]:
+    """TDX mode is not implemented: say so plainly instead of half-launching."""
+    raise LaunchError(
+        "--mode tdx is not implemented yet: it needs a TDX host, a QEMU with the "
+        "tdx-guest object and a kernel TDX backend that has never run on hardware; use --mode vm"
+    )
+
+
+def build_argv(mode: str, qemu: str, spec: VmSpec) -> list[str]:
+    if mode == "vm":
+        return vm_argv(qemu, spec)
+    if mode == "tdx":
+        return tdx_argv(qemu, spec)
+    raise UsageError(f"--mode {mode!r}: expected vm or tdx")
+
+
+def shell_line(argv: list[str]) -> str:
+    """The argv as one line a POSIX shell reads back to the same list."""
+    return shlex.join(argv)

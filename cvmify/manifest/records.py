@@ -1,0 +1,160 @@
+"""The record format shared by config.bin and the overrides file
+(docs/boot-config.md): a 16-byte header, then type/flags/length records
+padded to 4 bytes. Writer and checker live together so they cannot drift.
+
+The checker is a model of the kernel's: it refuses any unknown type,
+wrong count, wrong length, bad padding, non-UTF-8 or NUL-containing
+string.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from cvmify.errors import BadBundleError
+
+MAGIC = b"CVMCFG01"
+HEADER = struct.Struct("<8sII")
+RECORD = struct.Struct("<HHI")
+
+ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
+ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS = 9, 10, 11, 12
+
+NAMES = {
+    ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
+    TMPFS: "TMPFS", DISK_ROOT: "DISK_ROOT", ALLOW_HOST_ARGV: "ALLOW_HOST_ARGV",
+    ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS",
+}
+
+# type -> (min count, max count)
+CONFIG_COUNTS = {
+    ENTRYPOINT: (1, 1), ARG: (1, 4096), ENV: (0, 4096), CWD: (1, 1), UID: (1, 1),
+    GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
+    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64),
+}
+OVERRIDE_COUNTS = {ARG: (0, 4096), ENV: (0, 4096)}
+
+STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV}
+PATH_TYPES = {ENTRYPOINT, CWD, TMPFS}
+LONG_STRING_TYPES = {ARG, ENV}
+U32_TYPES = {UID, GID, ALLOW_HOST_ARGV, GROUPS}
+MAX_STRING = 4096
+MAX_LONG_STRING = 131072
+RLIMIT_VALUE = struct.Struct("<IIQQ")
+RLIMIT_RESOURCES = 16
+INVALID_ID = 0xFFFFFFFF
+
+
+class RecordWriter:
+    def __init__(self) -> None:
+        self.body = bytearray()
+        self.count = 0
+
+    def raw(self, rec_type: int, value: bytes) -> None:
+        self.body += RECORD.pack(rec_type, 0, len(value)) + value
+        self.body += b"\0" * (-len(value) % 4)
+        self.count += 1
+
+    def string(self, rec_type: int, text: str) -> None:
+        self.raw(rec_type, text.encode("utf-8"))
+
+    def u32(self, rec_type: int, value: int) -> None:
+        self.raw(rec_type, struct.pack("<I", value))
+
+    def finish(self) -> bytes:
+        return HEADER.pack(MAGIC, HEADER.size + len(self.body), self.count) + bytes(self.body)
+
+
+def split_records(data: bytes, what: str) -> list[tuple[int, bytes]]:
+    """Header and framing checks; returns (type, value) pairs."""
+    if len(data) < HEADER.size:
+        raise BadBundleError(f"{what}: shorter than its header")
+    magic, total, count = HEADER.unpack_from(data, 0)
+    if magic != MAGIC:
+        raise BadBundleError(f"{what}: bad magic")
+    if total != len(data):
+        raise BadBundleError(f"{what}: total_size {total} but {len(data)} bytes")
+    offset, out = HEADER.size, []
+    for i in range(count):
+        if offset + RECORD.size > total:
+            raise BadBundleError(f"{what}: record {i} header past the end")
+        rec_type, flags, length = RECORD.unpack_from(data, offset)
+        if rec_type not in NAMES:
+            raise BadBundleError(f"{what}: record {i} has unknown type {rec_type}")
+        if flags != 0:
+            raise BadBundleError(f"{what}: record {i} has flags {flags:#x}")
+        start = offset + RECORD.size
+        padded = length + (-length % 4)
+        if padded > total - start:
+            raise BadBundleError(f"{what}: record {i} runs past the end")
+        if any(data[start + length : start + padded]):
+            raise BadBundleError(f"{what}: record {i} has non-zero padding")
+        out.append((rec_type, data[start : start + length]))
+        offset = start + padded
+    if offset != total:
+        raise BadBundleError(f"{what}: {total - offset} bytes after the last record")
+    return out
+
+
+def check_counts(recs: list[tuple[int, bytes]], allowed: dict[int, tuple[int, int]], what: str) -> None:
+    for rec_type, _ in recs:
+        if rec_type not in allowed:
+            raise BadBundleError(f"{what}: {NAMES[rec_type]} records are not allowed here")
+    for rec_type, (low, high) in allowed.items():
+        n = sum(1 for t, _ in recs if t == rec_type)
+        if not low <= n <= high:
+            raise BadBundleError(f"{what}: {n} {NAMES[rec_type]} records, expected {low}..{high}")
+
+
+def decode_value(rec_type: int, value: bytes, what: str):
+    name = NAMES[rec_type]
+    if rec_type in STRING_TYPES:
+        return _decode_string(rec_type, value, f"{what}: {name}")
+    if rec_type in U32_TYPES:
+        return _decode_u32(rec_type, value, f"{what}: {name}")
+    if rec_type == DISK_ROOT:
+        if len(value) != 48:
+            raise BadBundleError(f"{what}: DISK_ROOT is {len(value)} bytes, expected 48")
+        return bytes(value)
+    return _decode_rlimit(value, f"{what}: RLIMIT")
+
+
+def _decode_string(rec_type: int, value: bytes, where: str) -> str:
+    limit = MAX_LONG_STRING if rec_type in LONG_STRING_TYPES else MAX_STRING
+    if len(value) > limit:
+        raise BadBundleError(f"{where}: longer than {limit} bytes")
+    if b"\0" in value:
+        raise BadBundleError(f"{where}: contains NUL")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadBundleError(f"{where}: not UTF-8") from e
+    if rec_type in PATH_TYPES and not text.startswith("/"):
+        raise BadBundleError(f"{where}: {text!r} is not an absolute path")
+    if rec_type == ENV and text.partition("=")[0] in ("", text):
+        raise BadBundleError(f"{where}: {text!r} is not KEY=VALUE")
+    if rec_type == ALLOW_HOST_ENV and (not text or "=" in text):
+        raise BadBundleError(f"{where}: {text!r} is not a variable name")
+    return text
+
+
+def _decode_u32(rec_type: int, value: bytes, where: str) -> int:
+    if len(value) != 4:
+        raise BadBundleError(f"{where}: {len(value)} bytes, expected 4")
+    (number,) = struct.unpack("<I", value)
+    if rec_type == ALLOW_HOST_ARGV and number != 1:
+        raise BadBundleError(f"{where}: value {number}, expected 1")
+    if rec_type in (UID, GID, GROUPS) and number == INVALID_ID:
+        raise BadBundleError(f"{where}: {number:#x} is not a valid id")
+    return number
+
+
+def _decode_rlimit(value: bytes, where: str) -> tuple[int, int, int]:
+    if len(value) != RLIMIT_VALUE.size:
+        raise BadBundleError(f"{where}: {len(value)} bytes, expected {RLIMIT_VALUE.size}")
+    resource, reserved, soft, hard = RLIMIT_VALUE.unpack(value)
+    if resource >= RLIMIT_RESOURCES or reserved != 0:
+        raise BadBundleError(f"{where}: bad resource {resource} or reserved field")
+    if soft > hard:
+        raise BadBundleError(f"{where}: soft limit above hard limit")
+    return resource, soft, hard

@@ -1,0 +1,48 @@
+"""Where cvmify finds things on the host.
+
+All host paths the library looks up live here, so that tests can redirect
+them (environment variables) and the rest of the code takes plain paths.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cvmify.errors import CvmifyIOError, UsageError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"
+KERNEL_ENV = "CVMIFY_KERNEL"
+QEMU_ENV = "CVMIFY_QEMU"
+DEFAULT_QEMU = "qemu-system-x86_64"
+
+
+def kernel_path(option: Path | None = None) -> Path:
+    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the repo build."""
+    if option is not None:
+        if not option.is_file():
+            raise UsageError(f"--kernel {option}: no such file")
+        return option
+    from_env = os.environ.get(KERNEL_ENV)
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise UsageError(f"${KERNEL_ENV}={from_env}: no such file")
+        return path
+    if not DEFAULT_KERNEL.is_file():
+        raise CvmifyIOError(
+            f"kernel binary not found at {DEFAULT_KERNEL}; run `make -C kernel` or pass --kernel"
+        )
+    return DEFAULT_KERNEL
+
+
+def qemu_binary() -> str:
+    """The QEMU executable name or path ($CVMIFY_QEMU overrides)."""
+    return os.environ.get(QEMU_ENV) or DEFAULT_QEMU
+
+
+def cache_dir() -> Path:
+    """$XDG_CACHE_HOME/cvmify (default ~/.cache/cvmify); not created here."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cvmify"

@@ -1,0 +1,66 @@
+/*
+ * syscall_entry.S: the SYSCALL entry point (MSR_LSTAR). Switches to the
+ * task's kernel stack from the per-CPU area, builds a struct trapframe
+ * exactly like a trap would (rip = rcx, rflags = r11, user selectors) and
+ * calls syscall_entry_c. Returns with sysretq when syscall_entry_c says
+ * the frame is safe for it, otherwise through trap_return (iretq).
+ * FMASK has cleared IF, TF, DF and AC on entry.
+ */
+#include "arch/x86_64/trapframe.h"
+#include "arch/x86_64/percpu.h"
+
+    .text
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    mov %rsp, %gs:PERCPU_USER_RSP
+    mov %gs:PERCPU_KERNEL_STACK, %rsp
+    pushq $SEL_UDATA        /* ss */
+    pushq %gs:PERCPU_USER_RSP /* rsp */
+    pushq %r11              /* rflags */
+    pushq $SEL_UCODE        /* cs */
+    pushq %rcx              /* rip */
+    pushq $0                /* errcode */
+    pushq $TRAP_SYSCALL     /* trapno */
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    mov %rsp, %rdi
+    call syscall_entry_c
+    test %eax, %eax
+    jz trap_return          /* iretq path restores everything */
+
+    /* sysret path: syscall_entry_c checked rcx == rip, r11 == rflags,
+     * user selectors and a canonical user rip. */
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    add $16, %rsp           /* trapno, errcode; now rip, cs, rflags, rsp, ss */
+    cli
+    swapgs
+    mov 24(%rsp), %rsp
+    sysretq

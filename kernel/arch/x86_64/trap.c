@@ -1,0 +1,106 @@
+/*
+ * trap.c: what happens on an exception or interrupt.
+ *
+ *   - from ring 3: #PF goes to the VM layer (demand paging); anything it
+ *     cannot resolve, and every other exception, becomes a signal for the
+ *     task (proc/signal.c), as Linux would send it;
+ *   - from ring 0: always a kernel bug or a host attack on our state:
+ *     panic with the vector, rip and cr2 (never a hang, never a triple
+ *     fault: #DF runs on its own stack and panics too);
+ *   - vectors >= 32: no device interrupts are enabled; a stray one is
+ *     counted and ignored.
+ */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "lib/kprintf.h"
+#include "panic.h"
+#include "syscalls/linux_abi/signal.h"
+#ifndef CVMIFY_CORE_ONLY
+#include "mm/fault.h"
+#include "proc/signal.h"
+#endif
+
+#define SI_KERNEL 0x80
+#define ILL_ILLOPC 1
+#define FPE_FLTINV 7
+#define BUS_ADRALN 1
+
+static const char *const g_exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualization",
+    "#CP control protection", "reserved 22", "reserved 23", "reserved 24",
+    "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+    "#VC VMM communication", "#SX security", "reserved 31",
+};
+
+static u64 g_spurious_count;
+
+const char *trap_name(u64 vector)
+{
+    return vector < 32 ? g_exception_names[vector] : "interrupt";
+}
+
+u64 trap_spurious_count(void)
+{
+    return g_spurious_count;
+}
+
+#ifndef CVMIFY_CORE_ONLY
+/* The signal Linux sends for a user exception. */
+static void user_exception_signal(u64 vector, int *signo, int *code)
+{
+    switch (vector) {
+    case 0: *signo = SIGFPE; *code = FPE_INTDIV; return;
+    case 1:
+    case 3: *signo = SIGTRAP; *code = TRAP_BRKPT; return;
+    case 6: *signo = SIGILL; *code = ILL_ILLOPN; return;
+    case 16:
+    case 19: *signo = SIGFPE; *code = FPE_FLTINV; return;
+    case 17: *signo = SIGBUS; *code = BUS_ADRALN; return;
+    default: *signo = SIGSEGV; *code = SI_KERNEL; return;
+    }
+}
+#endif
+
+static void user_trap(struct trapframe *tf)
+{
+#ifdef CVMIFY_CORE_ONLY
+    /* Core-only builds run just the probe stub, which never faults. */
+    panic("user %s rip=%lx cr2=%lx err=%lx (core-only kernel)", trap_name(tf->trapno),
+          tf->rip, cpu_read_cr2(), tf->errcode);
+#else
+    if (tf->trapno == 14) {
+        u64 addr = cpu_read_cr2();
+        if (vm_handle_user_fault(addr, tf->errcode))
+            return;
+        signal_deliver_fault(tf, SIGSEGV, vm_fault_code(addr), addr);
+        return;
+    }
+    int signo, code;
+    user_exception_signal(tf->trapno, &signo, &code);
+    signal_deliver_fault(tf, signo, code, tf->rip);
+#endif
+}
+
+void trap_handler(struct trapframe *tf)
+{
+    /* A user fault may arrive with RFLAGS.AC set by the app: close SMAP's
+     * window before touching anything. */
+    arch_clac();
+
+    if (tf->trapno >= 32) {
+        g_spurious_count++;
+        return;
+    }
+    if (trapframe_from_user(tf)) {
+        user_trap(tf);
+        return;
+    }
+    panic("%s in kernel rip=%lx cr2=%lx err=%lx rsp=%lx", trap_name(tf->trapno), tf->rip,
+          cpu_read_cr2(), tf->errcode, tf->rsp);
+}

@@ -1,0 +1,13 @@
+/*
+ * trap.h: trap dispatch (trap.c), called from trap_entry.S.
+ */
+#ifndef CVMIFY_ARCH_TRAP_H
+#define CVMIFY_ARCH_TRAP_H
+
+#include "arch/x86_64/trapframe.h"
+
+void trap_handler(struct trapframe *tf);
+const char *trap_name(u64 vector);
+u64 trap_spurious_count(void);
+
+#endif

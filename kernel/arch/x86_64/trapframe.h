@@ -1,0 +1,51 @@
+/*
+ * trapframe.h: the saved user (or kernel) register state at a trap,
+ * interrupt or syscall. It sits at the top of the current task's kernel
+ * stack; trap_entry.S and syscall_entry.S build it, arch_enter_user
+ * consumes it.
+ *
+ * For a syscall (trapno == TRAP_SYSCALL) the entry stores rcx = rip and
+ * r11 = rflags like the hardware does, so a syscall clobbers them exactly
+ * as on Linux. The field order is fixed by the assembly; change both.
+ */
+#ifndef CVMIFY_ARCH_TRAPFRAME_H
+#define CVMIFY_ARCH_TRAPFRAME_H
+
+#define TRAP_SYSCALL 0x100
+#define TRAPFRAME_SIZE (22 * 8)
+
+/* Segment selectors (gdt.c). User selectors have RPL 3. */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b /* (3 << 3) | 3 */
+#define SEL_UCODE 0x23 /* (4 << 3) | 3 */
+#define SEL_TSS 0x28
+
+#ifndef __ASSEMBLY__
+#include "lib/types.h"
+
+struct trapframe {
+    u64 r15, r14, r13, r12, r11, r10, r9, r8;
+    u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    u64 trapno;  /* exception vector, or TRAP_SYSCALL */
+    u64 errcode; /* hardware error code, or 0 */
+    /* what iretq pops */
+    u64 rip, cs, rflags, rsp, ss;
+};
+
+_Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "trapframe layout");
+
+#define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_AC (1ULL << 18)
+#define RFLAGS_USER_DEFAULT (RFLAGS_IF | 0x2)
+
+static inline bool trapframe_from_user(const struct trapframe *tf)
+{
+    return (tf->cs & 3) == 3;
+}
+
+/* Fill a fresh user frame: rip, rsp, flags, selectors; other registers 0. */
+void trapframe_init_user(struct trapframe *tf, u64 rip, u64 rsp);
+#endif /* __ASSEMBLY__ */
+
+#endif

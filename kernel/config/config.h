@@ -1,0 +1,92 @@
+/*
+ * config.h: the boot configuration (docs/boot-config.md), parsed from the
+ * measured config.bin, plus the host overrides and diagnostics switches.
+ *
+ * config_parse checks the whole blob before it fills anything (fail
+ * closed). All strings are NUL-terminated kmalloc'ed copies owned by the
+ * boot_config, which lives for the whole boot. The host overrides are
+ * already filtered: argv_tail is set only if ALLOW_HOST_ARGV is, and each
+ * host_env entry names a variable listed in ALLOW_HOST_ENV.
+ */
+#ifndef CVMIFY_CONFIG_H
+#define CVMIFY_CONFIG_H
+
+#include "lib/types.h"
+
+#define CONFIG_MAGIC "CVMCFG01"
+#define CONFIG_MIN_SIZE 64
+#define CONFIG_MAX_SIZE (1U << 20)
+#define OVERRIDES_MAX_SIZE (256U << 10)
+#define CONFIG_DISK_ROOT_SIZE 48
+#define CONFIG_MAX_RLIMITS 16
+#define CONFIG_MAX_GROUPS 64
+
+enum config_record_type {
+    CFG_ENTRYPOINT = 1,
+    CFG_ARG = 2,
+    CFG_ENV = 3,
+    CFG_CWD = 4,
+    CFG_UID = 5,
+    CFG_GID = 6,
+    CFG_TMPFS = 7,
+    CFG_DISK_ROOT = 8,
+    CFG_ALLOW_HOST_ARGV = 9,
+    CFG_ALLOW_HOST_ENV = 10,
+    CFG_RLIMIT = 11,
+    CFG_GROUPS = 12,
+    CFG_TYPE_COUNT = 13,
+};
+
+struct config_rlimit {
+    u32 resource; /* RLIMIT_* number, < 16 */
+    u64 soft;
+    u64 hard;
+};
+
+struct boot_config {
+    /* from config.bin (measured) */
+    char *entrypoint;
+    size_t argc;
+    char **argv;           /* argc entries + NULL */
+    size_t envc;
+    char **envp;           /* envc entries + NULL, "KEY=VALUE" */
+    char *cwd;
+    u32 uid;
+    u32 gid;
+    size_t tmpfs_count;
+    char **tmpfs;          /* mount points; /tmp is implied, see docs */
+    u8 disk_root[CONFIG_DISK_ROOT_SIZE];
+    bool allow_host_argv;
+    size_t allow_host_env_count;
+    char **allow_host_env; /* variable names */
+    size_t rlimit_count;
+    struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
+    size_t group_count;
+    u32 groups[CONFIG_MAX_GROUPS];
+
+    /* from the host, not measured, filtered by the permissions above */
+    size_t host_argc;      /* > 0: replaces argv[1..] */
+    char **host_argv_tail; /* host_argc entries + NULL */
+    size_t host_envc;
+    char **host_envp;      /* host_envc entries + NULL, "KEY=VALUE" */
+
+    /* diagnostics switches (fw_cfg opt/cvmify/trace) */
+    bool trace;
+};
+
+/* Parse and check a private copy of config.bin. Returns 0, or -EINVAL /
+ * -ENOMEM with a reason in config_error(). */
+int config_parse(const u8 *blob, size_t size, struct boot_config *out);
+
+/* Parse the overrides file (same framing; only ARG and ENV records) and
+ * keep what cfg permits. A record that is not permitted, or any framing
+ * error, is refused with -EPERM / -EINVAL (fail closed). */
+int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size);
+
+/* Why the last call failed (static text). */
+const char *config_error(void);
+
+/* Release everything config_parse and config_apply_overrides allocated. */
+void config_free(struct boot_config *cfg);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * file.c: opening files and I/O on an open file: access-mode checks,
+ * offsets, O_APPEND, getdents64 records, ioctl argument layouts.
+ */
+#include "fs/mount.h"
+#include "fs/path.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+#include "syscalls/linux_abi/termios.h"
+
+#define MAX_FILE_OFFSET 0x7fffffffffffffffLL
+
+static bool can_read(const struct file *file)
+{
+	u32 mode = file->flags & O_ACCMODE;
+	return !(file->flags & O_PATH) && (mode == O_RDONLY || mode == O_RDWR);
+}
+
+static bool can_write(const struct file *file)
+{
+	u32 mode = file->flags & O_ACCMODE;
+	return !(file->flags & O_PATH) && (mode == O_WRONLY || mode == O_RDWR);
+}
+
+static bool is_stream(const struct file *file)
+{
+	return file->ops == NULL || file->ops->stream;
+}
+
+int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out)
+{
+	bool wants_write = (o_flags & O_ACCMODE) != O_RDONLY;
+
+	if ((o_flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (!(o_flags & O_PATH)) {
+		if ((o_flags & O_DIRECTORY) && !inode_is_dir(inode))
+			return -ENOTDIR;
+		if (wants_write && inode_is_dir(inode))
+			return -EISDIR;
+		if (wants_write && inode->sb->read_only && !((inode->mode & S_IFMT) == S_IFCHR))
+			return -EROFS;
+		if (inode_is_link(inode))
+			return -ELOOP;
+	}
+	struct file *file = file_alloc(inode->fops, inode_get(inode), o_flags & ~O_CLOEXEC, NULL);
+	if (file == NULL) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
+	if (!(o_flags & O_PATH) && file->ops != NULL && file->ops->open != NULL) {
+		int err = file->ops->open(inode, file);
+		if (err < 0) {
+			file->ops = NULL; /* no close for a failed open */
+			file_put(file);
+			return err;
+		}
+	}
+	*out = file;
+	return 0;
+}
+
+/* O_CREAT: find or create the last component. */
+static int open_create(struct inode *start, const char *path, u32 o_flags, u32 mode,
+                       struct inode **out)
+{
+	struct inode *dir = NULL;
+	const char *name = NULL;
+	size_t name_len = 0;
+	int err = path_lookup_parent(start, path, &dir, &name, &name_len);
+	if (err < 0)
+		return err;
+	if (path_name_is_dot(name, name_len) || name[name_len] == '/') {
+		inode_put(dir);
+		return -EISDIR;
+	}
+	struct inode *existing = NULL;
+	err = path_lookup_child(dir, name, name_len, &existing);
+	if (err == 0) {
+		inode_put(dir);
+		if (o_flags & O_EXCL) {
+			inode_put(existing);
+			return -EEXIST;
+		}
+		if (inode_is_link(existing) && !(o_flags & O_NOFOLLOW)) {
+			inode_put(existing);
+			return vfs_lookup(start, path, LOOKUP_FOLLOW, out);
+		}
+		*out = existing;
+		return 0;
+	}
+	if (err != -ENOENT) {
+		inode_put(dir);
+		return err;
+	}
+	if (dir->sb->read_only)
+		err = -EROFS;
+	else if (dir->iops == NULL || dir->iops->create == NULL)
+		err = -EACCES;
+	else
+		err = dir->iops->create(dir, name, name_len, S_IFREG | (mode & 07777), out);
+	inode_put(dir);
+	return err;
+}
+
+int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
+             struct file **out)
+{
+	struct inode *inode = NULL;
+	int err;
+
+	if ((o_flags & O_CREAT) && !(o_flags & O_PATH)) {
+		err = open_create(start, path, o_flags, mode, &inode);
+	} else {
+		u32 flags = (o_flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		if (o_flags & O_DIRECTORY)
+			flags |= LOOKUP_DIRECTORY;
+		err = vfs_lookup(start, path, flags, &inode);
+	}
+	if (err < 0)
+		return err;
+
+	bool wants_write = (o_flags & O_ACCMODE) != O_RDONLY;
+	if ((o_flags & O_TRUNC) && wants_write && inode_is_reg(inode) && !(o_flags & O_PATH)) {
+		if (inode->sb->read_only) {
+			inode_put(inode);
+			return -EROFS;
+		}
+		err = vfs_truncate(inode, 0);
+		if (err < 0) {
+			inode_put(inode);
+			return err;
+		}
+	}
+	err = vfs_open_inode(inode, o_flags, out);
+	inode_put(inode);
+	return err;
+}
+
+long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
+{
+	if (!can_read(file))
+		return -EBADF;
+	if (file->inode != NULL && inode_is_dir(file->inode))
+		return -EISDIR;
+	if (file->ops == NULL || file->ops->read == NULL)
+		return -EINVAL;
+	if (offset < 0)
+		return -EINVAL;
+	if (size > (u64)MAX_FILE_OFFSET - (u64)offset)
+		size = (size_t)((u64)MAX_FILE_OFFSET - (u64)offset);
+	return file->ops->read(file, buf, size, (u64)offset);
+}
+
+long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
+{
+	if (!can_write(file))
+		return -EBADF;
+	if (file->ops == NULL || file->ops->write == NULL)
+		return -EINVAL;
+	if (offset < 0)
+		return -EINVAL;
+	if (size > (u64)MAX_FILE_OFFSET - (u64)offset)
+		return -EFBIG;
+	return file->ops->write(file, buf, size, (u64)offset);
+}
+
+long vfs_read(struct file *file, void *buf, size_t size)
+{
+	long n = vfs_pread(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
+	if (n > 0 && !is_stream(file))
+		file->offset += (u64)n;
+	return n;
+}
+
+long vfs_write(struct file *file, const void *buf, size_t size)
+{
+	if (!is_stream(file) && (file->flags & O_APPEND) && file->inode != NULL)
+		file->offset = file->inode->size;
+	long n = vfs_pwrite(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
+	if (n > 0 && !is_stream(file))
+		file->offset += (u64)n;
+	return n;
+}
+
+s64 vfs_lseek(struct file *file, s64 offset, int whence)
+{
+	if (is_stream(file))
+		return -ESPIPE;
+	s64 base;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (s64)file->offset;
+		break;
+	case SEEK_END:
+		if (file->inode == NULL)
+			return -EINVAL;
+		base = (s64)file->inode->size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if ((offset > 0 && base > MAX_FILE_OFFSET - offset) || base + offset < 0)
+		return -EINVAL;
+	file->offset = (u64)(base + offset);
+	return (s64)file->offset;
+}
+
+/* Append one linux_dirent64 record; false if it does not fit. */
+static bool put_dirent(u8 *buf, size_t size, size_t *used, u64 ino, s64 next_off,
+                       u8 type, const char *name, size_t name_len)
+{
+	size_t reclen = (19 + name_len + 1 + 7) & ~(size_t)7;
+	if (*used + reclen > size)
+		return false;
+	u8 *rec = buf + *used;
+	memset(rec, 0, reclen);
+	memcpy(rec, &ino, 8);
+	memcpy(rec + 8, &next_off, 8);
+	u16 reclen16 = (u16)reclen;
+	memcpy(rec + 16, &reclen16, 2);
+	rec[18] = type;
+	memcpy(rec + 19, name, name_len);
+	*used += reclen;
+	return true;
+}
+
+/* file->offset: 0 ".", 1 "..", then 2 + the filesystem's cookie. */
+long vfs_getdents64(struct file *file, void *buf, size_t size)
+{
+	struct inode *dir = file->inode;
+	if (dir == NULL || !inode_is_dir(dir))
+		return -ENOTDIR;
+	if (file->flags & O_PATH)
+		return -EBADF;
+
+	size_t used = 0;
+	if (file->offset == 0) {
+		if (!put_dirent(buf, size, &used, dir->ino, 1, DT_DIR, ".", 1))
+			return -EINVAL;
+		file->offset = 1;
+	}
+	if (file->offset == 1) {
+		struct inode *parent = NULL;
+		u64 parent_ino = dir->ino;
+		if (path_lookup_child(dir, "..", 2, &parent) == 0) {
+			parent_ino = parent->ino;
+			inode_put(parent);
+		}
+		if (!put_dirent(buf, size, &used, parent_ino, 2, DT_DIR, "..", 2))
+			return used > 0 ? (long)used : -EINVAL;
+		file->offset = 2;
+	}
+	if (dir->iops == NULL || dir->iops->iterate == NULL)
+		return (long)used;
+
+	struct vfs_dirent *ent = kmalloc(sizeof(*ent));
+	if (ent == NULL)
+		return -ENOMEM;
+	long result = 0;
+	for (;;) {
+		u64 cookie = file->offset - 2;
+		int got = dir->iops->iterate(dir, &cookie, ent);
+		if (got < 0) {
+			result = got;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (!put_dirent(buf, size, &used, ent->ino, (s64)(cookie + 2), ent->type, ent->name,
+		                ent->name_len)) {
+			if (used == 0)
+				result = -EINVAL;
+			break;
+		}
+		file->offset = cookie + 2;
+	}
+	kfree(ent);
+	if (result < 0 && used == 0)
+		return result;
+	return (long)used;
+}
+
+int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out)
+{
+	switch (cmd) {
+	case TCGETS:
+		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_termios), false, true };
+		return 0;
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_termios), true, false };
+		return 0;
+	case TIOCGWINSZ:
+		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_winsize), false, true };
+		return 0;
+	case TIOCSWINSZ:
+		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_winsize), true, false };
+		return 0;
+	case TIOCGPGRP:
+	case FIONREAD:
+		*out = (struct vfs_ioctl_layout){ sizeof(int), false, true };
+		return 0;
+	case TIOCSPGRP:
+	case FIONBIO:
+		*out = (struct vfs_ioctl_layout){ sizeof(int), true, false };
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
+{
+	if (file->flags & O_PATH)
+		return -EBADF;
+	if (file->ops == NULL || file->ops->ioctl == NULL)
+		return -ENOTTY;
+	return file->ops->ioctl(file, cmd, karg, arg);
+}
+
+u32 vfs_poll(struct file *file, u32 events)
+{
+	if (file->ops == NULL || file->ops->poll == NULL)
+		return events & (VFS_POLLIN | VFS_POLLOUT); /* regular files are always ready */
+	return file->ops->poll(file, events);
+}
+
+int vfs_get_page(struct file *file, u64 offset, void *kpage)
+{
+	if (!can_read(file))
+		return -EACCES;
+	if (offset % PAGE_SIZE != 0)
+		return -EINVAL;
+	if (file->ops == NULL || file->ops->get_page == NULL)
+		return -ENODEV;
+	return file->ops->get_page(file, offset, kpage);
+}

@@ -1,0 +1,78 @@
+/*
+ * inode.c: reference counting of inodes and open files.
+ *
+ * An inode lives while someone holds a reference; the last inode_put asks
+ * its filesystem to release it. A file holds one inode reference and is
+ * freed (after its close op) when its last reference goes.
+ */
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "panic.h"
+
+struct inode *inode_alloc(struct fs_super *sb, u64 ino, u32 mode)
+{
+	struct inode *inode = kzalloc(sizeof(*inode));
+	if (inode == NULL)
+		return NULL;
+	inode->refcount = 1;
+	inode->sb = sb;
+	inode->ino = ino;
+	inode->mode = mode;
+	inode->nlink = 1;
+	return inode;
+}
+
+struct inode *inode_get(struct inode *inode)
+{
+	ASSERT(inode->refcount > 0);
+	inode->refcount++;
+	return inode;
+}
+
+void inode_put(struct inode *inode)
+{
+	if (inode == NULL)
+		return;
+	ASSERT(inode->refcount > 0);
+	if (--inode->refcount > 0)
+		return;
+	if (inode->iops != NULL && inode->iops->release != NULL)
+		inode->iops->release(inode);
+	else
+		kfree(inode);
+}
+
+struct file *file_alloc(const struct file_ops *ops, struct inode *inode, u32 flags,
+                        void *priv)
+{
+	struct file *file = kzalloc(sizeof(*file));
+	if (file == NULL)
+		return NULL;
+	file->refcount = 1;
+	file->flags = flags;
+	file->inode = inode;
+	file->ops = ops;
+	file->priv = priv;
+	return file;
+}
+
+struct file *file_get(struct file *file)
+{
+	ASSERT(file->refcount > 0);
+	file->refcount++;
+	return file;
+}
+
+void file_put(struct file *file)
+{
+	if (file == NULL)
+		return;
+	ASSERT(file->refcount > 0);
+	if (--file->refcount > 0)
+		return;
+	if (file->ops != NULL && file->ops->close != NULL)
+		file->ops->close(file);
+	inode_put(file->inode);
+	kfree(file);
+}

@@ -1,0 +1,18 @@
+/*
+ * tmpfs.h: an in-memory filesystem for /tmp and the config's TMPFS mount
+ * points: files (sparse, page by page), directories, symlinks, rename,
+ * unlink, truncate. Data lives in private pages; the total is bounded by
+ * page_limit (writes past it fail with -ENOSPC).
+ */
+#ifndef CVMIFY_FS_TMPFS_H
+#define CVMIFY_FS_TMPFS_H
+
+#include "fs/vfs.h"
+
+/* A new, empty tmpfs whose root has mode (e.g. 01777 for /tmp). */
+struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit);
+
+/* Pages of file data currently held by this instance. */
+u64 tmpfs_pages_used(struct fs_super *sb);
+
+#endif

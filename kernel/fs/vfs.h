@@ -1,0 +1,318 @@
+/*
+ * vfs.h: the virtual file system, the interface the syscall layer uses.
+ *
+ * Trust: callers pass kernel memory only. Paths are NUL-terminated kernel
+ * strings already copied in from user space; buffers are kernel buffers
+ * (the syscall layer copies to and from user memory, in chunks if needed).
+ * Everything below the VFS (cvmfs, tmpfs, devfs, procfs) trusts its
+ * arguments; it is the VFS that checks names, lengths and types.
+ *
+ * Errors: functions return 0 or a byte count on success and -errno
+ * (syscalls/linux_abi/errno.h) on failure. Flags are the Linux O_* and
+ * AT_* values (syscalls/linux_abi/fcntl.h).
+ *
+ * Ownership: inodes and files are refcounted. A function that returns a
+ * `struct inode **` or `struct file **` hands the caller one reference,
+ * which the caller drops with inode_put() / file_put(). A function that
+ * takes an inode or file argument borrows it. Single-threaded for now: no
+ * locks, but no hidden "current process" either: the caller passes its cwd
+ * (or the dirfd's inode) explicitly.
+ */
+#ifndef CVMIFY_FS_VFS_H
+#define CVMIFY_FS_VFS_H
+
+#include "lib/types.h"
+
+#define VFS_NAME_MAX 255      /* one path component */
+#define VFS_PATH_MAX 4096     /* a whole path, NUL included */
+#define VFS_SYMLINK_HOPS 40   /* ELOOP after this many symlinks in one lookup */
+
+/* st_mode type bits (Linux values). */
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+
+/* d_type values in getdents64 records (Linux values). */
+#define DT_UNKNOWN 0
+#define DT_FIFO 1
+#define DT_CHR 2
+#define DT_DIR 4
+#define DT_BLK 6
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_SOCK 12
+
+struct inode;
+struct file;
+struct fs_super;
+struct mount;
+
+struct ktimespec {
+	s64 sec;
+	s64 nsec;
+};
+
+/* What stat() reports; the syscall layer converts it to struct stat/statx. */
+struct kstat {
+	u64 dev;
+	u64 ino;
+	u32 mode;
+	u32 nlink;
+	u32 uid;
+	u32 gid;
+	u64 rdev;
+	s64 size;
+	s64 blksize;
+	s64 blocks;           /* 512-byte units */
+	struct ktimespec atime;
+	struct ktimespec mtime;
+	struct ktimespec ctime;
+};
+
+/* One directory entry as a filesystem's iterate() reports it. */
+struct vfs_dirent {
+	u64 ino;
+	u8 type;                         /* DT_* */
+	u16 name_len;
+	char name[VFS_NAME_MAX + 1];     /* NUL-terminated */
+};
+
+/* Operations on an inode; NULL means "not supported" (the VFS answers
+ * -EPERM, -ENOTDIR, -EINVAL or -EROFS as Linux would). Names passed here
+ * are checked by the VFS: 1..VFS_NAME_MAX bytes, no '/', not "." or ".."
+ * (except that lookup is asked for ".." of a directory that is not the
+ * root of its filesystem). */
+struct inode_ops {
+	/* Find name in dir; on success *out holds a new reference. */
+	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+	/* Next entry after *cookie (0 = start); 1 = got one, 0 = end, <0 error.
+	 * "." and ".." are added by the VFS, never by the filesystem. */
+	int (*iterate)(struct inode *dir, u64 *cookie, struct vfs_dirent *out);
+	/* Copy the target (no NUL) into buf; returns its length or -errno. */
+	long (*readlink)(struct inode *link, char *buf, size_t size);
+	int (*create)(struct inode *dir, const char *name, size_t len, u32 mode,
+	              struct inode **out);
+	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
+	int (*unlink)(struct inode *dir, const char *name, size_t len);
+	int (*rmdir)(struct inode *dir, const char *name, size_t len);
+	int (*rename)(struct inode *old_dir, const char *old_name, size_t old_len,
+	              struct inode *new_dir, const char *new_name, size_t new_len,
+	              u32 flags);
+	int (*truncate)(struct inode *inode, u64 size);
+	int (*chmod)(struct inode *inode, u32 mode);
+	/* Last reference dropped: free the in-memory inode (and, for tmpfs,
+	 * its data if it is no longer linked). */
+	void (*release)(struct inode *inode);
+};
+
+/* Operations on an open file; NULL means "not supported". Offsets are
+ * explicit: the VFS keeps file->offset and passes it in. */
+struct file_ops {
+	/* Offsets mean nothing (ttys, pipes): lseek/pread/pwrite give -ESPIPE
+	 * and read/write do not move file->offset. */
+	bool stream;
+	int (*open)(struct inode *inode, struct file *file);
+	void (*close)(struct file *file);
+	long (*read)(struct file *file, void *buf, size_t size, u64 offset);
+	long (*write)(struct file *file, const void *buf, size_t size, u64 offset);
+	/* karg: the argument already copied in (see vfs_ioctl_layout); arg: the
+	 * raw argument value. Unknown commands return -ENOTTY. */
+	long (*ioctl)(struct file *file, u32 cmd, void *karg, u64 arg);
+	/* Poll readiness: returns a mask of POLLIN/POLLOUT-style bits. */
+	u32 (*poll)(struct file *file, u32 events);
+	/* Fill one 4096-byte page for mmap from offset (page-aligned); bytes
+	 * past the end are zero. NULL = not mappable (-ENODEV). */
+	int (*get_page)(struct file *file, u64 offset, void *kpage);
+};
+
+/* The poll bits file_ops.poll uses (Linux values). */
+#define VFS_POLLIN 0x001
+#define VFS_POLLOUT 0x004
+#define VFS_POLLERR 0x008
+#define VFS_POLLHUP 0x010
+
+struct inode {
+	u32 refcount;
+	struct fs_super *sb;             /* the filesystem instance it lives in */
+	u64 ino;
+	u32 mode;                        /* S_IF* | permission bits */
+	u32 uid;
+	u32 gid;
+	u32 nlink;
+	u64 size;
+	u64 rdev;
+	struct ktimespec atime;
+	struct ktimespec mtime;
+	struct ktimespec ctime;
+	const struct inode_ops *iops;
+	const struct file_ops *fops;     /* used by vfs_open for this inode */
+	void *priv;                      /* the filesystem's own data */
+};
+
+/* A mounted filesystem instance. */
+struct fs_super {
+	const char *type;                /* "cvmfs", "tmpfs", "devfs", "procfs" */
+	u64 dev;                         /* st_dev */
+	bool read_only;                  /* writes and namespace changes: -EROFS */
+	struct inode *root;              /* owned reference */
+	struct mount *mount;             /* where it is mounted (NULL: not yet) */
+	void *priv;
+};
+
+/* A struct file: one open of an inode, shared by dup'ed descriptors. */
+struct file {
+	u32 refcount;
+	u32 flags;                       /* O_ACCMODE | O_APPEND | O_NONBLOCK ... */
+	u64 offset;                      /* bytes; for directories a cookie */
+	struct inode *inode;             /* owned reference (NULL for pipes etc.) */
+	const struct file_ops *ops;
+	void *priv;                      /* the file's owner (fs, pipe, socket) */
+};
+
+/* ---- references ---- */
+
+struct inode *inode_get(struct inode *inode);
+void inode_put(struct inode *inode);
+/* A fresh inode with refcount 1 (filesystems use this). */
+struct inode *inode_alloc(struct fs_super *sb, u64 ino, u32 mode);
+
+struct file *file_get(struct file *file);
+void file_put(struct file *file);
+/* A file not backed by a path (pipes, eventfd ...): refcount 1; inode may
+ * be NULL. Takes no reference on inode: pass one you own. */
+struct file *file_alloc(const struct file_ops *ops, struct inode *inode, u32 flags,
+                        void *priv);
+
+/* ---- mounts and boot ---- */
+
+/* Mount the root filesystem (once) and the pseudo filesystems:
+ * /dev (devfs), /proc (procfs), /tmp (tmpfs). Called by fs_mount_all. */
+int vfs_mount_root(struct fs_super *root_sb);
+/* Mount sb on the directory at path (absolute). The directory need not
+ * exist in the parent filesystem, but its parent must. */
+int vfs_mount(const char *path, struct fs_super *sb);
+
+/* The whole boot step (main.c): find the virtio-blk root disk, open it as
+ * cvmfs with disk_key, refuse it unless its root equals expected_root,
+ * mount it at /, then /dev, /proc, /tmp and each extra tmpfs path.
+ * Returns 0 or -errno; main.c panics on failure (fail closed). */
+int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
+                 const char *const *tmpfs_paths, size_t tmpfs_count);
+
+/* A new reference to the root directory (the start for absolute paths). */
+struct inode *vfs_root(void);
+
+/* ---- path resolution ---- */
+
+/* Lookup flags. */
+#define LOOKUP_FOLLOW 0x1     /* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 0x2  /* the result must be a directory (-ENOTDIR) */
+
+/* Resolve path relative to start (a directory; absolute paths ignore it).
+ * Follows symlinks in the middle always, in the last component only with
+ * LOOKUP_FOLLOW. Handles "." and ".." (also across mount points; ".." of
+ * the root is the root). Errors: -ENOENT, -ENOTDIR, -ELOOP (more than
+ * VFS_SYMLINK_HOPS symlinks), -ENAMETOOLONG (path >= VFS_PATH_MAX or a
+ * component > VFS_NAME_MAX), -EIO (the root disk failed a check). An empty
+ * path is -ENOENT (AT_EMPTY_PATH is the syscall layer's job). */
+int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **out);
+
+/* The absolute path of a directory inode into buf (NUL-terminated);
+ * returns its length (without NUL) or -ERANGE / -ENOENT. For getcwd. */
+long vfs_getcwd(struct inode *dir, char *buf, size_t size);
+
+/* ---- open and file I/O ---- */
+
+/* Open path relative to start with Linux o_flags (O_CREAT, O_EXCL, O_TRUNC,
+ * O_DIRECTORY, O_NOFOLLOW, O_APPEND, O_PATH ...; O_CLOEXEC is the fd
+ * table's business and ignored here). mode: for O_CREAT, after the caller
+ * applied its umask. Write access to a read-only fs is -EROFS, to a
+ * directory -EISDIR. */
+int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
+             struct file **out);
+/* Open an inode already looked up (e.g. exec, /proc/self/fd). */
+int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out);
+
+/* read/write at file->offset and advance it (write honours O_APPEND). */
+long vfs_read(struct file *file, void *buf, size_t size);
+long vfs_write(struct file *file, const void *buf, size_t size);
+/* pread/pwrite: explicit offset, file->offset unchanged; -ESPIPE on
+ * streams (ttys, pipes), -EINVAL on a negative offset. */
+long vfs_pread(struct file *file, void *buf, size_t size, s64 offset);
+long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset);
+/* lseek with SEEK_SET/CUR/END; returns the new offset. */
+s64 vfs_lseek(struct file *file, s64 offset, int whence);
+
+/* Fill buf with struct linux_dirent64 records (Linux layout: u64 d_ino,
+ * s64 d_off, u16 d_reclen, u8 d_type, name, NUL, padded to 8) starting at
+ * file->offset; returns bytes written, 0 at the end, -EINVAL if not even
+ * one record fits, -ENOTDIR if not a directory. Ready to copy out. */
+long vfs_getdents64(struct file *file, void *buf, size_t size);
+
+/* How the syscall layer must move an ioctl argument: size bytes copied in
+ * from arg before the call if copy_in, copied out after if copy_out.
+ * size 0: arg is a plain value. Returns -ENOTTY for unknown commands. */
+struct vfs_ioctl_layout {
+	u32 size;
+	bool copy_in;
+	bool copy_out;
+};
+int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out);
+long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg);
+
+u32 vfs_poll(struct file *file, u32 events);
+
+/* mmap support: fill one page of the file at a page-aligned offset (tail
+ * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it
+ * was opened with O_PATH or O_WRONLY. */
+int vfs_get_page(struct file *file, u64 offset, void *kpage);
+
+/* ---- metadata ---- */
+
+void vfs_stat(struct inode *inode, struct kstat *out);
+/* Target of the symlink at path (not followed); returns its length. */
+long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size);
+int vfs_truncate(struct inode *inode, u64 size);
+int vfs_ftruncate(struct file *file, u64 size);
+/* access(): mask of R_OK/W_OK/X_OK for this uid/gid (uid 0 may do all
+ * but X_OK on a file with no x bit); also -EROFS for W_OK on a ro fs. */
+int vfs_access(struct inode *inode, u32 mask, u32 uid, u32 gid);
+int vfs_chmod(struct inode *inode, u32 mode);
+
+/* ---- namespace changes (tmpfs; -EROFS on the root fs) ---- */
+
+int vfs_mkdir(struct inode *start, const char *path, u32 mode);
+int vfs_rmdir(struct inode *start, const char *path);
+int vfs_unlink(struct inode *start, const char *path);
+int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
+/* flags: 0, RENAME_NOREPLACE. Across filesystems: -EXDEV. */
+int vfs_rename(struct inode *old_start, const char *old_path,
+               struct inode *new_start, const char *new_path, u32 flags);
+
+/* ---- small helpers ---- */
+
+static inline bool inode_is_dir(const struct inode *inode)
+{
+	return (inode->mode & S_IFMT) == S_IFDIR;
+}
+
+static inline bool inode_is_reg(const struct inode *inode)
+{
+	return (inode->mode & S_IFMT) == S_IFREG;
+}
+
+static inline bool inode_is_link(const struct inode *inode)
+{
+	return (inode->mode & S_IFMT) == S_IFLNK;
+}
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * printf.h: a small freestanding formatter.
+ * Supports %d %i %u %x %X %p %s %c %% with l/ll/z length, width, zero pad,
+ * '-' for left align and %.*s / %.Ns for bounded strings. No floats.
+ */
+#ifndef CVMIFY_LIB_PRINTF_H
+#define CVMIFY_LIB_PRINTF_H
+
+#include <stdarg.h>
+#include "lib/types.h"
+
+/* Format into buf (always NUL-terminated when size > 0).
+ * Returns the length the full output would have had. */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Lowercase hex of size bytes into out (2*size chars + NUL). */
+void hex_encode(char *out, const void *data, size_t size);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * string.c: freestanding memory and string helpers. Plain byte loops: the
+ * kernel moves little data and clarity beats speed here. Also built on
+ * the host for unit tests (compiled with -fno-builtin there).
+ */
+#include "lib/string.h"
+
+void *memcpy(void *dst, const void *src, size_t size)
+{
+    u8 *d = dst;
+    const u8 *s = src;
+    while (size--)
+        *d++ = *s++;
+    return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t size)
+{
+    u8 *d = dst;
+    const u8 *s = src;
+    if (d == s || size == 0)
+        return dst;
+    if (d < s) {
+        while (size--)
+            *d++ = *s++;
+    } else {
+        d += size;
+        s += size;
+        while (size--)
+            *--d = *--s;
+    }
+    return dst;
+}
+
+void *memset(void *dst, int byte, size_t size)
+{
+    u8 *d = dst;
+    while (size--)
+        *d++ = (u8)byte;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t size)
+{
+    const u8 *x = a, *y = b;
+    for (size_t i = 0; i < size; i++) {
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (int)(u8)*a - (int)(u8)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (a[i] != b[i] || a[i] == 0)
+            return (int)(u8)a[i] - (int)(u8)b[i];
+    }
+    return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (*s == 0)
+            return NULL;
+    }
+}
+
+char *strrchr(const char *s, int c)
+{
+    const char *last = NULL;
+    for (;; s++) {
+        if (*s == (char)c)
+            last = s;
+        if (*s == 0)
+            return (char *)last;
+    }
+}
+
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+    if (size > 0) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, n);
+        dst[n] = 0;
+    }
+    return len;
+}
+
+int memcmp_ct(const void *a, const void *b, size_t size)
+{
+    const volatile u8 *x = a, *y = b;
+    u8 diff = 0;
+    for (size_t i = 0; i < size; i++)
+        diff |= x[i] ^ y[i];
+    return diff != 0;
+}
+
+void memzero_explicit(void *dst, size_t size)
+{
+    volatile u8 *d = dst;
+    while (size--)
+        *d++ = 0;
+}

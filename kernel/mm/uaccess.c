@@ -1,0 +1,127 @@
+/*
+ * uaccess.c: copyin/copyout/copyinstr for the current task.
+ *
+ * Trust: user pointers and sizes are hostile. The range is checked
+ * against USER_TOP (no wrap), then each page is resolved through the
+ * task's own page tables, demand-paged through the VMA rules if missing,
+ * and copied through the direct map. The kernel therefore never
+ * dereferences a user address: no kernel-mode user faults, no fixup
+ * table, and SMAP stays armed everywhere (arch_stac is never needed).
+ */
+#include "mm/uaccess.h"
+
+#include "lib/string.h"
+#include "mm/fault.h"
+#include "mm/kpt.h"
+#include "mm/page.h"
+#include "mm/vma.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
+
+bool user_range_ok(u64 addr, u64 size)
+{
+	if (addr >= USER_TOP)
+		return false;
+	return size <= USER_TOP - addr;
+}
+
+/* Kernel alias of the user page holding addr, faulting it in if needed;
+ * NULL when the task may not access it that way. */
+static u8 *user_page(u64 addr, bool write)
+{
+	struct mm *mm = current_task()->mm;
+	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
+	u64 *pte = pt_lookup(mm->root, va);
+	if (!pte || !(*pte & PTE_P)) {
+		u64 err = PF_USER | (write ? PF_WRITE : 0);
+		if (!vm_handle_user_fault(addr, err))
+			return NULL;
+		pte = pt_lookup(mm->root, va);
+		if (!pte || !(*pte & PTE_P))
+			return NULL;
+	}
+	if (!(*pte & PTE_U))
+		return NULL; /* PROT_NONE page kept supervisor-only */
+	if (write && !(*pte & PTE_W))
+		return NULL;
+	return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK);
+}
+
+int copyin(void *dst, u64 user_src, size_t size)
+{
+	if (!user_range_ok(user_src, size))
+		return -EFAULT;
+	u8 *out = dst;
+	while (size > 0) {
+		u8 *page = user_page(user_src, false);
+		if (!page)
+			return -EFAULT;
+		size_t off = user_src % PAGE_SIZE;
+		size_t chunk = MIN(size, PAGE_SIZE - off);
+		memcpy(out, page + off, chunk);
+		out += chunk;
+		user_src += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+int copyout(u64 user_dst, const void *src, size_t size)
+{
+	if (!user_range_ok(user_dst, size))
+		return -EFAULT;
+	const u8 *in = src;
+	while (size > 0) {
+		u8 *page = user_page(user_dst, true);
+		if (!page)
+			return -EFAULT;
+		size_t off = user_dst % PAGE_SIZE;
+		size_t chunk = MIN(size, PAGE_SIZE - off);
+		memcpy(page + off, in, chunk);
+		in += chunk;
+		user_dst += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+int clear_user(u64 user_dst, size_t size)
+{
+	if (!user_range_ok(user_dst, size))
+		return -EFAULT;
+	while (size > 0) {
+		u8 *page = user_page(user_dst, true);
+		if (!page)
+			return -EFAULT;
+		size_t off = user_dst % PAGE_SIZE;
+		size_t chunk = MIN(size, PAGE_SIZE - off);
+		memset(page + off, 0, chunk);
+		user_dst += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+long copyinstr(char *dst, u64 user_src, size_t size)
+{
+	size_t len = 0;
+	while (len < size) {
+		if (user_src >= USER_TOP)
+			return -EFAULT;
+		u8 *page = user_page(user_src, false);
+		if (!page)
+			return -EFAULT;
+		size_t off = user_src % PAGE_SIZE;
+		size_t chunk = MIN(size - len, PAGE_SIZE - off);
+		for (size_t i = 0; i < chunk; i++) {
+			dst[len] = (char)page[off + i];
+			if (dst[len] == '\0')
+				return (long)len;
+			len++;
+		}
+		user_src += chunk;
+	}
+	if (size > 0)
+		dst[size - 1] = '\0';
+	return -ENAMETOOLONG;
+}

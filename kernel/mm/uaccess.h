@@ -1,0 +1,28 @@
+/*
+ * uaccess.h: the only way the kernel touches user memory.
+ *
+ * Every function checks that the whole range lies below USER_TOP without
+ * wrapping, then walks the current address space page by page: a missing
+ * page is demand-paged like a user fault would (fault.c), a page the user
+ * could not access that way (no VMA, no PROT_READ / PROT_WRITE) is
+ * -EFAULT. The bytes are then copied through the kernel's direct map, so
+ * no kernel-mode fault on a user address ever happens and SMAP stays on
+ * for the whole kernel (no stac/clac windows). Return 0 or -EFAULT.
+ */
+#ifndef CVMIFY_MM_UACCESS_H
+#define CVMIFY_MM_UACCESS_H
+
+#include "lib/types.h"
+
+int copyin(void *dst, u64 user_src, size_t size);
+int copyout(u64 user_dst, const void *src, size_t size);
+/* Zero size bytes of user memory. */
+int clear_user(u64 user_dst, size_t size);
+/* Copy a NUL-terminated string of at most size-1 bytes + NUL into dst.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL within size. */
+long copyinstr(char *dst, u64 user_src, size_t size);
+
+/* True when [addr, addr+size) is a user range (no wrap, below USER_TOP). */
+bool user_range_ok(u64 addr, u64 size);
+
+#endif

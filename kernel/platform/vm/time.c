@@ -1,0 +1,144 @@
+/*
+ * time.c: clocks. Monotonic time is the TSC, its frequency from CPUID
+ * leaf 0x15 (crystal ratio), else leaf 0x16 (base MHz), else measured
+ * against the i8254 PIT channel 2 (VM mode). The wall clock is the CMOS
+ * RTC read once at boot plus monotonic time: host input, checked for
+ * sane ranges, used only for the app's clock, never for security.
+ */
+#include "platform/platform.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/kprintf.h"
+#include "panic.h"
+
+#define PIT_HZ 1193182ULL
+#define PIT_CAL_TICKS 11932 /* ~10 ms */
+#define PIT_CHANNEL2 0x42
+#define PIT_COMMAND 0x43
+#define PIT_GATE 0x61
+#define CAL_SPIN_LIMIT 100000000ULL
+
+static u64 g_tsc_hz;
+static u64 g_tsc_boot;
+static u64 g_ns_mult;        /* ns = (ticks * mult) >> 32 */
+static u64 g_wall_boot_ns;
+
+static u64 tsc_hz_from_cpuid(void)
+{
+    u32 a, b, c, d;
+    cpu_cpuid(0, 0, &a, &b, &c, &d);
+    u32 max_leaf = a;
+    if (max_leaf >= 0x15) {
+        cpu_cpuid(0x15, 0, &a, &b, &c, &d);
+        if (a != 0 && b != 0 && c != 0)
+            return (u64)c * b / a;
+    }
+    if (max_leaf >= 0x16) {
+        cpu_cpuid(0x16, 0, &a, &b, &c, &d);
+        if ((a & 0xffff) != 0)
+            return (u64)(a & 0xffff) * 1000000ULL;
+    }
+    return 0;
+}
+
+/* Count TSC ticks while PIT channel 2 counts down PIT_CAL_TICKS. */
+static u64 tsc_hz_from_pit(void)
+{
+    u8 gate = cpu_inb(PIT_GATE);
+    cpu_outb(PIT_GATE, (gate & ~0x02) | 0x01); /* speaker off, gate on */
+    cpu_outb(PIT_COMMAND, 0xb0);               /* ch2, lo/hi, mode 0 */
+    cpu_outb(PIT_CHANNEL2, PIT_CAL_TICKS & 0xff);
+    cpu_outb(PIT_CHANNEL2, PIT_CAL_TICKS >> 8);
+    u64 start = cpu_rdtsc();
+    u64 spins = 0;
+    while (!(cpu_inb(PIT_GATE) & 0x20)) {
+        if (++spins > CAL_SPIN_LIMIT)
+            panic("time: PIT calibration does not finish");
+    }
+    u64 ticks = cpu_rdtsc() - start;
+    cpu_outb(PIT_GATE, gate);
+    return ticks * PIT_HZ / PIT_CAL_TICKS;
+}
+
+/* ---- CMOS RTC ---- */
+
+static u8 cmos_read(u8 reg)
+{
+    cpu_outb(0x70, reg);
+    return cpu_inb(0x71);
+}
+
+static u32 from_bcd(u8 v, bool binary)
+{
+    return binary ? v : (u32)(v >> 4) * 10 + (v & 15);
+}
+
+/* Days since 1970-01-01 for a civil date (proleptic Gregorian). */
+static u64 days_from_civil(u32 y, u32 m, u32 d)
+{
+    y -= m <= 2;
+    u32 era = y / 400;
+    u32 yoe = y - era * 400;
+    u32 doy = (153 * (m + (m > 2 ? (u32)-3 : 9)) + 2) / 5 + d - 1;
+    u32 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (u64)era * 146097 + doe - 719468;
+}
+
+static u64 rtc_read_ns(void)
+{
+    for (int i = 0; i < 100000 && (cmos_read(0x0a) & 0x80); i++)
+        cpu_pause(); /* update in progress */
+    u8 status_b = cmos_read(0x0b);
+    bool binary = status_b & 0x04;
+    bool h24 = status_b & 0x02;
+    u32 sec = from_bcd(cmos_read(0x00), binary);
+    u32 min = from_bcd(cmos_read(0x02), binary);
+    u8 raw_hour = cmos_read(0x04);
+    u32 hour = from_bcd(raw_hour & 0x7f, binary);
+    u32 day = from_bcd(cmos_read(0x07), binary);
+    u32 mon = from_bcd(cmos_read(0x08), binary);
+    u32 year = from_bcd(cmos_read(0x09), binary) + 2000;
+    if (!h24) {
+        hour %= 12;
+        if (raw_hour & 0x80)
+            hour += 12;
+    }
+    if (sec > 59 || min > 59 || hour > 23 || day < 1 || day > 31 || mon < 1 || mon > 12) {
+        kprintf("time: RTC gives garbage, wall clock starts at 1970\n");
+        return 0;
+    }
+    u64 secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+    return secs * 1000000000ULL;
+}
+
+void platform_time_init(void)
+{
+    g_tsc_hz = tsc_hz_from_cpuid();
+    const char *source = "cpuid";
+    if (g_tsc_hz == 0) {
+        g_tsc_hz = tsc_hz_from_pit();
+        source = "pit";
+    }
+    if (g_tsc_hz < 1000000ULL)
+        panic("time: implausible TSC frequency %lu Hz", g_tsc_hz);
+    g_ns_mult = (1000000000ULL << 32) / g_tsc_hz;
+    g_tsc_boot = cpu_rdtsc();
+    g_wall_boot_ns = rtc_read_ns();
+    kprintf("time: tsc %lu kHz (%s), wall clock %lu s\n", g_tsc_hz / 1000, source,
+            g_wall_boot_ns / 1000000000ULL);
+}
+
+u64 platform_time_ns(void)
+{
+    u64 ticks = cpu_rdtsc() - g_tsc_boot;
+    return (u64)(((unsigned __int128)ticks * g_ns_mult) >> 32);
+}
+
+u64 platform_wallclock_ns(void)
+{
+    return g_wall_boot_ns + platform_time_ns();
+}
+
+u64 platform_tsc_hz(void)
+{
+    return g_tsc_hz;
+}

@@ -1,0 +1,86 @@
+/*
+ * fdtable.c: the fd table. Trust: fd numbers are raw user input and are
+ * range-checked here, in one place.
+ */
+#include "proc/fdtable.h"
+
+#include "fs/vfs.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
+
+int fd_limit(struct task *task)
+{
+	u64 soft = task->rlimits[RLIMIT_NOFILE].rlim_cur;
+	return soft < TASK_FD_MAX ? (int)soft : TASK_FD_MAX;
+}
+
+static bool fd_valid(struct task *task, int fd)
+{
+	return fd >= 0 && fd < TASK_FD_MAX && task->files->fds[fd].file != NULL;
+}
+
+struct file *fd_get(struct task *task, int fd)
+{
+	return fd_valid(task, fd) ? task->files->fds[fd].file : NULL;
+}
+
+int fd_install(struct task *task, struct file *file, int min, bool cloexec)
+{
+	int limit = fd_limit(task);
+	if (min < 0 || min >= limit)
+		return -EINVAL;
+	for (int fd = min; fd < limit; fd++) {
+		struct fd_entry *e = &task->files->fds[fd];
+		if (!e->file) {
+			e->file = file_get(file);
+			e->cloexec = cloexec;
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+int fd_install_at(struct task *task, struct file *file, int fd, bool cloexec)
+{
+	if (fd < 0 || fd >= fd_limit(task))
+		return -EBADF;
+	struct fd_entry *e = &task->files->fds[fd];
+	struct file *old = e->file;
+	e->file = file_get(file);
+	e->cloexec = cloexec;
+	if (old)
+		file_put(old);
+	return fd;
+}
+
+int fd_close(struct task *task, int fd)
+{
+	if (!fd_valid(task, fd))
+		return -EBADF;
+	struct fd_entry *e = &task->files->fds[fd];
+	struct file *old = e->file;
+	e->file = NULL;
+	e->cloexec = false;
+	file_put(old);
+	return 0;
+}
+
+bool fd_get_cloexec(struct task *task, int fd)
+{
+	return fd_valid(task, fd) && task->files->fds[fd].cloexec;
+}
+
+void fd_set_cloexec(struct task *task, int fd, bool cloexec)
+{
+	if (fd_valid(task, fd))
+		task->files->fds[fd].cloexec = cloexec;
+}
+
+int fd_next(struct task *task, int after)
+{
+	for (int fd = after + 1; fd < TASK_FD_MAX; fd++) {
+		if (task->files->fds[fd].file)
+			return fd;
+	}
+	return -1;
+}

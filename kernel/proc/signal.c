@@ -1,0 +1,313 @@
+/*
+ * signal.c: signal delivery and rt_sigreturn for the x86-64 Linux ABI.
+ *
+ * Delivery rewrites the trapframe that returns to user mode: the old
+ * registers, signal mask and FXSAVE state go into an rt_sigframe on the
+ * user stack (or the alternate stack with SA_ONSTACK), and the CPU
+ * resumes in the handler with rdi = signo, rsi = &siginfo, rdx = &ucontext
+ * and the return address sa_restorer (which calls rt_sigreturn).
+ *
+ * Trust: the frame read back by rt_sigreturn is user memory. Everything
+ * in it is user-controlled; we take only the general registers, the
+ * user-changeable RFLAGS bits, a canonical user rip and an FXSAVE image
+ * with reserved MXCSR bits cleared. Selectors are always our own.
+ */
+#include "proc/signal.h"
+
+#include "arch/x86_64/arch.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/fault.h"
+#include "mm/uaccess.h"
+#include "mm/vma.h"
+#include "proc/proc.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/signal.h"
+
+#define RED_ZONE 128
+/* RFLAGS bits user code may change through sigreturn: CF PF AF ZF SF TF
+ * DF OF RF AC. */
+#define RFLAGS_USER_MASK 0x50dd5ull
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_RF (1ull << 16)
+#define FXSAVE_MXCSR_OFFSET 24
+#define FXSAVE_MXCSR_MASK_OFFSET 28
+
+static u64 sig_bit(int signo)
+{
+	return 1ull << (signo - 1);
+}
+
+static const u64 UNBLOCKABLE = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+
+/* Default action of a signal: true = terminate, false = ignore. Stop
+ * signals are ignored: there is no one to continue the task. */
+static bool default_kills(int signo)
+{
+	switch (signo) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return false;
+	default:
+		return true;
+	}
+}
+
+bool signal_on_altstack(const struct task *task, u64 sp)
+{
+	const struct linux_stack *ss = &task->sig.altstack;
+	if (ss->ss_flags & SS_DISABLE)
+		return false;
+	return sp > ss->ss_sp && sp - ss->ss_sp <= ss->ss_size;
+}
+
+static void fill_sigcontext(struct linux_sigcontext *sc, const struct trapframe *tf)
+{
+	sc->r8 = tf->r8;
+	sc->r9 = tf->r9;
+	sc->r10 = tf->r10;
+	sc->r11 = tf->r11;
+	sc->r12 = tf->r12;
+	sc->r13 = tf->r13;
+	sc->r14 = tf->r14;
+	sc->r15 = tf->r15;
+	sc->rdi = tf->rdi;
+	sc->rsi = tf->rsi;
+	sc->rbp = tf->rbp;
+	sc->rbx = tf->rbx;
+	sc->rdx = tf->rdx;
+	sc->rax = tf->rax;
+	sc->rcx = tf->rcx;
+	sc->rsp = tf->rsp;
+	sc->rip = tf->rip;
+	sc->eflags = tf->rflags;
+	sc->cs = (u16)tf->cs;
+	sc->ss = (u16)tf->ss;
+	sc->err = tf->errcode;
+	sc->trapno = tf->trapno == TRAP_SYSCALL ? 0 : tf->trapno;
+}
+
+/* Build the frame and point tf at the handler; false if the user stack
+ * cannot hold it (the caller then kills the task with SIGSEGV). */
+static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
+                        const struct linux_siginfo *info, u64 fault_addr)
+{
+	const struct linux_sigaction *act = &task->sig.actions[signo];
+	if (!(act->flags & SA_RESTORER) || act->restorer == 0)
+		return false; /* x86-64 Linux also requires a restorer */
+
+	u64 sp = tf->rsp;
+	bool was_on_alt = signal_on_altstack(task, sp);
+	if ((act->flags & SA_ONSTACK) && !(task->sig.altstack.ss_flags & SS_DISABLE) &&
+	    !was_on_alt)
+		sp = task->sig.altstack.ss_sp + task->sig.altstack.ss_size;
+	else
+		sp -= RED_ZONE;
+
+	u64 fp_addr = ALIGN_DOWN(sp - FXSAVE_SIZE, 64);
+	u64 frame_addr = ALIGN_DOWN(fp_addr - sizeof(struct linux_rt_sigframe), 16) - 8;
+
+	struct fpu_state fpu;
+	fpu_save(&fpu);
+
+	struct linux_rt_sigframe frame;
+	memset(&frame, 0, sizeof(frame));
+	frame.pretcode = act->restorer;
+	frame.uc.uc_stack.ss_sp = task->sig.altstack.ss_sp;
+	frame.uc.uc_stack.ss_size = task->sig.altstack.ss_size;
+	frame.uc.uc_stack.ss_flags = task->sig.altstack.ss_flags |
+	                             (was_on_alt ? SS_ONSTACK : 0);
+	fill_sigcontext(&frame.uc.uc_mcontext, tf);
+	frame.uc.uc_mcontext.oldmask = task->sig.blocked;
+	frame.uc.uc_mcontext.cr2 = fault_addr;
+	frame.uc.uc_mcontext.fpstate = fp_addr;
+	frame.uc.uc_sigmask = task->sig.blocked;
+	frame.info = *info;
+
+	if (copyout(fp_addr, fpu.area, FXSAVE_SIZE) != 0)
+		return false;
+	if (copyout(frame_addr, &frame, sizeof(frame)) != 0)
+		return false;
+
+	/* The handler starts with a clean FPU state, like on Linux. */
+	fpu_state_init(&fpu);
+	fpu_restore(&fpu);
+
+	tf->rip = act->handler;
+	tf->rsp = frame_addr;
+	tf->rdi = (u64)signo;
+	tf->rsi = frame_addr + __builtin_offsetof(struct linux_rt_sigframe, info);
+	tf->rdx = frame_addr + __builtin_offsetof(struct linux_rt_sigframe, uc);
+	tf->rax = 0;
+	tf->rflags &= ~(RFLAGS_TF | RFLAGS_DF | RFLAGS_RF | RFLAGS_AC);
+	tf->cs = SEL_UCODE;
+	tf->ss = SEL_UDATA;
+
+	task->sig.blocked |= act->mask;
+	if (!(act->flags & SA_NODEFER))
+		task->sig.blocked |= sig_bit(signo);
+	task->sig.blocked &= ~UNBLOCKABLE;
+	if (act->flags & SA_RESETHAND) {
+		task->sig.actions[signo].handler = SIG_DFL;
+		task->sig.actions[signo].flags &= ~SA_SIGINFO;
+	}
+	return true;
+}
+
+/* Run signo's action now. */
+static void deliver(struct task *task, struct trapframe *tf, int signo,
+                    const struct linux_siginfo *info, u64 fault_addr, bool forced)
+{
+	u64 handler = task->sig.actions[signo].handler;
+	bool blocked = task->sig.blocked & sig_bit(signo);
+	if (signo == SIGKILL || handler == SIG_DFL || (forced && (blocked || handler == SIG_IGN))) {
+		/* A fault that cannot be handled kills even if ignored. */
+		if (forced || default_kills(signo))
+			proc_exit(0, signo);
+		return;
+	}
+	if (handler == SIG_IGN)
+		return;
+	if (!setup_frame(task, tf, signo, info, fault_addr)) {
+		kprintf("signal: cannot deliver signal %d (bad stack or no restorer)\n", signo);
+		proc_exit(0, SIGSEGV);
+	}
+}
+
+void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr)
+{
+	struct task *task = current_task();
+	if (signo == SIGSEGV && code == 0)
+		code = vm_fault_code(addr);
+	if (signo < 1 || signo > NSIG)
+		signo = SIGSEGV;
+	struct linux_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = signo;
+	info.si_code = code;
+	info.u.addr = addr;
+	kprintf("signal: %d (code %d) at rip 0x%llx addr 0x%llx\n", signo, code,
+	        (unsigned long long)tf->rip, (unsigned long long)addr);
+	deliver(task, tf, signo, &info, addr, true);
+}
+
+void signal_post(struct task *task, int signo, int code)
+{
+	(void)code; /* only SI_USER / SI_TKILL from kill and tgkill today */
+	if (signo < 1 || signo > NSIG)
+		return;
+	if (task->sig.actions[signo].handler == SIG_IGN && signo != SIGKILL)
+		return;
+	task->sig.pending |= sig_bit(signo);
+}
+
+void signal_deliver_pending(struct trapframe *tf)
+{
+	struct task *task = current_task();
+	u64 ready = task->sig.pending & ~task->sig.blocked;
+	if (!ready)
+		return;
+	int signo = __builtin_ctzll(ready) + 1;
+	task->sig.pending &= ~sig_bit(signo);
+	struct linux_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = signo;
+	info.si_code = SI_USER;
+	info.u.kill.pid = task->pid;
+	info.u.kill.uid = task->uid;
+	deliver(task, tf, signo, &info, 0, false);
+}
+
+/* Load a user FXSAVE image, clearing MXCSR bits the CPU would #GP on. */
+static bool restore_fpu(u64 fp_addr)
+{
+	struct fpu_state fpu;
+	struct fpu_state cur;
+	if (copyin(fpu.area, fp_addr, FXSAVE_SIZE) != 0)
+		return false;
+	fpu_save(&cur);
+	u32 mask;
+	memcpy(&mask, cur.area + FXSAVE_MXCSR_MASK_OFFSET, 4);
+	if (mask == 0)
+		mask = 0xffbf;
+	u32 mxcsr;
+	memcpy(&mxcsr, fpu.area + FXSAVE_MXCSR_OFFSET, 4);
+	mxcsr &= mask;
+	memcpy(fpu.area + FXSAVE_MXCSR_OFFSET, &mxcsr, 4);
+	memcpy(fpu.area + FXSAVE_MXCSR_MASK_OFFSET, &mask, 4);
+	fpu_restore(&fpu);
+	return true;
+}
+
+long signal_sigreturn(struct trapframe *tf)
+{
+	struct task *task = current_task();
+	/* The handler's ret popped pretcode: the frame starts 8 below rsp. */
+	u64 frame_addr = tf->rsp - 8;
+	struct linux_rt_sigframe frame;
+	if (copyin(&frame, frame_addr, sizeof(frame)) != 0) {
+		kprintf("signal: rt_sigreturn with a bad frame at 0x%llx\n",
+		        (unsigned long long)frame_addr);
+		proc_exit(0, SIGSEGV);
+	}
+	const struct linux_sigcontext *sc = &frame.uc.uc_mcontext;
+	if (sc->rip >= USER_TOP || sc->rsp >= USER_TOP) {
+		kprintf("signal: rt_sigreturn to a non-user address\n");
+		proc_exit(0, SIGSEGV);
+	}
+	if (sc->fpstate != 0 && !restore_fpu(sc->fpstate))
+		proc_exit(0, SIGSEGV);
+
+	tf->r8 = sc->r8;
+	tf->r9 = sc->r9;
+	tf->r10 = sc->r10;
+	tf->r11 = sc->r11;
+	tf->r12 = sc->r12;
+	tf->r13 = sc->r13;
+	tf->r14 = sc->r14;
+	tf->r15 = sc->r15;
+	tf->rdi = sc->rdi;
+	tf->rsi = sc->rsi;
+	tf->rbp = sc->rbp;
+	tf->rbx = sc->rbx;
+	tf->rdx = sc->rdx;
+	tf->rax = sc->rax;
+	tf->rcx = sc->rcx;
+	tf->rsp = sc->rsp;
+	tf->rip = sc->rip;
+	tf->rflags = (tf->rflags & ~RFLAGS_USER_MASK) | (sc->eflags & RFLAGS_USER_MASK) |
+	             RFLAGS_USER_DEFAULT;
+	tf->cs = SEL_UCODE;
+	tf->ss = SEL_UDATA;
+
+	task->sig.blocked = frame.uc.uc_sigmask & ~UNBLOCKABLE;
+	/* sigaltstack state from uc_stack, like Linux's restore_altstack. */
+	if (!(frame.uc.uc_stack.ss_flags & SS_DISABLE) &&
+	    frame.uc.uc_stack.ss_size >= MINSIGSTKSZ &&
+	    user_range_ok(frame.uc.uc_stack.ss_sp, frame.uc.uc_stack.ss_size)) {
+		task->sig.altstack.ss_sp = frame.uc.uc_stack.ss_sp;
+		task->sig.altstack.ss_size = frame.uc.uc_stack.ss_size;
+		task->sig.altstack.ss_flags = 0;
+	}
+	return (long)tf->rax;
+}
+
+void signal_reset_on_exec(struct task *task)
+{
+	for (int s = 1; s <= NSIG; s++) {
+		struct linux_sigaction *a = &task->sig.actions[s];
+		if (a->handler != SIG_IGN)
+			memset(a, 0, sizeof(*a));
+	}
+	task->sig.pending = 0;
+	task->sig.altstack.ss_sp = 0;
+	task->sig.altstack.ss_size = 0;
+	task->sig.altstack.ss_flags = SS_DISABLE;
+}

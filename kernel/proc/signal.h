@@ -1,0 +1,39 @@
+/*
+ * signal.h: signal actions, masks, delivery and rt_sigreturn.
+ *
+ * Only synchronous delivery exists today: faults raised by the task and
+ * kill/tgkill/raise to itself. A signal is delivered on the way back to
+ * user mode by rewriting the trapframe to enter the handler on a Linux
+ * rt_sigframe (siginfo + ucontext + FXSAVE area).
+ */
+#ifndef CVMIFY_PROC_SIGNAL_H
+#define CVMIFY_PROC_SIGNAL_H
+
+#include "lib/types.h"
+
+struct trapframe;
+struct task;
+
+/* Called by the trap handlers for a fault raised in ring 3 (SIGSEGV from
+ * #PF with code from vm_fault_code(), SIGILL from #UD, SIGFPE from #DE,
+ * SIGBUS, SIGTRAP): enter the handler or end the task with the signal.
+ * Returns to the trap code, which resumes user mode from *tf. */
+void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr);
+
+/* Mark signo pending for the task (kill, tgkill, raise). */
+void signal_post(struct task *task, int signo, int code);
+
+/* Deliver the lowest pending, unblocked signal if any (end of each
+ * syscall). tf is the frame that returns to user mode. */
+void signal_deliver_pending(struct trapframe *tf);
+
+/* rt_sigreturn: restore *tf from the sigframe at the user stack. */
+long signal_sigreturn(struct trapframe *tf);
+
+/* True when sp lies on the task's enabled alternate signal stack. */
+bool signal_on_altstack(const struct task *task, u64 sp);
+
+/* Reset actions on exec (handled → default; ignored stays ignored). */
+void signal_reset_on_exec(struct task *task);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * common.c: helpers for the syscall families (see common.h).
+ * Trust: user pointers and fds are raw; checked here once for everyone.
+ */
+#include "syscalls/common.h"
+
+#include "fs/vfs.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+#include "proc/fdtable.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+
+int path_copyin(u64 user_path, bool allow_empty, char **out)
+{
+	char *buf = kmalloc(VFS_PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	long len = copyinstr(buf, user_path, VFS_PATH_MAX);
+	if (len < 0) {
+		kfree(buf);
+		return (int)len;
+	}
+	if (len == 0 && !allow_empty) {
+		kfree(buf);
+		return -ENOENT;
+	}
+	*out = buf;
+	return 0;
+}
+
+int at_dir(int dirfd, struct inode **out)
+{
+	struct task *task = current_task();
+	if (dirfd == AT_FDCWD) {
+		*out = task->cwd;
+		return 0;
+	}
+	struct file *file = fd_get(task, dirfd);
+	if (!file)
+		return -EBADF;
+	if (!file->inode || !inode_is_dir(file->inode))
+		return -ENOTDIR;
+	*out = file->inode;
+	return 0;
+}
+
+int file_of(int fd, struct file **out)
+{
+	struct file *file = fd_get(current_task(), fd);
+	if (!file)
+		return -EBADF;
+	*out = file;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * common.h: helpers shared by the syscall families: user paths, dirfd
+ * resolution and fd lookup. Each returns 0 or -errno.
+ */
+#ifndef CVMIFY_SYSCALLS_COMMON_H
+#define CVMIFY_SYSCALLS_COMMON_H
+
+#include "lib/types.h"
+
+struct inode;
+struct file;
+
+/* Copy a user path into a fresh kmalloc'ed VFS_PATH_MAX buffer (*out;
+ * the caller kfree()s it). An empty path is -ENOENT unless allow_empty. */
+int path_copyin(u64 user_path, bool allow_empty, char **out);
+
+/* The directory a *at() call starts from: the cwd for AT_FDCWD, else the
+ * directory open at dirfd (-EBADF, -ENOTDIR). Borrowed reference. */
+int at_dir(int dirfd, struct inode **out);
+
+/* The open file at fd, borrowed (-EBADF when none). */
+int file_of(int fd, struct file **out);
+
+/* Argument registers hold 64 bits; ints are the low 32, sign-extended. */
+static inline int arg_int(u64 v)
+{
+	return (int)(s32)(u32)v;
+}
+
+#endif

@@ -1,0 +1,415 @@
+/*
+ * file_io.c: I/O on open file descriptors: read/write and their vector
+ * and positional forms, lseek, close, dup*, fcntl, ioctl, fsync,
+ * ftruncate, getdents64.
+ *
+ * Trust: fds, sizes and user buffers are raw user input. Data moves
+ * between user memory and the VFS through a kernel bounce buffer, one
+ * chunk at a time (the VFS only sees kernel memory).
+ */
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+#include "proc/fdtable.h"
+#include "proc/task.h"
+#include "syscalls/common.h"
+#include "syscalls/handlers.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+#include "syscalls/linux_abi/misc.h"
+
+#define IO_CHUNK (64 * 1024)
+/* Linux caps one read/write at 0x7ffff000 bytes. */
+#define IO_MAX 0x7ffff000ull
+
+/* How a transfer reaches the file: at file->offset or at an explicit one. */
+struct io_pos {
+	bool explicit_offset;
+	s64 offset;
+};
+
+static long do_read_chunk(struct file *f, void *kbuf, size_t size, struct io_pos *pos)
+{
+	if (!pos->explicit_offset)
+		return vfs_read(f, kbuf, size);
+	long n = vfs_pread(f, kbuf, size, pos->offset);
+	if (n > 0)
+		pos->offset += n;
+	return n;
+}
+
+static long do_write_chunk(struct file *f, const void *kbuf, size_t size, struct io_pos *pos)
+{
+	if (!pos->explicit_offset)
+		return vfs_write(f, kbuf, size);
+	long n = vfs_pwrite(f, kbuf, size, pos->offset);
+	if (n > 0)
+		pos->offset += n;
+	return n;
+}
+
+/* Read up to size bytes into user memory; stops at a short read. */
+static long read_to_user(struct file *f, u64 ubuf, u64 size, struct io_pos *pos)
+{
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (!user_range_ok(ubuf, size))
+		return -EFAULT;
+	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
+	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
+	if (!kbuf)
+		return -ENOMEM;
+	u64 done = 0;
+	long err = 0;
+	do {
+		size_t want = MIN(size - done, (u64)chunk_max);
+		long n = do_read_chunk(f, kbuf, want, pos);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n > 0 && copyout(ubuf + done, kbuf, (size_t)n) != 0) {
+			err = -EFAULT;
+			break;
+		}
+		done += (u64)n;
+		if ((size_t)n < want)
+			break;
+	} while (done < size);
+	kfree(kbuf);
+	return done > 0 ? (long)done : err;
+}
+
+/* Write size bytes from user memory; stops at a short write. */
+static long write_from_user(struct file *f, u64 ubuf, u64 size, struct io_pos *pos)
+{
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (!user_range_ok(ubuf, size))
+		return -EFAULT;
+	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
+	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
+	if (!kbuf)
+		return -ENOMEM;
+	u64 done = 0;
+	long err = 0;
+	do {
+		size_t want = MIN(size - done, (u64)chunk_max);
+		if (copyin(kbuf, ubuf + done, want) != 0) {
+			err = -EFAULT;
+			break;
+		}
+		long n = do_write_chunk(f, kbuf, want, pos);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		done += (u64)n;
+		if ((size_t)n < want)
+			break;
+	} while (done < size);
+	kfree(kbuf);
+	return done > 0 ? (long)done : err;
+}
+
+static bool can_read(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
+}
+
+static bool can_write(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
+}
+
+long sys_read(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!can_read(f))
+		return -EBADF;
+	struct io_pos pos = {false, 0};
+	return read_to_user(f, args->a[1], args->a[2], &pos);
+}
+
+long sys_write(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!can_write(f))
+		return -EBADF;
+	struct io_pos pos = {false, 0};
+	return write_from_user(f, args->a[1], args->a[2], &pos);
+}
+
+long sys_pread64(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!can_read(f))
+		return -EBADF;
+	if ((s64)args->a[3] < 0)
+		return -EINVAL;
+	struct io_pos pos = {true, (s64)args->a[3]};
+	return read_to_user(f, args->a[1], args->a[2], &pos);
+}
+
+long sys_pwrite64(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!can_write(f))
+		return -EBADF;
+	if ((s64)args->a[3] < 0)
+		return -EINVAL;
+	struct io_pos pos = {true, (s64)args->a[3]};
+	return write_from_user(f, args->a[1], args->a[2], &pos);
+}
+
+/* readv/writev family: the iovec array is copied in whole first. */
+static long vector_io(int fd, u64 uiov, u64 count, bool write, struct io_pos *pos)
+{
+	struct file *f;
+	int err = file_of(fd, &f);
+	if (err)
+		return err;
+	if (write ? !can_write(f) : !can_read(f))
+		return -EBADF;
+	if (count > UIO_MAXIOV)
+		return -EINVAL;
+	if (count == 0)
+		return 0;
+	struct linux_iovec *iov = kmalloc(count * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	long total = 0;
+	if (copyin(iov, uiov, count * sizeof(*iov)) != 0) {
+		total = -EFAULT;
+		goto out;
+	}
+	u64 sum = 0;
+	for (u64 i = 0; i < count; i++) {
+		if (iov[i].iov_len > IO_MAX || sum + iov[i].iov_len > IO_MAX) {
+			total = -EINVAL;
+			goto out;
+		}
+		sum += iov[i].iov_len;
+	}
+	for (u64 i = 0; i < count; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		long n = write ? write_from_user(f, iov[i].iov_base, iov[i].iov_len, pos)
+		               : read_to_user(f, iov[i].iov_base, iov[i].iov_len, pos);
+		if (n < 0) {
+			if (total == 0)
+				total = n;
+			break;
+		}
+		total += n;
+		if ((u64)n < iov[i].iov_len)
+			break;
+	}
+out:
+	kfree(iov);
+	return total;
+}
+
+long sys_readv(const struct syscall_args *args)
+{
+	struct io_pos pos = {false, 0};
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], false, &pos);
+}
+
+long sys_writev(const struct syscall_args *args)
+{
+	struct io_pos pos = {false, 0};
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], true, &pos);
+}
+
+long sys_preadv(const struct syscall_args *args)
+{
+	if ((s64)args->a[3] < 0)
+		return -EINVAL;
+	struct io_pos pos = {true, (s64)args->a[3]};
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], false, &pos);
+}
+
+long sys_pwritev(const struct syscall_args *args)
+{
+	if ((s64)args->a[3] < 0)
+		return -EINVAL;
+	struct io_pos pos = {true, (s64)args->a[3]};
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], true, &pos);
+}
+
+long sys_lseek(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	int whence = arg_int(args->a[2]);
+	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+		return -EINVAL;
+	return vfs_lseek(f, (s64)args->a[1], whence);
+}
+
+long sys_close(const struct syscall_args *args)
+{
+	return fd_close(current_task(), arg_int(args->a[0]));
+}
+
+long sys_dup(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	return fd_install(current_task(), f, 0, false);
+}
+
+static long dup_to(int oldfd, int newfd, u32 flags, bool is_dup2)
+{
+	struct file *f;
+	int err = file_of(oldfd, &f);
+	if (err)
+		return err;
+	if (flags & ~(u32)O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return is_dup2 ? newfd : -EINVAL;
+	return fd_install_at(current_task(), f, newfd, flags & O_CLOEXEC);
+}
+
+long sys_dup2(const struct syscall_args *args)
+{
+	return dup_to(arg_int(args->a[0]), arg_int(args->a[1]), 0, true);
+}
+
+long sys_dup3(const struct syscall_args *args)
+{
+	return dup_to(arg_int(args->a[0]), arg_int(args->a[1]), (u32)args->a[2], false);
+}
+
+/* Status flags F_SETFL may change (Linux: O_APPEND, O_NONBLOCK, O_ASYNC,
+ * O_DIRECT, O_NOATIME). */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
+
+long sys_fcntl(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	int fd = arg_int(args->a[0]);
+	int cmd = arg_int(args->a[1]);
+	u64 arg = args->a[2];
+	struct file *f;
+	int err = file_of(fd, &f);
+	if (err)
+		return err;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg_int(arg) < 0 || arg_int(arg) >= fd_limit(task))
+			return -EINVAL;
+		return fd_install(task, f, arg_int(arg), cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return fd_get_cloexec(task, fd) ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		fd_set_cloexec(task, fd, arg & FD_CLOEXEC);
+		return 0;
+	case F_GETFL:
+		return (long)(f->flags & ~(u32)O_CLOEXEC);
+	case F_SETFL:
+		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
+		return 0;
+	default:
+		return -EINVAL; /* record locks (F_GETLK ...) are not supported */
+	}
+}
+
+long sys_ioctl(const struct syscall_args *args)
+{
+	int fd = arg_int(args->a[0]);
+	u32 cmd = (u32)args->a[1];
+	u64 arg = args->a[2];
+	struct file *f;
+	int err = file_of(fd, &f);
+	if (err)
+		return err;
+	struct vfs_ioctl_layout layout;
+	err = vfs_ioctl_layout(cmd, &layout);
+	if (err)
+		return err;
+	if (layout.size > 4096)
+		return -EINVAL;
+	void *karg = NULL;
+	if (layout.size > 0) {
+		karg = kzalloc(layout.size);
+		if (!karg)
+			return -ENOMEM;
+		if (layout.copy_in && copyin(karg, arg, layout.size) != 0) {
+			kfree(karg);
+			return -EFAULT;
+		}
+	}
+	long ret = vfs_ioctl(f, cmd, karg, arg);
+	if (ret >= 0 && karg && layout.copy_out && copyout(arg, karg, layout.size) != 0)
+		ret = -EFAULT;
+	if (karg)
+		kfree(karg);
+	return ret;
+}
+
+long sys_fsync(const struct syscall_args *args)
+{
+	/* Nothing is ever written back (tmpfs lives in RAM, the root is
+	 * read-only): syncing an open fd trivially succeeds, as on tmpfs. */
+	struct file *f;
+	return file_of(arg_int(args->a[0]), &f);
+}
+
+long sys_fdatasync(const struct syscall_args *args)
+{
+	return sys_fsync(args);
+}
+
+long sys_ftruncate(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if ((s64)args->a[1] < 0)
+		return -EINVAL;
+	if (!can_write(f))
+		return -EINVAL; /* Linux: EINVAL when not open for writing */
+	return vfs_ftruncate(f, args->a[1]);
+}
+
+long sys_getdents64(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	u64 ubuf = args->a[1];
+	u64 size = MIN(args->a[2], (u64)IO_CHUNK);
+	if (!user_range_ok(ubuf, size))
+		return -EFAULT;
+	void *kbuf = kmalloc(size ? size : 1);
+	if (!kbuf)
+		return -ENOMEM;
+	long n = vfs_getdents64(f, kbuf, size);
+	if (n > 0 && copyout(ubuf, kbuf, (size_t)n) != 0)
+		n = -EFAULT;
+	kfree(kbuf);
+	return n;
+}

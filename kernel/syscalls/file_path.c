@@ -1,0 +1,400 @@
+/*
+ * file_path.c: calls that take a path: open, readlink, access, cwd,
+ * mkdir/unlink/rmdir/rename/symlink, truncate, chmod, umask.
+ *
+ * Trust: paths are copied in (bounded by VFS_PATH_MAX) before the VFS
+ * sees them; dirfds and flags are checked here. Permission checks on the
+ * namespace are the VFS's (it knows the filesystem).
+ */
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+#include "proc/fdtable.h"
+#include "proc/task.h"
+#include "syscalls/common.h"
+#include "syscalls/handlers.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+
+#define OPEN_KNOWN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+                          O_NONBLOCK | O_DSYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
+                          O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | 04010000)
+
+static long do_openat(int dirfd, u64 upath, u32 flags, u32 mode)
+{
+	struct task *task = current_task();
+	if (flags & ~(u32)OPEN_KNOWN_FLAGS)
+		return -EINVAL;
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, false, &path);
+	if (err)
+		return err;
+	if (flags & O_CREAT)
+		mode = (mode & 07777) & ~task->umask;
+	struct file *file;
+	err = vfs_open(start, path, flags, mode, &file);
+	kfree(path);
+	if (err)
+		return err;
+	int fd = fd_install(task, file, 0, flags & O_CLOEXEC);
+	file_put(file);
+	return fd;
+}
+
+long sys_open(const struct syscall_args *args)
+{
+	return do_openat(AT_FDCWD, args->a[0], (u32)args->a[1], (u32)args->a[2]);
+}
+
+long sys_openat(const struct syscall_args *args)
+{
+	return do_openat(arg_int(args->a[0]), args->a[1], (u32)args->a[2], (u32)args->a[3]);
+}
+
+long sys_creat(const struct syscall_args *args)
+{
+	return do_openat(AT_FDCWD, args->a[0], O_CREAT | O_WRONLY | O_TRUNC, (u32)args->a[1]);
+}
+
+static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, s64 size)
+{
+	if (size <= 0)
+		return -EINVAL;
+	if (size > VFS_PATH_MAX)
+		size = VFS_PATH_MAX;
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, false, &path);
+	if (err)
+		return err;
+	char *kbuf = kmalloc((size_t)size);
+	long n = kbuf ? vfs_readlink(start, path, kbuf, (size_t)size) : -ENOMEM;
+	if (n > 0 && copyout(ubuf, kbuf, (size_t)n) != 0)
+		n = -EFAULT;
+	if (kbuf)
+		kfree(kbuf);
+	kfree(path);
+	return n;
+}
+
+long sys_readlink(const struct syscall_args *args)
+{
+	return do_readlinkat(AT_FDCWD, args->a[0], args->a[1], (s64)args->a[2]);
+}
+
+long sys_readlinkat(const struct syscall_args *args)
+{
+	return do_readlinkat(arg_int(args->a[0]), args->a[1], args->a[2], (s64)args->a[3]);
+}
+
+static long do_faccessat(int dirfd, u64 upath, u32 mode, u32 flags)
+{
+	struct task *task = current_task();
+	if (mode & ~(u32)(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(u32)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, flags & AT_EMPTY_PATH, &path);
+	if (err)
+		return err;
+	struct inode *inode;
+	if (path[0] == '\0') {
+		inode = inode_get(start);
+	} else {
+		u32 lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		err = vfs_lookup(start, path, lf, &inode);
+	}
+	kfree(path);
+	if (err)
+		return err;
+	err = mode == F_OK ? 0 : vfs_access(inode, mode, task->uid, task->gid);
+	inode_put(inode);
+	return err;
+}
+
+long sys_access(const struct syscall_args *args)
+{
+	return do_faccessat(AT_FDCWD, args->a[0], (u32)args->a[1], 0);
+}
+
+long sys_faccessat(const struct syscall_args *args)
+{
+	return do_faccessat(arg_int(args->a[0]), args->a[1], (u32)args->a[2], 0);
+}
+
+long sys_faccessat2(const struct syscall_args *args)
+{
+	return do_faccessat(arg_int(args->a[0]), args->a[1], (u32)args->a[2], (u32)args->a[3]);
+}
+
+long sys_getcwd(const struct syscall_args *args)
+{
+	u64 ubuf = args->a[0];
+	u64 size = args->a[1];
+	if (size == 0)
+		return -EINVAL;
+	size_t ksize = MIN(size, (u64)VFS_PATH_MAX);
+	char *kbuf = kmalloc(ksize);
+	if (!kbuf)
+		return -ENOMEM;
+	long n = vfs_getcwd(current_task()->cwd, kbuf, ksize);
+	if (n >= 0) {
+		if (copyout(ubuf, kbuf, (size_t)n + 1) != 0)
+			n = -EFAULT;
+		else
+			n = n + 1; /* the syscall counts the NUL */
+	}
+	kfree(kbuf);
+	return n;
+}
+
+/* Make dir (a new reference, consumed) the cwd after the search check. */
+static long set_cwd(struct inode *dir)
+{
+	struct task *task = current_task();
+	if (!inode_is_dir(dir)) {
+		inode_put(dir);
+		return -ENOTDIR;
+	}
+	int err = vfs_access(dir, X_OK, task->uid, task->gid);
+	if (err) {
+		inode_put(dir);
+		return err;
+	}
+	struct inode *old = task->cwd;
+	task->cwd = dir;
+	inode_put(old);
+	return 0;
+}
+
+long sys_chdir(const struct syscall_args *args)
+{
+	char *path;
+	int err = path_copyin(args->a[0], false, &path);
+	if (err)
+		return err;
+	struct inode *dir;
+	err = vfs_lookup(current_task()->cwd, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
+	kfree(path);
+	if (err)
+		return err;
+	return set_cwd(dir);
+}
+
+long sys_fchdir(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!f->inode)
+		return -ENOTDIR;
+	return set_cwd(inode_get(f->inode));
+}
+
+static long do_mkdirat(int dirfd, u64 upath, u32 mode)
+{
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, false, &path);
+	if (err)
+		return err;
+	err = vfs_mkdir(start, path, (mode & 07777) & ~current_task()->umask);
+	kfree(path);
+	return err;
+}
+
+long sys_mkdir(const struct syscall_args *args)
+{
+	return do_mkdirat(AT_FDCWD, args->a[0], (u32)args->a[1]);
+}
+
+long sys_mkdirat(const struct syscall_args *args)
+{
+	return do_mkdirat(arg_int(args->a[0]), args->a[1], (u32)args->a[2]);
+}
+
+static long do_unlinkat(int dirfd, u64 upath, u32 flags)
+{
+	if (flags & ~(u32)AT_REMOVEDIR)
+		return -EINVAL;
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, false, &path);
+	if (err)
+		return err;
+	err = (flags & AT_REMOVEDIR) ? vfs_rmdir(start, path) : vfs_unlink(start, path);
+	kfree(path);
+	return err;
+}
+
+long sys_unlink(const struct syscall_args *args)
+{
+	return do_unlinkat(AT_FDCWD, args->a[0], 0);
+}
+
+long sys_unlinkat(const struct syscall_args *args)
+{
+	return do_unlinkat(arg_int(args->a[0]), args->a[1], (u32)args->a[2]);
+}
+
+long sys_rmdir(const struct syscall_args *args)
+{
+	return do_unlinkat(AT_FDCWD, args->a[0], AT_REMOVEDIR);
+}
+
+static long do_renameat2(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
+{
+	if (flags & ~(u32)RENAME_NOREPLACE)
+		return -EINVAL; /* RENAME_EXCHANGE / WHITEOUT unsupported */
+	struct inode *old_start, *new_start;
+	int err = at_dir(olddirfd, &old_start);
+	if (!err)
+		err = at_dir(newdirfd, &new_start);
+	if (err)
+		return err;
+	char *old_path, *new_path;
+	err = path_copyin(uold, false, &old_path);
+	if (err)
+		return err;
+	err = path_copyin(unew, false, &new_path);
+	if (err) {
+		kfree(old_path);
+		return err;
+	}
+	err = vfs_rename(old_start, old_path, new_start, new_path, flags);
+	kfree(old_path);
+	kfree(new_path);
+	return err;
+}
+
+long sys_rename(const struct syscall_args *args)
+{
+	return do_renameat2(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 0);
+}
+
+long sys_renameat(const struct syscall_args *args)
+{
+	return do_renameat2(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), args->a[3], 0);
+}
+
+long sys_renameat2(const struct syscall_args *args)
+{
+	return do_renameat2(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), args->a[3],
+	                    (u32)args->a[4]);
+}
+
+static long do_symlinkat(u64 utarget, int dirfd, u64 ulink)
+{
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	if (err)
+		return err;
+	char *target, *link;
+	err = path_copyin(utarget, false, &target);
+	if (err)
+		return err;
+	err = path_copyin(ulink, false, &link);
+	if (!err) {
+		err = vfs_symlink(target, start, link);
+		kfree(link);
+	}
+	kfree(target);
+	return err;
+}
+
+long sys_symlink(const struct syscall_args *args)
+{
+	return do_symlinkat(args->a[0], AT_FDCWD, args->a[1]);
+}
+
+long sys_symlinkat(const struct syscall_args *args)
+{
+	return do_symlinkat(args->a[0], arg_int(args->a[1]), args->a[2]);
+}
+
+long sys_truncate(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	if ((s64)args->a[1] < 0)
+		return -EINVAL;
+	char *path;
+	int err = path_copyin(args->a[0], false, &path);
+	if (err)
+		return err;
+	struct inode *inode;
+	err = vfs_lookup(task->cwd, path, LOOKUP_FOLLOW, &inode);
+	kfree(path);
+	if (err)
+		return err;
+	if (inode_is_dir(inode))
+		err = -EISDIR;
+	else
+		err = vfs_access(inode, W_OK, task->uid, task->gid);
+	if (!err)
+		err = vfs_truncate(inode, args->a[1]);
+	inode_put(inode);
+	return err;
+}
+
+long sys_umask(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	u32 old = task->umask;
+	task->umask = (u32)args->a[0] & 0777;
+	return old;
+}
+
+static long do_fchmodat(int dirfd, u64 upath, u32 mode)
+{
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	char *path;
+	if (!err)
+		err = path_copyin(upath, false, &path);
+	if (err)
+		return err;
+	struct inode *inode;
+	err = vfs_lookup(start, path, LOOKUP_FOLLOW, &inode);
+	kfree(path);
+	if (err)
+		return err;
+	err = vfs_chmod(inode, mode & 07777);
+	inode_put(inode);
+	return err;
+}
+
+long sys_chmod(const struct syscall_args *args)
+{
+	return do_fchmodat(AT_FDCWD, args->a[0], (u32)args->a[1]);
+}
+
+long sys_fchmodat(const struct syscall_args *args)
+{
+	return do_fchmodat(arg_int(args->a[0]), args->a[1], (u32)args->a[2]);
+}
+
+long sys_fchmod(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (!f->inode)
+		return -EINVAL;
+	return vfs_chmod(f->inode, (u32)args->a[1] & 07777);
+}

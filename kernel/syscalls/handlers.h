@@ -1,0 +1,140 @@
+/*
+ * handlers.h: every syscall handler, grouped by the file (family) that
+ * implements it. table.c maps numbers to these. Each takes the raw
+ * arguments and returns a result or -errno.
+ */
+#ifndef CVMIFY_SYSCALLS_HANDLERS_H
+#define CVMIFY_SYSCALLS_HANDLERS_H
+
+#include "syscalls/syscall.h"
+
+#define HANDLER(name) long name(const struct syscall_args *args)
+
+/* file_io.c: I/O on open descriptors */
+HANDLER(sys_read);
+HANDLER(sys_write);
+HANDLER(sys_pread64);
+HANDLER(sys_pwrite64);
+HANDLER(sys_readv);
+HANDLER(sys_writev);
+HANDLER(sys_preadv);
+HANDLER(sys_pwritev);
+HANDLER(sys_lseek);
+HANDLER(sys_close);
+HANDLER(sys_dup);
+HANDLER(sys_dup2);
+HANDLER(sys_dup3);
+HANDLER(sys_fcntl);
+HANDLER(sys_ioctl);
+HANDLER(sys_fsync);
+HANDLER(sys_fdatasync);
+HANDLER(sys_ftruncate);
+HANDLER(sys_getdents64);
+
+/* file_poll.c: poll/ppoll/select */
+HANDLER(sys_poll);
+HANDLER(sys_ppoll);
+HANDLER(sys_select);
+HANDLER(sys_pselect6);
+
+/* file_path.c: opening and the namespace */
+HANDLER(sys_open);
+HANDLER(sys_openat);
+HANDLER(sys_creat);
+HANDLER(sys_readlink);
+HANDLER(sys_readlinkat);
+HANDLER(sys_access);
+HANDLER(sys_faccessat);
+HANDLER(sys_faccessat2);
+HANDLER(sys_getcwd);
+HANDLER(sys_chdir);
+HANDLER(sys_fchdir);
+HANDLER(sys_mkdir);
+HANDLER(sys_mkdirat);
+HANDLER(sys_unlink);
+HANDLER(sys_unlinkat);
+HANDLER(sys_rmdir);
+HANDLER(sys_rename);
+HANDLER(sys_renameat);
+HANDLER(sys_renameat2);
+HANDLER(sys_symlink);
+HANDLER(sys_symlinkat);
+HANDLER(sys_truncate);
+HANDLER(sys_umask);
+HANDLER(sys_chmod);
+HANDLER(sys_fchmod);
+HANDLER(sys_fchmodat);
+
+/* file_stat.c: stat family */
+HANDLER(sys_stat);
+HANDLER(sys_lstat);
+HANDLER(sys_fstat);
+HANDLER(sys_newfstatat);
+HANDLER(sys_statx);
+
+/* memory.c */
+HANDLER(sys_brk);
+HANDLER(sys_mmap);
+HANDLER(sys_munmap);
+HANDLER(sys_mprotect);
+HANDLER(sys_mremap);
+HANDLER(sys_madvise);
+HANDLER(sys_msync);
+HANDLER(sys_mlock);
+
+/* process.c */
+HANDLER(sys_exit);
+HANDLER(sys_exit_group);
+HANDLER(sys_getpid);
+HANDLER(sys_getppid);
+HANDLER(sys_gettid);
+HANDLER(sys_getuid);
+HANDLER(sys_geteuid);
+HANDLER(sys_getgid);
+HANDLER(sys_getegid);
+HANDLER(sys_getgroups);
+HANDLER(sys_getresuid);
+HANDLER(sys_getresgid);
+HANDLER(sys_getpgrp);
+HANDLER(sys_getpgid);
+HANDLER(sys_getsid);
+HANDLER(sys_uname);
+HANDLER(sys_arch_prctl);
+HANDLER(sys_set_tid_address);
+HANDLER(sys_set_robust_list);
+HANDLER(sys_prlimit64);
+HANDLER(sys_getrlimit);
+HANDLER(sys_setrlimit);
+HANDLER(sys_wait4);
+HANDLER(sys_prctl);
+
+/* time.c */
+HANDLER(sys_clock_gettime);
+HANDLER(sys_clock_getres);
+HANDLER(sys_gettimeofday);
+HANDLER(sys_time);
+HANDLER(sys_nanosleep);
+HANDLER(sys_clock_nanosleep);
+
+/* signal.c */
+HANDLER(sys_rt_sigaction);
+HANDLER(sys_rt_sigprocmask);
+HANDLER(sys_rt_sigreturn);
+HANDLER(sys_rt_sigpending);
+HANDLER(sys_sigaltstack);
+HANDLER(sys_kill);
+HANDLER(sys_tgkill);
+HANDLER(sys_tkill);
+
+/* system.c: randomness, scheduling, resources, futex */
+HANDLER(sys_getrandom);
+HANDLER(sys_sysinfo);
+HANDLER(sys_futex);
+HANDLER(sys_sched_yield);
+HANDLER(sys_sched_getaffinity);
+HANDLER(sys_getrusage);
+HANDLER(sys_times);
+HANDLER(sys_getcpu);
+
+#undef HANDLER
+#endif

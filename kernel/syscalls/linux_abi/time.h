@@ -1,0 +1,51 @@
+/* Time structures and clock ids of the Linux x86-64 ABI. */
+#ifndef LINUX_ABI_TIME_H
+#define LINUX_ABI_TIME_H
+
+#include "lib/types.h"
+
+struct linux_timespec {
+	s64 tv_sec;
+	s64 tv_nsec;
+};
+
+struct linux_timeval {
+	s64 tv_sec;
+	s64 tv_usec;
+};
+
+struct linux_timezone {
+	s32 tz_minuteswest;
+	s32 tz_dsttime;
+};
+
+struct linux_tms {
+	s64 tms_utime;
+	s64 tms_stime;
+	s64 tms_cutime;
+	s64 tms_cstime;
+};
+
+struct linux_rusage {
+	struct linux_timeval ru_utime;
+	struct linux_timeval ru_stime;
+	s64 rest[14]; /* maxrss .. nivcsw: all zero here */
+};
+_Static_assert(sizeof(struct linux_rusage) == 144, "struct rusage is 144 bytes");
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+
+#define TIMER_ABSTIME 1
+
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+#endif

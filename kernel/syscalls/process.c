@@ -1,0 +1,278 @@
+/*
+ * process.c: exit, ids, uname, arch_prctl, set_tid_address, robust
+ * lists, resource limits, wait4, prctl.
+ *
+ * One process, pid 1 and tid 1, never forks: wait4 has no child to wait
+ * for (-ECHILD, as Linux answers a process without children).
+ * Credentials are fixed by the measured config: there is no set*id.
+ */
+#include "arch/x86_64/arch.h"
+#include "lib/string.h"
+#include "mm/uaccess.h"
+#include "mm/vma.h"
+#include "proc/proc.h"
+#include "proc/task.h"
+#include "syscalls/common.h"
+#include "syscalls/handlers.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/misc.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+static char g_comm[16] = "init";
+
+long sys_exit(const struct syscall_args *args)
+{
+	/* Single-threaded: the last thread exiting ends the process. */
+	proc_exit(arg_int(args->a[0]) & 0xff, 0);
+}
+
+long sys_exit_group(const struct syscall_args *args)
+{
+	proc_exit(arg_int(args->a[0]) & 0xff, 0);
+}
+
+long sys_getpid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->pid;
+}
+
+long sys_getppid(const struct syscall_args *args)
+{
+	(void)args;
+	return 0; /* like init: its parent is outside the system */
+}
+
+long sys_gettid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->tid;
+}
+
+long sys_getuid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->uid;
+}
+
+long sys_geteuid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->euid;
+}
+
+long sys_getgid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->gid;
+}
+
+long sys_getegid(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->egid;
+}
+
+long sys_getgroups(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	s64 size = arg_int(args->a[0]);
+	if (size < 0)
+		return -EINVAL;
+	if (size == 0)
+		return task->group_count;
+	if ((u64)size < task->group_count)
+		return -EINVAL;
+	if (copyout(args->a[1], task->groups, task->group_count * sizeof(u32)) != 0)
+		return -EFAULT;
+	return task->group_count;
+}
+
+static long put_three(u64 a, u64 b, u64 c, u32 x, u32 y, u32 z)
+{
+	if (copyout(a, &x, 4) || copyout(b, &y, 4) || copyout(c, &z, 4))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getresuid(const struct syscall_args *args)
+{
+	struct task *t = current_task();
+	return put_three(args->a[0], args->a[1], args->a[2], t->uid, t->euid, t->suid);
+}
+
+long sys_getresgid(const struct syscall_args *args)
+{
+	struct task *t = current_task();
+	return put_three(args->a[0], args->a[1], args->a[2], t->gid, t->egid, t->sgid);
+}
+
+long sys_getpgrp(const struct syscall_args *args)
+{
+	(void)args;
+	return current_task()->pid; /* its own group and session leader */
+}
+
+long sys_getpgid(const struct syscall_args *args)
+{
+	int pid = arg_int(args->a[0]);
+	if (pid != 0 && pid != current_task()->pid)
+		return -ESRCH;
+	return current_task()->pid;
+}
+
+long sys_getsid(const struct syscall_args *args)
+{
+	return sys_getpgid(args);
+}
+
+static void put_field(char *dst, const char *s)
+{
+	strlcpy(dst, s, 65);
+}
+
+long sys_uname(const struct syscall_args *args)
+{
+	struct linux_utsname u;
+	memset(&u, 0, sizeof(u));
+	put_field(u.sysname, "Linux");
+	put_field(u.nodename, "cvmify");
+	put_field(u.release, "6.1.0-cvmify");
+	put_field(u.version, "#1 cvmify library OS");
+	put_field(u.machine, "x86_64");
+	put_field(u.domainname, "(none)");
+	return copyout(args->a[0], &u, sizeof(u));
+}
+
+long sys_arch_prctl(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	u64 code = args->a[0];
+	u64 addr = args->a[1];
+	u64 value;
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_TOP)
+			return -EPERM; /* Linux: a non-canonical or kernel base */
+		task->fs_base = addr;
+		arch_set_fs_base(addr);
+		return 0;
+	case ARCH_GET_FS:
+		value = task->fs_base;
+		return copyout(addr, &value, sizeof(value));
+	case ARCH_SET_GS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		arch_set_user_gs_base(addr);
+		return 0;
+	case ARCH_GET_GS:
+		value = arch_get_user_gs_base();
+		return copyout(addr, &value, sizeof(value));
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_set_tid_address(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	task->clear_child_tid = args->a[0];
+	return task->tid;
+}
+
+long sys_set_robust_list(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	if (args->a[1] != 24) /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	task->robust_list = args->a[0];
+	task->robust_list_len = args->a[1];
+	return 0;
+}
+
+static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
+{
+	struct task *task = current_task();
+	if (pid != 0 && pid != task->pid)
+		return -ESRCH;
+	if (resource >= RLIMIT_NLIMITS)
+		return -EINVAL;
+	struct linux_rlimit next;
+	if (unew && copyin(&next, unew, sizeof(next)) != 0)
+		return -EFAULT;
+	if (unew) {
+		if (next.rlim_cur > next.rlim_max)
+			return -EINVAL;
+		struct linux_rlimit *cur = &task->rlimits[resource];
+		if (next.rlim_max > cur->rlim_max && task->euid != 0)
+			return -EPERM;
+		if (resource == RLIMIT_NOFILE && next.rlim_max > TASK_FD_MAX)
+			return -EPERM; /* like raising above fs.nr_open */
+	}
+	if (uold && copyout(uold, &task->rlimits[resource], sizeof(struct linux_rlimit)) != 0)
+		return -EFAULT;
+	if (unew)
+		task->rlimits[resource] = next;
+	return 0;
+}
+
+long sys_prlimit64(const struct syscall_args *args)
+{
+	return do_prlimit(arg_int(args->a[0]), (u32)args->a[1], args->a[2], args->a[3]);
+}
+
+long sys_getrlimit(const struct syscall_args *args)
+{
+	if (args->a[1] == 0)
+		return -EFAULT;
+	return do_prlimit(0, (u32)args->a[0], 0, args->a[1]);
+}
+
+long sys_setrlimit(const struct syscall_args *args)
+{
+	if (args->a[1] == 0)
+		return -EFAULT;
+	return do_prlimit(0, (u32)args->a[0], args->a[1], 0);
+}
+
+long sys_wait4(const struct syscall_args *args)
+{
+	(void)args;
+	return -ECHILD;
+}
+
+long sys_prctl(const struct syscall_args *args)
+{
+	int option = arg_int(args->a[0]);
+	switch (option) {
+	case PR_SET_NAME: {
+		char name[16];
+		long n = copyinstr(name, args->a[1], sizeof(name));
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[15] = '\0'; /* Linux truncates silently */
+		memcpy(g_comm, name, sizeof(g_comm));
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copyout(args->a[1], g_comm, sizeof(g_comm));
+	case PR_GET_DUMPABLE:
+		return 0;
+	case PR_SET_DUMPABLE:
+		return args->a[1] <= 1 ? 0 : -EINVAL;
+	case PR_SET_PDEATHSIG:
+		return args->a[1] <= 64 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}

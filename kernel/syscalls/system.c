@@ -1,0 +1,188 @@
+/*
+ * system.c: getrandom, sysinfo, futex, scheduling and resource usage.
+ *
+ * Randomness comes from the kernel CSPRNG (drivers/random: seeded from
+ * RDSEED/RDRAND, never from the host). One task on one CPU: futex has no
+ * other thread to wait for, the scheduler has nothing else to run.
+ */
+#include "drivers/random/random.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/page.h"
+#include "mm/uaccess.h"
+#include "platform/platform.h"
+#include "proc/task.h"
+#include "syscalls/common.h"
+#include "syscalls/handlers.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/misc.h"
+#include "syscalls/linux_abi/time.h"
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+#define RANDOM_CHUNK 256
+#define NS_PER_SEC 1000000000ull
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+long sys_getrandom(const struct syscall_args *args)
+{
+	u64 ubuf = args->a[0];
+	u64 size = args->a[1];
+	u32 flags = (u32)args->a[2];
+	if (flags & ~(u32)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE))
+		return -EINVAL;
+	if (size > 0x1ffffff)
+		size = 0x1ffffff; /* Linux returns at most 32 MiB - 1 per call */
+	if (!user_range_ok(ubuf, size))
+		return -EFAULT;
+	u8 chunk[RANDOM_CHUNK];
+	u64 done = 0;
+	while (done < size) {
+		size_t n = MIN(size - done, (u64)RANDOM_CHUNK);
+		random_bytes(chunk, n);
+		if (copyout(ubuf + done, chunk, n) != 0) {
+			memzero_explicit(chunk, sizeof(chunk));
+			return done ? (long)done : -EFAULT;
+		}
+		done += n;
+	}
+	memzero_explicit(chunk, sizeof(chunk));
+	return (long)done;
+}
+
+long sys_sysinfo(const struct syscall_args *args)
+{
+	struct linux_sysinfo info;
+	memset(&info, 0, sizeof(info));
+	info.uptime = (s64)(platform_time_ns() / NS_PER_SEC);
+	info.totalram = (u64)page_total_count() * PAGE_SIZE;
+	info.freeram = (u64)page_free_count() * PAGE_SIZE;
+	info.procs = 1;
+	info.mem_unit = 1;
+	return copyout(args->a[0], &info, sizeof(info));
+}
+
+/* FUTEX_WAIT with nobody to wake us: honour a timeout, refuse to hang. */
+static long futex_wait(u64 uaddr, u32 val, u64 utimeout, bool absolute, bool realtime)
+{
+	u32 cur;
+	if (copyin(&cur, uaddr, sizeof(cur)) != 0)
+		return -EFAULT;
+	if (cur != val)
+		return -EAGAIN;
+	if (!utimeout) {
+		kprintf("futex: wait without timeout in a single-threaded task would hang\n");
+		return -EDEADLK;
+	}
+	struct linux_timespec ts;
+	if (copyin(&ts, utimeout, sizeof(ts)) != 0)
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (u64)ts.tv_nsec >= NS_PER_SEC)
+		return -EINVAL;
+	u64 span = (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
+	u64 start = realtime ? platform_wallclock_ns() : platform_time_ns();
+	u64 deadline = absolute ? span : start + span;
+	while ((realtime ? platform_wallclock_ns() : platform_time_ns()) < deadline)
+		;
+	return -ETIMEDOUT;
+}
+
+long sys_futex(const struct syscall_args *args)
+{
+	u64 uaddr = args->a[0];
+	int op = arg_int(args->a[1]);
+	u32 val = (u32)args->a[2];
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	if (uaddr % 4 != 0)
+		return -EINVAL;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return futex_wait(uaddr, val, args->a[3], false, false);
+	case FUTEX_WAIT_BITSET:
+		if ((u32)args->a[5] == 0)
+			return -EINVAL;
+		return futex_wait(uaddr, val, args->a[3], true, op & FUTEX_CLOCK_REALTIME);
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return 0; /* no waiters exist: woke nobody */
+	default:
+		return -ENOSYS;
+	}
+}
+
+long sys_sched_yield(const struct syscall_args *args)
+{
+	(void)args;
+	return 0;
+}
+
+long sys_sched_getaffinity(const struct syscall_args *args)
+{
+	int pid = arg_int(args->a[0]);
+	u64 len = args->a[1];
+	if (pid != 0 && pid != current_task()->pid)
+		return -ESRCH;
+	if (len < 8 || len % 8 != 0)
+		return -EINVAL;
+	u64 mask = 1; /* CPU 0 only */
+	if (copyout(args->a[2], &mask, sizeof(mask)) != 0)
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+static struct linux_timeval elapsed_timeval(void)
+{
+	u64 ns = platform_time_ns() - current_task()->start_ns;
+	struct linux_timeval tv = {(s64)(ns / NS_PER_SEC), (s64)(ns % NS_PER_SEC / 1000)};
+	return tv;
+}
+
+long sys_getrusage(const struct syscall_args *args)
+{
+	int who = arg_int(args->a[0]);
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	struct linux_rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	if (who != RUSAGE_CHILDREN)
+		ru.ru_utime = elapsed_timeval();
+	return copyout(args->a[1], &ru, sizeof(ru));
+}
+
+long sys_times(const struct syscall_args *args)
+{
+	u64 ticks_per_ns_div = NS_PER_SEC / 100; /* AT_CLKTCK is 100 */
+	u64 now = platform_time_ns();
+	if (args->a[0]) {
+		struct linux_tms t;
+		memset(&t, 0, sizeof(t));
+		t.tms_utime = (s64)((now - current_task()->start_ns) / ticks_per_ns_div);
+		if (copyout(args->a[0], &t, sizeof(t)) != 0)
+			return -EFAULT;
+	}
+	return (long)(now / ticks_per_ns_div);
+}
+
+long sys_getcpu(const struct syscall_args *args)
+{
+	u32 zero = 0;
+	if (args->a[0] && copyout(args->a[0], &zero, sizeof(zero)) != 0)
+		return -EFAULT;
+	if (args->a[1] && copyout(args->a[1], &zero, sizeof(zero)) != 0)
+		return -EFAULT;
+	return 0;
+}

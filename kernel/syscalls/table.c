@@ -1,0 +1,229 @@
+/*
+ * table.c: the one system-call table (Linux x86-64 numbers) and the
+ * dispatcher.
+ *
+ * Trust: rax (the number) and the six argument registers are raw user
+ * values. The number is bounds-checked here; each handler checks its own
+ * arguments. A number with no handler returns -ENOSYS and is counted, so
+ * `--trace` shows exactly what an app needed and did not get.
+ */
+#include "syscalls/syscall.h"
+
+#include "arch/x86_64/arch.h"
+#include "lib/kprintf.h"
+#include "proc/signal.h"
+#include "syscalls/handlers.h"
+#include "syscalls/linux_abi/errno.h"
+
+#define SYSCALL_COUNT 452
+
+struct syscall_entry {
+	const char *name;
+	syscall_fn fn;     /* NULL: known to us by name, not implemented */
+};
+
+static const struct syscall_entry g_table[SYSCALL_COUNT] = {
+	[0] = {"read", sys_read},
+	[1] = {"write", sys_write},
+	[2] = {"open", sys_open},
+	[3] = {"close", sys_close},
+	[4] = {"stat", sys_stat},
+	[5] = {"fstat", sys_fstat},
+	[6] = {"lstat", sys_lstat},
+	[7] = {"poll", sys_poll},
+	[8] = {"lseek", sys_lseek},
+	[9] = {"mmap", sys_mmap},
+	[10] = {"mprotect", sys_mprotect},
+	[11] = {"munmap", sys_munmap},
+	[12] = {"brk", sys_brk},
+	[13] = {"rt_sigaction", sys_rt_sigaction},
+	[14] = {"rt_sigprocmask", sys_rt_sigprocmask},
+	[15] = {"rt_sigreturn", sys_rt_sigreturn},
+	[16] = {"ioctl", sys_ioctl},
+	[17] = {"pread64", sys_pread64},
+	[18] = {"pwrite64", sys_pwrite64},
+	[19] = {"readv", sys_readv},
+	[20] = {"writev", sys_writev},
+	[21] = {"access", sys_access},
+	[22] = {"pipe", NULL},
+	[23] = {"select", sys_select},
+	[24] = {"sched_yield", sys_sched_yield},
+	[25] = {"mremap", sys_mremap},
+	[26] = {"msync", sys_msync},
+	[27] = {"mincore", NULL},
+	[28] = {"madvise", sys_madvise},
+	[32] = {"dup", sys_dup},
+	[33] = {"dup2", sys_dup2},
+	[34] = {"pause", NULL},
+	[35] = {"nanosleep", sys_nanosleep},
+	[36] = {"getitimer", NULL},
+	[37] = {"alarm", NULL},
+	[38] = {"setitimer", NULL},
+	[39] = {"getpid", sys_getpid},
+	[40] = {"sendfile", NULL},
+	[41] = {"socket", NULL},
+	[42] = {"connect", NULL},
+	[56] = {"clone", NULL},
+	[57] = {"fork", NULL},
+	[58] = {"vfork", NULL},
+	[59] = {"execve", NULL},
+	[60] = {"exit", sys_exit},
+	[61] = {"wait4", sys_wait4},
+	[62] = {"kill", sys_kill},
+	[63] = {"uname", sys_uname},
+	[72] = {"fcntl", sys_fcntl},
+	[73] = {"flock", NULL},
+	[74] = {"fsync", sys_fsync},
+	[75] = {"fdatasync", sys_fdatasync},
+	[76] = {"truncate", sys_truncate},
+	[77] = {"ftruncate", sys_ftruncate},
+	[78] = {"getdents", NULL},
+	[79] = {"getcwd", sys_getcwd},
+	[80] = {"chdir", sys_chdir},
+	[81] = {"fchdir", sys_fchdir},
+	[82] = {"rename", sys_rename},
+	[83] = {"mkdir", sys_mkdir},
+	[84] = {"rmdir", sys_rmdir},
+	[85] = {"creat", sys_creat},
+	[86] = {"link", NULL},
+	[87] = {"unlink", sys_unlink},
+	[88] = {"symlink", sys_symlink},
+	[89] = {"readlink", sys_readlink},
+	[90] = {"chmod", sys_chmod},
+	[91] = {"fchmod", sys_fchmod},
+	[92] = {"chown", NULL},
+	[93] = {"fchown", NULL},
+	[94] = {"lchown", NULL},
+	[95] = {"umask", sys_umask},
+	[96] = {"gettimeofday", sys_gettimeofday},
+	[97] = {"getrlimit", sys_getrlimit},
+	[98] = {"getrusage", sys_getrusage},
+	[99] = {"sysinfo", sys_sysinfo},
+	[100] = {"times", sys_times},
+	[102] = {"getuid", sys_getuid},
+	[104] = {"getgid", sys_getgid},
+	[105] = {"setuid", NULL},
+	[106] = {"setgid", NULL},
+	[107] = {"geteuid", sys_geteuid},
+	[108] = {"getegid", sys_getegid},
+	[109] = {"setpgid", NULL},
+	[110] = {"getppid", sys_getppid},
+	[111] = {"getpgrp", sys_getpgrp},
+	[112] = {"setsid", NULL},
+	[115] = {"getgroups", sys_getgroups},
+	[116] = {"setgroups", NULL},
+	[118] = {"getresuid", sys_getresuid},
+	[120] = {"getresgid", sys_getresgid},
+	[121] = {"getpgid", sys_getpgid},
+	[124] = {"getsid", sys_getsid},
+	[127] = {"rt_sigpending", sys_rt_sigpending},
+	[128] = {"rt_sigtimedwait", NULL},
+	[130] = {"rt_sigsuspend", NULL},
+	[131] = {"sigaltstack", sys_sigaltstack},
+	[137] = {"statfs", NULL},
+	[138] = {"fstatfs", NULL},
+	[149] = {"mlock", sys_mlock},
+	[150] = {"munlock", sys_mlock},
+	[157] = {"prctl", sys_prctl},
+	[158] = {"arch_prctl", sys_arch_prctl},
+	[160] = {"setrlimit", sys_setrlimit},
+	[186] = {"gettid", sys_gettid},
+	[191] = {"getxattr", NULL},
+	[200] = {"tkill", sys_tkill},
+	[201] = {"time", sys_time},
+	[202] = {"futex", sys_futex},
+	[203] = {"sched_setaffinity", NULL},
+	[204] = {"sched_getaffinity", sys_sched_getaffinity},
+	[213] = {"epoll_create", NULL},
+	[217] = {"getdents64", sys_getdents64},
+	[218] = {"set_tid_address", sys_set_tid_address},
+	[221] = {"fadvise64", NULL},
+	[228] = {"clock_gettime", sys_clock_gettime},
+	[229] = {"clock_getres", sys_clock_getres},
+	[230] = {"clock_nanosleep", sys_clock_nanosleep},
+	[231] = {"exit_group", sys_exit_group},
+	[234] = {"tgkill", sys_tgkill},
+	[257] = {"openat", sys_openat},
+	[258] = {"mkdirat", sys_mkdirat},
+	[262] = {"newfstatat", sys_newfstatat},
+	[263] = {"unlinkat", sys_unlinkat},
+	[264] = {"renameat", sys_renameat},
+	[265] = {"linkat", NULL},
+	[266] = {"symlinkat", sys_symlinkat},
+	[267] = {"readlinkat", sys_readlinkat},
+	[268] = {"fchmodat", sys_fchmodat},
+	[269] = {"faccessat", sys_faccessat},
+	[270] = {"pselect6", sys_pselect6},
+	[271] = {"ppoll", sys_ppoll},
+	[273] = {"set_robust_list", sys_set_robust_list},
+	[280] = {"utimensat", NULL},
+	[290] = {"eventfd2", NULL},
+	[291] = {"epoll_create1", NULL},
+	[292] = {"dup3", sys_dup3},
+	[293] = {"pipe2", NULL},
+	[295] = {"preadv", sys_preadv},
+	[296] = {"pwritev", sys_pwritev},
+	[302] = {"prlimit64", sys_prlimit64},
+	[309] = {"getcpu", sys_getcpu},
+	[316] = {"renameat2", sys_renameat2},
+	[318] = {"getrandom", sys_getrandom},
+	[319] = {"memfd_create", NULL},
+	[332] = {"statx", sys_statx},
+	[334] = {"rseq", NULL},
+	[435] = {"clone3", NULL},
+	[436] = {"close_range", NULL},
+	[439] = {"faccessat2", sys_faccessat2},
+};
+
+/* Calls per number; index SYSCALL_COUNT counts numbers beyond the table. */
+static u32 g_counts[SYSCALL_COUNT + 1];
+static bool g_trace;
+
+void syscall_set_trace(bool on)
+{
+	g_trace = on;
+}
+
+long syscall_dispatch(struct trapframe *tf)
+{
+	u64 nr = tf->rax;
+	struct syscall_args args = {
+		.a = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9},
+		.tf = tf,
+	};
+	long ret;
+	if (nr < SYSCALL_COUNT) {
+		if (g_counts[nr] < 0xffffffffu)
+			g_counts[nr]++;
+		if (g_table[nr].fn) {
+			ret = g_table[nr].fn(&args);
+		} else {
+			if (g_counts[nr] == 1)
+				kprintf("syscall: %llu (%s) not implemented\n", (unsigned long long)nr,
+				        g_table[nr].name ? g_table[nr].name : "unknown");
+			ret = -ENOSYS;
+		}
+	} else {
+		g_counts[SYSCALL_COUNT]++;
+		ret = -ENOSYS;
+	}
+	tf->rax = (u64)ret;
+	signal_deliver_pending(tf);
+	return (long)tf->rax;
+}
+
+void syscall_print_trace(void)
+{
+	if (!g_trace)
+		return;
+	for (u32 nr = 0; nr < SYSCALL_COUNT; nr++) {
+		if (g_counts[nr] == 0)
+			continue;
+		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
+		kprintf("cvmify: syscall %u %s %u%s\n", nr, name, g_counts[nr],
+		        g_table[nr].fn ? "" : " missing");
+	}
+	if (g_counts[SYSCALL_COUNT])
+		kprintf("cvmify: syscall %u out-of-range %u missing\n", SYSCALL_COUNT,
+		        g_counts[SYSCALL_COUNT]);
+}

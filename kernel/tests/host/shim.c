@@ -1,0 +1,80 @@
+/*
+ * shim.c: the few kernel services the fs/ and drivers/ sources need,
+ * implemented over libc for the host unit tests. Standard string
+ * functions come from libc itself (so ASan sees them).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/types.h"
+
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+void kernel_fpu_begin(void)
+{
+}
+
+void kernel_fpu_end(void)
+{
+}
+
+int memcmp_ct(const void *a, const void *b, size_t size)
+{
+	const u8 *x = a, *y = b;
+	u8 diff = 0;
+	for (size_t i = 0; i < size; i++)
+		diff |= (u8)(x[i] ^ y[i]);
+	return diff != 0;
+}
+
+void memzero_explicit(void *dst, size_t size)
+{
+	memset(dst, 0, size);
+	__asm__ volatile("" : : "r"(dst) : "memory");
+}
+
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = 0;
+	}
+	return len;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "panic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}

@@ -1,0 +1,200 @@
+"""config.bin and the overrides file (docs/boot-config.md): layout,
+round trips, and every refusal the kernel applies."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from cvmify.errors import BadBundleError, InvalidManifestError, UsageError
+from cvmify.manifest import records as r
+from cvmify.manifest.bootconfig import (
+    compile_boot_config,
+    compile_overrides,
+    parse_boot_config,
+    parse_overrides,
+)
+
+ROOT = bytes(range(48))
+
+
+def manifest(**loader) -> dict:
+    m = {
+        "libos": {"entrypoint": "/usr/bin/python3.11"},
+        "loader": {
+            "argv": ["python3", "-c", "print('hé')"],
+            "env": {"PATH": "/usr/bin", "TERM": {"passthrough": True}, "LANG": {"value": "C.UTF-8", "passthrough": True}},
+            "uid": 1000,
+            "gid": 100,
+            "groups": [27, 999],
+            "rlimits": {"stack": [8 << 20, "unlimited"], "nofile": [1024, 4096]},
+        },
+        "fs": {"start_dir": "/app", "mounts": [{"type": "tmpfs", "path": "/data", "origin": "volume"}]},
+    }
+    m["loader"].update(loader)
+    return m
+
+
+def test_round_trip():
+    cfg = parse_boot_config(compile_boot_config(manifest(insecure__use_cmdline_argv=True), ROOT))
+    assert cfg.entrypoint == "/usr/bin/python3.11"
+    assert cfg.argv == ["python3", "-c", "print('hé')"]
+    assert cfg.env == ["LANG=C.UTF-8", "PATH=/usr/bin"]
+    assert cfg.allow_host_env == ["LANG", "TERM"]
+    assert cfg.allow_host_argv is True
+    assert cfg.cwd == "/app"
+    assert (cfg.uid, cfg.gid, cfg.groups) == (1000, 100, [27, 999])
+    assert cfg.tmpfs == ["/tmp", "/data"]
+    assert cfg.disk_root == ROOT
+    assert cfg.rlimits == {3: (8 << 20, (1 << 64) - 1), 7: (1024, 4096)}
+
+
+def test_defaults_and_no_permissions():
+    m = {"libos": {"entrypoint": "/bin/app"}, "loader": {"argv": ["app"]}}
+    cfg = parse_boot_config(compile_boot_config(m, ROOT))
+    assert (cfg.cwd, cfg.uid, cfg.gid, cfg.tmpfs) == ("/", 0, 0, ["/tmp"])
+    assert cfg.allow_host_argv is False and cfg.allow_host_env == [] and cfg.env == []
+
+
+def test_byte_layout():
+    m = {"libos": {"entrypoint": "/a"}, "loader": {"argv": ["abcde"]}}
+    data = compile_boot_config(m, ROOT)
+    magic, total, count = struct.unpack_from("<8sII", data, 0)
+    assert (magic, total, count) == (b"CVMCFG01", len(data), 7)
+    assert data[16:28] == struct.pack("<HHI", 1, 0, 2) + b"/a\0\0"  # ENTRYPOINT, padded to 4
+    assert data[28:44] == struct.pack("<HHI", 2, 0, 5) + b"abcde\0\0\0"  # ARG
+    assert len(data) % 4 == 0
+
+
+def test_same_manifest_same_bytes():
+    a = manifest()
+    b = manifest()
+    b["loader"]["env"] = dict(reversed(list(b["loader"]["env"].items())))
+    assert compile_boot_config(a, ROOT) == compile_boot_config(b, ROOT)
+
+
+def test_compile_validates():
+    with pytest.raises(InvalidManifestError, match="loader.argv"):
+        compile_boot_config({"libos": {"entrypoint": "/a"}, "loader": {"argv": []}}, ROOT)
+    with pytest.raises(ValueError):
+        compile_boot_config(manifest(), b"short")
+
+
+# -- malformed input: each check the kernel applies ---------------------------------
+
+
+def blob(records: list[tuple[int, bytes]], flags: int = 0) -> bytes:
+    out = r.RecordWriter()
+    for rec_type, value in records:
+        out.raw(rec_type, value)
+    data = bytearray(out.finish())
+    if flags:
+        struct.pack_into("<H", data, 18, flags)
+    return bytes(data)
+
+
+def u32(n: int) -> bytes:
+    return struct.pack("<I", n)
+
+
+def minimal(replace: dict | None = None) -> list[tuple[int, bytes]]:
+    recs = {
+        r.ENTRYPOINT: [b"/bin/app"], r.ARG: [b"app"], r.CWD: [b"/"], r.UID: [u32(0)],
+        r.GID: [u32(0)], r.DISK_ROOT: [ROOT],
+    }
+    recs.update(replace or {})
+    return [(t, v) for t, values in recs.items() for v in values]
+
+
+def test_minimal_blob_parses():
+    assert parse_boot_config(blob(minimal())).entrypoint == "/bin/app"
+
+
+@pytest.mark.parametrize(
+    "records, message",
+    [
+        (minimal({r.ENTRYPOINT: []}), "0 ENTRYPOINT records"),
+        (minimal({r.ENTRYPOINT: [b"/a", b"/b"]}), "2 ENTRYPOINT records"),
+        (minimal({r.ARG: []}), "0 ARG records"),
+        (minimal({r.ENTRYPOINT: [b"bin/app"]}), "not an absolute path"),
+        (minimal({r.ARG: [b"a\0b"]}), "contains NUL"),
+        (minimal({r.ARG: [b"\xff"]}), "not UTF-8"),
+        (minimal({r.ARG: [b"x" * 131073]}), "longer than 131072"),
+        (minimal({r.CWD: [b"/" + b"x" * 4096]}), "longer than 4096"),
+        (minimal({r.ENV: [b"NOVALUE"]}), "not KEY=VALUE"),
+        (minimal({r.ENV: [b"=x"]}), "not KEY=VALUE"),
+        (minimal({r.UID: [b"\0\0\0"]}), "3 bytes, expected 4"),
+        (minimal({r.UID: [u32(0xFFFFFFFF)]}), "not a valid id"),
+        (minimal({r.DISK_ROOT: [ROOT[:47]]}), "DISK_ROOT is 47 bytes"),
+        (minimal({r.ALLOW_HOST_ARGV: [u32(2)]}), "value 2, expected 1"),
+        (minimal({r.ALLOW_HOST_ENV: [b"A=B"]}), "not a variable name"),
+        (minimal({r.RLIMIT: [struct.pack("<IIQQ", 16, 0, 1, 1)]}), "bad resource 16"),
+        (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 1, 1, 1)]}), "reserved"),
+        (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 0, 2, 1)]}), "soft limit above hard"),
+        (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 0, 1, 1)] * 2}), "RLIMIT 7 given twice"),
+        (minimal({r.RLIMIT: [b"\0" * 20]}), "20 bytes, expected 24"),
+        (minimal({r.TMPFS: [b"/t%d" % i for i in range(65)]}), "65 TMPFS records"),
+        (minimal() + [(13, b"")], "unknown type 13"),
+    ],
+)
+def test_malformed_records(records, message):
+    with pytest.raises(BadBundleError, match=message):
+        parse_boot_config(blob(records))
+
+
+def test_malformed_framing():
+    good = blob(minimal())
+    assert struct.unpack_from("<I", good, 12)[0] == 6
+    cases = {
+        "bad magic": b"CVMCFG02" + good[8:],
+        "total_size": good + b"\0\0\0\0",
+        "flags": blob(minimal(), flags=1),
+        "after the last record": good[:8] + struct.pack("<II", len(good), 5) + good[16:],
+        "past the end": good[:8] + struct.pack("<II", len(good), 7) + good[16:],
+        # ENTRYPOINT "/bin/app" fills 16..32; ARG "app" is at 40..43, its pad byte at 43
+        "non-zero padding": good[:43] + b"\x01" + good[44:],
+        "size": good[:60],
+    }
+    for message, data in cases.items():
+        with pytest.raises(BadBundleError, match=message):
+            parse_boot_config(data)
+
+
+def test_every_truncation_is_refused():
+    good = blob(minimal())
+    for cut in range(len(good)):
+        with pytest.raises(BadBundleError):
+            parse_boot_config(good[:cut])
+
+
+# -- overrides ------------------------------------------------------------------------
+
+
+def test_overrides_round_trip_with_permission():
+    policy = parse_boot_config(compile_boot_config(manifest(insecure__use_cmdline_argv=True), ROOT))
+    data = compile_overrides(["--port", "9"], {"TERM": "xterm", "LANG": "de_DE"}, policy)
+    parsed = parse_overrides(data)
+    assert parsed.argv_tail == ["--port", "9"]
+    assert parsed.env == ["LANG=de_DE", "TERM=xterm"]
+    assert compile_overrides([], {}, policy) == b""
+    assert parse_overrides(b"").argv_tail == []
+
+
+def test_overrides_refused_without_permission():
+    m = manifest()
+    with pytest.raises(UsageError, match="extra arguments '--port'"):
+        compile_overrides(["--port"], {}, m)
+    with pytest.raises(UsageError, match="environment variable PATH refused"):
+        compile_overrides([], {"PATH": "/evil"}, m)
+    policy = parse_boot_config(compile_boot_config(m, ROOT))
+    with pytest.raises(UsageError, match="environment variable HOME refused"):
+        compile_overrides([], {"TERM": "x", "HOME": "/"}, policy)
+    assert compile_overrides([], {"TERM": "x"}, m) == compile_overrides([], {"TERM": "x"}, policy)
+
+
+def test_overrides_only_arg_and_env_records():
+    with pytest.raises(BadBundleError, match="UID records are not allowed"):
+        parse_overrides(blob([(r.UID, u32(0))]))
+    with pytest.raises(BadBundleError):
+        parse_overrides(b"\0" * 3)
