@@ -1,12 +1,153 @@
+/*
+ * main.c: the boot sequence, in order. Each step trusts only what the
+ * steps before it checked. The host's inputs arrive through platform/
+ * (fw_cfg, PVH start info, devices) and are checked where they enter.
+ *
+ *  1. measure the kernel image      (first C action, before .data is written)
+ *  2. consoles                      COM1 app out, COM2 app err, COM3 log
+ *  3. traps                         GDT + TSS (IST stacks), IDT: faults panic cleanly
+ *  4. CPU protections               NX, WP, SMEP, SMAP, UMIP, SSE
+ *  5. memory                        PVH memory map -> pages -> W^X kernel page tables
+ *  6. syscall entry                 STAR/LSTAR/FMASK
+ *  7. time                          TSC (CPUID or PIT), RTC wall clock
+ *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
+ *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
+ * 10. measure config
+ * 11. host overrides and switches   opt/cvmify/overrides, opt/cvmify/trace (not measured)
+ * 12. random                        CSPRNG from RDSEED/RDRAND
+ * 13. drivers + root fs             virtio-blk, cvmfs checked against DISK_ROOT, tmpfs, dev, proc
+ * 14. measure disk root
+ * 15. proc_start_init               the app, in ring 3; never returns
+ */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/probe.h"
+#include "config/config.h"
+#include "crypto/crypto.h"
 #include "lib/kprintf.h"
-#include "platform/platform.h"
+#include "lib/string.h"
 #include "measure/measure.h"
+#include "mm/kmalloc.h"
+#include "mm/kpt.h"
+#include "mm/page.h"
+#include "panic.h"
+#include "platform/platform.h"
+#ifndef CVMIFY_CORE_ONLY
+#include "drivers/random/random.h"
+#include "fs/vfs.h"
+#include "proc/proc.h"
+#endif
+
+#define FW_CONFIG "opt/cvmify/config"
+#define FW_DISK_KEY "opt/cvmify/disk-key"
+#define FW_OVERRIDES "opt/cvmify/overrides"
+#define FW_TRACE "opt/cvmify/trace"
+#define FW_PROBE "opt/cvmify/probe"
+#define DISK_KEY_SIZE 32
+#define MAX_RAM_RANGES 64
+
 void kmain(u64 boot_info_pa);
+
+static struct boot_config g_config;
+
+static void memory_init(u64 boot_info_pa)
+{
+    static struct ram_range ranges[MAX_RAM_RANGES];
+    size_t count = platform_memory_map(boot_info_pa, ranges, MAX_RAM_RANGES);
+    page_init(ranges, count);
+    kpt_init(ranges, count);
+}
+
+/* A one-byte switch file set to "1". Absent or anything else: off. */
+static bool fw_switch(const char *name)
+{
+    char value;
+    return platform_fwcfg_size(name) == 1 && platform_fwcfg_read(name, &value, 1) == 0 &&
+           value == '1';
+}
+
+/* Copy a whole fw_cfg file into a fresh private buffer of at most max bytes. */
+static u8 *fw_file_copy(const char *name, size_t min, size_t max, size_t *size_out)
+{
+    long size = platform_fwcfg_size(name);
+    if (size < 0)
+        return NULL;
+    if ((size_t)size < min || (size_t)size > max)
+        panic("fw_cfg %s: size %ld outside %zu..%zu", name, size, min, max);
+    u8 *buf = kmalloc(size ? (size_t)size : 1);
+    if (!buf)
+        panic("fw_cfg %s: out of memory", name);
+    if (platform_fwcfg_read(name, buf, (size_t)size) != 0)
+        panic("fw_cfg %s: read failed", name);
+    *size_out = (size_t)size;
+    return buf;
+}
+
+static void config_init(void)
+{
+    size_t size;
+    u8 *blob = fw_file_copy(FW_CONFIG, CONFIG_MIN_SIZE, CONFIG_MAX_SIZE, &size);
+    if (!blob)
+        panic("no boot config (fw_cfg %s)", FW_CONFIG);
+    /* Measure exactly the bytes we parse: the private copy. */
+    if (config_parse(blob, size, &g_config) != 0)
+        panic("bad boot config: %s", config_error());
+    measure_config(blob, size);
+    kfree(blob);
+
+    u8 *overrides = fw_file_copy(FW_OVERRIDES, 0, OVERRIDES_MAX_SIZE, &size);
+    if (overrides) {
+        if (config_apply_overrides(&g_config, overrides, size) != 0)
+            panic("refused host overrides: %s", config_error());
+        kfree(overrides);
+    }
+    g_config.trace = fw_switch(FW_TRACE);
+    kprintf("config: entrypoint %s, %zu args, %zu env, uid %u gid %u\n", g_config.entrypoint,
+            g_config.argc, g_config.envc, g_config.uid, g_config.gid);
+}
+
+#ifndef CVMIFY_CORE_ONLY
+static void root_init(void)
+{
+    u8 key[DISK_KEY_SIZE];
+    if (platform_fwcfg_size(FW_DISK_KEY) != DISK_KEY_SIZE ||
+        platform_fwcfg_read(FW_DISK_KEY, key, sizeof(key)) != 0)
+        panic("no disk key (fw_cfg %s, %d bytes)", FW_DISK_KEY, DISK_KEY_SIZE);
+    int err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
+                           g_config.tmpfs_count);
+    memzero_explicit(key, sizeof(key));
+    if (err)
+        panic("cannot mount the root filesystem (error %d)", err);
+}
+#endif
+
 void kmain(u64 boot_info_pa)
 {
     measure_kernel_image();
     platform_console_init();
-    kprintf("cvmify: hello %lx\n", boot_info_pa);
+    kprintf("cvmify kernel: booting\n");
+    gdt_init();
+    idt_init();
+    platform_irq_init();
+    cpu_features_init();
+    memory_init(boot_info_pa);
+    syscall_init();
+    platform_time_init();
+
+    if (fw_switch(FW_PROBE))
+        probe_run();
+
+    config_init();
     measurements_log();
-    platform_poweroff(POWEROFF_APP_EXIT);
+
+#ifdef CVMIFY_CORE_ONLY
+    kprintf("cvmify: panic core-only kernel: no drivers, file systems or processes\n");
+    platform_poweroff(POWEROFF_PANIC);
+#else
+    if (random_init() != 0)
+        panic("no CPU entropy (RDSEED/RDRAND)");
+    root_init();
+    measure_disk_root(g_config.disk_root);
+    measurements_log();
+    proc_start_init(&g_config);
+#endif
 }

@@ -9,7 +9,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ $# -ne 1 ]; then
-    echo "usage: $0 NAME   (examples: $(ls "$ROOT/examples" | tr '\n' ' '))" >&2
+    names="$(cd "$ROOT/examples" && for d in */Dockerfile; do printf '%s ' "${d%/Dockerfile}"; done)"
+    echo "usage: $0 NAME   (examples: $names)" >&2
     exit 2
 fi
 if [ ! -f "$ROOT/examples/$1/Dockerfile" ]; then

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+import cvmify
+
 from cvmify.disk.reader import DiskReader
 from cvmify.disk.salt import derive_salt
 from cvmify.disk.writer import write_disk
@@ -148,9 +150,10 @@ def test_same_inputs_give_identical_bytes_and_salt_changes_everything(tmp_path, 
 
 def test_derive_salt_matches_the_documented_formula():
     digest = "sha256:" + "cd" * 32
-    want = hashlib.sha256(b"cvmify-disk-salt-v1" + b"\x01\x00\x00\x00" + digest.encode() + b"\x00" + b"42").digest()
+    prefix = b"cvmify-disk-salt-v1" + b"\x01\x00\x00\x00" + cvmify.__version__.encode() + b"\x00"
+    want = hashlib.sha256(prefix + digest.encode() + b"\x00" + b"42").digest()
     assert derive_salt(digest, 42) == want
-    want_none = hashlib.sha256(b"cvmify-disk-salt-v1" + b"\x01\x00\x00\x00" + digest.encode() + b"\x00-").digest()
+    want_none = hashlib.sha256(prefix + digest.encode() + b"\x00-").digest()
     assert derive_salt(digest, None) == want_none
     assert derive_salt(digest, 0) != want_none
 

@@ -4,9 +4,7 @@ media types we do not read."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import tarfile
 
 import pytest
 
@@ -107,9 +105,8 @@ def test_zstd_layers(tmp_path):
         import zstandard
     except ImportError:
         layout = write_layout(tmp_path / "l", small_layers(), layer_type=zstd_type)
-        with open_image(f"oci:{layout.path}", tmp_path / "w") as image:
-            with pytest.raises(UnsupportedImageError, match="needs the 'zstandard' Python module"):
-                unpack(image, tmp_path / "s")
+        with pytest.raises(UnsupportedImageError, match="needs the 'zstandard' Python module"):
+            open_image(f"oci:{layout.path}", tmp_path / "w")  # before anything is pulled
         return
     layout = write_layout(tmp_path / "l", small_layers(), layer_type=zstd_type,
                           compress=zstandard.ZstdCompressor().compress)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cvmify.errors import ImageNotFoundError, IntegrityError, UnsupportedImageError
+from cvmify.errors import ImageNotFoundError, IntegrityError
 from cvmify.image.rootfs import RootFS
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack

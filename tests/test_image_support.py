@@ -16,17 +16,16 @@ import gzip
 import hashlib
 import io
 import json
-import shutil
-import socket
 import subprocess
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
 import requests
+
+from tests.conftest import REGISTRY_BINARY, REGISTRY_CONFIG, free_port, unavailable, wait_for_registry
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -178,12 +177,6 @@ def docker_save(client, ref: str, out: Path) -> Path:
 # -- a real registry ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Registry:
     host: str  # "127.0.0.1:PORT"
@@ -220,41 +213,24 @@ class Registry:
         return sha256(body)
 
 
-def _start_registry(root: Path) -> tuple[subprocess.Popen, Registry]:
-    binary = shutil.which("docker-registry") or shutil.which("registry")
-    if binary is None:
-        pytest.skip("docker-registry is not installed")
-    port = _free_port()
-    storage = root / "storage"
-    storage.mkdir()
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log: {level: warn}\n"
-        f"storage: {{filesystem: {{rootdirectory: {storage}}}, delete: {{enabled: true}}}}\n"
-        f"http: {{addr: '127.0.0.1:{port}'}}\n"
-    )
-    log = open(root / "registry.log", "wb")
-    proc = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
-    registry = Registry(f"127.0.0.1:{port}", storage)
-    for _ in range(100):
-        try:
-            if requests.get(f"http://{registry.host}/v2/", timeout=2).status_code == 200:
-                return proc, registry
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"docker-registry did not start: {(root / 'registry.log').read_text()}")
-
-
 @pytest.fixture(scope="session")
 def local_registry(tmp_path_factory) -> Registry:
-    """A private docker-registry process for the image tests (the tests
-    tamper with its storage, so it is not shared with other tests)."""
-    proc, registry = _start_registry(tmp_path_factory.mktemp("registry"))
-    yield registry
-    proc.terminate()
-    proc.wait(timeout=10)
+    """A private docker-registry process (the tests tamper with its storage,
+    so it is not the shared `registry` fixture of conftest.py, whose
+    helpers it reuses)."""
+    if not REGISTRY_BINARY.is_file():
+        unavailable(f"{REGISTRY_BINARY} not found (apt package docker-registry)")
+    home = tmp_path_factory.mktemp("image-registry")
+    port = free_port()
+    config = home / "config.yml"
+    config.write_text(REGISTRY_CONFIG.format(storage=home / "storage", port=port))
+    log_path = home / "registry.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(REGISTRY_BINARY), "serve", str(config)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        wait_for_registry(proc, port, log_path)
+        yield Registry(f"127.0.0.1:{port}", home / "storage")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

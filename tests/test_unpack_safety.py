@@ -198,3 +198,15 @@ def test_staging_is_never_overwritten(tmp_path):
     assert "cannot write" in str(info.value)
     assert (staging / "00000001").read_bytes() == b"precious"
     assert not os.path.exists(tmp_path / "f")
+
+
+def test_gnu_long_name_is_refused_before_it_is_read(sandbox):
+    name = ("x" * 250 + "/") * 20 + "f"  # 5021 bytes, sent as a GNU long-name header
+    layer = tar_layer(lambda t: t.file(name, b"x"), fmt=tarfile.GNU_FORMAT)
+    assert "GNU long name of 5022 bytes (limit 4096)" in refused(sandbox, layer)
+
+
+def test_member_count_limit(sandbox, monkeypatch):
+    monkeypatch.setattr("cvmify.image.unpack.MAX_MEMBERS", 3)
+    layer = tar_layer(lambda t: [t.file(f"f{i}", b"") for i in range(4)])
+    assert refused(sandbox, layer).endswith("more than 3 members")

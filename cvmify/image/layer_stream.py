@@ -16,22 +16,17 @@ import gzip
 import io
 from typing import BinaryIO
 
-from cvmify.errors import UnsupportedImageError
 from cvmify.image.digest import VerifyingReader
 from cvmify.image.mediatypes import layer_compression
 
 
-def _decompressor(compressed: BinaryIO, compression: str, media_type: str) -> BinaryIO:
+def _decompressor(compressed: BinaryIO, compression: str) -> BinaryIO:
     if compression == "none":
         return compressed
     if compression == "gzip":
         return gzip.GzipFile(fileobj=compressed, mode="rb")
-    try:
-        import zstandard  # optional: only some images use zstd layers
-    except ImportError:
-        raise UnsupportedImageError(
-            f"layer media type {media_type!r} needs the 'zstandard' Python module"
-        ) from None
+    import zstandard  # optional; layer_compression() checked that it is there
+
     return zstandard.ZstdDecompressor().stream_reader(compressed, read_across_frames=True)
 
 
@@ -45,7 +40,7 @@ class LayerStream(io.RawIOBase):
         self._blob = blob
         self._stored = VerifyingReader(blob, digest, size, f"{what} blob")
         try:
-            decompressed = _decompressor(io.BufferedReader(self._stored), compression, media_type)
+            decompressed = _decompressor(io.BufferedReader(self._stored), compression)
         except BaseException:
             blob.close()
             raise

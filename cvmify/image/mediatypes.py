@@ -5,6 +5,8 @@ Anything not listed here is refused with UnsupportedImageError naming it.
 
 from __future__ import annotations
 
+import importlib.util
+
 from cvmify.errors import UnsupportedImageError
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -39,10 +41,15 @@ LAYER_COMPRESSION = {
 
 
 def layer_compression(media_type: str) -> str:
-    try:
-        return LAYER_COMPRESSION[media_type]
-    except KeyError:
-        raise UnsupportedImageError(f"unsupported layer media type {media_type!r}") from None
+    """"none", "gzip" or "zstd"; refuses types we cannot decompress here."""
+    compression = LAYER_COMPRESSION.get(media_type)
+    if compression is None:
+        raise UnsupportedImageError(f"unsupported layer media type {media_type!r}")
+    if compression == "zstd" and importlib.util.find_spec("zstandard") is None:
+        raise UnsupportedImageError(
+            f"layer media type {media_type!r} needs the 'zstandard' Python module"
+        )
+    return compression
 
 
 def check_config_type(media_type: str) -> None:

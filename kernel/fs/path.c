@@ -248,7 +248,7 @@ long vfs_getcwd(struct inode *dir, char *buf, size_t size)
 			result = err;
 			break;
 		}
-		if (ent->name_len + 1 > start) {
+		if ((size_t)ent->name_len + 1 > start) {
 			result = -ENAMETOOLONG;
 			break;
 		}

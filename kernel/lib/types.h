@@ -29,7 +29,7 @@ typedef uintptr_t uptr;
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-#define PAGE_SIZE 4096ULL
+#define PAGE_SIZE 4096UL
 #define PAGE_SHIFT 12
 
 #endif

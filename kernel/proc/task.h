@@ -68,4 +68,8 @@ struct task {
 /* The running task (there is exactly one). */
 struct task *current_task(void);
 
+/* Allocate the first task with Linux defaults (pid 1, umask 022, default
+ * rlimits, no files, signals at SIG_DFL) and make it current. */
+struct task *task_create_first(void);
+
 #endif

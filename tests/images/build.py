@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import docker
 
@@ -141,8 +141,9 @@ def build_one(client: docker.DockerClient, recipe: Recipe, tag: str, content: st
 
 
 def stage_context(recipe: Recipe, context: Path) -> Path:
-    """Copy the recipe's directory with normalized modes (only the
-    executable bit survives, as in git), then add host-made files."""
+    """Copy the recipe's directory with normalized modes (0755 for
+    executables and scripts, 0644 otherwise; a checkout that lost the
+    executable bit still builds a working image), then add host-made files."""
     assert recipe.context is not None
     shutil.copytree(recipe.context, context, symlinks=True)
     for path in [context, *context.rglob("*")]:
@@ -151,10 +152,15 @@ def stage_context(recipe: Recipe, context: Path) -> Path:
         if path.is_dir():
             path.chmod(0o755)
         else:
-            path.chmod(0o755 if cache.is_executable(path) else 0o644)
+            path.chmod(0o755 if cache.is_executable(path) or is_script(path) else 0o644)
     if recipe.stage is not None:
         recipe.stage(context)
     return context
+
+
+def is_script(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"#!"
 
 
 def select(names: list[str]) -> list[str]:

@@ -15,7 +15,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 # Bump to force every test image to rebuild (e.g. after a builder fix).
 CACHE_VERSION = b"cvmify-test-images/1"
@@ -28,7 +28,7 @@ def is_executable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o111)
 
 
-def hash_tree(root: Path, digest: "hashlib._Hash") -> None:
+def hash_tree(root: Path, digest: hashlib._Hash) -> None:
     """Feed every file below `root` into `digest`: relative path, whether it is
     executable, and content. Order is sorted, so the result is stable."""
     for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):

@@ -124,7 +124,7 @@ void platform_time_init(void)
     g_tsc_boot = cpu_rdtsc();
     g_wall_boot_ns = rtc_read_ns();
     kprintf("time: tsc %lu kHz (%s), wall clock %lu s\n", g_tsc_hz / 1000, source,
-            g_wall_boot_ns / 1000000000ULL);
+            g_wall_boot_ns / 1000000000UL);
 }
 
 u64 platform_time_ns(void)

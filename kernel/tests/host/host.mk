@@ -20,8 +20,9 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := fs/cvmfs_parse.c fs/cvmfs_disk.c drivers/virtio/virtqueue.c \
-    tests/host/shim.c tests/host/check.c tests/host/memsource.c
+HOST_LIB_SRCS := fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
+    fs/path.c fs/file.c fs/namei.c fs/tmpfs.c drivers/virtio/virtqueue.c \
+    tests/host/shim.c tests/host/check.c tests/host/memsource.c tests/host/golden.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
@@ -57,3 +58,6 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.o $(HOST_LIB_OBJS) \
 # Keep the objects between runs (they are intermediates of the pattern rules).
 .SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) \
     $(HOST_TESTS:$(HOST_BUILD)/%=$(HOST_BUILD)/tests/host/%.o)
+
+# Tests may use BearSSL directly (e.g. SHA-256 of golden files).
+$(HOST_BUILD)/tests/host/test_%.o: HOST_CFLAGS += -I$(BEARSSL)/inc

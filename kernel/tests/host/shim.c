@@ -78,3 +78,28 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	abort();
 }
+
+void *page_alloc(void)
+{
+	void *p = aligned_alloc(4096, 4096);
+	if (p != NULL)
+		memset(p, 0, 4096);
+	return p;
+}
+
+void page_free(void *page)
+{
+	free(page);
+}
+
+u64 g_shim_wallclock_ns = 1700000000ULL * 1000000000ULL;
+
+u64 platform_wallclock_ns(void)
+{
+	return g_shim_wallclock_ns++;
+}
+
+u64 platform_time_ns(void)
+{
+	return g_shim_wallclock_ns++;
+}

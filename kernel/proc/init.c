@@ -1,0 +1,244 @@
+/*
+ * init.c: start the application from the measured boot config.
+ *
+ * Order: task with config credentials and rlimits → cwd → fds 0/1/2 →
+ * argv/envp (host overrides only where the config allowed them; the
+ * config parser already filtered them) → address space, ELF, stack →
+ * ring 3. Everything that decides what runs comes from config.bin.
+ */
+#include "proc/proc.h"
+
+#include "arch/x86_64/arch.h"
+#include "config/config.h"
+#include "fs/procfs.h"
+#include "fs/vfs.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/page.h"
+#include "mm/vma.h"
+#include "panic.h"
+#include "platform/platform.h"
+#include "proc/elf.h"
+#include "proc/exec_stack.h"
+#include "proc/fdtable.h"
+#include "proc/stdio.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/syscall.h"
+
+#define KERNEL_STACK_PAGES 4
+
+static void apply_credentials(struct task *task, const struct boot_config *cfg)
+{
+	task->uid = task->euid = task->suid = cfg->uid;
+	task->gid = task->egid = task->sgid = cfg->gid;
+	task->group_count = 0;
+	for (size_t i = 0; i < cfg->group_count && i < TASK_GROUPS_MAX; i++)
+		task->groups[task->group_count++] = cfg->groups[i];
+}
+
+static void apply_rlimits(struct task *task, const struct boot_config *cfg)
+{
+	for (size_t i = 0; i < cfg->rlimit_count && i < CONFIG_MAX_RLIMITS; i++) {
+		const struct config_rlimit *r = &cfg->rlimits[i];
+		if (r->resource >= RLIMIT_NLIMITS || r->soft > r->hard)
+			panic("config: bad RLIMIT record %u", r->resource);
+		task->rlimits[r->resource].rlim_cur = r->soft;
+		task->rlimits[r->resource].rlim_max = r->hard;
+	}
+	/* The fd table has a fixed size: no limit can go past it. */
+	struct linux_rlimit *nofile = &task->rlimits[RLIMIT_NOFILE];
+	if (nofile->rlim_max > TASK_FD_MAX)
+		nofile->rlim_max = TASK_FD_MAX;
+	if (nofile->rlim_cur > nofile->rlim_max)
+		nofile->rlim_cur = nofile->rlim_max;
+}
+
+static void set_start_dir(struct task *task, const char *cwd)
+{
+	struct inode *root = vfs_root();
+	int err = vfs_lookup(root, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &task->cwd);
+	inode_put(root);
+	if (err)
+		panic("cannot enter working directory %s (error %d)", cwd, err);
+}
+
+/* argv: the config's, with argv[1..] replaced by the host's tail when the
+ * config allowed that (config_apply_overrides filtered it). */
+static const char **build_argv(const struct boot_config *cfg, size_t *argc)
+{
+	size_t n = cfg->host_argc > 0 ? 1 + cfg->host_argc : cfg->argc;
+	const char **argv = kmalloc((n + 1) * sizeof(char *));
+	if (!argv)
+		return NULL;
+	argv[0] = cfg->argv[0];
+	for (size_t i = 1; i < n; i++)
+		argv[i] = cfg->host_argc > 0 ? cfg->host_argv_tail[i - 1] : cfg->argv[i];
+	argv[n] = NULL;
+	*argc = n;
+	return argv;
+}
+
+static size_t env_key_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+/* envp: the config's, each host variable replacing one of the same name
+ * or appended (only names in ALLOW_HOST_ENV reach here). */
+static const char **build_envp(const struct boot_config *cfg, size_t *envc)
+{
+	size_t max = cfg->envc + cfg->host_envc;
+	const char **envp = kmalloc((max + 1) * sizeof(char *));
+	if (!envp)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->envc; i++)
+		envp[n++] = cfg->envp[i];
+	for (size_t h = 0; h < cfg->host_envc; h++) {
+		const char *kv = cfg->host_envp[h];
+		size_t klen = env_key_len(kv);
+		size_t i;
+		for (i = 0; i < n; i++) {
+			if (env_key_len(envp[i]) == klen && memcmp(envp[i], kv, klen) == 0)
+				break;
+		}
+		envp[i] = kv;
+		if (i == n)
+			n++;
+	}
+	envp[n] = NULL;
+	*envc = n;
+	return envp;
+}
+
+static long hook_exe_path(char *buf, size_t size)
+{
+	struct task *task = current_task();
+	size_t len = strlen(task->exe_path);
+	if (len > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, task->exe_path, len);
+	return (long)len;
+}
+
+static long hook_maps(char *buf, size_t size)
+{
+	return vma_format_maps(current_task()->mm, buf, size);
+}
+
+static long hook_fd_path(int fd, char *buf, size_t size)
+{
+	struct file *f = fd_get(current_task(), fd);
+	if (!f)
+		return -EBADF;
+	/* Only directories know their path; other files report a name
+	 * that says what they are, like Linux does for anonymous files. */
+	if (f->inode && inode_is_dir(f->inode))
+		return vfs_getcwd(f->inode, buf, size);
+	const char *name = fd <= 2 ? "/dev/console" : "anon_inode:[file]";
+	size_t len = strlen(name);
+	if (len > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, name, len);
+	return (long)len;
+}
+
+static int hook_fd_next(int after)
+{
+	return fd_next(current_task(), after);
+}
+
+static int hook_pid(void)
+{
+	return current_task()->pid;
+}
+
+static const struct procfs_hooks g_procfs_hooks = {
+	.exe_path = hook_exe_path,
+	.maps = hook_maps,
+	.fd_path = hook_fd_path,
+	.fd_next = hook_fd_next,
+	.pid = hook_pid,
+};
+
+/* Exit status for a program that could not be started, like a shell:
+ * 127 not found, 126 found but not runnable. Other errors (EIO from the
+ * disk, ENOMEM) are kernel failures. */
+static void exec_failed(const char *path, int err)
+{
+	kprintf("exec %s failed: error %d\n", path, err);
+	if (err == -ENOENT || err == -ENOTDIR)
+		proc_exit(127, 0);
+	if (err == -EACCES || err == -ENOEXEC || err == -EISDIR || err == -E2BIG)
+		proc_exit(126, 0);
+	panic("cannot start %s (error %d)", path, err);
+}
+
+static struct trapframe *exec_first(struct task *task, const struct boot_config *cfg)
+{
+	size_t argc, envc;
+	const char **argv = build_argv(cfg, &argc);
+	const char **envp = build_envp(cfg, &envc);
+	if (!argv || !envp)
+		panic("out of memory building argv/envp");
+
+	task->mm = mm_create();
+	if (!task->mm)
+		panic("out of memory creating the address space");
+	mm_activate(task->mm);
+
+	struct elf_image img;
+	int err = elf_load(task->mm, task->cwd, cfg->entrypoint, task->euid, task->egid, &img);
+	if (err)
+		exec_failed(cfg->entrypoint, err);
+	task->mm->brk_start = img.brk_start;
+	task->mm->brk = img.brk_start;
+	strlcpy(task->exe_path, cfg->entrypoint, sizeof(task->exe_path));
+
+	struct exec_args args = {argv, argc, envp, envc, cfg->entrypoint};
+	u64 sp;
+	err = exec_build_stack(task->mm, task, &img, &args, &sp);
+	if (err)
+		exec_failed(cfg->entrypoint, err);
+	kfree(argv);
+	kfree(envp);
+
+	u8 *kstack = page_alloc_contig(KERNEL_STACK_PAGES);
+	if (!kstack)
+		panic("out of memory for the kernel stack");
+	u64 top = (u64)(uptr)kstack + KERNEL_STACK_PAGES * PAGE_SIZE;
+	arch_set_kernel_stack(top);
+	struct trapframe *tf = (struct trapframe *)(uptr)(top - TRAPFRAME_SIZE);
+	trapframe_init_user(tf, img.entry, sp);
+	kprintf("exec %s: entry 0x%llx sp 0x%llx\n", cfg->entrypoint,
+	        (unsigned long long)img.entry, (unsigned long long)sp);
+	return tf;
+}
+
+void proc_start_init(const struct boot_config *cfg)
+{
+	struct task *task = task_create_first();
+	if (!task)
+		panic("out of memory creating the first task");
+	apply_credentials(task, cfg);
+	apply_rlimits(task, cfg);
+	set_start_dir(task, cfg->cwd);
+	int err = stdio_open(task);
+	if (err)
+		panic("cannot open the console for fds 0/1/2 (error %d)", err);
+	procfs_set_hooks(&g_procfs_hooks);
+	syscall_set_trace(cfg->trace);
+
+	struct trapframe *tf = exec_first(task, cfg);
+
+	/* The app starts with a clean FPU and no FS base. */
+	struct fpu_state fpu;
+	fpu_state_init(&fpu);
+	fpu_restore(&fpu);
+	arch_set_fs_base(0);
+	task->start_ns = platform_time_ns();
+	arch_enter_user(tf);
+}

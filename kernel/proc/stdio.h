@@ -1,0 +1,14 @@
+/*
+ * stdio.h: the app's standard descriptors. fd 0 and 1 are /dev/console
+ * (COM1, the tty); fd 2 is a write-only file on the stderr channel (COM2)
+ * that answers tty ioctls like the console, so isatty(2) agrees with it.
+ */
+#ifndef CVMIFY_PROC_STDIO_H
+#define CVMIFY_PROC_STDIO_H
+
+struct task;
+
+/* Open fds 0, 1 and 2 for task. Returns 0 or -errno. */
+int stdio_open(struct task *task);
+
+#endif
