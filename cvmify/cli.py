@@ -201,7 +201,8 @@ def run(
     if dry_run_:
         _render(ctx, dry_run(plan, qemu), False)
         return
-    result = run_plan(plan, qemu, sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
+    stdin = getattr(sys.stdin, "buffer", None)  # None when started without a stdin
+    result = run_plan(plan, qemu, stdin, sys.stdout.buffer, sys.stderr.buffer)
     _render(ctx, result, False)
     raise typer.Exit(result.status)
 

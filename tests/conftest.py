@@ -95,6 +95,8 @@ python_app_example = image_fixture("python-app", "python_app_example")
 
 
 # -- a real local registry -------------------------------------------------
+# free_port, REGISTRY_CONFIG, wait_for_registry and unavailable are also
+# imported by tests/test_image_support.py (a registry with auth): keep them.
 
 
 def free_port() -> int:

@@ -114,7 +114,7 @@ def test_force_does_not_replace_a_non_bundle_directory(tmp_path):
 def test_force_failure_keeps_the_old_bundle(tmp_path):
     target = write_bundle(tmp_path / "b", content=b"old")
     with pytest.raises(RuntimeError):
-        with BundleWriter(target, force=True) as w:
+        with BundleWriter(target, force=True):
             raise RuntimeError("build failed")
     assert load_bundle(target).hash_problems() == []
     assert siblings(target) == ["b"]

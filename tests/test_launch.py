@@ -4,7 +4,6 @@ probe and its cache, and real QEMU runs of a tiny stub guest (TCG)."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import sys

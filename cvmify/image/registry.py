@@ -61,7 +61,9 @@ class RegistryClient:
             # requests drops Authorization when a redirect leaves this host
             return self.session.get(url, headers=headers, stream=stream, timeout=TIMEOUT)
         except requests.RequestException as e:
-            raise CvmifyIOError(f"cannot reach registry {self.ref.registry}: {e}") from None
+            log.debug("GET %s: %s", url, e)  # requests' own text is long; keep it for -vv
+            raise CvmifyIOError(f"cannot reach registry {self.ref.registry} "
+                                f"({self.ref.scheme}): {type(e).__name__}") from None
 
     def _answer(self, challenge: str) -> None:
         scheme, params = parse_challenge(challenge)

@@ -8,6 +8,7 @@
  * it has entries); rmdir clears it.
  */
 #include "fs/tmpfs.h"
+#include "fs/tmpfs_node.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
@@ -15,57 +16,21 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
-#define TMPFS_MAX_FILE_SIZE (16ULL << 30)
 #define TMPFS_DEV_BASE 0x20
 
-struct tmpfs_fs {
-	struct fs_super sb;
-	u64 next_ino;
-	u64 pages_used;
-	u64 page_limit;
-};
-
-struct tmpfs_entry {
-	struct tmpfs_entry *next;
-	u64 id;                  /* getdents cookie: increasing, never reused */
-	struct inode *child;     /* owned reference */
-	u16 name_len;
-	char name[];
-};
-
-struct tmpfs_node {
-	struct inode *parent;    /* directories; not a reference */
-	struct tmpfs_entry *entries;
-	u64 next_id;
-	u8 **pages;              /* regular files: page_slots slots, NULL = hole */
-	size_t page_slots;
-	char *target;            /* symlinks */
-};
-
 static const struct inode_ops g_tmpfs_iops;
-static const struct file_ops g_tmpfs_fops;
 static u64 g_next_dev = TMPFS_DEV_BASE;
 
-static struct tmpfs_fs *tfs(struct inode *inode)
-{
-	return inode->sb->priv;
-}
-
-static struct tmpfs_node *tnode(struct inode *inode)
-{
-	return inode->priv;
-}
-
-static struct ktimespec now(void)
+struct ktimespec tmpfs_now(void)
 {
 	u64 ns = platform_wallclock_ns();
 	struct ktimespec t = { (s64)(ns / 1000000000ULL), (s64)(ns % 1000000000ULL) };
 	return t;
 }
 
-static void touch(struct inode *inode)
+void tmpfs_touch(struct inode *inode)
 {
-	inode->mtime = now();
+	inode->mtime = tmpfs_now();
 	inode->ctime = inode->mtime;
 }
 
@@ -84,26 +49,15 @@ static struct inode *new_inode(struct tmpfs_fs *fs, u32 mode)
 	inode->priv = node;
 	inode->nlink = (mode & S_IFMT) == S_IFDIR ? 2 : 1;
 	node->next_id = 1;
-	touch(inode);
+	tmpfs_touch(inode);
 	inode->atime = inode->mtime;
 	return inode;
-}
-
-static void free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t first)
-{
-	for (size_t i = first; i < node->page_slots; i++) {
-		if (node->pages[i] != NULL) {
-			page_free(node->pages[i]);
-			node->pages[i] = NULL;
-			fs->pages_used--;
-		}
-	}
 }
 
 static void tmpfs_release(struct inode *inode)
 {
 	struct tmpfs_node *node = tnode(inode);
-	free_pages_from(tfs(inode), node, 0);
+	tmpfs_free_pages_from(tfs(inode), node, 0);
 	if (node->pages != NULL)
 		kfree(node->pages);
 	if (node->target != NULL)
@@ -144,7 +98,7 @@ static int add_entry(struct inode *dir, const char *name, size_t len, struct ino
 	while (*link != NULL)
 		link = &(*link)->next;
 	*link = e;
-	touch(dir);
+	tmpfs_touch(dir);
 	return 0;
 }
 
@@ -155,7 +109,7 @@ static struct inode *remove_entry(struct inode *dir, struct tmpfs_entry **link)
 	struct inode *child = e->child;
 	*link = e->next;
 	kfree(e);
-	touch(dir);
+	tmpfs_touch(dir);
 	return child;
 }
 
@@ -210,7 +164,7 @@ static int make_child(struct inode *dir, const char *name, size_t len, u32 mode,
 	return 0;
 }
 
-static int tmpfs_create(struct inode *dir, const char *name, size_t len, u32 mode,
+static int tmpfs_create_file(struct inode *dir, const char *name, size_t len, u32 mode,
                         struct inode **out)
 {
 	return make_child(dir, name, len, S_IFREG | (mode & 07777), out);
@@ -253,7 +207,7 @@ static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
 		return -EISDIR;
 	struct inode *child = remove_entry(dir, link);
 	child->nlink--;
-	child->ctime = now();
+	child->ctime = tmpfs_now();
 	inode_put(child);
 	return 0;
 }
@@ -344,7 +298,7 @@ static int tmpfs_rename(struct inode *old_dir, const char *old_name, size_t old_
 		old_dir->nlink--;
 		new_dir->nlink++;
 	}
-	moving->ctime = now();
+	moving->ctime = tmpfs_now();
 	return 0;
 }
 
@@ -359,124 +313,7 @@ static long tmpfs_readlink(struct inode *link, char *buf, size_t size)
 static int tmpfs_chmod(struct inode *inode, u32 mode)
 {
 	inode->mode = (inode->mode & S_IFMT) | (mode & 07777);
-	inode->ctime = now();
-	return 0;
-}
-
-/* Make room for slot index `page`. */
-static int grow_slots(struct tmpfs_node *node, size_t page)
-{
-	if (page < node->page_slots)
-		return 0;
-	size_t slots = node->page_slots ? node->page_slots : 4;
-	while (slots <= page)
-		slots *= 2;
-	u8 **pages = kzalloc(slots * sizeof(*pages));
-	if (pages == NULL)
-		return -ENOSPC;
-	if (node->pages != NULL) {
-		memcpy(pages, node->pages, node->page_slots * sizeof(*pages));
-		kfree(node->pages);
-	}
-	node->pages = pages;
-	node->page_slots = slots;
-	return 0;
-}
-
-static u8 *page_for_write(struct inode *inode, size_t page)
-{
-	struct tmpfs_fs *fs = tfs(inode);
-	struct tmpfs_node *node = tnode(inode);
-	if (grow_slots(node, page) < 0)
-		return NULL;
-	if (node->pages[page] == NULL) {
-		if (fs->pages_used >= fs->page_limit)
-			return NULL;
-		node->pages[page] = page_alloc();
-		if (node->pages[page] == NULL)
-			return NULL;
-		fs->pages_used++;
-	}
-	return node->pages[page];
-}
-
-static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
-{
-	struct inode *inode = file->inode;
-	struct tmpfs_node *node = tnode(inode);
-	if (offset >= inode->size)
-		return 0;
-	if (size > inode->size - offset)
-		size = (size_t)(inode->size - offset);
-	u8 *out = buf;
-	size_t done = 0;
-	while (done < size) {
-		u64 pos = offset + done;
-		size_t page = (size_t)(pos / PAGE_SIZE);
-		size_t in_page = (size_t)(pos % PAGE_SIZE);
-		size_t n = PAGE_SIZE - in_page;
-		if (n > size - done)
-			n = size - done;
-		if (page < node->page_slots && node->pages[page] != NULL)
-			memcpy(out + done, node->pages[page] + in_page, n);
-		else
-			memset(out + done, 0, n); /* a hole */
-		done += n;
-	}
-	return (long)done;
-}
-
-static long tmpfs_write(struct file *file, const void *buf, size_t size, u64 offset)
-{
-	struct inode *inode = file->inode;
-	if (offset > TMPFS_MAX_FILE_SIZE || size > TMPFS_MAX_FILE_SIZE - offset)
-		return -EFBIG;
-	const u8 *in = buf;
-	size_t done = 0;
-	while (done < size) {
-		u64 pos = offset + done;
-		size_t in_page = (size_t)(pos % PAGE_SIZE);
-		size_t n = PAGE_SIZE - in_page;
-		if (n > size - done)
-			n = size - done;
-		u8 *page = page_for_write(inode, (size_t)(pos / PAGE_SIZE));
-		if (page == NULL)
-			break;
-		memcpy(page + in_page, in + done, n);
-		done += n;
-	}
-	if (done == 0 && size > 0)
-		return -ENOSPC;
-	if (offset + done > inode->size)
-		inode->size = offset + done;
-	touch(inode);
-	return (long)done;
-}
-
-static int tmpfs_truncate(struct inode *inode, u64 size)
-{
-	struct tmpfs_node *node = tnode(inode);
-	if (size > TMPFS_MAX_FILE_SIZE)
-		return -EFBIG;
-	if (size < inode->size) {
-		size_t keep = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
-		free_pages_from(tfs(inode), node, keep);
-		/* Zero the tail of the last kept page, so growing reads zeros. */
-		size_t tail = (size_t)(size % PAGE_SIZE);
-		if (tail != 0 && keep - 1 < node->page_slots && node->pages[keep - 1] != NULL)
-			memset(node->pages[keep - 1] + tail, 0, PAGE_SIZE - tail);
-	}
-	inode->size = size;
-	touch(inode);
-	return 0;
-}
-
-static int tmpfs_get_page(struct file *file, u64 offset, void *kpage)
-{
-	long n = tmpfs_read(file, kpage, PAGE_SIZE, offset);
-	if (n < 0)
-		return (int)n;
-	memset((u8 *)kpage + n, 0, PAGE_SIZE - (size_t)n);
+	inode->ctime = tmpfs_now();
 	return 0;
 }
 
@@ -484,7 +321,7 @@ static const struct inode_ops g_tmpfs_iops = {
 	.lookup = tmpfs_lookup,
 	.iterate = tmpfs_iterate,
 	.readlink = tmpfs_readlink,
-	.create = tmpfs_create,
+	.create = tmpfs_create_file,
 	.mkdir = tmpfs_mkdir,
 	.symlink = tmpfs_symlink,
 	.unlink = tmpfs_unlink,
@@ -493,12 +330,6 @@ static const struct inode_ops g_tmpfs_iops = {
 	.truncate = tmpfs_truncate,
 	.chmod = tmpfs_chmod,
 	.release = tmpfs_release,
-};
-
-static const struct file_ops g_tmpfs_fops = {
-	.read = tmpfs_read,
-	.write = tmpfs_write,
-	.get_page = tmpfs_get_page,
 };
 
 struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit)

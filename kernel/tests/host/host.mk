@@ -20,9 +20,10 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
-    fs/path.c fs/file.c fs/namei.c fs/tmpfs.c drivers/virtio/virtqueue.c \
-    tests/host/shim.c tests/host/check.c tests/host/memsource.c tests/host/golden.c
+HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
+    fs/path.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c drivers/virtio/virtqueue.c \
+    tests/host/shim.c tests/host/check.c tests/host/memsource.c \
+    tests/host/golden.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))

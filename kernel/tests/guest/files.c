@@ -1,0 +1,93 @@
+/* files.c: file descriptors and paths in /tmp (a tmpfs) and on the
+ * read-only root. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static int count_entries(const char *dir, const char *want, int *found)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	*found = 0;
+	while ((e = readdir(d)) != NULL) {
+		n++;
+		if (strcmp(e->d_name, want) == 0)
+			*found = 1;
+	}
+	closedir(d);
+	return n;
+}
+
+int main(void)
+{
+	char buf[256];
+	check(getcwd(buf, sizeof(buf)) != NULL, "getcwd");
+	check(chdir("/tmp") == 0, "chdir /tmp");
+	check(getcwd(buf, sizeof(buf)) && strcmp(buf, "/tmp") == 0, "getcwd is /tmp");
+
+	check(mkdir("d", 0755) == 0, "mkdir");
+	int fd = open("d/f", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	check(fd >= 0, "open O_CREAT");
+	check(write(fd, "hello world", 11) == 11, "write");
+	check(lseek(fd, 0, SEEK_SET) == 0, "lseek");
+	memset(buf, 0, sizeof(buf));
+	check(read(fd, buf, sizeof(buf)) == 11 && strcmp(buf, "hello world") == 0, "read back");
+	check(pwrite(fd, "W", 1, 6) == 1, "pwrite");
+	check(pread(fd, buf, 5, 6) == 5 && memcmp(buf, "World", 5) == 0, "pread");
+	check(lseek(fd, 0, SEEK_CUR) == 11, "pread/pwrite leave the offset");
+
+	struct iovec iov[2] = {{"ab", 2}, {"cd", 2}};
+	check(writev(fd, iov, 2) == 4, "writev");
+	struct stat st;
+	check(fstat(fd, &st) == 0 && st.st_size == 15 && S_ISREG(st.st_mode), "fstat size");
+
+	int fd2 = dup(fd);
+	check(fd2 > fd, "dup");
+	check(dup2(fd, 50) == 50, "dup2");
+	check(fcntl(50, F_GETFD) == 0, "dup2 clears FD_CLOEXEC");
+	check(fcntl(50, F_SETFD, FD_CLOEXEC) == 0 && fcntl(50, F_GETFD) == FD_CLOEXEC,
+	      "F_SETFD FD_CLOEXEC");
+	check(fcntl(fd, F_DUPFD_CLOEXEC, 60) == 60, "F_DUPFD_CLOEXEC");
+	check((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR, "F_GETFL access mode");
+	check(close(fd2) == 0 && close(50) == 0 && close(60) == 0, "close dups");
+	errno = 0;
+	check(close(60) == -1 && errno == EBADF, "close twice: EBADF");
+
+	check(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0 && st.st_size == 5, "ftruncate");
+	check(close(fd) == 0, "close");
+
+	check(rename("d/f", "d/g") == 0, "rename");
+	errno = 0;
+	check(stat("d/f", &st) == -1 && errno == ENOENT, "old name is gone");
+	check(stat("/tmp/d/g", &st) == 0 && st.st_size == 5, "stat new name");
+	check(symlink("g", "d/link") == 0, "symlink");
+	check(readlink("d/link", buf, sizeof(buf)) == 1 && buf[0] == 'g', "readlink");
+	check(lstat("d/link", &st) == 0 && S_ISLNK(st.st_mode), "lstat sees the link");
+	check(access("d/g", R_OK | W_OK) == 0, "access");
+
+	int found = 0;
+	int n = count_entries("/tmp/d", "g", &found);
+	check(n == 4 && found, "getdents64: . .. g link");
+
+	check(unlink("d/link") == 0 && unlink("d/g") == 0, "unlink");
+	errno = 0;
+	check(rmdir("/tmp/d") == 0, "rmdir");
+
+	errno = 0;
+	check(open("/etc/cvmify-no-such-file", O_RDONLY) == -1 && errno == ENOENT,
+	      "open a missing file: ENOENT");
+	errno = 0;
+	check(mkdir("/cvmify-ro-test", 0755) == -1 && errno == EROFS, "mkdir on the root: EROFS");
+	check(stat("/", &st) == 0 && S_ISDIR(st.st_mode), "stat /");
+	check(isatty(1) == 1, "stdout is a tty");
+	return check_done("files");
+}
