@@ -181,8 +181,10 @@ def run(
     ctx: typer.Context,
     bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
     args: Annotated[Optional[list[str]], typer.Argument(help="Extra app arguments (after --), if the manifest allows.")] = None,
-    memory: Annotated[str, typer.Option("--memory", help="Guest memory, e.g. 512M, 2G.")] = "512M",
-    cpus: Annotated[int, typer.Option("--cpus", help="Virtual CPUs.")] = 1,
+    memory: Annotated[
+        Optional[str], typer.Option("--memory", help="Guest memory, e.g. 512M, 2G [default: the manifest's sys.memory].")
+    ] = None,
+    cpus: Annotated[Optional[int], typer.Option("--cpus", help="Virtual CPUs [default: the manifest's sys.cpus].")] = None,
     accel: Annotated[str, typer.Option("--accel", help="auto, kvm or tcg.")] = "auto",
     mode: Annotated[str, typer.Option("--mode", help="vm, or tdx (not implemented yet).")] = "vm",
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,

@@ -133,6 +133,7 @@ def make_bundle(
     allow_host_argv: bool = False,
     allow_host_env: tuple[str, ...] = (),
     key: bytes = bytes(range(32)),
+    manifest_extra: str = "",
 ) -> Path:
     """A structurally valid bundle around `kernel` (the disk is a placeholder:
     the stub never reads it)."""
@@ -148,7 +149,7 @@ def make_bundle(
     with BundleWriter(target) as w:
         w.copy_file("kernel.elf", kernel)
         w.write_bytes("config.bin", config)
-        w.write_bytes("manifest.toml", b'[libos]\nentrypoint = "/hello"\n')
+        w.write_bytes("manifest.toml", b'[libos]\nentrypoint = "/hello"\n' + manifest_extra.encode())
         w.write_bytes("rootfs.img", bytes(BLOCK_SIZE * 2))
         w.write_bytes("measurements.json", json.dumps({"format": "placeholder"}).encode())
         w.write_key(key)

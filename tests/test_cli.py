@@ -209,6 +209,14 @@ def test_run_defaults(bundle, xdg_cache):
     assert not any("opt/cvmify/trace" in a or "opt/cvmify/overrides" in a for a in argv)
 
 
+def test_run_takes_memory_and_cpus_from_the_manifest(tmp_path, stub_kernel, xdg_cache):
+    sized = make_bundle(tmp_path / "sized.bundle", stub_kernel, manifest_extra='[sys]\nmemory = "256M"\ncpus = 2\n')
+    argv = dry_run_argv(str(sized), "--accel", "tcg")
+    assert argv[argv.index("-m") + 1] == "256M" and argv[argv.index("-smp") + 1] == "2"
+    argv = dry_run_argv(str(sized), "--accel", "tcg", "--memory", "1G")
+    assert argv[argv.index("-m") + 1] == "1G"
+
+
 def test_run_overrides_go_to_fw_cfg_when_allowed(bundle, xdg_cache):
     argv = dry_run_argv(str(bundle), "--accel", "tcg", "-e", "GREETING=hi there", "--", "one", "--two")
     item = next(a for a in argv if a.startswith("name=opt/cvmify/overrides,file="))

@@ -12,12 +12,13 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
-from cvmify.errors import UsageError
+from cvmify.errors import BadBundleError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
 from cvmify.launch.qemu import Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line
 
@@ -34,8 +35,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass
 class RunOptions:
-    memory: str = "512M"
-    cpus: int = 1
+    memory: str | None = None  # None: the manifest's sys.memory, else DEFAULT_MEMORY
+    cpus: int | None = None  # None: the manifest's sys.cpus, else 1
     accel: str = "auto"  # auto | kvm | tcg
     mode: str = "vm"  # vm | tdx
     trace: bool = False
@@ -106,14 +107,33 @@ def parse_env(items: list[str]) -> dict[str, str]:
     return env
 
 
+DEFAULT_MEMORY = "512M"
+
+
+def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
+    """(memory, cpus) from the bundle's manifest [sys] table, with fallbacks."""
+    try:
+        manifest = tomllib.loads(bundle.file("manifest.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadBundleError(f"{bundle.file('manifest.toml')}: unreadable manifest: {exc}") from None
+    sys_table = manifest.get("sys", {})
+    memory = sys_table.get("memory", DEFAULT_MEMORY)
+    cpus = sys_table.get("cpus", 1)
+    if not isinstance(memory, str) or not isinstance(cpus, int) or isinstance(cpus, bool):
+        raise BadBundleError(f"{bundle.file('manifest.toml')}: sys.memory / sys.cpus have the wrong type")
+    return memory, cpus
+
+
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
     from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
 
     if opts.mode not in ("vm", "tdx"):
         raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
-    memory, cpus = parse_memory(opts.memory), check_cpus(opts.cpus)
     env = parse_env(opts.env)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
+    default_memory, default_cpus = manifest_vm_defaults(bundle)
+    memory = parse_memory(opts.memory if opts.memory is not None else default_memory)
+    cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(list(opts.args), env, policy)
     if opts.mode == "tdx":  # fails with a clear LaunchError before any probing

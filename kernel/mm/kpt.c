@@ -2,7 +2,7 @@
  * kpt.c: page tables. kpt_init builds the kernel's final map and switches
  * to it:
  *   - kernel image at KERNEL_VBASE + pa, per section: text R+X, rodata
- *     R+NX, data/bss R+W+NX (W^X);
+ *     R+NX, data/bss R+W+NX (W^X), except the boot stack's guard page;
  *   - all RAM except the kernel image at DIRECT_MAP_BASE + pa, R+W+NX;
  *   - the device window [PLATFORM_MMIO_BASE, 4 GiB) at DIRECT_MAP_BASE +
  *     pa, uncached, R+W+NX;
@@ -122,11 +122,15 @@ static void map_direct(u64 *root, u64 base, u64 end)
         map_range(root, DIRECT_MAP_BASE + base, base, end - base, PTE_G | PTE_W | PTE_NX);
 }
 
+extern u8 boot_stack_guard[];
+
 static void map_kernel_section(u64 *root, u8 *start, u8 *end, u64 flags)
 {
     u64 va = ALIGN_DOWN((u64)(uptr)start, PAGE_SIZE);
     u64 size = ALIGN_UP((u64)(uptr)end, PAGE_SIZE) - va;
     for (u64 off = 0; off < size; off += PAGE_SIZE) {
+        if (va + off == (u64)(uptr)boot_stack_guard)
+            continue;
         if (pt_map(root, va + off, virt_to_phys((void *)(uptr)(va + off)), flags) != 0)
             panic("kpt: cannot map kernel page %lx", va + off);
     }

@@ -43,6 +43,10 @@ boot_pml4: .skip 4096
 boot_pdpt_low: .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd: .skip 4096
+    /* Left unmapped by kpt.c: a boot stack overflow faults (and ends in
+     * #DF on its IST stack, then a panic) instead of corrupting .bss. */
+    .globl boot_stack_guard
+boot_stack_guard: .skip 4096
     .globl boot_stack_bottom, boot_stack_top
 boot_stack_bottom: .skip 16384
 boot_stack_top:

@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 	check(clock_gettime(CLOCK_MONOTONIC, &b) == 0, "clock_gettime again");
 	long long elapsed = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
 	check(elapsed >= 2000000, "monotonic clock advanced by at least the sleep");
-	check(clock_gettime(CLOCK_REALTIME, &a) == 0 && a.tv_sec > 1600000000, "wall clock is set");
+	/* The wall clock is the host's (untrusted) RTC: only check it works. */
+	check(clock_gettime(CLOCK_REALTIME, &a) == 0 && a.tv_sec >= 0, "clock_gettime REALTIME");
 
 	unsigned char r1[32], r2[32];
 	check(getrandom(r1, sizeof(r1), 0) == 32 && getrandom(r2, sizeof(r2), 0) == 32,

@@ -1,0 +1,198 @@
+/*
+ * pseudofs.c: table-driven directories and generated files (see
+ * pseudofs.h). Inodes are made on lookup and freed on their last put;
+ * the table itself is static and shared.
+ */
+#include "fs/pseudofs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "syscalls/linux_abi/errno.h"
+
+#define GENERATED_MAX (1u << 20)
+
+struct pseudofs {
+	struct fs_super sb;
+	const struct pseudo_node *nodes;
+	size_t count;
+};
+
+/* A generated file's content, owned by the open file. */
+struct generated {
+	size_t size;
+	char data[];
+};
+
+static const struct inode_ops g_pseudo_iops;
+
+const struct pseudo_node *pseudofs_node(struct inode *inode)
+{
+	return inode->priv;
+}
+
+static struct pseudofs *pfs(struct inode *inode)
+{
+	return inode->sb->priv;
+}
+
+struct inode *pseudofs_inode(struct fs_super *sb, const struct pseudo_node *node, u64 ino)
+{
+	struct inode *inode = inode_alloc(sb, ino, node->mode);
+	if (inode == NULL)
+		return NULL;
+	inode->rdev = node->rdev;
+	inode->size = node->size;
+	inode->nlink = (node->mode & S_IFMT) == S_IFDIR ? 2 : 1;
+	inode->iops = &g_pseudo_iops;
+	inode->fops = node->fops;
+	inode->priv = (void *)node;
+	return inode;
+}
+
+static const struct pseudo_node *find_node(struct pseudofs *fs, u32 ino)
+{
+	for (size_t i = 0; i < fs->count; i++)
+		if (fs->nodes[i].ino == ino)
+			return &fs->nodes[i];
+	return NULL;
+}
+
+static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	struct pseudofs *fs = pfs(dir);
+	const struct pseudo_node *node = pseudofs_node(dir);
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		const struct pseudo_node *parent = find_node(fs, node->parent);
+		if (parent == NULL)
+			return -ENOENT;
+		*out = pseudofs_inode(&fs->sb, parent, parent->ino);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (node->lookup != NULL)
+		return node->lookup(dir, name, len, out);
+	for (size_t i = 1; i < fs->count; i++) {
+		const struct pseudo_node *child = &fs->nodes[i];
+		if (child->parent != node->ino || strlen(child->name) != len ||
+		    memcmp(child->name, name, len) != 0)
+			continue;
+		*out = pseudofs_inode(&fs->sb, child, child->ino);
+		return *out ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}
+
+/* cookie = index in the table of the next candidate. */
+static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	struct pseudofs *fs = pfs(dir);
+	const struct pseudo_node *node = pseudofs_node(dir);
+	if (node->iterate != NULL)
+		return node->iterate(dir, cookie, out);
+	for (size_t i = (size_t)*cookie + 1; i < fs->count; i++) {
+		const struct pseudo_node *child = &fs->nodes[i];
+		if (child->parent != node->ino)
+			continue;
+		out->ino = child->ino;
+		out->type = (u8)((child->mode & S_IFMT) >> 12);
+		out->name_len = (u16)strlen(child->name);
+		memcpy(out->name, child->name, out->name_len + 1);
+		*cookie = i;
+		return 1;
+	}
+	return 0;
+}
+
+static long pseudo_readlink(struct inode *link, char *buf, size_t size)
+{
+	const struct pseudo_node *node = pseudofs_node(link);
+	if (node->readlink == NULL)
+		return -EINVAL;
+	return node->readlink(link, buf, size);
+}
+
+static void pseudo_release(struct inode *inode)
+{
+	kfree(inode);
+}
+
+static const struct inode_ops g_pseudo_iops = {
+	.lookup = pseudo_lookup,
+	.iterate = pseudo_iterate,
+	.readlink = pseudo_readlink,
+	.release = pseudo_release,
+};
+
+long pseudofs_copy_link(const char *target, char *buf, size_t size)
+{
+	size_t len = strlen(target);
+	size_t n = len < size ? len : size;
+	memcpy(buf, target, n);
+	return (long)n;
+}
+
+/* Generate the content once, at open, growing the buffer as needed. */
+static int generated_open(struct inode *inode, struct file *file)
+{
+	const struct pseudo_node *node = pseudofs_node(inode);
+	if (node->generate == NULL)
+		return -EIO;
+	for (size_t cap = 4096; cap <= GENERATED_MAX; cap *= 2) {
+		struct generated *g = kmalloc(sizeof(*g) + cap);
+		if (g == NULL)
+			return -ENOMEM;
+		long n = node->generate(inode, g->data, cap);
+		if (n < 0) {
+			kfree(g);
+			return (int)n;
+		}
+		if ((size_t)n <= cap) {
+			g->size = (size_t)n;
+			file->priv = g;
+			return 0;
+		}
+		kfree(g);
+	}
+	return -EFBIG;
+}
+
+static void generated_close(struct file *file)
+{
+	if (file->priv != NULL)
+		kfree(file->priv);
+}
+
+static long generated_read(struct file *file, void *buf, size_t size, u64 offset)
+{
+	struct generated *g = file->priv;
+	if (offset >= g->size)
+		return 0;
+	size_t n = g->size - (size_t)offset;
+	if (n > size)
+		n = size;
+	memcpy(buf, g->data + offset, n);
+	return (long)n;
+}
+
+const struct file_ops g_pseudo_generated_fops = {
+	.open = generated_open,
+	.close = generated_close,
+	.read = generated_read,
+};
+
+struct fs_super *pseudofs_create(const char *type, u64 dev, const struct pseudo_node *nodes,
+                                 size_t count)
+{
+	struct pseudofs *fs = kzalloc(sizeof(*fs));
+	if (fs == NULL)
+		return NULL;
+	fs->sb.type = type;
+	fs->sb.dev = dev;
+	fs->sb.priv = fs;
+	fs->nodes = nodes;
+	fs->count = count;
+	fs->sb.root = pseudofs_inode(&fs->sb, &nodes[0], nodes[0].ino);
+	if (fs->sb.root == NULL) {
+		kfree(fs);
+		return NULL;
+	}
+	return &fs->sb;
+}
