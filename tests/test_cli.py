@@ -178,7 +178,7 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
     argv = dry_run_argv(str(bundle), "--memory", "1G", "--cpus", "2", "--accel", "tcg", "--trace")
     assert argv == [
         QEMU,
-        "-M", "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=off,acpi=off",
+        "-M", "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=on,acpi=off",
         "-accel", "tcg", "-cpu", "max", "-m", "1G", "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", f"{b}/kernel.elf",

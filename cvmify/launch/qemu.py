@@ -27,9 +27,10 @@ DEBUG_EXIT_IOBASE = 0xF4
 EXIT_APP = (0x10 << 1) | 1  # 33: after `cvmify: exit N` or `cvmify: signal N`
 EXIT_PANIC = (0x20 << 1) | 1  # 65: after `cvmify: panic ...`
 
-# microvm without firmware extras: no option ROMs, no ACPI, no RTC, no PIC;
-# the PIT stays for TSC calibration (docs/boot-config.md).
-MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=off,acpi=off"
+# microvm without firmware extras: no option ROMs, no ACPI, no PIC; the PIT
+# stays for TSC calibration and the CMOS RTC for the wall clock at boot
+# (docs/boot-config.md).
+MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=on,acpi=off"
 
 _MEMORY_RE = re.compile(r"^([1-9][0-9]{0,6})([KMGT]?)$", re.IGNORECASE)
 _MIN_MEMORY_MIB = 32

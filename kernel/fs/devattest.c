@@ -72,8 +72,8 @@ long attest_measurement_generate(struct inode *inode, char *buf, size_t size)
 	if (value == NULL)
 		return -EIO;
 	size_t len = 2 * SHA384_SIZE + 1;
-	if (size < len + 1)
-		return (long)len + 1;
+	if (size < len)
+		return (long)len;
 	hex_encode(buf, value, SHA384_SIZE);
 	buf[2 * SHA384_SIZE] = '\n';
 	return (long)len;

@@ -1,0 +1,86 @@
+/*
+ * mount_all.c: the boot step that builds the file tree (fs_mount_all in
+ * vfs.h): virtio-blk root disk -> cvmfs (refused unless its root equals
+ * the measured DISK_ROOT) at /, then devfs, procfs and the tmpfs mounts.
+ */
+#include "drivers/virtio/blk.h"
+#include "fs/cvmfs.h"
+#include "fs/devfs.h"
+#include "fs/procfs.h"
+#include "fs/tmpfs.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/page.h"
+#include "syscalls/linux_abi/errno.h"
+
+static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
+{
+	(void)ctx;
+	if (offset % BLK_SECTOR_SIZE != 0 || size % BLK_SECTOR_SIZE != 0)
+		return -EINVAL;
+	return blk_read(offset / BLK_SECTOR_SIZE, buf, size / BLK_SECTOR_SIZE);
+}
+
+static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
+{
+	int err = blk_init();
+	if (err < 0) {
+		kprintf("fs: no usable virtio-blk root disk (error %d)\n", err);
+		return err;
+	}
+	struct cvmfs_source src = {
+		.read = blk_source_read,
+		.ctx = NULL,
+		.size = blk_sector_count() * BLK_SECTOR_SIZE,
+	};
+	struct fs_super *root = NULL;
+	err = cvmfs_create(&src, disk_key, expected_root, &root);
+	if (err == -EACCES)
+		kprintf("fs: the disk root does not match the measured config: refusing the disk\n");
+	else if (err == -EINVAL)
+		kprintf("fs: the disk superblock is invalid\n");
+	if (err < 0)
+		return err;
+	return vfs_mount_root(root);
+}
+
+static int mount_one(const char *path, struct fs_super *sb)
+{
+	if (sb == NULL)
+		return -ENOMEM;
+	int err = vfs_mount(path, sb);
+	if (err < 0)
+		kprintf("fs: cannot mount %s on %s (error %d)\n", sb->type, path, err);
+	return err;
+}
+
+static bool is_tmp(const char *path)
+{
+	return strcmp(path, "/tmp") == 0 || strcmp(path, "/tmp/") == 0;
+}
+
+int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
+                 const char *const *tmpfs_paths, size_t tmpfs_count)
+{
+	int err = mount_root(disk_key, expected_root);
+	if (err < 0)
+		return err;
+	/* Each tmpfs may take half of RAM; page_alloc failing stops it first. */
+	u64 tmpfs_pages = page_total_count() / 2;
+
+	err = mount_one("/dev", devfs_create());
+	if (err == 0)
+		err = mount_one("/dev/shm", tmpfs_create(01777, tmpfs_pages));
+	if (err == 0)
+		err = mount_one("/proc", procfs_create());
+	if (err == 0)
+		err = mount_one("/tmp", tmpfs_create(01777, tmpfs_pages));
+	for (size_t i = 0; err == 0 && i < tmpfs_count; i++) {
+		if (is_tmp(tmpfs_paths[i]))
+			continue;
+		err = mount_one(tmpfs_paths[i], tmpfs_create(0755, tmpfs_pages));
+	}
+	if (err == 0)
+		kprintf("fs: root mounted, %zu extra tmpfs\n", tmpfs_count);
+	return err;
+}

@@ -1,0 +1,190 @@
+"""Real programs on the real kernel: `cvmify build` of a test image, then
+`cvmify run --accel tcg`, exactly as a user would (the CLI in a
+subprocess, QEMU/TCG underneath).
+
+What runs: busybox's static `sh -c` with builtins only, exit statuses,
+a NULL dereference (SIGSEGV -> 139), a static and a static-pie hello,
+the kernel/tests/guest/ syscall-family programs, and Debian's dynamic
+python3 (through its own ld.so) importing json, hashlib, sqlite3 and re.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
+GUEST_PROGRAMS = ("mm", "files", "signals", "process")
+RUN_TIMEOUT = 600  # seconds; a hung guest must fail the test, not block it
+SIGSEGV_STATUS = 128 + 11
+
+
+@pytest.fixture(scope="session")
+def kernel(request) -> Path:
+    """The kernel under test: `make -C kernel` (conftest's cvmify_kernel),
+    or an ELF named by CVMIFY_TEST_KERNEL when iterating on the kernel."""
+    override = os.environ.get("CVMIFY_TEST_KERNEL")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("cvmify_kernel")
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cvmify(*args: str, timeout: int = RUN_TIMEOUT) -> Run:
+    result = subprocess.run([sys.executable, "-m", "cvmify", *args], capture_output=True,
+                            text=True, timeout=timeout, cwd=REPO_ROOT)
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def build_and_run(image: str, kernel: Path, tmp_path: Path, manifest: dict,
+                  run_args: tuple[str, ...] = ()) -> Run:
+    """Build a bundle of `image` with `manifest` merged over the inferred
+    one, run it under TCG and return what the app produced."""
+    manifest_path = tmp_path / "manifest.toml"
+    manifest_path.write_text(tomli_w.dumps(manifest))
+    bundle = tmp_path / "bundle"
+    built = cvmify("build", f"docker-daemon:{image}", "-o", str(bundle), "--manifest",
+                   str(manifest_path), "--kernel", str(kernel))
+    assert built.returncode == 0, f"cvmify build failed:\n{built.stderr}"
+    return cvmify("run", str(bundle), "--accel", "tcg", *run_args)
+
+
+def program(entrypoint: str, *argv: str) -> dict:
+    return {"libos": {"entrypoint": entrypoint}, "loader": {"argv": [entrypoint, *argv]}}
+
+
+def shell(script: str) -> dict:
+    return {"loader": {"argv": ["/bin/sh", "-c", script]}}
+
+
+# -- busybox: the static shell -----------------------------------------------
+
+
+def test_busybox_sh_builtins_and_exit_status(busybox_image, kernel, tmp_path):
+    script = ('echo "hello from sh"; x=$((6 * 7)); echo "x=$x"; '
+              'for i in 1 2 3; do printf "%s," "$i"; done; echo; '
+              'test -d /tmp && echo "tmp is a dir"; exit 42')
+    run = build_and_run(busybox_image, kernel, tmp_path, shell(script))
+    assert run.returncode == 42, run.stderr
+    assert "hello from sh" in run.stdout
+    assert "x=42" in run.stdout
+    assert "1,2,3," in run.stdout
+    assert "tmp is a dir" in run.stdout
+
+
+@pytest.mark.parametrize("status", [0, 3, 255])
+def test_busybox_exit_status_propagates(busybox_image, kernel, tmp_path, status):
+    run = build_and_run(busybox_image, kernel, tmp_path, shell(f"exit {status}"))
+    assert run.returncode == status, run.stderr
+
+
+def test_busybox_stderr_goes_to_its_own_channel(busybox_image, kernel, tmp_path):
+    run = build_and_run(busybox_image, kernel, tmp_path,
+                        shell("echo to-stdout; echo to-stderr >&2"))
+    assert run.returncode == 0, run.stderr
+    assert "to-stdout" in run.stdout
+    assert "to-stderr" not in run.stdout
+    assert "to-stderr" in run.stderr
+
+
+# -- small static C programs (infra's cprogs image) ---------------------------
+
+
+def test_null_dereference_dies_with_sigsegv(cprogs_image, kernel, tmp_path):
+    run = build_and_run(cprogs_image, kernel, tmp_path, program("/segv"))
+    assert run.returncode == SIGSEGV_STATUS, run.stderr
+
+
+@pytest.mark.parametrize("name", ["/hello", "/hello-pie"])
+def test_static_and_static_pie_hello(cprogs_image, kernel, tmp_path, name):
+    run = build_and_run(cprogs_image, kernel, tmp_path, program(name))
+    assert run.returncode == 0, run.stderr
+    assert "hello from cvmify" in run.stdout
+
+
+def test_exit_code_from_c_program(cprogs_image, kernel, tmp_path):
+    run = build_and_run(cprogs_image, kernel, tmp_path, program("/exitcode", "7"))
+    assert run.returncode == 7, run.stderr
+
+
+# -- kernel/tests/guest: one program per syscall family ------------------------
+
+
+@pytest.fixture(scope="session")
+def guest_image(docker_client, tmp_path_factory) -> str:
+    """An image FROM scratch with the guest programs, compiled static here."""
+    sources = sorted(GUEST_SOURCES.glob("*.[ch]"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
+    tag = f"cvmify-test/guest:h-{digest.hexdigest()[:20]}"
+    context = tmp_path_factory.mktemp("guest-image")
+    for name in GUEST_PROGRAMS:
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", str(context / name),
+                        str(GUEST_SOURCES / f"{name}.c")], check=True)
+    (context / "Dockerfile").write_text(
+        "FROM scratch\n"
+        f"COPY {' '.join(GUEST_PROGRAMS)} /\n"
+        f'ENTRYPOINT ["/{GUEST_PROGRAMS[0]}"]\n')
+    docker_client.images.build(path=str(context), tag=tag, network_mode="host", rm=True)
+    return tag
+
+
+@pytest.mark.parametrize("name", GUEST_PROGRAMS)
+def test_guest_program(guest_image, kernel, tmp_path, name):
+    run = build_and_run(guest_image, kernel, tmp_path, program(f"/{name}"))
+    failures = [line for line in run.stdout.splitlines() if line.startswith("FAIL")]
+    assert failures == [], run.stdout
+    assert f"{name}: 0 failure(s)" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 0
+
+
+# -- Debian's python3: a dynamic glibc program through its own ld.so ----------
+
+PYTHON_SCRIPT = r"""
+import hashlib, json, re, sqlite3
+release = open("/etc/os-release").read()
+print("debian:", "ID=debian" in release)
+with open("/tmp/data.json", "w") as f:
+    json.dump({"numbers": [1, 2, 3]}, f)
+with open("/tmp/data.json") as f:
+    print("json:", json.load(f)["numbers"])
+print("sha256:", hashlib.sha256(b"abc").hexdigest())
+db = sqlite3.connect(":memory:")
+db.execute("create table t (x integer)")
+db.execute("insert into t values (41)")
+print("sqlite:", db.execute("select x + 1 from t").fetchone()[0])
+print("re:", re.sub(r"(\d+)", r"<\1>", "a1b22"))
+raise SystemExit(7)
+"""
+
+
+def test_python3_script(python3_image, kernel, tmp_path):
+    manifest = {"loader": {"argv": ["/usr/bin/python3", "-c", PYTHON_SCRIPT]}}
+    run = build_and_run(python3_image, kernel, tmp_path, manifest)
+    assert run.returncode == 7, run.stderr
+    assert "debian: True" in run.stdout
+    assert "json: [1, 2, 3]" in run.stdout
+    assert ("sha256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            in run.stdout)
+    assert "sqlite: 42" in run.stdout
+    assert "re: a<1>b<22>" in run.stdout
+
+
+def test_python3_uncaught_exception_exits_1(python3_image, kernel, tmp_path):
+    manifest = {"loader": {"argv": ["/usr/bin/python3", "-c", "raise ValueError('boom')"]}}
+    run = build_and_run(python3_image, kernel, tmp_path, manifest)
+    assert run.returncode == 1
+    assert "ValueError: boom" in run.stderr
