@@ -8,6 +8,7 @@
  *  3. traps                         GDT + TSS (IST stacks), IDT: faults panic cleanly
  *  4. CPU protections               NX, WP, SMEP, SMAP, UMIP, SSE
  *  5. memory                        PVH memory map -> pages -> W^X kernel page tables
+ *     selftest?                     fw_cfg opt/cvmify/selftest: a deliberate kernel fault
  *  6. syscall entry                 STAR/LSTAR/FMASK
  *  7. time                          TSC (CPUID or PIT), RTC wall clock
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
@@ -21,6 +22,8 @@
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/probe.h"
+#include "arch/x86_64/selftest.h"
+#include "arch/x86_64/stack_guard.h"
 #include "config/config.h"
 #include "crypto/crypto.h"
 #include "lib/kprintf.h"
@@ -124,12 +127,13 @@ void kmain(u64 boot_info_pa)
 {
     measure_kernel_image();
     platform_console_init();
-    kprintf("cvmify kernel: booting\n");
+    kprintf("cvmify kernel: booting (stack canary from %s)\n", stack_guard_source());
     gdt_init();
     idt_init();
     platform_irq_init();
     cpu_features_init();
     memory_init(boot_info_pa);
+    selftest_run_if_requested();
     syscall_init();
     platform_time_init();
 

@@ -13,6 +13,7 @@ import pytest
 from cvmify.disk.reader import DiskReader
 from cvmify.disk.salt import derive_salt
 from cvmify.disk.writer import write_disk
+from cvmify.image.rootfs import open_content
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack
 
@@ -45,7 +46,8 @@ def test_debian_image_round_trips(debian_image, tmp_path):
             assert first_inode.setdefault(id(node), entry.inode) == entry.inode, path
             if node.is_file:
                 data = reader.read_file(path) if entry.size else b""
-                want = node.blob.read_bytes() if node.blob else b""
+                with open_content(node) as f:
+                    want = f.read()
                 assert hashlib.sha256(data).digest() == hashlib.sha256(want).digest(), path
             elif node.is_symlink:
                 assert entry.target == node.target, path

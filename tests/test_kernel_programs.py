@@ -3,9 +3,14 @@
 subprocess, QEMU/TCG underneath).
 
 What runs: busybox's static `sh -c` with builtins only, exit statuses,
-a NULL dereference (SIGSEGV -> 139), a static and a static-pie hello,
-the kernel/tests/guest/ syscall-family programs, and Debian's dynamic
-python3 (through its own ld.so) importing json, hashlib, sqlite3 and re.
+stderr on its own channel, execve and a "#!" script entrypoint, the
+--trace summary, a NULL dereference (SIGSEGV -> 139), a static and a
+static-pie hello, the kernel/tests/guest/ syscall-family programs, an
+out-of-memory app (SIGKILL -> 137), and Debian's dynamic python3 (through
+its own ld.so) importing json, hashlib, sqlite3 and re.
+
+CVMIFY_TEST_KERNEL=/path/to/kernel.elf runs the same tests against a
+kernel built elsewhere (e.g. `make -C kernel BUILD=/tmp/kb`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import tomli_w
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
 GUEST_PROGRAMS = ("mm", "files", "signals", "process")
+GUEST_EXTRA = ("oom",)  # built into the image, not a pass/fail checklist
 RUN_TIMEOUT = 600  # seconds; a hung guest must fail the test, not block it
 SIGSEGV_STATUS = 128 + 11
 
@@ -101,6 +107,45 @@ def test_busybox_stderr_goes_to_its_own_channel(busybox_image, kernel, tmp_path)
     assert "to-stderr" in run.stderr
 
 
+def test_busybox_exec_replaces_the_shell(busybox_image, kernel, tmp_path):
+    run = build_and_run(busybox_image, kernel, tmp_path,
+                        shell("echo before; exec /bin/echo replaced by exec; echo never"))
+    assert run.returncode == 0, run.stderr
+    assert "before" in run.stdout
+    assert "replaced by exec" in run.stdout
+    assert "never" not in run.stdout
+
+
+@pytest.fixture(scope="session")
+def shebang_image(busybox_image, docker_client, tmp_path_factory) -> str:
+    """busybox plus an executable "#!/bin/sh -e" script as the entrypoint."""
+    context = tmp_path_factory.mktemp("shebang-image")
+    script = context / "hello.sh"
+    script.write_text('#!/bin/sh -e\necho "script $0 got $1"\nexit 5\n')
+    script.chmod(0o755)  # the legacy builder keeps the file's mode
+    (context / "Dockerfile").write_text(
+        f"FROM {busybox_image}\nCOPY hello.sh /hello.sh\nENTRYPOINT [\"/hello.sh\"]\n")
+    digest = hashlib.sha256((context / "Dockerfile").read_bytes() + script.read_bytes())
+    tag = f"cvmify-test/shebang:h-{digest.hexdigest()[:20]}"
+    docker_client.images.build(path=str(context), tag=tag, network_mode="host", rm=True)
+    return tag
+
+
+def test_shebang_script_entrypoint(shebang_image, kernel, tmp_path):
+    run = build_and_run(shebang_image, kernel, tmp_path,
+                        {"loader": {"argv": ["/hello.sh", "first"]}})
+    assert run.returncode == 5, run.stdout + run.stderr
+    assert "script /hello.sh got first" in run.stdout
+
+
+def test_trace_lists_used_and_missing_syscalls(busybox_image, kernel, tmp_path):
+    run = build_and_run(busybox_image, kernel, tmp_path, shell("exit 0"), ("--trace",))
+    assert run.returncode == 0, run.stderr
+    assert "syscall 231 exit_group 1" in run.stderr
+    # glibc registers rseq, which we do not implement: reported, not faked.
+    assert "syscall 334 rseq" in run.stderr and "missing" in run.stderr
+
+
 # -- small static C programs (infra's cprogs image) ---------------------------
 
 
@@ -131,12 +176,12 @@ def guest_image(docker_client, tmp_path_factory) -> str:
     digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
     tag = f"cvmify-test/guest:h-{digest.hexdigest()[:20]}"
     context = tmp_path_factory.mktemp("guest-image")
-    for name in GUEST_PROGRAMS:
+    for name in GUEST_PROGRAMS + GUEST_EXTRA:
         subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", str(context / name),
                         str(GUEST_SOURCES / f"{name}.c")], check=True)
     (context / "Dockerfile").write_text(
         "FROM scratch\n"
-        f"COPY {' '.join(GUEST_PROGRAMS)} /\n"
+        f"COPY {' '.join(GUEST_PROGRAMS + GUEST_EXTRA)} /\n"
         f'ENTRYPOINT ["/{GUEST_PROGRAMS[0]}"]\n')
     docker_client.images.build(path=str(context), tag=tag, network_mode="host", rm=True)
     return tag
@@ -149,6 +194,12 @@ def test_guest_program(guest_image, kernel, tmp_path, name):
     assert failures == [], run.stdout
     assert f"{name}: 0 failure(s)" in run.stdout, run.stdout + run.stderr
     assert run.returncode == 0
+
+
+def test_out_of_memory_kills_with_sigkill(guest_image, kernel, tmp_path):
+    run = build_and_run(guest_image, kernel, tmp_path, program("/oom"), ("--memory", "128M"))
+    assert run.returncode == 128 + 9, run.stdout + run.stderr
+    assert "mmap failed" not in run.stdout
 
 
 # -- Debian's python3: a dynamic glibc program through its own ld.so ----------

@@ -17,6 +17,7 @@ import pytest
 
 from cvmify.errors import CvmifyIOError, UnsafeImageError
 from cvmify.image.source import open_image
+from cvmify.image.staging import PACK_MAX_FILE
 from cvmify.image.unpack import unpack
 from tests.test_image_support import TarBuilder, tar_layer, write_layout
 
@@ -166,16 +167,31 @@ def test_file_replaces_directory_and_back(sandbox):
     assert fs.lookup("/y").is_dir and fs.read("/y/z") == b"2"
 
 
-def test_replaced_files_free_their_blobs(sandbox):
-    lower = tar_layer(lambda t: (t.file("a", b"old"), t.hardlink("b", "a")))
-    upper = tar_layer(lambda t: (t.file("a", b"new"), t.file(".wh.c", b"")))
+def test_replaced_large_files_free_their_blobs(sandbox):
+    old, new = b"o" * (PACK_MAX_FILE + 1), b"n" * (PACK_MAX_FILE + 1)
+    lower = tar_layer(lambda t: (t.file("a", old), t.hardlink("b", "a")))
+    upper = tar_layer(lambda t: (t.file("a", new), t.file(".wh.c", b"")))
     fs = sandbox(lower, upper)
-    assert fs.read("/a") == b"new" and fs.read("/b") == b"old"  # b keeps the old inode
-    assert sorted(p.read_bytes() for p in fs.staging.iterdir()) == [b"new", b"old"]
+    assert fs.read("/a") == new and fs.read("/b") == old  # b keeps the old inode
+    assert sorted(p.read_bytes() for p in fs.staging.iterdir()) == [new, old]
     gone = tar_layer(lambda t: t.file(".wh.b", b""))
     fs = sandbox(lower, upper, gone)
     assert fs.lookup("/b") is None
-    assert sorted(p.read_bytes() for p in fs.staging.iterdir()) == [b"new"]
+    assert sorted(p.read_bytes() for p in fs.staging.iterdir()) == [new]
+
+
+def test_small_files_share_one_pack_per_layer(sandbox):
+    lower = tar_layer(lambda t: [t.file(f"f{i}", b"%d" % i * (i + 1)) for i in range(50)]
+                      + [t.file("empty", b""), t.hardlink("link", "f7")])
+    upper = tar_layer(lambda t: (t.file("f3", b"replaced"), t.file("g", b"x" * PACK_MAX_FILE)))
+    fs = sandbox(lower, upper)
+    assert len(list(fs.staging.iterdir())) == 2  # one pack per layer, not one file per file
+    for i in range(50):
+        assert fs.read(f"/f{i}") == (b"replaced" if i == 3 else b"%d" % i * (i + 1))
+    assert fs.read("/empty") == b"" and fs.lookup("/empty").blob is None
+    assert fs.lookup("/link") is fs.lookup("/f7")
+    assert fs.read("/g") == b"x" * PACK_MAX_FILE  # the largest size still packed
+    assert fs.read("/f10", limit=4) == b"1010"
 
 
 def test_whiteouts_do_not_hide_their_own_layer(sandbox):
@@ -207,6 +223,6 @@ def test_gnu_long_name_is_refused_before_it_is_read(sandbox):
 
 
 def test_member_count_limit(sandbox, monkeypatch):
-    monkeypatch.setattr("cvmify.image.unpack.MAX_MEMBERS", 3)
+    monkeypatch.setattr("cvmify.image.layer_scan.MAX_MEMBERS", 3)
     layer = tar_layer(lambda t: [t.file(f"f{i}", b"") for i in range(4)])
     assert refused(sandbox, layer).endswith("more than 3 members")

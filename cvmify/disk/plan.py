@@ -159,7 +159,10 @@ def _blob_size(node: Node, where: str) -> int:
         actual = os.stat(node.blob).st_size
     except OSError as e:
         raise IntegrityError(f"{where}: staged content is gone: {e}") from e
-    if actual != node.size:
+    if node.blob_offset is not None:  # a slice of a pack shared by several files
+        if node.blob_offset < 0 or actual < node.blob_offset + node.size:
+            raise IntegrityError(f"{where}: staged pack {node.blob} is too short for this file")
+    elif actual != node.size:
         raise IntegrityError(f"{where}: staged content changed size ({node.size} -> {actual} bytes)")
     return node.size
 

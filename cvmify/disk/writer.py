@@ -32,7 +32,7 @@ from cvmify.disk.layout import (
 )
 from cvmify.disk.plan import DiskPlan, plan_disk
 from cvmify.errors import CvmifyError, CvmifyIOError, UsageError
-from cvmify.image.rootfs import RootFS
+from cvmify.image.rootfs import Node, RootFS, open_content
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +112,14 @@ def _emit(plan: DiskPlan, encryptor: BlockEncryptor) -> None:
     for planned in plan.inodes:
         if planned.node.is_file and planned.size:
             encryptor.pad_to(planned.data_offset)
-            _copy_blob(planned.node.blob, planned.size, planned.path, encryptor)
+            _copy_blob(planned.node, planned.size, planned.path, encryptor)
     encryptor.pad_to(plan.content_size)
 
 
-def _copy_blob(blob: Path | None, size: int, where: str, encryptor: BlockEncryptor) -> None:
-    assert blob is not None  # plan.py checked: size > 0 means a blob exists
+def _copy_blob(node: Node, size: int, where: str, encryptor: BlockEncryptor) -> None:
+    assert node.blob is not None  # plan.py checked: size > 0 means a blob exists
     try:
-        with open(blob, "rb", buffering=0) as f:
+        with open_content(node) as f:
             encryptor.copy_file(f, size, where)
     except OSError as e:
         raise CvmifyIOError(f"{where}: reading staged content: {e}") from e

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import ImageNotFoundError, UnsupportedImageError
@@ -83,6 +84,28 @@ def _pick_entry(entries: list, name: str | None, what: str) -> dict:
 
 
 def _open_legacy(tree: Tree, name: str | None, reference: str) -> Image:
+    legacy = read_legacy(tree, name)
+    layers = []
+    for diff_id, layer_path in zip(legacy.diff_ids, legacy.layer_paths):
+        legacy.store.paths[diff_id] = layer_path
+        layers.append(LayerRef(diff_id, mediatypes.DOCKER_LAYER_TAR, _size(tree, layer_path), diff_id))
+    return Image(reference, legacy.config, legacy.config_digest, None, layers, legacy.store)
+
+
+@dataclass
+class LegacyImage:
+    """What a legacy manifest.json and its verified config say."""
+
+    config: dict
+    config_digest: str
+    diff_ids: list[str]
+    layer_paths: list[str]  # the layer tars, in order; one per diff_id
+    store: TreeBlobStore
+
+
+def read_legacy(tree: Tree, name: str | None) -> LegacyImage:
+    """Parse manifest.json, pick the image, read and verify its config
+    (named by its own digest). The layer tars are not touched."""
     what = tree.name
     if not tree.exists("manifest.json"):
         raise UnsupportedImageError(f"{what}: not a docker-save archive (no manifest.json)")
@@ -106,11 +129,7 @@ def _open_legacy(tree: Tree, name: str | None, reference: str) -> Image:
     ids = diff_ids(config, what)
     if len(ids) != len(layer_paths):
         raise UnsupportedImageError(f"{what}: {len(layer_paths)} layers but {len(ids)} diff_ids")
-    layers = []
-    for diff_id, layer_path in zip(ids, layer_paths):
-        store.paths[diff_id] = layer_path
-        layers.append(LayerRef(diff_id, mediatypes.DOCKER_LAYER_TAR, _size(tree, layer_path), diff_id))
-    return Image(reference, config, config_digest, None, layers, store)
+    return LegacyImage(config, config_digest, ids, layer_paths, store)
 
 
 def _size(tree: Tree, path: str) -> int:

@@ -117,3 +117,35 @@ class VerifyingReader(io.RawIOBase):
         actual = f"{self._digest.algorithm}:{self._hasher.hexdigest()}"
         if actual != str(self._digest):
             raise IntegrityError(f"{self._what}: digest mismatch: expected {self._digest}, got {actual}")
+
+
+class HashingReader(io.RawIOBase):
+    """Hashes (sha256) every byte read from `raw`, for bytes whose expected
+    digest is only known later; `drain()` reads the rest, `digest` names
+    what was read. Does not close `raw`."""
+
+    def __init__(self, raw: BinaryIO):
+        super().__init__()
+        self._raw = raw
+        self._hasher = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        count = self._raw.readinto(view)
+        if count:
+            self._hasher.update(view[:count])
+            self.size += count
+        return count or 0
+
+    def drain(self) -> None:
+        buffer = bytearray(CHUNK_SIZE)
+        while self.readinto(buffer):
+            pass
+
+    @property
+    def digest(self) -> str:
+        return f"sha256:{self._hasher.hexdigest()}"

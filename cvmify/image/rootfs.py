@@ -4,21 +4,26 @@ Layers are never applied to the host's filesystem as themselves. The
 unpacker (cvmify/image/unpack.py) builds this model: a tree of nodes with
 the image's own mode/uid/gid/mtime, and for each regular file a *blob*: a
 plain file in a private staging directory, named by a counter, that holds
-only the content. No path from an archive is ever created on the host, so
-nothing can be written outside the staging directory.
+the content. Small files share a blob (a *pack*, one per layer): their
+content is `size` bytes of it from `blob_offset`, because creating one
+host file per small file costs more than the rest of the build. No path
+from an archive is ever created on the host, so nothing can be written
+outside the staging directory.
 
 Consumers:
 - cvmify/manifest/ reads files (`read`, `resolve`) to infer the manifest;
-- cvmify/disk/ walks `iter_nodes` and streams blobs into the disk image.
+- cvmify/disk/ walks `iter_nodes` and streams each file's content
+  (`open_content`) into the disk image.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from cvmify.errors import UnsafeImageError
 
@@ -35,6 +40,7 @@ class Node:
     mtime: int = 0
     size: int = 0
     blob: Path | None = None  # regular files: the staged content
+    blob_offset: int | None = None  # set when `blob` is a pack: where this content starts
     target: str | None = None  # symlinks: the link text, as stored
     children: dict[str, "Node"] | None = None  # directories: name -> Node
     parent: "Node | None" = None  # directories only
@@ -92,7 +98,7 @@ class RootFS:
             raise FileNotFoundError(path)
         if node.blob is None:
             return b""
-        with open(node.blob, "rb") as f:
+        with io.BufferedReader(open_content(node)) as f:
             return f.read() if limit is None else f.read(limit)
 
     def _walk(self, path: str, follow_final: bool) -> tuple[Node, str]:
@@ -141,6 +147,49 @@ class RootFS:
                     yield from walk(prefix + "/" + name, node.children[name])
 
         yield from walk("", self.root)
+
+
+def open_content(node: Node) -> BinaryIO:
+    """A regular file's staged content, unbuffered. A whole-file blob is
+    opened as it is (so a blob that grew since unpacking shows); a pack
+    slice reads as exactly `size` bytes, then end of file."""
+    if node.blob is None:
+        return io.BytesIO(b"")
+    f = open(node.blob, "rb", buffering=0)
+    if node.blob_offset is None:
+        return f
+    try:
+        f.seek(node.blob_offset)
+    except BaseException:
+        f.close()
+        raise
+    return _Slice(f, node.size)
+
+
+class _Slice(io.RawIOBase):
+    """The next `size` bytes of `f`, then EOF. Owns `f`."""
+
+    def __init__(self, f: BinaryIO, size: int):
+        super().__init__()
+        self._f = f
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._left)
+        if want == 0:
+            return 0
+        got = self._f.readinto(view[:want])
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        if not self.closed:
+            self._f.close()
+        super().close()
 
 
 def check_name(name: str, where: str) -> None:

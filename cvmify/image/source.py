@@ -54,6 +54,10 @@ class Image:
     manifest_digest: str | None  # the platform manifest's digest; None for `docker save`
     layers: list[LayerRef]
     store: BlobStore | None = field(default=None, repr=False)
+    # index in `layers` -> edits a source already read and verified while
+    # fetching (cvmify/image/layer_scan.py); unpack replays them, and the
+    # layer's tar itself was not kept (see cvmify/image/daemon_stream.py)
+    scanned: dict[int, list] = field(default_factory=dict, repr=False)
 
     def open_layer(self, layer: LayerRef) -> BinaryIO:
         """The *uncompressed* tar of `layer`. Both the stored blob's digest and
@@ -64,6 +68,9 @@ class Image:
         if self.store is None:
             raise CvmifyIOError(f"{self.reference}: image is closed")
         where = f"layer {layer.digest[:19]}"
+        if any(self.layers[i] is layer for i in self.scanned):
+            raise CvmifyIOError(f"{self.reference}: {where} was unpacked while it was fetched; "
+                                "its tar was not kept")
         blob = self.store.open_blob(layer.digest, layer.size)
         return LayerStream(blob, layer.digest, layer.size, layer.media_type, layer.diff_id, where)
 

@@ -9,6 +9,7 @@ and built by us from validated digests or checked by `_clean`.
 
 from __future__ import annotations
 
+import io
 import tarfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -110,6 +111,24 @@ class TarTree(Tree):
 
     def close(self) -> None:
         self._tar.close()
+
+
+class MemoryTree(Tree):
+    """A few small files kept in memory (the JSON documents of a streamed
+    archive)."""
+
+    def __init__(self, name: str, files: dict[str, bytes]):
+        super().__init__(name)
+        self.files = files
+
+    def open(self, path: str) -> BinaryIO:
+        data = self.files.get(_clean(path, self.name))
+        if data is None:
+            raise FileNotFoundError(path)
+        return io.BytesIO(data)
+
+    def exists(self, path: str) -> bool:
+        return _clean(path, self.name) in self.files
 
 
 class TreeBlobStore(BlobStore):

@@ -1,8 +1,13 @@
 """Apply an image's layers, in order, to a RootFS model (cvmify/image/rootfs.py).
 
 Nothing from a layer becomes a host path: names only index the model, and
-file contents go to blobs in `staging` named by a counter. Each layer tar is
-streamed once (tarfile 'r|'), and verified when its end is reached.
+file contents go to blobs in `staging` named by a counter (small files share
+one pack per layer: cvmify/image/staging.py). A layer is read by
+cvmify/image/layer_scan.py, which checks each member on its own and stages
+its content; this file replays those edits onto the tree. Each layer tar is
+streamed once (tarfile 'r|'), and verified when its end is reached; layers
+a source already scanned while fetching them (Image.scanned) are replayed
+without being read again.
 
 Docker / OCI layer semantics:
 - '.wh.NAME' deletes NAME from the lower layers; '.wh..wh..opq' empties its
@@ -15,34 +20,29 @@ Docker / OCI layer semantics:
 - Device nodes and FIFOs are dropped with a warning: the guest kernel
   provides /dev itself, and the disk format has no such inodes.
 
-Refused with UnsafeImageError, naming layer and member: absolute paths,
-'..', a parent path that is a symlink in the model (writing through it), a
-hard link to a missing path or through a symlink, names or link names over
-4096 bytes, pax headers over 1 MiB, more than 1,000,000 members.
+Refused with UnsafeImageError, naming layer and member: what layer_scan.py
+refuses, plus a parent path that is a symlink in the model (writing
+through it), and a hard link to a missing path or through a symlink.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import stat
-import tarfile
-import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
-from cvmify.errors import CvmifyError, CvmifyIOError, IntegrityError, UnsafeImageError
-from cvmify.image.digest import CHUNK_SIZE
+from cvmify.errors import IntegrityError, UnsafeImageError
+from cvmify.image import layer_scan as scan
 from cvmify.image.progress import progress_bar
-from cvmify.image.rootfs import Node, RootFS, check_name, new_dir, normalize_member_path
+from cvmify.image.rootfs import Node, RootFS, new_dir
 from cvmify.image.source import Image, LayerRef
-from cvmify.image.tarlimits import MAX_MEMBERS, MAX_NAME_SIZE, HeaderTooLarge, LimitedTarInfo, name_size
+from cvmify.image.staging import Staging
 
 log = logging.getLogger(__name__)
 
-WHITEOUT = ".wh."
-OPAQUE = ".wh..wh..opq"
-MAX_ID = (1 << 32) - 1
-MTIME_RANGE = (-(1 << 63), (1 << 63) - 1)
+STREAM_BUFFER = 1 << 20  # tarfile reads 10 KiB at a time; serve those from memory
 
 
 class LayerApplier:
@@ -50,8 +50,7 @@ class LayerApplier:
 
     def __init__(self, staging: Path):
         self.rootfs = RootFS(root=new_dir(), staging=staging)
-        self.staging = staging
-        self.blob_count = 0
+        self.staging = Staging(staging)
         self.links: dict[Node, int] = {}  # file node -> names it has; 0 frees its blob
         self.where = ""
         self.added: set[tuple[str, ...]] = set()  # paths written by the current layer
@@ -59,94 +58,37 @@ class LayerApplier:
     # -- one layer ------------------------------------------------------------
 
     def apply(self, stream: BinaryIO, where: str) -> None:
+        """Read the layer tar `stream` and apply it as it is read."""
+        self.replay(scan.scan_layer(stream, self.staging, where), where)
+
+    def replay(self, entries: Iterable[scan.Entry], where: str) -> None:
         self.where = where
         self.added = set()
-        tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=LimitedTarInfo,
-                           encoding="utf-8", errors="surrogateescape")
-        count = 0
-        while True:
-            member = tar.next()
-            if member is None:
-                break
-            tar.members.clear()  # stream mode: do not keep every header in memory
-            count += 1
-            if count > MAX_MEMBERS:
-                raise UnsafeImageError(f"{where}: more than {MAX_MEMBERS} members")
-            self.apply_member(tar, member)
+        for entry in entries:
+            self.apply_entry(entry)
 
-    def _ctx(self, member: tarfile.TarInfo) -> str:
-        return f"{self.where}: member {member.name!r}"
-
-    def apply_member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
-        ctx = self._ctx(member)
-        if name_size(member.name) > MAX_NAME_SIZE:
-            raise UnsafeImageError(f"{self.where}: member name longer than {MAX_NAME_SIZE} bytes")
-        if name_size(member.linkname) > MAX_NAME_SIZE:
-            raise UnsafeImageError(f"{ctx}: link name longer than {MAX_NAME_SIZE} bytes")
-        parts = normalize_member_path(member.name, ctx)
-        if not parts:  # "./": the root directory itself
-            if member.isdir():
-                self._set_meta(self.rootfs.root, member, ctx)
-            return
-        if parts[-1].startswith(WHITEOUT):
+    def apply_entry(self, entry: scan.Entry) -> None:
+        ctx = f"{self.where}: member {entry.member!r}"
+        kind, parts = entry.kind, entry.parts
+        if kind == scan.ROOT:
+            _copy_meta(entry.node, self.rootfs.root)
+        elif kind == scan.DIR:
+            self._add_dir(parts, entry.node, ctx)
+        elif kind in (scan.FILE, scan.SYMLINK):
+            if kind == scan.FILE:
+                self.links[entry.node] = 0
+            self._replace(parts, entry.node, ctx)
+        elif kind == scan.HARDLINK:
+            self._replace(parts, self._link_target(entry.link, ctx), ctx)
+        elif kind == scan.WHITEOUT_NAME:
             self._whiteout(parts, ctx)
-            return
-        if member.ischr() or member.isblk() or member.isfifo():
-            log.warning("%s: device node or FIFO dropped (the guest provides /dev)", ctx)
-            return
-        if member.isdir():
-            self._add_dir(parts, member, ctx)
-        elif member.isreg():
-            self._replace(parts, self._new_file(tar, member, ctx), ctx)
-        elif member.issym():
-            self._replace(parts, self._new_symlink(member, ctx), ctx)
-        elif member.islnk():
-            self._replace(parts, self._link_target(member, ctx), ctx)
+        elif kind == scan.OPAQUE_DIR:
+            self._opaque(parts, ctx)
         else:
-            raise UnsafeImageError(f"{ctx}: unsupported member type {member.type!r}")
+            raise AssertionError(f"unknown layer edit {kind!r}")
 
-    # -- node construction ----------------------------------------------------
-
-    def _set_meta(self, node: Node, member: tarfile.TarInfo, ctx: str) -> None:
-        if not (0 <= member.uid <= MAX_ID and 0 <= member.gid <= MAX_ID):
-            raise UnsafeImageError(f"{ctx}: uid/gid out of range")
-        mtime = int(member.mtime)
-        if not MTIME_RANGE[0] <= mtime <= MTIME_RANGE[1]:
-            raise UnsafeImageError(f"{ctx}: mtime out of range")
-        node.mode = stat.S_IFMT(node.mode) | (member.mode & 0o7777)
-        node.uid, node.gid, node.mtime = member.uid, member.gid, mtime
-
-    def _new_file(self, tar: tarfile.TarFile, member: tarfile.TarInfo, ctx: str) -> Node:
-        node = Node(mode=stat.S_IFREG, size=member.size)
-        self._set_meta(node, member, ctx)
-        if member.size > 0:
-            node.blob = self._write_blob(tar.extractfile(member), ctx)
-        self.links[node] = 0
-        return node
-
-    def _write_blob(self, content: BinaryIO, ctx: str) -> Path:
-        self.blob_count += 1
-        path = self.staging / f"{self.blob_count:08d}"
-        try:
-            with open(path, "xb") as out:  # "x": never overwrite anything
-                while chunk := content.read(CHUNK_SIZE):
-                    out.write(chunk)
-        except OSError as e:
-            raise CvmifyIOError(f"{ctx}: cannot write {path}: {e}") from None
-        return path
-
-    def _new_symlink(self, member: tarfile.TarInfo, ctx: str) -> Node:
-        size = name_size(member.linkname)
-        if not 1 <= size < MAX_NAME_SIZE or "\0" in member.linkname:
-            raise UnsafeImageError(f"{ctx}: symlink target of {size} bytes refused")
-        node = Node(mode=stat.S_IFLNK, target=member.linkname, size=size)
-        self._set_meta(node, member, ctx)
-        node.mode = stat.S_IFLNK | 0o777
-        return node
-
-    def _link_target(self, member: tarfile.TarInfo, ctx: str) -> Node:
+    def _link_target(self, parts: list[str], ctx: str) -> Node:
         """The existing Node a hard link names; never through a symlink."""
-        parts = normalize_member_path(member.linkname, f"{ctx}: hard link")
         node = self.rootfs.root
         for i, part in enumerate(parts):
             if node.is_symlink:
@@ -166,7 +108,6 @@ class LayerApplier:
         Missing directories are created (0755 root) when `create`, else None."""
         node = self.rootfs.root
         for i, part in enumerate(parts[:-1]):
-            here = "/" + "/".join(parts[: i + 1])
             child = node.children.get(part)
             if child is None:
                 if not create:
@@ -176,21 +117,19 @@ class LayerApplier:
                 node.children[part] = child
                 self.added.add(tuple(parts[: i + 1]))
             elif child.is_symlink:
-                raise UnsafeImageError(f"{ctx}: writes through symlink {here}")
+                raise UnsafeImageError(f"{ctx}: writes through symlink /{'/'.join(parts[: i + 1])}")
             elif not child.is_dir:
-                raise UnsafeImageError(f"{ctx}: parent {here} is not a directory")
+                raise UnsafeImageError(f"{ctx}: parent /{'/'.join(parts[: i + 1])} is not a directory")
             node = child
         return node
 
-    def _add_dir(self, parts: list[str], member: tarfile.TarInfo, ctx: str) -> None:
+    def _add_dir(self, parts: list[str], node: Node, ctx: str) -> None:
         parent = self._parent(parts, ctx, create=True)
         existing = parent.children.get(parts[-1])
         if existing is not None and existing.is_dir:
-            self._set_meta(existing, member, ctx)
+            _copy_meta(node, existing)
             self.added.add(tuple(parts))
             return
-        node = new_dir()
-        self._set_meta(node, member, ctx)
         self._replace(parts, node, ctx)
 
     def _replace(self, parts: list[str], node: Node, ctx: str) -> None:
@@ -217,55 +156,71 @@ class LayerApplier:
         self.links[node] -= 1
         if self.links[node] == 0:
             del self.links[node]
-            if node.blob is not None:
-                node.blob.unlink(missing_ok=True)
+            self.staging.release(node)
 
     def _whiteout(self, parts: list[str], ctx: str) -> None:
         parent = self._parent(parts, ctx, create=False)
         if parent is None:
             return  # nothing below to hide
-        base = tuple(parts[:-1])
-        if parts[-1] == OPAQUE:
-            for name in list(parent.children):
-                if base + (name,) not in self.added:
-                    self._forget(parent.children.pop(name))
-            return
-        if parts[-1].startswith(OPAQUE[:8]):  # other ".wh..wh." names: aufs bookkeeping
-            log.debug("%s: ignored", ctx)
-            return
-        name = parts[-1][len(WHITEOUT):]
-        check_name(name, ctx)
-        if name in parent.children and base + (name,) not in self.added:
+        name = parts[-1][len(scan.WHITEOUT):]
+        if name in parent.children and tuple(parts[:-1]) + (name,) not in self.added:
             self._forget(parent.children.pop(name))
 
+    def _opaque(self, parts: list[str], ctx: str) -> None:
+        parent = self._parent(parts, ctx, create=False)
+        if parent is None:
+            return
+        base = tuple(parts[:-1])
+        for name in list(parent.children):
+            if base + (name,) not in self.added:
+                self._forget(parent.children.pop(name))
 
-def _layer_where(index: int, total: int, layer: LayerRef) -> str:
+
+def _copy_meta(source: Node, target: Node) -> None:
+    target.mode = stat.S_IFMT(target.mode) | stat.S_IMODE(source.mode)
+    target.uid, target.gid, target.mtime = source.uid, source.gid, source.mtime
+
+
+def layer_where(index: int, total: int, layer: LayerRef) -> str:
     return f"layer {index}/{total} ({layer.digest[:19]})"
 
 
 def unpack(image: Image, staging: Path) -> RootFS:
     """Apply every layer of `image` into a new RootFS; blobs go to `staging`
-    (created if missing, owned by the caller)."""
+    (created if missing, owned by the caller), or stay where the source
+    staged the layers it scanned."""
     staging = Path(staging)
     staging.mkdir(parents=True, exist_ok=True)
     applier = LayerApplier(staging)
     for index, layer in enumerate(image.layers, 1):
-        where = _layer_where(index, len(image.layers), layer)
+        where = layer_where(index, len(image.layers), layer)
+        scanned = image.scanned.get(index - 1)
+        if scanned is not None:
+            log.info("applying %s (scanned while fetching)", where)
+            try:
+                applier.replay(scanned, where)
+            except UnsafeImageError as e:
+                raise scan.prefixed(e, where) from None
+            continue
         log.info("unpacking %s", where)
-        stream = image.open_layer(layer)
-        try:
-            with progress_bar(None, f"unpack {index}/{len(image.layers)}") as bar:
-                applier.apply(_Counting(stream, bar), where)
-            stream.verify()
-        except CvmifyError as e:
-            _verify_first(stream)
-            raise type(e)(e.message if e.message.startswith(where) else f"{where}: {e.message}") from None
-        except (tarfile.TarError, HeaderTooLarge, EOFError, OSError, zlib.error, RecursionError) as e:
-            _verify_first(stream)
-            raise UnsafeImageError(f"{where}: unreadable layer: {e}") from None
-        finally:
-            _close_quietly(stream)
+        _unpack_stream(applier, image, layer, index, where)
     return applier.rootfs
+
+
+def _unpack_stream(applier: LayerApplier, image: Image, layer: LayerRef, index: int, where: str) -> None:
+    stream = image.open_layer(layer)
+    try:
+        with progress_bar(None, f"unpack {index}/{len(image.layers)}") as bar:
+            applier.apply(io.BufferedReader(_Counting(stream, bar), STREAM_BUFFER), where)
+        stream.verify()
+    except Exception as e:
+        _verify_first(stream)
+        error = scan.layer_error(e, where)
+        if error is None:
+            raise
+        raise error from None
+    finally:
+        _close_quietly(stream)
 
 
 def _verify_first(stream) -> None:
@@ -285,13 +240,18 @@ def _close_quietly(stream) -> None:
         pass
 
 
-class _Counting:
-    """Advances a progress bar as the tar reader pulls bytes."""
+class _Counting(io.RawIOBase):
+    """Advances a progress bar as the tar reader pulls bytes. Borrows
+    `stream`: closing this does not close it."""
 
     def __init__(self, stream: BinaryIO, bar):
+        super().__init__()
         self.stream, self.bar = stream, bar
 
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.bar.update(len(data))
-        return data
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.stream.readinto(buffer)
+        self.bar.update(count)
+        return count

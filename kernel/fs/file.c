@@ -111,6 +111,8 @@ int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
 	struct inode *inode = NULL;
 	int err;
 
+	if ((o_flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP; /* callers (e.g. Python's tempfile) fall back */
 	if ((o_flags & O_CREAT) && !(o_flags & O_PATH)) {
 		err = open_create(start, path, o_flags, mode, &inode);
 	} else {
@@ -123,7 +125,11 @@ int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
 		return err;
 
 	bool wants_write = (o_flags & O_ACCMODE) != O_RDONLY;
-	if ((o_flags & O_TRUNC) && wants_write && inode_is_reg(inode) && !(o_flags & O_PATH)) {
+	/* O_TRUNC means nothing to pseudo files without truncate
+	 * (/dev/attestation/user_report_data opened "wb"). */
+	bool truncatable = inode->iops != NULL && inode->iops->truncate != NULL;
+	if ((o_flags & O_TRUNC) && wants_write && inode_is_reg(inode) && !(o_flags & O_PATH) &&
+	    (truncatable || inode->sb->read_only)) {
 		if (inode->sb->read_only) {
 			inode_put(inode);
 			return -EROFS;
@@ -230,7 +236,70 @@ static bool put_dirent(u8 *buf, size_t size, size_t *used, u64 ino, s64 next_off
 	return true;
 }
 
-/* file->offset: 0 ".", 1 "..", then 2 + the filesystem's cookie. */
+/* getdents offsets: 0 ".", 1 "..", 2 + the filesystem's cookie, then
+ * MOUNT_COOKIE_BASE + i for mount i whose point is missing in the
+ * filesystem (images FROM scratch have no /dev or /proc). */
+#define MOUNT_COOKIE_BASE (1ULL << 62)
+
+/* Mount i if it is a child of dir that the filesystem itself lacks. */
+static bool mount_only_child(struct inode *dir, struct mount *m)
+{
+	if (m->parent_dir == NULL || !inode_same(m->parent_dir, dir))
+		return false;
+	if (dir->iops == NULL || dir->iops->lookup == NULL)
+		return true;
+	struct inode *found = NULL;
+	if (dir->iops->lookup(dir, m->name, strlen(m->name), &found) != 0)
+		return true;
+	inode_put(found);
+	return false;
+}
+
+static long list_mounts(struct file *file, u8 *buf, size_t size, size_t used)
+{
+	for (;;) {
+		size_t index = (size_t)(file->offset - MOUNT_COOKIE_BASE);
+		struct mount *m = mount_at(index);
+		if (m == NULL)
+			break;
+		if (mount_only_child(file->inode, m) &&
+		    !put_dirent(buf, size, &used, m->sb->root->ino, (s64)(file->offset + 1), DT_DIR,
+		                m->name, strlen(m->name)))
+			return used > 0 ? (long)used : -EINVAL;
+		file->offset++;
+	}
+	return (long)used;
+}
+
+static long list_fs_entries(struct file *file, u8 *buf, size_t size, size_t *used)
+{
+	struct inode *dir = file->inode;
+	struct vfs_dirent *ent = kmalloc(sizeof(*ent));
+	if (ent == NULL)
+		return -ENOMEM;
+	long result = 0;
+	for (;;) {
+		u64 cookie = file->offset - 2;
+		int got = dir->iops->iterate(dir, &cookie, ent);
+		if (got < 0) {
+			result = got;
+			break;
+		}
+		if (got == 0) {
+			file->offset = MOUNT_COOKIE_BASE;
+			break;
+		}
+		if (!put_dirent(buf, size, used, ent->ino, (s64)(cookie + 2), ent->type, ent->name,
+		                ent->name_len)) {
+			result = 1; /* buffer full */
+			break;
+		}
+		file->offset = cookie + 2;
+	}
+	kfree(ent);
+	return result;
+}
+
 long vfs_getdents64(struct file *file, void *buf, size_t size)
 {
 	struct inode *dir = file->inode;
@@ -256,34 +325,18 @@ long vfs_getdents64(struct file *file, void *buf, size_t size)
 			return used > 0 ? (long)used : -EINVAL;
 		file->offset = 2;
 	}
-	if (dir->iops == NULL || dir->iops->iterate == NULL)
-		return (long)used;
-
-	struct vfs_dirent *ent = kmalloc(sizeof(*ent));
-	if (ent == NULL)
-		return -ENOMEM;
-	long result = 0;
-	for (;;) {
-		u64 cookie = file->offset - 2;
-		int got = dir->iops->iterate(dir, &cookie, ent);
-		if (got < 0) {
-			result = got;
-			break;
+	if (file->offset < MOUNT_COOKIE_BASE) {
+		if (dir->iops == NULL || dir->iops->iterate == NULL) {
+			file->offset = MOUNT_COOKIE_BASE;
+		} else {
+			long r = list_fs_entries(file, buf, size, &used);
+			if (r < 0)
+				return used > 0 ? (long)used : r;
+			if (r == 1)
+				return used > 0 ? (long)used : -EINVAL;
 		}
-		if (got == 0)
-			break;
-		if (!put_dirent(buf, size, &used, ent->ino, (s64)(cookie + 2), ent->type, ent->name,
-		                ent->name_len)) {
-			if (used == 0)
-				result = -EINVAL;
-			break;
-		}
-		file->offset = cookie + 2;
 	}
-	kfree(ent);
-	if (result < 0 && used == 0)
-		return result;
-	return (long)used;
+	return list_mounts(file, buf, size, used);
 }
 
 int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out)

@@ -75,12 +75,14 @@ int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
 		err = mount_one("/proc", procfs_create());
 	if (err == 0)
 		err = mount_one("/tmp", tmpfs_create(01777, tmpfs_pages));
+	size_t extra = 0;
 	for (size_t i = 0; err == 0 && i < tmpfs_count; i++) {
 		if (is_tmp(tmpfs_paths[i]))
 			continue;
 		err = mount_one(tmpfs_paths[i], tmpfs_create(0755, tmpfs_pages));
+		extra++;
 	}
 	if (err == 0)
-		kprintf("fs: root mounted, %zu extra tmpfs\n", tmpfs_count);
+		kprintf("fs: root mounted; /dev, /dev/shm, /proc, /tmp and %zu more tmpfs\n", extra);
 	return err;
 }

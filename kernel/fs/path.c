@@ -49,103 +49,111 @@ int path_lookup_child(struct inode *dir, const char *name, size_t len, struct in
 	return dir->iops->lookup(dir, name, len, out);
 }
 
-static int walk(struct inode *start, const char *path, u32 flags, int *hops,
-                struct inode **out);
-
-/* Replace *node (a symlink found in dir) by what it points to. */
-static int follow_link(struct inode *dir, struct inode **node, int *hops)
+/* Read link's target into a fresh buffer and append "/rest" to it, so
+ * that the walk continues through the link without recursion. */
+static int splice_link(struct inode *link, const char *rest, char **out)
 {
-	if (++*hops > VFS_SYMLINK_HOPS)
-		return -ELOOP;
-	struct inode *link = *node;
 	if (link->iops == NULL || link->iops->readlink == NULL)
 		return -EINVAL;
-	char *target = kmalloc(VFS_PATH_MAX);
-	if (target == NULL)
+	char *buf = kmalloc(VFS_PATH_MAX);
+	if (buf == NULL)
 		return -ENOMEM;
-	long len = link->iops->readlink(link, target, VFS_PATH_MAX - 1);
-	if (len < 0) {
-		kfree(target);
-		return (int)len;
+	long len = link->iops->readlink(link, buf, VFS_PATH_MAX - 1);
+	if (len <= 0) {
+		kfree(buf);
+		return len == 0 ? -ENOENT : (int)len;
 	}
-	if (len == 0) {
-		kfree(target);
-		return -ENOENT;
+	buf[len] = 0;
+	len = (long)strnlen(buf, (size_t)len); /* a NUL inside ends the target */
+	size_t rest_len = strlen(rest);
+	if (rest_len > 0) {
+		if ((size_t)len + 1 + rest_len >= VFS_PATH_MAX) {
+			kfree(buf);
+			return -ENAMETOOLONG;
+		}
+		buf[len] = '/';
+		memcpy(buf + len + 1, rest, rest_len + 1);
 	}
-	target[len] = 0;
-	struct inode *resolved = NULL;
-	int err = walk(dir, target, LOOKUP_FOLLOW, hops, &resolved);
-	kfree(target);
-	if (err < 0)
-		return err;
-	inode_put(link);
-	*node = resolved;
+	*out = buf;
 	return 0;
 }
 
-static int walk(struct inode *start, const char *path, u32 flags, int *hops,
-                struct inode **out)
+/*
+ * The walk: one component at a time from cur. A symlink to follow is
+ * replaced by "target/rest of the path" (a new heap buffer) and the walk
+ * goes on from the link's directory, or from "/" for an absolute target.
+ * Iterative, so a chain of 40 links costs no kernel stack.
+ */
+int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **out)
 {
 	size_t path_len = strnlen(path, VFS_PATH_MAX);
 	if (path_len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
 	if (path_len == 0)
 		return -ENOENT;
+	/* A trailing slash asks for a directory and follows a final link. */
+	if (path[path_len - 1] == '/')
+		flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY;
 
 	struct inode *cur = path[0] == '/' ? vfs_root() : inode_get(start);
 	if (cur == NULL)
 		return -ENOENT;
-	size_t pos = 0;
-	bool trailing_slash = path[path_len - 1] == '/';
+	char *owned = NULL; /* the spliced path we walk, if any */
+	const char *p = path;
+	int hops = 0;
+	int err = 0;
 
 	for (;;) {
-		while (path[pos] == '/')
-			pos++;
-		if (path[pos] == 0)
+		while (*p == '/')
+			p++;
+		if (*p == 0)
 			break;
-		size_t begin = pos;
-		while (path[pos] != 0 && path[pos] != '/')
-			pos++;
-		size_t len = pos - begin;
-		size_t rest = pos;
-		while (path[rest] == '/')
+		const char *name = p;
+		while (*p != 0 && *p != '/')
+			p++;
+		size_t len = (size_t)(p - name);
+		const char *rest = p;
+		while (*rest == '/')
 			rest++;
-		bool last = path[rest] == 0;
+		bool last = *rest == 0;
 
 		struct inode *next = NULL;
-		int err = path_lookup_child(cur, path + begin, len, &next);
-		if (err < 0) {
-			inode_put(cur);
-			return err;
-		}
-		bool follow = !last || (flags & LOOKUP_FOLLOW) || trailing_slash;
-		if (inode_is_link(next) && follow) {
-			err = follow_link(cur, &next, hops);
-			if (err < 0) {
-				inode_put(next);
+		err = path_lookup_child(cur, name, len, &next);
+		if (err < 0)
+			break;
+		if (inode_is_link(next) && (!last || (flags & LOOKUP_FOLLOW))) {
+			char *spliced = NULL;
+			err = ++hops > VFS_SYMLINK_HOPS ? -ELOOP : splice_link(next, rest, &spliced);
+			inode_put(next);
+			if (err < 0)
+				break;
+			if (owned != NULL)
+				kfree(owned);
+			owned = spliced;
+			p = owned;
+			if (*p == '/') {
 				inode_put(cur);
-				return err;
+				cur = vfs_root();
 			}
+			continue;
 		}
 		inode_put(cur);
 		cur = next;
 		if (!last && !inode_is_dir(cur)) {
-			inode_put(cur);
-			return -ENOTDIR;
+			err = -ENOTDIR;
+			break;
 		}
 	}
-	if (((flags & LOOKUP_DIRECTORY) || trailing_slash) && !inode_is_dir(cur)) {
+	if (owned != NULL)
+		kfree(owned);
+	if (err == 0 && (flags & LOOKUP_DIRECTORY) && !inode_is_dir(cur))
+		err = -ENOTDIR;
+	if (err < 0) {
 		inode_put(cur);
-		return -ENOTDIR;
+		return err;
 	}
 	*out = cur;
 	return 0;
-}
-
-int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **out)
-{
-	int hops = 0;
-	return walk(start, path, flags, &hops, out);
 }
 
 int path_lookup_parent(struct inode *start, const char *path, struct inode **dir,

@@ -6,6 +6,7 @@
 #include "fs/pseudofs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define GENERATED_MAX (1u << 20)
@@ -14,6 +15,7 @@ struct pseudofs {
 	struct fs_super sb;
 	const struct pseudo_node *nodes;
 	size_t count;
+	struct ktimespec created;  /* every node's time: when /dev, /proc appeared */
 };
 
 /* A generated file's content, owned by the open file. */
@@ -39,8 +41,12 @@ struct inode *pseudofs_inode(struct fs_super *sb, const struct pseudo_node *node
 	struct inode *inode = inode_alloc(sb, ino, node->mode);
 	if (inode == NULL)
 		return NULL;
+	struct pseudofs *fs = sb->priv;
 	inode->rdev = node->rdev;
 	inode->size = node->size;
+	inode->atime = fs->created;
+	inode->mtime = fs->created;
+	inode->ctime = fs->created;
 	inode->nlink = (node->mode & S_IFMT) == S_IFDIR ? 2 : 1;
 	inode->iops = &g_pseudo_iops;
 	inode->fops = node->fops;
@@ -189,6 +195,9 @@ struct fs_super *pseudofs_create(const char *type, u64 dev, const struct pseudo_
 	fs->sb.priv = fs;
 	fs->nodes = nodes;
 	fs->count = count;
+	u64 now = platform_wallclock_ns();
+	fs->created.sec = (s64)(now / 1000000000ULL);
+	fs->created.nsec = (s64)(now % 1000000000ULL);
 	fs->sb.root = pseudofs_inode(&fs->sb, &nodes[0], nodes[0].ino);
 	if (fs->sb.root == NULL) {
 		kfree(fs);

@@ -109,8 +109,8 @@ struct inode_ops {
 	              u32 flags);
 	int (*truncate)(struct inode *inode, u64 size);
 	int (*chmod)(struct inode *inode, u32 mode);
-	/* Last reference dropped: free the in-memory inode (and, for tmpfs,
-	 * its data if it is no longer linked). */
+	/* Last reference dropped: free the in-memory inode (kfree(inode)
+	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
 	void (*release)(struct inode *inode);
 };
 
@@ -187,24 +187,26 @@ struct inode *inode_alloc(struct fs_super *sb, u64 ino, u32 mode);
 
 struct file *file_get(struct file *file);
 void file_put(struct file *file);
-/* A file not backed by a path (pipes, eventfd ...): refcount 1; inode may
- * be NULL. Takes no reference on inode: pass one you own. */
+/* A new file with refcount 1 (pipes, eventfd ... and vfs_open). inode may
+ * be NULL; otherwise the file takes over one reference the caller owned
+ * (file_put drops it). */
 struct file *file_alloc(const struct file_ops *ops, struct inode *inode, u32 flags,
                         void *priv);
 
 /* ---- mounts and boot ---- */
 
-/* Mount the root filesystem (once) and the pseudo filesystems:
- * /dev (devfs), /proc (procfs), /tmp (tmpfs). Called by fs_mount_all. */
+/* Make root_sb the root filesystem "/" (once). Called by fs_mount_all. */
 int vfs_mount_root(struct fs_super *root_sb);
 /* Mount sb on the directory at path (absolute). The directory need not
  * exist in the parent filesystem, but its parent must. */
 int vfs_mount(const char *path, struct fs_super *sb);
 
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
- * cvmfs with disk_key, refuse it unless its root equals expected_root,
- * mount it at /, then /dev, /proc, /tmp and each extra tmpfs path.
- * Returns 0 or -errno; main.c panics on failure (fail closed). */
+ * cvmfs with disk_key, refuse it unless its root equals expected_root
+ * (-EACCES), mount it at /, then devfs on /dev, tmpfs on /dev/shm, procfs
+ * on /proc, tmpfs on /tmp and on each extra tmpfs path (whose parent
+ * directory must exist). Returns 0 or -errno; main.c panics on failure
+ * (fail closed). */
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
                  const char *const *tmpfs_paths, size_t tmpfs_count);
 
@@ -297,6 +299,14 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
 /* flags: 0, RENAME_NOREPLACE. Across filesystems: -EXDEV. */
 int vfs_rename(struct inode *old_start, const char *old_path,
                struct inode *new_start, const char *new_path, u32 flags);
+
+/* ---- credentials for new files ---- */
+
+/* New tmpfs files belong to the current task's fsuid/fsgid. The process
+ * layer registers a callback that reports them; without one, new files
+ * belong to root. */
+void vfs_set_cred_hook(void (*hook)(u32 *uid, u32 *gid));
+void vfs_current_cred(u32 *uid, u32 *gid);
 
 /* ---- small helpers ---- */
 

@@ -18,7 +18,9 @@
 #include "mm/kpt.h"
 #include "mm/page.h"
 #include "mm/vma.h"
+#include "proc/proc.h"
 #include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
 #include "syscalls/linux_abi/signal.h"
 
@@ -52,12 +54,23 @@ static int fill_from_file(const struct vma *v, u64 page_va, void *kpage)
 
 bool vm_handle_user_fault(u64 addr, u64 errcode)
 {
-	struct mm *mm = current_task()->mm;
+	int err = vm_fault_in(current_task()->mm, addr, errcode);
+	if (err == -ENOMEM) {
+		/* Like Linux's OOM killer: the task dies with SIGKILL. */
+		kprintf("fault: out of memory at 0x%llx, killing the app\n",
+		        (unsigned long long)addr);
+		proc_exit(0, SIGKILL);
+	}
+	return err == 0;
+}
+
+int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
+{
 	if (addr >= USER_TOP || !mm)
-		return false;
+		return -EFAULT;
 	struct vma *v = vma_find(mm, addr);
 	if (!v || !vma_allows(v, errcode))
-		return false;
+		return -EFAULT;
 	u64 page_va = ALIGN_DOWN(addr, PAGE_SIZE);
 	u64 *pte = pt_lookup(mm->root, page_va);
 	if (pte && (*pte & PTE_P)) {
@@ -65,28 +78,26 @@ bool vm_handle_user_fault(u64 addr, u64 errcode)
 		 * VMA, a kernel bug. Do not loop: report a fault. */
 		kprintf("fault: present page 0x%llx err 0x%llx not resolvable\n",
 		        (unsigned long long)addr, (unsigned long long)errcode);
-		return false;
+		return -EFAULT;
 	}
 	void *kpage = page_alloc();
-	if (!kpage) {
-		kprintf("fault: out of memory at 0x%llx\n", (unsigned long long)addr);
-		return false;
-	}
+	if (!kpage)
+		return -ENOMEM;
 	if (v->file) {
 		int err = fill_from_file(v, page_va, kpage);
 		if (err < 0) {
 			kprintf("fault: file read failed (%d) at 0x%llx\n", err,
 			        (unsigned long long)addr);
 			page_free(kpage);
-			return false; /* Linux would send SIGBUS; close enough */
+			return -EFAULT; /* Linux would send SIGBUS */
 		}
 	}
 	if (pt_map(mm->root, page_va, virt_to_phys(kpage), vma_pte_flags(v->prot)) != 0) {
 		page_free(kpage);
-		return false;
+		return -ENOMEM; /* no page for a page table */
 	}
 	mm->page_count++;
-	return true;
+	return 0;
 }
 
 int vm_fault_code(u64 addr)

@@ -14,11 +14,18 @@
 #define PF_RSVD 0x8
 #define PF_INSTR 0x10
 
-/* Resolve a fault at addr: allocate and map the page if a VMA allows the
- * access. Returns true when the access can be retried, false when it is
- * a real fault (the trap handler then calls signal_deliver_fault with
- * SIGSEGV and code vm_fault_code(addr)). */
+/* Resolve a ring-3 fault at addr in the current task: allocate and map
+ * the page if a VMA allows the access. Returns true when the access can
+ * be retried, false when it is a real fault (the trap handler then calls
+ * signal_deliver_fault with SIGSEGV and code vm_fault_code(addr)). Out of
+ * memory ends the task with SIGKILL, like Linux's OOM killer. */
 bool vm_handle_user_fault(u64 addr, u64 errcode);
+
+/* The same for an explicit address space (uaccess; exec fills a new one
+ * before it becomes current). Returns 0, -EFAULT (no VMA allows it, or
+ * the file read failed) or -ENOMEM. */
+struct mm;
+int vm_fault_in(struct mm *mm, u64 addr, u64 errcode);
 
 /* SEGV_MAPERR when no VMA covers addr, SEGV_ACCERR otherwise. */
 int vm_fault_code(u64 addr);

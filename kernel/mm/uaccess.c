@@ -27,14 +27,13 @@ bool user_range_ok(u64 addr, u64 size)
 
 /* Kernel alias of the user page holding addr, faulting it in if needed;
  * NULL when the task may not access it that way. */
-static u8 *user_page(u64 addr, bool write)
+static u8 *user_page(struct mm *mm, u64 addr, bool write)
 {
-	struct mm *mm = current_task()->mm;
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
 	u64 *pte = pt_lookup(mm->root, va);
 	if (!pte || !(*pte & PTE_P)) {
 		u64 err = PF_USER | (write ? PF_WRITE : 0);
-		if (!vm_handle_user_fault(addr, err))
+		if (vm_fault_in(mm, addr, err) != 0)
 			return NULL;
 		pte = pt_lookup(mm->root, va);
 		if (!pte || !(*pte & PTE_P))
@@ -53,7 +52,7 @@ int copyin(void *dst, u64 user_src, size_t size)
 		return -EFAULT;
 	u8 *out = dst;
 	while (size > 0) {
-		u8 *page = user_page(user_src, false);
+		u8 *page = user_page(current_task()->mm, user_src, false);
 		if (!page)
 			return -EFAULT;
 		size_t off = user_src % PAGE_SIZE;
@@ -68,11 +67,16 @@ int copyin(void *dst, u64 user_src, size_t size)
 
 int copyout(u64 user_dst, const void *src, size_t size)
 {
+	return copyout_to(current_task()->mm, user_dst, src, size);
+}
+
+int copyout_to(struct mm *mm, u64 user_dst, const void *src, size_t size)
+{
 	if (!user_range_ok(user_dst, size))
 		return -EFAULT;
 	const u8 *in = src;
 	while (size > 0) {
-		u8 *page = user_page(user_dst, true);
+		u8 *page = user_page(mm, user_dst, true);
 		if (!page)
 			return -EFAULT;
 		size_t off = user_dst % PAGE_SIZE;
@@ -87,10 +91,11 @@ int copyout(u64 user_dst, const void *src, size_t size)
 
 int clear_user(u64 user_dst, size_t size)
 {
+	struct mm *mm = current_task()->mm;
 	if (!user_range_ok(user_dst, size))
 		return -EFAULT;
 	while (size > 0) {
-		u8 *page = user_page(user_dst, true);
+		u8 *page = user_page(mm, user_dst, true);
 		if (!page)
 			return -EFAULT;
 		size_t off = user_dst % PAGE_SIZE;
@@ -108,7 +113,7 @@ long copyinstr(char *dst, u64 user_src, size_t size)
 	while (len < size) {
 		if (user_src >= USER_TOP)
 			return -EFAULT;
-		u8 *page = user_page(user_src, false);
+		u8 *page = user_page(current_task()->mm, user_src, false);
 		if (!page)
 			return -EFAULT;
 		size_t off = user_src % PAGE_SIZE;

@@ -16,6 +16,9 @@
 
 int copyin(void *dst, u64 user_src, size_t size);
 int copyout(u64 user_dst, const void *src, size_t size);
+/* copyout into a given address space (exec fills a new one). */
+struct mm;
+int copyout_to(struct mm *mm, u64 user_dst, const void *src, size_t size);
 /* Zero size bytes of user memory. */
 int clear_user(u64 user_dst, size_t size);
 /* Copy a NUL-terminated string of at most size-1 bytes + NUL into dst.

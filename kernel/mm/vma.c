@@ -30,9 +30,26 @@ struct mm *mm_create(void)
 		kfree(mm);
 		return NULL;
 	}
+	mm->users = 1;
 	mm->mmap_top = USER_MMAP_TOP;
 	mm->stack_top = USER_STACK_TOP;
 	return mm;
+}
+
+struct mm *mm_get(struct mm *mm)
+{
+	mm->users++;
+	return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+	ASSERT(mm->users > 0);
+	if (--mm->users > 0)
+		return;
+	if (pt_active_root() == mm->root)
+		pt_activate(kpt_kernel_root());
+	mm_destroy(mm);
 }
 
 void mm_destroy(struct mm *mm)

@@ -42,6 +42,7 @@ struct vma {
 };
 
 struct mm {
+	u32 users;          /* tasks using it (a vfork child shares it) */
 	u64 *root;          /* PML4 (direct-map address, mm/kpt.h) */
 	struct vma *vmas;   /* sorted by start, non-overlapping */
 	u64 brk_start;      /* first byte of the heap (end of the program) */
@@ -51,10 +52,19 @@ struct mm {
 	u64 page_count;     /* user pages currently allocated (accounting) */
 };
 
-/* A new empty address space (kernel half shared); NULL when out of memory. */
+/* A new empty address space (kernel half shared), one user; NULL when
+ * out of memory. */
 struct mm *mm_create(void);
 /* Unmap everything, free every user page, page table and VMA. */
 void mm_destroy(struct mm *mm);
+/* One more user / one less (the last one destroys it). mm_put must not
+ * be called on the active address space unless another is loaded first;
+ * it loads the kernel-only root when it frees the active one. */
+struct mm *mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+/* A private copy for fork: same VMAs (file references taken), every
+ * present page copied. NULL when out of memory. */
+struct mm *mm_copy(struct mm *src);
 /* Make mm the live address space (loads CR3). */
 void mm_activate(struct mm *mm);
 

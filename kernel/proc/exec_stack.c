@@ -26,12 +26,12 @@
 #define AUXV_MAX 24   /* pairs, including AT_NULL */
 
 /* Copy a string to the stack below *sp; returns its user address. */
-static int push_string(u64 *sp, const char *s, u64 *addr)
+static int push_string(struct mm *mm, u64 *sp, const char *s, u64 *addr)
 {
 	size_t len = strlen(s) + 1;
 	*sp -= len;
 	*addr = *sp;
-	return copyout(*sp, s, len);
+	return copyout_to(mm, *sp, s, len);
 }
 
 static u64 strings_size(const struct exec_args *args)
@@ -90,32 +90,32 @@ static void fill_auxv(struct auxv *aux, const struct task *task, const struct el
 }
 
 /* Write the pointer block (argc .. auxv) at sp from kernel arrays. */
-static int write_vectors(u64 sp, size_t argc, const u64 *argv_addrs, size_t envc,
+static int write_vectors(struct mm *mm, u64 sp, size_t argc, const u64 *argv_addrs, size_t envc,
                          const u64 *envp_addrs, const struct auxv *aux)
 {
 	u64 at = sp;
 	u64 word = argc;
-	int err = copyout(at, &word, 8);
+	int err = copyout_to(mm, at, &word, 8);
 	at += 8;
 	if (!err)
-		err = copyout(at, argv_addrs, argc * 8);
+		err = copyout_to(mm, at, argv_addrs, argc * 8);
 	at += argc * 8;
 	word = 0;
 	if (!err)
-		err = copyout(at, &word, 8);
+		err = copyout_to(mm, at, &word, 8);
 	at += 8;
 	if (!err)
-		err = copyout(at, envp_addrs, envc * 8);
+		err = copyout_to(mm, at, envp_addrs, envc * 8);
 	at += envc * 8;
 	if (!err)
-		err = copyout(at, &word, 8);
+		err = copyout_to(mm, at, &word, 8);
 	at += 8;
 	if (!err)
-		err = copyout(at, aux->pairs, aux->count * 16);
+		err = copyout_to(mm, at, aux->pairs, aux->count * 16);
 	return err;
 }
 
-static int build(const struct task *task, const struct elf_image *img,
+static int build(struct mm *mm, const struct task *task, const struct elf_image *img,
                  const struct exec_args *args, u64 *addrs, struct auxv *aux, u64 *sp_out)
 {
 	u64 sp = USER_STACK_TOP;
@@ -128,22 +128,22 @@ static int build(const struct task *task, const struct elf_image *img,
 	random_bytes(random, sizeof(random));
 	sp -= sizeof(random);
 	random_addr = sp;
-	err = copyout(sp, random, sizeof(random));
+	err = copyout_to(mm, sp, random, sizeof(random));
 	if (!err)
-		err = push_string(&sp, "x86_64", &platform_addr);
+		err = push_string(mm, &sp, "x86_64", &platform_addr);
 	if (!err)
-		err = push_string(&sp, args->execfn, &execfn_addr);
+		err = push_string(mm, &sp, args->execfn, &execfn_addr);
 	for (size_t i = 0; !err && i < args->envc; i++)
-		err = push_string(&sp, args->envp[i], &envp_addrs[i]);
+		err = push_string(mm, &sp, args->envp[i], &envp_addrs[i]);
 	for (size_t i = 0; !err && i < args->argc; i++)
-		err = push_string(&sp, args->argv[i], &argv_addrs[i]);
+		err = push_string(mm, &sp, args->argv[i], &argv_addrs[i]);
 	if (err)
 		return err;
 
 	fill_auxv(aux, task, img, random_addr, platform_addr, execfn_addr);
 	u64 words = 1 + args->argc + 1 + args->envc + 1 + 2 * aux->count;
 	sp = ALIGN_DOWN(sp - words * 8, 16);
-	err = write_vectors(sp, args->argc, argv_addrs, args->envc, envp_addrs, aux);
+	err = write_vectors(mm, sp, args->argc, argv_addrs, args->envc, envp_addrs, aux);
 	if (err)
 		return err;
 	*sp_out = sp;
@@ -172,7 +172,7 @@ int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_im
 	if (!addrs || !aux)
 		err = -ENOMEM;
 	else
-		err = build(task, img, args, addrs, aux, sp_out);
+		err = build(mm, task, img, args, addrs, aux, sp_out);
 	if (addrs)
 		kfree(addrs);
 	if (aux)

@@ -25,7 +25,7 @@ struct exec_args {
 
 /* Add the stack VMA to mm and write the initial stack; *sp_out receives
  * the 16-byte aligned rsp pointing at argc. Returns 0 or -E2BIG/-ENOMEM/
- * -EFAULT. mm must be the active address space. */
+ * -EFAULT. mm need not be the active address space. */
 int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_image *img,
                      const struct exec_args *args, u64 *sp_out);
 

@@ -1,13 +1,27 @@
 /*
- * exit.c: the end of the app: the control line for the launcher
- * (docs/boot-config.md), the --trace summary, power off.
+ * exit.c: the end of a task, and of the app.
+ *
+ * The first task (pid 1) is the app: when it ends, the kernel prints the
+ * control line for the launcher (docs/boot-config.md), the --trace
+ * summary, and powers off; any children still running end with it. Any
+ * other task releases what it owns, becomes a zombie holding its wait
+ * status, wakes its parent and never runs again.
  */
+#include "fs/vfs.h"
 #include "lib/kprintf.h"
+#include "mm/kpt.h"
+#include "mm/uaccess.h"
+#include "mm/vma.h"
 #include "platform/platform.h"
+#include "proc/fdtable.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
+#include "proc/signal.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/signal.h"
 #include "syscalls/syscall.h"
 
-void proc_exit(int status, int signo)
+void proc_exit_app(int status, int signo)
 {
 	syscall_print_trace();
 	if (signo > 0)
@@ -15,4 +29,62 @@ void proc_exit(int status, int signo)
 	else
 		kprintf("cvmify: exit %d\n", status & 0xff);
 	platform_poweroff(POWEROFF_APP_EXIT);
+}
+
+/* Wait status word as wait4 reports it. */
+static int wait_status(int status, int signo)
+{
+	return signo > 0 ? (signo & 0x7f) : ((status & 0xff) << 8);
+}
+
+static void release_resources(struct task *task)
+{
+	for (int fd = 0; fd < TASK_FD_MAX; fd++) {
+		if (task->files->fds[fd].file)
+			fd_close(task, fd);
+	}
+	if (task->cwd) {
+		inode_put(task->cwd);
+		task->cwd = NULL;
+	}
+	/* CLONE_CHILD_CLEARTID: zero the tid word (futex waiters: none). */
+	if (task->clear_child_tid) {
+		u32 zero = 0;
+		copyout(task->clear_child_tid, &zero, sizeof(zero));
+	}
+	if (task->vfork_waiting) {
+		task->vfork_waiting = false;
+		sched_wakeup(task);
+	}
+	struct mm *mm = task->mm;
+	task->mm = NULL;
+	pt_activate(kpt_kernel_root());
+	mm_put(mm);
+}
+
+/* Orphans go to the first task, which may wait for them. */
+static void reparent_children(struct task *task)
+{
+	struct task *init = task_find(1);
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->parent != task)
+			continue;
+		t->parent = init;
+		if (t->state == TASK_ZOMBIE && init)
+			sched_wakeup(init);
+	}
+}
+
+void proc_exit(int status, int signo)
+{
+	struct task *task = current_task();
+	if (task->parent == NULL)
+		proc_exit_app(status, signo);
+	release_resources(task);
+	reparent_children(task);
+	task->wait_status = wait_status(status, signo);
+	task->state = TASK_ZOMBIE;
+	signal_post(task->parent, SIGCHLD, 0);
+	sched_wakeup(task->parent);
+	sched_exit();
 }

@@ -19,15 +19,12 @@
 #include "mm/vma.h"
 #include "panic.h"
 #include "platform/platform.h"
-#include "proc/elf.h"
-#include "proc/exec_stack.h"
+#include "proc/exec.h"
 #include "proc/fdtable.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/syscall.h"
-
-#define KERNEL_STACK_PAGES 4
 
 static void apply_credentials(struct task *task, const struct boot_config *cfg)
 {
@@ -134,11 +131,13 @@ static long hook_fd_path(int fd, char *buf, size_t size)
 	struct file *f = fd_get(current_task(), fd);
 	if (!f)
 		return -EBADF;
-	/* Only directories know their path; other files report a name
-	 * that says what they are, like Linux does for anonymous files. */
+	/* Directories know their path. Other files do not remember the
+	 * name they were opened by (yet): only the console is named. */
 	if (f->inode && inode_is_dir(f->inode))
 		return vfs_getcwd(f->inode, buf, size);
-	const char *name = fd <= 2 ? "/dev/console" : "anon_inode:[file]";
+	if (!stdio_is_console(f))
+		return -ENOENT;
+	const char *name = "/dev/console";
 	size_t len = strlen(name);
 	if (len > size)
 		return -ENAMETOOLONG;
@@ -185,36 +184,20 @@ static struct trapframe *exec_first(struct task *task, const struct boot_config 
 	if (!argv || !envp)
 		panic("out of memory building argv/envp");
 
-	task->mm = mm_create();
-	if (!task->mm)
-		panic("out of memory creating the address space");
-	mm_activate(task->mm);
-
-	struct elf_image img;
-	int err = elf_load(task->mm, task->cwd, cfg->entrypoint, task->euid, task->egid, &img);
-	if (err)
-		exec_failed(cfg->entrypoint, err);
-	task->mm->brk_start = img.brk_start;
-	task->mm->brk = img.brk_start;
-	strlcpy(task->exe_path, cfg->entrypoint, sizeof(task->exe_path));
-
 	struct exec_args args = {argv, argc, envp, envc, cfg->entrypoint};
-	u64 sp;
-	err = exec_build_stack(task->mm, task, &img, &args, &sp);
+	struct exec_image img;
+	int err = exec_prepare(task, cfg->entrypoint, &args, &img);
 	if (err)
 		exec_failed(cfg->entrypoint, err);
 	kfree(argv);
 	kfree(envp);
 
-	u8 *kstack = page_alloc_contig(KERNEL_STACK_PAGES);
-	if (!kstack)
-		panic("out of memory for the kernel stack");
-	u64 top = (u64)(uptr)kstack + KERNEL_STACK_PAGES * PAGE_SIZE;
+	u64 top = task_kstack_top(task);
 	arch_set_kernel_stack(top);
 	struct trapframe *tf = (struct trapframe *)(uptr)(top - TRAPFRAME_SIZE);
-	trapframe_init_user(tf, img.entry, sp);
 	kprintf("exec %s: entry 0x%llx sp 0x%llx\n", cfg->entrypoint,
-	        (unsigned long long)img.entry, (unsigned long long)sp);
+	        (unsigned long long)img.entry, (unsigned long long)img.sp);
+	exec_commit(task, &img, tf);
 	return tf;
 }
 
@@ -233,12 +216,6 @@ void proc_start_init(const struct boot_config *cfg)
 	syscall_set_trace(cfg->trace);
 
 	struct trapframe *tf = exec_first(task, cfg);
-
-	/* The app starts with a clean FPU and no FS base. */
-	struct fpu_state fpu;
-	fpu_state_init(&fpu);
-	fpu_restore(&fpu);
-	arch_set_fs_base(0);
 	task->start_ns = platform_time_ns();
 	arch_enter_user(tf);
 }

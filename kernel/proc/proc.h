@@ -15,8 +15,13 @@ struct boot_config;
  * "cvmify: panic ..." and powers off. */
 void proc_start_init(const struct boot_config *config) __attribute__((noreturn));
 
-/* The app is done: print "cvmify: exit N" (or "cvmify: signal N" when
- * signo > 0), the --trace summary if asked, and power off. */
+/* The current task ends with exit status (or killed by signo > 0). For
+ * the first task that is the end of the app (proc_exit_app); another
+ * task becomes a zombie for its parent's wait4. */
 void proc_exit(int status, int signo) __attribute__((noreturn));
+
+/* The app is done: print the --trace summary if asked, "cvmify: exit N"
+ * (or "cvmify: signal N" when signo > 0), and power off. */
+void proc_exit_app(int status, int signo) __attribute__((noreturn));
 
 #endif

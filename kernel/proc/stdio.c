@@ -12,6 +12,16 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
+static const struct file_ops g_stderr_ops;
+
+/* The console file opened at boot (borrowed for stdio_is_console). */
+static struct file *g_console;
+
+bool stdio_is_console(const struct file *file)
+{
+	return file == g_console || file->ops == &g_stderr_ops;
+}
+
 static long stderr_write(struct file *file, const void *buf, size_t size, u64 offset)
 {
 	(void)file;
@@ -53,6 +63,7 @@ int stdio_open(struct task *task)
 	inode_put(root);
 	if (err)
 		return err;
+	g_console = console;
 	int fd0 = fd_install(task, console, 0, false);
 	int fd1 = fd_install(task, console, 1, false);
 	struct file *err_file = file_alloc(&g_stderr_ops, NULL, O_WRONLY, file_get(console));

@@ -6,9 +6,15 @@
 #ifndef CVMIFY_PROC_STDIO_H
 #define CVMIFY_PROC_STDIO_H
 
+#include "lib/types.h"
+
 struct task;
+struct file;
 
 /* Open fds 0, 1 and 2 for task. Returns 0 or -errno. */
 int stdio_open(struct task *task);
+
+/* True for the boot console file and the stderr file (for /proc/self/fd). */
+bool stdio_is_console(const struct file *file);
 
 #endif

@@ -1,19 +1,88 @@
 /*
- * task.c: the one task and its creation defaults.
+ * task.c: task allocation, the task list, pids and the first task's
+ * defaults.
  */
 #include "proc/task.h"
 
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "panic.h"
 #include "syscalls/linux_abi/signal.h"
 
+#define PID_MAX 0x3fffffff
+
 static struct task *g_current;
+static struct task *g_tasks;      /* list head, creation order */
+static int g_next_pid = 1;
 
 struct task *current_task(void)
 {
 	ASSERT(g_current != NULL);
 	return g_current;
+}
+
+void task_set_current(struct task *task)
+{
+	g_current = task;
+}
+
+struct task *task_first(void)
+{
+	return g_tasks;
+}
+
+struct task *task_find(int pid)
+{
+	for (struct task *t = g_tasks; t; t = t->next) {
+		if (t->pid == pid)
+			return t;
+	}
+	return NULL;
+}
+
+u64 task_kstack_top(const struct task *task)
+{
+	return (u64)(uptr)task->kstack + KSTACK_PAGES * PAGE_SIZE;
+}
+
+struct task *task_alloc(void)
+{
+	if (g_next_pid >= PID_MAX)
+		return NULL;
+	struct task *task = kzalloc(sizeof(*task));
+	if (!task)
+		return NULL;
+	task->files = kzalloc(sizeof(*task->files));
+	task->kstack = page_alloc_contig(KSTACK_PAGES);
+	if (!task->files || !task->kstack) {
+		if (task->files)
+			kfree(task->files);
+		if (task->kstack)
+			page_free_contig(task->kstack, KSTACK_PAGES);
+		kfree(task);
+		return NULL;
+	}
+	task->pid = g_next_pid++;
+	task->tid = task->pid;
+	task->state = TASK_RUNNABLE;
+	struct task **link = &g_tasks;
+	while (*link)
+		link = &(*link)->next;
+	*link = task;
+	return task;
+}
+
+void task_free(struct task *task)
+{
+	ASSERT(task != g_current && task->state == TASK_ZOMBIE);
+	struct task **link = &g_tasks;
+	while (*link != task)
+		link = &(*link)->next;
+	*link = task->next;
+	page_free_contig(task->kstack, KSTACK_PAGES);
+	kfree(task->files);
+	kfree(task);
 }
 
 /* Linux defaults for a fresh process (as a typical container sees them). */
@@ -42,16 +111,9 @@ static void default_rlimits(struct task *task)
 struct task *task_create_first(void)
 {
 	ASSERT(g_current == NULL);
-	struct task *task = kzalloc(sizeof(*task));
+	struct task *task = task_alloc();
 	if (!task)
 		return NULL;
-	task->files = kzalloc(sizeof(*task->files));
-	if (!task->files) {
-		kfree(task);
-		return NULL;
-	}
-	task->pid = 1;
-	task->tid = 1;
 	task->umask = 022;
 	task->sig.altstack.ss_flags = SS_DISABLE;
 	default_rlimits(task);

@@ -1,14 +1,18 @@
 /*
- * task.h: the process state. One task today (pid 1, tid 1); the fields
- * are grouped so that threads can later share mm/files/fs/signal actions
- * and keep their own tid, signal mask, altstack and FS base.
+ * task.h: the process state. Processes (fork, vfork) but no threads yet:
+ * each task is one process, pid == tid. The fields are grouped so that
+ * threads can later share mm/files/fs/signal actions and keep their own
+ * tid, signal mask, altstack and FS base.
  *
- * Ownership: the task owns its mm, one reference on each open file in its
- * fd table and one reference on its cwd inode.
+ * Ownership: the task owns one reference on its mm (vfork children
+ * share the parent's), one reference on each open file in its fd table,
+ * one reference on its cwd inode, and its kernel stack. A zombie keeps
+ * only its exit status and kernel stack until its parent reaps it.
  */
 #ifndef CVMIFY_PROC_TASK_H
 #define CVMIFY_PROC_TASK_H
 
+#include "arch/x86_64/arch.h"
 #include "lib/types.h"
 #include "syscalls/linux_abi/misc.h"
 #include "syscalls/linux_abi/signal.h"
@@ -39,9 +43,25 @@ struct sig_state {
 	struct linux_stack altstack;
 };
 
+enum task_state {
+	TASK_RUNNABLE,
+	TASK_SLEEPING,     /* in sched_sleep(chan) until sched_wakeup(chan) */
+	TASK_ZOMBIE,       /* exited, waiting for its parent's wait4 */
+};
+
 struct task {
 	int pid;
 	int tid;
+	/* family and scheduling (proc/sched.c, proc/fork.c, proc/exit.c) */
+	struct task *parent;          /* NULL for the first task */
+	struct task *next;            /* all tasks, in creation order */
+	enum task_state state;
+	const void *sleep_chan;
+	int wait_status;              /* Linux wait status word, when a zombie */
+	bool vfork_waiting;           /* a vfork parent waits for this child */
+	struct arch_context *context; /* saved kernel registers while switched out */
+	u8 *kstack;                   /* KSTACK_PAGES pages */
+	struct fpu_state fpu;         /* user FPU state while switched out */
 	/* address space */
 	struct mm *mm;
 	/* files and fs context */
@@ -65,11 +85,26 @@ struct task {
 	u64 start_ns;         /* platform_time_ns() at exec, for times() */
 };
 
-/* The running task (there is exactly one). */
+#define KSTACK_PAGES 4
+
+/* The running task. */
 struct task *current_task(void);
+void task_set_current(struct task *task);
 
 /* Allocate the first task with Linux defaults (pid 1, umask 022, default
- * rlimits, no files, signals at SIG_DFL) and make it current. */
+ * rlimits, no files, signals at SIG_DFL, a kernel stack) and make it
+ * current. */
 struct task *task_create_first(void);
+
+/* A blank task with a new pid, a kernel stack and an empty fd table,
+ * linked into the task list; NULL when out of memory or pids. */
+struct task *task_alloc(void);
+/* Unlink and free a reaped zombie (its kernel stack, fd table, itself). */
+void task_free(struct task *task);
+
+/* Iterate over all tasks: for (t = task_first(); t; t = t->next). */
+struct task *task_first(void);
+struct task *task_find(int pid);
+u64 task_kstack_top(const struct task *task);
 
 #endif

@@ -105,8 +105,20 @@ HANDLER(sys_set_robust_list);
 HANDLER(sys_prlimit64);
 HANDLER(sys_getrlimit);
 HANDLER(sys_setrlimit);
-HANDLER(sys_wait4);
 HANDLER(sys_prctl);
+
+/* exec.c */
+HANDLER(sys_execve);
+
+/* fork.c */
+HANDLER(sys_fork);
+HANDLER(sys_vfork);
+HANDLER(sys_clone);
+HANDLER(sys_wait4);
+
+/* file_pipe.c */
+HANDLER(sys_pipe);
+HANDLER(sys_pipe2);
 
 /* time.c */
 HANDLER(sys_clock_gettime);

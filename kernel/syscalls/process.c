@@ -1,10 +1,9 @@
 /*
  * process.c: exit, ids, uname, arch_prctl, set_tid_address, robust
- * lists, resource limits, wait4, prctl.
+ * lists, resource limits, prctl.
  *
- * One process, pid 1 and tid 1, never forks: wait4 has no child to wait
- * for (-ECHILD, as Linux answers a process without children).
- * Credentials are fixed by the measured config: there is no set*id.
+ * Processes without threads: pid == tid. Credentials are fixed by the
+ * measured config: there is no set*id.
  */
 #include "arch/x86_64/arch.h"
 #include "lib/string.h"
@@ -50,7 +49,8 @@ long sys_getpid(const struct syscall_args *args)
 long sys_getppid(const struct syscall_args *args)
 {
 	(void)args;
-	return 0; /* like init: its parent is outside the system */
+	struct task *parent = current_task()->parent;
+	return parent ? parent->pid : 0; /* the first task's parent is outside */
 }
 
 long sys_gettid(const struct syscall_args *args)
@@ -243,12 +243,6 @@ long sys_setrlimit(const struct syscall_args *args)
 	if (args->a[1] == 0)
 		return -EFAULT;
 	return do_prlimit(0, (u32)args->a[0], args->a[1], 0);
-}
-
-long sys_wait4(const struct syscall_args *args)
-{
-	(void)args;
-	return -ECHILD;
 }
 
 long sys_prctl(const struct syscall_args *args)

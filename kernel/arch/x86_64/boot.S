@@ -132,7 +132,11 @@ start64_high:
     mov %cr4, %rax
     or $((1 << 9) | (1 << 10)), %rax
     mov %rax, %cr4
-    mov %esi, %edi                  /* kmain(u64 start_info_pa) */
+    mov %esi, %ebx                  /* callee-saved across the next call */
+    /* The stack protector's canary, before any protected C frame exists
+     * (writes only .bss, so the image is still as loaded). */
+    call stack_guard_init
+    mov %ebx, %edi                  /* kmain(u64 start_info_pa) */
     call kmain
 2:  cli
     hlt

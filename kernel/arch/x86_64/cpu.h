@@ -69,6 +69,7 @@ static inline void cpu_hlt(void) { __asm__ volatile("hlt"); }
 static inline void cpu_cli(void) { __asm__ volatile("cli" : : : "memory"); }
 static inline void cpu_sti(void) { __asm__ volatile("sti" : : : "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+static inline void cpu_ud2(void) { __asm__ volatile("ud2"); } /* selftest only */
 static inline void cpu_stac(void) { __asm__ volatile("stac" : : : "memory", "cc"); }
 static inline void cpu_clac(void) { __asm__ volatile("clac" : : : "memory", "cc"); }
 

@@ -101,6 +101,5 @@ void trap_handler(struct trapframe *tf)
         user_trap(tf);
         return;
     }
-    panic("%s in kernel rip=%lx cr2=%lx err=%lx rsp=%lx", trap_name(tf->trapno), tf->rip,
-          cpu_read_cr2(), tf->errcode, tf->rsp);
+    kernel_fault_panic(tf);
 }

@@ -65,6 +65,7 @@ int vq_init(struct virtqueue *vq, u16 index, u16 size, void *ring_virt, u64 ring
 	vq->free_count = size;
 	vq->notify = notify;
 	vq->notify_ctx = notify_ctx;
+	vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* completions are polled */
 	return 0;
 }
 

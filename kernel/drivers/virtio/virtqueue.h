@@ -24,6 +24,8 @@
 /* Descriptor flags (virtio 1.x). */
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
+/* avail->flags: we poll, so the device need not interrupt us. */
+#define VRING_AVAIL_F_NO_INTERRUPT 1
 
 /* Shared layouts, written exactly as the spec lays them out. */
 struct vring_desc {

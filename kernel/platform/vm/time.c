@@ -1,7 +1,7 @@
 /*
  * time.c: clocks. Monotonic time is the TSC, its frequency from CPUID
- * leaf 0x15 (crystal ratio), else leaf 0x16 (base MHz), else measured
- * against the i8254 PIT channel 2 (VM mode). The wall clock is the CMOS
+ * leaf 0x15 (crystal ratio; TDX provides it), else leaf 0x16 (base MHz),
+ * else measured against the i8254 PIT channel 0 (VM mode only). The wall clock is the CMOS
  * RTC read once at boot plus monotonic time: host input, checked for
  * sane ranges, used only for the app's clock, never for security.
  */
@@ -11,11 +11,14 @@
 #include "panic.h"
 
 #define PIT_HZ 1193182ULL
-#define PIT_CAL_TICKS 11932 /* ~10 ms */
-#define PIT_CHANNEL2 0x42
+#define PIT_CAL_TICKS 23864 /* ~20 ms of PIT time */
+#define PIT_CHANNEL0 0x40
 #define PIT_COMMAND 0x43
-#define PIT_GATE 0x61
-#define CAL_SPIN_LIMIT 100000000ULL
+#define PIT_CH0_MODE0_LOHI 0x30 /* channel 0, lo then hi byte, mode 0, binary */
+#define PIT_CH0_LATCH 0x00      /* latch channel 0's count for reading */
+#define PIT_STUCK_READS 100000  /* a live PIT changes within a few reads */
+#define TSC_HZ_MIN 1000000ULL
+#define TSC_HZ_MAX 100000000000ULL
 
 static u64 g_tsc_hz;
 static u64 g_tsc_boot;
@@ -40,23 +43,69 @@ static u64 tsc_hz_from_cpuid(void)
     return 0;
 }
 
-/* Count TSC ticks while PIT channel 2 counts down PIT_CAL_TICKS. */
+static u16 pit_read_count(void)
+{
+    cpu_outb(PIT_COMMAND, PIT_CH0_LATCH);
+    u8 lo = cpu_inb(PIT_CHANNEL0);
+    u8 hi = cpu_inb(PIT_CHANNEL0);
+    return (u16)(lo | (hi << 8));
+}
+
+/* Poll until the count differs from *count (a tick edge); store the new
+ * count and the TSC read right after it. The TSC is read on every poll,
+ * in the same few instructions as the latch, so both ends of the window
+ * pair count and TSC equally closely (under TCG, code that runs for the
+ * first time is translated first, which takes tens of microseconds).
+ * False if the count never changes: no PIT, or one that does not run. */
+static bool pit_next_count(u16 *count, u64 *tsc)
+{
+    for (u32 i = 0; i < PIT_STUCK_READS; i++) {
+        u16 now = pit_read_count();
+        u64 now_tsc = cpu_rdtsc();
+        if (now != *count) {
+            *count = now;
+            *tsc = now_tsc;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Count TSC ticks while PIT channel 0 counts down PIT_CAL_TICKS.
+ *
+ * Channel 0, not channel 2: channel 2's gate and OUT bit live in port
+ * 0x61 (the PC speaker), which microvm does not have; there the gate
+ * stays low, the counter never runs, and 0x61 reads back 0xff, so the
+ * old "wait for OUT2" loop ended at once (a few MHz, varying per boot).
+ * Channel 0's gate is always on. We read its latched count and sum the
+ * decrements (mod 2^16) between tick edges, so the result does not
+ * depend on how often we manage to poll. IRQ 0 stays masked (the kernel
+ * polls); mode 0 with count 0 (65536) fires once and then stays quiet.
+ */
 static u64 tsc_hz_from_pit(void)
 {
-    u8 gate = cpu_inb(PIT_GATE);
-    cpu_outb(PIT_GATE, (gate & ~0x02) | 0x01); /* speaker off, gate on */
-    cpu_outb(PIT_COMMAND, 0xb0);               /* ch2, lo/hi, mode 0 */
-    cpu_outb(PIT_CHANNEL2, PIT_CAL_TICKS & 0xff);
-    cpu_outb(PIT_CHANNEL2, PIT_CAL_TICKS >> 8);
-    u64 start = cpu_rdtsc();
-    u64 spins = 0;
-    while (!(cpu_inb(PIT_GATE) & 0x20)) {
-        if (++spins > CAL_SPIN_LIMIT)
-            panic("time: PIT calibration does not finish");
+    cpu_outb(PIT_COMMAND, PIT_CH0_MODE0_LOHI);
+    cpu_outb(PIT_CHANNEL0, 0);
+    cpu_outb(PIT_CHANNEL0, 0);
+
+    /* Start on an edge: also skips a first read taken before the
+     * counter was loaded. */
+    u16 count = pit_read_count();
+    u64 start, end;
+    if (!pit_next_count(&count, &start))
+        return 0;
+    u64 elapsed = 0;
+    while (elapsed < PIT_CAL_TICKS) {
+        u16 prev = count;
+        if (!pit_next_count(&count, &end))
+            return 0;
+        elapsed += (u16)(prev - count);
     }
-    u64 ticks = cpu_rdtsc() - start;
-    cpu_outb(PIT_GATE, gate);
-    return ticks * PIT_HZ / PIT_CAL_TICKS;
+    u64 ticks = end - start;
+    if (ticks > UINT64_MAX / PIT_HZ)
+        return 0; /* hours for 20 ms: not a usable clock */
+    return ticks * PIT_HZ / elapsed;
 }
 
 /* ---- CMOS RTC ---- */
@@ -117,9 +166,12 @@ void platform_time_init(void)
     if (g_tsc_hz == 0) {
         g_tsc_hz = tsc_hz_from_pit();
         source = "pit";
+        if (g_tsc_hz == 0)
+            panic("time: no clock: CPUID 0x15/0x16 give no TSC frequency and the PIT "
+                  "does not count");
     }
-    if (g_tsc_hz < 1000000ULL)
-        panic("time: implausible TSC frequency %lu Hz", g_tsc_hz);
+    if (g_tsc_hz < TSC_HZ_MIN || g_tsc_hz > TSC_HZ_MAX)
+        panic("time: implausible TSC frequency %lu Hz (%s)", g_tsc_hz, source);
     g_ns_mult = (1000000000ULL << 32) / g_tsc_hz;
     g_tsc_boot = cpu_rdtsc();
     g_wall_boot_ns = rtc_read_ns();

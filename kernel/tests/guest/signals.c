@@ -1,5 +1,6 @@
 /* signals.c: handlers, masks, the alternate stack and kill to self. */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,42 @@ static void on_info(int sig, siginfo_t *info, void *uc)
 	g_info_code = info->si_code;
 	volatile int local;
 	g_handler_sp = (uintptr_t)&local;
+}
+
+static sigjmp_buf g_jump;
+static volatile int g_fault_sig;
+static volatile int g_fault_code;
+
+static void on_fault(int sig, siginfo_t *info, void *uc)
+{
+	(void)uc;
+	g_fault_sig = sig;
+	g_fault_code = info->si_code;
+	siglongjmp(g_jump, 1);
+}
+
+/* Run fn; return the signal it raised (0 if none). */
+static int fault_of(void (*fn)(void))
+{
+	g_fault_sig = 0;
+	if (sigsetjmp(g_jump, 1) == 0)
+		fn();
+	return g_fault_sig;
+}
+
+static volatile int g_zero = 0;
+static volatile int g_seven = 7;
+
+static void divide_by_zero(void)
+{
+	/* Both operands volatile: gcc rewrites 1 / x without a divide. */
+	volatile int x = g_seven / g_zero;
+	(void)x;
+}
+
+static void illegal_instruction(void)
+{
+	__asm__ volatile("ud2");
 }
 
 int main(void)
@@ -56,6 +93,16 @@ int main(void)
 	check(g_info_code == SI_TKILL || g_info_code == SI_USER, "si_code from raise");
 	check(g_handler_sp >= (uintptr_t)alt && g_handler_sp < (uintptr_t)alt + sizeof(alt),
 	      "handler ran on the alternate stack");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	check(sigaction(SIGFPE, &sa, NULL) == 0 && sigaction(SIGILL, &sa, NULL) == 0,
+	      "install SIGFPE and SIGILL handlers");
+	check(fault_of(divide_by_zero) == SIGFPE && g_fault_code == FPE_INTDIV,
+	      "integer divide by zero: SIGFPE/FPE_INTDIV");
+	check(fault_of(illegal_instruction) == SIGILL, "ud2: SIGILL");
+	check(fault_of(divide_by_zero) == SIGFPE, "the handler works again after siglongjmp");
 
 	signal(SIGUSR1, SIG_IGN);
 	check(raise(SIGUSR1) == 0, "an ignored signal does nothing");

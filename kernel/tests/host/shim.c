@@ -59,8 +59,12 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+/* The kernel log: quiet unless CVMIFY_HOST_LOG is set (the fuzzer makes
+ * the parsers complain thousands of times). */
 int kprintf(const char *fmt, ...)
 {
+	if (getenv("CVMIFY_HOST_LOG") == NULL)
+		return 0;
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vfprintf(stderr, fmt, ap);

@@ -1,0 +1,197 @@
+/*
+ * exec.c: exec_prepare / exec_commit (see exec.h), including "#!"
+ * scripts.
+ *
+ * Trust: the path and arguments are kernel copies; the script's first
+ * line comes from the (authenticated) root disk or a tmpfs file the app
+ * wrote, and is parsed with explicit bounds.
+ */
+#include "proc/exec.h"
+
+#include "arch/x86_64/arch.h"
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "mm/vma.h"
+#include "proc/elf.h"
+#include "proc/fdtable.h"
+#include "proc/sched.h"
+#include "proc/signal.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+
+/* A "#!" line split into the interpreter and its optional argument. */
+struct shebang {
+	char line[EXEC_SHEBANG_MAX + 1];
+	const char *interp;
+	const char *arg;    /* NULL when absent */
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Read the start of path; 1 and *sb filled if it is a "#!" script,
+ * 0 if not (an ELF or garbage: elf_load decides), or -errno. */
+static int read_shebang(struct task *task, const char *path, struct shebang *sb)
+{
+	struct file *file;
+	int err = vfs_open(task->cwd, path, O_RDONLY, 0, &file);
+	if (err)
+		return err;
+	struct inode *ino = file->inode;
+	if (!ino || !inode_is_reg(ino))
+		err = (ino && inode_is_dir(ino)) ? -EISDIR : -EACCES;
+	else
+		err = vfs_access(ino, X_OK, task->euid, task->egid);
+	long n = err ? err : vfs_pread(file, sb->line, EXEC_SHEBANG_MAX, 0);
+	file_put(file);
+	if (n < 0)
+		return (int)n;
+	if (n < 2 || sb->line[0] != '#' || sb->line[1] != '!')
+		return 0;
+	sb->line[n] = '\0';
+	char *end = strchr(sb->line, '\n');
+	if (!end)
+		return -ENOEXEC; /* interpreter line longer than we read */
+	*end = '\0';
+	char *p = sb->line + 2;
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0')
+		return -ENOEXEC;
+	sb->interp = p;
+	while (*p && !is_blank(*p))
+		p++;
+	sb->arg = NULL;
+	if (*p) {
+		*p++ = '\0';
+		while (is_blank(*p))
+			p++;
+		char *tail = p + strlen(p);
+		while (tail > p && (is_blank(tail[-1]) || tail[-1] == '\r'))
+			*--tail = '\0';
+		if (*p)
+			sb->arg = p;
+	}
+	return 1;
+}
+
+/* argv for the interpreter: interp [arg] script argv[1..]. */
+static const char **script_argv(const struct shebang *sb, const char *script,
+                                const struct exec_args *args, size_t *argc)
+{
+	size_t n = 1 + (sb->arg ? 1 : 0) + 1 + (args->argc > 0 ? args->argc - 1 : 0);
+	const char **argv = kmalloc((n + 1) * sizeof(char *));
+	if (!argv)
+		return NULL;
+	size_t i = 0;
+	argv[i++] = sb->interp;
+	if (sb->arg)
+		argv[i++] = sb->arg;
+	argv[i++] = script;
+	for (size_t k = 1; k < args->argc; k++)
+		argv[i++] = args->argv[k];
+	argv[i] = NULL;
+	*argc = n;
+	return argv;
+}
+
+static int load_binary(struct task *task, const char *path, const struct exec_args *args,
+                       struct exec_image *out)
+{
+	struct mm *mm = mm_create();
+	if (!mm)
+		return -ENOMEM;
+	struct elf_image img;
+	int err = elf_load(mm, task->cwd, path, task->euid, task->egid, &img);
+	if (!err)
+		err = exec_build_stack(mm, task, &img, args, &out->sp);
+	size_t len = strlen(path) + 1;
+	out->exe_path = err ? NULL : kmalloc(len);
+	if (!err && !out->exe_path)
+		err = -ENOMEM;
+	if (err) {
+		mm_destroy(mm);
+		return err;
+	}
+	memcpy(out->exe_path, path, len);
+	mm->brk_start = img.brk_start;
+	mm->brk = img.brk_start;
+	out->mm = mm;
+	out->entry = img.entry;
+	out->brk_start = img.brk_start;
+	return 0;
+}
+
+static int prepare_depth(struct task *task, const char *path, const struct exec_args *args,
+                         struct exec_image *out, int depth)
+{
+	struct shebang *sb = kmalloc(sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	int err = read_shebang(task, path, sb);
+	if (err == 0) {
+		err = load_binary(task, path, args, out);
+	} else if (err == 1) {
+		if (depth >= EXEC_SHEBANG_DEPTH) {
+			err = -ELOOP;
+		} else {
+			struct exec_args next = *args;
+			const char **argv = script_argv(sb, path, args, &next.argc);
+			next.argv = argv;
+			err = argv ? prepare_depth(task, sb->interp, &next, out, depth + 1)
+			           : -ENOMEM;
+			if (argv)
+				kfree(argv);
+		}
+	}
+	kfree(sb);
+	return err;
+}
+
+int exec_prepare(struct task *task, const char *path, const struct exec_args *args,
+                 struct exec_image *out)
+{
+	memset(out, 0, sizeof(*out));
+	return prepare_depth(task, path, args, out, 0);
+}
+
+static void close_on_exec(struct task *task)
+{
+	for (int fd = 0; fd < TASK_FD_MAX; fd++) {
+		if (task->files->fds[fd].file && task->files->fds[fd].cloexec)
+			fd_close(task, fd);
+	}
+}
+
+void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf)
+{
+	struct mm *old = task->mm;
+	task->mm = img->mm;
+	mm_activate(task->mm);
+	if (old)
+		mm_put(old); /* a vfork parent may still use it */
+	if (task->vfork_waiting) {
+		task->vfork_waiting = false;
+		sched_wakeup(task);
+	}
+	strlcpy(task->exe_path, img->exe_path, sizeof(task->exe_path));
+	kfree(img->exe_path);
+	img->exe_path = NULL;
+	img->mm = NULL;
+
+	close_on_exec(task);
+	signal_reset_on_exec(task);
+	task->clear_child_tid = 0;
+	task->robust_list = 0;
+	task->robust_list_len = 0;
+	task->fs_base = 0;
+	arch_set_fs_base(0);
+	struct fpu_state fpu;
+	fpu_state_init(&fpu);
+	fpu_restore(&fpu);
+	trapframe_init_user(tf, img->entry, img->sp);
+}

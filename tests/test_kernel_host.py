@@ -1,0 +1,54 @@
+"""The kernel's host unit tests (kernel/tests/host, ASan + UBSan).
+
+`make -C kernel host-tests` builds the kernel's fs/, drivers/virtio and
+config/ sources for the host and runs every test binary against the
+golden disk image in tests/golden. This wrapper asserts that the run
+passed and that the key tests actually ran (a runner that silently ran
+nothing must not pass).
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.conftest import KERNEL_DIR
+from tests.images import cache
+
+pytestmark = [pytest.mark.slow]
+
+# Tests that must appear as passed in the output, one per area.
+REQUIRED = [
+    "every_data_byte_flip_fails_that_block",  # cvmfs: each flipped byte -> EIO for that block
+    "tag_table_flips_refused",                # cvmfs: root mismatch refuses the disk
+    "malformed_authentic_images",             # fuzzer: re-encrypted malformed metadata
+    "golden_listing",                         # VFS over cvmfs: metadata + sha256 of every file
+    "tmpfs_dirs_and_rename",                  # tmpfs namespace operations
+    "used_idx_jump",                          # virtqueue: hostile device writes
+    "len_too_large",
+    "id_not_in_flight",
+]
+
+
+@pytest.fixture(scope="module")
+def host_tests_output() -> str:
+    with cache.build_lock("kernel-host-tests"):
+        result = subprocess.run(["nice", "make", "-C", str(KERNEL_DIR), "host-tests"],
+                                capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        tail = "\n".join(output.splitlines()[-60:])
+        pytest.fail(f"make -C kernel host-tests failed ({result.returncode}):\n{tail}",
+                    pytrace=False)
+    return output
+
+
+def test_host_tests_pass(host_tests_output):
+    assert "host-tests: all passed" in host_tests_output
+    assert "FAIL" not in host_tests_output
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_required_test_ran_and_passed(host_tests_output, name):
+    assert f"ok   {name}\n" in host_tests_output
