@@ -2,12 +2,14 @@
 `cvmify run --accel tcg`, exactly as a user would (the CLI in a
 subprocess, QEMU/TCG underneath).
 
-What runs: busybox's static `sh -c` with builtins only, exit statuses,
-stderr on its own channel, execve and a "#!" script entrypoint, the
+What runs: busybox's static `sh -c` (builtins, pipelines, $(...)), exit
+statuses, stderr on its own channel, execve and a "#!" script entrypoint,
+infra's script image as built, the
 --trace summary, a NULL dereference (SIGSEGV -> 139), a static and a
 static-pie hello, the kernel/tests/guest/ syscall-family programs, an
 out-of-memory app (SIGKILL -> 137), and Debian's dynamic python3 (through
-its own ld.so) importing json, hashlib, sqlite3 and re.
+its own ld.so) importing json, hashlib, sqlite3 and re, and running
+subprocesses.
 
 CVMIFY_TEST_KERNEL=/path/to/kernel.elf runs the same tests against a
 kernel built elsewhere (e.g. `make -C kernel BUILD=/tmp/kb`).
@@ -27,7 +29,7 @@ import tomli_w
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
-GUEST_PROGRAMS = ("mm", "files", "signals", "process")
+GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork")
 GUEST_EXTRA = ("oom",)  # built into the image, not a pass/fail checklist
 RUN_TIMEOUT = 600  # seconds; a hung guest must fail the test, not block it
 SIGSEGV_STATUS = 128 + 11
@@ -105,6 +107,24 @@ def test_busybox_stderr_goes_to_its_own_channel(busybox_image, kernel, tmp_path)
     assert "to-stdout" in run.stdout
     assert "to-stderr" not in run.stdout
     assert "to-stderr" in run.stderr
+
+
+def test_busybox_pipelines_and_command_substitution(busybox_image, kernel, tmp_path):
+    script = ('echo one two three | wc -w; x=$(echo sub); echo "got:$x"; '
+              '(exit 3); echo "status:$?"; ls / | grep -c bin')
+    run = build_and_run(busybox_image, kernel, tmp_path, shell(script))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["3", "got:sub", "status:3", "1"]
+
+
+def test_script_image_runs_as_built(script_image, kernel, tmp_path):
+    """infra's script image: "#!/bin/sh" entrypoint, CMD args, WORKDIR,
+    ENV, and a $(pwd) that needs fork and a pipe."""
+    run = build_and_run(script_image, kernel, tmp_path, {})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "hello from the script image", "cwd=/app/work", "mode=test", "argc=2",
+        "arg=first-arg", "arg=second arg"]
 
 
 def test_busybox_exec_replaces_the_shell(busybox_image, kernel, tmp_path):
@@ -232,6 +252,23 @@ def test_python3_script(python3_image, kernel, tmp_path):
             in run.stdout)
     assert "sqlite: 42" in run.stdout
     assert "re: a<1>b<22>" in run.stdout
+
+
+def test_python3_subprocess_fork_and_pipes(python3_image, kernel, tmp_path):
+    script = (
+        "import os, subprocess\n"
+        "r = subprocess.run(['/bin/echo', 'from child'], capture_output=True, text=True)\n"
+        "print('child said:', r.stdout.strip(), r.returncode)\n"
+        "print('shell status:', subprocess.run(['/bin/sh', '-c', 'exit 9']).returncode)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(4)\n"
+        "print('fork status:', os.WEXITSTATUS(os.waitpid(pid, 0)[1]))\n")
+    manifest = {"loader": {"argv": ["/usr/bin/python3", "-c", script]}}
+    run = build_and_run(python3_image, kernel, tmp_path, manifest)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["child said: from child 0", "shell status: 9",
+                                       "fork status: 4"]
 
 
 def test_python3_uncaught_exception_exits_1(python3_image, kernel, tmp_path):

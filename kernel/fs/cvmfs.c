@@ -14,6 +14,7 @@
 #include "syscalls/linux_abi/errno.h"
 
 #define CVMFS_DEV 0x801 /* st_dev of the root filesystem */
+#define CVMFS_MAGIC 0x43564d46 /* statfs f_type: "CVMF" */
 #define RECORD_MAX (CVMFS_DIRENT_HEADER + CVMFS_NAME_MAX + 3)
 
 struct cvmfs_fs {
@@ -203,6 +204,8 @@ int cvmfs_create(const struct cvmfs_source *src, const u8 disk_key[CVMFS_KEY_SIZ
 	fs->sb.type = "cvmfs";
 	fs->sb.dev = CVMFS_DEV;
 	fs->sb.read_only = true;
+	fs->sb.magic = CVMFS_MAGIC;
+	fs->sb.total_blocks = fs->disk.sb.block_count;
 	fs->sb.priv = fs;
 	err = load_inode(fs, fs->disk.sb.root_inode, &fs->sb.root);
 	if (err == 0 && !inode_is_dir(fs->sb.root)) {

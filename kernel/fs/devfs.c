@@ -10,6 +10,7 @@
 #include "syscalls/linux_abi/errno.h"
 
 #define DEVFS_DEV 0x5
+#define DEVFS_MAGIC 0x01021994 /* Linux's devtmpfs reports the tmpfs magic */
 #define MKDEV(major, minor) (((u64)(major) << 8) | (u64)(minor))
 
 static long null_read(struct file *file, void *buf, size_t size, u64 offset)
@@ -136,6 +137,9 @@ static const struct pseudo_node g_dev_nodes[] = {
 
 struct fs_super *devfs_create(void)
 {
-	return pseudofs_create("devfs", DEVFS_DEV, g_dev_nodes,
-	                       sizeof(g_dev_nodes) / sizeof(g_dev_nodes[0]));
+	struct fs_super *sb = pseudofs_create("devfs", DEVFS_DEV, g_dev_nodes,
+	                                      sizeof(g_dev_nodes) / sizeof(g_dev_nodes[0]));
+	if (sb != NULL)
+		sb->magic = DEVFS_MAGIC;
+	return sb;
 }

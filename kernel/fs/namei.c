@@ -94,6 +94,42 @@ int vfs_chmod(struct inode *inode, u32 mode)
 	return inode->iops->chmod(inode, mode & 07777);
 }
 
+int vfs_chown(struct inode *inode, u32 uid, u32 gid)
+{
+	if (inode->sb->read_only)
+		return -EROFS;
+	if (uid != (u32)-1)
+		inode->uid = uid;
+	if (gid != (u32)-1)
+		inode->gid = gid;
+	return 0;
+}
+
+int vfs_set_times(struct inode *inode, const struct ktimespec *atime,
+                  const struct ktimespec *mtime)
+{
+	if (inode->sb->read_only)
+		return -EROFS;
+	if (atime != NULL)
+		inode->atime = *atime;
+	if (mtime != NULL)
+		inode->mtime = *mtime;
+	return 0;
+}
+
+void vfs_statfs(struct inode *inode, struct kstatfs *out)
+{
+	struct fs_super *sb = inode->sb;
+	memset(out, 0, sizeof(*out));
+	out->type = sb->magic;
+	out->block_size = 4096;
+	out->blocks = sb->total_blocks;
+	out->name_max = VFS_NAME_MAX;
+	out->read_only = sb->read_only;
+	if (sb->free_blocks != NULL)
+		out->blocks_free = sb->free_blocks(sb);
+}
+
 /* Common prologue: the parent directory and a writable filesystem. */
 static int parent_for_change(struct inode *start, const char *path, struct inode **dir,
                              const char **name, size_t *name_len)

@@ -15,6 +15,7 @@
 #include "syscalls/linux_abi/errno.h"
 
 #define PROCFS_DEV 0x4
+#define PROC_SUPER_MAGIC 0x9fa0
 #define FD_INO_BASE 0x10000ULL
 #define FD_MAX_NUMBER 0x7fffffff
 
@@ -246,7 +247,9 @@ struct fs_super *procfs_create(void)
 {
 	struct fs_super *sb = pseudofs_create("proc", PROCFS_DEV, g_proc_nodes,
 	                                      sizeof(g_proc_nodes) / sizeof(g_proc_nodes[0]));
-	if (sb != NULL)
+	if (sb != NULL) {
 		sb->read_only = true;
+		sb->magic = PROC_SUPER_MAGIC;
+	}
 	return sb;
 }

@@ -17,6 +17,7 @@
 #include "syscalls/linux_abi/fcntl.h"
 
 #define TMPFS_DEV_BASE 0x20
+#define TMPFS_MAGIC 0x01021994
 
 static const struct inode_ops g_tmpfs_iops;
 static u64 g_next_dev = TMPFS_DEV_BASE;
@@ -333,6 +334,12 @@ static const struct inode_ops g_tmpfs_iops = {
 	.release = tmpfs_release,
 };
 
+static u64 tmpfs_free_blocks(struct fs_super *sb)
+{
+	struct tmpfs_fs *fs = sb->priv;
+	return fs->page_limit > fs->pages_used ? fs->page_limit - fs->pages_used : 0;
+}
+
 struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit)
 {
 	struct tmpfs_fs *fs = kzalloc(sizeof(*fs));
@@ -340,6 +347,9 @@ struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit)
 		return NULL;
 	fs->sb.type = "tmpfs";
 	fs->sb.dev = g_next_dev++;
+	fs->sb.magic = TMPFS_MAGIC;
+	fs->sb.total_blocks = page_limit;
+	fs->sb.free_blocks = tmpfs_free_blocks;
 	fs->sb.priv = fs;
 	fs->next_ino = 1;
 	fs->page_limit = page_limit;

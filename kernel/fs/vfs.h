@@ -160,7 +160,10 @@ struct inode {
 
 /* A mounted filesystem instance. */
 struct fs_super {
-	const char *type;                /* "cvmfs", "tmpfs", "devfs", "procfs" */
+	const char *type;                /* "cvmfs", "tmpfs", "devfs", "proc" */
+	u64 magic;                       /* statfs f_type */
+	u64 total_blocks;                /* statfs: 4096-byte blocks (0: none) */
+	u64 (*free_blocks)(struct fs_super *sb);  /* NULL: none free */
 	u64 dev;                         /* st_dev */
 	bool read_only;                  /* writes and namespace changes: -EROFS */
 	struct inode *root;              /* owned reference */
@@ -289,6 +292,24 @@ int vfs_ftruncate(struct file *file, u64 size);
  * but X_OK on a file with no x bit); also -EROFS for W_OK on a ro fs. */
 int vfs_access(struct inode *inode, u32 mask, u32 uid, u32 gid);
 int vfs_chmod(struct inode *inode, u32 mode);
+/* chown/utimensat: change the in-memory inode (tmpfs keeps it; -EROFS on
+ * a read-only fs). uid/gid (u32)-1 = unchanged; atime/mtime NULL = unchanged. */
+int vfs_chown(struct inode *inode, u32 uid, u32 gid);
+int vfs_set_times(struct inode *inode, const struct ktimespec *atime,
+                  const struct ktimespec *mtime);
+
+/* What statfs() reports; the syscall layer converts it to struct statfs. */
+struct kstatfs {
+	u64 type;        /* f_type magic */
+	u64 block_size;
+	u64 blocks;      /* total, in block_size units */
+	u64 blocks_free;
+	u64 files;
+	u64 files_free;
+	u64 name_max;
+	bool read_only;  /* ST_RDONLY in f_flags */
+};
+void vfs_statfs(struct inode *inode, struct kstatfs *out);
 
 /* ---- namespace changes (tmpfs; -EROFS on the root fs) ---- */
 

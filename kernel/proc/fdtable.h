@@ -2,8 +2,10 @@
  * fdtable.h: file descriptors of a task.
  *
  * Ownership: an fd slot owns one reference on its struct file. fd_get
- * returns a borrowed pointer valid until the slot changes (single task,
- * no preemption inside a syscall, so until the syscall returns).
+ * returns a borrowed pointer valid until the slot changes: fd tables are
+ * never shared between tasks and only the owner changes its slots, so
+ * the pointer stays valid for the rest of the syscall, even across a
+ * sleep.
  */
 #ifndef CVMIFY_PROC_FDTABLE_H
 #define CVMIFY_PROC_FDTABLE_H

@@ -1,9 +1,9 @@
 /*
  * file_poll.c: poll, ppoll, select, pselect6.
  *
- * Readiness comes from vfs_poll. With nothing ready the task spins on
- * the monotonic clock until something is (console input) or the timeout
- * passes: there is no other task to run and no interrupt to sleep on yet.
+ * Readiness comes from vfs_poll. With nothing ready the task yields to
+ * the others and polls again until something is ready (console input,
+ * a pipe) or the timeout passes: there is no interrupt to sleep on yet.
  * Trust: nfds, fd numbers and the user arrays are raw and bounded here.
  */
 #include "fs/vfs.h"
@@ -12,6 +12,7 @@
 #include "mm/uaccess.h"
 #include "platform/platform.h"
 #include "proc/fdtable.h"
+#include "proc/sched.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -64,9 +65,12 @@ static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 	long ready = -EFAULT;
 	if (copyin(fds, ufds, size) == 0) {
 		u64 deadline = deadline_after(timeout_ns);
-		do {
+		for (;;) {
 			ready = poll_once(fds, nfds);
-		} while (ready == 0 && platform_time_ns() < deadline);
+			if (ready != 0 || platform_time_ns() >= deadline)
+				break;
+			sched_yield();
+		}
 		if (copyout(ufds, fds, size) != 0)
 			ready = -EFAULT;
 	}
@@ -145,6 +149,8 @@ static long do_select(int nfds, u64 uread, u64 uwrite, u64 uexcept, u64 timeout_
 				}
 			}
 		}
+		if (ready == 0)
+			sched_yield();
 	} while (ready == 0 && platform_time_ns() < deadline);
 	for (int k = 0; k < 3; k++) {
 		if (user[k] && copyout(user[k], out[k], words * 8) != 0)

@@ -134,46 +134,54 @@ long sys_rt_sigreturn(const struct syscall_args *args)
 	return signal_sigreturn(args->tf);
 }
 
-/* Send signo to ourselves (the only process); 0 only checks. */
-static long send_self(int signo, int code)
+/* Post signo to task (0 only checks it exists). */
+static long send_to(struct task *task, int signo, int code)
 {
 	if (signo < 0 || signo > NSIG)
 		return -EINVAL;
+	if (!task || task->state == TASK_ZOMBIE)
+		return -ESRCH;
 	if (signo > 0)
-		signal_post(current_task(), signo, code);
+		signal_post(task, signo, code);
 	return 0;
 }
 
 long sys_kill(const struct syscall_args *args)
 {
 	int pid = arg_int(args->a[0]);
-	struct task *task = current_task();
-	/* pid 0 (our group), -1 (everyone we may signal) and our own pid all
-	 * reach only this task. */
-	if (pid != task->pid && pid != 0 && pid != -1 && pid != -task->pid)
-		return -ESRCH;
-	return send_self(arg_int(args->a[1]), SI_USER);
+	int signo = arg_int(args->a[1]);
+	if (pid > 0)
+		return send_to(task_find(pid), signo, SI_USER);
+	/* Every task is in one process group: 0, -1 and -pgid reach all
+	 * live tasks (-1 spares the first task, as Linux spares init). */
+	long ret = -ESRCH;
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->state == TASK_ZOMBIE || (pid == -1 && t->parent == NULL && t != current_task()))
+			continue;
+		long r = send_to(t, signo, SI_USER);
+		if (r == -EINVAL)
+			return r;
+		if (r == 0)
+			ret = 0;
+	}
+	return ret;
 }
 
 long sys_tgkill(const struct syscall_args *args)
 {
-	struct task *task = current_task();
 	int tgid = arg_int(args->a[0]);
 	int tid = arg_int(args->a[1]);
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != task->pid || tid != task->tid)
-		return -ESRCH;
-	return send_self(arg_int(args->a[2]), SI_TKILL);
+	if (tgid != tid)
+		return -ESRCH; /* no threads: a tid is its own group */
+	return send_to(task_find(tid), arg_int(args->a[2]), SI_TKILL);
 }
 
 long sys_tkill(const struct syscall_args *args)
 {
-	struct task *task = current_task();
 	int tid = arg_int(args->a[0]);
 	if (tid <= 0)
 		return -EINVAL;
-	if (tid != task->tid)
-		return -ESRCH;
-	return send_self(arg_int(args->a[1]), SI_TKILL);
+	return send_to(task_find(tid), arg_int(args->a[1]), SI_TKILL);
 }

@@ -2,8 +2,8 @@
  * system.c: getrandom, sysinfo, futex, scheduling and resource usage.
  *
  * Randomness comes from the kernel CSPRNG (drivers/random: seeded from
- * RDSEED/RDRAND, never from the host). One task on one CPU: futex has no
- * other thread to wait for, the scheduler has nothing else to run.
+ * RDSEED/RDRAND, never from the host). No threads: futex has no other
+ * thread to wait for.
  */
 #include "drivers/random/random.h"
 #include "lib/kprintf.h"
@@ -12,6 +12,7 @@
 #include "mm/page.h"
 #include "mm/uaccess.h"
 #include "platform/platform.h"
+#include "proc/sched.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -95,7 +96,7 @@ static long futex_wait(u64 uaddr, u32 val, u64 utimeout, bool absolute, bool rea
 	u64 start = realtime ? platform_wallclock_ns() : platform_time_ns();
 	u64 deadline = absolute ? span : start + span;
 	while ((realtime ? platform_wallclock_ns() : platform_time_ns()) < deadline)
-		;
+		sched_yield();
 	return -ETIMEDOUT;
 }
 
@@ -127,6 +128,7 @@ long sys_futex(const struct syscall_args *args)
 long sys_sched_yield(const struct syscall_args *args)
 {
 	(void)args;
+	sched_yield();
 	return 0;
 }
 

@@ -4,11 +4,12 @@
  * Time comes from platform_time_ns (monotonic, TSC) and
  * platform_wallclock_ns (the host's RTC at boot + monotonic): the wall
  * clock is host input and only ever shown to the app, never trusted by
- * the kernel. Sleeps spin on the monotonic clock: one task, nothing else
- * to run, and no timer interrupt to wait for yet.
+ * the kernel. Sleeps spin on the monotonic clock, yielding to other
+ * tasks: there is no timer interrupt to wait for yet.
  */
 #include "mm/uaccess.h"
 #include "platform/platform.h"
+#include "proc/sched.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -107,11 +108,12 @@ static int read_timespec(u64 uaddr, u64 *ns)
 	return 0;
 }
 
+/* Let the other tasks run while we wait. */
 static void spin_until(int clock, u64 deadline)
 {
 	u64 now;
 	while (clock_now(clock, &now) == 0 && now < deadline)
-		;
+		sched_yield();
 }
 
 static long do_sleep(int clock, bool absolute, u64 ureq)

@@ -384,8 +384,18 @@ static void test_tmpfs_space_limit(void)
 		total += n;
 	}
 	CHECK_EQ(total, 64 * 4096);                 /* the limit given at create */
+	struct kstatfs st;
+	vfs_statfs(f->inode, &st);
+	CHECK_EQ(st.blocks, 64);
+	CHECK_EQ(st.blocks_free, 0);
+	CHECK_EQ(st.type, 0x01021994);
 	CHECK_EQ(vfs_ftruncate(f, 0), 0);
 	CHECK_EQ(tmpfs_pages_used(g_tmp), 0);
+	vfs_statfs(f->inode, &st);
+	CHECK_EQ(st.blocks_free, 64);
+	vfs_statfs(g_root, &st);
+	CHECK(st.read_only);
+	CHECK_EQ(st.blocks, 12);
 	/* Sparse growth costs nothing. */
 	CHECK_EQ(vfs_ftruncate(f, 1ULL << 33), 0);
 	CHECK_EQ(tmpfs_pages_used(g_tmp), 0);
@@ -461,6 +471,14 @@ static void test_new_files_belong_to_the_caller(void)
 	CHECK_EQ(f->inode->mode, S_IFREG | 0600);
 	CHECK_EQ(vfs_access(f->inode, R_OK | W_OK, 1000, 1001), 0);
 	CHECK_EQ(vfs_access(f->inode, R_OK, 1002, 1002), -EACCES);
+	struct ktimespec t = { 12345, 6 };
+	CHECK_EQ(vfs_set_times(f->inode, NULL, &t), 0);
+	CHECK_EQ(f->inode->mtime.sec, 12345);
+	CHECK_EQ(vfs_chown(f->inode, (u32)-1, 7), 0);
+	CHECK_EQ(f->inode->uid, 1000);
+	CHECK_EQ(f->inode->gid, 7);
+	CHECK_EQ(vfs_set_times(g_root, &t, &t), -EROFS);
+	CHECK_EQ(vfs_chown(g_root, 1, 1), -EROFS);
 	file_put(f);
 	CHECK_EQ(vfs_unlink(g_root, "/tmp/mine"), 0);
 	/* O_TMPFILE is refused in a way callers recognise (not EISDIR on /tmp). */
