@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cvmify.errors import CvmifyIOError, ImageNotFoundError, IntegrityError
 from cvmify.image.archive import open_docker_tree, with_default_tag
-from cvmify.image.daemon_stream import Prefetch, read_save_stream
+from cvmify.image.daemon_stream import read_save_stream
 from cvmify.image.progress import progress_bar
 from cvmify.image.source import Image
 from cvmify.image.tree import TarTree
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 _IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 EXPORT_CHUNK = 1 << 20
-PREFETCH_CHUNKS = 64  # at most 64 MiB of the export waits in memory
 
 
 def _client():
@@ -73,14 +72,14 @@ def _open_streamed(found, lookup: str, workdir: Path, reference: str) -> Image |
 
     staging = Path(tempfile.mkdtemp(prefix="daemon-layers-", dir=workdir))
     log.info("streaming %s from the docker daemon, layers scanned into %s", lookup, staging)
-    chunks = Prefetch(found.save(chunk_size=EXPORT_CHUNK, named=False), PREFETCH_CHUNKS)
+    chunks = found.save(chunk_size=EXPORT_CHUNK, named=False)
     try:
         with progress_bar(None, f"export {lookup}") as bar:
             return read_save_stream(chunks, staging, reference, bar.update)
     except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError) as e:
         raise CvmifyIOError(f"docker save {lookup}: {e}") from None
     finally:
-        chunks.close()
+        chunks.close()  # stops the daemon's export if we left early
 
 
 def _export(found, lookup: str, workdir: Path) -> Path:

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import io
 import logging
-import queue
 import re
 import tarfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -85,58 +83,6 @@ class _ChunkReader(io.RawIOBase):
         view[:count] = self._pending[:count]
         self._pending = self._pending[count:]
         return count
-
-
-class Prefetch:
-    """Iterates `chunks` in a background thread, up to `depth` chunks ahead,
-    so the daemon keeps sending while layers are scanned (the socket
-    buffer alone holds far less than a layer). Errors are re-raised in
-    the reader; `close()` stops the thread and closes `chunks`."""
-
-    def __init__(self, chunks: Iterable[bytes], depth: int):
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(chunks,), name="docker-save", daemon=True)
-        self._thread.start()
-
-    def _run(self, chunks: Iterable[bytes]) -> None:
-        item: object = _END
-        try:
-            for chunk in chunks:
-                if not self._put(chunk):
-                    return
-        except BaseException as e:  # handed to the reader, which raises it
-            item = e
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()  # stops the daemon's export if we left early
-        self._put(item)
-
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self) -> Iterator[bytes]:
-        while True:
-            item = self._queue.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-_END = object()
 
 
 def read_save_stream(chunks: Iterable[bytes], staging_dir: Path, reference: str,

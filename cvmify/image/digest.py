@@ -94,16 +94,15 @@ class VerifyingReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         view = memoryview(buffer).cast("B")
-        data = self._raw.read(len(view))
-        if not data:
+        count = self._raw.readinto(view)
+        if not count:
             self._eof = True
             return 0
-        self._count += len(data)
+        self._count += count
         if self._size is not None and self._count > self._size:
             raise IntegrityError(f"{self._what}: longer than the declared {self._size} bytes")
-        self._hasher.update(data)
-        view[: len(data)] = data
-        return len(data)
+        self._hasher.update(view[:count])
+        return count
 
     def finish(self) -> None:
         """Drain what is left, then check size and digest."""

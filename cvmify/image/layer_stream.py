@@ -46,7 +46,8 @@ class LayerStream(io.RawIOBase):
             raise
         self._plain: VerifyingReader | None = None
         self._source: BinaryIO = decompressed
-        if diff_id is not None:
+        # an uncompressed blob named by its diff_id is checked once, not twice
+        if diff_id is not None and not (compression == "none" and diff_id == digest):
             self._plain = VerifyingReader(decompressed, diff_id, None, f"{what} content (diff_id)")
             self._source = self._plain
         self._verified = False
@@ -55,12 +56,11 @@ class LayerStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._source.read(len(buffer))
-        if not data:
+        count = self._source.readinto(buffer)
+        if not count:
             self.verify()
             return 0
-        memoryview(buffer).cast("B")[: len(data)] = data
-        return len(data)
+        return count
 
     def verify(self) -> None:
         """Drain the rest and check both digests; IntegrityError on mismatch.

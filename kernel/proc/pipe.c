@@ -38,6 +38,8 @@ static long pipe_read(struct file *file, void *buf, size_t size, u64 offset)
 			return 0;
 		if (file->flags & O_NONBLOCK)
 			return -EAGAIN;
+		if (signal_interrupts(current_task()))
+			return -EINTR;
 		sched_sleep(p);
 	}
 	size_t n = MIN(size, (size_t)p->count);
@@ -63,6 +65,8 @@ static long pipe_write(struct file *file, const void *buf, size_t size, u64 offs
 		if (p->count == PIPE_SIZE) {
 			if (file->flags & O_NONBLOCK)
 				return done ? (long)done : -EAGAIN;
+			if (signal_interrupts(current_task()))
+				return done ? (long)done : -EINTR;
 			sched_sleep(p);
 			continue;
 		}

@@ -21,6 +21,7 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/signal.h"
 
@@ -203,9 +204,18 @@ void signal_post(struct task *task, int signo, int code)
 	(void)code; /* only SI_USER / SI_TKILL from kill and tgkill today */
 	if (signo < 1 || signo > NSIG)
 		return;
-	if (task->sig.actions[signo].handler == SIG_IGN && signo != SIGKILL)
-		return;
+	u64 handler = task->sig.actions[signo].handler;
+	if (signo != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && !default_kills(signo))))
+		return; /* ignored (explicitly or by default): discarded, as on Linux */
 	task->sig.pending |= sig_bit(signo);
+	/* A sleeper re-checks its condition and sees the signal (EINTR). */
+	if (task->state == TASK_SLEEPING && signal_interrupts(task))
+		sched_wakeup(task->sleep_chan);
+}
+
+bool signal_interrupts(const struct task *task)
+{
+	return (task->sig.pending & ~task->sig.blocked) != 0;
 }
 
 void signal_deliver_pending(struct trapframe *tf)

@@ -1,10 +1,11 @@
 /*
  * signal.h: signal actions, masks, delivery and rt_sigreturn.
  *
- * Only synchronous delivery exists today: faults raised by the task and
- * kill/tgkill/raise to itself. A signal is delivered on the way back to
- * user mode by rewriting the trapframe to enter the handler on a Linux
- * rt_sigframe (siginfo + ucontext + FXSAVE area).
+ * Signals come from faults the task raised, from kill/tgkill/raise, and
+ * from the kernel (SIGCHLD, SIGPIPE). A signal is delivered on the way
+ * back to user mode (after a syscall or a fault) by rewriting the
+ * trapframe to enter the handler on a Linux rt_sigframe (siginfo +
+ * ucontext + FXSAVE area).
  */
 #ifndef CVMIFY_PROC_SIGNAL_H
 #define CVMIFY_PROC_SIGNAL_H
@@ -20,8 +21,13 @@ struct task;
  * Returns to the trap code, which resumes user mode from *tf. */
 void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr);
 
-/* Mark signo pending for the task (kill, tgkill, raise). */
+/* Mark signo pending for the task (kill, tgkill, raise, SIGCHLD,
+ * SIGPIPE); a sleeping task is woken if the signal is not blocked. */
 void signal_post(struct task *task, int signo, int code);
+
+/* True when an unblocked signal is pending: interruptible sleeps
+ * (wait4, pipes) then return -EINTR (or a partial count). */
+bool signal_interrupts(const struct task *task);
 
 /* Deliver the lowest pending, unblocked signal if any (end of each
  * syscall). tf is the frame that returns to user mode. */

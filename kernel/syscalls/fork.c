@@ -6,6 +6,7 @@
 #include "mm/uaccess.h"
 #include "proc/fork.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -76,6 +77,8 @@ long sys_wait4(const struct syscall_args *args)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		if (signal_interrupts(self))
+			return -EINTR;
 		sched_sleep(self); /* a child's exit wakes its parent */
 	}
 }

@@ -84,7 +84,7 @@ static long futex_wait(u64 uaddr, u32 val, u64 utimeout, bool absolute, bool rea
 	if (cur != val)
 		return -EAGAIN;
 	if (!utimeout) {
-		kprintf("futex: wait without timeout in a single-threaded task would hang\n");
+		kprintf("futex: wait without timeout and no threads to wake it: would hang\n");
 		return -EDEADLK;
 	}
 	struct linux_timespec ts;

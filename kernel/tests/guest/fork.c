@@ -7,11 +7,17 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 
 static int g_parent_value = 1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
 
 int main(int argc, char **argv)
 {
@@ -100,6 +106,32 @@ int main(int argc, char **argv)
 	check(kill(pid, SIGTERM) == 0, "kill a child");
 	check(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
 	      "the child died of SIGTERM");
+	/* A signal interrupts a blocked read (no SA_RESTART): EINTR. */
+	check(pipe(fds) == 0, "pipe nobody writes to");
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_usr1;
+		sigaction(SIGUSR1, &sa, NULL);
+		close(fds[1]);
+		errno = 0;
+		ssize_t r = read(fds[0], buf, 1);
+		_exit(r == -1 && errno == EINTR ? 5 : 6);
+	}
+	/* Let the child reach its read, then interrupt it. On cvmify the
+	 * child runs until it blocks as soon as we yield; on Linux the
+	 * sleep makes that all but certain. */
+	for (int i = 0; i < 1000; i++)
+		sched_yield();
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	check(kill(pid, SIGUSR1) == 0, "signal the blocked child");
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	      "its read returned EINTR");
+	close(fds[0]);
+	close(fds[1]);
+
 	check(getppid() >= 0, "getppid");
 	return check_done("fork");
 }
