@@ -62,6 +62,8 @@ def test_layers_are_scanned_on_arrival_and_replayed_in_image_order(tmp_path):
     assert fs.read("/bin/app") == b"\x7fELF" and fs.lookup("/bin/app").mode & 0o777 == 0o755
     with pytest.raises(CvmifyIOError, match="its tar was not kept"):
         image.open_layer(image.layers[0])
+    with pytest.raises(CvmifyIOError, match="already unpacked"):  # the edits are used once
+        unpack(image, tmp_path / "again")
 
 
 def test_a_layer_that_does_not_match_its_diff_id_is_refused(tmp_path):
@@ -128,7 +130,7 @@ def test_daemon_images_are_streamed_and_equal_the_archive_path(busybox_image, tm
     trees = []
     for ref in (f"docker-daemon:{busybox_image}", f"docker-archive:{saved}"):
         with open_image(ref, tmp_path / f"w{len(trees)}") as image:
-            streamed = bool(image.scanned)
+            streamed = bool(image.prescanned)
             fs = unpack(image, tmp_path / f"s{len(trees)}")
         trees.append((image.config_digest, streamed, [
             (path, node.mode, node.uid, node.gid, node.mtime, node.target,

@@ -55,9 +55,24 @@ class Image:
     layers: list[LayerRef]
     store: BlobStore | None = field(default=None, repr=False)
     # index in `layers` -> edits a source already read and verified while
-    # fetching (cvmify/image/layer_scan.py); unpack replays them, and the
+    # fetching (cvmify/image/layer_scan.py); unpack replays them, once: the
     # layer's tar itself was not kept (see cvmify/image/daemon_stream.py)
     scanned: dict[int, list] = field(default_factory=dict, repr=False)
+    prescanned: frozenset[int] = field(default=frozenset(), repr=False)
+
+    def __post_init__(self) -> None:
+        self.prescanned = frozenset(self.scanned)
+
+    def take_scanned(self, index: int) -> list | None:
+        """The edits of layers[index] if the source scanned it (None if it
+        did not). They are handed out once: replaying them builds the tree
+        from their nodes."""
+        if index not in self.prescanned:
+            return None
+        if index not in self.scanned:
+            raise CvmifyIOError(f"{self.reference}: layer {index + 1} was already unpacked; "
+                                "open the image again to unpack it again")
+        return self.scanned.pop(index)
 
     def open_layer(self, layer: LayerRef) -> BinaryIO:
         """The *uncompressed* tar of `layer`. Both the stored blob's digest and
@@ -68,7 +83,7 @@ class Image:
         if self.store is None:
             raise CvmifyIOError(f"{self.reference}: image is closed")
         where = f"layer {layer.digest[:19]}"
-        if any(self.layers[i] is layer for i in self.scanned):
+        if any(self.layers[i] is layer for i in self.prescanned):
             raise CvmifyIOError(f"{self.reference}: {where} was unpacked while it was fetched; "
                                 "its tar was not kept")
         blob = self.store.open_blob(layer.digest, layer.size)

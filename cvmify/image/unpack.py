@@ -194,7 +194,7 @@ def unpack(image: Image, staging: Path) -> RootFS:
     applier = LayerApplier(staging)
     for index, layer in enumerate(image.layers, 1):
         where = layer_where(index, len(image.layers), layer)
-        scanned = image.scanned.get(index - 1)
+        scanned = image.take_scanned(index - 1)
         if scanned is not None:
             log.info("applying %s (scanned while fetching)", where)
             try:

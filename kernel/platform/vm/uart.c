@@ -36,7 +36,10 @@ static void uart_init_one(u16 port)
     cpu_outb(port + UART_DLL, 0x01);   /* 115200 baud */
     cpu_outb(port + UART_DLM, 0x00);
     cpu_outb(port + UART_LCR, 0x03);   /* 8N1 */
-    cpu_outb(port + UART_FCR, 0x07);   /* FIFOs on, cleared */
+    /* FIFOs stay off: turning them on clears the receive side, and the
+     * launcher may already have typed into COM1. With no FIFO the host's
+     * bytes wait in QEMU until we read them, so none is lost. */
+    cpu_outb(port + UART_FCR, 0x00);
     cpu_outb(port + UART_MCR, 0x03);   /* DTR, RTS */
 }
 
