@@ -43,6 +43,15 @@ class ImageInfo:
     manifest_digest: str | None
     platform: str
 
+    def to_json(self) -> dict[str, Any]:
+        """The "image" object of bundle.json and of `build --json`."""
+        return {
+            "reference": self.reference,
+            "config_digest": self.config_digest,
+            "manifest_digest": self.manifest_digest,
+            "platform": self.platform,
+        }
+
 
 @dataclass(frozen=True)
 class DiskSummary:
@@ -73,12 +82,7 @@ class BundleIndex:
             "format": self.format,
             "cvmify_version": self.cvmify_version,
             "created": self.created,
-            "image": {
-                "reference": self.image.reference,
-                "config_digest": self.image.config_digest,
-                "manifest_digest": self.image.manifest_digest,
-                "platform": self.image.platform,
-            },
+            "image": self.image.to_json(),
             "disk": {
                 "block_size": self.disk.block_size,
                 "block_count": self.disk.block_count,

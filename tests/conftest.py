@@ -3,8 +3,9 @@ and the kernel.
 
 Everything here is real: images are built by the docker daemon
 (tests/images/build.py, cached by content hash), the registry is Debian's
-docker-registry binary on a free localhost port, the kernel comes from
-`make -C kernel`. We do not use pytest-docker: it drives docker-compose
+docker-registry binary on a free localhost port (tests/registry.py), the
+kernel comes from `make -C kernel` (booted by the helpers of
+tests/guest.py). We do not use pytest-docker: it drives docker-compose
 files, and we run no compose services; we need images from our own
 recipes and one registry process, which a plain fixture does directly.
 
@@ -15,25 +16,22 @@ Without a docker daemon, docker tests are skipped, except under CI
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
 import docker
 import pytest
-import requests
 
+from tests.guest import build_guest_image
 from tests.images import build as images
 from tests.images import cache
+from tests.registry import REGISTRY_BINARY, LocalRegistry
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO_ROOT / "kernel"
 KERNEL_ELF = KERNEL_DIR / "build" / "cvmify-kernel.elf"
-REGISTRY_BINARY = Path("/usr/bin/docker-registry")
-REGISTRY_START_SECONDS = 30
 
 
 def in_ci() -> bool:
@@ -94,101 +92,26 @@ hello_example = image_fixture("hello", "hello_example")
 python_app_example = image_fixture("python-app", "python_app_example")
 
 
-# -- a real local registry -------------------------------------------------
-# free_port, REGISTRY_CONFIG, wait_for_registry and unavailable are also
-# imported by tests/test_image_support.py (a registry with auth): keep them.
+# -- a real local registry (tests/registry.py) ---------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-REGISTRY_CONFIG = """\
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: {storage}
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:{port}
-"""
-
-
-@dataclass
-class LocalRegistry:
-    """A running registry. The docker daemon treats localhost registries as
-    insecure, so it pushes to it over plain http."""
-
-    host: str  # "localhost:PORT"
-    client: docker.DockerClient
-
-    def url(self, path: str) -> str:
-        return f"http://{self.host}{path}"
-
-    def reference(self, repo: str, tag: str = "latest") -> str:
-        return f"{self.host}/{repo}:{tag}"
-
-    def push(self, image_tag: str, repo: str, tag: str = "latest") -> str:
-        """Push local image `image_tag` as `repo:tag`; returns the manifest
-        digest the registry stored ("sha256:...")."""
-        target = f"{self.host}/{repo}"
-        self.client.images.get(image_tag).tag(target, tag)
-        digest = None
-        try:
-            for entry in self.client.api.push(target, tag=tag, stream=True, decode=True):
-                if "error" in entry:
-                    raise RuntimeError(f"push {target}:{tag}: {entry['error']}")
-                aux = entry.get("aux")
-                if isinstance(aux, dict) and "Digest" in aux:
-                    digest = aux["Digest"]
-        finally:
-            self.client.api.remove_image(f"{target}:{tag}", noprune=True)
-        if digest is None:
-            raise RuntimeError(f"push {target}:{tag}: the daemon reported no digest")
-        return digest
-
-
-def wait_for_registry(proc: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + REGISTRY_START_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"docker-registry exited ({proc.returncode}): {log_path.read_text()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/v2/", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"docker-registry did not answer within {REGISTRY_START_SECONDS}s")
+@contextmanager
+def running_registry(home: Path, hostname: str = "localhost",
+                     docker_client: docker.DockerClient | None = None) -> Iterator[LocalRegistry]:
+    """A started LocalRegistry for one fixture; skipped (failed in CI)
+    when the docker-registry binary is not installed."""
+    if not REGISTRY_BINARY.is_file():
+        unavailable(f"{REGISTRY_BINARY} not found (apt package docker-registry)")
+    with LocalRegistry(home, hostname, docker_client) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
 def registry(docker_client, tmp_path_factory) -> Iterator[LocalRegistry]:
-    if not REGISTRY_BINARY.is_file():
-        unavailable(f"{REGISTRY_BINARY} not found (apt package docker-registry)")
-    home = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    config = home / "config.yml"
-    config.write_text(REGISTRY_CONFIG.format(storage=home / "storage", port=port))
-    log_path = home / "registry.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(REGISTRY_BINARY), "serve", str(config)],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    try:
-        wait_for_registry(proc, port, log_path)
-        yield LocalRegistry(f"localhost:{port}", docker_client)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """The shared registry; images go in with `registry.push(tag, repo)`."""
+    with running_registry(tmp_path_factory.mktemp("registry"),
+                          docker_client=docker_client) as started:
+        yield started
 
 
 # -- the kernel and bundles --------------------------------------------------
@@ -210,6 +133,24 @@ def cvmify_kernel() -> Path:
     if not KERNEL_ELF.is_file():
         pytest.fail(f"cvmify_kernel: make succeeded but {KERNEL_ELF} is missing", pytrace=False)
     return KERNEL_ELF
+
+
+@pytest.fixture(scope="session")
+def kernel(request) -> Path:
+    """The kernel the guest tests boot: `make -C kernel` (cvmify_kernel),
+    or an ELF named by CVMIFY_TEST_KERNEL when iterating on the kernel
+    (e.g. one built with `make -C kernel BUILD=/tmp/kb`)."""
+    override = os.environ.get("CVMIFY_TEST_KERNEL")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("cvmify_kernel")
+
+
+@pytest.fixture(scope="session")
+def guest_image(docker_client, tmp_path_factory) -> str:
+    """The kernel/tests/guest programs, compiled static, in an image FROM
+    scratch (tests/guest.py)."""
+    return build_guest_image(docker_client, tmp_path_factory.mktemp("guest-image"))
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ import pytest
 from cvmify.errors import ImageNotFoundError, UnsafeImageError
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack
-from tests.test_image_support import Layout, image_config, sha256, tar_layer, write_layout
+from tests.images.tarlayer import tar_layer
+from tests.test_image_support import Layout, image_config, sha256, write_layout
 
 CONTAINERD_NAME = "io.containerd.image.name"
 

@@ -16,7 +16,8 @@ from cvmify.errors import CvmifyIOError, IntegrityError, UnsafeImageError
 from cvmify.image.daemon_stream import read_save_stream
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack
-from tests.test_image_support import image_config, sha256, tar_layer
+from tests.images.tarlayer import tar_layer
+from tests.test_image_support import image_config, sha256
 
 V1_IDS = ["1" * 64, "0" * 64]  # name order puts the second layer first, as docker may
 

@@ -11,12 +11,12 @@ import pytest
 from cvmify.errors import ImageNotFoundError, IntegrityError, UnsupportedImageError
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack
+from tests.images.tarlayer import tar_layer
 from tests.test_image_support import (
     OCI_INDEX,
     image_config,
     local_registry,  # noqa: F401 (fixture)
     sha256,
-    tar_layer,
     write_layout,
 )
 

@@ -21,7 +21,8 @@ from cvmify.image.auth import load_credentials, parse_challenge
 from cvmify.image.reference import parse_registry_ref
 from cvmify.image.source import open_image, split_transport
 from cvmify.image.unpack import unpack
-from tests.test_image_support import tar_layer, write_layout
+from tests.images.tarlayer import tar_layer
+from tests.test_image_support import write_layout
 
 TOKEN = "t0ken"
 

@@ -1,34 +1,27 @@
 """The kernel's boot path, booted for real under QEMU/TCG.
 
 Each test starts `kernel/build/cvmify-kernel.elf` (built by the
-cvmify_kernel fixture) on the microvm machine of docs/boot-config.md with
-fw_cfg files made here, and reads the kernel log and control lines from
-COM3. No disk is attached: these tests stop before the root filesystem,
-either in the accelerator probe or at a boot-config failure.
+cvmify_kernel fixture) with tests/guest.py's `boot_kernel`, on the
+microvm machine of docs/boot-config.md with fw_cfg files made here, and
+reads the kernel log and control lines from COM3. No disk is attached:
+these tests stop before the root filesystem, either in the accelerator
+probe or at a boot-config failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import struct
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
 from cvmify.measure.kernel_image import kernel_image_digest
+from tests.guest import EXIT_APP, EXIT_PANIC, boot_kernel
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
-
-QEMU = "qemu-system-x86_64"
-MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,rtc=on,pic=off,acpi=off"
-EXIT_APP = 33  # isa-debug-exit 0x10
-EXIT_PANIC = 65  # isa-debug-exit 0x20
-BOOT_TIMEOUT = 300  # seconds; only a guard against a hung guest, never asserted
 
 # docs/boot-config.md record types
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = range(1, 9)
@@ -56,37 +49,8 @@ def valid_records() -> list[tuple[int, bytes]]:
     ]
 
 
-@dataclass
-class Boot:
-    returncode: int
-    log: str  # COM3
-
-    def control_lines(self) -> list[str]:
-        return [line for line in self.log.splitlines() if line.startswith("cvmify: ")]
-
-
-def boot(kernel: Path, tmp_path: Path, files: dict[str, bytes]) -> Boot:
-    if shutil.which(QEMU) is None:
-        pytest.fail(f"{QEMU} is not installed", pytrace=False)
-    com = {n: tmp_path / f"com{n}.log" for n in (1, 2, 3)}
-    argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg", "-cpu", "max", "-m", "256M",
-        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-        "-kernel", str(kernel),
-        "-chardev", f"file,id=com1,path={com[1]}", "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={com[2]}",
-        "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
-        "-chardev", f"file,id=com3,path={com[3]}",
-        "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-    ]
-    for name, data in files.items():
-        path = tmp_path / name.replace("/", "_")
-        path.write_bytes(data)
-        argv += ["-fw_cfg", f"name={name},file={path}"]
-    proc = subprocess.run(argv, capture_output=True, timeout=BOOT_TIMEOUT)
-    log = com[3].read_text(errors="replace") if com[3].exists() else ""
-    return Boot(proc.returncode, log)
+# tests/test_kernel_faults.py imports `boot` and `EXIT_PANIC` from here.
+boot = boot_kernel
 
 
 def logged_hex(log: str, name: str) -> bytes:
@@ -117,14 +81,14 @@ def loaded_image(kernel: Path) -> bytes:
 
 
 def test_probe_runs_ring3_round_trip_and_powers_off(cvmify_kernel, tmp_path):
-    result = boot(cvmify_kernel, tmp_path, {"opt/cvmify/probe": b"1"})
+    result = boot_kernel(cvmify_kernel, tmp_path, {"opt/cvmify/probe": b"1"})
     assert result.control_lines() == ["cvmify: probe ok"], result.log
     assert result.returncode == EXIT_APP, result.log
 
 
 def test_probe_switch_other_than_1_is_off(cvmify_kernel, tmp_path):
     # Not a probe, and no config: the kernel must refuse to go on.
-    result = boot(cvmify_kernel, tmp_path, {"opt/cvmify/probe": b"0"})
+    result = boot_kernel(cvmify_kernel, tmp_path, {"opt/cvmify/probe": b"0"})
     assert "cvmify: probe ok" not in result.log
     assert result.returncode == EXIT_PANIC, result.log
     assert any(l.startswith("cvmify: panic no boot config") for l in result.control_lines()), result.log
@@ -142,7 +106,7 @@ def test_probe_switch_other_than_1_is_off(cvmify_kernel, tmp_path):
     ids=["nul", "magic", "no-disk-root", "unknown-type", "truncated"],
 )
 def test_corrupt_config_panics(cvmify_kernel, tmp_path, blob, reason):
-    result = boot(cvmify_kernel, tmp_path, {"opt/cvmify/config": blob})
+    result = boot_kernel(cvmify_kernel, tmp_path, {"opt/cvmify/config": blob})
     panics = [l for l in result.control_lines() if l.startswith("cvmify: panic ")]
     assert len(panics) == 1, result.log
     assert "bad boot config" in panics[0] and reason in panics[0], panics[0]
@@ -152,7 +116,7 @@ def test_corrupt_config_panics(cvmify_kernel, tmp_path, blob, reason):
 
 def test_measurements_equal_the_python_computation(cvmify_kernel, tmp_path):
     blob = config_bin(valid_records())
-    result = boot(cvmify_kernel, tmp_path, {"opt/cvmify/config": blob})
+    result = boot_kernel(cvmify_kernel, tmp_path, {"opt/cvmify/config": blob})
 
     kernel = logged_hex(result.log, "kernel")
     assert kernel == kernel_image_digest(cvmify_kernel)

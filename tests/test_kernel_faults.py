@@ -127,6 +127,23 @@ def test_stack_overflow_hits_the_guard_page_and_double_faults(kernel, tmp_path, 
     assert guard <= fault.cr2 < guard + PAGE
 
 
+KSTACK_REGION_BASE = 0xffffc00000000000  # kernel/mm/kstack.h
+KSTACK_SLOT = 5 * PAGE  # a guard page, then 4 stack pages
+
+
+def test_task_stack_overflow_hits_its_guard_page(kernel, tmp_path, symbols):
+    # Every task's kernel stack comes from kstack_alloc: its own slot in
+    # the stack region, above an unmapped guard page. The case runs the
+    # same recursion on such a stack; it must fault in that guard (not
+    # run on into the neighbouring memory) and the panic must say so.
+    fault = selftest_fault(kernel, tmp_path, "task-stack-overflow")
+    assert "#DF double fault in kernel: task kernel stack overflow (guard page)" in fault.line
+    assert fault.cr2 >= KSTACK_REGION_BASE
+    assert (fault.cr2 - KSTACK_REGION_BASE) % KSTACK_SLOT < PAGE, hex(fault.cr2)  # a guard page
+    # The stack was really in use: the faulting frame sits right above it.
+    assert 0 < fault.rsp - fault.cr2 <= PAGE, (hex(fault.rsp), hex(fault.cr2))
+
+
 # -- the stack protector ---------------------------------------------------------
 
 

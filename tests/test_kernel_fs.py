@@ -13,95 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomli_w
 
 from cvmify.disk.reader import DiskReader
+from tests.guest import (
+    EXIT_APP,
+    EXIT_PANIC,
+    boot_bundle,
+    build_and_run,
+    build_bundle,
+    program,
+    run_bundle,
+)
 
 pytestmark = [pytest.mark.qemu, pytest.mark.docker, pytest.mark.slow]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RUN_TIMEOUT = 600  # seconds; only a guard against a hung guest, never asserted
-QEMU = "qemu-system-x86_64"
-MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,rtc=on,pic=off,acpi=off"
-EXIT_APP = 33  # isa-debug-exit 0x10
-EXIT_PANIC = 65  # isa-debug-exit 0x20
 BLOCK = 4096
-
-
-@pytest.fixture(scope="session")
-def kernel(request) -> Path:
-    """The kernel under test: `make -C kernel` (conftest's cvmify_kernel),
-    or an ELF named by CVMIFY_TEST_KERNEL when iterating on the kernel."""
-    override = os.environ.get("CVMIFY_TEST_KERNEL")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("cvmify_kernel")
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def cvmify(*args: str) -> Run:
-    result = subprocess.run([sys.executable, "-m", "cvmify", *args], capture_output=True,
-                            text=True, timeout=RUN_TIMEOUT, cwd=REPO_ROOT)
-    return Run(result.returncode, result.stdout, result.stderr)
-
-
-def build(image: str, kernel: Path, out: Path, argv: list[str]) -> Path:
-    manifest = out.parent / f"{out.name}.toml"
-    manifest.write_text(tomli_w.dumps({"libos": {"entrypoint": argv[0]},
-                                       "loader": {"argv": argv}}))
-    built = cvmify("build", f"docker-daemon:{image}", "-o", str(out), "--manifest",
-                   str(manifest), "--kernel", str(kernel))
-    assert built.returncode == 0, f"cvmify build failed:\n{built.stderr}"
-    return out
-
-
-def run(image: str, kernel: Path, tmp_path: Path, argv: list[str]) -> Run:
-    bundle = build(image, kernel, tmp_path / "bundle", argv)
-    return cvmify("run", str(bundle), "--accel", "tcg")
-
-
-@dataclass
-class Boot:
-    qemu_status: int
-    stdout: str
-    log: str  # COM3: kernel log and control lines
-
-
-def boot_bundle(bundle: Path, tmp_path: Path) -> Boot:
-    """Boot a bundle's files with QEMU directly (no launcher checks)."""
-    com2, com3 = tmp_path / "com2.log", tmp_path / "com3.log"
-    argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg", "-cpu", "max", "-m", "256M",
-        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-        "-kernel", str(bundle / "kernel.elf"),
-        "-chardev", "stdio,id=com1", "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={com2}",
-        "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
-        "-chardev", f"file,id=com3,path={com3}",
-        "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-        "-global", "virtio-mmio.force-legacy=false",
-        "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",
-        "-device", "virtio-blk-device,drive=root",
-        "-fw_cfg", f"name=opt/cvmify/config,file={bundle / 'config.bin'}",
-        "-fw_cfg", f"name=opt/cvmify/disk-key,file={bundle / 'disk-key.dev'}",
-    ]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                            stdin=subprocess.DEVNULL)
-    return Boot(result.returncode, result.stdout, com3.read_text(errors="replace"))
 
 
 def flip_byte(path: Path, offset: int) -> None:
@@ -121,11 +50,11 @@ def disk_reader(bundle: Path) -> DiskReader:
 
 
 def test_file_content_read_through_cvmfs(busybox_image, kernel, tmp_path):
-    bundle = build(busybox_image, kernel, tmp_path / "bundle",
-                   ["/bin/sha256sum", "/bin/busybox"])
+    bundle = build_bundle(busybox_image, kernel, tmp_path,
+                          program("/bin/sha256sum", "/bin/busybox"))
     with disk_reader(bundle) as reader:
         expected = hashlib.sha256(reader.read_file("/bin/busybox")).hexdigest()
-    result = cvmify("run", str(bundle), "--accel", "tcg")
+    result = run_bundle(bundle)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [expected, "/bin/busybox"]
 
@@ -140,8 +69,8 @@ def test_flipped_data_byte_fails_that_read_with_eio(python3_image, kernel, tmp_p
               "except OSError as e:\n"
               "    print('errno', e.errno); sys.exit(3)\n"
               "print('read garbage')\n")
-    bundle = build(python3_image, kernel, tmp_path / "bundle",
-                   ["/usr/bin/python3", "-c", script])
+    bundle = build_bundle(python3_image, kernel, tmp_path,
+                          program("/usr/bin/python3", "-c", script))
     with disk_reader(bundle) as reader:
         path = next(e.path for e in reader.walk()
                     if e.path.startswith("/usr/lib/python3") and e.path.endswith("/this.py"))
@@ -152,16 +81,81 @@ def test_flipped_data_byte_fails_that_read_with_eio(python3_image, kernel, tmp_p
     flip_byte(bundle / "rootfs.img", data_offset + block * BLOCK + (ino.data_offset + 100) % BLOCK)
 
     boot = boot_bundle(bundle, tmp_path)
-    assert boot.qemu_status == EXIT_APP, boot.log
+    assert boot.returncode == EXIT_APP, boot.log
     assert boot.stdout.split() == ["errno", "5"]  # EIO
     assert "cvmify: exit 3" in boot.log
 
 
+SIGBUS_STATUS = 128 + 7
+
+
+def flip_file_byte(bundle: Path, path: str, offset: int) -> None:
+    """Flip the byte at `offset` of the image file `path` in rootfs.img."""
+    with disk_reader(bundle) as reader:
+        ino = reader.inode(reader.lookup(path).inode)
+        data_offset = reader.superblock.data_offset
+    assert ino.size > offset
+    pos = ino.data_offset + offset
+    flip_byte(bundle / "rootfs.img", data_offset + (pos // BLOCK) * BLOCK + pos % BLOCK)
+
+
+def test_flipped_byte_in_a_mapped_file_is_sigbus(python3_image, kernel, tmp_path):
+    # Like Linux: a page of a file mapping whose read fails with EIO is
+    # SIGBUS, not SIGSEGV. this.py is never read at startup and mmap
+    # itself reads nothing, so the first touch faults the bad block in;
+    # the default action ends the run with 128 + 7.
+    script = ("import glob, mmap\n"
+              "path = glob.glob('/usr/lib/python3*/this.py')[0]\n"
+              "f = open(path, 'rb')\n"
+              "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+              "print('mapped', flush=True)\n"
+              "m[100]\n"
+              "print('read garbage', flush=True)\n")
+    bundle = build_bundle(python3_image, kernel, tmp_path,
+                          program("/usr/bin/python3", "-c", script))
+    with disk_reader(bundle) as reader:
+        path = next(e.path for e in reader.walk()
+                    if e.path.startswith("/usr/lib/python3") and e.path.endswith("/this.py"))
+    flip_file_byte(bundle, path, 100)
+    result = run_bundle(bundle)
+    assert result.returncode == SIGBUS_STATUS, result.stdout + result.stderr
+    assert result.stdout.split() == ["mapped"]
+
+
+@pytest.mark.parametrize("handled", [False, True], ids=["default-action", "handler"])
+def test_sigbus_from_a_mapped_file_carries_bus_adrerr(guest_image, kernel, tmp_path, handled):
+    # kernel/tests/guest/sigbus.c maps /mm (another guest program, never
+    # run) and reads one byte of the tampered block: with a SA_SIGINFO
+    # handler it reports signal 7, code BUS_ADRERR (2) and the address it
+    # touched; without one, the run ends with 128 + 7.
+    argv = ["/mm", "5000"] + (["report"] if handled else [])
+    bundle = build_bundle(guest_image, kernel, tmp_path, program("/sigbus", *argv))
+    flip_file_byte(bundle, "/mm", 5000)
+    result = run_bundle(bundle)
+    if handled:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.splitlines() == ["mapped", "signal 7 code 2 addr-matches 1"]
+    else:
+        assert result.returncode == SIGBUS_STATUS, result.stdout + result.stderr
+        assert result.stdout.splitlines() == ["mapped"]
+
+
+def test_sigbus_program_reads_an_intact_file(guest_image, kernel, tmp_path):
+    """Without the tampering the same read works (so the SIGBUS above
+    comes from the bad block, not from the program or the mapping)."""
+    bundle = build_bundle(guest_image, kernel, tmp_path,
+                          program("/sigbus", "/mm", "5000", "report"))
+    result = run_bundle(bundle)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == "mapped"
+    assert result.stdout.splitlines()[1].startswith("byte ")
+
+
 def test_flipped_tag_refuses_the_disk(busybox_image, kernel, tmp_path):
-    bundle = build(busybox_image, kernel, tmp_path / "bundle", ["/bin/true"])
+    bundle = build_bundle(busybox_image, kernel, tmp_path, program("/bin/true"))
     flip_byte(bundle / "rootfs.img", BLOCK + 5)  # inside the tag table
     boot = boot_bundle(bundle, tmp_path)
-    assert boot.qemu_status == EXIT_PANIC, boot.log
+    assert boot.returncode == EXIT_PANIC, boot.log
     assert "disk root does not match" in boot.log
     assert "cvmify: panic" in boot.log
     assert "cvmify: exit" not in boot.log
@@ -170,9 +164,9 @@ def test_flipped_tag_refuses_the_disk(busybox_image, kernel, tmp_path):
 def test_untouched_bundle_boots_directly(busybox_image, kernel, tmp_path):
     """The direct boot used above works on an untouched bundle (so the
     failures above come from the tampering, not from the harness)."""
-    bundle = build(busybox_image, kernel, tmp_path / "bundle", ["/bin/true"])
+    bundle = build_bundle(busybox_image, kernel, tmp_path, program("/bin/true"))
     boot = boot_bundle(bundle, tmp_path)
-    assert boot.qemu_status == EXIT_APP, boot.log
+    assert boot.returncode == EXIT_APP, boot.log
     assert "cvmify: exit 0" in boot.log
 
 
@@ -180,7 +174,8 @@ def test_untouched_bundle_boots_directly(busybox_image, kernel, tmp_path):
 
 
 def test_root_lists_pseudo_mounts_and_devices(busybox_image, kernel, tmp_path):
-    result = run(busybox_image, kernel, tmp_path, ["/bin/ls", "-1", "/", "/dev"])
+    result = build_and_run(busybox_image, kernel, tmp_path,
+                           program("/bin/ls", "-1", "/", "/dev"))
     assert result.returncode == 0, result.stderr
     root, dev = result.stdout.split("\n\n")
     assert {"bin", "dev", "proc", "tmp"} <= set(root.splitlines()[1:])
@@ -191,16 +186,16 @@ def test_root_lists_pseudo_mounts_and_devices(busybox_image, kernel, tmp_path):
 def test_attestation_measurements_match_bundle(busybox_image, kernel, tmp_path):
     names = ["kernel", "config", "disk_root", "rtmr"]
     files = [f"/dev/attestation/measurements/{n}" for n in names]
-    result = run(busybox_image, kernel, tmp_path,
-                 ["/bin/cat", "/dev/attestation/attestation_type", *files])
+    result = build_and_run(busybox_image, kernel, tmp_path,
+                           program("/bin/cat", "/dev/attestation/attestation_type", *files))
     assert result.returncode == 0, result.stderr
     expected = json.loads((tmp_path / "bundle" / "measurements.json").read_text())
     assert result.stdout.splitlines() == ["none"] + [expected[n] for n in names]
 
 
 def test_attestation_report_layout(busybox_image, kernel, tmp_path):
-    result = run(busybox_image, kernel, tmp_path,
-                 ["/bin/od", "-An", "-v", "-tx1", "/dev/attestation/report"])
+    result = build_and_run(busybox_image, kernel, tmp_path,
+                           program("/bin/od", "-An", "-v", "-tx1", "/dev/attestation/report"))
     assert result.returncode == 0, result.stderr
     report = bytes.fromhex("".join(result.stdout.split()))
     expected = json.loads((tmp_path / "bundle" / "measurements.json").read_text())
@@ -215,26 +210,27 @@ def test_attestation_report_layout(busybox_image, kernel, tmp_path):
 
 
 def test_proc_self(busybox_image, kernel, tmp_path):
-    result = run(busybox_image, kernel, tmp_path,
-                 ["/bin/ls", "-l", "/proc/self/exe", "/proc/self/fd/0", "/dev/stdout"])
+    result = build_and_run(busybox_image, kernel, tmp_path,
+                           program("/bin/ls", "-l", "/proc/self/exe", "/proc/self/fd/0", "/dev/stdout"))
     assert result.returncode == 0, result.stderr
     links = dict(line.split()[-3::2] for line in result.stdout.splitlines())
     assert links["/proc/self/fd/0"] == "/dev/console"
     assert links["/dev/stdout"] == "/proc/self/fd/1"
-    # The exe path comes from the process layer's hook (an absolute path).
-    assert links["/proc/self/exe"].startswith("/bin/")
+    # The exe path is the program's resolved absolute path, like Linux:
+    # /bin/ls is a symlink to /bin/busybox.
+    assert links["/proc/self/exe"] == "/bin/busybox"
 
 
 def test_console_is_a_tty(busybox_image, kernel, tmp_path):
     # tty(1) calls isatty (TCGETS) and ttyname (/proc/self/fd/0).
-    result = run(busybox_image, kernel, tmp_path, ["/bin/tty"])
+    result = build_and_run(busybox_image, kernel, tmp_path, program("/bin/tty"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "/dev/console"
 
 
 def test_urandom_gives_bytes(busybox_image, kernel, tmp_path):
-    result = run(busybox_image, kernel, tmp_path,
-                 ["/bin/od", "-An", "-v", "-tx1", "-N", "64", "/dev/urandom"])
+    result = build_and_run(busybox_image, kernel, tmp_path,
+                           program("/bin/od", "-An", "-v", "-tx1", "-N", "64", "/dev/urandom"))
     assert result.returncode == 0, result.stderr
     data = bytes.fromhex("".join(result.stdout.split()))
     assert len(data) == 64
@@ -315,7 +311,8 @@ print("fs ok")
 
 
 def test_python_file_operations(python3_image, kernel, tmp_path):
-    result = run(python3_image, kernel, tmp_path, ["/usr/bin/python3", "-c", PYTHON_FS_SCRIPT])
+    result = build_and_run(python3_image, kernel, tmp_path,
+                           program("/usr/bin/python3", "-c", PYTHON_FS_SCRIPT))
     assert result.returncode == 0, result.stderr
     expected = json.loads((tmp_path / "bundle" / "measurements.json").read_text())
     assert result.stdout.splitlines() == [expected["rtmr"], "fs ok"]

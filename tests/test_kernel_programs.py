@@ -18,65 +18,12 @@ kernel built elsewhere (e.g. `make -C kernel BUILD=/tmp/kb`).
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import tomli_w
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
-GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork")
-GUEST_EXTRA = ("oom",)  # built into the image, not a pass/fail checklist
-RUN_TIMEOUT = 600  # seconds; a hung guest must fail the test, not block it
+from tests.guest import GUEST_PROGRAMS, build_and_run, program, shell
+
 SIGSEGV_STATUS = 128 + 11
-
-
-@pytest.fixture(scope="session")
-def kernel(request) -> Path:
-    """The kernel under test: `make -C kernel` (conftest's cvmify_kernel),
-    or an ELF named by CVMIFY_TEST_KERNEL when iterating on the kernel."""
-    override = os.environ.get("CVMIFY_TEST_KERNEL")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("cvmify_kernel")
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def cvmify(*args: str, timeout: int = RUN_TIMEOUT) -> Run:
-    result = subprocess.run([sys.executable, "-m", "cvmify", *args], capture_output=True,
-                            text=True, timeout=timeout, cwd=REPO_ROOT)
-    return Run(result.returncode, result.stdout, result.stderr)
-
-
-def build_and_run(image: str, kernel: Path, tmp_path: Path, manifest: dict,
-                  run_args: tuple[str, ...] = ()) -> Run:
-    """Build a bundle of `image` with `manifest` merged over the inferred
-    one, run it under TCG and return what the app produced."""
-    manifest_path = tmp_path / "manifest.toml"
-    manifest_path.write_text(tomli_w.dumps(manifest))
-    bundle = tmp_path / "bundle"
-    built = cvmify("build", f"docker-daemon:{image}", "-o", str(bundle), "--manifest",
-                   str(manifest_path), "--kernel", str(kernel))
-    assert built.returncode == 0, f"cvmify build failed:\n{built.stderr}"
-    return cvmify("run", str(bundle), "--accel", "tcg", *run_args)
-
-
-def program(entrypoint: str, *argv: str) -> dict:
-    return {"libos": {"entrypoint": entrypoint}, "loader": {"argv": [entrypoint, *argv]}}
-
-
-def shell(script: str) -> dict:
-    return {"loader": {"argv": ["/bin/sh", "-c", script]}}
 
 
 # -- busybox: the static shell -----------------------------------------------
@@ -187,24 +134,6 @@ def test_exit_code_from_c_program(cprogs_image, kernel, tmp_path):
 
 
 # -- kernel/tests/guest: one program per syscall family ------------------------
-
-
-@pytest.fixture(scope="session")
-def guest_image(docker_client, tmp_path_factory) -> str:
-    """An image FROM scratch with the guest programs, compiled static here."""
-    sources = sorted(GUEST_SOURCES.glob("*.[ch]"))
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
-    tag = f"cvmify-test/guest:h-{digest.hexdigest()[:20]}"
-    context = tmp_path_factory.mktemp("guest-image")
-    for name in GUEST_PROGRAMS + GUEST_EXTRA:
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", str(context / name),
-                        str(GUEST_SOURCES / f"{name}.c")], check=True)
-    (context / "Dockerfile").write_text(
-        "FROM scratch\n"
-        f"COPY {' '.join(GUEST_PROGRAMS + GUEST_EXTRA)} /\n"
-        f'ENTRYPOINT ["/{GUEST_PROGRAMS[0]}"]\n')
-    docker_client.images.build(path=str(context), tag=tag, network_mode="host", rm=True)
-    return tag
 
 
 @pytest.mark.parametrize("name", GUEST_PROGRAMS)

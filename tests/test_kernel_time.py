@@ -10,13 +10,11 @@ PIT channel that microvm never starts and reported a few MHz.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.test_kernel_boot import EXIT_APP, boot
+from tests.guest import EXIT_APP, boot_kernel
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
@@ -24,18 +22,8 @@ TSC_LINE = re.compile(r"^time: tsc (\d+) kHz \((cpuid|pit)\)", re.MULTILINE)
 PLAUSIBLE_HZ = (100_000_000, 10_000_000_000)
 
 
-@pytest.fixture(scope="session")
-def kernel(request) -> Path:
-    """`make -C kernel` (conftest's cvmify_kernel), or an ELF named by
-    CVMIFY_TEST_KERNEL when iterating on the kernel."""
-    override = os.environ.get("CVMIFY_TEST_KERNEL")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("cvmify_kernel")
-
-
 def test_tsc_calibrated_against_the_pit_is_plausible(kernel, tmp_path):
-    result = boot(kernel, tmp_path, {"opt/cvmify/probe": b"1"})
+    result = boot_kernel(kernel, tmp_path, {"opt/cvmify/probe": b"1"})
     assert result.returncode == EXIT_APP, result.log
     match = TSC_LINE.search(result.log)
     assert match, result.log

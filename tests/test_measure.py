@@ -24,7 +24,6 @@ from cvmify.measure.kernel_image import kernel_image, kernel_image_digest
 from cvmify.measure.measurements import Measurements, compute_measurements
 
 GOLDEN = Path(__file__).parent / "golden"
-REPO = Path(__file__).parent.parent
 
 ASM = """
     .section .text, "ax"
@@ -90,16 +89,12 @@ def test_kernel_image_is_the_loaded_file_bytes_with_zero_gaps(test_elf, tmp_path
     assert (tmp_path / "flat").read_bytes() == expected
 
 
-def test_the_real_kernel_measures_its_documented_range():
+def test_the_real_kernel_measures_its_documented_range(cvmify_kernel):
     """The kernel hashes [__measured_start, __measured_end); so must we."""
-    elf = REPO / "kernel" / "build" / "cvmify-kernel.elf"
-    if not elf.exists():
-        pytest.skip("kernel not built (make -C kernel)")
-    with open(elf, "rb") as f:
+    with open(cvmify_kernel, "rb") as f:
         symbols = {s.name: s["st_value"] for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
-    if "__measured_start" not in symbols:
-        pytest.skip("kernel has no __measured_start symbol")
-    assert len(kernel_image(elf)) == symbols["__measured_end"] - symbols["__measured_start"]
+    assert "__measured_start" in symbols and "__measured_end" in symbols
+    assert len(kernel_image(cvmify_kernel)) == symbols["__measured_end"] - symbols["__measured_start"]
 
 
 def test_not_an_elf_is_refused(tmp_path):

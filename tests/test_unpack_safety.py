@@ -19,7 +19,8 @@ from cvmify.errors import CvmifyIOError, UnsafeImageError
 from cvmify.image.source import open_image
 from cvmify.image.staging import PACK_MAX_FILE
 from cvmify.image.unpack import unpack
-from tests.test_image_support import TarBuilder, tar_layer, write_layout
+from tests.images.tarlayer import TarBuilder, tar_layer
+from tests.test_image_support import write_layout
 
 
 def snapshot(root: Path) -> set[str]:

@@ -41,12 +41,7 @@ class BuildResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "bundle": str(self.bundle),
-            "image": {
-                "reference": self.image.reference,
-                "config_digest": self.image.config_digest,
-                "manifest_digest": self.image.manifest_digest,
-                "platform": self.image.platform,
-            },
+            "image": self.image.to_json(),
             "entrypoint": self.entrypoint,
             "argv": self.argv,
             "files": self.files,

@@ -9,10 +9,12 @@ hard link targets) is left to the replay in cvmify/image/unpack.py.
 Splitting the two lets a source scan layers in whatever order its bytes
 arrive (a `docker save` stream) and replay them in image order later.
 
+The tar itself is parsed by cvmify/image/tar_reader.py (checksums,
+numbers, extended headers and their size limits, member types).
+
 Refused with UnsafeImageError, naming the member: absolute paths, '..',
-names or link names over 4096 bytes, pax headers over 1 MiB, more than
-1,000,000 members, ids or mtimes out of range, unsupported member types.
-Device nodes and FIFOs are dropped with a warning.
+names or link names over 4096 bytes, more than 1,000,000 members, ids or
+mtimes out of range. Device nodes and FIFOs are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from cvmify.errors import CvmifyError, UnsafeImageError
+from cvmify.image import tar_reader
 from cvmify.image.rootfs import Node, check_name, new_dir, normalize_member_path
 from cvmify.image.staging import Staging
-from cvmify.image.tarlimits import MAX_MEMBERS, MAX_NAME_SIZE, HeaderTooLarge, LimitedTarInfo, name_size
+from cvmify.image.tar_reader import Member, TarReader
+from cvmify.image.tarlimits import MAX_MEMBERS, MAX_NAME_SIZE, HeaderTooLarge, name_size
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +39,10 @@ WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 MAX_ID = (1 << 32) - 1
 MTIME_RANGE = (-(1 << 63), (1 << 63) - 1)
+_DROPPED_TYPES = (tar_reader.CHARDEV, tar_reader.BLOCKDEV, tar_reader.FIFO)
 
-# what a damaged or hostile tar can make tarfile and the decompressors raise
+# what a damaged stream can make the decompressors raise, and (for the
+# outer tar of a `docker save` stream, cvmify/image/daemon_stream.py) tarfile
 READ_ERRORS = (tarfile.TarError, HeaderTooLarge, EOFError, OSError, zlib.error, RecursionError)
 
 # Entry kinds
@@ -62,15 +68,10 @@ def scan_layer(stream: BinaryIO, staging: Staging, where: str) -> Iterator[Entry
     """Yield the edits of the layer tar `stream`, in archive order. Reads
     the tar once, front to back; the pack of this layer is closed when the
     generator finishes or is closed."""
-    tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=LimitedTarInfo,
-                       encoding="utf-8", errors="surrogateescape")
+    tar = TarReader(stream)
     count = 0
     try:
-        while True:
-            member = tar.next()
-            if member is None:
-                break
-            tar.members.clear()  # stream mode: do not keep every header in memory
+        for member in tar:
             count += 1
             if count > MAX_MEMBERS:
                 raise UnsafeImageError(f"{where}: more than {MAX_MEMBERS} members")
@@ -81,7 +82,7 @@ def scan_layer(stream: BinaryIO, staging: Staging, where: str) -> Iterator[Entry
         staging.end_layer()
 
 
-def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo, staging: Staging, ctx: str,
+def _entry(tar: TarReader, member: Member, staging: Staging, ctx: str,
            where: str) -> Entry | None:
     if name_size(member.name) > MAX_NAME_SIZE:
         raise UnsafeImageError(f"{where}: member name longer than {MAX_NAME_SIZE} bytes")
@@ -92,7 +93,7 @@ def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo, staging: Staging, ctx:
         return Entry(ROOT, member.name, parts, _meta(new_dir(), member, ctx)) if member.isdir() else None
     if parts[-1].startswith(WHITEOUT):
         return _whiteout(member, parts, ctx)
-    if member.ischr() or member.isblk() or member.isfifo():
+    if member.type in _DROPPED_TYPES:
         log.warning("%s: device node or FIFO dropped (the guest provides /dev)", ctx)
         return None
     if member.isdir():
@@ -100,17 +101,17 @@ def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo, staging: Staging, ctx:
     if member.isreg():
         node = _meta(Node(mode=stat.S_IFREG, size=member.size), member, ctx)
         if member.size > 0:
-            staging.store(tar.extractfile(member), node, ctx)
+            staging.store(tar.content(), node, ctx)
         return Entry(FILE, member.name, parts, node)
-    if member.issym():
+    if member.type == tar_reader.SYMLINK:
         return Entry(SYMLINK, member.name, parts, _symlink(member, ctx))
-    if member.islnk():
+    if member.type == tar_reader.HARDLINK:
         link = normalize_member_path(member.linkname, f"{ctx}: hard link")
         return Entry(HARDLINK, member.name, parts, link=link)
-    raise UnsafeImageError(f"{ctx}: unsupported member type {member.type!r}")
+    raise AssertionError(f"{ctx}: tar_reader yielded type {member.type!r}")
 
 
-def _whiteout(member: tarfile.TarInfo, parts: list[str], ctx: str) -> Entry | None:
+def _whiteout(member: Member, parts: list[str], ctx: str) -> Entry | None:
     if parts[-1] == OPAQUE:
         return Entry(OPAQUE_DIR, member.name, parts)
     if parts[-1].startswith(OPAQUE[:8]):  # other ".wh..wh." names: aufs bookkeeping
@@ -120,7 +121,7 @@ def _whiteout(member: tarfile.TarInfo, parts: list[str], ctx: str) -> Entry | No
     return Entry(WHITEOUT_NAME, member.name, parts)
 
 
-def _meta(node: Node, member: tarfile.TarInfo, ctx: str) -> Node:
+def _meta(node: Node, member: Member, ctx: str) -> Node:
     """Copy the member's permission bits, ids and mtime onto `node`."""
     if not (0 <= member.uid <= MAX_ID and 0 <= member.gid <= MAX_ID):
         raise UnsafeImageError(f"{ctx}: uid/gid out of range")
@@ -132,7 +133,7 @@ def _meta(node: Node, member: tarfile.TarInfo, ctx: str) -> Node:
     return node
 
 
-def _symlink(member: tarfile.TarInfo, ctx: str) -> Node:
+def _symlink(member: Member, ctx: str) -> Node:
     size = name_size(member.linkname)
     if not 1 <= size < MAX_NAME_SIZE or "\0" in member.linkname:
         raise UnsafeImageError(f"{ctx}: symlink target of {size} bytes refused")

@@ -1,9 +1,11 @@
-"""Size limits on tar headers, enforced before tarfile reads them.
+"""Size limits on tar headers, enforced before a header's data is read.
 
-tarfile reads a pax extended header or a GNU long name by allocating the
-size the header claims. A layer could claim gigabytes; this TarInfo
-subclass refuses first. (Hooks the documented `_proc_member` extension
-point of tarfile.TarInfo.)
+A pax extended header or a GNU long name is read by allocating the size
+its header claims, and a layer could claim gigabytes. Layer tars are read
+by cvmify/image/tar_reader.py, which checks these limits itself. The
+outer tar of a `docker save` stream is still read with Python's tarfile:
+LimitedTarInfo refuses first there (it hooks the documented
+`_proc_member` extension point of tarfile.TarInfo).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _GNU_LONG_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
 
 
 class HeaderTooLarge(Exception):
-    """Raised from inside tarfile; the unpacker names the layer."""
+    """Raised from inside tarfile; the caller names the archive."""
 
 
 class LimitedTarInfo(tarfile.TarInfo):

@@ -2,7 +2,8 @@
 
 Streams (see docs/launch.md for why):
 - COM1 is QEMU's stdio: we write the app's stdin into QEMU's stdin pipe
-  from a small relay thread and copy QEMU's stdout to our stdout;
+  from a small relay thread (stdin_relay.py: it also sends the guest tty
+  its end of file, ^D) and copy QEMU's stdout to our stdout;
 - COM2 and COM3 are `file` chardevs on `/dev/fd/N`, the write ends of two
   pipes passed to QEMU; we copy COM2 to our stderr and parse COM3;
 - QEMU's own stderr is kept for error messages.
@@ -30,6 +31,7 @@ from typing import BinaryIO, Callable
 from cvmify.errors import GuestFailureError, LaunchError
 from cvmify.launch.control import ControlState, LineSplitter
 from cvmify.launch.qemu import EXIT_APP, EXIT_PANIC, Consoles
+from cvmify.launch.stdin_relay import relay_stdin
 
 log = logging.getLogger(__name__)
 
@@ -88,23 +90,6 @@ def stop(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
         proc.wait()
 
 
-def _relay_stdin(source: BinaryIO | None, sink: BinaryIO) -> None:
-    """Copy our stdin to QEMU's (COM1 input) until EOF or QEMU goes away."""
-    try:
-        if source is not None:
-            read = getattr(source, "read1", source.read)
-            while chunk := read(4096):
-                sink.write(chunk)
-                sink.flush()
-    except (OSError, ValueError):
-        pass  # QEMU exited (broken pipe) or our stdin is closed
-    finally:
-        try:
-            sink.close()
-        except OSError:
-            pass
-
-
 class _Sink:
     """One output stream; a reader that went away (EPIPE) is dropped quietly."""
 
@@ -156,7 +141,7 @@ def run_qemu(
 
 
 def _stream(proc, com2_r, com3_r, stdin, stdout, stderr, timeout) -> QemuRun:
-    threading.Thread(target=_relay_stdin, args=(stdin, proc.stdin), daemon=True).start()
+    threading.Thread(target=relay_stdin, args=(stdin, proc.stdin), daemon=True).start()
     control = ControlState()
     kernel_lines = LineSplitter()
     qemu_lines = LineSplitter()

@@ -105,8 +105,9 @@ static const struct pseudo_node g_dev_nodes[] = {
 	  .rdev = MKDEV(1, 9), .fops = &g_random_fops },
 	{ .ino = 6, .parent = DEV_ROOT, .name = "tty", .mode = CHR_MODE,
 	  .rdev = MKDEV(5, 0), .fops = &g_devtty_fops },
+	/* The app's terminal belongs to the app (like a login tty). */
 	{ .ino = 7, .parent = DEV_ROOT, .name = "console", .mode = S_IFCHR | 0600,
-	  .rdev = MKDEV(5, 1), .fops = &g_devtty_fops },
+	  .caller_owned = true, .rdev = MKDEV(5, 1), .fops = &g_devtty_fops },
 	{ .ino = 8, .parent = DEV_ROOT, .name = "stdin", .mode = S_IFLNK | 0777,
 	  .readlink = link_fd0 },
 	{ .ino = 9, .parent = DEV_ROOT, .name = "stdout", .mode = S_IFLNK | 0777,

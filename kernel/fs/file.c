@@ -29,22 +29,53 @@ static bool is_stream(const struct file *file)
 	return file->ops == NULL || file->ops->stream;
 }
 
-int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out)
+/* What an open asks of the inode's permission bits (Linux: O_TRUNC
+ * needs write too). */
+static u32 open_access_mask(u32 o_flags)
+{
+	u32 mask = 0;
+	switch (o_flags & O_ACCMODE) {
+	case O_RDONLY:
+		mask = R_OK;
+		break;
+	case O_WRONLY:
+		mask = W_OK;
+		break;
+	default:
+		mask = R_OK | W_OK;
+		break;
+	}
+	if (o_flags & O_TRUNC)
+		mask |= W_OK;
+	return mask;
+}
+
+/* Linux's may_open: the type checks, then the permission bits for cred
+ * (NULL: a file this open just created, which is not checked). */
+static int may_open(struct inode *inode, u32 o_flags, const struct vfs_cred *cred)
 {
 	bool wants_write = (o_flags & O_ACCMODE) != O_RDONLY;
 
 	if ((o_flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (!(o_flags & O_PATH)) {
-		if ((o_flags & O_DIRECTORY) && !inode_is_dir(inode))
-			return -ENOTDIR;
-		if (wants_write && inode_is_dir(inode))
-			return -EISDIR;
-		if (wants_write && inode->sb->read_only && !((inode->mode & S_IFMT) == S_IFCHR))
-			return -EROFS;
-		if (inode_is_link(inode))
-			return -ELOOP;
-	}
+	if (o_flags & O_PATH)
+		return 0; /* no access to the content: only the walk's x checks */
+	if ((o_flags & O_DIRECTORY) && !inode_is_dir(inode))
+		return -ENOTDIR;
+	if (inode_is_link(inode))
+		return -ELOOP;
+	if (wants_write && inode_is_dir(inode))
+		return -EISDIR;
+	if (wants_write && inode->sb->read_only && !((inode->mode & S_IFMT) == S_IFCHR))
+		return -EROFS;
+	if (cred == NULL)
+		return 0;
+	return vfs_access(inode, open_access_mask(o_flags), cred);
+}
+
+/* The struct file for an inode that passed may_open. */
+static int open_file(struct inode *inode, u32 o_flags, struct file **out)
+{
 	struct file *file = file_alloc(inode->fops, inode_get(inode), o_flags & ~O_CLOEXEC, NULL);
 	if (file == NULL) {
 		inode_put(inode);
@@ -62,9 +93,37 @@ int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out)
 	return 0;
 }
 
-/* O_CREAT: find or create the last component. */
+/* The file remembers where it was found (the reference in found moves
+ * to it). Out of memory only costs the name: readlink says -ENOENT. */
+static void remember_path(struct file *file, struct path_found *found)
+{
+	if (found->dir == NULL)
+		return;
+	size_t len = strlen(found->name);
+	file->path_name = kmalloc(len + 1);
+	if (file->path_name == NULL) {
+		path_found_release(found);
+		return;
+	}
+	memcpy(file->path_name, found->name, len + 1);
+	file->path_dir = found->dir;
+	found->dir = NULL;
+}
+
+int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out)
+{
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	int err = may_open(inode, o_flags, &cred);
+	if (err < 0)
+		return err;
+	return open_file(inode, o_flags, out);
+}
+
+/* O_CREAT: find or create the last component; *created says which. */
 static int open_create(struct inode *start, const char *path, u32 o_flags, u32 mode,
-                       struct inode **out)
+                       const struct vfs_cred *cred, struct inode **out,
+                       struct path_found *found, bool *created)
 {
 	struct inode *dir = NULL;
 	const char *name = NULL;
@@ -76,18 +135,27 @@ static int open_create(struct inode *start, const char *path, u32 o_flags, u32 m
 		inode_put(dir);
 		return -EISDIR;
 	}
+	err = vfs_permission(dir, X_OK, cred);
+	if (err < 0) {
+		inode_put(dir);
+		return err;
+	}
 	struct inode *existing = NULL;
 	err = path_lookup_child(dir, name, name_len, &existing);
 	if (err == 0) {
-		inode_put(dir);
 		if (o_flags & O_EXCL) {
+			inode_put(dir);
 			inode_put(existing);
 			return -EEXIST;
 		}
 		if (inode_is_link(existing) && !(o_flags & O_NOFOLLOW)) {
+			inode_put(dir);
 			inode_put(existing);
-			return vfs_lookup(start, path, LOOKUP_FOLLOW, out);
+			return path_walk(start, path, LOOKUP_FOLLOW, out, found);
 		}
+		found->dir = dir;
+		memcpy(found->name, name, name_len);
+		found->name[name_len] = 0;
 		*out = existing;
 		return 0;
 	}
@@ -100,49 +168,119 @@ static int open_create(struct inode *start, const char *path, u32 o_flags, u32 m
 	else if (dir->iops == NULL || dir->iops->create == NULL)
 		err = -EACCES;
 	else
+		err = vfs_permission(dir, W_OK | X_OK, cred);
+	if (err == 0)
 		err = dir->iops->create(dir, name, name_len, S_IFREG | (mode & 07777), out);
-	inode_put(dir);
-	return err;
+	if (err < 0) {
+		inode_put(dir);
+		return err;
+	}
+	*created = true;
+	found->dir = dir;
+	memcpy(found->name, name, name_len);
+	found->name[name_len] = 0;
+	return 0;
 }
 
 int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
              struct file **out)
 {
 	struct inode *inode = NULL;
+	struct path_found found = { .dir = NULL };
+	bool created = false;
 	int err;
 
 	if ((o_flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP; /* callers (e.g. Python's tempfile) fall back */
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	if ((o_flags & O_CREAT) && !(o_flags & O_PATH)) {
-		err = open_create(start, path, o_flags, mode, &inode);
+		err = open_create(start, path, o_flags, mode, &cred, &inode, &found, &created);
 	} else {
 		u32 flags = (o_flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 		if (o_flags & O_DIRECTORY)
 			flags |= LOOKUP_DIRECTORY;
-		err = vfs_lookup(start, path, flags, &inode);
+		err = path_walk(start, path, flags, &inode, &found);
 	}
 	if (err < 0)
 		return err;
 
+	err = may_open(inode, o_flags, created ? NULL : &cred);
 	bool wants_write = (o_flags & O_ACCMODE) != O_RDONLY;
 	/* O_TRUNC means nothing to pseudo files without truncate
 	 * (/dev/attestation/user_report_data opened "wb"). */
 	bool truncatable = inode->iops != NULL && inode->iops->truncate != NULL;
-	if ((o_flags & O_TRUNC) && wants_write && inode_is_reg(inode) && !(o_flags & O_PATH) &&
-	    (truncatable || inode->sb->read_only)) {
-		if (inode->sb->read_only) {
-			inode_put(inode);
-			return -EROFS;
-		}
+	if (err == 0 && (o_flags & O_TRUNC) && wants_write && inode_is_reg(inode) &&
+	    !(o_flags & O_PATH) && truncatable)
 		err = vfs_truncate(inode, 0);
-		if (err < 0) {
-			inode_put(inode);
-			return err;
-		}
-	}
-	err = vfs_open_inode(inode, o_flags, out);
+	if (err == 0)
+		err = open_file(inode, o_flags, out);
+	if (err == 0)
+		remember_path(*out, &found);
+	path_found_release(&found);
 	inode_put(inode);
 	return err;
+}
+
+int vfs_open_exec(struct inode *start, const char *path, struct file **out)
+{
+	struct inode *inode = NULL;
+	struct path_found found = { .dir = NULL };
+	int err = path_walk(start, path, LOOKUP_FOLLOW, &inode, &found);
+	if (err < 0)
+		return err;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	if (inode_is_dir(inode))
+		err = -EISDIR;
+	else if (!inode_is_reg(inode))
+		err = -EACCES;
+	else
+		err = vfs_permission(inode, X_OK, &cred);
+	if (err == 0)
+		err = open_file(inode, O_RDONLY, out);
+	if (err == 0)
+		remember_path(*out, &found);
+	path_found_release(&found);
+	inode_put(inode);
+	return err;
+}
+
+/* The directory part of a path into tmp (VFS_PATH_MAX bytes), then
+ * "/name" after it; returns the length or -errno. */
+static long build_file_path(struct file *file, char *tmp)
+{
+	struct inode *dir = file->path_dir;
+	if (file->inode != NULL && inode_is_dir(file->inode))
+		return vfs_getcwd(file->inode, tmp, VFS_PATH_MAX);
+	if (dir == NULL || file->path_name == NULL)
+		return -ENOENT;
+	long len = vfs_getcwd(dir, tmp, VFS_PATH_MAX);
+	if (len < 0)
+		return len;
+	if (len == 1)
+		len = 0; /* "/" + name, not "//name" */
+	size_t name_len = strlen(file->path_name);
+	if ((size_t)len + 1 + name_len >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	tmp[len] = '/';
+	memcpy(tmp + len + 1, file->path_name, name_len + 1);
+	return len + 1 + (long)name_len;
+}
+
+long vfs_file_path(struct file *file, char *buf, size_t size)
+{
+	char *tmp = kmalloc(VFS_PATH_MAX);
+	if (tmp == NULL)
+		return -ENOMEM;
+	long len = build_file_path(file, tmp);
+	if (len >= 0) {
+		if ((size_t)len > size)
+			len = (long)size; /* like readlink: truncated, no NUL */
+		memcpy(buf, tmp, (size_t)len);
+	}
+	kfree(tmp);
+	return len;
 }
 
 long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)

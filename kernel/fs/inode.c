@@ -10,21 +10,6 @@
 #include "mm/kmalloc.h"
 #include "panic.h"
 
-static void (*g_cred_hook)(u32 *uid, u32 *gid);
-
-void vfs_set_cred_hook(void (*hook)(u32 *uid, u32 *gid))
-{
-	g_cred_hook = hook;
-}
-
-void vfs_current_cred(u32 *uid, u32 *gid)
-{
-	*uid = 0;
-	*gid = 0;
-	if (g_cred_hook != NULL)
-		g_cred_hook(uid, gid);
-}
-
 struct inode *inode_alloc(struct fs_super *sb, u64 ino, u32 mode)
 {
 	struct inode *inode = kzalloc(sizeof(*inode));
@@ -89,5 +74,8 @@ void file_put(struct file *file)
 	if (file->ops != NULL && file->ops->close != NULL)
 		file->ops->close(file);
 	inode_put(file->inode);
+	inode_put(file->path_dir);
+	if (file->path_name != NULL)
+		kfree(file->path_name);
 	kfree(file);
 }

@@ -79,7 +79,8 @@ int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
 	for (size_t i = 0; err == 0 && i < tmpfs_count; i++) {
 		if (is_tmp(tmpfs_paths[i]))
 			continue;
-		err = mount_one(tmpfs_paths[i], tmpfs_create(0755, tmpfs_pages));
+		/* Docker's tmpfs default mode: a non-root app can write there. */
+		err = mount_one(tmpfs_paths[i], tmpfs_create(01777, tmpfs_pages));
 		extra++;
 	}
 	if (err == 0)

@@ -1,7 +1,8 @@
 /*
  * namei.c: metadata and namespace operations: stat, readlink, truncate,
- * access, chmod, mkdir, rmdir, unlink, symlink, rename. The VFS checks
- * names, types and read-only filesystems here; filesystems do the rest.
+ * chmod, chown, mkdir, rmdir, unlink, symlink, rename. The VFS checks
+ * names, types, read-only filesystems and the caller's permissions
+ * (fs/perm.c) here; filesystems do the rest.
  */
 #include "fs/mount.h"
 #include "fs/path.h"
@@ -65,39 +66,44 @@ int vfs_ftruncate(struct file *file, u64 size)
 	return vfs_truncate(file->inode, size);
 }
 
-int vfs_access(struct inode *inode, u32 mask, u32 uid, u32 gid)
-{
-	if ((mask & W_OK) && inode->sb->read_only && (inode->mode & S_IFMT) != S_IFCHR)
-		return -EROFS;
-	u32 bits;
-	if (uid == 0) {
-		/* root may do anything, but exec needs some x bit on files */
-		if ((mask & X_OK) && !inode_is_dir(inode) && !(inode->mode & 0111))
-			return -EACCES;
-		return 0;
-	}
-	if (uid == inode->uid)
-		bits = (inode->mode >> 6) & 7;
-	else if (gid == inode->gid)
-		bits = (inode->mode >> 3) & 7;
-	else
-		bits = inode->mode & 7;
-	return (mask & ~bits & 7) ? -EACCES : 0;
-}
-
 int vfs_chmod(struct inode *inode, u32 mode)
 {
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	if (inode->sb->read_only)
 		return -EROFS;
+	if (!vfs_is_owner(inode, &cred))
+		return -EPERM;
+	/* Linux: setgid needs membership in the file's group (or root). */
+	if (cred.uid != 0 && !vfs_cred_in_group(&cred, inode->gid))
+		mode &= ~(u32)S_ISGID;
 	if (inode->iops == NULL || inode->iops->chmod == NULL)
 		return -EPERM;
 	return inode->iops->chmod(inode, mode & 07777);
 }
 
+/* Linux's chown rules without CAP_CHOWN: the owner may only change the
+ * group, and only to one of its own groups. */
+static bool may_chown(const struct inode *inode, u32 uid, u32 gid,
+                      const struct vfs_cred *cred)
+{
+	if (cred->uid == 0)
+		return true;
+	if (uid != (u32)-1 && uid != inode->uid)
+		return false;
+	if (gid != (u32)-1 && gid != inode->gid)
+		return cred->uid == inode->uid && vfs_cred_in_group(cred, gid);
+	return true;
+}
+
 int vfs_chown(struct inode *inode, u32 uid, u32 gid)
 {
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	if (inode->sb->read_only)
 		return -EROFS;
+	if (!may_chown(inode, uid, gid, &cred))
+		return -EPERM;
 	if (uid != (u32)-1)
 		inode->uid = uid;
 	if (gid != (u32)-1)
@@ -108,8 +114,14 @@ int vfs_chown(struct inode *inode, u32 uid, u32 gid)
 int vfs_set_times(struct inode *inode, const struct ktimespec *atime,
                   const struct ktimespec *mtime)
 {
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	if (inode->sb->read_only)
 		return -EROFS;
+	/* Owner or root; others need write access (Linux allows them only
+	 * "now", which this interface cannot tell apart). */
+	if (!vfs_is_owner(inode, &cred) && vfs_permission(inode, W_OK, &cred) < 0)
+		return -EPERM;
 	if (atime != NULL)
 		inode->atime = *atime;
 	if (mtime != NULL)
@@ -130,9 +142,10 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out)
 		out->blocks_free = sb->free_blocks(sb);
 }
 
-/* Common prologue: the parent directory and a writable filesystem. */
+/* Common prologue: the parent directory, which the caller may search,
+ * on a writable filesystem. */
 static int parent_for_change(struct inode *start, const char *path, struct inode **dir,
-                             const char **name, size_t *name_len)
+                             const char **name, size_t *name_len, const struct vfs_cred *cred)
 {
 	int err = path_lookup_parent(start, path, dir, name, name_len);
 	if (err < 0)
@@ -142,7 +155,25 @@ static int parent_for_change(struct inode *start, const char *path, struct inode
 		inode_put(*dir);
 		return is_mount ? -EBUSY : -EROFS;
 	}
-	return 0;
+	err = vfs_permission(*dir, X_OK, cred);
+	if (err < 0)
+		inode_put(*dir);
+	return err;
+}
+
+/* Look name up in dir and check that cred may remove it (the sticky bit
+ * included); -ENOENT when missing. */
+static int may_remove(struct inode *dir, const char *name, size_t len,
+                      const struct vfs_cred *cred, bool *is_dir)
+{
+	struct inode *victim = NULL;
+	int err = path_lookup_child(dir, name, len, &victim);
+	if (err < 0)
+		return err;
+	*is_dir = inode_is_dir(victim);
+	err = vfs_may_delete(dir, victim, cred);
+	inode_put(victim);
+	return err;
 }
 
 int vfs_mkdir(struct inode *start, const char *path, u32 mode)
@@ -150,9 +181,16 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode)
 	struct inode *dir = NULL;
 	const char *name = NULL;
 	size_t len = 0;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	int err = path_lookup_parent(start, path, &dir, &name, &len);
 	if (err < 0)
 		return err;
+	err = vfs_permission(dir, X_OK, &cred);
+	if (err < 0) {
+		inode_put(dir);
+		return err;
+	}
 	struct inode *existing = NULL;
 	if (path_lookup_child(dir, name, len, &existing) == 0) {
 		inode_put(existing);
@@ -163,7 +201,7 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode)
 		err = -EROFS;
 	else if (dir->iops == NULL || dir->iops->mkdir == NULL)
 		err = -EPERM;
-	else
+	else if ((err = vfs_permission(dir, W_OK | X_OK, &cred)) == 0)
 		err = dir->iops->mkdir(dir, name, len, mode & 07777);
 	inode_put(dir);
 	return err;
@@ -174,16 +212,19 @@ int vfs_rmdir(struct inode *start, const char *path)
 	struct inode *dir = NULL;
 	const char *name = NULL;
 	size_t len = 0;
-	int err = parent_for_change(start, path, &dir, &name, &len);
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	int err = parent_for_change(start, path, &dir, &name, &len, &cred);
 	if (err < 0)
 		return err;
+	bool is_dir = false;
 	if (len == 1 && name[0] == '.')
 		err = -EINVAL;
 	else if (path_name_is_dot(name, len))
 		err = -ENOTEMPTY;
 	else if (dir->iops == NULL || dir->iops->rmdir == NULL)
 		err = -EPERM;
-	else
+	else if ((err = may_remove(dir, name, len, &cred, &is_dir)) == 0)
 		err = dir->iops->rmdir(dir, name, len);
 	inode_put(dir);
 	return err;
@@ -194,14 +235,14 @@ int vfs_unlink(struct inode *start, const char *path)
 	struct inode *dir = NULL;
 	const char *name = NULL;
 	size_t len = 0;
-	int err = parent_for_change(start, path, &dir, &name, &len);
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	int err = parent_for_change(start, path, &dir, &name, &len, &cred);
 	if (err < 0)
 		return err;
-	struct inode *victim = NULL;
-	err = path_lookup_child(dir, name, len, &victim);
+	bool is_dir = false;
+	err = may_remove(dir, name, len, &cred, &is_dir);
 	if (err == 0) {
-		bool is_dir = inode_is_dir(victim);
-		inode_put(victim);
 		if (is_dir)
 			err = -EISDIR;
 		else if (name[len] == '/')
@@ -225,12 +266,16 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 	struct inode *dir = NULL;
 	const char *name = NULL;
 	size_t len = 0;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	int err = path_lookup_parent(start, linkpath, &dir, &name, &len);
 	if (err < 0)
 		return err;
 	struct inode *existing = NULL;
 	if (path_name_is_dot(name, len)) {
 		err = -EEXIST;
+	} else if ((err = vfs_permission(dir, X_OK, &cred)) < 0) {
+		/* no search permission: cannot even tell whether it exists */
 	} else if (path_lookup_child(dir, name, len, &existing) == 0) {
 		inode_put(existing);
 		err = -EEXIST;
@@ -238,10 +283,26 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 		err = -EROFS;
 	} else if (dir->iops == NULL || dir->iops->symlink == NULL) {
 		err = -EPERM;
-	} else {
+	} else if ((err = vfs_permission(dir, W_OK | X_OK, &cred)) == 0) {
 		err = dir->iops->symlink(dir, name, len, target);
 	}
 	inode_put(dir);
+	return err;
+}
+
+/* Rename needs to remove the old name (sticky bit included), to write
+ * the new directory and, if the new name exists, to remove that too. */
+static int rename_allowed(struct inode *old_dir, const char *old_name, size_t old_len,
+                          struct inode *new_dir, const char *new_name, size_t new_len,
+                          const struct vfs_cred *cred)
+{
+	bool is_dir = false;
+	int err = may_remove(old_dir, old_name, old_len, cred, &is_dir);
+	if (err < 0)
+		return err;
+	err = may_remove(new_dir, new_name, new_len, cred, &is_dir);
+	if (err == -ENOENT)
+		err = vfs_permission(new_dir, W_OK | X_OK, cred);
 	return err;
 }
 
@@ -253,10 +314,12 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 	struct inode *old_dir = NULL, *new_dir = NULL;
 	const char *old_name = NULL, *new_name = NULL;
 	size_t old_len = 0, new_len = 0;
-	int err = parent_for_change(old_start, old_path, &old_dir, &old_name, &old_len);
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	int err = parent_for_change(old_start, old_path, &old_dir, &old_name, &old_len, &cred);
 	if (err < 0)
 		return err;
-	err = parent_for_change(new_start, new_path, &new_dir, &new_name, &new_len);
+	err = parent_for_change(new_start, new_path, &new_dir, &new_name, &new_len, &cred);
 	if (err < 0) {
 		inode_put(old_dir);
 		return err;
@@ -268,6 +331,8 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 	else if (old_dir->iops == NULL || old_dir->iops->rename == NULL)
 		err = -EPERM;
 	else
+		err = rename_allowed(old_dir, old_name, old_len, new_dir, new_name, new_len, &cred);
+	if (err == 0)
 		err = old_dir->iops->rename(old_dir, old_name, old_len, new_dir, new_name, new_len,
 		                            flags);
 	inode_put(old_dir);

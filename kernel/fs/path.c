@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
 
 /* ".." of dir: the parent inside its filesystem, or across a mount. */
 static int lookup_dotdot(struct inode *dir, struct inode **out)
@@ -78,14 +79,53 @@ static int splice_link(struct inode *link, const char *rest, char **out)
 	return 0;
 }
 
+/* One step of the walk: dir must be a directory the caller may search. */
+static int walk_step(struct inode *dir, const char *name, size_t len,
+                     const struct vfs_cred *cred, struct inode **out)
+{
+	if (!inode_is_dir(dir))
+		return -ENOTDIR;
+	int err = vfs_permission(dir, X_OK, cred);
+	if (err < 0)
+		return err;
+	return path_lookup_child(dir, name, len, out);
+}
+
+/* Remember where the final name was found (for /proc/self/fd paths). */
+static void note_found(struct path_found *found, struct inode *dir, const char *name,
+                       size_t len)
+{
+	if (found == NULL)
+		return;
+	if (found->dir != NULL)
+		inode_put(found->dir);
+	found->dir = NULL;
+	if (path_name_is_dot(name, len) || len > VFS_NAME_MAX)
+		return;
+	found->dir = inode_get(dir);
+	memcpy(found->name, name, len);
+	found->name[len] = 0;
+}
+
+void path_found_release(struct path_found *found)
+{
+	if (found->dir != NULL)
+		inode_put(found->dir);
+	found->dir = NULL;
+}
+
 /*
- * The walk: one component at a time from cur. A symlink to follow is
+ * The walk: one component at a time from cur, each needing search (x)
+ * permission on the directory it is looked up in. A symlink to follow is
  * replaced by "target/rest of the path" (a new heap buffer) and the walk
  * goes on from the link's directory, or from "/" for an absolute target.
  * Iterative, so a chain of 40 links costs no kernel stack.
  */
-int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **out)
+int path_walk(struct inode *start, const char *path, u32 flags, struct inode **out,
+              struct path_found *found)
 {
+	if (found != NULL)
+		found->dir = NULL;
 	size_t path_len = strnlen(path, VFS_PATH_MAX);
 	if (path_len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
@@ -95,6 +135,8 @@ int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **
 	if (path[path_len - 1] == '/')
 		flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY;
 
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	struct inode *cur = path[0] == '/' ? vfs_root() : inode_get(start);
 	if (cur == NULL)
 		return -ENOENT;
@@ -118,7 +160,7 @@ int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **
 		bool last = *rest == 0;
 
 		struct inode *next = NULL;
-		err = path_lookup_child(cur, name, len, &next);
+		err = walk_step(cur, name, len, &cred, &next);
 		if (err < 0)
 			break;
 		if (inode_is_link(next) && (!last || (flags & LOOKUP_FOLLOW))) {
@@ -137,6 +179,8 @@ int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **
 			}
 			continue;
 		}
+		if (last)
+			note_found(found, cur, name, len);
 		inode_put(cur);
 		cur = next;
 		if (!last && !inode_is_dir(cur)) {
@@ -150,10 +194,17 @@ int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **
 		err = -ENOTDIR;
 	if (err < 0) {
 		inode_put(cur);
+		if (found != NULL)
+			path_found_release(found);
 		return err;
 	}
 	*out = cur;
 	return 0;
+}
+
+int vfs_lookup(struct inode *start, const char *path, u32 flags, struct inode **out)
+{
+	return path_walk(start, path, flags, out, NULL);
 }
 
 int path_lookup_parent(struct inode *start, const char *path, struct inode **dir,

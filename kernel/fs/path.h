@@ -14,6 +14,20 @@ int path_lookup_child(struct inode *dir, const char *name, size_t len, struct in
 int path_lookup_parent(struct inode *start, const char *path, struct inode **dir,
                        const char **name, size_t *name_len);
 
+/* Where a walk found its result, for the path an open file remembers:
+ * the directory and the last name looked up. dir is NULL when the result
+ * was not reached through a name ("/", ".", ".."). */
+struct path_found {
+	struct inode *dir;              /* owned reference, or NULL */
+	char name[VFS_NAME_MAX + 1];
+};
+
+/* vfs_lookup, also filling *found (when not NULL; release it with
+ * path_found_release unless the walk failed). */
+int path_walk(struct inode *start, const char *path, u32 flags, struct inode **out,
+              struct path_found *found);
+void path_found_release(struct path_found *found);
+
 /* "", "." or "..". */
 bool path_name_is_dot(const char *name, size_t len);
 

@@ -56,7 +56,7 @@ static long fd_link_readlink(struct inode *inode, char *buf, size_t size)
 }
 
 static const struct pseudo_node g_fd_link_node = {
-	.ino = 0, .parent = 0, .name = "fd link", .mode = S_IFLNK | 0700,
+	.ino = 0, .parent = 0, .name = "fd link", .mode = S_IFLNK | 0700, .caller_owned = true,
 	.readlink = fd_link_readlink,
 };
 
@@ -226,15 +226,17 @@ enum {
 
 static const struct pseudo_node g_proc_nodes[] = {
 	{ .ino = PROC_ROOT, .parent = PROC_ROOT, .name = "", .mode = S_IFDIR | 0555 },
-	{ .ino = PROC_SELF, .parent = PROC_ROOT, .name = "self", .mode = S_IFDIR | 0555 },
+	/* /proc/self belongs to the process looking at it, as on Linux. */
+	{ .ino = PROC_SELF, .parent = PROC_ROOT, .name = "self", .mode = S_IFDIR | 0555,
+	  .caller_owned = true },
 	{ .ino = 3, .parent = PROC_SELF, .name = "exe", .mode = S_IFLNK | 0777,
-	  .readlink = self_exe_readlink },
+	  .caller_owned = true, .readlink = self_exe_readlink },
 	{ .ino = 4, .parent = PROC_SELF, .name = "maps", .mode = GEN_MODE,
-	  .fops = &g_pseudo_generated_fops, .generate = self_maps_generate },
+	  .caller_owned = true, .fops = &g_pseudo_generated_fops, .generate = self_maps_generate },
 	{ .ino = PROC_SELF_FD, .parent = PROC_SELF, .name = "fd", .mode = S_IFDIR | 0500,
-	  .lookup = fd_dir_lookup, .iterate = fd_dir_iterate },
+	  .caller_owned = true, .lookup = fd_dir_lookup, .iterate = fd_dir_iterate },
 	{ .ino = 6, .parent = PROC_SELF, .name = "mounts", .mode = GEN_MODE,
-	  .fops = &g_pseudo_generated_fops, .generate = mounts_generate },
+	  .caller_owned = true, .fops = &g_pseudo_generated_fops, .generate = mounts_generate },
 	{ .ino = 7, .parent = PROC_ROOT, .name = "cpuinfo", .mode = GEN_MODE,
 	  .fops = &g_pseudo_generated_fops, .generate = cpuinfo_generate },
 	{ .ino = 8, .parent = PROC_ROOT, .name = "meminfo", .mode = GEN_MODE,

@@ -42,6 +42,12 @@ struct inode *pseudofs_inode(struct fs_super *sb, const struct pseudo_node *node
 	if (inode == NULL)
 		return NULL;
 	struct pseudofs *fs = sb->priv;
+	if (node->caller_owned) {
+		struct vfs_cred cred;
+		vfs_current_cred(&cred);
+		inode->uid = cred.uid;
+		inode->gid = cred.gid;
+	}
 	inode->rdev = node->rdev;
 	inode->size = node->size;
 	inode->atime = fs->created;

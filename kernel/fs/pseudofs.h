@@ -15,6 +15,7 @@ struct pseudo_node {
 	u32 parent;              /* ino of the directory holding it */
 	const char *name;
 	u32 mode;                /* S_IF* | permission bits */
+	bool caller_owned;       /* owned by the caller, like /proc/self/...; else root */
 	u64 rdev;                /* device number for S_IFCHR */
 	u64 size;                /* what stat reports */
 	const struct file_ops *fops;

@@ -49,7 +49,10 @@ static struct inode *new_inode(struct tmpfs_fs *fs, u32 mode)
 	inode->fops = &g_tmpfs_fops;
 	inode->priv = node;
 	inode->nlink = (mode & S_IFMT) == S_IFDIR ? 2 : 1;
-	vfs_current_cred(&inode->uid, &inode->gid);
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	inode->uid = cred.uid;
+	inode->gid = cred.gid;
 	node->next_id = 1;
 	tmpfs_touch(inode);
 	inode->atime = inode->mtime;

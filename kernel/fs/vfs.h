@@ -179,6 +179,11 @@ struct file {
 	struct inode *inode;             /* owned reference (NULL for pipes etc.) */
 	const struct file_ops *ops;
 	void *priv;                      /* the file's owner (fs, pipe, socket) */
+	/* Where vfs_open found it, for /proc/self/fd/N (vfs_file_path): the
+	 * directory (owned reference) and the final name (kmalloc'ed, at most
+	 * VFS_NAME_MAX bytes + NUL). Both NULL when unknown (pipes, ...). */
+	struct inode *path_dir;
+	char *path_name;
 };
 
 /* ---- references ---- */
@@ -225,7 +230,9 @@ struct inode *vfs_root(void);
 /* Resolve path relative to start (a directory; absolute paths ignore it).
  * Follows symlinks in the middle always, in the last component only with
  * LOOKUP_FOLLOW. Handles "." and ".." (also across mount points; ".." of
- * the root is the root). Errors: -ENOENT, -ENOTDIR, -ELOOP (more than
+ * the root is the root). Every directory a name is looked up in needs
+ * search (x) permission for the current credentials (fs/perm.c).
+ * Errors: -ENOENT, -ENOTDIR, -EACCES, -ELOOP (more than
  * VFS_SYMLINK_HOPS symlinks), -ENAMETOOLONG (path >= VFS_PATH_MAX or a
  * component > VFS_NAME_MAX), -EIO (the root disk failed a check). An empty
  * path is -ENOENT (AT_EMPTY_PATH is the syscall layer's job). */
@@ -241,11 +248,26 @@ long vfs_getcwd(struct inode *dir, char *buf, size_t size);
  * O_DIRECTORY, O_NOFOLLOW, O_APPEND, O_PATH ...; O_CLOEXEC is the fd
  * table's business and ignored here). mode: for O_CREAT, after the caller
  * applied its umask. Write access to a read-only fs is -EROFS, to a
- * directory -EISDIR. */
+ * directory -EISDIR. The file's mode bits must allow the access mode
+ * (O_TRUNC counts as a write) for the current credentials, -EACCES; a
+ * file this call creates is not checked, its directory needs write and
+ * search. O_PATH checks only the walk. */
 int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
              struct file **out);
-/* Open an inode already looked up (e.g. exec, /proc/self/fd). */
+/* Open an inode already looked up, with the same checks as vfs_open
+ * (the file has no path: vfs_file_path says -ENOENT). */
 int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out);
+
+/* Open a program for execve: it must be a regular file (-EISDIR for a
+ * directory, else -EACCES) that the caller may execute (x, not r: the
+ * kernel reads it on the caller's behalf, as Linux does). O_RDONLY. */
+int vfs_open_exec(struct inode *start, const char *path, struct file **out);
+
+/* The absolute path of an open file (symlinks resolved, as the walk found
+ * it), like Linux's /proc/self/fd/N: at most size bytes, no NUL, returns
+ * the length written. A directory's path is its current one. -ENOENT when
+ * the file has no path (pipes) or it is gone. */
+long vfs_file_path(struct file *file, char *buf, size_t size);
 
 /* read/write at file->offset and advance it (write honours O_APPEND). */
 long vfs_read(struct file *file, void *buf, size_t size);
@@ -288,9 +310,6 @@ void vfs_stat(struct inode *inode, struct kstat *out);
 long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size);
 int vfs_truncate(struct inode *inode, u64 size);
 int vfs_ftruncate(struct file *file, u64 size);
-/* access(): mask of R_OK/W_OK/X_OK for this uid/gid (uid 0 may do all
- * but X_OK on a file with no x bit); also -EROFS for W_OK on a ro fs. */
-int vfs_access(struct inode *inode, u32 mask, u32 uid, u32 gid);
 int vfs_chmod(struct inode *inode, u32 mode);
 /* chown/utimensat: change the in-memory inode (tmpfs keeps it; -EROFS on
  * a read-only fs). uid/gid (u32)-1 = unchanged; atime/mtime NULL = unchanged. */
@@ -321,13 +340,41 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
 int vfs_rename(struct inode *old_start, const char *old_path,
                struct inode *new_start, const char *new_path, u32 flags);
 
-/* ---- credentials for new files ---- */
+/* ---- credentials and permissions (fs/perm.c) ---- */
 
-/* New tmpfs files belong to the current task's fsuid/fsgid. The process
- * layer registers a callback that reports them; without one, new files
- * belong to root. */
-void vfs_set_cred_hook(void (*hook)(u32 *uid, u32 *gid));
-void vfs_current_cred(u32 *uid, u32 *gid);
+/* Who is asking: Linux checks files with the fs ids (fsuid = euid here)
+ * and the supplementary groups. */
+struct vfs_cred {
+	u32 uid;
+	u32 gid;
+	const u32 *groups;    /* borrowed from the task for the call */
+	u32 group_count;
+};
+
+/* The process layer registers a hook that reports the current task's
+ * credentials (new tmpfs files belong to them, every check uses them).
+ * Without a hook (boot, host tests) the caller is root. */
+void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out));
+void vfs_current_cred(struct vfs_cred *out);
+
+/* The Unix check, once for the whole VFS: mask of R_OK/W_OK/X_OK against
+ * the owner, group (primary or supplementary) or other bits, whichever
+ * class cred falls in first. uid 0 passes like Linux's CAP_DAC_OVERRIDE:
+ * read and write always, directory search always, exec of a non-directory
+ * only if some x bit is set. -EACCES or 0. */
+int vfs_permission(struct inode *inode, u32 mask, const struct vfs_cred *cred);
+
+/* The same, plus -EROFS for W_OK on a read-only filesystem (devices
+ * excepted): what access() and open() report first. */
+int vfs_access(struct inode *inode, u32 mask, const struct vfs_cred *cred);
+
+/* May cred remove or rename away victim from dir? Needs write and search
+ * on dir and, if dir is sticky (/tmp), to own dir or victim (or be root). */
+int vfs_may_delete(struct inode *dir, struct inode *victim, const struct vfs_cred *cred);
+
+/* chmod, chown and utimes: -EPERM unless cred owns the inode (or is root). */
+bool vfs_is_owner(const struct inode *inode, const struct vfs_cred *cred);
+bool vfs_cred_in_group(const struct vfs_cred *cred, u32 gid);
 
 /* ---- small helpers ---- */
 

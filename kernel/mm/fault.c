@@ -52,16 +52,26 @@ static int fill_from_file(const struct vma *v, u64 page_va, void *kpage)
 	return 0;
 }
 
-bool vm_handle_user_fault(u64 addr, u64 errcode)
+bool vm_handle_user_fault(u64 addr, u64 errcode, struct user_fault_signal *sig)
 {
 	int err = vm_fault_in(current_task()->mm, addr, errcode);
+	if (err == 0)
+		return true;
 	if (err == -ENOMEM) {
 		/* Like Linux's OOM killer: the task dies with SIGKILL. */
 		kprintf("fault: out of memory at 0x%llx, killing the app\n",
 		        (unsigned long long)addr);
 		proc_exit(0, SIGKILL);
 	}
-	return err == 0;
+	if (err == -EIO) {
+		/* Linux: a page of a mapping whose file read fails is SIGBUS. */
+		sig->signo = SIGBUS;
+		sig->code = BUS_ADRERR;
+	} else {
+		sig->signo = SIGSEGV;
+		sig->code = vm_fault_code(addr);
+	}
+	return false;
 }
 
 int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
@@ -89,7 +99,9 @@ int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
 			kprintf("fault: file read failed (%d) at 0x%llx\n", err,
 			        (unsigned long long)addr);
 			page_free(kpage);
-			return -EFAULT; /* Linux would send SIGBUS */
+			/* Out of memory stays itself; any other failure of the
+			 * file (EIO from a bad block) is the mapping's fault. */
+			return err == -ENOMEM ? -ENOMEM : -EIO;
 		}
 	}
 	if (pt_map(mm->root, page_va, virt_to_phys(kpage), vma_pte_flags(v->prot)) != 0) {

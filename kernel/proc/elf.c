@@ -121,20 +121,14 @@ static void elf_close(struct elf_file *ef)
 	memset(ef, 0, sizeof(*ef));
 }
 
-static int elf_open(struct inode *cwd, const char *path, u32 uid, u32 gid, struct elf_file *ef)
+static int elf_open(struct inode *cwd, const char *path, struct elf_file *ef)
 {
 	memset(ef, 0, sizeof(*ef));
-	int err = vfs_open(cwd, path, O_RDONLY, 0, &ef->file);
+	/* A regular file the caller may execute (fs/file.c). */
+	int err = vfs_open_exec(cwd, path, &ef->file);
 	if (err)
 		return err;
 	struct inode *ino = ef->file->inode;
-	if (!ino || !inode_is_reg(ino)) {
-		err = inode_is_dir(ino) ? -EISDIR : -EACCES;
-		goto fail;
-	}
-	err = vfs_access(ino, X_OK, uid, gid);
-	if (err)
-		goto fail;
 	ef->size = ino->size;
 	err = read_exact(ef->file, &ef->ehdr, sizeof(ef->ehdr), 0);
 	if (err)
@@ -286,11 +280,11 @@ static int read_interp(const struct elf_file *ef, char *buf, size_t size)
 	return 1;
 }
 
-static int load_interp(struct mm *mm, struct inode *cwd, const char *path, u32 uid, u32 gid,
+static int load_interp(struct mm *mm, struct inode *cwd, const char *path,
                        struct elf_image *out)
 {
 	struct elf_file ef;
-	int err = elf_open(cwd, path, uid, gid, &ef);
+	int err = elf_open(cwd, path, &ef);
 	if (err) {
 		kprintf("exec: interpreter %s: error %d\n", path, err);
 		return err;
@@ -313,12 +307,11 @@ out:
 	return err;
 }
 
-int elf_load(struct mm *mm, struct inode *cwd, const char *path, u32 uid, u32 gid,
-             struct elf_image *out)
+int elf_load(struct mm *mm, struct inode *cwd, const char *path, struct elf_image *out)
 {
 	struct elf_file ef;
 	memset(out, 0, sizeof(*out));
-	int err = elf_open(cwd, path, uid, gid, &ef);
+	int err = elf_open(cwd, path, &ef);
 	if (err)
 		return err;
 	char *interp = kmalloc(ELF_INTERP_MAX);
@@ -344,7 +337,7 @@ int elf_load(struct mm *mm, struct inode *cwd, const char *path, u32 uid, u32 gi
 	out->phnum = ef.ehdr.e_phnum;
 	out->brk_start = ALIGN_UP(bias + ef.hi, PAGE_SIZE);
 	if (has_interp)
-		err = load_interp(mm, cwd, interp, uid, gid, out);
+		err = load_interp(mm, cwd, interp, out);
 out:
 	if (interp)
 		kfree(interp);

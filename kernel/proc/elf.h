@@ -83,9 +83,9 @@ struct elf_image {
 };
 
 /* Map the program at path (absolute or relative to cwd) and, for a
- * dynamic program, its PT_INTERP loader into mm. uid/gid: for the
- * exec permission check. Returns 0 or -errno (-ENOEXEC for a bad ELF). */
-int elf_load(struct mm *mm, struct inode *cwd, const char *path, u32 uid, u32 gid,
-             struct elf_image *out);
+ * dynamic program, its PT_INTERP loader into mm. Both need exec
+ * permission for the caller's credentials (vfs_open_exec). Returns 0 or
+ * -errno (-ENOEXEC for a bad ELF). */
+int elf_load(struct mm *mm, struct inode *cwd, const char *path, struct elf_image *out);
 
 #endif

@@ -38,15 +38,10 @@ static bool is_blank(char c)
 static int read_shebang(struct task *task, const char *path, struct shebang *sb)
 {
 	struct file *file;
-	int err = vfs_open(task->cwd, path, O_RDONLY, 0, &file);
+	int err = vfs_open_exec(task->cwd, path, &file);
 	if (err)
 		return err;
-	struct inode *ino = file->inode;
-	if (!ino || !inode_is_reg(ino))
-		err = (ino && inode_is_dir(ino)) ? -EISDIR : -EACCES;
-	else
-		err = vfs_access(ino, X_OK, task->euid, task->egid);
-	long n = err ? err : vfs_pread(file, sb->line, EXEC_SHEBANG_MAX, 0);
+	long n = vfs_pread(file, sb->line, EXEC_SHEBANG_MAX, 0);
 	file_put(file);
 	if (n < 0)
 		return (int)n;
@@ -99,6 +94,27 @@ static const char **script_argv(const struct shebang *sb, const char *script,
 	return argv;
 }
 
+/* /proc/self/exe: the program's absolute path with symlinks resolved,
+ * like Linux (/bin/sh -> /bin/busybox); the path as given if the file
+ * has none to tell (kmalloc'ed either way). */
+static int resolved_path(struct task *task, const char *path, char **out)
+{
+	char *buf = kmalloc(VFS_PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	struct file *file;
+	long len = vfs_open(task->cwd, path, O_PATH, 0, &file);
+	if (len == 0) {
+		len = vfs_file_path(file, buf, VFS_PATH_MAX - 1);
+		file_put(file);
+	}
+	if (len <= 0)
+		len = (long)strlcpy(buf, path, VFS_PATH_MAX);
+	buf[MIN((size_t)len, VFS_PATH_MAX - 1)] = '\0';
+	*out = buf;
+	return 0;
+}
+
 static int load_binary(struct task *task, const char *path, const struct exec_args *args,
                        struct exec_image *out)
 {
@@ -106,18 +122,15 @@ static int load_binary(struct task *task, const char *path, const struct exec_ar
 	if (!mm)
 		return -ENOMEM;
 	struct elf_image img;
-	int err = elf_load(mm, task->cwd, path, task->euid, task->egid, &img);
+	int err = elf_load(mm, task->cwd, path, &img);
 	if (!err)
 		err = exec_build_stack(mm, task, &img, args, &out->sp);
-	size_t len = strlen(path) + 1;
-	out->exe_path = err ? NULL : kmalloc(len);
-	if (!err && !out->exe_path)
-		err = -ENOMEM;
+	if (!err)
+		err = resolved_path(task, path, &out->exe_path);
 	if (err) {
 		mm_destroy(mm);
 		return err;
 	}
-	memcpy(out->exe_path, path, len);
 	mm->brk_start = img.brk_start;
 	mm->brk = img.brk_start;
 	out->mm = mm;

@@ -131,18 +131,25 @@ static long hook_fd_path(int fd, char *buf, size_t size)
 	struct file *f = fd_get(current_task(), fd);
 	if (!f)
 		return -EBADF;
-	/* Directories know their path. Other files do not remember the
-	 * name they were opened by (yet): only the console is named. */
-	if (f->inode && inode_is_dir(f->inode))
-		return vfs_getcwd(f->inode, buf, size);
-	if (!stdio_is_console(f))
-		return -ENOENT;
+	/* Files opened by path remember it (vfs_file_path). The stderr
+	 * channel is a wrapper without one: it is the console too. */
+	if (!stdio_is_console(f) || f->inode)
+		return vfs_file_path(f, buf, size);
 	const char *name = "/dev/console";
-	size_t len = strlen(name);
-	if (len > size)
-		return -ENAMETOOLONG;
+	size_t len = MIN(strlen(name), size);
 	memcpy(buf, name, len);
 	return (long)len;
+}
+
+/* The VFS checks files against the current task's fs ids (euid/egid;
+ * no set*id calls, so they never differ from the real ones) and groups. */
+static void hook_cred(struct vfs_cred *out)
+{
+	struct task *task = current_task();
+	out->uid = task->euid;
+	out->gid = task->egid;
+	out->groups = task->groups;
+	out->group_count = task->group_count;
 }
 
 static int hook_fd_next(int after)
@@ -206,12 +213,16 @@ void proc_start_init(const struct boot_config *cfg)
 	struct task *task = task_create_first();
 	if (!task)
 		panic("out of memory creating the first task");
-	apply_credentials(task, cfg);
-	apply_rlimits(task, cfg);
-	set_start_dir(task, cfg->cwd);
+	vfs_set_cred_hook(hook_cred);
+	/* The console is opened for the app as root (like a container
+	 * runtime sets up stdio before it drops privileges); everything
+	 * after that runs with the app's credentials. */
 	int err = stdio_open(task);
 	if (err)
 		panic("cannot open the console for fds 0/1/2 (error %d)", err);
+	apply_credentials(task, cfg);
+	apply_rlimits(task, cfg);
+	set_start_dir(task, cfg->cwd);
 	procfs_set_hooks(&g_procfs_hooks);
 	syscall_set_trace(cfg->trace);
 

@@ -6,6 +6,7 @@
 
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/kstack.h"
 #include "mm/page.h"
 #include "panic.h"
 #include "syscalls/linux_abi/signal.h"
@@ -43,7 +44,7 @@ struct task *task_find(int pid)
 
 u64 task_kstack_top(const struct task *task)
 {
-	return (u64)(uptr)task->kstack + KSTACK_PAGES * PAGE_SIZE;
+	return kstack_top(task->kstack);
 }
 
 struct task *task_alloc(void)
@@ -54,12 +55,12 @@ struct task *task_alloc(void)
 	if (!task)
 		return NULL;
 	task->files = kzalloc(sizeof(*task->files));
-	task->kstack = page_alloc_contig(KSTACK_PAGES);
+	task->kstack = kstack_alloc();
 	if (!task->files || !task->kstack) {
 		if (task->files)
 			kfree(task->files);
 		if (task->kstack)
-			page_free_contig(task->kstack, KSTACK_PAGES);
+			kstack_free(task->kstack);
 		kfree(task);
 		return NULL;
 	}
@@ -80,7 +81,7 @@ void task_free(struct task *task)
 	while (*link != task)
 		link = &(*link)->next;
 	*link = task->next;
-	page_free_contig(task->kstack, KSTACK_PAGES);
+	kstack_free(task->kstack);
 	kfree(task->files);
 	kfree(task);
 }

@@ -60,7 +60,7 @@ struct task {
 	int wait_status;              /* Linux wait status word, when a zombie */
 	bool vfork_waiting;           /* a vfork parent waits for this child */
 	struct arch_context *context; /* saved kernel registers while switched out */
-	u8 *kstack;                   /* KSTACK_PAGES pages */
+	u8 *kstack;                   /* from kstack_alloc (mm/kstack.h): guarded */
 	struct fpu_state fpu;         /* user FPU state while switched out */
 	/* address space */
 	struct mm *mm;
@@ -84,8 +84,6 @@ struct task {
 	u64 fs_base;
 	u64 start_ns;         /* platform_time_ns() at exec, for times() */
 };
-
-#define KSTACK_PAGES 4
 
 /* The running task. */
 struct task *current_task(void);

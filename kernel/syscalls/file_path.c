@@ -95,7 +95,6 @@ long sys_readlinkat(const struct syscall_args *args)
 
 static long do_faccessat(int dirfd, u64 upath, u32 mode, u32 flags)
 {
-	struct task *task = current_task();
 	if (mode & ~(u32)(R_OK | W_OK | X_OK))
 		return -EINVAL;
 	if (flags & ~(u32)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -117,7 +116,11 @@ static long do_faccessat(int dirfd, u64 upath, u32 mode, u32 flags)
 	kfree(path);
 	if (err)
 		return err;
-	err = mode == F_OK ? 0 : vfs_access(inode, mode, task->uid, task->gid);
+	/* Linux checks access() with the real ids; they equal the effective
+	 * ones here (no set*id calls), so the VFS's credentials serve. */
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	err = mode == F_OK ? 0 : vfs_access(inode, mode, &cred);
 	inode_put(inode);
 	return err;
 }
@@ -166,7 +169,9 @@ static long set_cwd(struct inode *dir)
 		inode_put(dir);
 		return -ENOTDIR;
 	}
-	int err = vfs_access(dir, X_OK, task->uid, task->gid);
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	int err = vfs_access(dir, X_OK, &cred);
 	if (err) {
 		inode_put(dir);
 		return err;
@@ -341,10 +346,12 @@ long sys_truncate(const struct syscall_args *args)
 	kfree(path);
 	if (err)
 		return err;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
 	if (inode_is_dir(inode))
 		err = -EISDIR;
 	else
-		err = vfs_access(inode, W_OK, task->uid, task->gid);
+		err = vfs_access(inode, W_OK, &cred);
 	if (!err)
 		err = vfs_truncate(inode, args->a[1]);
 	inode_put(inode);

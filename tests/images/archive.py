@@ -16,58 +16,19 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# Fixed timestamp for every entry we write, so the layers are reproducible.
-EPOCH = 1700000000
+from tests.images.tarlayer import EPOCH
+
 CREATED = "2023-11-14T22:13:20Z"
 
 
 @dataclass
 class Layer:
     comment: str  # goes into the image history
-    data: bytes  # the uncompressed layer tarball
+    data: bytes  # the uncompressed layer tarball (tests/images/tarlayer.py)
 
     @property
     def diff_id(self) -> str:
         return "sha256:" + hashlib.sha256(self.data).hexdigest()
-
-
-class LayerWriter:
-    """Builds one layer tarball entry by entry."""
-
-    def __init__(self) -> None:
-        self.buffer = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buffer, mode="w", format=tarfile.PAX_FORMAT)
-
-    def _info(self, path: str, kind: bytes, mode: int) -> tarfile.TarInfo:
-        info = tarfile.TarInfo(path)
-        info.type = kind
-        info.mode = mode
-        info.mtime = EPOCH
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        return info
-
-    def dir(self, path: str, mode: int = 0o755) -> None:
-        self.tar.addfile(self._info(path, tarfile.DIRTYPE, mode))
-
-    def file(self, path: str, content: bytes = b"", mode: int = 0o644) -> None:
-        info = self._info(path, tarfile.REGTYPE, mode)
-        info.size = len(content)
-        self.tar.addfile(info, io.BytesIO(content))
-
-    def symlink(self, path: str, target: str) -> None:
-        info = self._info(path, tarfile.SYMTYPE, 0o777)
-        info.linkname = target
-        self.tar.addfile(info)
-
-    def hardlink(self, path: str, existing: str) -> None:
-        info = self._info(path, tarfile.LNKTYPE, 0o644)
-        info.linkname = existing
-        self.tar.addfile(info)
-
-    def finish(self, comment: str) -> Layer:
-        self.tar.close()
-        return Layer(comment, self.buffer.getvalue())
 
 
 def read_member(archive: tarfile.TarFile, name: str) -> bytes:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import docker
 
-from tests.images import archive, cache, daemon, debian, hostfiles, layers
+from tests.images import archive, cache, daemon, debian, hostfiles, layers, tarlayer
 
 log = logging.getLogger("tests.images")
 
@@ -58,7 +58,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
            inputs=lambda: [debian.RECIPE, repr(debian.CHANGES).encode()]),
     Recipe("python3", "cvmify-test/python3", "dockerfile", HERE / "python3", parent="debian"),
     Recipe("layers", "cvmify-test/layers", "layers", parent="busybox",
-           inputs=source_of(layers, archive)),
+           inputs=source_of(layers, archive, tarlayer)),
     Recipe("nonroot", "cvmify-test/nonroot", "dockerfile", HERE / "nonroot", parent="busybox"),
     Recipe("script", "cvmify-test/script", "dockerfile", HERE / "script", parent="busybox"),
     Recipe("cprogs", "cvmify-test/cprogs", "dockerfile", HERE / "cprogs",

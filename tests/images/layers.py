@@ -12,11 +12,12 @@ checks it against the docker daemon's own reading of the image.
 
 from __future__ import annotations
 
-from tests.images.archive import Layer, LayerWriter
+from tests.images.archive import Layer
+from tests.images.tarlayer import TarBuilder
 
 
 def add_layer() -> Layer:
-    w = LayerWriter()
+    w = TarBuilder()
     w.dir("data")
     w.file("data/keep.txt", b"kept\n")
     w.file("data/gone.txt", b"deleted in layer 2\n")
@@ -32,11 +33,11 @@ def add_layer() -> Layer:
     w.symlink("data/link-rel", "keep.txt")
     w.symlink("data/link-abs", "/data/keep.txt")
     w.file("data/tool.sh", b"#!/bin/sh\necho tool\n", mode=0o755)
-    return w.finish("cvmify-test layers: add /data")
+    return Layer("cvmify-test layers: add /data", w.finish())
 
 
 def delete_layer() -> Layer:
-    w = LayerWriter()
+    w = TarBuilder()
     w.dir("data")
     w.file("data/.wh.gone.txt")
     w.file("data/.wh.gonedir")
@@ -44,7 +45,7 @@ def delete_layer() -> Layer:
     w.dir("data/opaque")
     w.file("data/opaque/.wh..wh..opq")
     w.file("data/opaque/new.txt", b"replaced\n")
-    return w.finish("cvmify-test layers: whiteouts and an opaque directory")
+    return Layer("cvmify-test layers: whiteouts and an opaque directory", w.finish())
 
 
 def build_layers() -> list[Layer]:

@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "mm/kpt.h"
+#include "mm/kstack.h"
 #include "panic.h"
 
 /* #PF error code bits */
@@ -28,6 +29,17 @@ static bool near_stack(u64 addr, u64 rsp)
     return addr + PAGE_SIZE > rsp && addr < rsp + PAGE_SIZE;
 }
 
+/* Which guard page addr hits, if any. A task stack's guard is known
+ * exactly (mm/kstack.c); the boot stack's shows up right under rsp. */
+static const char *stack_guard_hit(u64 addr, u64 rsp)
+{
+    if (kstack_is_guard(addr))
+        return "task kernel stack overflow (guard page)";
+    if (near_stack(addr, rsp))
+        return "kernel stack overflow (guard page)";
+    return NULL;
+}
+
 static const char *explain_page_fault(const struct trapframe *tf, u64 addr)
 {
     u64 err = tf->errcode;
@@ -41,8 +53,9 @@ static const char *explain_page_fault(const struct trapframe *tf, u64 addr)
                 return "null pointer execute";
             return (err & PF_WRITE) ? "null pointer write" : "null pointer read";
         }
-        if (near_stack(addr, tf->rsp))
-            return "kernel stack overflow (guard page)";
+        const char *guard = stack_guard_hit(addr, tf->rsp);
+        if (guard)
+            return guard;
         if (err & PF_FETCH)
             return "execute of an unmapped address";
         return (err & PF_WRITE) ? "write to an unmapped address" : "read of an unmapped address";
@@ -64,13 +77,13 @@ static const char *explain(const struct trapframe *tf, u64 cr2)
     switch (tf->trapno) {
     case VECTOR_PAGE_FAULT:
         return explain_page_fault(tf, cr2);
-    case VECTOR_DOUBLE_FAULT:
+    case VECTOR_DOUBLE_FAULT: {
         /* The usual kernel #DF: a push into the stack's guard page
          * faulted, and delivering that #PF needed the same stack. CR2
          * still holds the guard address. */
-        if (near_stack(cr2, tf->rsp))
-            return "kernel stack overflow (guard page)";
-        return "fault while delivering a fault";
+        const char *guard = stack_guard_hit(cr2, tf->rsp);
+        return guard ? guard : "fault while delivering a fault";
+    }
     default:
         return "kernel bug";
     }

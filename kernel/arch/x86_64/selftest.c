@@ -8,10 +8,12 @@
  * it gains nothing. The value is host input and is matched exactly
  * against the table; anything else panics.
  */
+#include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/selftest.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
+#include "mm/kstack.h"
 #include "panic.h"
 #include "platform/platform.h"
 
@@ -63,6 +65,24 @@ static void stack_overflow(void)
     recurse(0);
 }
 
+/* The same recursion on a task kernel stack (mm/kstack.c, what every
+ * task runs its syscalls on): it must run into that stack's guard page. */
+static void recurse_on_task_stack(void *arg)
+{
+    (void)arg;
+    recurse(0);
+}
+
+static void task_stack_overflow(void)
+{
+    void *stack = kstack_alloc();
+    if (!stack)
+        panic("selftest: no kernel stack");
+    kprintf("selftest: task stack %lx..%lx\n", (u64)(uptr)stack, kstack_top(stack));
+    struct arch_context *boot_context;
+    arch_switch(&boot_context, arch_context_init(kstack_top(stack), recurse_on_task_stack, NULL));
+}
+
 /* Writes past a local array over the stack protector's canary. */
 static __attribute__((noinline)) void smash(void)
 {
@@ -89,6 +109,7 @@ static const struct selftest_case g_cases[] = {
     { "kernel-ud", invalid_opcode },
     { "kernel-stack-overflow", stack_overflow },
     { "kernel-stack-smash", stack_smash },
+    { "task-stack-overflow", task_stack_overflow },
 };
 
 /* Host bytes in a panic line: keep them printable and on one line. */

@@ -76,9 +76,10 @@ static void user_trap(struct trapframe *tf)
 #else
     if (tf->trapno == 14) {
         u64 addr = cpu_read_cr2();
-        if (vm_handle_user_fault(addr, tf->errcode))
+        struct user_fault_signal sig;
+        if (vm_handle_user_fault(addr, tf->errcode, &sig))
             return;
-        signal_deliver_fault(tf, SIGSEGV, vm_fault_code(addr), addr);
+        signal_deliver_fault(tf, sig.signo, sig.code, addr);
         return;
     }
     int signo, code;

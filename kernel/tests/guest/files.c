@@ -74,6 +74,20 @@ int main(void)
 	check(lstat("d/link", &st) == 0 && S_ISLNK(st.st_mode), "lstat sees the link");
 	check(access("d/g", R_OK | W_OK) == 0, "access");
 
+	/* /proc/self/fd/N names what the fd was opened as: absolute, links
+	 * resolved (Linux's d_path). */
+	char link[64];
+	fd = open("d/link", O_RDONLY);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	memset(buf, 0, sizeof(buf));
+	check(fd >= 0 && readlink(link, buf, sizeof(buf) - 1) == 8 && strcmp(buf, "/tmp/d/g") == 0,
+	      "readlink /proc/self/fd/N of a file");
+	int fd3 = open(link, O_RDONLY);
+	check(fd3 >= 0 && read(fd3, buf, 5) == 5 && memcmp(buf, "hello", 5) == 0,
+	      "open /proc/self/fd/N reopens the file");
+	close(fd3);
+	close(fd);
+
 	int found = 0;
 	int n = count_entries("/tmp/d", "g", &found);
 	check(n == 4 && found, "getdents64: . .. g link");

@@ -454,10 +454,10 @@ static void test_tmpfs_dirs_and_rename(void)
 	inode_put(d);
 }
 
-static void cred_1000(u32 *uid, u32 *gid)
+static void cred_1000(struct vfs_cred *out)
 {
-	*uid = 1000;
-	*gid = 1001;
+	out->uid = 1000;
+	out->gid = 1001;
 }
 
 static void test_new_files_belong_to_the_caller(void)
@@ -469,8 +469,10 @@ static void test_new_files_belong_to_the_caller(void)
 	CHECK_EQ(f->inode->uid, 1000);
 	CHECK_EQ(f->inode->gid, 1001);
 	CHECK_EQ(f->inode->mode, S_IFREG | 0600);
-	CHECK_EQ(vfs_access(f->inode, R_OK | W_OK, 1000, 1001), 0);
-	CHECK_EQ(vfs_access(f->inode, R_OK, 1002, 1002), -EACCES);
+	struct vfs_cred owner = { .uid = 1000, .gid = 1001 };
+	struct vfs_cred other = { .uid = 1002, .gid = 1002 };
+	CHECK_EQ(vfs_access(f->inode, R_OK | W_OK, &owner), 0);
+	CHECK_EQ(vfs_access(f->inode, R_OK, &other), -EACCES);
 	struct ktimespec t = { 12345, 6 };
 	CHECK_EQ(vfs_set_times(f->inode, NULL, &t), 0);
 	CHECK_EQ(f->inode->mtime.sec, 12345);

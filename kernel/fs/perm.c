@@ -1,0 +1,82 @@
+/*
+ * perm.c: the caller's credentials and the one Unix permission check the
+ * whole VFS uses (path walk, open, namespace changes, access, chmod).
+ *
+ * Trust: the credentials come from the process layer's hook (the task's
+ * ids, fixed at boot from the measured config); inode modes and owners
+ * come from the authenticated root disk or from tmpfs. Root passes the
+ * read/write/search checks like Linux's CAP_DAC_OVERRIDE.
+ */
+#include "fs/vfs.h"
+#include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
+
+static void (*g_cred_hook)(struct vfs_cred *out);
+
+void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out))
+{
+	g_cred_hook = hook;
+}
+
+void vfs_current_cred(struct vfs_cred *out)
+{
+	out->uid = 0;
+	out->gid = 0;
+	out->groups = NULL;
+	out->group_count = 0;
+	if (g_cred_hook != NULL)
+		g_cred_hook(out);
+}
+
+bool vfs_cred_in_group(const struct vfs_cred *cred, u32 gid)
+{
+	if (cred->gid == gid)
+		return true;
+	for (u32 i = 0; i < cred->group_count; i++) {
+		if (cred->groups[i] == gid)
+			return true;
+	}
+	return false;
+}
+
+bool vfs_is_owner(const struct inode *inode, const struct vfs_cred *cred)
+{
+	return cred->uid == 0 || cred->uid == inode->uid;
+}
+
+int vfs_permission(struct inode *inode, u32 mask, const struct vfs_cred *cred)
+{
+	mask &= R_OK | W_OK | X_OK;
+	if (cred->uid == 0) {
+		/* Exec of a file needs an x bit even for root. */
+		if ((mask & X_OK) && !inode_is_dir(inode) && !(inode->mode & 0111))
+			return -EACCES;
+		return 0;
+	}
+	u32 bits;
+	if (cred->uid == inode->uid)
+		bits = (inode->mode >> 6) & 7;
+	else if (vfs_cred_in_group(cred, inode->gid))
+		bits = (inode->mode >> 3) & 7;
+	else
+		bits = inode->mode & 7;
+	return (mask & ~bits) ? -EACCES : 0;
+}
+
+int vfs_access(struct inode *inode, u32 mask, const struct vfs_cred *cred)
+{
+	if ((mask & W_OK) && inode->sb->read_only && (inode->mode & S_IFMT) != S_IFCHR)
+		return -EROFS;
+	return vfs_permission(inode, mask, cred);
+}
+
+int vfs_may_delete(struct inode *dir, struct inode *victim, const struct vfs_cred *cred)
+{
+	int err = vfs_permission(dir, W_OK | X_OK, cred);
+	if (err < 0)
+		return err;
+	if ((dir->mode & S_ISVTX) && cred->uid != 0 && cred->uid != dir->uid &&
+	    cred->uid != victim->uid)
+		return -EPERM; /* Linux: sticky directory, not ours */
+	return 0;
+}
