@@ -1,10 +1,10 @@
 """The kernel's host unit tests (kernel/tests/host, ASan + UBSan).
 
-`make -C kernel host-tests` builds the kernel's fs/, drivers/virtio and
-config/ sources for the host and runs every test binary against the
-golden disk image in tests/golden. This wrapper asserts that the run
-passed and that the key tests actually ran (a runner that silently ran
-nothing must not pass).
+`make -C kernel host-tests` builds the kernel's fs/, drivers/virtio,
+config/ and proc/elf_parse.c sources for the host and runs every test
+binary against the golden disk image in tests/golden. This wrapper
+asserts that the run passed and that the key tests actually ran (a
+runner that silently ran nothing must not pass).
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ REQUIRED = [
     "used_idx_jump",                          # virtqueue: hostile device writes
     "len_too_large",
     "id_not_in_flight",
+    "elf_loads_refused",                      # ELF parser: hostile program headers
+    "elf_interp_refused",
+    "elf_bias_choice",
+    "elf_fuzz_header_flips",                  # ELF parser: byte-flip fuzzer
+    "elf_real_static",                        # real gcc outputs vs readelf and Linux's auxv
+    "elf_real_static_pie",
+    "elf_real_dynamic_pie",
+    "elf_real_dynamic_nopie",
+    "elf_real_host_binaries",
 ]
 
 
