@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -38,7 +37,7 @@ from cvmify.image.layer_scan import READ_ERRORS, Entry, layer_error, prefixed, s
 from cvmify.image.manifests import MAX_CONFIG_SIZE, MAX_LAYERS, MAX_MANIFEST_SIZE
 from cvmify.image.source import Image, LayerRef
 from cvmify.image.staging import Staging
-from cvmify.image.tarlimits import LimitedTarInfo
+from cvmify.image.tar_reader import Member, TarReader
 from cvmify.image.tree import MAX_ARCHIVE_MEMBERS, MemoryTree
 from cvmify.image.unpack import layer_where
 
@@ -109,18 +108,17 @@ def _read_members(stream: io.BufferedReader, staging: Staging, documents: dict[s
                   scanned: dict[str, "_Scanned"], reference: str) -> bool:
     """Fill `documents` and `scanned`; False at the first member a legacy
     archive does not have."""
-    outer = tarfile.open(fileobj=stream, mode="r|", tarinfo=LimitedTarInfo)
+    outer = TarReader(stream)
     count = 0
     for member in outer:
-        outer.members.clear()  # stream mode: do not keep every header
         count += 1
         if count > MAX_ARCHIVE_MEMBERS:
             raise UnsafeImageError(f"{reference}: export has more than {MAX_ARCHIVE_MEMBERS} members")
-        if member.isfile() and _LAYER_TAR.fullmatch(member.name):
+        if member.isreg() and _LAYER_TAR.fullmatch(member.name):
             if len(scanned) >= MAX_LAYERS:
                 raise UnsafeImageError(f"{reference}: export has more than {MAX_LAYERS} layers")
             scanned[member.name] = _scan(outer, member, staging)
-        elif member.isfile() and _DOCUMENT.fullmatch(member.name):
+        elif member.isreg() and _DOCUMENT.fullmatch(member.name):
             documents[member.name] = _read_document(outer, member, reference)
         elif not _IGNORED.fullmatch(member.name):
             log.info("%s: %s is not in a legacy docker-save archive; exporting to a file",
@@ -129,16 +127,16 @@ def _read_members(stream: io.BufferedReader, staging: Staging, documents: dict[s
     return True
 
 
-def _read_document(outer: tarfile.TarFile, member: tarfile.TarInfo, reference: str) -> bytes:
+def _read_document(outer: TarReader, member: Member, reference: str) -> bytes:
     limit = MAX_MANIFEST_SIZE if member.name in ("manifest.json", "repositories") else MAX_CONFIG_SIZE
     if member.size > limit:
         raise UnsafeImageError(f"{reference}: {member.name} is larger than {limit} bytes")
-    return outer.extractfile(member).read()
+    return outer.content().read()
 
 
-def _scan(outer: tarfile.TarFile, member: tarfile.TarInfo, staging: Staging) -> _Scanned:
+def _scan(outer: TarReader, member: Member, staging: Staging) -> _Scanned:
     """Scan one layer.tar; a failure is kept, not raised (see the module doc)."""
-    hashing = HashingReader(outer.extractfile(member))
+    hashing = HashingReader(outer.content())
     result = _Scanned(0, "")
     try:
         result.entries = list(scan_layer(io.BufferedReader(hashing, READ_BUFFER), staging, member.name))
@@ -147,7 +145,7 @@ def _scan(outer: tarfile.TarFile, member: tarfile.TarInfo, staging: Staging) -> 
         if error is None:
             raise
         result.entries, result.failure = [], error
-    hashing.drain()  # tarfile stops at the end-of-archive blocks; hash all of it
+    hashing.drain()  # the reader stops at the end-of-archive blocks; hash all of it
     result.size, result.digest = hashing.size, hashing.digest
     return result
 

@@ -1,29 +1,28 @@
 """A strict, streaming reader of layer tars: ustar, pax and GNU headers.
 
-Trusts nothing in the stream. Every header's checksum is checked, every
-number is parsed strictly (octal, or GNU base-256), and an extended header
-(pax 'x', GNU long name 'L' or long link 'K') is refused from its size
-alone when it is over the limits of cvmify/image/tarlimits.py, before any
-of it is read. Each kind of extended header may appear once per member;
-two that set the same field are refused rather than guessed between.
+Trusts nothing in the stream: every header's checksum is checked, every
+number parsed strictly (octal, or GNU base-256), and an extended header
+(pax 'x', GNU long name 'L' or long link 'K') over the limits of
+cvmify/image/tarlimits.py is refused from its size alone, before it is
+read. Each kind of extended header may come once per member; two that set
+the same field are refused rather than guessed between.
 
-What is honoured, as Python's tarfile and Go's archive/tar (docker) do:
-pax keys path, linkpath, size, uid, gid and mtime (a fraction is cut
-toward zero); ustar prefix + name; a V7-style '\\0' member whose name ends
-in '/' is a directory; directory names lose their trailing '/'. Ignored:
-other pax keys (uname, gname, atime, xattrs, ...), and global pax headers
-('g') that set none of the keys above.
+Honoured, as Python's tarfile and Go's archive/tar (docker) do: pax path,
+linkpath, size, uid, gid and mtime (a fraction is cut toward zero); ustar
+prefix + name; a '\\0' member named '.../' is a directory (V7); directory
+names lose their trailing '/'. Ignored: other pax keys (uname, gname,
+xattrs, ...), and global pax headers ('g') that set none of those.
 
-Refused, with a one-line UnsafeImageError (malformed) or
+Refused with a one-line UnsafeImageError (malformed) or
 UnsupportedImageError (a format we do not read): bad checksums, headers
-that are neither ustar nor GNU, truncated headers or contents, negative or
+neither ustar nor GNU, truncated headers or contents, negative or
 overflowing numbers, pax records whose length prefix lies, sparse files,
-global pax headers that would change members, and unknown member types.
+global pax headers that would change members, unknown member types.
 
-End of archive: two zero blocks, one zero block then end of stream, or end
-of stream at a header boundary (Go's archive/tar accepts the same; an empty
-stream is an empty layer). A zero block followed by anything else is
-refused. Nothing after the end is read; the caller's digest check reads it.
+The end: two zero blocks, one zero block then end of stream, or end of
+stream at a header boundary (as Go's reader; an empty stream is an empty
+layer). A zero block followed by data is refused. Nothing after the end is
+read; the caller's digest check reads it.
 """
 
 from __future__ import annotations
@@ -69,10 +68,9 @@ _ZERO_BLOCK = bytes(BLOCK)
 _HIGH_BYTES = bytes(range(128, 256))
 _CHKSUM_BLANK = 8 * ord(" ")  # the checksum field counts as eight spaces
 
-# pax keys we honour; the others are read, checked for form, and ignored
-PAX_PATH, PAX_LINKPATH, PAX_SIZE, PAX_UID, PAX_GID, PAX_MTIME = (
-    "path", "linkpath", "size", "uid", "gid", "mtime")
-_PAX_HONOURED = (PAX_PATH, PAX_LINKPATH, PAX_SIZE, PAX_UID, PAX_GID, PAX_MTIME)
+# pax keys we honour -> the Member field each sets; other keys are ignored
+PAX_FIELDS = {"path": "name", "linkpath": "linkname", "size": "size", "uid": "uid",
+              "gid": "gid", "mtime": "mtime"}
 _PAX_INT = re.compile(rb"[0-9]{1,20}")
 _PAX_TIME = re.compile(rb"(-?[0-9]{1,20})(?:\.[0-9]{0,20})?")
 _MAX_LENGTH_DIGITS = 8  # a pax record is at most MAX_PAX_SIZE (7 digits) long
@@ -90,7 +88,6 @@ class Member:
     gid: int
     mtime: int  # whole seconds
     linkname: str
-    offset: int  # where its first header starts in the archive, for messages
 
     def isreg(self) -> bool:
         return self.type in REGULAR_TYPES
@@ -241,29 +238,23 @@ class _Pending:
 
 def _pax_fields(records: dict[str, bytes], pending: _Pending, offset: int) -> None:
     """Copy the honoured keys of a local pax header into `pending`."""
-    for key in records:
-        if key.startswith("GNU.sparse."):
-            raise _unsupported(offset, "sparse files are not supported")
-    for key in _PAX_HONOURED:
+    if any(key.startswith("GNU.sparse.") for key in records):
+        raise _unsupported(offset, "sparse files are not supported")
+    for key, field in PAX_FIELDS.items():
         value = records.get(key)
         if value is None:
             continue
-        if key == PAX_PATH:
-            pending.set("name", value.decode("utf-8", "surrogateescape").rstrip("/"), offset)
-        elif key == PAX_LINKPATH:
-            pending.set("linkname", value.decode("utf-8", "surrogateescape"), offset)
-        elif key == PAX_MTIME:
-            match = _PAX_TIME.fullmatch(value)
-            if match is None:
-                raise _refuse(offset, f"invalid pax mtime {value[:40]!r}")
-            pending.set("mtime", int(match.group(1)), offset)
-        else:
-            if _PAX_INT.fullmatch(value) is None:
-                raise _refuse(offset, f"invalid pax {key} {value[:40]!r}")
-            number = int(value)
-            if key == PAX_SIZE and number > MAX_SIZE:
-                raise _refuse(offset, f"pax size {number} out of range")
-            pending.set(key, number, offset)
+        if key in ("path", "linkpath"):
+            text = value.decode("utf-8", "surrogateescape")
+            pending.set(field, text.rstrip("/") if key == "path" else text, offset)
+            continue
+        match = (_PAX_TIME if key == "mtime" else _PAX_INT).fullmatch(value)
+        if match is None:
+            raise _refuse(offset, f"invalid pax {key} {value[:40]!r}")
+        number = int(match.group(1) if key == "mtime" else value)
+        if key == "size" and number > MAX_SIZE:
+            raise _refuse(offset, f"pax size {number} out of range")
+        pending.set(field, number, offset)
 
 
 class TarReader:
@@ -293,7 +284,6 @@ class TarReader:
         if self._ended:
             return None
         pending: _Pending | None = None  # most members have no extended header
-        start = self.tell()
         while True:
             offset = self.tell()
             block = self._input.take(BLOCK)
@@ -305,7 +295,7 @@ class TarReader:
             header = parse_header(block, offset)
             if header.type in MEMBER_TYPES:
                 fields = pending.fields if pending is not None else _NO_FIELDS
-                self._member = self._make_member(header, fields, start)
+                self._member = self._make_member(header, fields)
                 return self._member
             if pending is None:
                 pending = _Pending()
@@ -323,7 +313,7 @@ class TarReader:
 
     # -- headers ---------------------------------------------------------------
 
-    def _make_member(self, header: _Header, fields: dict[str, object], start: int) -> Member:
+    def _make_member(self, header: _Header, fields: dict[str, object]) -> Member:
         type_ = header.type
         if type_ == b"\0" and header.name.partition(b"\0")[0].endswith(b"/"):
             type_ = DIRECTORY  # the V7 convention, kept by tarfile and Go
@@ -339,8 +329,7 @@ class TarReader:
             linkname = _text(header.linkname)
         size = fields.get("size", header.size)
         member = Member(name, type_, size, header.mode, fields.get("uid", header.uid),
-                        fields.get("gid", header.gid), fields.get("mtime", header.mtime),
-                        linkname, start)
+                        fields.get("gid", header.gid), fields.get("mtime", header.mtime), linkname)
         if type_ not in HEADER_ONLY_TYPES:
             self._content_left = size
             self._padding = -size % BLOCK
@@ -490,11 +479,11 @@ class _Input:
 def _check_global(records: dict[str, bytes], offset: int) -> None:
     """A global pax header applies to every later member in tarfile, and to
     none in Go (docker): one that sets a field we honour is refused."""
-    for key in _PAX_HONOURED:
-        if key in records:
+    for key in records:
+        if key in PAX_FIELDS:
             raise _unsupported(offset, f"global pax header sets {key!r}")
-    if any(key.startswith("GNU.sparse.") for key in records):
-        raise _unsupported(offset, "sparse files are not supported")
+        if key.startswith("GNU.sparse."):
+            raise _unsupported(offset, "sparse files are not supported")
 
 
 class MemberContent:
