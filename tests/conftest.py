@@ -16,6 +16,7 @@ Without a docker daemon, docker tests are skipped, except under CI
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,18 @@ def unavailable(reason: str) -> None:
     if in_ci():
         pytest.fail(f"CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def require_tools(*names: str) -> None:
+    """Host programs a test needs: skipped locally without them, failed in CI."""
+    for name in names:
+        if shutil.which(name) is None:
+            unavailable(f"needs {name} on PATH")
+
+
+@pytest.fixture
+def qemu_and_toolchain() -> None:
+    require_tools("qemu-system-x86_64", "gcc", "ld")
 
 
 # -- docker and the test images -------------------------------------------

@@ -11,7 +11,6 @@ triple-faults, or halts forever.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -92,10 +91,6 @@ WRITE_APP_EXIT = 0x10  # QEMU exits 33
 WRITE_PANIC_EXIT = 0x20  # QEMU exits 65
 HANG = 0x100
 TRIPLE_FAULT = 0x200
-
-
-def can_build_stub() -> bool:
-    return shutil.which("gcc") is not None and shutil.which("ld") is not None
 
 
 def _asm_string(text: str) -> str:

@@ -16,7 +16,8 @@ from cvmify import cli
 from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
 from cvmify.manifest.bootconfig import parse_overrides
-from tests.fake_bundle import build_stub_kernel, can_build_stub, make_bundle
+from tests.conftest import require_tools
+from tests.fake_bundle import build_stub_kernel, make_bundle
 
 runner = CliRunner()
 QEMU = "qemu-system-x86_64"
@@ -41,8 +42,7 @@ def invoke(*args: str, env: dict | None = None):
 
 @pytest.fixture
 def stub_kernel(tmp_path: Path) -> Path:
-    if not can_build_stub():
-        pytest.skip("needs gcc and ld")
+    require_tools("gcc", "ld")
     return build_stub_kernel(tmp_path / "stub", com1="hello from the stub\n", com2="stub stderr\n",
                              com3="cvmify: syscall 1 write 1\ncvmify: exit 3\n")
 
@@ -282,8 +282,8 @@ def test_run_passes_the_plan_and_exits_with_the_app_status(bundle, xdg_cache):
     assert qemu == QEMU and plan.memory == "256M" and plan.accel.name == "tcg" and plan.mode == "vm"
 
 
-@pytest.mark.skipif(shutil.which(QEMU) is None, reason="needs qemu-system-x86_64")
 def test_run_real_qemu_streams_and_exits_with_app_status(bundle, xdg_cache):
+    require_tools(QEMU)
     result = invoke("run", str(bundle), "--accel", "tcg", "--trace")
     assert result.exit_code == 3, result.stderr
     assert result.stdout == "hello from the stub\n"

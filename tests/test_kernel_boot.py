@@ -49,8 +49,6 @@ def valid_records() -> list[tuple[int, bytes]]:
     ]
 
 
-# tests/test_kernel_faults.py imports `boot` and `EXIT_PANIC` from here.
-boot = boot_kernel
 
 
 def logged_hex(log: str, name: str) -> bytes:

@@ -12,7 +12,6 @@ symbols, so the test knows the fault happened where the case put it.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,23 +19,13 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from tests.test_kernel_boot import EXIT_PANIC, boot
+from tests.guest import EXIT_PANIC, boot_kernel
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
 SELFTEST = "opt/cvmify/selftest"
 PAGE = 4096
 FAULT_FIELDS = re.compile(r"rip=([0-9a-f]+) cr2=([0-9a-f]+) err=([0-9a-f]+) rsp=([0-9a-f]+)$")
-
-
-@pytest.fixture(scope="session")
-def kernel(request) -> Path:
-    """`make -C kernel` (conftest's cvmify_kernel), or an ELF named by
-    CVMIFY_TEST_KERNEL when iterating on the kernel."""
-    override = os.environ.get("CVMIFY_TEST_KERNEL")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("cvmify_kernel")
 
 
 @dataclass(frozen=True)
@@ -66,7 +55,7 @@ class Fault:
 
 def selftest_panic(kernel: Path, tmp_path: Path, case: bytes) -> str:
     """Boot with the selftest switch set to case; return the one panic line."""
-    result = boot(kernel, tmp_path, {SELFTEST: case})
+    result = boot_kernel(kernel, tmp_path, {SELFTEST: case})
     panics = [l for l in result.control_lines() if l.startswith("cvmify: panic ")]
     assert len(panics) == 1, result.log
     assert result.returncode == EXIT_PANIC, result.log
@@ -74,7 +63,7 @@ def selftest_panic(kernel: Path, tmp_path: Path, case: bytes) -> str:
 
 
 def selftest_fault(kernel: Path, tmp_path: Path, case: str) -> Fault:
-    result = boot(kernel, tmp_path, {SELFTEST: case.encode()})
+    result = boot_kernel(kernel, tmp_path, {SELFTEST: case.encode()})
     assert f"selftest: {case}" in result.log.splitlines(), result.log  # the case really ran
     panics = [l for l in result.control_lines() if l.startswith("cvmify: panic ")]
     assert len(panics) == 1, result.log
@@ -158,7 +147,7 @@ def test_overwritten_stack_canary_panics(kernel, tmp_path, symbols):
 
 
 def test_canary_comes_from_the_cpu_and_lives_outside_the_measured_image(kernel, tmp_path, symbols):
-    result = boot(kernel, tmp_path, {"opt/cvmify/probe": b"1"})
+    result = boot_kernel(kernel, tmp_path, {"opt/cvmify/probe": b"1"})
     assert re.search(r"^cvmify kernel: booting \(stack canary from (rdseed|rdrand)\)$", result.log,
                      re.MULTILINE), result.log  # -cpu max has RDRAND
     # Written before measure_kernel_image runs: it must not be measured.

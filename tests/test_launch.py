@@ -4,7 +4,6 @@ probe and its cache, and real QEMU runs of a tiny stub guest (TCG)."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,12 +19,10 @@ from cvmify.launch.qemu import (
     KVM, TCG, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line, vm_argv,
 )
 from cvmify.launch.runner import QemuRun, app_status, run_qemu
-from tests.fake_bundle import HANG, TRIPLE_FAULT, WRITE_PANIC_EXIT, build_stub_kernel, can_build_stub
+from tests.fake_bundle import HANG, TRIPLE_FAULT, WRITE_PANIC_EXIT, build_stub_kernel
 
 QEMU = "qemu-system-x86_64"
-needs_qemu = pytest.mark.skipif(
-    shutil.which(QEMU) is None or not can_build_stub(), reason="needs qemu-system-x86_64, gcc and ld"
-)
+needs_qemu = pytest.mark.usefixtures("qemu_and_toolchain")
 CONSOLES = Consoles(com2="/dev/fd/5", com3="/dev/fd/6")
 
 

@@ -10,6 +10,7 @@ import pytest
 from cvmify.errors import MissingLibraryError
 from cvmify.manifest.infer import infer_manifest
 from cvmify.manifest.ldcache import CacheFormatError, load_ld_cache, parse_ld_cache
+from tests.conftest import unavailable
 from tests.test_manifest_fakes import EM_AARCH64, GLIBC_LD, MUSL_LD, FakeRoot, image_config, make_elf
 
 X86_64 = 0x0303
@@ -70,8 +71,9 @@ def test_malformed_cache_is_refused(mutate):
     assert load_ld_cache(mutate(data)) == {}
 
 
-@pytest.mark.skipif(not os.path.exists("/etc/ld.so.cache"), reason="host has no ld.so.cache")
 def test_parse_host_cache():
+    if not os.path.exists("/etc/ld.so.cache"):
+        unavailable("host has no /etc/ld.so.cache")
     with open("/etc/ld.so.cache", "rb") as f:
         cache = parse_ld_cache(f.read())
     assert cache["libc.so.6"].endswith("/libc.so.6")

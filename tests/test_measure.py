@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from tests.conftest import require_tools
 from cvmify.errors import BadBundleError, IntegrityError, UsageError
 from cvmify.measure.chain import extend, replay
 from cvmify.measure.kernel_image import kernel_image, kernel_image_digest
@@ -54,7 +54,12 @@ SECTIONS {
 }
 """
 
-needs_toolchain = pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("ld")), reason="needs gcc and ld")
+@pytest.fixture
+def toolchain() -> None:
+    require_tools("gcc", "ld")
+
+
+needs_toolchain = pytest.mark.usefixtures("toolchain")
 
 
 @pytest.fixture(scope="module")
