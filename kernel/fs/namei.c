@@ -142,117 +142,124 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out)
 		out->blocks_free = sb->free_blocks(sb);
 }
 
-/* Common prologue: the parent directory, which the caller may search,
- * on a writable filesystem. */
-static int parent_for_change(struct inode *start, const char *path, struct inode **dir,
-                             const char **name, size_t *name_len, const struct vfs_cred *cred)
+/* A namespace change under way: the caller's credentials, the parent
+ * directory of the path (a reference the caller puts) and the last
+ * component, which points into the path and is not NUL-terminated. */
+struct dir_change {
+	struct vfs_cred cred;
+	struct inode *dir;
+	const char *name;
+	size_t len;
+};
+
+/* Fill c with the caller's credentials and the parent of path. */
+static int change_lookup(struct inode *start, const char *path, struct dir_change *c)
 {
-	int err = path_lookup_parent(start, path, dir, name, name_len);
+	vfs_current_cred(&c->cred);
+	c->dir = NULL;
+	c->name = NULL;
+	c->len = 0;
+	return path_lookup_parent(start, path, &c->dir, &c->name, &c->len);
+}
+
+/* As change_lookup, for a change that removes or replaces a name: the
+ * parent must be searchable, on a writable filesystem, and the name no
+ * mount point. */
+static int parent_for_change(struct inode *start, const char *path, struct dir_change *c)
+{
+	int err = change_lookup(start, path, c);
 	if (err < 0)
 		return err;
-	if ((*dir)->sb->read_only || mount_find_child(*dir, *name, *name_len) != NULL) {
-		bool is_mount = mount_find_child(*dir, *name, *name_len) != NULL;
-		inode_put(*dir);
+	if (c->dir->sb->read_only || mount_find_child(c->dir, c->name, c->len) != NULL) {
+		bool is_mount = mount_find_child(c->dir, c->name, c->len) != NULL;
+		inode_put(c->dir);
 		return is_mount ? -EBUSY : -EROFS;
 	}
-	err = vfs_permission(*dir, X_OK, cred);
+	err = vfs_permission(c->dir, X_OK, &c->cred);
 	if (err < 0)
-		inode_put(*dir);
+		inode_put(c->dir);
 	return err;
 }
 
-/* Look name up in dir and check that cred may remove it (the sticky bit
- * included); -ENOENT when missing. */
-static int may_remove(struct inode *dir, const char *name, size_t len,
-                      const struct vfs_cred *cred, bool *is_dir)
+/* Look c's name up in its directory and check that the caller may remove
+ * it (the sticky bit included); -ENOENT when missing. */
+static int may_remove(const struct dir_change *c, bool *is_dir)
 {
 	struct inode *victim = NULL;
-	int err = path_lookup_child(dir, name, len, &victim);
+	int err = path_lookup_child(c->dir, c->name, c->len, &victim);
 	if (err < 0)
 		return err;
 	*is_dir = inode_is_dir(victim);
-	err = vfs_may_delete(dir, victim, cred);
+	err = vfs_may_delete(c->dir, victim, &c->cred);
 	inode_put(victim);
 	return err;
 }
 
 int vfs_mkdir(struct inode *start, const char *path, u32 mode)
 {
-	struct inode *dir = NULL;
-	const char *name = NULL;
-	size_t len = 0;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	int err = path_lookup_parent(start, path, &dir, &name, &len);
+	struct dir_change c;
+	int err = change_lookup(start, path, &c);
 	if (err < 0)
 		return err;
-	err = vfs_permission(dir, X_OK, &cred);
+	err = vfs_permission(c.dir, X_OK, &c.cred);
 	if (err < 0) {
-		inode_put(dir);
+		inode_put(c.dir);
 		return err;
 	}
 	struct inode *existing = NULL;
-	if (path_lookup_child(dir, name, len, &existing) == 0) {
+	if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
 		inode_put(existing);
-		inode_put(dir);
+		inode_put(c.dir);
 		return -EEXIST;
 	}
-	if (dir->sb->read_only)
+	if (c.dir->sb->read_only)
 		err = -EROFS;
-	else if (dir->iops == NULL || dir->iops->mkdir == NULL)
+	else if (c.dir->iops == NULL || c.dir->iops->mkdir == NULL)
 		err = -EPERM;
-	else if ((err = vfs_permission(dir, W_OK | X_OK, &cred)) == 0)
-		err = dir->iops->mkdir(dir, name, len, mode & 07777);
-	inode_put(dir);
+	else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0)
+		err = c.dir->iops->mkdir(c.dir, c.name, c.len, mode & 07777);
+	inode_put(c.dir);
 	return err;
 }
 
 int vfs_rmdir(struct inode *start, const char *path)
 {
-	struct inode *dir = NULL;
-	const char *name = NULL;
-	size_t len = 0;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	int err = parent_for_change(start, path, &dir, &name, &len, &cred);
+	struct dir_change c;
+	int err = parent_for_change(start, path, &c);
 	if (err < 0)
 		return err;
 	bool is_dir = false;
-	if (len == 1 && name[0] == '.')
+	if (c.len == 1 && c.name[0] == '.')
 		err = -EINVAL;
-	else if (path_name_is_dot(name, len))
+	else if (path_name_is_dot(c.name, c.len))
 		err = -ENOTEMPTY;
-	else if (dir->iops == NULL || dir->iops->rmdir == NULL)
+	else if (c.dir->iops == NULL || c.dir->iops->rmdir == NULL)
 		err = -EPERM;
-	else if ((err = may_remove(dir, name, len, &cred, &is_dir)) == 0)
-		err = dir->iops->rmdir(dir, name, len);
-	inode_put(dir);
+	else if ((err = may_remove(&c, &is_dir)) == 0)
+		err = c.dir->iops->rmdir(c.dir, c.name, c.len);
+	inode_put(c.dir);
 	return err;
 }
 
 int vfs_unlink(struct inode *start, const char *path)
 {
-	struct inode *dir = NULL;
-	const char *name = NULL;
-	size_t len = 0;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	int err = parent_for_change(start, path, &dir, &name, &len, &cred);
+	struct dir_change c;
+	int err = parent_for_change(start, path, &c);
 	if (err < 0)
 		return err;
 	bool is_dir = false;
-	err = may_remove(dir, name, len, &cred, &is_dir);
+	err = may_remove(&c, &is_dir);
 	if (err == 0) {
 		if (is_dir)
 			err = -EISDIR;
-		else if (name[len] == '/')
+		else if (c.name[c.len] == '/')
 			err = -ENOTDIR;
-		else if (dir->iops == NULL || dir->iops->unlink == NULL)
+		else if (c.dir->iops == NULL || c.dir->iops->unlink == NULL)
 			err = -EPERM;
 		else
-			err = dir->iops->unlink(dir, name, len);
+			err = c.dir->iops->unlink(c.dir, c.name, c.len);
 	}
-	inode_put(dir);
+	inode_put(c.dir);
 	return err;
 }
 
@@ -263,46 +270,40 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 		return -ENOENT;
 	if (target_len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	struct inode *dir = NULL;
-	const char *name = NULL;
-	size_t len = 0;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	int err = path_lookup_parent(start, linkpath, &dir, &name, &len);
+	struct dir_change c;
+	int err = change_lookup(start, linkpath, &c);
 	if (err < 0)
 		return err;
 	struct inode *existing = NULL;
-	if (path_name_is_dot(name, len)) {
+	if (path_name_is_dot(c.name, c.len)) {
 		err = -EEXIST;
-	} else if ((err = vfs_permission(dir, X_OK, &cred)) < 0) {
+	} else if ((err = vfs_permission(c.dir, X_OK, &c.cred)) < 0) {
 		/* no search permission: cannot even tell whether it exists */
-	} else if (path_lookup_child(dir, name, len, &existing) == 0) {
+	} else if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
 		inode_put(existing);
 		err = -EEXIST;
-	} else if (dir->sb->read_only) {
+	} else if (c.dir->sb->read_only) {
 		err = -EROFS;
-	} else if (dir->iops == NULL || dir->iops->symlink == NULL) {
+	} else if (c.dir->iops == NULL || c.dir->iops->symlink == NULL) {
 		err = -EPERM;
-	} else if ((err = vfs_permission(dir, W_OK | X_OK, &cred)) == 0) {
-		err = dir->iops->symlink(dir, name, len, target);
+	} else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0) {
+		err = c.dir->iops->symlink(c.dir, c.name, c.len, target);
 	}
-	inode_put(dir);
+	inode_put(c.dir);
 	return err;
 }
 
 /* Rename needs to remove the old name (sticky bit included), to write
  * the new directory and, if the new name exists, to remove that too. */
-static int rename_allowed(struct inode *old_dir, const char *old_name, size_t old_len,
-                          struct inode *new_dir, const char *new_name, size_t new_len,
-                          const struct vfs_cred *cred)
+static int rename_allowed(const struct dir_change *from, const struct dir_change *to)
 {
 	bool is_dir = false;
-	int err = may_remove(old_dir, old_name, old_len, cred, &is_dir);
+	int err = may_remove(from, &is_dir);
 	if (err < 0)
 		return err;
-	err = may_remove(new_dir, new_name, new_len, cred, &is_dir);
+	err = may_remove(to, &is_dir);
 	if (err == -ENOENT)
-		err = vfs_permission(new_dir, W_OK | X_OK, cred);
+		err = vfs_permission(to->dir, W_OK | X_OK, &to->cred);
 	return err;
 }
 
@@ -311,31 +312,27 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 {
 	if (flags & ~(u32)RENAME_NOREPLACE)
 		return -EINVAL;
-	struct inode *old_dir = NULL, *new_dir = NULL;
-	const char *old_name = NULL, *new_name = NULL;
-	size_t old_len = 0, new_len = 0;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	int err = parent_for_change(old_start, old_path, &old_dir, &old_name, &old_len, &cred);
+	struct dir_change from, to;
+	int err = parent_for_change(old_start, old_path, &from);
 	if (err < 0)
 		return err;
-	err = parent_for_change(new_start, new_path, &new_dir, &new_name, &new_len, &cred);
+	err = parent_for_change(new_start, new_path, &to);
 	if (err < 0) {
-		inode_put(old_dir);
+		inode_put(from.dir);
 		return err;
 	}
-	if (path_name_is_dot(old_name, old_len) || path_name_is_dot(new_name, new_len))
+	if (path_name_is_dot(from.name, from.len) || path_name_is_dot(to.name, to.len))
 		err = -EBUSY;
-	else if (old_dir->sb != new_dir->sb)
+	else if (from.dir->sb != to.dir->sb)
 		err = -EXDEV;
-	else if (old_dir->iops == NULL || old_dir->iops->rename == NULL)
+	else if (from.dir->iops == NULL || from.dir->iops->rename == NULL)
 		err = -EPERM;
 	else
-		err = rename_allowed(old_dir, old_name, old_len, new_dir, new_name, new_len, &cred);
+		err = rename_allowed(&from, &to);
 	if (err == 0)
-		err = old_dir->iops->rename(old_dir, old_name, old_len, new_dir, new_name, new_len,
-		                            flags);
-	inode_put(old_dir);
-	inode_put(new_dir);
+		err = from.dir->iops->rename(from.dir, from.name, from.len, to.dir, to.name, to.len,
+		                             flags);
+	inode_put(from.dir);
+	inode_put(to.dir);
 	return err;
 }

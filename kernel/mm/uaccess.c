@@ -46,18 +46,31 @@ static u8 *user_page(struct mm *mm, u64 addr, bool write)
 	return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK);
 }
 
+/* The kernel alias of the part of [addr, addr + size) that lies in
+ * addr's page, its length in *chunk; NULL when the task may not access
+ * it that way. */
+static u8 *user_piece(struct mm *mm, u64 addr, size_t size, bool write, size_t *chunk)
+{
+	u8 *page = user_page(mm, addr, write);
+	if (!page)
+		return NULL;
+	size_t off = addr % PAGE_SIZE;
+	*chunk = MIN(size, PAGE_SIZE - off);
+	return page + off;
+}
+
 int copyin(void *dst, u64 user_src, size_t size)
 {
+	struct mm *mm = current_task()->mm;
 	if (!user_range_ok(user_src, size))
 		return -EFAULT;
 	u8 *out = dst;
 	while (size > 0) {
-		u8 *page = user_page(current_task()->mm, user_src, false);
-		if (!page)
+		size_t chunk;
+		const u8 *piece = user_piece(mm, user_src, size, false, &chunk);
+		if (!piece)
 			return -EFAULT;
-		size_t off = user_src % PAGE_SIZE;
-		size_t chunk = MIN(size, PAGE_SIZE - off);
-		memcpy(out, page + off, chunk);
+		memcpy(out, piece, chunk);
 		out += chunk;
 		user_src += chunk;
 		size -= chunk;
@@ -76,12 +89,11 @@ int copyout_to(struct mm *mm, u64 user_dst, const void *src, size_t size)
 		return -EFAULT;
 	const u8 *in = src;
 	while (size > 0) {
-		u8 *page = user_page(mm, user_dst, true);
-		if (!page)
+		size_t chunk;
+		u8 *piece = user_piece(mm, user_dst, size, true, &chunk);
+		if (!piece)
 			return -EFAULT;
-		size_t off = user_dst % PAGE_SIZE;
-		size_t chunk = MIN(size, PAGE_SIZE - off);
-		memcpy(page + off, in, chunk);
+		memcpy(piece, in, chunk);
 		in += chunk;
 		user_dst += chunk;
 		size -= chunk;
@@ -95,12 +107,11 @@ int clear_user(u64 user_dst, size_t size)
 	if (!user_range_ok(user_dst, size))
 		return -EFAULT;
 	while (size > 0) {
-		u8 *page = user_page(mm, user_dst, true);
-		if (!page)
+		size_t chunk;
+		u8 *piece = user_piece(mm, user_dst, size, true, &chunk);
+		if (!piece)
 			return -EFAULT;
-		size_t off = user_dst % PAGE_SIZE;
-		size_t chunk = MIN(size, PAGE_SIZE - off);
-		memset(page + off, 0, chunk);
+		memset(piece, 0, chunk);
 		user_dst += chunk;
 		size -= chunk;
 	}
@@ -109,17 +120,17 @@ int clear_user(u64 user_dst, size_t size)
 
 long copyinstr(char *dst, u64 user_src, size_t size)
 {
+	struct mm *mm = current_task()->mm;
 	size_t len = 0;
 	while (len < size) {
 		if (user_src >= USER_TOP)
 			return -EFAULT;
-		u8 *page = user_page(current_task()->mm, user_src, false);
-		if (!page)
+		size_t chunk;
+		const u8 *piece = user_piece(mm, user_src, size - len, false, &chunk);
+		if (!piece)
 			return -EFAULT;
-		size_t off = user_src % PAGE_SIZE;
-		size_t chunk = MIN(size - len, PAGE_SIZE - off);
 		for (size_t i = 0; i < chunk; i++) {
-			dst[len] = (char)page[off + i];
+			dst[len] = (char)piece[i];
 			if (dst[len] == '\0')
 				return (long)len;
 			len++;

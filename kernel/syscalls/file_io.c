@@ -29,28 +29,31 @@ struct io_pos {
 	s64 offset;
 };
 
-static long do_read_chunk(struct file *f, void *kbuf, size_t size, struct io_pos *pos)
+/* Which way a transfer moves data, seen from the file. */
+enum io_dir { IO_READ, IO_WRITE };
+
+/* One VFS call on a kernel buffer; an explicit offset advances by what
+ * moved, file->offset is the VFS's to advance. */
+static long do_chunk(struct file *f, void *kbuf, size_t size, enum io_dir dir,
+                     struct io_pos *pos)
 {
+	long n;
 	if (!pos->explicit_offset)
-		return vfs_read(f, kbuf, size);
-	long n = vfs_pread(f, kbuf, size, pos->offset);
+		return dir == IO_WRITE ? vfs_write(f, kbuf, size) : vfs_read(f, kbuf, size);
+	if (dir == IO_WRITE)
+		n = vfs_pwrite(f, kbuf, size, pos->offset);
+	else
+		n = vfs_pread(f, kbuf, size, pos->offset);
 	if (n > 0)
 		pos->offset += n;
 	return n;
 }
 
-static long do_write_chunk(struct file *f, const void *kbuf, size_t size, struct io_pos *pos)
-{
-	if (!pos->explicit_offset)
-		return vfs_write(f, kbuf, size);
-	long n = vfs_pwrite(f, kbuf, size, pos->offset);
-	if (n > 0)
-		pos->offset += n;
-	return n;
-}
-
-/* Read up to size bytes into user memory; stops at a short read. */
-static long read_to_user(struct file *f, u64 ubuf, u64 size, struct io_pos *pos)
+/* Move up to size bytes between user memory at ubuf and the file, one
+ * bounce-buffer chunk at a time; stops at a short transfer. Returns the
+ * bytes moved, or -errno when nothing moved. */
+static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
+                          struct io_pos *pos)
 {
 	if (size > IO_MAX)
 		size = IO_MAX;
@@ -64,45 +67,17 @@ static long read_to_user(struct file *f, u64 ubuf, u64 size, struct io_pos *pos)
 	long err = 0;
 	do {
 		size_t want = MIN(size - done, (u64)chunk_max);
-		long n = do_read_chunk(f, kbuf, want, pos);
+		if (dir == IO_WRITE && copyin(kbuf, ubuf + done, want) != 0) {
+			err = -EFAULT;
+			break;
+		}
+		long n = do_chunk(f, kbuf, want, dir, pos);
 		if (n < 0) {
 			err = n;
 			break;
 		}
-		if (n > 0 && copyout(ubuf + done, kbuf, (size_t)n) != 0) {
+		if (dir == IO_READ && n > 0 && copyout(ubuf + done, kbuf, (size_t)n) != 0) {
 			err = -EFAULT;
-			break;
-		}
-		done += (u64)n;
-		if ((size_t)n < want)
-			break;
-	} while (done < size);
-	kfree(kbuf);
-	return done > 0 ? (long)done : err;
-}
-
-/* Write size bytes from user memory; stops at a short write. */
-static long write_from_user(struct file *f, u64 ubuf, u64 size, struct io_pos *pos)
-{
-	if (size > IO_MAX)
-		size = IO_MAX;
-	if (!user_range_ok(ubuf, size))
-		return -EFAULT;
-	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
-	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
-	if (!kbuf)
-		return -ENOMEM;
-	u64 done = 0;
-	long err = 0;
-	do {
-		size_t want = MIN(size - done, (u64)chunk_max);
-		if (copyin(kbuf, ubuf + done, want) != 0) {
-			err = -EFAULT;
-			break;
-		}
-		long n = do_write_chunk(f, kbuf, want, pos);
-		if (n < 0) {
-			err = n;
 			break;
 		}
 		done += (u64)n;
@@ -123,66 +98,64 @@ static bool can_write(const struct file *f)
 	return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
-long sys_read(const struct syscall_args *args)
+static bool can_transfer(const struct file *f, enum io_dir dir)
+{
+	return dir == IO_WRITE ? can_write(f) : can_read(f);
+}
+
+/* Where a call transfers: at file->offset, or (positional calls) at the
+ * offset in a[3], which must not be negative. */
+static int io_pos_of(const struct syscall_args *args, bool positional, struct io_pos *pos)
+{
+	pos->explicit_offset = positional;
+	pos->offset = positional ? (s64)args->a[3] : 0;
+	return pos->offset < 0 ? -EINVAL : 0;
+}
+
+/* read/write/pread64/pwrite64: (fd, buf, count[, offset]). */
+static long fd_io(const struct syscall_args *args, enum io_dir dir, bool positional)
 {
 	struct file *f;
 	int err = file_of(arg_int(args->a[0]), &f);
 	if (err)
 		return err;
-	if (!can_read(f))
+	if (!can_transfer(f, dir))
 		return -EBADF;
-	struct io_pos pos = {false, 0};
-	return read_to_user(f, args->a[1], args->a[2], &pos);
+	struct io_pos pos;
+	err = io_pos_of(args, positional, &pos);
+	if (err)
+		return err;
+	return transfer_user(f, args->a[1], args->a[2], dir, &pos);
+}
+
+long sys_read(const struct syscall_args *args)
+{
+	return fd_io(args, IO_READ, false);
 }
 
 long sys_write(const struct syscall_args *args)
 {
-	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
-	if (err)
-		return err;
-	if (!can_write(f))
-		return -EBADF;
-	struct io_pos pos = {false, 0};
-	return write_from_user(f, args->a[1], args->a[2], &pos);
+	return fd_io(args, IO_WRITE, false);
 }
 
 long sys_pread64(const struct syscall_args *args)
 {
-	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
-	if (err)
-		return err;
-	if (!can_read(f))
-		return -EBADF;
-	if ((s64)args->a[3] < 0)
-		return -EINVAL;
-	struct io_pos pos = {true, (s64)args->a[3]};
-	return read_to_user(f, args->a[1], args->a[2], &pos);
+	return fd_io(args, IO_READ, true);
 }
 
 long sys_pwrite64(const struct syscall_args *args)
 {
-	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
-	if (err)
-		return err;
-	if (!can_write(f))
-		return -EBADF;
-	if ((s64)args->a[3] < 0)
-		return -EINVAL;
-	struct io_pos pos = {true, (s64)args->a[3]};
-	return write_from_user(f, args->a[1], args->a[2], &pos);
+	return fd_io(args, IO_WRITE, true);
 }
 
 /* readv/writev family: the iovec array is copied in whole first. */
-static long vector_io(int fd, u64 uiov, u64 count, bool write, struct io_pos *pos)
+static long vector_io(int fd, u64 uiov, u64 count, enum io_dir dir, struct io_pos *pos)
 {
 	struct file *f;
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
-	if (write ? !can_write(f) : !can_read(f))
+	if (!can_transfer(f, dir))
 		return -EBADF;
 	if (count > UIO_MAXIOV)
 		return -EINVAL;
@@ -207,8 +180,7 @@ static long vector_io(int fd, u64 uiov, u64 count, bool write, struct io_pos *po
 	for (u64 i = 0; i < count; i++) {
 		if (iov[i].iov_len == 0)
 			continue;
-		long n = write ? write_from_user(f, iov[i].iov_base, iov[i].iov_len, pos)
-		               : read_to_user(f, iov[i].iov_base, iov[i].iov_len, pos);
+		long n = transfer_user(f, iov[i].iov_base, iov[i].iov_len, dir, pos);
 		if (n < 0) {
 			if (total == 0)
 				total = n;
@@ -223,32 +195,35 @@ out:
 	return total;
 }
 
+/* readv/writev/preadv/pwritev: (fd, iov, iovcnt[, offset]); here the
+ * offset is checked before the fd is looked up. */
+static long fd_vector_io(const struct syscall_args *args, enum io_dir dir, bool positional)
+{
+	struct io_pos pos;
+	int err = io_pos_of(args, positional, &pos);
+	if (err)
+		return err;
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], dir, &pos);
+}
+
 long sys_readv(const struct syscall_args *args)
 {
-	struct io_pos pos = {false, 0};
-	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], false, &pos);
+	return fd_vector_io(args, IO_READ, false);
 }
 
 long sys_writev(const struct syscall_args *args)
 {
-	struct io_pos pos = {false, 0};
-	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], true, &pos);
+	return fd_vector_io(args, IO_WRITE, false);
 }
 
 long sys_preadv(const struct syscall_args *args)
 {
-	if ((s64)args->a[3] < 0)
-		return -EINVAL;
-	struct io_pos pos = {true, (s64)args->a[3]};
-	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], false, &pos);
+	return fd_vector_io(args, IO_READ, true);
 }
 
 long sys_pwritev(const struct syscall_args *args)
 {
-	if ((s64)args->a[3] < 0)
-		return -EINVAL;
-	struct io_pos pos = {true, (s64)args->a[3]};
-	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], true, &pos);
+	return fd_vector_io(args, IO_WRITE, true);
 }
 
 long sys_lseek(const struct syscall_args *args)

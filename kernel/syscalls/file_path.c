@@ -21,16 +21,43 @@
                           O_NONBLOCK | O_DSYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
                           O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | 04010000)
 
+/* The start directory (borrowed) and the kernel copy of the path of a
+ * *at() call; on success the caller kfree()s *path. */
+static int at_path(int dirfd, u64 upath, bool allow_empty, struct inode **start, char **path)
+{
+	int err = at_dir(dirfd, start);
+	if (err)
+		return err;
+	return path_copyin(upath, allow_empty, path);
+}
+
+/* The inode a *at() call names (a new reference in *out), looked up with
+ * lookup_flags. An empty path, allowed only with allow_empty, names the
+ * start directory itself. */
+static int lookup_at(int dirfd, u64 upath, bool allow_empty, u32 lookup_flags,
+                     struct inode **out)
+{
+	struct inode *start;
+	char *path;
+	int err = at_path(dirfd, upath, allow_empty, &start, &path);
+	if (err)
+		return err;
+	if (path[0] == '\0')
+		*out = inode_get(start);
+	else
+		err = vfs_lookup(start, path, lookup_flags, out);
+	kfree(path);
+	return err;
+}
+
 static long do_openat(int dirfd, u64 upath, u32 flags, u32 mode)
 {
 	struct task *task = current_task();
 	if (flags & ~(u32)OPEN_KNOWN_FLAGS)
 		return -EINVAL;
 	struct inode *start;
-	int err = at_dir(dirfd, &start);
 	char *path;
-	if (!err)
-		err = path_copyin(upath, false, &path);
+	int err = at_path(dirfd, upath, false, &start, &path);
 	if (err)
 		return err;
 	if (flags & O_CREAT)
@@ -67,10 +94,8 @@ static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, s64 size)
 	if (size > VFS_PATH_MAX)
 		size = VFS_PATH_MAX;
 	struct inode *start;
-	int err = at_dir(dirfd, &start);
 	char *path;
-	if (!err)
-		err = path_copyin(upath, false, &path);
+	int err = at_path(dirfd, upath, false, &start, &path);
 	if (err)
 		return err;
 	char *kbuf = kmalloc((size_t)size);
@@ -99,21 +124,9 @@ static long do_faccessat(int dirfd, u64 upath, u32 mode, u32 flags)
 		return -EINVAL;
 	if (flags & ~(u32)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct inode *start;
-	int err = at_dir(dirfd, &start);
-	char *path;
-	if (!err)
-		err = path_copyin(upath, flags & AT_EMPTY_PATH, &path);
-	if (err)
-		return err;
+	u32 lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 	struct inode *inode;
-	if (path[0] == '\0') {
-		inode = inode_get(start);
-	} else {
-		u32 lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-		err = vfs_lookup(start, path, lf, &inode);
-	}
-	kfree(path);
+	int err = lookup_at(dirfd, upath, flags & AT_EMPTY_PATH, lf, &inode);
 	if (err)
 		return err;
 	/* Linux checks access() with the real ids; they equal the effective
@@ -184,13 +197,8 @@ static long set_cwd(struct inode *dir)
 
 long sys_chdir(const struct syscall_args *args)
 {
-	char *path;
-	int err = path_copyin(args->a[0], false, &path);
-	if (err)
-		return err;
 	struct inode *dir;
-	err = vfs_lookup(current_task()->cwd, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
-	kfree(path);
+	int err = lookup_at(AT_FDCWD, args->a[0], false, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
 	if (err)
 		return err;
 	return set_cwd(dir);
@@ -210,10 +218,8 @@ long sys_fchdir(const struct syscall_args *args)
 static long do_mkdirat(int dirfd, u64 upath, u32 mode)
 {
 	struct inode *start;
-	int err = at_dir(dirfd, &start);
 	char *path;
-	if (!err)
-		err = path_copyin(upath, false, &path);
+	int err = at_path(dirfd, upath, false, &start, &path);
 	if (err)
 		return err;
 	err = vfs_mkdir(start, path, (mode & 07777) & ~current_task()->umask);
@@ -236,10 +242,8 @@ static long do_unlinkat(int dirfd, u64 upath, u32 flags)
 	if (flags & ~(u32)AT_REMOVEDIR)
 		return -EINVAL;
 	struct inode *start;
-	int err = at_dir(dirfd, &start);
 	char *path;
-	if (!err)
-		err = path_copyin(upath, false, &path);
+	int err = at_path(dirfd, upath, false, &start, &path);
 	if (err)
 		return err;
 	err = (flags & AT_REMOVEDIR) ? vfs_rmdir(start, path) : vfs_unlink(start, path);
@@ -334,16 +338,10 @@ long sys_symlinkat(const struct syscall_args *args)
 
 long sys_truncate(const struct syscall_args *args)
 {
-	struct task *task = current_task();
 	if ((s64)args->a[1] < 0)
 		return -EINVAL;
-	char *path;
-	int err = path_copyin(args->a[0], false, &path);
-	if (err)
-		return err;
 	struct inode *inode;
-	err = vfs_lookup(task->cwd, path, LOOKUP_FOLLOW, &inode);
-	kfree(path);
+	int err = lookup_at(AT_FDCWD, args->a[0], false, LOOKUP_FOLLOW, &inode);
 	if (err)
 		return err;
 	struct vfs_cred cred;
@@ -368,16 +366,8 @@ long sys_umask(const struct syscall_args *args)
 
 static long do_fchmodat(int dirfd, u64 upath, u32 mode)
 {
-	struct inode *start;
-	int err = at_dir(dirfd, &start);
-	char *path;
-	if (!err)
-		err = path_copyin(upath, false, &path);
-	if (err)
-		return err;
 	struct inode *inode;
-	err = vfs_lookup(start, path, LOOKUP_FOLLOW, &inode);
-	kfree(path);
+	int err = lookup_at(dirfd, upath, false, LOOKUP_FOLLOW, &inode);
 	if (err)
 		return err;
 	err = vfs_chmod(inode, mode & 07777);

@@ -22,21 +22,7 @@ syscall_entry:
     pushq %rcx              /* rip */
     pushq $0                /* errcode */
     pushq $TRAP_SYSCALL     /* trapno */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    TRAPFRAME_PUSH_REGS
     mov %rsp, %rdi
     call syscall_entry_c
     test %eax, %eax
@@ -44,21 +30,7 @@ syscall_entry:
 
     /* sysret path: syscall_entry_c checked rcx == rip, r11 == rflags,
      * user selectors and a canonical user rip. */
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    TRAPFRAME_POP_REGS
     add $16, %rsp           /* trapno, errcode; now rip, cs, rflags, rsp, ss */
     cli
     swapgs

@@ -53,21 +53,7 @@ trap_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  TRAPFRAME_PUSH_REGS
     cld
     mov %rsp, %rdi
     call trap_handler
@@ -76,21 +62,7 @@ trap_common:
 /* Restore the trapframe at %rsp and return with iretq. */
     .globl trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    TRAPFRAME_POP_REGS
     add $16, %rsp           /* trapno, errcode */
     testb $3, 8(%rsp)
     jz 2f

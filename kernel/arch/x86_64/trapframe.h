@@ -21,7 +21,48 @@
 #define SEL_UCODE 0x23 /* (4 << 3) | 3 */
 #define SEL_TSS 0x28
 
-#ifndef __ASSEMBLY__
+#ifdef __ASSEMBLY__
+/*
+ * The general registers of a struct trapframe, pushed and popped in its
+ * field order (rax first, so r15 lands at the lowest address). Used by
+ * trap_entry.S and syscall_entry.S; straight-line instructions only.
+ */
+.macro TRAPFRAME_PUSH_REGS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+
+.macro TRAPFRAME_POP_REGS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+#else
 #include "lib/types.h"
 
 struct trapframe {
@@ -46,6 +87,6 @@ static inline bool trapframe_from_user(const struct trapframe *tf)
 
 /* Fill a fresh user frame: rip, rsp, flags, selectors; other registers 0. */
 void trapframe_init_user(struct trapframe *tf, u64 rip, u64 rsp);
-#endif /* __ASSEMBLY__ */
+#endif /* !__ASSEMBLY__ */
 
 #endif

@@ -25,7 +25,7 @@ HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/
     drivers/virtio/virtqueue.c \
     proc/elf_parse.c tests/host/elf_mem.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
-    tests/host/golden.c
+    tests/host/golden.c tests/host/fixture.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "memsource.h"
+#include "fixture.h"
 #include "syscalls/linux_abi/errno.h"
 
 static const char *g_golden;
@@ -18,24 +18,13 @@ static u8 g_root[CVMFS_ROOT_SIZE];
 
 static bool load_golden(void)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/small.img", g_golden);
-	if (!memsource_load(&g_img, path))
+	struct golden_image g;
+	if (!golden_image_load(g_golden, &g, NULL))
 		return false;
-	snprintf(path, sizeof(path), "%s/small.key", g_golden);
-	size_t key_size = 0;
-	char *key = read_text_file(path, &key_size);
-	if (key == NULL || key_size != CVMFS_KEY_SIZE)
-		return false;
-	memcpy(g_key, key, CVMFS_KEY_SIZE);
-	free(key);
-	snprintf(path, sizeof(path), "%s/small.json", g_golden);
-	char *json = read_text_file(path, NULL);
-	if (json == NULL)
-		return false;
-	bool ok = json_hex_field(json, "root", g_root, sizeof(g_root));
-	free(json);
-	return ok;
+	g_img = g.img;
+	memcpy(g_key, g.key, CVMFS_KEY_SIZE);
+	memcpy(g_root, g.root, CVMFS_ROOT_SIZE);
+	return true;
 }
 
 static int open_golden(struct cvmfs_disk *disk, struct memsource *m, const u8 *key,

@@ -18,7 +18,7 @@
 #include "check.h"
 #include "crypto/crypto.h"
 #include "fs/cvmfs.h"
-#include "memsource.h"
+#include "fixture.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define ROUNDS_PARSE 20000
@@ -234,19 +234,12 @@ static const struct host_test g_tests[] = {
 int main(int argc, char **argv)
 {
 	const char *golden = argc > 1 ? argv[1] : "../tests/golden";
-	char path[512];
-	snprintf(path, sizeof(path), "%s/small.img", golden);
-	if (!memsource_load(&g_img, path))
+	struct golden_image g;
+	if (!golden_image_load(golden, &g, NULL))
 		return 1;
-	snprintf(path, sizeof(path), "%s/small.key", golden);
-	char *key = read_text_file(path, NULL);
-	snprintf(path, sizeof(path), "%s/small.json", golden);
-	char *json = read_text_file(path, NULL);
-	if (key == NULL || json == NULL || !json_hex_field(json, "root", g_root, 48))
-		return 1;
-	memcpy(g_key, key, 32);
-	free(key);
-	free(json);
+	g_img = g.img;
+	memcpy(g_key, g.key, sizeof(g_key));
+	memcpy(g_root, g.root, sizeof(g_root));
 	int status = run_tests(g_tests, (int)(sizeof(g_tests) / sizeof(g_tests[0])), argc - 1,
 	                       argv + 1);
 	memsource_free(&g_img);

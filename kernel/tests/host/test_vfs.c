@@ -11,14 +11,13 @@
 #include <bearssl_hash.h>
 
 #include "check.h"
-#include "fs/cvmfs.h"
+#include "fixture.h"
 #include "fs/tmpfs.h"
 #include "golden.h"
-#include "memsource.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
-static struct memsource g_img;
+static struct golden_image g_golden;
 static struct golden_entry g_entries[64];
 static int g_entry_count;
 static struct inode *g_root;
@@ -26,31 +25,12 @@ static struct fs_super *g_tmp;
 
 static bool setup(const char *golden)
 {
-	char path[512];
-	u8 key[32], root_hash[48];
-	snprintf(path, sizeof(path), "%s/small.img", golden);
-	if (!memsource_load(&g_img, path))
-		return false;
-	snprintf(path, sizeof(path), "%s/small.key", golden);
-	char *k = read_text_file(path, NULL);
-	if (k == NULL)
-		return false;
-	memcpy(key, k, 32);
-	free(k);
-	snprintf(path, sizeof(path), "%s/small.json", golden);
-	char *json = read_text_file(path, NULL);
-	if (json == NULL || !json_hex_field(json, "root", root_hash, 48))
+	char *json = NULL;
+	if (!golden_image_load(golden, &g_golden, &json))
 		return false;
 	g_entry_count = golden_parse_listing(json, g_entries, 64);
 	free(json);
-	if (g_entry_count <= 0)
-		return false;
-
-	struct cvmfs_source src = memsource_source(&g_img);
-	struct fs_super *sb = NULL;
-	if (cvmfs_create(&src, key, root_hash, &sb) < 0)
-		return false;
-	if (vfs_mount_root(sb) < 0)
+	if (g_entry_count <= 0 || !golden_mount_root(&g_golden))
 		return false;
 	g_tmp = tmpfs_create(01777, 64);
 	if (vfs_mount("/tmp", g_tmp) < 0)

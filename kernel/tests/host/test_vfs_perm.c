@@ -13,38 +13,20 @@
 #include <string.h>
 
 #include "check.h"
-#include "fs/cvmfs.h"
+#include "fixture.h"
 #include "fs/tmpfs.h"
 #include "golden.h"
-#include "memsource.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
-static struct memsource g_img;
+static struct golden_image g_golden;
 static struct inode *g_root;
 static struct vfs_cred g_cred;
 static u32 g_groups[4];
 
 static bool setup(const char *golden)
 {
-	char path[512];
-	u8 key[32], root_hash[48];
-	snprintf(path, sizeof(path), "%s/small.img", golden);
-	if (!memsource_load(&g_img, path))
-		return false;
-	snprintf(path, sizeof(path), "%s/small.key", golden);
-	char *k = read_text_file(path, NULL);
-	if (k == NULL)
-		return false;
-	memcpy(key, k, 32);
-	free(k);
-	snprintf(path, sizeof(path), "%s/small.json", golden);
-	char *json = read_text_file(path, NULL);
-	bool ok = json != NULL && json_hex_field(json, "root", root_hash, 48);
-	free(json);
-	struct cvmfs_source src = memsource_source(&g_img);
-	struct fs_super *sb = NULL;
-	if (!ok || cvmfs_create(&src, key, root_hash, &sb) < 0 || vfs_mount_root(sb) < 0)
+	if (!golden_image_load(golden, &g_golden, NULL) || !golden_mount_root(&g_golden))
 		return false;
 	if (vfs_mount("/tmp", tmpfs_create(01777, 64)) < 0 ||
 	    vfs_mount("/run", tmpfs_create(0755, 64)) < 0)

@@ -1,0 +1,23 @@
+/* fixture.h: the golden cvmfs image (tests/golden/small.*) as the host
+ * tests load it, and the VFS root mounted over it. */
+#ifndef CVMIFY_TESTS_HOST_FIXTURE_H
+#define CVMIFY_TESTS_HOST_FIXTURE_H
+
+#include "memsource.h"
+
+struct golden_image {
+	struct memsource img;        /* small.img, in memory */
+	u8 key[CVMFS_KEY_SIZE];      /* small.key */
+	u8 root[CVMFS_ROOT_SIZE];    /* "root" of small.json */
+};
+
+/* Load dir/small.{img,key,json} into g; when json != NULL, *json is the
+ * small.json text (the caller frees it). Returns false (and says why)
+ * on failure. */
+bool golden_image_load(const char *dir, struct golden_image *g, char **json);
+
+/* Open g as a cvmfs filesystem and mount it as the VFS root; g must
+ * outlive the mount (the VFS reads g->img). */
+bool golden_mount_root(struct golden_image *g);
+
+#endif
