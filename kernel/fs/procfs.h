@@ -1,7 +1,7 @@
 /*
  * procfs.h: /proc, generated from callbacks the process layer registers.
  *
- * procfs knows nothing about tasks: kproc registers these hooks once (in
+ * procfs knows nothing about tasks: the process layer registers these hooks once (in
  * proc_start_init) and procfs asks them for the *current* task's view.
  * Every hook writes into a kernel buffer and returns a length or -errno.
  * Until hooks are registered, /proc/self/... files answer -ENOENT.

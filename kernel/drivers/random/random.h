@@ -3,7 +3,7 @@
  * and AT_RANDOM.
  *
  * An HMAC-DRBG (SHA-384) seeded from the CPU's RDSEED (RDRAND as a
- * fallback) through kcore's arch helpers; never from the host. Reseeded
+ * fallback) through the arch helpers; never from the host. Reseeded
  * from the CPU periodically. If the CPU gives no entropy at init the
  * kernel panics: there is no honest fallback.
  */
