@@ -41,6 +41,14 @@ http:
   addr: 127.0.0.1:{port}
 """
 
+# appended to CONFIG when the registry checks passwords (bcrypt lines only)
+HTPASSWD_CONFIG = """\
+auth:
+  htpasswd:
+    realm: cvmify-test
+    path: {path}
+"""
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -58,22 +66,31 @@ class LocalRegistry:
     `hostname` only changes how references spell the registry
     ("localhost" or "127.0.0.1"); it always listens on 127.0.0.1. The
     docker daemon treats loopback registries as insecure, so it pushes
-    over plain http. `docker_client` is needed only by `push`."""
+    over plain http. `docker_client` is needed only by `push`.
+
+    With `htpasswd` (the text of an htpasswd file) every request needs
+    basic auth; `auth` is then the (user, password) our own requests use."""
 
     def __init__(self, home: Path, hostname: str = "localhost",
-                 docker_client: docker.DockerClient | None = None):
+                 docker_client: docker.DockerClient | None = None,
+                 htpasswd: str | None = None, auth: tuple[str, str] | None = None):
         self.home = home
         self.storage = home / "storage"
         self.port = free_port()
         self.host = f"{hostname}:{self.port}"
         self.docker_client = docker_client
+        self.htpasswd, self.auth = htpasswd, auth
         self._proc: subprocess.Popen | None = None
 
     # -- the process ----------------------------------------------------------
 
     def start(self) -> None:
         config = self.home / "config.yml"
-        config.write_text(CONFIG.format(storage=self.storage, port=self.port))
+        text = CONFIG.format(storage=self.storage, port=self.port)
+        if self.htpasswd is not None:
+            (self.home / "htpasswd").write_text(self.htpasswd)
+            text += HTPASSWD_CONFIG.format(path=self.home / "htpasswd")
+        config.write_text(text)
         log_path = self.home / "registry.log"
         with open(log_path, "wb") as log:
             self._proc = subprocess.Popen([str(REGISTRY_BINARY), "serve", str(config)],
@@ -87,7 +104,8 @@ class LocalRegistry:
                 raise RuntimeError(f"docker-registry exited ({self._proc.returncode}): "
                                    f"{log_path.read_text()}")
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/v2/", timeout=2).status_code == 200:
+                reply = requests.get(f"http://127.0.0.1:{self.port}/v2/", auth=self.auth, timeout=2)
+                if reply.status_code == 200:
                     return
             except requests.ConnectionError:
                 pass
@@ -157,19 +175,19 @@ class LocalRegistry:
 
     def upload_blob(self, repo: str, data: bytes) -> str:
         digest = blob_digest(data)
-        start = requests.post(self.url(f"/v2/{repo}/blobs/uploads/"), timeout=30)
+        start = requests.post(self.url(f"/v2/{repo}/blobs/uploads/"), auth=self.auth, timeout=30)
         assert start.status_code == 202, start.text
         location = start.headers["Location"]
         if location.startswith("/"):
             location = self.url(location)
         sep = "&" if "?" in location else "?"
-        done = requests.put(f"{location}{sep}digest={digest}", data=data, timeout=60,
+        done = requests.put(f"{location}{sep}digest={digest}", data=data, auth=self.auth, timeout=60,
                             headers={"Content-Type": "application/octet-stream"})
         assert done.status_code == 201, done.text
         return digest
 
     def put_manifest(self, repo: str, tag: str, body: bytes, media_type: str) -> str:
-        reply = requests.put(self.url(f"/v2/{repo}/manifests/{tag}"), data=body,
+        reply = requests.put(self.url(f"/v2/{repo}/manifests/{tag}"), data=body, auth=self.auth,
                              headers={"Content-Type": media_type}, timeout=30)
         assert reply.status_code == 201, reply.text
         return blob_digest(body)

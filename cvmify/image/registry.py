@@ -23,6 +23,7 @@ import requests
 from cvmify.errors import CvmifyIOError, ImageNotFoundError, IntegrityError, UnsafeImageError
 from cvmify.image import mediatypes
 from cvmify.image.auth import fetch_token, load_credentials, may_send_credentials, parse_challenge
+from cvmify.image.credhelper import Credentials
 from cvmify.image.digest import CHUNK_SIZE, digest_bytes, parse_digest, verify_bytes
 from cvmify.image.manifests import MAX_MANIFEST_SIZE, Descriptor, image_from_manifest, resolve_manifest
 from cvmify.image.progress import progress_bar
@@ -41,8 +42,15 @@ class RegistryClient:
         self.ref = ref
         self.session = session or requests.Session()
         self.base = f"{ref.scheme}://{ref.host}/v2/{ref.repository}"
-        self.credentials = load_credentials(ref.registry)
+        self.credentials: Credentials | None = None
+        self._credentials_loaded = False  # helpers run only once a registry asks
         self.authorization: str | None = None
+
+    def _load_credentials(self) -> Credentials | None:
+        if not self._credentials_loaded:
+            self.credentials = load_credentials(self.ref.registry)
+            self._credentials_loaded = True
+        return self.credentials
 
     def _get(self, url: str, headers: dict[str, str], stream: bool = False) -> requests.Response:
         """GET, answering one auth challenge if the registry sends one."""
@@ -67,13 +75,16 @@ class RegistryClient:
 
     def _answer(self, challenge: str) -> None:
         scheme, params = parse_challenge(challenge)
+        credentials = self._load_credentials()
         if scheme == "bearer":
             scope = f"repository:{self.ref.repository}:pull"
-            token = fetch_token(self.session, params, scope, self.credentials, TIMEOUT)
+            token = fetch_token(self.session, params, scope, credentials, TIMEOUT)
             self.authorization = f"Bearer {token}"
-        elif scheme == "basic" and self.credentials and may_send_credentials(self.base):
-            user, password = self.credentials
-            pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        elif scheme == "basic" and credentials and credentials.identity_token:
+            raise ImageNotFoundError(f"{self.ref}: registry wants basic auth, and {credentials.source} "
+                                     f"has only an identity token for it")
+        elif scheme == "basic" and credentials and may_send_credentials(self.base):
+            pair = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
             self.authorization = f"Basic {pair}"
         else:
             raise ImageNotFoundError(f"{self.ref}: registry wants {scheme} auth and we have no credentials")
@@ -85,7 +96,10 @@ class RegistryClient:
         if response.status_code == 404:
             raise ImageNotFoundError(f"{what}: not found in {self.ref.registry}")
         if response.status_code in (401, 403):
-            raise ImageNotFoundError(f"{what}: access denied by {self.ref.registry}")
+            why = ""
+            if self.authorization and self.credentials:
+                why = f": the credentials from {self.credentials.source} were rejected"
+            raise ImageNotFoundError(f"{what}: access denied by {self.ref.registry}{why}")
         raise CvmifyIOError(f"{what}: registry answered HTTP {response.status_code}")
 
     def fetch_manifest(self, reference: str, expected: str | None) -> tuple[bytes, str, str | None]:
