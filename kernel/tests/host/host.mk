@@ -56,10 +56,18 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.o $(HOST_LIB_OBJS) \
         $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^
 
+# test_tdx: platform/tdx/ against the TDX module + hostile VMM model
+# (tdx_model.c stands in for tdcall.S); only this binary links them.
+HOST_TDX_SRCS := platform/tdx/vmcall.c platform/tdx/info.c platform/tdx/pio.c \
+    platform/tdx/mmio.c platform/tdx/shared.c platform/tdx/attest.c \
+    tests/host/tdx_model.c
+HOST_TDX_OBJS := $(HOST_TDX_SRCS:%.c=$(HOST_BUILD)/%.o)
+$(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
+
 -include $(shell find $(HOST_BUILD) -name '*.d' 2>/dev/null)
 
 # Keep the objects between runs (they are intermediates of the pattern rules).
-.SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) \
+.SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) $(HOST_TDX_OBJS) \
     $(HOST_TESTS:$(HOST_BUILD)/%=$(HOST_BUILD)/tests/host/%.o)
 
 # Tests may use BearSSL directly (e.g. SHA-256 of golden files).
