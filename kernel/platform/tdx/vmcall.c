@@ -73,28 +73,42 @@ static bool io_size_ok(unsigned size)
     return size == 1 || size == 2 || size == 4;
 }
 
+/* One read through the host (port I/O or MMIO): the data comes back in R11,
+ * already cut to the access width by vmcall(). On failure the caller sees
+ * all ones, like a read from a bus with no device behind it. */
+static int host_read(u64 leaf, unsigned size, u64 addr, u64 *value)
+{
+    u64 data;
+    u64 status = vmcall(leaf, size, TDVMCALL_DIR_READ, addr, 0, &data, width_mask(size));
+    if (status != TDVMCALL_STATUS_SUCCESS) {
+        *value = width_mask(size);
+        return -EIO;
+    }
+    *value = data;
+    return 0;
+}
+
+static int host_write(u64 leaf, unsigned size, u64 addr, u64 value)
+{
+    u64 status = vmcall(leaf, size, TDVMCALL_DIR_WRITE, addr, value & width_mask(size), NULL, 0);
+    return status == TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+}
+
 int tdx_io_read(u16 port, unsigned size, u32 *value)
 {
     if (!io_size_ok(size))
         panic("tdx: port read of %u bytes", size);
     u64 data;
-    u64 status = vmcall(TDVMCALL_INSTRUCTION_IO, size, TDVMCALL_DIR_READ, port, 0,
-                        &data, width_mask(size));
-    if (status != TDVMCALL_STATUS_SUCCESS) {
-        *value = (u32)width_mask(size);
-        return -EIO;
-    }
+    int err = host_read(TDVMCALL_INSTRUCTION_IO, size, port, &data);
     *value = (u32)data;
-    return 0;
+    return err;
 }
 
 int tdx_io_write(u16 port, unsigned size, u32 value)
 {
     if (!io_size_ok(size))
         panic("tdx: port write of %u bytes", size);
-    u64 status = vmcall(TDVMCALL_INSTRUCTION_IO, size, TDVMCALL_DIR_WRITE, port,
-                        value & width_mask(size), NULL, 0);
-    return status == TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+    return host_write(TDVMCALL_INSTRUCTION_IO, size, port, value);
 }
 
 static bool mmio_size_ok(unsigned size)
@@ -106,24 +120,14 @@ int tdx_mmio_read(u64 gpa, unsigned size, u64 *value)
 {
     if (!mmio_size_ok(size))
         panic("tdx: mmio read of %u bytes", size);
-    u64 data;
-    u64 status = vmcall(TDVMCALL_REQUEST_MMIO, size, TDVMCALL_DIR_READ, gpa, 0,
-                        &data, width_mask(size));
-    if (status != TDVMCALL_STATUS_SUCCESS) {
-        *value = width_mask(size);
-        return -EIO;
-    }
-    *value = data;
-    return 0;
+    return host_read(TDVMCALL_REQUEST_MMIO, size, gpa, value);
 }
 
 int tdx_mmio_write(u64 gpa, unsigned size, u64 value)
 {
     if (!mmio_size_ok(size))
         panic("tdx: mmio write of %u bytes", size);
-    u64 status = vmcall(TDVMCALL_REQUEST_MMIO, size, TDVMCALL_DIR_WRITE, gpa,
-                        value & width_mask(size), NULL, 0);
-    return status == TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+    return host_write(TDVMCALL_REQUEST_MMIO, size, gpa, value);
 }
 
 /* MapGPA (GHCI 3.2): R12 = start GPA, R13 = size, both 4 KiB aligned.

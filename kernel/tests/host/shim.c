@@ -33,32 +33,6 @@ void kernel_fpu_end(void)
 {
 }
 
-int memcmp_ct(const void *a, const void *b, size_t size)
-{
-	const u8 *x = a, *y = b;
-	u8 diff = 0;
-	for (size_t i = 0; i < size; i++)
-		diff |= (u8)(x[i] ^ y[i]);
-	return diff != 0;
-}
-
-void memzero_explicit(void *dst, size_t size)
-{
-	memset(dst, 0, size);
-	__asm__ volatile("" : : "r"(dst) : "memory");
-}
-
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-	if (size > 0) {
-		size_t n = len < size - 1 ? len : size - 1;
-		memcpy(dst, src, n);
-		dst[n] = 0;
-	}
-	return len;
-}
-
 /* The kernel log: quiet unless CVMIFY_HOST_LOG is set (the fuzzer makes
  * the parsers complain thousands of times). */
 int kprintf(const char *fmt, ...)
