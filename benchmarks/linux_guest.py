@@ -91,6 +91,9 @@ def qemu_argv(accel: str, memory: str = "512M") -> list[str]:
     """The Linux guest on the same machine type as cvmify's (microvm).
 
     tsc_early_khz avoids the TSC calibration hang of Linux on microvm under TCG.
+    The machine options differ from cvmify's in one way: Linux needs the
+    legacy PIC (with cvmify's pic=off,acpi=off it hangs after "PCI: Fatal",
+    tried), so the PIC and microvm's default ACPI stay on for it.
     """
     cpu = "max" if accel == "tcg" else "host,-arch-capabilities"
     return [
