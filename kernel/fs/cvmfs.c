@@ -11,6 +11,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define CVMFS_DEV 0x801 /* st_dev of the root filesystem */
@@ -169,12 +170,29 @@ static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
 	return (long)n;
 }
 
-static int cvmfs_get_page(struct file *file, u64 offset, void *kpage)
+/* A page wholly inside a block-aligned file is the cache page itself;
+ * any other page (a file's last, partial page, small files packed
+ * between others) is a private copy with zeros past the end, so no
+ * bytes of the next file in the image ever reach a mapping. */
+static int cvmfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	long n = cvmfs_read(file, kpage, PAGE_SIZE, offset);
-	if (n < 0)
+	struct cvmfs_inode *ci = cinode(file->inode);
+	if (write)
+		return -EACCES;
+	if (ci->data_offset % CVMFS_BLOCK_SIZE == 0 && offset < ci->size &&
+	    ci->size - offset >= PAGE_SIZE) {
+		u64 block = (ci->data_offset + offset) / CVMFS_BLOCK_SIZE;
+		return cvmfs_block_get(&fs_of(file->inode)->disk, block, 1, (u8 **)page);
+	}
+	u8 *copy = page_alloc();
+	if (copy == NULL)
+		return -ENOMEM;
+	long n = cvmfs_read(file, copy, PAGE_SIZE, offset);
+	if (n < 0) {
+		page_free(copy);
 		return (int)n;
-	memset((u8 *)kpage + n, 0, PAGE_SIZE - (size_t)n);
+	}
+	*page = copy;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * cvmfs_disk.c: superblock + tag table + disk root check, then
- * authenticated block reads with a small cache (docs/disk-format.md).
+ * authenticated block reads through the page cache (docs/disk-format.md,
+ * docs/kernel-memory.md).
  *
  * Trust: the source is the host. Nothing read from it is used before it
  * is checked: the superblock and tag table through the disk root, each
@@ -10,6 +11,7 @@
 #include "fs/cvmfs_disk.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define TAG_READ_CHUNK (64 * 1024)
@@ -54,15 +56,13 @@ static int compute_root(struct cvmfs_disk *disk, const u8 *raw_sb)
 
 static int setup_cache(struct cvmfs_disk *disk)
 {
-	disk->scratch = kmalloc(CVMFS_BLOCK_SIZE);
-	if (disk->scratch == NULL)
+	disk->ciphertext = kmalloc(CVMFS_READ_BLOCKS * CVMFS_BLOCK_SIZE);
+	if (disk->ciphertext == NULL)
 		return -ENOMEM;
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		disk->cache[i].data = kmalloc(CVMFS_BLOCK_SIZE);
-		if (disk->cache[i].data == NULL)
-			return -ENOMEM;
-	}
-	return 0;
+	int err = cvmfs_cache_init(&disk->cache);
+	if (err == 0)
+		disk->cache_ready = true;
+	return err;
 }
 
 static int open_checked(struct cvmfs_disk *disk, const u8 disk_key[CVMFS_KEY_SIZE],
@@ -107,17 +107,12 @@ int cvmfs_disk_open(struct cvmfs_disk *disk, const struct cvmfs_source *src,
 
 void cvmfs_disk_close(struct cvmfs_disk *disk)
 {
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		if (disk->cache[i].data != NULL) {
-			memzero_explicit(disk->cache[i].data, CVMFS_BLOCK_SIZE);
-			kfree(disk->cache[i].data);
-		}
-		disk->cache[i].data = NULL;
-		disk->cache[i].valid = false;
-	}
-	if (disk->scratch != NULL)
-		kfree(disk->scratch);
-	disk->scratch = NULL;
+	if (disk->cache_ready)
+		cvmfs_cache_destroy(&disk->cache);
+	disk->cache_ready = false;
+	if (disk->ciphertext != NULL)
+		kfree(disk->ciphertext);
+	disk->ciphertext = NULL;
 	if (disk->tags != NULL)
 		kfree(disk->tags);
 	disk->tags = NULL;
@@ -126,53 +121,80 @@ void cvmfs_disk_close(struct cvmfs_disk *disk)
 	disk->key_ready = false;
 }
 
-/* The cache slot holding block, or the least recently used one. */
-static struct cvmfs_cache_entry *cache_slot(struct cvmfs_disk *disk, u64 block, bool *hit)
+/* Decrypt block into a new page and authenticate it; only a block whose
+ * tag verifies reaches the cache. The ciphertext is in the read buffer. */
+static int decrypt_into_cache(struct cvmfs_disk *disk, u64 block, const u8 *ciphertext)
 {
-	struct cvmfs_cache_entry *victim = &disk->cache[0];
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		struct cvmfs_cache_entry *e = &disk->cache[i];
-		if (e->valid && e->block == block) {
-			*hit = true;
-			return e;
-		}
-		if (!e->valid || (victim->valid && e->last_use < victim->last_use))
-			victim = e;
-	}
-	*hit = false;
-	return victim;
-}
-
-/* Authenticated plaintext of one block (a pointer into the cache). */
-static int get_block(struct cvmfs_disk *disk, u64 block, const u8 **out)
-{
-	bool hit = false;
-	struct cvmfs_cache_entry *e = cache_slot(disk, block, &hit);
-	e->last_use = ++disk->use_clock;
-	if (hit) {
-		*out = e->data;
-		return 0;
-	}
-
-	e->valid = false;
-	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
-	if (disk->src.read(disk->src.ctx, device_offset, disk->scratch, CVMFS_BLOCK_SIZE) < 0)
-		return -EIO;
+	u8 *page = cvmfs_cache_new_page(&disk->cache);
+	if (page == NULL)
+		return -ENOMEM;
+	memcpy(page, ciphertext, CVMFS_BLOCK_SIZE);
 	/* nonce = u64le(block) || 00 00 00 00 */
 	u8 iv[AES_GCM_IV_SIZE] = { 0 };
 	for (int i = 0; i < 8; i++)
 		iv[i] = (u8)(block >> (8 * i));
 	const u8 *tag = disk->tags + block * CVMFS_TAG_SIZE;
-	if (aes_gcm_decrypt(&disk->key, iv, disk->scratch, CVMFS_BLOCK_SIZE, tag) < 0) {
+	if (aes_gcm_decrypt(&disk->key, iv, page, CVMFS_BLOCK_SIZE, tag) < 0) {
 		disk->failed_blocks++;
+		memzero_explicit(page, CVMFS_BLOCK_SIZE);
+		page_free(page);
 		return -EIO;
 	}
-	memcpy(e->data, disk->scratch, CVMFS_BLOCK_SIZE);
-	memzero_explicit(disk->scratch, CVMFS_BLOCK_SIZE);
-	e->block = block;
-	e->valid = true;
-	*out = e->data;
-	return 0;
+	return cvmfs_cache_insert(&disk->cache, block, page);
+}
+
+/* How many blocks to read from block on: what the caller wants, or a
+ * full readahead window when the block before is cached (a sequential
+ * reader); never past the image or into a block already cached. */
+static u64 read_window(struct cvmfs_disk *disk, u64 block, u64 want)
+{
+	u64 n = want;
+	if (block > 0 && cvmfs_cache_contains(&disk->cache, block - 1))
+		n = CVMFS_READ_BLOCKS;
+	if (n > CVMFS_READ_BLOCKS)
+		n = CVMFS_READ_BLOCKS;
+	if (n > disk->sb.block_count - block)
+		n = disk->sb.block_count - block;
+	for (u64 i = 1; i < n; i++) {
+		if (cvmfs_cache_contains(&disk->cache, block + i))
+			return i;
+	}
+	return n > 0 ? n : 1;
+}
+
+/* Read a window of blocks in one device request and cache each one that
+ * authenticates; the result is block's own (the first). A neighbour that
+ * fails or finds no memory is simply not cached. */
+static int fill(struct cvmfs_disk *disk, u64 block, u64 want)
+{
+	u64 n = read_window(disk, block, want);
+	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
+	disk->device_reads++;
+	disk->blocks_read += n;
+	if (disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
+	                   (size_t)n * CVMFS_BLOCK_SIZE) < 0)
+		return -EIO;
+	int err = decrypt_into_cache(disk, block, disk->ciphertext);
+	for (u64 i = 1; err == 0 && i < n; i++) {
+		if (decrypt_into_cache(disk, block + i, disk->ciphertext + i * CVMFS_BLOCK_SIZE) ==
+		    -ENOMEM)
+			break;
+	}
+	return err;
+}
+
+int cvmfs_block_get(struct cvmfs_disk *disk, u64 block, u64 want, u8 **page)
+{
+	if (block >= disk->sb.block_count)
+		return -EINVAL;
+	*page = cvmfs_cache_get(&disk->cache, block);
+	if (*page != NULL)
+		return 0;
+	int err = fill(disk, block, want ? want : 1);
+	if (err < 0)
+		return err;
+	*page = cvmfs_cache_get(&disk->cache, block);
+	return *page != NULL ? 0 : -ENOMEM;
 }
 
 int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
@@ -188,11 +210,13 @@ int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
 		size_t n = CVMFS_BLOCK_SIZE - in_block;
 		if (n > size)
 			n = size;
-		const u8 *data = NULL;
-		int err = get_block(disk, block, &data);
+		u64 want = (in_block + size + CVMFS_BLOCK_SIZE - 1) / CVMFS_BLOCK_SIZE;
+		u8 *page = NULL;
+		int err = cvmfs_block_get(disk, block, want, &page);
 		if (err < 0)
 			return err;
-		memcpy(out, data + in_block, n);
+		memcpy(out, page + in_block, n);
+		page_put(page);
 		out += n;
 		offset += n;
 		size -= n;

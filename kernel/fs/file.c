@@ -523,13 +523,13 @@ u32 vfs_poll(struct file *file, u32 events)
 	return file->ops->poll(file, events);
 }
 
-int vfs_get_page(struct file *file, u64 offset, void *kpage)
+int vfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	if (!can_read(file))
+	if (!can_read(file) || (write && !can_write(file)))
 		return -EACCES;
 	if (offset % PAGE_SIZE != 0)
 		return -EINVAL;
 	if (file->ops == NULL || file->ops->get_page == NULL)
 		return -ENODEV;
-	return file->ops->get_page(file, offset, kpage);
+	return file->ops->get_page(file, offset, write, page);
 }

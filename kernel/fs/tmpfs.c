@@ -368,3 +368,28 @@ u64 tmpfs_pages_used(struct fs_super *sb)
 {
 	return ((struct tmpfs_fs *)sb->priv)->pages_used;
 }
+
+/* The instance behind shared anonymous memory, made on first use; like
+ * Linux's internal shm mount it may take half of RAM. */
+static struct fs_super *g_anon_sb;
+
+int tmpfs_anon_file(u64 size, struct file **out)
+{
+	if (size > TMPFS_MAX_FILE_SIZE)
+		return -ENOMEM;
+	if (g_anon_sb == NULL)
+		g_anon_sb = tmpfs_create(01777, page_total_count() / 2);
+	if (g_anon_sb == NULL)
+		return -ENOMEM;
+	struct inode *inode = new_inode(tfs(g_anon_sb->root), S_IFREG | 0600);
+	if (inode == NULL)
+		return -ENOMEM;
+	inode->nlink = 0; /* never had a name */
+	inode->size = size;
+	*out = file_alloc(inode->fops, inode, O_RDWR, NULL);
+	if (*out == NULL) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -13,7 +13,7 @@ void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t 
 {
 	for (size_t i = first; i < node->page_slots; i++) {
 		if (node->pages[i] != NULL) {
-			page_free(node->pages[i]);
+			page_put(node->pages[i]); /* a mapping may still hold it */
 			node->pages[i] = NULL;
 			fs->pages_used--;
 		}
@@ -128,13 +128,16 @@ int tmpfs_truncate(struct inode *inode, u64 size)
 	return 0;
 }
 
-static int tmpfs_get_page(struct file *file, u64 offset, void *kpage)
+/* The file's own page: every mapping shares it, so writes through a
+ * shared mapping are the file's content. A hole gets its page now (a
+ * private zero page if the file system is full and nobody writes). */
+static int tmpfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	long n = tmpfs_read(file, kpage, PAGE_SIZE, offset);
-	if (n < 0)
-		return (int)n;
-	memset((u8 *)kpage + n, 0, PAGE_SIZE - (size_t)n);
-	return 0;
+	u8 *own = page_for_write(file->inode, (size_t)(offset / PAGE_SIZE));
+	if (own == NULL && write)
+		return -ENOSPC;
+	*page = own != NULL ? page_get(own) : page_alloc();
+	return *page != NULL ? 0 : -ENOMEM;
 }
 
 const struct file_ops g_tmpfs_fops = {

@@ -129,9 +129,15 @@ struct file_ops {
 	long (*ioctl)(struct file *file, u32 cmd, void *karg, u64 arg);
 	/* Poll readiness: returns a mask of POLLIN/POLLOUT-style bits. */
 	u32 (*poll)(struct file *file, u32 events);
-	/* Fill one 4096-byte page for mmap from offset (page-aligned); bytes
-	 * past the end are zero. NULL = not mappable (-ENODEV). */
-	int (*get_page)(struct file *file, u64 offset, void *kpage);
+	/* mmap: *page gets a reference to a page holding the file's bytes
+	 * at offset (page-aligned); bytes past the end of the file read as
+	 * zero. write: the caller maps it writable and shared, so it must be
+	 * the file's own page, which writes reach (-EACCES if the file has
+	 * none). Otherwise it may be shared with the page cache or other
+	 * mappings (page_refcount > 1): private mappings map such a page
+	 * read-only and copy it on the first write. NULL = not mappable
+	 * (-ENODEV). */
+	int (*get_page)(struct file *file, u64 offset, bool write, void **page);
 };
 
 /* The poll bits file_ops.poll uses (Linux values). */
@@ -298,10 +304,11 @@ long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg);
 
 u32 vfs_poll(struct file *file, u32 events);
 
-/* mmap support: fill one page of the file at a page-aligned offset (tail
- * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it
- * was opened with O_PATH or O_WRONLY. */
-int vfs_get_page(struct file *file, u64 offset, void *kpage);
+/* mmap support: a reference to the page of the file at a page-aligned
+ * offset (file_ops.get_page). -ENODEV if the file cannot be mapped,
+ * -EACCES if it was opened with O_PATH or O_WRONLY (or, for write, not
+ * O_RDWR). */
+int vfs_get_page(struct file *file, u64 offset, bool write, void **page);
 
 /* ---- metadata ---- */
 

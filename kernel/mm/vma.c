@@ -2,9 +2,10 @@
  * vma.c: user address spaces (page-table root + sorted VMA list).
  *
  * Trust: callers pass page-aligned ranges inside [USER_BOTTOM, USER_TOP)
- * (the mmap syscalls check user input before calling). Every user page is
- * mapped by exactly one PTE of exactly one address space: there is no
- * sharing and no copy-on-write, so unmapping a PTE frees its page.
+ * (the mmap syscalls check user input before calling). Each present PTE
+ * holds one reference on its page (docs/kernel-memory.md): unmapping
+ * drops it, and the page goes when nobody else (the page cache, a file,
+ * another address space) holds one.
  */
 #include "mm/vma.h"
 
@@ -14,6 +15,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/tlb.h"
 #include "panic.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
@@ -99,8 +101,9 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end)
 	return !v || v->start >= end;
 }
 
-/* Unmap and free every page mapped in [start, end). Skips 2 MiB spans
- * that have no page table, so huge sparse reservations stay cheap. */
+/* Unmap every page mapped in [start, end) and drop the PTEs' references.
+ * Skips 2 MiB spans that have no page table, so huge sparse reservations
+ * stay cheap. */
 static void unmap_pages(struct mm *mm, u64 start, u64 end)
 {
 	u64 va = start;
@@ -111,14 +114,14 @@ static void unmap_pages(struct mm *mm, u64 start, u64 end)
 			continue;
 		}
 		if (*pte & PTE_P) {
-			u64 pa = 0;
-			if (pt_unmap(mm->root, va, &pa) == 0) {
-				page_free(phys_to_virt(pa));
-				mm->page_count--;
-			}
+			void *page = phys_to_virt(*pte & PTE_ADDR_MASK);
+			*pte = 0;
+			page_put(page);
+			mm->page_count--;
 		}
 		va += PAGE_SIZE;
 	}
+	tlb_flush_range(mm, start, end);
 }
 
 void vma_zap(struct mm *mm, u64 start, u64 end)
@@ -246,7 +249,10 @@ int vma_remove(struct mm *mm, u64 start, u64 end)
 	return 0;
 }
 
-/* Rewrite the PTE flags of the present pages of v (after mprotect). */
+/* Rewrite the PTE flags of the present pages of v (after mprotect).
+ * Write access is never added here: the next write fault grants it under
+ * the write rule (a shared page must be copied, a page of the page cache
+ * must never become writable in place). */
 static void vma_update_ptes(struct mm *mm, struct vma *v)
 {
 	u64 flags = vma_pte_flags(v->prot);
@@ -266,12 +272,14 @@ static void vma_update_ptes(struct mm *mm, struct vma *v)
 				 * supervisor-only instead. */
 				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | PTE_NX;
 			} else {
-				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
+				u64 keep_w = (*pte & PTE_U) ? (*pte & PTE_W) : 0;
+				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | (flags & ~PTE_W) |
+				       (flags & keep_w);
 			}
-			tlb_flush_page(va);
 		}
 		va += PAGE_SIZE;
 	}
+	tlb_flush_range(mm, v->start, v->end);
 }
 
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
@@ -330,7 +338,7 @@ int vma_move_pages(struct mm *mm, u64 old_start, u64 new_start, u64 size)
 		if (err) {
 			/* Only -ENOMEM for a page table; the page is lost to
 			 * the app but not leaked. */
-			page_free(phys_to_virt(pa));
+			page_put(phys_to_virt(pa));
 			mm->page_count--;
 			return err;
 		}
@@ -353,6 +361,8 @@ long vma_format_maps(struct mm *mm, char *buf, size_t size)
 			name = "[stack]";
 		else if (v->flags & VMA_HEAP)
 			name = "[heap]";
+		else if ((v->flags & VMA_ANON) && v->file)
+			name = "/dev/zero (deleted)"; /* shared anonymous, as Linux shows it */
 		int n = snprintf(line, sizeof(line), "%012llx-%012llx %c%c%c%c %08llx 00:00 %llu %s\n",
 		                  (unsigned long long)v->start, (unsigned long long)v->end,
 		                  prot_char(v->prot, PROT_READ, 'r'), prot_char(v->prot, PROT_WRITE, 'w'),

@@ -71,6 +71,8 @@ HANDLER(sys_lstat);
 HANDLER(sys_fstat);
 HANDLER(sys_newfstatat);
 HANDLER(sys_statx);
+HANDLER(sys_statfs);
+HANDLER(sys_fstatfs);
 
 /* memory.c */
 HANDLER(sys_brk);

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "fs/tmpfs.h"
+#include "mm/page.h"
 #include "golden.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -214,11 +215,17 @@ static void test_read_only_root(void)
 	file_put(f);
 	CHECK_EQ(vfs_open(g_root, "/etc/hostname", O_RDONLY, 0, &f), 0);
 	CHECK_EQ(vfs_write(f, "x", 1), -EBADF);
-	u8 page[4096];
-	memset(page, 0xcc, sizeof(page));
-	CHECK_EQ(vfs_get_page(f, 0, page), 0);
+	void *mapped = NULL;
+	CHECK_EQ(vfs_get_page(f, 0, true, &mapped), -EACCES); /* O_RDONLY */
+	CHECK_EQ(vfs_get_page(f, 0, false, &mapped), 0);
+	u8 *page = mapped;
+	u8 head[7];
+	CHECK_EQ(vfs_pread(f, head, sizeof(head), 0), 7);
+	CHECK_EQ(memcmp(page, head, sizeof(head)), 0);
 	CHECK_EQ(page[7], 0);          /* zero past EOF (7-byte file) */
 	CHECK_EQ(page[4095], 0);
+	CHECK_EQ(page_refcount(page), 1); /* a private copy, not a cache page */
+	page_put(page);
 	CHECK_EQ(vfs_lseek(f, 0, SEEK_END), 7);
 	CHECK_EQ(vfs_lseek(f, -8, SEEK_END), -EINVAL);
 	file_put(f);
