@@ -116,7 +116,7 @@ static void root_init(void)
         platform_fwcfg_read(FW_DISK_KEY, key, sizeof(key)) != 0)
         panic("no disk key (fw_cfg %s, %d bytes)", FW_DISK_KEY, DISK_KEY_SIZE);
     int err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
-                           g_config.tmpfs_count);
+                           g_config.tmpfs_count, g_config.read_only_root);
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);

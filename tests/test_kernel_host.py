@@ -28,6 +28,13 @@ REQUIRED = [
     "malformed_authentic_images",             # fuzzer: re-encrypted malformed metadata
     "golden_listing",                         # VFS over cvmfs: metadata + sha256 of every file
     "tmpfs_dirs_and_rename",                  # tmpfs namespace operations
+    "overlay_shows_the_image",                # root overlay: the image through it
+    "overlay_copy_up_one_page",               # root overlay: copy-up per page, truncation
+    "overlay_deletes_and_renames",
+    "overlay_metadata_and_links",
+    "overlay_directories",
+    "overlay_space_limit",                    # root overlay: ENOSPC, image intact
+    "overlay_read_only_refuses_changes",      # READ_ONLY_ROOT
     "used_idx_jump",                          # virtqueue: hostile device writes
     "len_too_large",
     "id_not_in_flight",

@@ -34,7 +34,8 @@ enum config_record_type {
     CFG_ALLOW_HOST_ENV = 10,
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
-    CFG_TYPE_COUNT = 13,
+    CFG_READ_ONLY_ROOT = 13,
+    CFG_TYPE_COUNT = 14,
 };
 
 struct config_rlimit {
@@ -63,6 +64,7 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
+    bool read_only_root;   /* READ_ONLY_ROOT: no writable overlay on / */
 
     /* from the host, not measured, filtered by the permissions above */
     size_t host_argc;      /* > 0: replaces argv[1..] */

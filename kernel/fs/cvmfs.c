@@ -78,6 +78,13 @@ static int load_inode(struct cvmfs_fs *fs, u32 ino, struct inode **out)
 	return 0;
 }
 
+static int cvmfs_iget(struct fs_super *sb, u64 ino, struct inode **out)
+{
+	if (ino < 1 || ino > ((struct cvmfs_fs *)sb->priv)->disk.sb.inode_count)
+		return -EIO;
+	return load_inode(sb->priv, (u32)ino, out);
+}
+
 static void cvmfs_release(struct inode *inode)
 {
 	kfree(inode->priv);
@@ -224,6 +231,7 @@ int cvmfs_create(const struct cvmfs_source *src, const u8 disk_key[CVMFS_KEY_SIZ
 	fs->sb.read_only = true;
 	fs->sb.magic = CVMFS_MAGIC;
 	fs->sb.total_blocks = fs->disk.sb.block_count;
+	fs->sb.iget = cvmfs_iget;
 	fs->sb.priv = fs;
 	err = load_inode(fs, fs->disk.sb.root_inode, &fs->sb.root);
 	if (err == 0 && !inode_is_dir(fs->sb.root)) {
@@ -243,4 +251,10 @@ const u8 *cvmfs_root_hash(struct fs_super *sb)
 {
 	struct cvmfs_fs *fs = sb->priv;
 	return fs->disk.root;
+}
+
+u64 cvmfs_inode_count(struct fs_super *sb)
+{
+	struct cvmfs_fs *fs = sb->priv;
+	return fs->disk.sb.inode_count;
 }

@@ -1,6 +1,6 @@
 /*
  * namei.c: metadata and namespace operations: stat, readlink, truncate,
- * chmod, chown, mkdir, rmdir, unlink, symlink, rename. The VFS checks
+ * chmod, chown, mkdir, rmdir, unlink, symlink, link, rename. The VFS checks
  * names, types, read-only filesystems and the caller's permissions
  * (fs/perm.c) here; filesystems do the rest.
  */
@@ -263,6 +263,25 @@ int vfs_unlink(struct inode *start, const char *path)
 	return err;
 }
 
+/* May c's name be added to its directory? -EEXIST if it is there (or is
+ * "." / ".."), -EROFS, -EACCES without search or write permission. */
+static int may_add_name(const struct dir_change *c)
+{
+	struct inode *existing = NULL;
+	if (path_name_is_dot(c->name, c->len))
+		return -EEXIST;
+	int err = vfs_permission(c->dir, X_OK, &c->cred);
+	if (err < 0)
+		return err; /* no search permission: cannot even tell whether it exists */
+	if (path_lookup_child(c->dir, c->name, c->len, &existing) == 0) {
+		inode_put(existing);
+		return -EEXIST;
+	}
+	if (c->dir->sb->read_only)
+		return -EROFS;
+	return vfs_permission(c->dir, W_OK | X_OK, &c->cred);
+}
+
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 {
 	size_t target_len = strnlen(target, VFS_PATH_MAX);
@@ -274,22 +293,56 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 	int err = change_lookup(start, linkpath, &c);
 	if (err < 0)
 		return err;
-	struct inode *existing = NULL;
-	if (path_name_is_dot(c.name, c.len)) {
-		err = -EEXIST;
-	} else if ((err = vfs_permission(c.dir, X_OK, &c.cred)) < 0) {
-		/* no search permission: cannot even tell whether it exists */
-	} else if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
-		inode_put(existing);
-		err = -EEXIST;
-	} else if (c.dir->sb->read_only) {
-		err = -EROFS;
-	} else if (c.dir->iops == NULL || c.dir->iops->symlink == NULL) {
+	err = may_add_name(&c);
+	if (err == 0 && (c.dir->iops == NULL || c.dir->iops->symlink == NULL))
 		err = -EPERM;
-	} else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0) {
+	if (err == 0)
 		err = c.dir->iops->symlink(c.dir, c.name, c.len, target);
-	}
 	inode_put(c.dir);
+	return err;
+}
+
+/* Linux's protected_hardlinks (on in Debian and in docker): without
+ * privilege, only a file one owns or may read and write gets a new name. */
+static int may_link_to(struct inode *target, const struct vfs_cred *cred)
+{
+	if (vfs_is_owner(target, cred))
+		return 0;
+	if (!inode_is_reg(target) || (target->mode & S_ISUID) ||
+	    (target->mode & (S_ISGID | 0010)) == (S_ISGID | 0010))
+		return -EPERM;
+	return vfs_permission(target, R_OK | W_OK, cred) == 0 ? 0 : -EPERM;
+}
+
+int vfs_link(struct inode *old_start, const char *old_path, struct inode *new_start,
+             const char *new_path, u32 flags)
+{
+	struct inode *target = NULL;
+	int err = vfs_lookup(old_start, old_path, flags & LOOKUP_FOLLOW, &target);
+	if (err < 0)
+		return err;
+	struct dir_change c;
+	err = change_lookup(new_start, new_path, &c);
+	if (err < 0) {
+		inode_put(target);
+		return err;
+	}
+	if (inode_is_dir(target))
+		err = -EPERM;
+	else if (c.name[c.len] == '/')
+		err = -ENOENT; /* a trailing slash names a directory */
+	else
+		err = may_add_name(&c);
+	if (err == 0 && target->sb != c.dir->sb)
+		err = -EXDEV;
+	if (err == 0)
+		err = may_link_to(target, &c.cred);
+	if (err == 0 && (c.dir->iops == NULL || c.dir->iops->link == NULL))
+		err = -EPERM;
+	if (err == 0)
+		err = c.dir->iops->link(target, c.dir, c.name, c.len);
+	inode_put(c.dir);
+	inode_put(target);
 	return err;
 }
 

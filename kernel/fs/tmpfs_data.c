@@ -1,13 +1,20 @@
 /*
- * tmpfs_data.c: the contents of tmpfs files: a growable array of private
- * pages, NULL slots being holes that read as zeros. Every page is counted
+ * tmpfs_data.c: the contents of tmpfs files: a growable array of pages,
+ * NULL slots being holes that read as zeros. Every page is counted
  * against the instance's page limit.
+ *
+ * A file of the root overlay may have a lower (image) file: a NULL slot
+ * below lower_size reads the image's bytes (through the page cache), and
+ * the first write to such a page copies it up into the file's own page
+ * (copy-up per page). Truncation lowers lower_size, so bytes cut off
+ * never come back from the image.
  */
 #include "fs/tmpfs_node.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
+#include "syscalls/linux_abi/fcntl.h"
 
 void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t first)
 {
@@ -18,6 +25,44 @@ void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t 
 			fs->pages_used--;
 		}
 	}
+}
+
+void tmpfs_data_release(struct tmpfs_node *node)
+{
+	if (node->lower_file != NULL)
+		file_put(node->lower_file);
+	node->lower_file = NULL;
+}
+
+/* The image file behind node, opened for reading on first use. */
+static int open_lower(struct tmpfs_node *node)
+{
+	struct inode *lower = node->lower;
+	if (node->lower_file != NULL)
+		return 0;
+	if (lower->fops == NULL || lower->fops->read == NULL)
+		return -EIO;
+	node->lower_file = file_alloc(lower->fops, inode_get(lower), O_RDONLY, NULL);
+	if (node->lower_file == NULL) {
+		inode_put(lower);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Read [offset, offset+size) of the image file behind node (all of it
+ * below lower_size). */
+static int read_lower(struct tmpfs_node *node, void *buf, size_t size, u64 offset)
+{
+	int err = open_lower(node);
+	if (err < 0)
+		return err;
+	long n = node->lower_file->ops->read(node->lower_file, buf, size, offset);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < size)
+		memset((u8 *)buf + n, 0, size - (size_t)n);
+	return 0;
 }
 
 /* Make room for slot index `page`. */
@@ -40,21 +85,35 @@ static int grow_slots(struct tmpfs_node *node, size_t page)
 	return 0;
 }
 
-static u8 *page_for_write(struct inode *inode, size_t page)
+/* The file's own page at index page, made if needed (copied up from the
+ * image below lower_size, else zero). NULL with *err = -ENOSPC when the
+ * instance is full or memory is out, or the image read's error. */
+static u8 *own_page(struct inode *inode, size_t page, int *err)
 {
 	struct tmpfs_fs *fs = tfs(inode);
 	struct tmpfs_node *node = tnode(inode);
+	*err = -ENOSPC;
 	if (grow_slots(node, page) < 0)
 		return NULL;
-	if (node->pages[page] == NULL) {
-		if (fs->pages_used >= fs->page_limit)
+	if (node->pages[page] != NULL)
+		return node->pages[page];
+	if (fs->pages_used >= fs->page_limit)
+		return NULL;
+	u8 *fresh = page_alloc();
+	if (fresh == NULL)
+		return NULL;
+	u64 start = (u64)page * PAGE_SIZE;
+	if (start < node->lower_size) {
+		u64 valid = MIN(node->lower_size - start, (u64)PAGE_SIZE);
+		*err = read_lower(node, fresh, (size_t)valid, start);
+		if (*err < 0) {
+			page_free(fresh);
 			return NULL;
-		node->pages[page] = page_alloc();
-		if (node->pages[page] == NULL)
-			return NULL;
-		fs->pages_used++;
+		}
 	}
-	return node->pages[page];
+	node->pages[page] = fresh;
+	fs->pages_used++;
+	return fresh;
 }
 
 static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
@@ -74,10 +133,25 @@ static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
 		size_t n = PAGE_SIZE - in_page;
 		if (n > size - done)
 			n = size - done;
-		if (page < node->page_slots && node->pages[page] != NULL)
+		if (page < node->page_slots && node->pages[page] != NULL) {
 			memcpy(out + done, node->pages[page] + in_page, n);
-		else
+		} else if (pos < node->lower_size) {
+			/* From the image: as many bytes as lie there in one go. */
+			size_t run = (size_t)MIN((u64)(size - done), node->lower_size - pos);
+			size_t limit = n;
+			while (limit < run) {
+				size_t next = (size_t)((pos + limit) / PAGE_SIZE);
+				if (next < node->page_slots && node->pages[next] != NULL)
+					break;
+				limit += MIN((size_t)PAGE_SIZE, run - limit);
+			}
+			n = MIN(limit, run);
+			int err = read_lower(node, out + done, n, pos);
+			if (err < 0)
+				return done > 0 ? (long)done : err;
+		} else {
 			memset(out + done, 0, n); /* a hole */
+		}
 		done += n;
 	}
 	return (long)done;
@@ -90,20 +164,21 @@ static long tmpfs_write(struct file *file, const void *buf, size_t size, u64 off
 		return -EFBIG;
 	const u8 *in = buf;
 	size_t done = 0;
+	int err = 0;
 	while (done < size) {
 		u64 pos = offset + done;
 		size_t in_page = (size_t)(pos % PAGE_SIZE);
 		size_t n = PAGE_SIZE - in_page;
 		if (n > size - done)
 			n = size - done;
-		u8 *page = page_for_write(inode, (size_t)(pos / PAGE_SIZE));
+		u8 *page = own_page(inode, (size_t)(pos / PAGE_SIZE), &err);
 		if (page == NULL)
 			break;
 		memcpy(page + in_page, in + done, n);
 		done += n;
 	}
 	if (done == 0 && size > 0)
-		return -ENOSPC;
+		return err;
 	if (offset + done > inode->size)
 		inode->size = offset + done;
 	tmpfs_touch(inode);
@@ -115,6 +190,8 @@ int tmpfs_truncate(struct inode *inode, u64 size)
 	struct tmpfs_node *node = tnode(inode);
 	if (size > TMPFS_MAX_FILE_SIZE)
 		return -EFBIG;
+	if (size < node->lower_size)
+		node->lower_size = size;
 	if (size < inode->size) {
 		size_t keep = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
 		tmpfs_free_pages_from(tfs(inode), node, keep);
@@ -128,15 +205,44 @@ int tmpfs_truncate(struct inode *inode, u64 size)
 	return 0;
 }
 
-/* The file's own page: every mapping shares it, so writes through a
- * shared mapping are the file's content. A hole gets its page now (a
- * private zero page if the file system is full and nobody writes). */
+/* A page still in the image, for a read-only or private mapping: the
+ * page cache's own page when the image's bytes fill it, else a private
+ * copy (zeros past lower_size). */
+static int lower_page(struct tmpfs_node *node, u64 offset, void **page)
+{
+	if (offset + PAGE_SIZE <= node->lower_size && open_lower(node) == 0 &&
+	    node->lower_file->ops->get_page != NULL)
+		return node->lower_file->ops->get_page(node->lower_file, offset, false, page);
+	u8 *copy = page_alloc();
+	if (copy == NULL)
+		return -ENOMEM;
+	u64 valid = MIN(node->lower_size - offset, (u64)PAGE_SIZE);
+	int err = read_lower(node, copy, (size_t)valid, offset);
+	if (err < 0) {
+		page_free(copy);
+		return err;
+	}
+	*page = copy;
+	return 0;
+}
+
+/* The file's own page: every shared mapping maps it, so writes through a
+ * mapping are the file's content. Overlay pages still in the image are
+ * mapped from the page cache until a writable shared mapping asks (then
+ * the page is copied up). A hole gets its page now (a private zero page
+ * if the file system is full and nobody writes). */
 static int tmpfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	u8 *own = page_for_write(file->inode, (size_t)(offset / PAGE_SIZE));
-	if (own == NULL && write)
-		return -ENOSPC;
-	*page = own != NULL ? page_get(own) : page_alloc();
+	struct tmpfs_node *node = tnode(file->inode);
+	size_t index = (size_t)(offset / PAGE_SIZE);
+	bool own = index < node->page_slots && node->pages[index] != NULL;
+	if (!own && !write && offset < node->lower_size)
+		return lower_page(node, offset, page);
+	int err = 0;
+	u8 *mine = own_page(file->inode, index, &err);
+	if (mine == NULL && (write || err != -ENOSPC))
+		return err;
+	*page = mine != NULL ? page_get(mine) : page_alloc();
 	return *page != NULL ? 0 : -ENOMEM;
 }
 
@@ -145,4 +251,3 @@ const struct file_ops g_tmpfs_fops = {
 	.write = tmpfs_write,
 	.get_page = tmpfs_get_page,
 };
-

@@ -102,6 +102,8 @@ struct inode_ops {
 	              struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
+	/* A new name in dir for target (same filesystem, not a directory). */
+	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
 	int (*rmdir)(struct inode *dir, const char *name, size_t len);
 	int (*rename)(struct inode *old_dir, const char *old_name, size_t old_len,
@@ -174,6 +176,9 @@ struct fs_super {
 	bool read_only;                  /* writes and namespace changes: -EROFS */
 	struct inode *root;              /* owned reference */
 	struct mount *mount;             /* where it is mounted (NULL: not yet) */
+	/* The inode numbered ino, a new reference in *out (filesystems an
+	 * overlay sits on). NULL: not supported. */
+	int (*iget)(struct fs_super *sb, u64 ino, struct inode **out);
 	void *priv;
 };
 
@@ -217,12 +222,13 @@ int vfs_mount(const char *path, struct fs_super *sb);
 
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
  * cvmfs with disk_key, refuse it unless its root equals expected_root
- * (-EACCES), mount it at /, then devfs on /dev, tmpfs on /dev/shm, procfs
- * on /proc, tmpfs on /tmp and on each extra tmpfs path (whose parent
- * directory must exist). Returns 0 or -errno; main.c panics on failure
- * (fail closed). */
+ * (-EACCES), mount the root overlay on it at / (writable in memory, or
+ * read-only when read_only_root: docs/kernel-memory.md), then devfs on
+ * /dev, tmpfs on /dev/shm, procfs on /proc, tmpfs on /tmp and on each
+ * extra tmpfs path (whose parent directory must exist). Returns 0 or
+ * -errno; main.c panics on failure (fail closed). */
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
-                 const char *const *tmpfs_paths, size_t tmpfs_count);
+                 const char *const *tmpfs_paths, size_t tmpfs_count, bool read_only_root);
 
 /* A new reference to the root directory (the start for absolute paths). */
 struct inode *vfs_root(void);
@@ -343,6 +349,11 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
+/* link(2): a new name newpath for the file at oldpath (LOOKUP_FOLLOW in
+ * flags follows a final symlink of oldpath). -EXDEV across filesystems,
+ * -EPERM for directories. */
+int vfs_link(struct inode *old_start, const char *old_path, struct inode *new_start,
+             const char *new_path, u32 flags);
 /* flags: 0, RENAME_NOREPLACE. Across filesystems: -EXDEV. */
 int vfs_rename(struct inode *old_start, const char *old_path,
                struct inode *new_start, const char *new_path, u32 flags);
