@@ -1,6 +1,7 @@
 /*
  * namei.c: metadata and namespace operations: stat, readlink, truncate,
- * chmod, chown, mkdir, rmdir, unlink, symlink, link, rename. The VFS checks
+ * fallocate, chmod, chown, mkdir, rmdir, unlink, symlink, link, rename.
+ * The VFS checks
  * names, types, read-only filesystems and the caller's permissions
  * (fs/perm.c) here; filesystems do the rest.
  */
@@ -41,6 +42,20 @@ long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size)
 	return n;
 }
 
+static void (*g_unmap_hook)(struct inode *inode, u64 start, u64 end, bool private_too);
+
+void vfs_set_unmap_hook(void (*hook)(struct inode *inode, u64 start, u64 end,
+                                     bool private_too))
+{
+	g_unmap_hook = hook;
+}
+
+void vfs_unmap_file_range(struct inode *inode, u64 start, u64 end, bool private_too)
+{
+	if (g_unmap_hook != NULL)
+		g_unmap_hook(inode, start, end, private_too);
+}
+
 int vfs_truncate(struct inode *inode, u64 size)
 {
 	if (inode_is_dir(inode))
@@ -53,7 +68,11 @@ int vfs_truncate(struct inode *inode, u64 size)
 		return -EINVAL;
 	if (inode->iops == NULL || inode->iops->truncate == NULL)
 		return -EPERM;
-	return inode->iops->truncate(inode, size);
+	u64 old_size = inode->size;
+	int err = inode->iops->truncate(inode, size);
+	if (err == 0 && size < old_size)
+		vfs_unmap_file_range(inode, ALIGN_UP(size, PAGE_SIZE), ~0ULL, true);
+	return err;
 }
 
 int vfs_ftruncate(struct file *file, u64 size)
@@ -64,6 +83,31 @@ int vfs_ftruncate(struct file *file, u64 size)
 	if (!inode_is_reg(file->inode))
 		return -EINVAL;
 	return vfs_truncate(file->inode, size);
+}
+
+int vfs_fallocate(struct file *file, u32 mode, s64 offset, s64 len)
+{
+	u32 acc = file->flags & O_ACCMODE;
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~(u32)(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (file->inode == NULL || (file->flags & O_PATH) || (acc != O_WRONLY && acc != O_RDWR))
+		return -EBADF;
+	struct inode *inode = file->inode;
+	if (inode_is_dir(inode))
+		return -EISDIR;
+	if (!inode_is_reg(inode))
+		return -ENODEV;
+	if (inode->sb->read_only)
+		return -EROFS;
+	if (inode->iops == NULL || inode->iops->fallocate == NULL)
+		return -EOPNOTSUPP;
+	if (len > 0x7fffffffffffffffLL - offset)
+		return -EFBIG;
+	return inode->iops->fallocate(inode, mode, (u64)offset, (u64)len);
 }
 
 int vfs_chmod(struct inode *inode, u32 mode)

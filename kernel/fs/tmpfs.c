@@ -414,6 +414,7 @@ static const struct inode_ops g_tmpfs_iops = {
 	.rmdir = tmpfs_rmdir,
 	.rename = tmpfs_rename,
 	.truncate = tmpfs_truncate,
+	.fallocate = tmpfs_fallocate,
 	.chmod = tmpfs_chmod,
 	.release = tmpfs_release,
 };

@@ -110,6 +110,9 @@ static u8 *own_page(struct inode *inode, size_t page, int *err)
 			page_free(fresh);
 			return NULL;
 		}
+		/* Shared mappings still show the image's page: make them
+		 * refault onto the file's own page. */
+		vfs_unmap_file_range(inode, start, start + PAGE_SIZE, false);
 	}
 	node->pages[page] = fresh;
 	fs->pages_used++;
@@ -201,6 +204,68 @@ int tmpfs_truncate(struct inode *inode, u64 size)
 			memset(node->pages[keep - 1] + tail, 0, PAGE_SIZE - tail);
 	}
 	inode->size = size;
+	tmpfs_touch(inode);
+	return 0;
+}
+
+/* Zero [from, to) of page index (within one page), giving the file its
+ * own page first when the bytes still come from the image. */
+static int zero_part(struct inode *inode, size_t index, size_t from, size_t to)
+{
+	struct tmpfs_node *node = tnode(inode);
+	bool own = index < node->page_slots && node->pages[index] != NULL;
+	if (!own && (u64)index * PAGE_SIZE >= node->lower_size)
+		return 0; /* a hole reads zero already */
+	int err = 0;
+	u8 *page = own_page(inode, index, &err);
+	if (page == NULL)
+		return err;
+	memset(page + from, 0, to - from);
+	return 0;
+}
+
+/* FALLOC_FL_PUNCH_HOLE: whole pages become holes, partial ones zeros. */
+static int punch_hole(struct inode *inode, u64 offset, u64 end)
+{
+	struct tmpfs_node *node = tnode(inode);
+	for (u64 pos = offset; pos < end;) {
+		size_t index = (size_t)(pos / PAGE_SIZE);
+		size_t from = (size_t)(pos % PAGE_SIZE);
+		size_t to = (size_t)MIN((u64)PAGE_SIZE, end - (u64)index * PAGE_SIZE);
+		bool whole = from == 0 && to == PAGE_SIZE;
+		if (whole && (u64)index * PAGE_SIZE >= node->lower_size) {
+			if (index < node->page_slots && node->pages[index] != NULL) {
+				u64 at = (u64)index * PAGE_SIZE;
+				vfs_unmap_file_range(inode, at, at + PAGE_SIZE, true);
+				page_put(node->pages[index]);
+				node->pages[index] = NULL;
+				tfs(inode)->pages_used--;
+			}
+		} else {
+			int err = zero_part(inode, index, from, to);
+			if (err < 0)
+				return err;
+		}
+		pos = (u64)index * PAGE_SIZE + to;
+	}
+	return 0;
+}
+
+int tmpfs_fallocate(struct inode *inode, u32 mode, u64 offset, u64 len)
+{
+	if (offset > TMPFS_MAX_FILE_SIZE || len > TMPFS_MAX_FILE_SIZE - offset)
+		return -EFBIG;
+	u64 end = offset + len;
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		return punch_hole(inode, MIN(offset, inode->size), MIN(end, inode->size));
+	/* Reserve every page now, so later writes cannot run out of room. */
+	for (u64 pos = ALIGN_DOWN(offset, PAGE_SIZE); pos < end; pos += PAGE_SIZE) {
+		int err = 0;
+		if (own_page(inode, (size_t)(pos / PAGE_SIZE), &err) == NULL)
+			return err;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size)
+		inode->size = end;
 	tmpfs_touch(inode);
 	return 0;
 }

@@ -115,6 +115,9 @@ int tmpfs_inode_from_lower(struct tmpfs_fs *fs, struct inode *lower, struct inod
 /* Free the data pages from index first on. */
 void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t first);
 int tmpfs_truncate(struct inode *inode, u64 size);
+/* fallocate: mode 0 or FALLOC_FL_KEEP_SIZE reserve pages, with
+ * FALLOC_FL_PUNCH_HOLE (checked by the VFS) zero the range. */
+int tmpfs_fallocate(struct inode *inode, u32 mode, u64 offset, u64 len);
 /* Drop what a file node holds of the lower layer (on release). */
 void tmpfs_data_release(struct tmpfs_node *node);
 

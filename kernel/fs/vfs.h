@@ -54,6 +54,7 @@ struct inode;
 struct file;
 struct fs_super;
 struct mount;
+struct file_lock;
 
 struct ktimespec {
 	s64 sec;
@@ -110,6 +111,8 @@ struct inode_ops {
 	              struct inode *new_dir, const char *new_name, size_t new_len,
 	              u32 flags);
 	int (*truncate)(struct inode *inode, u64 size);
+	/* fallocate(2) on a regular file, mode already checked by the VFS. */
+	int (*fallocate)(struct inode *inode, u32 mode, u64 offset, u64 len);
 	int (*chmod)(struct inode *inode, u32 mode);
 	/* Last reference dropped: free the in-memory inode (kfree(inode)
 	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
@@ -164,6 +167,7 @@ struct inode {
 	const struct inode_ops *iops;
 	const struct file_ops *fops;     /* used by vfs_open for this inode */
 	void *priv;                      /* the filesystem's own data */
+	struct file_lock *locks;         /* fcntl, OFD and flock locks (fs/lock.c) */
 };
 
 /* A mounted filesystem instance. */
@@ -323,6 +327,9 @@ void vfs_stat(struct inode *inode, struct kstat *out);
 long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size);
 int vfs_truncate(struct inode *inode, u64 size);
 int vfs_ftruncate(struct file *file, u64 size);
+/* fallocate(2): mode 0, FALLOC_FL_KEEP_SIZE, or FALLOC_FL_PUNCH_HOLE |
+ * FALLOC_FL_KEEP_SIZE (others -EOPNOTSUPP); offset >= 0, len > 0. */
+int vfs_fallocate(struct file *file, u32 mode, s64 offset, s64 len);
 int vfs_chmod(struct inode *inode, u32 mode);
 /* chown/utimensat: change the in-memory inode (tmpfs keeps it; -EROFS on
  * a read-only fs). uid/gid (u32)-1 = unchanged; atime/mtime NULL = unchanged. */
@@ -373,6 +380,16 @@ struct vfs_cred {
  * credentials (new tmpfs files belong to them, every check uses them).
  * Without a hook (boot, host tests) the caller is root. */
 void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out));
+
+/* The memory layer's hook for file pages that changed under mappings:
+ * unmap the file's pages for offsets [start, end) from every address
+ * space, from private mappings too when private_too (truncation and
+ * punched holes, where Linux drops even private copies; a copy-up only
+ * concerns shared mappings). None in host tests. */
+void vfs_set_unmap_hook(void (*hook)(struct inode *inode, u64 start, u64 end,
+                                     bool private_too));
+/* Called by filesystems when pages of inode go or move (see above). */
+void vfs_unmap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
 void vfs_current_cred(struct vfs_cred *out);
 
 /* The Unix check, once for the whole VFS: mask of R_OK/W_OK/X_OK against

@@ -65,6 +65,11 @@ static int file_page(const struct vma *v, u64 page_va, bool write, void **page)
 		*page = page_alloc(); /* whole page past the mapped bytes */
 		return *page != NULL ? 0 : -ENOMEM;
 	}
+	/* Linux: a page wholly past the end of a regular file is SIGBUS
+	 * (the file shrank, or was mapped past its end). */
+	struct inode *inode = v->file->inode;
+	if (inode != NULL && inode_is_reg(inode) && off >= ALIGN_UP(inode->size, PAGE_SIZE))
+		return -ENXIO;
 	int err = vfs_get_page(v->file, off, write, page);
 	if (err < 0)
 		return err;
@@ -90,6 +95,11 @@ static int new_page(const struct vma *v, u64 page_va, void **page)
 	/* A shared writable mapping always maps the file's own page. */
 	bool write = vma_is_shared(v) && (v->prot & PROT_WRITE);
 	int err = file_page(v, page_va, write, page);
+	if (err == -ENXIO) {
+		kprintf("fault: 0x%llx is past the end of the mapped file\n",
+		        (unsigned long long)page_va);
+		return -EIO;
+	}
 	if (err < 0 && err != -ENOMEM) {
 		kprintf("fault: file read failed (%d) at 0x%llx\n", err,
 		        (unsigned long long)page_va);

@@ -17,6 +17,7 @@
 #include "mm/page.h"
 #include "mm/tlb.h"
 #include "panic.h"
+#include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
 
@@ -127,6 +128,30 @@ static void unmap_pages(struct mm *mm, u64 start, u64 end)
 void vma_zap(struct mm *mm, u64 start, u64 end)
 {
 	unmap_pages(mm, start, end);
+}
+
+/* The pages of v that map file offsets in [from, to) (page-aligned). */
+static void zap_vma_offsets(struct mm *mm, const struct vma *v, u64 from, u64 to)
+{
+	u64 v_end_off = v->offset + (v->end - v->start);
+	u64 lo = MAX(from, v->offset);
+	u64 hi = MIN(to, v_end_off);
+	if (lo < hi)
+		unmap_pages(mm, v->start + (lo - v->offset), v->start + (hi - v->offset));
+}
+
+void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too)
+{
+	for (struct task *t = task_first(); t != NULL; t = t->next) {
+		if (t->mm == NULL)
+			continue;
+		for (struct vma *v = t->mm->vmas; v != NULL; v = v->next) {
+			if (v->file == NULL || v->file->inode != inode)
+				continue;
+			if (private_too || (v->flags & VMA_SHARED))
+				zap_vma_offsets(t->mm, v, start, end);
+		}
+	}
 }
 
 static struct vma *vma_new(u64 start, u64 end, u32 prot, u32 flags, struct file *file,
@@ -363,6 +388,10 @@ long vma_format_maps(struct mm *mm, char *buf, size_t size)
 			name = "[heap]";
 		else if ((v->flags & VMA_ANON) && v->file)
 			name = "/dev/zero (deleted)"; /* shared anonymous, as Linux shows it */
+		else if (v->flags & VMA_VDSO)
+			name = "[vdso]";
+		else if (v->flags & VMA_VVAR)
+			name = "[vvar]";
 		int n = snprintf(line, sizeof(line), "%012llx-%012llx %c%c%c%c %08llx 00:00 %llu %s\n",
 		                  (unsigned long long)v->start, (unsigned long long)v->end,
 		                  prot_char(v->prot, PROT_READ, 'r'), prot_char(v->prot, PROT_WRITE, 'w'),

@@ -65,5 +65,6 @@ struct mm *mm_copy(struct mm *src)
 	dst->brk = src->brk;
 	dst->mmap_top = src->mmap_top;
 	dst->stack_top = src->stack_top;
+	dst->vdso_base = src->vdso_base;
 	return dst;
 }

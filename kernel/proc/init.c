@@ -10,6 +10,7 @@
 
 #include "arch/x86_64/arch.h"
 #include "config/config.h"
+#include "fs/lock.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
@@ -21,6 +22,7 @@
 #include "platform/platform.h"
 #include "proc/exec.h"
 #include "proc/fdtable.h"
+#include "proc/sched.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -214,6 +216,8 @@ void proc_start_init(const struct boot_config *cfg)
 	if (!task)
 		panic("out of memory creating the first task");
 	vfs_set_cred_hook(hook_cred);
+	lock_set_wake_hook(sched_wakeup);
+	vfs_set_unmap_hook(vma_zap_file_range);
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
 	 * after that runs with the app's credentials. */

@@ -1,7 +1,7 @@
 /*
  * file_io.c: I/O on open file descriptors: read/write and their vector
  * and positional forms, lseek, close, dup*, fcntl, ioctl, fsync,
- * ftruncate, getdents64.
+ * ftruncate, fallocate, getdents64.
  *
  * Trust: fds, sizes and user buffers are raw user input. Data moves
  * between user memory and the VFS through a kernel bounce buffer, one
@@ -14,6 +14,7 @@
 #include "proc/fdtable.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
+#include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -305,8 +306,15 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock(f, cmd, arg);
 	default:
-		return -EINVAL; /* record locks (F_GETLK ...) are not supported */
+		return -EINVAL;
 	}
 }
 
@@ -367,6 +375,17 @@ long sys_ftruncate(const struct syscall_args *args)
 	if (!can_write(f))
 		return -EINVAL; /* Linux: EINVAL when not open for writing */
 	return vfs_ftruncate(f, args->a[1]);
+}
+
+long sys_fallocate(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (f->inode == NULL)
+		return -ESPIPE; /* pipes */
+	return vfs_fallocate(f, (u32)args->a[1], (s64)args->a[2], (s64)args->a[3]);
 }
 
 long sys_getdents64(const struct syscall_args *args)

@@ -30,6 +30,10 @@ HANDLER(sys_fsync);
 HANDLER(sys_fdatasync);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
+HANDLER(sys_fallocate);
+
+/* file_lock.c: flock (the fcntl lock commands go through sys_fcntl) */
+HANDLER(sys_flock);
 
 /* file_poll.c: poll/ppoll/select */
 HANDLER(sys_poll);
