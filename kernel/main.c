@@ -10,7 +10,7 @@
  *  5. memory                        PVH memory map -> pages -> W^X kernel page tables
  *     selftest?                     fw_cfg opt/cvmify/selftest: a deliberate kernel fault
  *  6. syscall entry                 STAR/LSTAR/FMASK
- *  7. time                          TSC (CPUID or PIT), RTC wall clock
+ *  7. time                          TSC (CPUID or PIT), RTC wall clock; the vDSO's vvar page
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
  *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
  * 10. measure config
@@ -32,6 +32,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/vdso.h"
 #include "panic.h"
 #include "platform/platform.h"
 #ifndef CVMIFY_CORE_ONLY
@@ -136,6 +137,9 @@ void kmain(u64 boot_info_pa)
     selftest_run_if_requested();
     syscall_init();
     platform_time_init();
+#ifndef CVMIFY_CORE_ONLY
+    vdso_init();
+#endif
 
     if (fw_switch(FW_PROBE))
         probe_run();
