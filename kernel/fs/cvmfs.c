@@ -258,3 +258,9 @@ u64 cvmfs_inode_count(struct fs_super *sb)
 	struct cvmfs_fs *fs = sb->priv;
 	return fs->disk.sb.inode_count;
 }
+
+void cvmfs_log_stats(struct fs_super *sb)
+{
+	struct cvmfs_fs *fs = sb->priv;
+	cvmfs_disk_log_stats(&fs->disk);
+}

@@ -21,4 +21,7 @@ const u8 *cvmfs_root_hash(struct fs_super *sb);
 /* The image's highest inode number (an overlay numbers new inodes above). */
 u64 cvmfs_inode_count(struct fs_super *sb);
 
+/* Log the block layer's statistics (cvmfs_disk_log_stats). */
+void cvmfs_log_stats(struct fs_super *sb);
+
 #endif

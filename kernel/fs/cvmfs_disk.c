@@ -12,6 +12,8 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
+#include "lib/kprintf.h"
+#include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define TAG_READ_CHUNK (64 * 1024)
@@ -134,7 +136,11 @@ static int decrypt_into_cache(struct cvmfs_disk *disk, u64 block, const u8 *ciph
 	for (int i = 0; i < 8; i++)
 		iv[i] = (u8)(block >> (8 * i));
 	const u8 *tag = disk->tags + block * CVMFS_TAG_SIZE;
-	if (aes_gcm_decrypt(&disk->key, iv, page, CVMFS_BLOCK_SIZE, tag) < 0) {
+	u64 start = platform_time_ns();
+	int verdict = aes_gcm_decrypt(&disk->key, iv, page, CVMFS_BLOCK_SIZE, tag);
+	disk->decrypt_ns += platform_time_ns() - start;
+	disk->blocks_decrypted++;
+	if (verdict < 0) {
 		disk->failed_blocks++;
 		memzero_explicit(page, CVMFS_BLOCK_SIZE);
 		page_free(page);
@@ -222,4 +228,15 @@ int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
 		size -= n;
 	}
 	return 0;
+}
+
+void cvmfs_disk_log_stats(const struct cvmfs_disk *disk)
+{
+	u64 per_block = disk->blocks_decrypted ? disk->decrypt_ns / disk->blocks_decrypted : 0;
+	kprintf("fs: page cache: %llu hits, %llu misses, %llu evictions, %zu cached; "
+	        "disk: %llu requests, %llu blocks, %llu failed; aes-gcm: %llu ns per 4 KiB block\n",
+	        (unsigned long long)disk->cache.hits, (unsigned long long)disk->cache.misses,
+	        (unsigned long long)disk->cache.evictions, disk->cache.count,
+	        (unsigned long long)disk->device_reads, (unsigned long long)disk->blocks_read,
+	        (unsigned long long)disk->failed_blocks, (unsigned long long)per_block);
 }

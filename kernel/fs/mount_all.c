@@ -14,6 +14,14 @@
 #include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
+static struct fs_super *g_image; /* the root disk, under the overlay */
+
+void fs_log_stats(void)
+{
+	if (g_image != NULL)
+		cvmfs_log_stats(g_image);
+}
+
 static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
 {
 	if (offset % BLK_SECTOR_SIZE != 0 || size % BLK_SECTOR_SIZE != 0)
@@ -42,6 +50,7 @@ static int mount_root(const u8 disk_key[32], const u8 expected_root[48], bool re
 		kprintf("fs: the disk superblock is invalid\n");
 	if (err < 0)
 		return err;
+	g_image = root;
 	/* The overlay's changes may take half of RAM, like a tmpfs. */
 	struct fs_super *overlay = tmpfs_create_overlay(root, cvmfs_inode_count(root) + 1,
 	                                                page_total_count() / 2, read_only);

@@ -234,6 +234,9 @@ int vfs_mount(const char *path, struct fs_super *sb);
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
                  const char *const *tmpfs_paths, size_t tmpfs_count, bool read_only_root);
 
+/* Log the root disk's cache and decryption statistics (at the app's end). */
+void fs_log_stats(void);
+
 /* A new reference to the root directory (the start for absolute paths). */
 struct inode *vfs_root(void);
 

@@ -23,6 +23,7 @@
 
 void proc_exit_app(int status, int signo)
 {
+	fs_log_stats();
 	syscall_print_trace();
 	if (signo > 0)
 		kprintf("cvmify: signal %d\n", signo);
