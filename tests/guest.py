@@ -52,11 +52,11 @@ class Boot:
         return [line for line in self.log.splitlines() if line.startswith("cvmify: ")]
 
 
-def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path]) -> list[str]:
+def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], memory: str = "256M") -> list[str]:
     """The launcher's machine, written out independently of cvmify.launch:
     COM1 on stdout, COM2 and COM3 to files in `logs`, isa-debug-exit."""
     argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg", "-cpu", "max", "-m", "256M",
+        QEMU, "-M", MACHINE, "-accel", "tcg", "-cpu", "max", "-m", memory,
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
         "-chardev", "stdio,id=com1", "-serial", "chardev:com1",
@@ -91,12 +91,12 @@ def boot_kernel(kernel: Path, tmp_path: Path, files: dict[str, bytes]) -> Boot:
     return run_qemu(qemu_argv(kernel, tmp_path, fw_cfg), tmp_path, BOOT_TIMEOUT)
 
 
-def boot_bundle(bundle: Path, tmp_path: Path) -> Boot:
+def boot_bundle(bundle: Path, tmp_path: Path, memory: str = "256M") -> Boot:
     """Boot a bundle's files with QEMU directly (no launcher checks)."""
     argv = qemu_argv(bundle / "kernel.elf", tmp_path, {
         "opt/cvmify/config": bundle / "config.bin",
         "opt/cvmify/disk-key": bundle / "disk-key.dev",
-    })
+    }, memory)
     argv += [
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",
