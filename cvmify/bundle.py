@@ -33,6 +33,9 @@ BLOCK_SIZE = 4096
 ROOT_SIZE = 48
 # Files listed (and hashed) in bundle.json, in the order they are written.
 LISTED_FILES = ("kernel.elf", "manifest.toml", "config.bin", "rootfs.img", "measurements.json")
+# Listed and hashed when present: td.fd, the TDX boot image (docs/tdx.md).
+OPTIONAL_FILES = ("td.fd",)
+TD_FD = "td.fd"
 MAX_INDEX_SIZE = 1 << 20
 
 
@@ -130,7 +133,7 @@ def parse_index(data: dict[str, Any]) -> BundleIndex:
     if block_size != BLOCK_SIZE or not 1 <= block_count <= 1 << 28:
         raise BadBundleError(f"{INDEX_FILE}: disk geometry out of range")
     entries: dict[str, FileEntry] = {}
-    for name in LISTED_FILES:
+    for name in (*LISTED_FILES, *(n for n in OPTIONAL_FILES if n in files)):
         entry = _field(files, name, dict, "files.")
         size = _field(entry, "size", int, f"files.{name}.")
         if size < 0:
@@ -138,7 +141,7 @@ def parse_index(data: dict[str, Any]) -> BundleIndex:
         digest = _field(entry, "sha256", str, f"files.{name}.")
         _hex(digest, 32, f"files.{name}.sha256")
         entries[name] = FileEntry(size=size, sha256=digest)
-    extra = sorted(set(files) - set(LISTED_FILES))
+    extra = sorted(set(files) - set(LISTED_FILES) - set(OPTIONAL_FILES))
     if extra:
         raise BadBundleError(f"{INDEX_FILE}: unexpected files listed: {', '.join(extra)}")
     return BundleIndex(
@@ -178,6 +181,10 @@ class Bundle:
 
     def file(self, name: str) -> Path:
         return self.path / name
+
+    @property
+    def has_td_fd(self) -> bool:
+        return TD_FD in self.index.files
 
     def read_key(self) -> bytes:
         """The development disk key; BadBundleError if absent or malformed."""
@@ -291,9 +298,12 @@ class BundleWriter:
             if not p.is_file():
                 raise CvmifyIOError(f"internal: bundle file {name} was not written")
             files[name] = FileEntry(size=p.stat().st_size, sha256=sha256_file(p))
+        for name in OPTIONAL_FILES:
+            if self.path(name).is_file():
+                files[name] = FileEntry(size=self.path(name).stat().st_size, sha256=sha256_file(self.path(name)))
         index = BundleIndex(created=created, image=image, disk=disk, files=files)
         self.write_bytes(INDEX_FILE, dumps(index.to_json()).encode())
-        for name in (*LISTED_FILES, INDEX_FILE, KEY_FILE):
+        for name in (*files, INDEX_FILE, KEY_FILE):
             os.chmod(self.path(name), 0o600 if name == KEY_FILE else 0o644)
             os.utime(self.path(name), (created, created))
             _fsync(self.path(name))

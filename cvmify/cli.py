@@ -152,15 +152,20 @@ def build(
     manifest: ManifestOpt = None,
     key: Annotated[Optional[Path], typer.Option("--key", help="Disk key: 32 raw bytes or 64 hex digits.")] = None,
     kernel: Annotated[Optional[Path], typer.Option("--kernel", help="The cvmify kernel ELF.")] = None,
+    td_kernel: Annotated[
+        Optional[Path], typer.Option("--td-kernel", help="The TDX kernel ELF that td.fd carries.")
+    ] = None,
     as_json: JsonOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing bundle.")] = False,
 ) -> None:
     """Build a bundle from a container image."""
     _state(ctx, as_json)
+    kernel_elf = paths.kernel_path(kernel)
     result = build_bundle(
         image,
         output,
-        kernel=paths.kernel_path(kernel),
+        kernel=kernel_elf,
+        td_kernel=paths.td_kernel_path(td_kernel, kernel_elf),
         manifest_file=manifest,
         key_file=key,
         force=force,
@@ -197,11 +202,14 @@ def inspect(
 def measure(
     ctx: typer.Context,
     bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    mrtd_order: Annotated[
+        str, typer.Option("--mrtd-order", help="single (upstream KVM) or two-pass (QEMU 8.x-era TDX).")
+    ] = "single",
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute a bundle's expected launch measurements."""
+    """Recompute a bundle's expected launch measurements (MRTD, RTMRs with td.fd)."""
     _state(ctx, as_json)
-    _render(ctx, measure_bundle(bundle), as_json)
+    _render(ctx, measure_bundle(bundle, mrtd_order=mrtd_order), as_json)
 
 
 @app.command()

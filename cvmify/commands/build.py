@@ -36,6 +36,7 @@ class BuildResult:
     rtmr: bytes
     created: int
     key_file: Path
+    mrtd: bytes | None = None  # with td.fd
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -48,6 +49,7 @@ class BuildResult:
             "size": self.size,
             "disk": {"root": self.disk_root.hex(), "block_count": self.disk_blocks},
             "rtmr": self.rtmr.hex(),
+            "mrtd": self.mrtd.hex() if self.mrtd is not None else None,
             "created": self.created,
             "key_file": str(self.key_file),
         }
@@ -61,7 +63,7 @@ class BuildResult:
             f"files:      {self.files} entries, {self.size} bytes",
             f"disk root:  {self.disk_root.hex()} ({self.disk_blocks} blocks)",
             f"rtmr:       {self.rtmr.hex()}",
-        ]
+        ] + ([f"mrtd:       {self.mrtd.hex()}"] if self.mrtd is not None else [])
 
 
 def source_date_epoch(environ: Mapping[str, str]) -> int | None:
@@ -91,6 +93,16 @@ def count_files(rootfs: RootFS) -> tuple[int, int]:
     return entries, size
 
 
+def write_td_fd(bundle: BundleWriter, td_kernel: Any, config_bin: bytes, disk_root: bytes) -> Any:
+    """td.fd into the bundle; returns its TdxMeasurements."""
+    from cvmify.tdx.measurements import compute_tdx_measurements
+    from cvmify.tdx.tdvf import TD_FD_NAME, build_td_fd, parse_td_fd
+
+    image = build_td_fd(td_kernel, config_bin)
+    bundle.write_bytes(TD_FD_NAME, image)
+    return compute_tdx_measurements(parse_td_fd(image), config_bin, disk_root)
+
+
 def build(
     reference: str,
     out: Path,
@@ -99,8 +111,10 @@ def build(
     key_file: Path | None = None,
     force: bool = False,
     epoch: int | None = None,
+    td_kernel: Path | None = None,
 ) -> BuildResult:
-    """Build a bundle at `out`. `kernel` is an existing kernel ELF (paths.kernel_path)."""
+    """Build a bundle at `out`. `kernel` is an existing kernel ELF (paths.kernel_path);
+    with `td_kernel` (the PLATFORM=tdx kernel) the bundle also gets td.fd."""
     from cvmify.disk.salt import derive_salt
     from cvmify.disk.writer import write_disk
     from cvmify.image.source import open_image
@@ -110,8 +124,10 @@ def build(
     from cvmify.manifest.load import load_manifest_file
     from cvmify.manifest.render import render_toml
     from cvmify.measure.measurements import compute_measurements
+    from cvmify.tdx.tdvf import load_td_kernel
 
     key = load_key_file(key_file) if key_file is not None else new_key()
+    td = load_td_kernel(td_kernel) if td_kernel is not None else None
     user_manifest = load_manifest_file(manifest_file) if manifest_file is not None else None
     created = epoch if epoch is not None else int(time.time())
     with BundleWriter(out, force=force) as bundle, tempfile.TemporaryDirectory(prefix="cvmify-build-") as work:
@@ -131,6 +147,8 @@ def build(
         bundle.write_bytes("manifest.toml", render_toml(manifest).encode())
         bundle.copy_file("kernel.elf", kernel)
         measurements = compute_measurements(bundle.path("kernel.elf"), config_bin, disk.root)
+        if td is not None:
+            measurements = measurements.with_tdx(write_td_fd(bundle, td, config_bin, disk.root))
         bundle.write_bytes("measurements.json", dumps(measurements.to_json()).encode())
         bundle.write_key(key)
         bundle.commit(created, info, DiskSummary(BLOCK_SIZE, disk.block_count, disk.root))
@@ -146,6 +164,7 @@ def build(
         disk_root=disk.root,
         disk_blocks=disk.block_count,
         rtmr=measurements.rtmr,
+        mrtd=measurements.tdx.mrtd if measurements.tdx is not None else None,
         created=created,
         key_file=out / "disk-key.dev",
         warnings=[DEV_KEY_WARNING],

@@ -57,6 +57,9 @@ boot_stack_top:
 pvh_start32:
     cli
     cld
+    /* Also entered from platform/tdx/td_entry.S (td.fd) with %ebx = 0. */
+    .globl boot32_common
+boot32_common:
     mov %ebx, %esi                  /* keep start_info across the setup */
 
     /* zero the four table pages (.bss may not be cleared by the loader) */
