@@ -58,6 +58,12 @@ def measure_bundle(*args, **kwargs):
     return measure(*args, **kwargs)
 
 
+def verify_quote(*args, **kwargs):
+    from cvmify.commands.verify import verify_quote as verify
+
+    return verify(*args, **kwargs)
+
+
 @dataclass
 class CliState:
     debug: bool = False
@@ -210,6 +216,41 @@ def measure(
     """Recompute a bundle's expected launch measurements (MRTD, RTMRs with td.fd)."""
     _state(ctx, as_json)
     _render(ctx, measure_bundle(bundle, mrtd_order=mrtd_order), as_json)
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    quote: Annotated[Path, typer.Argument(help="The quote (TDX v4/v5, or simulated).")],
+    bundle: Annotated[Optional[Path], typer.Option("--bundle", help="Expect this bundle's measurements.")] = None,
+    reference: Annotated[
+        Optional[Path], typer.Option("--reference", help="Expected values as JSON (mrtd, rtmr0-3, mrconfigid).")
+    ] = None,
+    collateral: Annotated[Optional[Path], typer.Option("--collateral", help="DCAP collateral JSON.")] = None,
+    root_ca: Annotated[Optional[Path], typer.Option("--root-ca", help="Root CA (DER) instead of Intel's.")] = None,
+    at: Annotated[Optional[str], typer.Option("--at", help="Verification time (ISO 8601 or Unix seconds).")] = None,
+    report_data: Annotated[Optional[str], typer.Option("--report-data", help="Expected REPORTDATA (hex).")] = None,
+    event_log: Annotated[Optional[Path], typer.Option("--event-log", help="CCEL/TCG2 log to replay.")] = None,
+    accept_tcb: Annotated[
+        Optional[list[str]], typer.Option("--accept-tcb", help="Also accept this TCB status (repeatable).")
+    ] = None,
+    allow_simulated: Annotated[
+        bool, typer.Option("--allow-simulated", help="Accept simulated quotes (development only).")
+    ] = False,
+    sim_key: Annotated[Optional[Path], typer.Option("--sim-key", help="Development key for simulated quotes.")] = None,
+    mrtd_order: Annotated[str, typer.Option("--mrtd-order", help="single or two-pass.")] = "single",
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a TD quote: DCAP chain, then the bundle's measurements and policy."""
+    from cvmify.commands.verify import VerifyOptions
+
+    _state(ctx, as_json)
+    options = VerifyOptions(
+        bundle=bundle, reference=reference, collateral=collateral, root_ca=root_ca, at=at,
+        report_data=report_data, event_log=event_log, accept_tcb=list(accept_tcb or []),
+        allow_simulated=allow_simulated, sim_key=sim_key, mrtd_order=mrtd_order,
+    )
+    _render(ctx, verify_quote(quote, options, paths.sim_key_path()), as_json)
 
 
 @app.command()

@@ -74,3 +74,8 @@ def cache_dir() -> Path:
     """$XDG_CACHE_HOME/cvmify (default ~/.cache/cvmify); not created here."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cvmify"
+
+
+def sim_key_path() -> Path:
+    """The development key of the simulated quoting enclave (docs/tdx.md)."""
+    return cache_dir() / "sim-qe-key.pem"
