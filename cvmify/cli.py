@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from cvmify import __version__, paths
-from cvmify.commands.run import RUN_KEY_WARNING, RunOptions, dry_run, plan_run, run_plan
+from cvmify.commands.run import RunOptions, dry_run, plan_run, run_plan, run_warning
 from cvmify.errors import ExitCode
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
@@ -263,7 +263,9 @@ def run(
     ] = None,
     cpus: Annotated[Optional[int], typer.Option("--cpus", help="Virtual CPUs [default: the manifest's sys.cpus].")] = None,
     accel: Annotated[str, typer.Option("--accel", help="auto, kvm or tcg.")] = "auto",
-    mode: Annotated[str, typer.Option("--mode", help="vm, or tdx (not implemented yet).")] = "vm",
+    mode: Annotated[
+        str, typer.Option("--mode", help="vm (microvm), td-vm (td.fd as a plain q35 VM) or tdx (a TD; never run).")
+    ] = "vm",
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
@@ -275,8 +277,10 @@ def run(
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())
-    sys.stderr.write(warning_line(RUN_KEY_WARNING) + "\n")
-    sys.stderr.flush()
+    warning = run_warning(plan)
+    if warning:
+        sys.stderr.write(warning_line(warning) + "\n")
+        sys.stderr.flush()
     if dry_run_:
         _render(ctx, dry_run(plan, qemu), False)
         return

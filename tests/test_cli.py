@@ -249,10 +249,10 @@ def test_run_extra_args_refused_when_manifest_forbids(tmp_path, stub_kernel, xdg
     assert "refused" in result.stderr
 
 
-def test_run_tdx_mode_is_a_launch_error(bundle, xdg_cache):
+def test_run_tdx_mode_needs_td_fd(bundle, xdg_cache):
     result = invoke("run", str(bundle), "--mode", "tdx", "--dry-run")
-    assert result.exit_code == 11
-    assert "tdx" in result.stderr
+    assert result.exit_code == 10
+    assert "no td.fd" in result.stderr
 
 
 def test_run_bad_bundle(tmp_path, xdg_cache):

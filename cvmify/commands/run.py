@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
-from cvmify.errors import BadBundleError, UsageError
+from cvmify.errors import BadBundleError, LaunchError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
-from cvmify.launch.qemu import Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line
+from cvmify.launch.qemu import (
+    MODES, TD_MODES, Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ RUN_KEY_WARNING = (
     "VM mode: the host hands the development disk key to the guest over fw_cfg; "
     "this run is NOT confidential"
 )
+TDX_ACCEL = Accel("kvm", "host")
 DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr")
 OVERRIDES_FILE = "overrides.bin"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -38,7 +41,7 @@ class RunOptions:
     memory: str | None = None  # None: the manifest's sys.memory, else DEFAULT_MEMORY
     cpus: int | None = None  # None: the manifest's sys.cpus, else 1
     accel: str = "auto"  # auto | kvm | tcg
-    mode: str = "vm"  # vm | tdx
+    mode: str = "vm"  # MODES: vm | td-vm | tdx
     trace: bool = False
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
@@ -53,12 +56,15 @@ class RunPlan:
     cpus: int
     overrides: bytes  # empty: none
     trace: bool
+    host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
-        files = [
-            FwCfg("opt/cvmify/config", file=self.bundle.file("config.bin")),
-            FwCfg("opt/cvmify/disk-key", file=self.bundle.file(KEY_FILE)),
-        ]
+        td = self.mode in TD_MODES
+        # td.fd carries the measured config itself; only VM modes get the
+        # development key from the host.
+        files = [] if td else [FwCfg("opt/cvmify/config", file=self.bundle.file("config.bin"))]
+        if self.mode in ("vm", "td-vm"):
+            files.append(FwCfg("opt/cvmify/disk-key", file=self.bundle.file(KEY_FILE)))
         if self.overrides:
             assert rundir is not None
             files.append(FwCfg("opt/cvmify/overrides", file=rundir / OVERRIDES_FILE))
@@ -72,6 +78,7 @@ class RunPlan:
             consoles=consoles,
             fw_cfg=tuple(files),
             disk=self.bundle.file("rootfs.img"),
+            firmware=self.bundle.file("td.fd") if td else None,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -127,8 +134,8 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
     from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
 
-    if opts.mode not in ("vm", "tdx"):
-        raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
+    if opts.mode not in MODES:
+        raise UsageError(f"--mode {opts.mode!r}: expected one of {', '.join(MODES)}")
     env = parse_env(opts.env)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
@@ -136,11 +143,25 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(list(opts.args), env, policy)
-    if opts.mode == "tdx":  # fails with a clear LaunchError before any probing
-        build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
+    if opts.mode in TD_MODES and not bundle.has_td_fd:
+        raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
+    if opts.mode == "tdx":
+        from cvmify.launch.tdx import probe_host
+
+        return RunPlan(bundle, opts.mode, TDX_ACCEL, memory, cpus, overrides, opts.trace,
+                       host_problems=probe_host(qemu).missing())
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
     return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace)
+
+
+def run_warning(plan: RunPlan) -> str | None:
+    """The one warning every run of this mode prints first, if any."""
+    return RUN_KEY_WARNING if plan.mode in ("vm", "td-vm") else None
+
+
+def host_problem_line(plan: RunPlan) -> str:
+    return "this host cannot run a TD: " + "; ".join(plan.host_problems)
 
 
 def _make_rundir(plan: RunPlan) -> Path | None:
@@ -157,7 +178,7 @@ def _make_rundir(plan: RunPlan) -> Path | None:
 def dry_run(plan: RunPlan, qemu: str) -> RunResult:
     """The command line that would run. Files it needs (overrides) are kept."""
     rundir = _make_rundir(plan)
-    warnings = []
+    warnings = [host_problem_line(plan)] if plan.host_problems else []
     if rundir is not None:
         warnings.append(f"dry run: the overrides file is kept in {rundir}; delete it when done")
     return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
@@ -173,6 +194,8 @@ def run_plan(
 ) -> RunResult:
     from cvmify.launch.runner import app_status, run_qemu
 
+    if plan.host_problems:
+        raise LaunchError(host_problem_line(plan))
     rundir = _make_rundir(plan)
     try:
         run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)

@@ -18,7 +18,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvmify.errors import LaunchError, UsageError
+from cvmify.errors import UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
@@ -79,6 +79,7 @@ class VmSpec:
     consoles: Consoles
     fw_cfg: tuple[FwCfg, ...] = ()
     disk: Path | None = None  # the root disk, attached read-only
+    firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
 
 
 def escape(value: str) -> str:
@@ -134,20 +135,20 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     return argv
 
 
-def tdx_argv(qemu: str, spec: VmSpec) -> list[str]:
-    """TDX mode is not implemented: say so plainly instead of half-launching."""
-    raise LaunchError(
-        "--mode tdx is not implemented yet: it needs a TDX host, a QEMU with the "
-        "tdx-guest object and a kernel TDX backend that has never run on hardware; use --mode vm"
-    )
+# Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the
+# development key, or as a TD.
+TD_MODES = ("td-vm", "tdx")
+MODES = ("vm", *TD_MODES)
 
 
 def build_argv(mode: str, qemu: str, spec: VmSpec) -> list[str]:
     if mode == "vm":
         return vm_argv(qemu, spec)
-    if mode == "tdx":
-        return tdx_argv(qemu, spec)
-    raise UsageError(f"--mode {mode!r}: expected vm or tdx")
+    if mode in TD_MODES:
+        from cvmify.launch.tdx import td_argv
+
+        return td_argv(mode, qemu, spec)
+    raise UsageError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def shell_line(argv: list[str]) -> str:
