@@ -85,10 +85,28 @@ static u8 *fw_file_copy(const char *name, size_t min, size_t max, size_t *size_o
     return buf;
 }
 
+/* The measured config the platform carries (td.fd), copied to private
+ * memory; NULL when it has none. */
+static u8 *platform_config_copy(size_t *size_out)
+{
+    long size = platform_boot_config_size();
+    if (size < 0)
+        return NULL;
+    if ((size_t)size < CONFIG_MIN_SIZE || (size_t)size > CONFIG_MAX_SIZE)
+        panic("boot config: size %ld out of range", size);
+    u8 *buf = kmalloc((size_t)size);
+    if (!buf || platform_boot_config_read(buf, (size_t)size) != 0)
+        panic("boot config: cannot copy it");
+    *size_out = (size_t)size;
+    return buf;
+}
+
 static void config_init(void)
 {
     size_t size;
-    u8 *blob = fw_file_copy(FW_CONFIG, CONFIG_MIN_SIZE, CONFIG_MAX_SIZE, &size);
+    u8 *blob = platform_config_copy(&size);
+    if (!blob)
+        blob = fw_file_copy(FW_CONFIG, CONFIG_MIN_SIZE, CONFIG_MAX_SIZE, &size);
     if (!blob)
         panic("no boot config (fw_cfg %s)", FW_CONFIG);
     /* Measure exactly the bytes we parse: the private copy. */

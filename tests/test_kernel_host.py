@@ -43,6 +43,10 @@ REQUIRED = [
     "tdx_map_gpa_retry",
     "tdx_rtmr_extend_digest",
     "tdx_report_reportdata",
+    "td_hob_qemu_shape",                      # TD boot: the HOB parser on QEMU's shape...
+    "td_hob_hostile",                         # ...and on hostile lists
+    "td_accept_range_skips_sections_and_uses_2m",
+    "td_accept_falls_back_to_4k",
 ]
 
 

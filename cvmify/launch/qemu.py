@@ -105,6 +105,19 @@ def check_cpus(cpus: int) -> int:
     return cpus
 
 
+def console_args(consoles: Consoles) -> list[str]:
+    """The three UARTs and isa-debug-exit, the same on every machine."""
+    return [
+        "-chardev", "stdio,id=com1",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path={escape(consoles.com2)},append=on",
+        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
+        "-chardev", f"file,id=com3,path={escape(consoles.com3)},append=on",
+        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+    ]
+
+
 def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
     argv = [
@@ -116,13 +129,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
         "-smp", str(spec.cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(spec.kernel),  # a plain path: not comma-parsed
-        "-chardev", "stdio,id=com1",
-        "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
-        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
-        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
-        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
-        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+        *console_args(spec.consoles),
     ]
     if spec.disk is not None:
         argv += [

@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import LaunchError
-from cvmify.launch.qemu import (
-    COM2_IOBASE, COM2_IRQ, COM3_IOBASE, COM3_IRQ, DEBUG_EXIT_IOBASE, VmSpec, escape,
-)
+from cvmify.launch.qemu import VmSpec, console_args, escape
 
 MIN_QEMU_TDX = (10, 1)
 KVM_CHECK_EXTENSION = 0xAE03  # _IO(KVMIO 0xae, 0x03)
@@ -114,13 +112,7 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
     argv = [
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-bios", str(spec.firmware),
-        "-chardev", "stdio,id=com1",
-        "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
-        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
-        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
-        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
-        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+        *console_args(spec.consoles),
     ]
     if spec.disk is not None:
         access = ",iommu_platform=on" if td else ""

@@ -60,6 +60,13 @@ long platform_fwcfg_size(const char *name);
  * (as returned by platform_fwcfg_size); returns 0 or -ENOENT/-EINVAL. */
 int platform_fwcfg_read(const char *name, void *buf, size_t size);
 
+/* ---- the measured boot config ------------------------------------------
+ * A platform may carry config.bin itself, measured (td.fd's CFV section).
+ * Size, or -ENOENT: then the config comes from fw_cfg opt/cvmify/config.
+ * read copies exactly size bytes (as returned by the size call). */
+long platform_boot_config_size(void);
+int platform_boot_config_read(void *buf, size_t size);
+
 /* ---- device MMIO ------------------------------------------------------
  * Physical addresses in the device window [PLATFORM_MMIO_BASE,
  * PLATFORM_MMIO_END) only (virtio-mmio lives at 0xfeb00000). Anything

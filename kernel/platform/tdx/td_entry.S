@@ -12,8 +12,8 @@
  * area (the measured TDVF descriptor) into .bss for the C code, then
  * joins the common 32-bit path of boot.S with no PVH start info. Other
  * vCPUs of a TD start here too: they wait until the kernel starts them.
- * Only .bss is written (TempMem in a TD: accepted, zeroed by the TDX
- * module; zeroed by the stub in a VM).
+ * g_td_boot_mode lives in mode.c. Only .bss is written (TempMem in a TD:
+ * accepted, zeroed by the TDX module; zeroed by the stub in a VM).
  */
 #include "tdboot/layout.h"
 
@@ -22,8 +22,7 @@
 
     .section .bss
     .p2align 3
-    .globl g_td_boot_mode, g_td_hob_arg, g_td_bfv_data
-g_td_boot_mode: .skip 4
+    .globl g_td_hob_arg, g_td_bfv_data
 g_td_hob_arg: .skip 4
     .p2align 4
 g_td_bfv_data: .skip TD_BFV_DATA_SIZE

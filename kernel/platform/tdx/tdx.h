@@ -77,6 +77,43 @@ int tdx_rtmr_extend(unsigned index, const u8 digest[TDX_DIGEST_SIZE]);
 /* TDG.MR.REPORT: the TDREPORT_STRUCT binding reportdata. 0 or -EIO. */
 int tdx_get_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
 
+/* ---- mode.c: TD or plain VM (docs/tdx.md, "Two ways in") ---- */
+
+/* True when td.fd's stub was entered as a TD; false in a plain VM, where
+ * every primitive falls back to the plain-VM instruction. */
+bool tdx_active(void);
+
+/* Check the boot mode; in a TD also CPUID 0x21 ("IntelTDX    "). */
+void tdx_mode_check(void);
+
+/* ---- tdvf.c: td.fd's measured TDVF descriptor ---- */
+
+struct td_section {
+    u64 address;
+    u64 size;      /* MemoryDataSize */
+    u32 raw_size;
+    u32 type;      /* TDVF_TYPE_* (tdboot/layout.h) */
+    u32 attributes;
+};
+
+/* Parse the descriptor (once; panics on garbage). */
+void tdvf_init(void);
+
+/* The first section of `type` that is not the boot stub, or NULL. */
+const struct td_section *tdvf_section(u32 type);
+
+/* True if [base, base + size) touches any section (stub, kernel, config,
+ * TempMem, HOB): memory the host already added, never to be accepted. */
+bool tdvf_overlaps(u64 base, u64 size);
+
+/* ---- accept.c: TDG.MEM.PAGE.ACCEPT ---- */
+
+/* Accept one page (4 KiB, or 2 MiB if huge). 0 or -1 (refused). */
+int tdx_accept_page(u64 gpa, bool huge);
+
+/* Accept [base, end), skipping td.fd's own sections. 0 or -1. */
+int tdx_accept_range(u64 base, u64 end);
+
 /* ---- shared.c ---- */
 
 /* Base of the virtual window where shared pages are mapped with the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tdx_model.h"
+#include "tdboot/layout.h"
 #include "tdx_mem.h"
 #include "platform/tdx/tdx.h"
 #include "mm/page.h"
@@ -22,10 +23,16 @@ static void violation(const char *what, u64 value)
     g_model.convention_errors++;
 }
 
+/* What td_entry.S provides in the kernel: the copy of td.fd's descriptor
+ * area (tests fill it) and, in mode.c, the boot mode. */
+u8 g_td_bfv_data[TD_BFV_DATA_SIZE];
+extern u32 g_td_boot_mode;
+
 void model_reset(void)
 {
     memset(&g_model, 0, sizeof(g_model));
     g_model.gpaw = 48;
+    g_td_boot_mode = TD_BOOT_TDX; /* the model is a TD */
 }
 
 static struct model_call *record(u64 leaf, const struct tdx_regs *regs)
@@ -143,12 +150,16 @@ u64 tdx_tdcall(u64 leaf, struct tdx_regs *regs)
             memcpy(report + 128, c->reportdata, 64);
         }
         break;
-    case TDG_MEM_PAGE_ACCEPT:
-        if ((regs->rcx & ~7ULL) % 4096 != 0 || (regs->rcx & 7) != 0)
+    case TDG_MEM_PAGE_ACCEPT: {
+        u64 level = regs->rcx & 7, gpa = regs->rcx & ~7ULL;
+        if (level > 1 || gpa % (level ? 2ULL << 20 : 4096) != 0)
             violation("PAGE.ACCEPT GPA or level", regs->rcx);
         if (regs->rcx & shared_bit())
             violation("PAGE.ACCEPT of a shared GPA", regs->rcx);
+        if ((level == 1 && g_model.refuse_2m) || (level == 0 && gpa == g_model.refuse_accept_gpa))
+            return 0xc000000000000000ULL; /* an error status */
         break;
+    }
     default:
         violation("unknown TDCALL leaf", leaf);
     }

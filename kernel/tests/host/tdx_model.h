@@ -10,7 +10,7 @@
 
 #include "platform/tdx/tdcall.h"
 
-#define MODEL_MAX_CALLS 64
+#define MODEL_MAX_CALLS 1024
 #define MODEL_MAX_RETRIES 4
 
 struct model_call {
@@ -26,6 +26,8 @@ struct tdx_model {
     u64 tdcall_status;        /* RAX for leaves other than VMCALL */
     u64 vmcall_status;        /* R10 of every VMCALL... */
     u64 vmcall_r11;           /* ...and R11 */
+    bool refuse_2m;           /* PAGE.ACCEPT: refuse level 1 (2 MiB) */
+    u64 refuse_accept_gpa;    /* PAGE.ACCEPT: refuse this 4 KiB page (0: none) */
     int retry_count;          /* MapGPA: answer RETRY this many times first, */
     u64 retry_gpa[MODEL_MAX_RETRIES]; /* with these R11 values */
 
