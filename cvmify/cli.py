@@ -253,6 +253,39 @@ def verify(
     _render(ctx, verify_quote(quote, options, paths.sim_key_path()), as_json)
 
 
+kbs_app = typer.Typer(help="The key broker for TDs (development and CI).", no_args_is_help=True)
+app.add_typer(kbs_app, name="kbs")
+
+
+@kbs_app.command("serve")
+def kbs_serve(
+    ctx: typer.Context,
+    bundle: Annotated[list[Path], typer.Option("--bundle", help="Serve this bundle's disk key (repeatable).")],
+    key: Annotated[
+        Optional[list[Path]], typer.Option("--key", help="Its disk key, per --bundle [default: the bundle's dev key].")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 0,
+    allow_simulated: Annotated[
+        bool, typer.Option("--allow-simulated", help="Accept simulated quotes (development only).")
+    ] = False,
+    sim_key: Annotated[Optional[Path], typer.Option("--sim-key", help="Development key for simulated quotes.")] = None,
+    collateral: Annotated[Optional[Path], typer.Option("--collateral", help="DCAP collateral JSON.")] = None,
+    root_ca: Annotated[Optional[Path], typer.Option("--root-ca", help="Root CA (DER) instead of Intel's.")] = None,
+    accept_tcb: Annotated[
+        Optional[list[str]], typer.Option("--accept-tcb", help="Also accept this TCB status (repeatable).")
+    ] = None,
+    mrtd_order: Annotated[str, typer.Option("--mrtd-order", help="single or two-pass.")] = "single",
+) -> None:
+    """Release bundles' disk keys to TDs whose quotes match them."""
+    from cvmify.commands.kbs import ServeOptions, serve
+
+    _state(ctx, False)
+    serve(ServeOptions(bundles=bundle, keys=list(key or []), host=host, port=port, allow_simulated=allow_simulated,
+                       sim_key=sim_key, collateral=collateral, root_ca=root_ca, accept_tcb=list(accept_tcb or []),
+                       mrtd_order=mrtd_order), paths.sim_key_path())
+
+
 @app.command()
 def run(
     ctx: typer.Context,
@@ -264,16 +297,21 @@ def run(
     cpus: Annotated[Optional[int], typer.Option("--cpus", help="Virtual CPUs [default: the manifest's sys.cpus].")] = None,
     accel: Annotated[str, typer.Option("--accel", help="auto, kvm or tcg.")] = "auto",
     mode: Annotated[
-        str, typer.Option("--mode", help="vm (microvm), td-vm (td.fd as a plain q35 VM) or tdx (a TD; never run).")
+        str, typer.Option("--mode", help="vm (microvm), td-vm (td.fd as a plain q35 VM), tdx-sim (the same with "
+                          "simulated attestation and a key broker) or tdx (a TD; never run).")
     ] = "vm",
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+    kbs: Annotated[
+        Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
+    ] = None,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
-        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or [])
+        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
+        kbs=kbs,
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())

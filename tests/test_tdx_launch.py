@@ -31,8 +31,11 @@ def option(argv: list[str], name: str) -> list[str]:
     return [argv[i + 1] for i, a in enumerate(argv) if a == name]
 
 
+KBS = "http://127.0.0.1:9"
+
+
 def test_tdx_argv(td_bundle):
-    argv, stderr = dry_run(td_bundle, "--mode", "tdx")
+    argv, stderr = dry_run(td_bundle, "--mode", "tdx", "--kbs", KBS)
     assert argv[argv.index("-accel") + 1] == "kvm" and argv[argv.index("-cpu") + 1] == "host"
     machine = argv[argv.index("-machine") + 1].split(",")
     assert machine[0] == "q35" and "kernel-irqchip=split" in machine
@@ -47,11 +50,23 @@ def test_tdx_argv(td_bundle):
     devices = option(argv, "-device")
     assert any(d.startswith("virtio-blk-pci,") and "iommu_platform=on" in d and "disable-legacy=on" in d
                for d in devices)
+    chardevs = option(argv, "-chardev")
+    kbs = next(c for c in chardevs if c.startswith("socket,id=kbs,path="))
+    assert kbs.endswith("/kbs.sock")
+    assert any(d.startswith("isa-serial,chardev=kbs,iobase=0x2e8") for d in devices)
     assert "this host cannot run a TD" in stderr  # dry run: printed, not refused
 
 
+def test_attested_modes_need_a_broker(td_bundle):
+    for mode in ("tdx", "tdx-sim"):
+        out = cvmify("run", str(td_bundle), "--mode", mode, "--dry-run")
+        assert out.returncode == 2 and "--kbs" in out.stderr
+    out = cvmify("run", str(td_bundle), "--mode", "td-vm", "--kbs", KBS, "--dry-run")
+    assert out.returncode == 2
+
+
 def test_tdx_run_refused_naming_what_is_missing(td_bundle):
-    out = cvmify("run", str(td_bundle), "--mode", "tdx")
+    out = cvmify("run", str(td_bundle), "--mode", "tdx", "--kbs", KBS)
     assert out.returncode == 11
     assert out.stderr.startswith("cvmify: error: this host cannot run a TD: ")
     assert "QEMU 7.2 is older than 10.1" in out.stderr

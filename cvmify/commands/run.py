@@ -33,6 +33,7 @@ RUN_KEY_WARNING = (
 TDX_ACCEL = Accel("kvm", "host")
 DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr")
 OVERRIDES_FILE = "overrides.bin"
+KBS_SOCKET = "kbs.sock"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -45,6 +46,7 @@ class RunOptions:
     trace: bool = False
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
+    kbs: str | None = None  # key broker URL (tdx, tdx-sim)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class RunPlan:
     overrides: bytes  # empty: none
     trace: bool
     host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
+    kbs: str | None = None  # key broker URL: the relay runs (tdx, tdx-sim)
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         td = self.mode in TD_MODES
@@ -79,6 +82,7 @@ class RunPlan:
             fw_cfg=tuple(files),
             disk=self.bundle.file("rootfs.img"),
             firmware=self.bundle.file("td.fd") if td else None,
+            kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -145,18 +149,29 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     overrides = compile_overrides(list(opts.args), env, policy)
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
+    attested = opts.mode in ("tdx", "tdx-sim")
+    if attested and not opts.kbs:
+        raise UsageError(f"--mode {opts.mode} needs --kbs URL: the disk key comes from a key broker")
+    if opts.kbs and not attested:
+        raise UsageError("--kbs is for --mode tdx and tdx-sim; the other modes use the development key")
     if opts.mode == "tdx":
         from cvmify.launch.tdx import probe_host
 
         return RunPlan(bundle, opts.mode, TDX_ACCEL, memory, cpus, overrides, opts.trace,
-                       host_problems=probe_host(qemu).missing())
+                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace)
+    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs)
+
+
+SIM_WARNING = ("tdx-sim mode: attestation is SIMULATED (a plain VM and a development quoting key); "
+               "this run is NOT confidential")
 
 
 def run_warning(plan: RunPlan) -> str | None:
     """The one warning every run of this mode prints first, if any."""
+    if plan.mode == "tdx-sim":
+        return SIM_WARNING
     return RUN_KEY_WARNING if plan.mode in ("vm", "td-vm") else None
 
 
@@ -165,13 +180,15 @@ def host_problem_line(plan: RunPlan) -> str:
 
 
 def _make_rundir(plan: RunPlan) -> Path | None:
-    """A private directory for files QEMU reads that are not in the bundle."""
-    if not plan.overrides:
+    """A private directory for files QEMU reads that are not in the bundle
+    (the overrides) and for the key-release relay's socket."""
+    if not plan.overrides and not plan.kbs:
         return None
     rundir = Path(tempfile.mkdtemp(prefix="cvmify-run-"))
-    fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(plan.overrides)
+    if plan.overrides:
+        fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(plan.overrides)
     return rundir
 
 
@@ -180,7 +197,7 @@ def dry_run(plan: RunPlan, qemu: str) -> RunResult:
     rundir = _make_rundir(plan)
     warnings = [host_problem_line(plan)] if plan.host_problems else []
     if rundir is not None:
-        warnings.append(f"dry run: the overrides file is kept in {rundir}; delete it when done")
+        warnings.append(f"dry run: the run directory {rundir} is kept; delete it when done")
     return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
 
 
@@ -196,9 +213,13 @@ def run_plan(
 
     if plan.host_problems:
         raise LaunchError(host_problem_line(plan))
+    from cvmify import paths
+    from cvmify.kbs.launch import kbs_relay
+
     rundir = _make_rundir(plan)
     try:
-        run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
+        with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim", paths.sim_key_path()):
+            run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
     finally:
         if rundir is not None:
             shutil.rmtree(rundir, ignore_errors=True)

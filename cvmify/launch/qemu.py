@@ -80,6 +80,7 @@ class VmSpec:
     fw_cfg: tuple[FwCfg, ...] = ()
     disk: Path | None = None  # the root disk, attached read-only
     firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
+    kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
 
 
 def escape(value: str) -> str:
@@ -143,8 +144,9 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
 
 
 # Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the
-# development key, or as a TD.
-TD_MODES = ("td-vm", "tdx")
+# development key (td-vm) or with simulated attestation and a key broker
+# (tdx-sim), or as a TD (tdx).
+TD_MODES = ("td-vm", "tdx-sim", "tdx")
 MODES = ("vm", *TD_MODES)
 
 

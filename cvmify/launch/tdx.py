@@ -120,6 +120,10 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", f"virtio-blk-pci,drive=root,disable-legacy=on{access}",
         ]
+    if spec.kbs_socket is not None:
+        from cvmify.kbs.launch import kbs_device_args
+
+        argv += kbs_device_args(spec.kbs_socket)
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
     return argv

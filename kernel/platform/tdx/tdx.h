@@ -18,6 +18,7 @@
 #define TDVMCALL_INSTRUCTION_IO 30        /* GHCI 3.9 Instruction.IO */
 #define TDVMCALL_REQUEST_MMIO 48          /* GHCI 3.7 #VE.RequestMMIO */
 #define TDVMCALL_MAP_GPA 0x10001          /* GHCI 3.2 MapGPA */
+#define TDVMCALL_GET_QUOTE 0x10002       /* GHCI 3.3 GetQuote */
 #define TDVMCALL_REPORT_FATAL_ERROR 0x10003 /* GHCI 3.4 ReportFatalError */
 
 /* TDG.VP.VMCALL status codes in R10 (GHCI 2.4.1, status code table). */
@@ -46,6 +47,11 @@ int tdx_mmio_write(u64 gpa, unsigned size, u64 value);
  * to private (no shared bit). Page-aligned; follows RETRY answers only
  * forward inside the range. */
 int tdx_map_gpa(u64 gpa, u64 size);
+
+/* GetQuote (GHCI): ask the host to quote the TDREPORT in the shared
+ * buffer at gpa (shared bit set) of size bytes. 0 if the request was
+ * taken; the answer arrives in the buffer later (quote.c polls it). */
+int tdx_get_quote_vmcall(u64 gpa, u64 size);
 
 /* Tell the VMM the TD hit a fatal error (code in R12[31:0]). Returns if
  * the VMM lets the TD run on. */
@@ -113,6 +119,21 @@ int tdx_accept_page(u64 gpa, bool huge);
 
 /* Accept [base, end), skipping td.fd's own sections. 0 or -1. */
 int tdx_accept_range(u64 base, u64 end);
+
+/* ---- eventlog.c, sim.c, measure_td.c: measurements ---- */
+
+/* Record an extend of RTMR[rtmr] in the CCEL-style event log. */
+void td_eventlog_append(unsigned rtmr, u32 type, const u8 digest[TDX_DIGEST_SIZE], const char *data);
+
+/* The log so far (Spec ID event first). */
+const u8 *td_eventlog(size_t *size);
+
+/* The simulated module of a plain VM (sim.c). */
+void sim_rtmr_extend(unsigned index, const u8 digest[TDX_DIGEST_SIZE]);
+void sim_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
+
+/* A TDREPORT binding reportdata: TDG.MR.REPORT in a TD, sim_report in a VM. */
+void td_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
 
 /* ---- shared.c ---- */
 

@@ -164,3 +164,13 @@ void tdx_report_fatal_error(u32 code)
 {
     vmcall(TDVMCALL_REPORT_FATAL_ERROR, code, 0, 0, 0, NULL, 0);
 }
+
+/* GetQuote (GHCI 3.3): R12 = shared GPA of the buffer, R13 = its size
+ * (4 KiB aligned). Only the status matters here; the buffer is read by
+ * quote.c. */
+int tdx_get_quote_vmcall(u64 gpa, u64 size)
+{
+    if (gpa % PAGE_SIZE != 0 || size % PAGE_SIZE != 0 || size == 0)
+        panic("tdx: GetQuote buffer %lx+%lx not page aligned", gpa, size);
+    return vmcall(TDVMCALL_GET_QUOTE, gpa, size, 0, 0, NULL, 0) == TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+}
