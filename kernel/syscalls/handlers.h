@@ -137,6 +137,8 @@ HANDLER(sys_sigaltstack);
 HANDLER(sys_kill);
 HANDLER(sys_tgkill);
 HANDLER(sys_tkill);
+HANDLER(sys_rt_sigsuspend);
+HANDLER(sys_pause);
 
 /* system.c: randomness, scheduling, resources, futex */
 HANDLER(sys_getrandom);

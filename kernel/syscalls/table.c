@@ -11,7 +11,6 @@
 
 #include "arch/x86_64/arch.h"
 #include "lib/kprintf.h"
-#include "proc/signal.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -54,7 +53,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[28] = {"madvise", sys_madvise},
 	[32] = {"dup", sys_dup},
 	[33] = {"dup2", sys_dup2},
-	[34] = {"pause", NULL},
+	[34] = {"pause", sys_pause},
 	[35] = {"nanosleep", sys_nanosleep},
 	[36] = {"getitimer", NULL},
 	[37] = {"alarm", NULL},
@@ -118,7 +117,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[124] = {"getsid", sys_getsid},
 	[127] = {"rt_sigpending", sys_rt_sigpending},
 	[128] = {"rt_sigtimedwait", NULL},
-	[130] = {"rt_sigsuspend", NULL},
+	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
 	[137] = {"statfs", NULL},
 	[138] = {"fstatfs", NULL},
@@ -208,7 +207,6 @@ long syscall_dispatch(struct trapframe *tf)
 		ret = -ENOSYS;
 	}
 	tf->rax = (u64)ret;
-	signal_deliver_pending(tf);
 	return (long)tf->rax;
 }
 
