@@ -17,6 +17,8 @@
 #include "lib/string.h"
 #include "platform/platform.h"
 #include "arch/x86_64/irq.h"
+#include "proc/poll.h"
+#include "proc/timer.h"
 #include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -30,6 +32,7 @@ static bool g_console_ready;
 static bool g_have_irq;
 static u64 g_last_input_ns; /* when the last input byte arrived (VTIME) */
 static struct waitq g_input_wait; /* readers and pollers of the console */
+static struct ktimer g_poll_timer; /* no interrupt: wakes pollers to look */
 
 static void console_output(const char *buf, size_t size)
 {
@@ -37,6 +40,7 @@ static void console_output(const char *buf, size_t size)
 }
 
 static void input_interrupt(void *arg);
+static void poll_timer_fired(struct ktimer *timer);
 
 /* The console tty, set up on first use (devfs has no init hook). */
 static struct tty_ldisc *console_tty(void)
@@ -44,6 +48,7 @@ static struct tty_ldisc *console_tty(void)
 	if (!g_console_ready) {
 		tty_ldisc_init(&g_console_tty, console_output);
 		waitq_init(&g_input_wait);
+		timer_init(&g_poll_timer, poll_timer_fired, NULL);
 		g_console_ready = true;
 		int gsi = platform_console_input_irq();
 		g_have_irq = gsi >= 0 && irq_register((u32)gsi, input_interrupt, NULL, false) == 0;
@@ -182,10 +187,20 @@ static long tty_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 }
 
 /* Readable exactly when a read would return without waiting for a timer. */
-static u32 tty_poll(struct file *file, u32 events)
+/* Without an input interrupt, pollers are woken every POLL_NS to look. */
+static void poll_timer_fired(struct ktimer *timer)
+{
+	(void)timer;
+	waitq_wake_locked(&g_input_wait, 0);
+}
+
+static u32 tty_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	(void)file;
 	struct tty_ldisc *ld = console_tty();
+	poll_wait(pt, &g_input_wait);
+	if (pt && !g_have_irq)
+		timer_arm(&g_poll_timer, platform_time_ns() + POLL_NS);
 	pump_input(ld);
 	u32 ready = VFS_POLLOUT;
 	if (tty_ldisc_readable(ld))

@@ -12,6 +12,7 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "proc/poll.h"
 #include "proc/wait.h"
 #include "proc/signal.h"
 #include "proc/task.h"
@@ -28,28 +29,27 @@ struct pipe {
 	u32 writers;      /* open write-end files */
 };
 
+/* Data to read, or no writer left (end of file). */
+static bool can_read(void *arg)
+{
+	struct pipe *p = arg;
+	return p->count > 0 || p->writers == 0;
+}
+
+/* Room to write, or no reader left (EPIPE). */
+static bool can_write(void *arg)
+{
+	struct pipe *p = arg;
+	return p->count < PIPE_SIZE || p->readers == 0;
+}
+
 static long pipe_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	(void)offset;
 	struct pipe *p = file->priv;
 	if (size == 0)
 		return 0;
-	struct wait_entry e;
-	wait_entry_init(&e);
-	int err = 0;
-	for (;;) {
-		wait_prepare(&p->wait, &e);
-		if (p->count > 0 || p->writers == 0)
-			break;
-		if (file->flags & O_NONBLOCK) {
-			err = -EAGAIN;
-			break;
-		}
-		err = wait_sleep(WAIT_FOREVER, true);
-		if (err)
-			break;
-	}
-	wait_finish(&e);
+	int err = wait_event(&p->wait, can_read, p, file->flags & O_NONBLOCK);
 	if (err)
 		return err;
 	if (p->count == 0)
@@ -62,24 +62,6 @@ static long pipe_read(struct file *file, void *buf, size_t size, u64 offset)
 	p->count -= (u32)n;
 	waitq_wake(&p->wait, VFS_POLLOUT);
 	return (long)n;
-}
-
-/* Sleep until the pipe has room or lost its readers. */
-static int wait_for_room(struct pipe *p)
-{
-	struct wait_entry e;
-	wait_entry_init(&e);
-	int err = 0;
-	for (;;) {
-		wait_prepare(&p->wait, &e);
-		if (p->count < PIPE_SIZE || p->readers == 0)
-			break;
-		err = wait_sleep(WAIT_FOREVER, true);
-		if (err)
-			break;
-	}
-	wait_finish(&e);
-	return err;
 }
 
 static long pipe_write(struct file *file, const void *buf, size_t size, u64 offset)
@@ -95,7 +77,7 @@ static long pipe_write(struct file *file, const void *buf, size_t size, u64 offs
 		if (p->count == PIPE_SIZE) {
 			if (file->flags & O_NONBLOCK)
 				return done ? (long)done : -EAGAIN;
-			int err = wait_for_room(p);
+			int err = wait_event(&p->wait, can_write, p, false);
 			if (err)
 				return done ? (long)done : err;
 			continue;
@@ -112,26 +94,28 @@ static long pipe_write(struct file *file, const void *buf, size_t size, u64 offs
 	return (long)done;
 }
 
-static u32 pipe_poll_read(struct file *file, u32 events)
+static u32 pipe_poll_read(struct file *file, u32 events, struct poll_table *pt)
 {
 	struct pipe *p = file->priv;
+	poll_wait(pt, &p->wait);
 	u32 ready = 0;
 	if (p->count > 0)
 		ready |= VFS_POLLIN;
 	if (p->writers == 0)
 		ready |= VFS_POLLHUP;
-	return events & ready;
+	return (events | VFS_POLLHUP) & ready;
 }
 
-static u32 pipe_poll_write(struct file *file, u32 events)
+static u32 pipe_poll_write(struct file *file, u32 events, struct poll_table *pt)
 {
 	struct pipe *p = file->priv;
+	poll_wait(pt, &p->wait);
 	u32 ready = 0;
 	if (p->count < PIPE_SIZE)
 		ready |= VFS_POLLOUT;
 	if (p->readers == 0)
 		ready |= VFS_POLLERR;
-	return events & ready;
+	return (events | VFS_POLLERR) & ready;
 }
 
 static void pipe_release(struct pipe *p)

@@ -24,6 +24,11 @@ void waitq_wake(struct waitq *q, u32 events)
 	sched_unlock(flags);
 }
 
+void waitq_wake_locked(struct waitq *q, u32 events)
+{
+	waitq_wake_entries(q, events, default_wake);
+}
+
 bool waitq_active(struct waitq *q)
 {
 	u64 flags = sched_lock();
@@ -46,6 +51,20 @@ void wait_entry_init_callback(struct wait_entry *e, wait_wake_fn wake, void *pri
 	wait_entry_init(e);
 	e->wake = wake;
 	e->priv = priv;
+}
+
+void waitq_add(struct waitq *q, struct wait_entry *e)
+{
+	u64 flags = sched_lock();
+	waitq_add_entry(q, e);
+	sched_unlock(flags);
+}
+
+void waitq_remove(struct wait_entry *e)
+{
+	u64 flags = sched_lock();
+	waitq_remove_entry(e);
+	sched_unlock(flags);
 }
 
 void wait_prepare(struct waitq *q, struct wait_entry *e)
@@ -105,6 +124,27 @@ int wait_until(u64 deadline_ns, bool interruptible)
 		wait_prepare_self();
 		err = wait_sleep(deadline_ns, interruptible);
 	} while (err == 0);
+	wait_finish(&e);
+	return err;
+}
+
+int wait_event(struct waitq *q, bool (*ready)(void *arg), void *arg, bool nonblock)
+{
+	struct wait_entry e;
+	wait_entry_init(&e);
+	int err = 0;
+	for (;;) {
+		wait_prepare(q, &e);
+		if (ready(arg))
+			break;
+		if (nonblock) {
+			err = -EAGAIN;
+			break;
+		}
+		err = wait_sleep(WAIT_FOREVER, true);
+		if (err)
+			break;
+	}
 	wait_finish(&e);
 	return err;
 }

@@ -68,6 +68,9 @@ struct waitq {
 void waitq_init(struct waitq *q);
 /* Wake every entry of q (see wait_wake_fn for events). */
 void waitq_wake(struct waitq *q, u32 events);
+/* The same from a timer callback or wake callback (scheduler lock
+ * already held). */
+void waitq_wake_locked(struct waitq *q, u32 events);
 /* Does q have entries? (A hint for callers that can skip a wake-up.) */
 bool waitq_active(struct waitq *q);
 
@@ -75,6 +78,11 @@ bool waitq_active(struct waitq *q);
 void wait_entry_init(struct wait_entry *e);
 /* An entry that calls wake(e, events) instead (poll tables, epoll). */
 void wait_entry_init_callback(struct wait_entry *e, wait_wake_fn wake, void *priv);
+
+/* Put e on q / take it off, and nothing else (callback entries that
+ * outlive a syscall: epoll interests). */
+void waitq_add(struct waitq *q, struct wait_entry *e);
+void waitq_remove(struct wait_entry *e);
 
 /* Put e on q (unless it is already on it) and mark the current task as
  * going to sleep. Call before checking the condition. */
@@ -91,6 +99,12 @@ void wait_finish(struct wait_entry *e);
  * is read again after waking (the timer interrupt is not trusted).
  * Releases the big kernel lock while asleep if the caller holds it. */
 int wait_sleep(u64 deadline_ns, bool interruptible);
+
+/* The common blocking I/O wait (pipes, eventfd, timerfd, sockets):
+ * sleep on q until ready(arg) holds (0), a signal arrives (-EINTR), or
+ * at once -EAGAIN if nonblock and it does not hold yet. ready() runs
+ * with the big kernel lock and must not sleep. */
+int wait_event(struct waitq *q, bool (*ready)(void *arg), void *arg, bool nonblock);
 
 /* Sleep on nothing until deadline_ns (-ETIMEDOUT) or, if
  * interruptible, a signal (-EINTR): nanosleep, pause. */
