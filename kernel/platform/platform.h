@@ -65,6 +65,14 @@ long platform_fwcfg_size(const char *name);
  * (as returned by platform_fwcfg_size); returns 0 or -ENOENT/-EINVAL. */
 int platform_fwcfg_read(const char *name, void *buf, size_t size);
 
+/* ---- virtualization exceptions ----------------------------------------
+ * A #VE (vector 20): TDX turns some instructions into one. Handle it and
+ * return true (the frame is updated and resumes after the instruction),
+ * or false: not ours, the trap path treats it as a fault. The VM backend
+ * never gets one. */
+struct trapframe;
+bool platform_virt_exception(struct trapframe *tf);
+
 /* ---- the measured boot config ------------------------------------------
  * A platform may carry config.bin itself, measured (td.fd's CFV section).
  * Size, or -ENOENT: then the config comes from fw_cfg opt/cvmify/config.

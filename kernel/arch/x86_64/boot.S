@@ -102,8 +102,11 @@ boot32_common:
     mov %eax, %cr3
     mov $0xc0000080, %ecx
     rdmsr
+    bt $8, %eax                     /* a TD starts with LME set: writing */
+    jc 3f                           /* EFER there would be a #VE */
     or $(1 << 8), %eax
     wrmsr
+3:
     mov %cr0, %eax
     or $0x80000001, %eax
     mov %eax, %cr0

@@ -15,7 +15,11 @@
 /* GHCI 1.5 section 3 sub-function numbers (R11 of TDG.VP.VMCALL).
  * Numbers below 0x10000 are the VMX exit reasons of the emulated
  * instruction; 0x10000 and up are TDX-specific. */
+#define TDVMCALL_INSTRUCTION_CPUID 10     /* Instruction.CPUID */
+#define TDVMCALL_INSTRUCTION_HLT 12       /* Instruction.HLT */
 #define TDVMCALL_INSTRUCTION_IO 30        /* GHCI 3.9 Instruction.IO */
+#define TDVMCALL_INSTRUCTION_RDMSR 31     /* Instruction.RDMSR */
+#define TDVMCALL_INSTRUCTION_WRMSR 32     /* Instruction.WRMSR */
 #define TDVMCALL_REQUEST_MMIO 48          /* GHCI 3.7 #VE.RequestMMIO */
 #define TDVMCALL_MAP_GPA 0x10001          /* GHCI 3.2 MapGPA */
 #define TDVMCALL_GET_QUOTE 0x10002       /* GHCI 3.3 GetQuote */
@@ -47,6 +51,17 @@ int tdx_mmio_write(u64 gpa, unsigned size, u64 value);
  * to private (no shared bit). Page-aligned; follows RETRY answers only
  * forward inside the range. */
 int tdx_map_gpa(u64 gpa, u64 size);
+
+/* Instruction.CPUID: R12 = leaf, R13 = subleaf; EAX..EDX from R12..R15,
+ * each cut to 32 bits. 0 or -EIO. */
+int tdx_cpuid_vmcall(u32 leaf, u32 subleaf, u32 out[4]);
+
+/* Instruction.HLT: R12 = 1 if interrupts were blocked. 0 or -EIO. */
+int tdx_hlt_vmcall(bool interrupts_blocked);
+
+/* Instruction.RDMSR (R12 = index, value in R11) / WRMSR (R13 = value). */
+int tdx_rdmsr_vmcall(u32 msr, u64 *value);
+int tdx_wrmsr_vmcall(u32 msr, u64 value);
 
 /* GetQuote (GHCI): ask the host to quote the TDREPORT in the shared
  * buffer at gpa (shared bit set) of size bytes. 0 if the request was

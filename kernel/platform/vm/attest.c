@@ -19,6 +19,12 @@ int platform_measure_extend(unsigned rtmr, const u8 digest[48], const char *even
     return 0;
 }
 
+bool platform_virt_exception(struct trapframe *tf)
+{
+    (void)tf;
+    return false; /* no #VE outside a TD */
+}
+
 const char *platform_attestation_type(void)
 {
     return "none";

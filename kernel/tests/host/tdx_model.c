@@ -109,7 +109,31 @@ u64 tdx_vmcall(struct tdx_regs *regs)
             return 0;
         }
         break;
+    case TDVMCALL_GET_QUOTE: {
+        /* The host answers in the shared buffer: status, out_len, quote. */
+        if (!(regs->r12 & shared_bit()) || regs->r12 % 4096 || regs->r13 % 4096)
+            violation("GetQuote buffer", regs->r12);
+        u8 *buf = (u8 *)(uptr)(g_tdx_shared_window + (regs->r12 & ~shared_bit()));
+        u32 in_len;
+        memcpy(&in_len, buf + 16, 4);
+        if (in_len != 1024)
+            violation("GetQuote in_len", in_len);
+        memcpy(buf + 8, &g_model.quote_status, 8);
+        memcpy(buf + 20, &g_model.quote_out_len, 4);
+        u64 room = regs->r13 - 24;
+        memset(buf + 24, 0x51, g_model.quote_out_len < room ? g_model.quote_out_len : room);
+        break;
+    }
     case TDVMCALL_REPORT_FATAL_ERROR:
+    case TDVMCALL_INSTRUCTION_HLT:
+    case TDVMCALL_INSTRUCTION_RDMSR:
+    case TDVMCALL_INSTRUCTION_WRMSR:
+        break;
+    case TDVMCALL_INSTRUCTION_CPUID:
+        regs->r12 = g_model.vmcall_out[0];
+        regs->r13 = g_model.vmcall_out[1];
+        regs->r14 = g_model.vmcall_out[2];
+        regs->r15 = g_model.vmcall_out[3];
         break;
     default:
         violation("unknown VMCALL sub-function", regs->r11);
@@ -149,6 +173,13 @@ u64 tdx_tdcall(u64 leaf, struct tdx_regs *regs)
             memset(report, 0x5a, 1024);
             memcpy(report + 128, c->reportdata, 64);
         }
+        break;
+    case TDG_VP_VEINFO_GET:
+        regs->rcx = g_model.ve_exit_reason;
+        regs->rdx = g_model.ve_qualification;
+        regs->r8 = 0;
+        regs->r9 = 0;
+        regs->r10 = g_model.ve_length;
         break;
     case TDG_MEM_PAGE_ACCEPT: {
         u64 level = regs->rcx & 7, gpa = regs->rcx & ~7ULL;
