@@ -161,6 +161,12 @@ def build(
     td_kernel: Annotated[
         Optional[Path], typer.Option("--td-kernel", help="The TDX kernel ELF that td.fd carries.")
     ] = None,
+    no_dev_key: Annotated[
+        bool, typer.Option("--no-dev-key", help="No disk-key.dev: only a TD with a key broker can run it.")
+    ] = False,
+    key_out: Annotated[
+        Optional[Path], typer.Option("--key-out", help="With --no-dev-key: write the disk key here (0600).")
+    ] = None,
     as_json: JsonOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing bundle.")] = False,
 ) -> None:
@@ -172,6 +178,7 @@ def build(
         output,
         kernel=kernel_elf,
         td_kernel=paths.td_kernel_path(td_kernel, kernel_elf),
+        **({"dev_key": not no_dev_key, "key_out": key_out} if no_dev_key or key_out else {}),
         manifest_file=manifest,
         key_file=key,
         force=force,

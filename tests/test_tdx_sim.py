@@ -167,3 +167,33 @@ def test_broker_unreachable(bundles, tmp_path, xdg_cache):
     run = run_sim(bundles["good"], "http://127.0.0.1:9")
     assert run.returncode == EXIT_GUEST_FAILURE
     assert "key broker unreachable" in run.stderr
+
+
+# -- a bundle without a development key (a TDX bundle) ---------------------------
+
+
+def test_bundle_without_dev_key(busybox_image, kernel, tmp_path, xdg_cache):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[loader]\nargv = ["/bin/sh", "-c", "echo keyless; exit 0"]\n')
+    bundle, key_out = tmp_path / "keyless", tmp_path / "keyless.key"
+    base = ("build", f"docker-daemon:{busybox_image}", "--manifest", str(manifest), "--kernel", str(kernel))
+    refused = cvmify(*base, "-o", str(bundle), "--no-dev-key")
+    assert refused.returncode == 2 and "--key-out" in refused.stderr and not bundle.exists()
+    built = cvmify(*base, "-o", str(bundle), "--no-dev-key", "--key-out", str(key_out))
+    assert built.returncode == 0, built.stderr
+    assert not (bundle / "disk-key.dev").exists()
+    assert json.loads((bundle / "bundle.json").read_text())["key"] == {"file": None, "released_by": "key-broker"}
+    assert key_out.stat().st_mode & 0o777 == 0o600 and len(key_out.read_text().strip()) == 64
+    assert cvmify(*base, "-o", str(tmp_path / "again"), "--no-dev-key", "--key-out", str(key_out)).returncode == 2
+
+    assert cvmify("measure", str(bundle)).returncode == 0
+    verify = cvmify("inspect", str(bundle), "--verify")
+    assert verify.returncode == 0 and "no development key" in verify.stderr
+    vm = cvmify("run", str(bundle), "--accel", "tcg")
+    assert vm.returncode == 10 and "no development key" in vm.stderr
+    no_key = cvmify("kbs", "serve", "--bundle", str(bundle))
+    assert no_key.returncode == 10 and "key broker" in no_key.stderr
+
+    run, log = run_with_broker(tmp_path, bundle, bundle, "--key", str(key_out), "--allow-simulated")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "keyless"

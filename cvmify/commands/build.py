@@ -8,6 +8,7 @@ stage succeeded, so any failure leaves nothing at BUNDLE.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class BuildResult:
     disk_blocks: int
     rtmr: bytes
     created: int
-    key_file: Path
+    key_file: Path | None  # disk-key.dev, or --key-out with --no-dev-key, or None
     mrtd: bytes | None = None  # with td.fd
     warnings: list[str] = field(default_factory=list)
 
@@ -51,7 +52,7 @@ class BuildResult:
             "rtmr": self.rtmr.hex(),
             "mrtd": self.mrtd.hex() if self.mrtd is not None else None,
             "created": self.created,
-            "key_file": str(self.key_file),
+            "key_file": str(self.key_file) if self.key_file is not None else None,
         }
 
     def text_lines(self) -> list[str]:
@@ -93,6 +94,31 @@ def count_files(rootfs: RootFS) -> tuple[int, int]:
     return entries, size
 
 
+def check_key_options(dev_key: bool, key_file: Path | None, key_out: Path | None, td_kernel: Path | None) -> None:
+    """--no-dev-key makes a bundle only a TD can run (docs/tdx.md): its key
+    must end up somewhere the broker can be given it."""
+    if dev_key:
+        if key_out is not None:
+            raise UsageError("--key-out is for --no-dev-key")
+        return
+    if td_kernel is None:
+        raise UsageError("--no-dev-key needs td.fd: a bundle without a development key runs only as a TD")
+    if key_file is None and key_out is None:
+        raise UsageError("--no-dev-key: give --key-out FILE (or --key) so that the key broker can be given the key")
+    if key_out is not None and (key_out.exists() or not key_out.parent.is_dir()):
+        raise UsageError(f"--key-out {key_out}: must be a new file in an existing directory")
+
+
+def write_key_out(path: Path | None, key: bytes) -> Path | None:
+    """The disk key as 64 hex digits, 0600, for `cvmify kbs serve --key`."""
+    if path is None:
+        return None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex() + "\n")
+    return path
+
+
 def write_td_fd(bundle: BundleWriter, td_kernel: Any, config_bin: bytes, disk_root: bytes) -> Any:
     """td.fd into the bundle; returns its TdxMeasurements."""
     from cvmify.tdx.measurements import compute_tdx_measurements
@@ -112,6 +138,8 @@ def build(
     force: bool = False,
     epoch: int | None = None,
     td_kernel: Path | None = None,
+    dev_key: bool = True,
+    key_out: Path | None = None,
 ) -> BuildResult:
     """Build a bundle at `out`. `kernel` is an existing kernel ELF (paths.kernel_path);
     with `td_kernel` (the PLATFORM=tdx kernel) the bundle also gets td.fd."""
@@ -126,6 +154,7 @@ def build(
     from cvmify.measure.measurements import compute_measurements
     from cvmify.tdx.tdvf import load_td_kernel
 
+    check_key_options(dev_key, key_file, key_out, td_kernel)
     key = load_key_file(key_file) if key_file is not None else new_key()
     td = load_td_kernel(td_kernel) if td_kernel is not None else None
     user_manifest = load_manifest_file(manifest_file) if manifest_file is not None else None
@@ -150,8 +179,9 @@ def build(
         if td is not None:
             measurements = measurements.with_tdx(write_td_fd(bundle, td, config_bin, disk.root))
         bundle.write_bytes("measurements.json", dumps(measurements.to_json()).encode())
-        bundle.write_key(key)
-        bundle.commit(created, info, DiskSummary(BLOCK_SIZE, disk.block_count, disk.root))
+        if dev_key:
+            bundle.write_key(key)
+        bundle.commit(created, info, DiskSummary(BLOCK_SIZE, disk.block_count, disk.root), dev_key=dev_key)
         files, size = count_files(rootfs)
     boot = parse_boot_config(config_bin)
     return BuildResult(
@@ -166,6 +196,6 @@ def build(
         rtmr=measurements.rtmr,
         mrtd=measurements.tdx.mrtd if measurements.tdx is not None else None,
         created=created,
-        key_file=out / "disk-key.dev",
-        warnings=[DEV_KEY_WARNING],
+        key_file=out / "disk-key.dev" if dev_key else write_key_out(key_out, key),
+        warnings=[DEV_KEY_WARNING] if dev_key else [],
     )

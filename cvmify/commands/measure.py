@@ -52,10 +52,11 @@ class MeasureResult:
 
 
 def disk_root_of(bundle: Bundle) -> bytes:
-    """The root hash of rootfs.img as stored (superblock and tag table)."""
+    """The root hash of rootfs.img as stored (superblock and tag table; no
+    key needed)."""
     from cvmify.disk.reader import DiskReader
 
-    with DiskReader(bundle.file("rootfs.img"), bundle.read_key()) as reader:
+    with DiskReader(bundle.file("rootfs.img"), None) as reader:
         return reader.root
 
 

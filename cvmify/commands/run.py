@@ -150,6 +150,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
     attested = opts.mode in ("tdx", "tdx-sim")
+    if not attested and not bundle.index.dev_key:
+        raise BadBundleError(f"{path}: has no development key; run it as a TD (--mode tdx or tdx-sim with --kbs)")
     if attested and not opts.kbs:
         raise UsageError(f"--mode {opts.mode} needs --kbs URL: the disk key comes from a key broker")
     if opts.kbs and not attested:
