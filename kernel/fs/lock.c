@@ -32,23 +32,18 @@ struct lock_waiter {
 
 #define DEADLOCK_DEPTH 16
 
-static void (*g_wake)(const void *chan);
+static void (*g_wake)(void);
 static struct lock_waiter *g_waiters;
 
-void lock_set_wake_hook(void (*wake)(const void *chan))
+void lock_set_wake_hook(void (*wake)(void))
 {
 	g_wake = wake;
 }
 
-const void *lock_wait_chan(struct inode *inode)
-{
-	return &inode->locks;
-}
-
-static void wake(struct inode *inode)
+static void wake(void)
 {
 	if (g_wake != NULL)
-		g_wake(lock_wait_chan(inode));
+		g_wake();
 }
 
 /* flock locks live apart from record and OFD locks. */
@@ -183,7 +178,7 @@ int lock_set(struct inode *inode, enum lock_kind kind, u64 owner, int pid,
 		inode->locks = added;
 		merge(inode, added);
 	}
-	wake(inode); /* something was released or downgraded, maybe */
+	wake(); /* something was released or downgraded, maybe */
 	return 0;
 }
 
@@ -204,7 +199,7 @@ void lock_release(struct inode *inode, enum lock_kind kind, u64 owner)
 		link = &l->next;
 	}
 	if (released)
-		wake(inode);
+		wake();
 }
 
 int lock_wait_begin(struct inode *inode, u64 owner, const struct lock_range *req)

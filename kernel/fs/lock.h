@@ -8,9 +8,8 @@
  * conflict when they overlap, have different owners and one is a write
  * lock. Nothing here sleeps: a request that conflicts returns -EAGAIN,
  * and the syscall layer decides whether to wait (F_SETLKW, flock without
- * LOCK_NB) on lock_wait_chan(inode), which every unlock wakes through the
- * hook the process layer registers. No hidden current task: callers name
- * the owner.
+ * LOCK_NB); every unlock calls the wake hook it registered. No hidden
+ * current task: callers name the owner.
  */
 #ifndef CVMIFY_FS_LOCK_H
 #define CVMIFY_FS_LOCK_H
@@ -51,9 +50,6 @@ bool lock_would_deadlock(struct inode *inode, u64 owner, const struct lock_range
 int lock_wait_begin(struct inode *inode, u64 owner, const struct lock_range *req);
 void lock_wait_end(u64 owner);
 
-/* What a waiter sleeps on; every unlock on the inode wakes it. */
-const void *lock_wait_chan(struct inode *inode);
-
 /* Drop every lock of owner on inode (kind LOCK_POSIX: a process closed a
  * descriptor of the file or exited; LOCK_OFD and LOCK_FLOCK together: the
  * last descriptor of an open file went). */
@@ -62,7 +58,9 @@ void lock_release(struct inode *inode, enum lock_kind kind, u64 owner);
 /* How many lock records the inode has (diagnostics, tests). */
 size_t lock_count(struct inode *inode);
 
-/* The process layer's wake-up (sched_wakeup); none in host tests. */
-void lock_set_wake_hook(void (*wake)(const void *chan));
+/* Called after any lock on any inode was released or downgraded: the
+ * syscall layer wakes its lock waiters (they re-check). None in host
+ * tests. */
+void lock_set_wake_hook(void (*wake)(void));
 
 #endif

@@ -107,6 +107,8 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end)
  * stay cheap. */
 static void unmap_pages(struct mm *mm, u64 start, u64 end)
 {
+	struct tlb_batch batch;
+	tlb_batch_init(&batch, mm);
 	u64 va = start;
 	while (va < end) {
 		u64 *pte = pt_lookup(mm->root, va);
@@ -117,12 +119,12 @@ static void unmap_pages(struct mm *mm, u64 start, u64 end)
 		if (*pte & PTE_P) {
 			void *page = phys_to_virt(*pte & PTE_ADDR_MASK);
 			*pte = 0;
-			page_put(page);
+			tlb_batch_add(&batch, va, page); /* put once no CPU can reach it */
 			mm->page_count--;
 		}
 		va += PAGE_SIZE;
 	}
-	tlb_flush_range(mm, start, end);
+	tlb_batch_finish(&batch);
 }
 
 void vma_zap(struct mm *mm, u64 start, u64 end)
@@ -363,11 +365,14 @@ int vma_move_pages(struct mm *mm, u64 old_start, u64 new_start, u64 size)
 		if (err) {
 			/* Only -ENOMEM for a page table; the page is lost to
 			 * the app but not leaked. */
+			tlb_flush_range(mm, old_start, old_start + size);
 			page_put(phys_to_virt(pa));
 			mm->page_count--;
 			return err;
 		}
 	}
+	/* pt_unmap flushed only this CPU: others may still hold old entries. */
+	tlb_flush_range(mm, old_start, old_start + size);
 	return 0;
 }
 

@@ -10,7 +10,6 @@
 
 #include "arch/x86_64/arch.h"
 #include "config/config.h"
-#include "fs/lock.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
@@ -19,12 +18,13 @@
 #include "mm/page.h"
 #include "mm/vma.h"
 #include "panic.h"
+#include "proc/bkl.h"
 #include "platform/platform.h"
 #include "proc/exec.h"
 #include "proc/fdtable.h"
-#include "proc/sched.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
+#include "syscalls/file_lock.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/syscall.h"
 
@@ -216,7 +216,7 @@ void proc_start_init(const struct boot_config *cfg)
 	if (!task)
 		panic("out of memory creating the first task");
 	vfs_set_cred_hook(hook_cred);
-	lock_set_wake_hook(sched_wakeup);
+	file_lock_init();
 	vfs_set_unmap_hook(vma_zap_file_range);
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
@@ -232,5 +232,6 @@ void proc_start_init(const struct boot_config *cfg)
 
 	struct trapframe *tf = exec_first(task, cfg);
 	task->start_ns = platform_time_ns();
+	bkl_unlock(); /* taken in kmain; from now on held only in the kernel */
 	arch_enter_user(tf);
 }

@@ -10,9 +10,8 @@
  */
 #include "fs/lock.h"
 #include "mm/uaccess.h"
-#include "proc/sched.h"
-#include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/common.h"
 #include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
@@ -75,26 +74,54 @@ static bool opened_for(const struct file *f, u16 type)
 	return true;
 }
 
+/* Every process waiting for a lock, on any file: unlocks are rare
+ * enough that waking them all to re-check is simpler than a queue per
+ * inode. */
+static struct waitq g_lock_waiters;
+static bool g_lock_waiters_ready;
+
+static void wake_lock_waiters(void)
+{
+	waitq_wake(&g_lock_waiters, 0);
+}
+
+void file_lock_init(void)
+{
+	waitq_init(&g_lock_waiters);
+	g_lock_waiters_ready = true;
+	lock_set_wake_hook(wake_lock_waiters);
+}
+
 /* Take the lock, sleeping while another owner holds a conflicting one
  * (when wait). The only place a lock request sleeps. */
 static long acquire(struct file *f, enum lock_kind kind, u64 owner, const struct lock_range *r,
                     bool wait)
 {
-	struct task *self = current_task();
+	int pid = current_task()->pid;
+	int err = lock_set(f->inode, kind, owner, pid, r);
+	if (err != -EAGAIN || !wait || !g_lock_waiters_ready)
+		return err;
+	struct wait_entry e;
+	wait_entry_init(&e);
 	for (;;) {
-		int err = lock_set(f->inode, kind, owner, self->pid, r);
-		if (err != -EAGAIN || !wait)
-			return err;
-		if (kind == LOCK_POSIX && lock_would_deadlock(f->inode, owner, r))
-			return -EDEADLK;
-		if (signal_interrupts(self))
-			return -EINTR;
+		wait_prepare(&g_lock_waiters, &e);
+		err = lock_set(f->inode, kind, owner, pid, r);
+		if (err != -EAGAIN)
+			break;
+		if (kind == LOCK_POSIX && lock_would_deadlock(f->inode, owner, r)) {
+			err = -EDEADLK;
+			break;
+		}
 		err = lock_wait_begin(f->inode, owner, r);
 		if (err < 0)
-			return err;
-		sched_sleep(lock_wait_chan(f->inode));
+			break;
+		err = wait_sleep(WAIT_FOREVER, true); /* 0, or -EINTR for a signal */
 		lock_wait_end(owner);
+		if (err < 0)
+			break;
 	}
+	wait_finish(&e);
+	return err;
 }
 
 long fcntl_lock(struct file *f, int cmd, u64 uarg)

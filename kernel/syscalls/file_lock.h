@@ -12,4 +12,8 @@ struct file;
  * at a struct flock. */
 long fcntl_lock(struct file *f, int cmd, u64 uarg);
 
+/* Once at boot, before the first task: the waiters' queue and the wake
+ * hook fs/lock.c calls on every unlock. */
+void file_lock_init(void);
+
 #endif
