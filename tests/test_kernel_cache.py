@@ -79,9 +79,9 @@ print(first == second, first)
 
 def test_eviction_under_memory_pressure_keeps_reads_right(python3_image, kernel, tmp_path):
     # /usr/lib/python3.11 is about 25 MB plus python itself; with 96 MiB of
-    # RAM and 56 MiB taken by the app the cache must give blocks back.
+    # RAM and 64 MiB taken by the app the cache must give blocks back.
     bundle = build_bundle(python3_image, kernel, tmp_path,
-                          program("/usr/bin/python3", "-c", PRESSURE_SCRIPT, "56"))
+                          program("/usr/bin/python3", "-c", PRESSURE_SCRIPT, "64"))
     with disk_reader(bundle) as reader:
         h = hashlib.sha256()
         paths = sorted(e.path for e in reader.walk()
@@ -95,4 +95,4 @@ def test_eviction_under_memory_pressure_keeps_reads_right(python3_image, kernel,
     assert digest == h.hexdigest()
     stats = next(line for line in boot.log.splitlines() if line.startswith("fs: page cache"))
     evictions = int(re.search(r"(\d+) evictions", stats).group(1))
-    assert evictions > 1000, stats  # the cache really was squeezed
+    assert evictions > 2000, stats  # the cache really was squeezed

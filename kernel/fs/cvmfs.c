@@ -164,7 +164,7 @@ static long cvmfs_readlink(struct inode *link, char *buf, size_t size)
 	return (long)n;
 }
 
-static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
+static long cvmfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct cvmfs_inode *ci = cinode(inode);
@@ -172,9 +172,15 @@ static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
 		return 0;
 	u64 left = ci->size - offset;
 	size_t n = left < size ? (size_t)left : size;
-	if (cvmfs_disk_read(&fs_of(inode)->disk, ci->data_offset + offset, buf, n) < 0)
-		return -EIO;
-	return (long)n;
+	long got = cvmfs_disk_read_to(&fs_of(inode)->disk, ci->data_offset + offset, n, c);
+	return got == -EINVAL ? -EIO : got;
+}
+
+static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
+{
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
+	return cvmfs_read_direct(file, &k.c, size, offset);
 }
 
 /* A page wholly inside a block-aligned file is the cache page itself;
@@ -212,6 +218,7 @@ static const struct inode_ops g_cvmfs_iops = {
 
 static const struct file_ops g_cvmfs_file_ops = {
 	.read = cvmfs_read,
+	.read_direct = cvmfs_read_direct,
 	.get_page = cvmfs_get_page,
 };
 

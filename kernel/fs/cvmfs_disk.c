@@ -9,6 +9,7 @@
  * memory, so the host cannot change a tag after the root check.
  */
 #include "fs/cvmfs_disk.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
@@ -205,31 +206,38 @@ int cvmfs_block_get(struct cvmfs_disk *disk, u64 block, u64 want, u8 **page)
 	return *page != NULL ? 0 : -ENOMEM;
 }
 
-int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
+long cvmfs_disk_read_to(struct cvmfs_disk *disk, u64 offset, size_t size, struct vfs_copier *c)
 {
 	u64 image_size = disk->sb.block_count * CVMFS_BLOCK_SIZE;
 	if (offset > image_size || size > image_size - offset)
 		return -EINVAL;
-
-	u8 *out = buf;
-	while (size > 0) {
+	size_t done = 0;
+	while (done < size) {
 		u64 block = offset / CVMFS_BLOCK_SIZE;
 		size_t in_block = (size_t)(offset % CVMFS_BLOCK_SIZE);
-		size_t n = CVMFS_BLOCK_SIZE - in_block;
-		if (n > size)
-			n = size;
-		u64 want = (in_block + size + CVMFS_BLOCK_SIZE - 1) / CVMFS_BLOCK_SIZE;
+		size_t n = MIN(CVMFS_BLOCK_SIZE - in_block, size - done);
+		u64 want = (in_block + (size - done) + CVMFS_BLOCK_SIZE - 1) / CVMFS_BLOCK_SIZE;
 		u8 *page = NULL;
 		int err = cvmfs_block_get(disk, block, want, &page);
+		if (err == 0) {
+			/* The reference keeps the page while the copy may fault. */
+			err = c->copy(c, page + in_block, n);
+			page_put(page);
+		}
 		if (err < 0)
-			return err;
-		memcpy(out, page + in_block, n);
-		page_put(page);
-		out += n;
+			return done > 0 ? (long)done : err;
+		done += n;
 		offset += n;
-		size -= n;
 	}
-	return 0;
+	return (long)done;
+}
+
+int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
+{
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
+	long n = cvmfs_disk_read_to(disk, offset, size, &k.c);
+	return n < 0 ? (int)n : 0;
 }
 
 void cvmfs_disk_log_stats(const struct cvmfs_disk *disk)

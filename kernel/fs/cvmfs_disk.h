@@ -59,6 +59,12 @@ int cvmfs_disk_open(struct cvmfs_disk *disk, const struct cvmfs_source *src,
  * is outside the image. */
 int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size);
 
+/* The same, handing each block's bytes straight from the page cache to
+ * c (fs/vfs.h); returns how many bytes moved before a copy faulted, or
+ * the error when none did. */
+struct vfs_copier;
+long cvmfs_disk_read_to(struct cvmfs_disk *disk, u64 offset, size_t size, struct vfs_copier *c);
+
 /* The authenticated plaintext of one block: *page gets a reference to
  * the cache page (page_put when done). want: how many blocks from this
  * one on the caller will read (a hint for readahead, at least 1).

@@ -119,7 +119,37 @@ static u8 *own_page(struct inode *inode, size_t page, int *err)
 	return fresh;
 }
 
-static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
+/* What a hole reads as (only ever read from). */
+static u8 g_zeros[PAGE_SIZE];
+
+/* Hand the image's bytes [pos, pos + n) to c, straight from the page
+ * cache; what moved, or the error when nothing did. */
+static long lower_to(struct tmpfs_node *node, struct vfs_copier *c, size_t n, u64 pos)
+{
+	int err = open_lower(node);
+	if (err < 0)
+		return err;
+	if (node->lower_file->ops->read_direct == NULL)
+		return -EIO;
+	return node->lower_file->ops->read_direct(node->lower_file, c, n, pos);
+}
+
+/* How many bytes from pos on (at most max) come from the image in one
+ * go: up to lower_size or the next page the file has of its own. */
+static size_t lower_run(struct tmpfs_node *node, u64 pos, size_t max)
+{
+	size_t run = (size_t)MIN((u64)max, node->lower_size - pos);
+	size_t limit = MIN((size_t)(PAGE_SIZE - pos % PAGE_SIZE), run);
+	while (limit < run) {
+		size_t next = (size_t)((pos + limit) / PAGE_SIZE);
+		if (next < node->page_slots && node->pages[next] != NULL)
+			break;
+		limit += MIN((size_t)PAGE_SIZE, run - limit);
+	}
+	return limit;
+}
+
+static long tmpfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct tmpfs_node *node = tnode(inode);
@@ -127,57 +157,59 @@ static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
 		return 0;
 	if (size > inode->size - offset)
 		size = (size_t)(inode->size - offset);
-	u8 *out = buf;
 	size_t done = 0;
 	while (done < size) {
 		u64 pos = offset + done;
 		size_t page = (size_t)(pos / PAGE_SIZE);
 		size_t in_page = (size_t)(pos % PAGE_SIZE);
-		size_t n = PAGE_SIZE - in_page;
-		if (n > size - done)
-			n = size - done;
+		size_t n = MIN(PAGE_SIZE - in_page, size - done);
+		long moved;
 		if (page < node->page_slots && node->pages[page] != NULL) {
-			memcpy(out + done, node->pages[page] + in_page, n);
+			/* A reference, in case the copy faults into this file. */
+			u8 *own = page_get(node->pages[page]);
+			moved = c->copy(c, own + in_page, n) < 0 ? -EFAULT : (long)n;
+			page_put(own);
 		} else if (pos < node->lower_size) {
-			/* From the image: as many bytes as lie there in one go. */
-			size_t run = (size_t)MIN((u64)(size - done), node->lower_size - pos);
-			size_t limit = n;
-			while (limit < run) {
-				size_t next = (size_t)((pos + limit) / PAGE_SIZE);
-				if (next < node->page_slots && node->pages[next] != NULL)
-					break;
-				limit += MIN((size_t)PAGE_SIZE, run - limit);
-			}
-			n = MIN(limit, run);
-			int err = read_lower(node, out + done, n, pos);
-			if (err < 0)
-				return done > 0 ? (long)done : err;
+			n = lower_run(node, pos, size - done);
+			moved = lower_to(node, c, n, pos);
 		} else {
-			memset(out + done, 0, n); /* a hole */
+			moved = c->copy(c, g_zeros, n) < 0 ? -EFAULT : (long)n; /* a hole */
 		}
-		done += n;
+		if (moved < 0)
+			return done > 0 ? (long)done : moved;
+		done += (size_t)moved;
+		if ((size_t)moved < n)
+			break;
 	}
 	return (long)done;
 }
 
-static long tmpfs_write(struct file *file, const void *buf, size_t size, u64 offset)
+static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
+{
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
+	return tmpfs_read_direct(file, &k.c, size, offset);
+}
+
+static long tmpfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	if (offset > TMPFS_MAX_FILE_SIZE || size > TMPFS_MAX_FILE_SIZE - offset)
 		return -EFBIG;
-	const u8 *in = buf;
 	size_t done = 0;
 	int err = 0;
 	while (done < size) {
 		u64 pos = offset + done;
 		size_t in_page = (size_t)(pos % PAGE_SIZE);
-		size_t n = PAGE_SIZE - in_page;
-		if (n > size - done)
-			n = size - done;
+		size_t n = MIN(PAGE_SIZE - in_page, size - done);
 		u8 *page = own_page(inode, (size_t)(pos / PAGE_SIZE), &err);
 		if (page == NULL)
 			break;
-		memcpy(page + in_page, in + done, n);
+		page_get(page);
+		err = c->copy(c, page + in_page, n);
+		page_put(page);
+		if (err < 0)
+			break;
 		done += n;
 	}
 	if (done == 0 && size > 0)
@@ -186,6 +218,13 @@ static long tmpfs_write(struct file *file, const void *buf, size_t size, u64 off
 		inode->size = offset + done;
 	tmpfs_touch(inode);
 	return (long)done;
+}
+
+static long tmpfs_write(struct file *file, const void *buf, size_t size, u64 offset)
+{
+	struct vfs_kcopier k;
+	vfs_copier_from_kernel(&k, buf);
+	return tmpfs_write_direct(file, &k.c, size, offset);
 }
 
 int tmpfs_truncate(struct inode *inode, u64 size)
@@ -314,5 +353,7 @@ static int tmpfs_get_page(struct file *file, u64 offset, bool write, void **page
 const struct file_ops g_tmpfs_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
+	.read_direct = tmpfs_read_direct,
+	.write_direct = tmpfs_write_direct,
 	.get_page = tmpfs_get_page,
 };

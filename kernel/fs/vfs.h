@@ -121,6 +121,23 @@ struct inode_ops {
 	void (*release)(struct inode *inode);
 };
 
+/* Where the bytes of a direct read go to / a direct write comes from:
+ * copy(c, kaddr, n) moves n bytes between the filesystem's memory at
+ * kaddr and the caller's buffer, and advances through that buffer.
+ * Returns 0, or -EFAULT when the caller's buffer (user memory) is not
+ * there: the filesystem then stops and reports what moved before. */
+struct vfs_copier {
+	int (*copy)(struct vfs_copier *c, void *kaddr, size_t n);
+};
+
+/* A copier over a kernel buffer (vfs_copier_kernel). */
+struct vfs_kcopier {
+	struct vfs_copier c;
+	u8 *at;
+};
+void vfs_copier_to_kernel(struct vfs_kcopier *k, void *buf);
+void vfs_copier_from_kernel(struct vfs_kcopier *k, const void *buf);
+
 /* Operations on an open file; NULL means "not supported". Offsets are
  * explicit: the VFS keeps file->offset and passes it in. */
 struct file_ops {
@@ -131,6 +148,12 @@ struct file_ops {
 	void (*close)(struct file *file);
 	long (*read)(struct file *file, void *buf, size_t size, u64 offset);
 	long (*write)(struct file *file, const void *buf, size_t size, u64 offset);
+	/* Optional direct forms for files whose bytes live in pages (tmpfs,
+	 * the overlay, cvmfs): move them straight between those pages and
+	 * c, with no intermediate buffer. Same results as read/write; a
+	 * copy that faults ends the transfer (what moved is returned). */
+	long (*read_direct)(struct file *file, struct vfs_copier *c, size_t size, u64 offset);
+	long (*write_direct)(struct file *file, struct vfs_copier *c, size_t size, u64 offset);
 	/* karg: the argument already copied in (see vfs_ioctl_layout); arg: the
 	 * raw argument value. Unknown commands return -ENOTTY. */
 	long (*ioctl)(struct file *file, u32 cmd, void *karg, u64 arg);
@@ -317,6 +340,13 @@ long vfs_write(struct file *file, const void *buf, size_t size);
  * streams (ttys, pipes), -EINVAL on a negative offset. */
 long vfs_pread(struct file *file, void *buf, size_t size, s64 offset);
 long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset);
+/* The direct forms (file_ops.read_direct/write_direct): at *offset,
+ * advanced by what moved, or at file->offset when offset is NULL (as
+ * vfs_read/vfs_write, O_APPEND included). -EOPNOTSUPP when the file has
+ * no direct form: the caller uses a buffer and vfs_read/vfs_write. */
+long vfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset);
+long vfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset);
+
 /* lseek with SEEK_SET/CUR/END; returns the new offset. */
 s64 vfs_lseek(struct file *file, s64 offset, int whence);
 
