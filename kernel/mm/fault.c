@@ -21,6 +21,7 @@
 #include "mm/kpt.h"
 #include "mm/page.h"
 #include "mm/tlb.h"
+#include "mm/vdso.h"
 #include "mm/vma.h"
 #include "proc/proc.h"
 #include "proc/task.h"
@@ -88,6 +89,8 @@ static int file_page(const struct vma *v, u64 page_va, bool write, void **page)
 /* The page a not-present fault maps. */
 static int new_page(const struct vma *v, u64 page_va, void **page)
 {
+	if (v->flags & (VMA_VDSO | VMA_VVAR))
+		return vdso_fault_page(v, page_va, page);
 	if (v->file == NULL) {
 		*page = page_alloc();
 		return *page != NULL ? 0 : -ENOMEM;

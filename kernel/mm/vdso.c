@@ -23,6 +23,7 @@
 #include "mm/vma.h"
 #include "panic.h"
 #include "platform/platform.h"
+#include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
 #include "vdso/vdso_data.h"
 
@@ -101,4 +102,21 @@ u64 vdso_map(struct mm *mm)
 	}
 	mm->vdso_base = code;
 	return code;
+}
+
+int vdso_fault_page(const struct vma *v, u64 va, void **page)
+{
+	if (g_vvar == NULL)
+		return -EFAULT;
+	if (v->flags & VMA_VVAR) {
+		*page = page_get(g_vvar);
+		return 0;
+	}
+	/* The [vdso] VMA may have been split or partly unmapped: index by
+	 * distance from where the vDSO was mapped. */
+	u64 index = (va - v->start) / PAGE_SIZE + v->offset / PAGE_SIZE;
+	if (index >= g_code_pages)
+		return -EFAULT;
+	*page = page_get(g_code[index]);
+	return 0;
 }

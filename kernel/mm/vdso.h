@@ -23,4 +23,9 @@ void vdso_init(void);
  * 0 when it could not be mapped (the app then makes real syscalls). */
 u64 vdso_map(struct mm *mm);
 
+/* The page of a [vdso] or [vvar] VMA at va, with a reference (a fault
+ * after MADV_DONTNEED or munmap of part of it brings the same page back). */
+struct vma;
+int vdso_fault_page(const struct vma *v, u64 va, void **page);
+
 #endif

@@ -230,7 +230,9 @@ int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags, struct file 
 static int vma_split(struct vma *v, u64 addr)
 {
 	ASSERT(v->start < addr && addr < v->end);
-	u64 offset = v->file ? v->offset + (addr - v->start) : 0;
+	/* Anonymous VMAs keep the offset too: the vDSO's pages are found by
+	 * it (mm/vdso.c). */
+	u64 offset = v->offset + (addr - v->start);
 	struct vma *n = vma_new(addr, v->end, v->prot, v->flags, v->file, offset, v->file_end);
 	if (!n)
 		return -ENOMEM;
