@@ -287,6 +287,7 @@ def main() -> None:
         }
         samples: dict[str, dict[str, list[float]]] = {g: {n: [] for n in NAMES} for g in guests}
         aes = []
+        cache_line = ""
         for run in range(args.runs):
             for guest, argv in guests.items():
                 started = time.perf_counter()
@@ -295,25 +296,35 @@ def main() -> None:
                     samples[guest][name].append(secs)
                 if guest == "cvmify" and aes_gcm_ns(output) is not None:
                     aes.append(aes_gcm_ns(output))
+                    cache_line = next(line for line in output.splitlines()
+                                      if line.startswith("fs: page cache"))
                 print(f"run {run + 1}/{args.runs} {guest}: {time.perf_counter() - started:.1f} s "
                       f"wall, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
 
     medians = {g: {n: statistics.median(v) for n, v in s.items()} for g, s in samples.items()}
+    best = {g: {n: min(v) for n, v in s.items()} for g, s in samples.items()}
     result = {"runs": args.runs, "accel": args.accel, "memory": args.memory, "medians": medians,
-              "samples": samples, "aes_gcm_ns_per_block": statistics.median(aes) if aes else None}
+              "best": best, "samples": samples, "cvmify_cache_log": cache_line,
+              "aes_gcm_ns_per_block": statistics.median(aes) if aes else None}
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    c, i, e = medians["cvmify"], medians["linux-initramfs"], medians["linux-ext4"]
-    print(f"accel={args.accel} memory={args.memory} runs={args.runs} (medians, seconds in the guest)")
-    print("| workload | cvmify | Linux (initramfs) | ratio | Linux (ext4 on virtio-blk) | ratio |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for n in NAMES:
-        print(f"| {DESCRIPTIONS[n]} | {c[n]:.3f} s | {i[n]:.3f} s | {c[n] / i[n]:.2f} | "
-              f"{e[n]:.3f} s | {c[n] / e[n]:.2f} |")
+    print(f"accel={args.accel} memory={args.memory} runs={args.runs} (seconds in the guest)")
+    # Under TCG a guest's clock runs with the host's: other load on the
+    # machine stretches whatever runs then. The best of the runs is the
+    # figure least disturbed by it; the median is the measure.
+    for title, table in (("medians", medians), ("best of the runs", best)):
+        c, i, e = table["cvmify"], table["linux-initramfs"], table["linux-ext4"]
+        print(f"\n{title}:")
+        print("| workload | cvmify | Linux (initramfs) | ratio | Linux (ext4 on virtio-blk) | ratio |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for n in NAMES:
+            print(f"| {DESCRIPTIONS[n]} | {c[n]:.3f} s | {i[n]:.3f} s | {c[n] / i[n]:.2f} | "
+                  f"{e[n]:.3f} s | {c[n] / e[n]:.2f} |")
     if aes:
         print(f"AES-GCM (decrypt + tag check) in the cvmify guest: {statistics.median(aes)} ns "
-              "per 4 KiB block")
+              "per 4 KiB block (median of the runs)")
+        print(f"cvmify's kernel log, last run: {cache_line}")
 
 
 if __name__ == "__main__":

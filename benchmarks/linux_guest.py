@@ -59,10 +59,11 @@ def fetch_kernel() -> Path:
     return target
 
 
-def _cpio_entry(name: str, mode: int, data: bytes, ino: int, uid: int = 0, gid: int = 0) -> bytes:
+def _cpio_entry(name: str, mode: int, data: bytes, ino: int, uid: int = 0, gid: int = 0,
+                mtime: int = 0) -> bytes:
     """One newc record: 110-byte ASCII header, name, data, each padded to 4."""
     name_b = name.encode() + b"\0"
-    fields = [ino, mode, uid, gid, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0]
+    fields = [ino, mode, uid, gid, 1, mtime, len(data), 0, 0, 0, 0, len(name_b), 0]
     header = b"070701" + b"".join(b"%08x" % f for f in fields)
     out = header + name_b
     out += b"\0" * (-len(out) % 4)
@@ -88,7 +89,9 @@ def build_initramfs() -> Path:
 
 
 def _tree_entries(root: Path, prefix: str = ""):
-    """(name, mode, data, uid, gid) for every path under root, parents first."""
+    """(name, mode, data, uid, gid, mtime) for every path under root,
+    parents first. Modification times matter: Python checks its .pyc
+    files against the sources' and recompiles on a mismatch."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         rel_dir = os.path.relpath(dirpath, root)
@@ -104,20 +107,20 @@ def _tree_entries(root: Path, prefix: str = ""):
                 data = b""
             else:
                 continue  # device nodes and fifos: the guest's devtmpfs has its own
-            yield prefix + rel, st.st_mode, data, st.st_uid, st.st_gid
+            yield prefix + rel, st.st_mode, data, st.st_uid, st.st_gid, int(st.st_mtime)
 
 
 def write_tree_initramfs(target: Path, root: Path, extra: list[tuple[str, int, bytes]]) -> Path:
-    """An uncompressed newc initramfs of the tree under root (owners and
-    modes kept, hard links stored as copies) plus extra (name, mode, data)
-    entries, streamed to target."""
+    """An uncompressed newc initramfs of the tree under root (owners, modes
+    and times kept, hard links stored as copies) plus extra (name, mode,
+    data) entries, streamed to target."""
     ino = 1
     with target.open("wb") as out:
         for name, mode, data in extra:
             out.write(_cpio_entry(name, mode, data, ino, 0, 0))
             ino += 1
-        for name, mode, data, uid, gid in _tree_entries(root):
-            out.write(_cpio_entry(name, mode, data, ino, uid, gid))
+        for name, mode, data, uid, gid, mtime in _tree_entries(root):
+            out.write(_cpio_entry(name, mode, data, ino, uid, gid, mtime))
             ino += 1
         out.write(_cpio_entry("TRAILER!!!", 0, b"", 0))
     return target
