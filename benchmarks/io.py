@@ -18,6 +18,12 @@ Each boot runs every workload once, in a fixed order, and prints
 table gives medians. cvmify's kernel log also gives the page cache and
 AES-GCM figures (ns per 4 KiB block decrypted and authenticated).
 
+Clocks: both guests time with the TSC at the rate cvmify's kernel
+calibrated (an untimed warm-up boot of cvmify tells it; Linux gets it as
+tsc_early_khz with tsc=reliable): by default Linux would assume 2 GHz and
+then fall back to jiffies, whose seconds under a busy host are not real
+ones (linux_guest._cmdline).
+
 Usage: python benchmarks/io.py [--runs 3] [--accel tcg] [--memory 512M] [--json]
 Record the table in docs/benchmarks.md.
 """
@@ -257,6 +263,13 @@ def run_guest(argv: list[str]) -> tuple[dict[str, float], str]:
     return times, output
 
 
+def cvmify_tsc_khz(log: str) -> int:
+    m = re.search(r"time: tsc (\d+) kHz", log)
+    if not m:
+        raise RuntimeError("cvmify's kernel log gives no TSC rate")
+    return int(m.group(1))
+
+
 def aes_gcm_ns(log: str) -> int | None:
     m = re.search(r"aes-gcm: (\d+) ns per 4 KiB block", log)
     return int(m.group(1)) if m else None
@@ -279,11 +292,15 @@ def main() -> None:
         dry = subprocess.run(run_cmd + ["--dry-run"], check=True, capture_output=True, text=True)
         cvmify_argv = shlex.split(dry.stdout.strip().splitlines()[-1])
         tree_initrd, disk, disk_initrd = build_linux_guests(tag, work)
+        # Linux is told the TSC rate cvmify's kernel calibrated (and to
+        # trust its TSC), so both guests time with the same real clock.
+        tsc_khz = cvmify_tsc_khz(run_guest(cvmify_argv)[1])
         guests = {
             "cvmify": cvmify_argv,
-            "linux-initramfs": linux_guest.qemu_argv(args.accel, args.memory, initrd=tree_initrd),
+            "linux-initramfs": linux_guest.qemu_argv(args.accel, args.memory, initrd=tree_initrd,
+                                                     tsc_khz=tsc_khz),
             "linux-ext4": linux_guest.qemu_argv(args.accel, args.memory, initrd=disk_initrd,
-                                                disk=disk),
+                                                disk=disk, tsc_khz=tsc_khz),
         }
         samples: dict[str, dict[str, list[float]]] = {g: {n: [] for n in NAMES} for g in guests}
         aes = []
