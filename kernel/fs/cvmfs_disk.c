@@ -180,8 +180,11 @@ static int fill(struct cvmfs_disk *disk, u64 block, u64 want)
 	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
 	disk->device_reads++;
 	disk->blocks_read += n;
-	if (disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
-	                   (size_t)n * CVMFS_BLOCK_SIZE) < 0)
+	u64 start = platform_time_ns();
+	int got = disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
+	                         (size_t)n * CVMFS_BLOCK_SIZE);
+	disk->device_ns += platform_time_ns() - start;
+	if (got < 0)
 		return -EIO;
 	int err = decrypt_into_cache(disk, block, disk->ciphertext);
 	for (u64 i = 1; err == 0 && i < n; i++) {
@@ -244,9 +247,11 @@ void cvmfs_disk_log_stats(const struct cvmfs_disk *disk)
 {
 	u64 per_block = disk->blocks_decrypted ? disk->decrypt_ns / disk->blocks_decrypted : 0;
 	kprintf("fs: page cache: %llu hits, %llu misses, %llu evictions, %zu cached; "
-	        "disk: %llu requests, %llu blocks, %llu failed; aes-gcm: %llu ns per 4 KiB block\n",
+	        "disk: %llu requests, %llu blocks, %llu failed, %llu ms; "
+	        "aes-gcm: %llu ns per 4 KiB block\n",
 	        (unsigned long long)disk->cache.hits, (unsigned long long)disk->cache.misses,
 	        (unsigned long long)disk->cache.evictions, disk->cache.count,
 	        (unsigned long long)disk->device_reads, (unsigned long long)disk->blocks_read,
-	        (unsigned long long)disk->failed_blocks, (unsigned long long)per_block);
+	        (unsigned long long)disk->failed_blocks,
+	        (unsigned long long)(disk->device_ns / 1000000), (unsigned long long)per_block);
 }

@@ -41,6 +41,7 @@ struct cvmfs_disk {
 	u64 failed_blocks;        /* block reads that did not authenticate */
 	u64 device_reads;         /* requests to the source */
 	u64 blocks_read;          /* blocks those requests read */
+	u64 device_ns;            /* time those requests took */
 	u64 decrypt_ns;           /* time in AES-GCM (decrypt + tag check) */
 	u64 blocks_decrypted;
 };
