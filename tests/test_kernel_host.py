@@ -51,6 +51,7 @@ REQUIRED = [
     "td_ve_port_in_and_out",
     "td_ve_string_io_refused",
     "tdx_get_quote_checks_the_host",          # GetQuote: status and lengths checked
+    "td_start_cpu_mailbox",                   # TD APs: the wake-up mailbox
 ]
 
 
