@@ -273,6 +273,16 @@ class VolumeFS:
         self.vol.set_inode(ino, self.vol.inode(ino).evolve(size=len(raw)))
         return ino
 
+    def link(self, existing: str, path: str) -> None:
+        """A hard link: a second name for the file at existing."""
+        ino = self.lookup(existing, follow=False)
+        inode = self.vol.inode(ino)
+        if inode.dtype == DT_DIR:
+            raise UsageError(f"{existing}: a directory cannot have a hard link")
+        dir_ino, name = self._split(path)
+        self._link(dir_ino, name, ino, inode.dtype)
+        self.vol.set_inode(ino, inode.evolve(nlink=inode.nlink + 1))
+
     def unlink(self, path: str) -> None:
         dir_ino, name = self._split(path)
         records = [(d.name, d.inode, d.dtype) for d in self.entries(dir_ino)]

@@ -26,7 +26,8 @@ HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c \
     proc/runq.c proc/timerq.c proc/waitq.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
-    tests/host/golden.c tests/host/fixture.c
+    tests/host/golden.c tests/host/fixture.c \
+    fs/volfs_store.c tests/host/voldev.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
