@@ -14,6 +14,7 @@
 #define FW_CFG_PORT_SELECTOR 0x510
 #define FW_CFG_PORT_DATA 0x511
 #define FW_CFG_SIGNATURE 0x0000
+#define FW_CFG_NB_CPUS 0x0005
 #define FW_CFG_FILE_DIR 0x0019
 #define FW_CFG_NAME_SIZE 56
 #define FW_CFG_MAX_FILES 1024
@@ -96,4 +97,16 @@ int platform_fwcfg_read(const char *name, void *buf, size_t size)
     select_item(f.select);
     read_bytes(buf, size);
     return 0;
+}
+
+/* QEMU's count of vCPUs it started the machine with (FW_CFG_NB_CPUS,
+ * 16 bits little-endian); the caller bounds it. */
+u32 platform_cpu_count_hint(void)
+{
+    if (!has_signature())
+        return 0;
+    u16 count;
+    select_item(FW_CFG_NB_CPUS);
+    read_bytes(&count, sizeof(count));
+    return count;
 }
