@@ -44,7 +44,7 @@ void tlb_switch_mm(struct mm *prev, struct mm *next)
 		return;
 	if (next) {
 		__atomic_or_fetch(&next->cpu_mask, bit, __ATOMIC_SEQ_CST);
-		mm_activate(next);
+		pt_activate(next->root);
 	} else {
 		pt_activate(kpt_kernel_root());
 	}

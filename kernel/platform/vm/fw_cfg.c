@@ -7,6 +7,7 @@
  * equals the directory's size for it. Callers check the content.
  */
 #include "platform/platform.h"
+#include "platform/vm/fw_cfg.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "syscalls/linux_abi/errno.h"
@@ -14,7 +15,6 @@
 #define FW_CFG_PORT_SELECTOR 0x510
 #define FW_CFG_PORT_DATA 0x511
 #define FW_CFG_SIGNATURE 0x0000
-#define FW_CFG_NB_CPUS 0x0005
 #define FW_CFG_FILE_DIR 0x0019
 #define FW_CFG_NAME_SIZE 56
 #define FW_CFG_MAX_FILES 1024
@@ -28,14 +28,14 @@ struct fw_cfg_file {
 
 static void select_item(u16 key)
 {
-    cpu_outw(FW_CFG_PORT_SELECTOR, key);
+    platform_outw(FW_CFG_PORT_SELECTOR, key);
 }
 
 static void read_bytes(void *buf, size_t size)
 {
     u8 *p = buf;
     for (size_t i = 0; i < size; i++)
-        p[i] = cpu_inb(FW_CFG_PORT_DATA);
+        p[i] = platform_inb(FW_CFG_PORT_DATA);
 }
 
 static u32 be32(u32 v)
@@ -99,14 +99,12 @@ int platform_fwcfg_read(const char *name, void *buf, size_t size)
     return 0;
 }
 
-/* QEMU's count of vCPUs it started the machine with (FW_CFG_NB_CPUS,
- * 16 bits little-endian); the caller bounds it. */
-u32 platform_cpu_count_hint(void)
+u16 fw_cfg_item_u16(u16 key)
 {
     if (!has_signature())
         return 0;
-    u16 count;
-    select_item(FW_CFG_NB_CPUS);
-    read_bytes(&count, sizeof(count));
-    return count;
+    u16 value;
+    select_item(key);
+    read_bytes(&value, sizeof(value));
+    return value;
 }

@@ -21,6 +21,7 @@
  * flag is ours, written by the AP.
  */
 #include "platform/platform.h"
+#include "platform/vm/fw_cfg.h"
 #include "platform/vm/lapic.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
@@ -89,6 +90,11 @@ static void setup(void)
     u32 cr3 = (u32)TABLE_PML4;
     memcpy(field(ap_trampoline_cr3), &cr3, sizeof(cr3));
     g_ready = true;
+}
+
+u32 platform_cpu_count_hint(void)
+{
+    return fw_cfg_item_u16(FW_CFG_NB_CPUS); /* the caller bounds it */
 }
 
 int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg)

@@ -42,16 +42,16 @@ static const u16 g_uart_port[3] = {
 
 static void uart_init_one(u16 port)
 {
-    cpu_outb(port + UART_IER, 0x00);   /* no interrupts */
-    cpu_outb(port + UART_LCR, 0x80);   /* DLAB to set the divisor */
-    cpu_outb(port + UART_DLL, 0x01);   /* 115200 baud */
-    cpu_outb(port + UART_DLM, 0x00);
-    cpu_outb(port + UART_LCR, 0x03);   /* 8N1 */
+    platform_outb(port + UART_IER, 0x00);   /* no interrupts */
+    platform_outb(port + UART_LCR, 0x80);   /* DLAB to set the divisor */
+    platform_outb(port + UART_DLL, 0x01);   /* 115200 baud */
+    platform_outb(port + UART_DLM, 0x00);
+    platform_outb(port + UART_LCR, 0x03);   /* 8N1 */
     /* FIFOs stay off: turning them on clears the receive side, and the
      * launcher may already have typed into COM1. With no FIFO the host's
      * bytes wait in QEMU until we read them, so none is lost. */
-    cpu_outb(port + UART_FCR, 0x00);
-    cpu_outb(port + UART_MCR, 0x03);   /* DTR, RTS */
+    platform_outb(port + UART_FCR, 0x00);
+    platform_outb(port + UART_MCR, 0x03);   /* DTR, RTS */
 }
 
 void platform_console_init(void)
@@ -63,11 +63,11 @@ void platform_console_init(void)
 static void uart_putc(u16 port, char c)
 {
     for (int spin = 0; spin < TX_SPIN_LIMIT; spin++) {
-        if (cpu_inb(port + UART_LSR) & LSR_THR_EMPTY)
+        if (platform_inb(port + UART_LSR) & LSR_THR_EMPTY)
             break;
         cpu_pause();
     }
-    cpu_outb(port + UART_DATA, (u8)c);
+    platform_outb(port + UART_DATA, (u8)c);
 }
 
 void platform_console_write(enum console_channel channel, const char *buf, size_t len)
@@ -83,7 +83,7 @@ void platform_console_write(enum console_channel channel, const char *buf, size_
 
 bool platform_console_has_input(void)
 {
-    return (cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
+    return (platform_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
 }
 
 size_t platform_console_read(char *buf, size_t len)
@@ -91,7 +91,7 @@ size_t platform_console_read(char *buf, size_t len)
     u64 flags = spin_lock_irqsave(&g_uart_lock[CONSOLE_STDOUT]);
     size_t n = 0;
     while (n < len && platform_console_has_input())
-        buf[n++] = (char)cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_DATA);
+        buf[n++] = (char)platform_inb(g_uart_port[CONSOLE_STDOUT] + UART_DATA);
     spin_unlock_irqrestore(&g_uart_lock[CONSOLE_STDOUT], flags);
     return n;
 }
@@ -99,9 +99,9 @@ size_t platform_console_read(char *buf, size_t len)
 int platform_console_input_irq(void)
 {
     u64 flags = spin_lock_irqsave(&g_uart_lock[CONSOLE_STDOUT]);
-    cpu_outb(g_uart_port[CONSOLE_STDOUT] + UART_IER, IER_RX_DATA);
+    platform_outb(g_uart_port[CONSOLE_STDOUT] + UART_IER, IER_RX_DATA);
     /* OUT2 gates the UART's interrupt line on PC hardware. */
-    cpu_outb(g_uart_port[CONSOLE_STDOUT] + UART_MCR, 0x0b);
+    platform_outb(g_uart_port[CONSOLE_STDOUT] + UART_MCR, 0x0b);
     spin_unlock_irqrestore(&g_uart_lock[CONSOLE_STDOUT], flags);
     return COM1_GSI;
 }
