@@ -14,6 +14,7 @@
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
  *     interrupts                    I/O APIC (all lines masked), local APIC and its timer
  *     scheduler                     run queue, this CPU's idle task; the big kernel lock
+ *     other vCPUs                   as many as the host says (bounded), each to its idle loop
  *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
  * 10. measure config
  * 11. host overrides and switches   opt/cvmify/overrides, opt/cvmify/trace (not measured)
@@ -177,6 +178,7 @@ void kmain(u64 boot_info_pa)
     irq_init();
     sched_init();
     bkl_lock(); /* boot holds it until the first task enters user mode */
+    smp_start_cpus();
 #endif
     config_init();
     measurements_log();

@@ -41,9 +41,15 @@ MAX_CPUS = 64
 class Accel:
     name: str  # "kvm" or "tcg"
     cpu: str  # the -cpu model
+    option: str = ""  # the -accel value when it says more than the name
+
+    def arg(self) -> str:
+        return self.option or self.name
 
 
-TCG = Accel("tcg", "max")
+# Multi-threaded TCG: one host thread per vCPU, so `--cpus N` really runs
+# in parallel (an x86 guest on an x86 host keeps its memory order).
+TCG = Accel("tcg", "max", "tcg,thread=multi")
 # arch-capabilities is hidden because nested KVM often cannot provide it.
 KVM = Accel("kvm", "host,-arch-capabilities")
 
@@ -124,7 +130,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     argv = [
         qemu,
         "-M", MACHINE,
-        "-accel", spec.accel.name,
+        "-accel", spec.accel.arg(),
         "-cpu", spec.accel.cpu,
         "-m", spec.memory,
         "-smp", str(spec.cpus),

@@ -197,6 +197,9 @@ u32 platform_cpu_count_hint(void);
  * trampoline in low memory (platform/vm/smp.c); TDX uses the wake-up
  * mailbox instead. Boot CPU only, one CPU at a time. */
 int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg);
+/* All started: drop what start-up needed (the VM backend's low-memory
+ * trampoline mapping). */
+void platform_start_cpus_end(void);
 
 /* ---- power --------------------------------------------------------- */
 

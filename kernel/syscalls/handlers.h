@@ -159,6 +159,7 @@ HANDLER(sys_sysinfo);
 HANDLER(sys_futex);
 HANDLER(sys_sched_yield);
 HANDLER(sys_sched_getaffinity);
+HANDLER(sys_sched_setaffinity);
 HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);
