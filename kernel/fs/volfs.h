@@ -38,4 +38,11 @@ size_t volfs_reclaim(struct fs_super *sb, size_t want);
 
 const struct volfs_stats *volfs_stats(struct fs_super *sb);
 
+/* The boot step (volfs_boot.c): attach volumes[i] from the (i+2)-th
+ * virtio-blk device with platform_volume_key(i), filling a fresh one from
+ * the image, and mount it at its path. 0, or the first error (with the
+ * reason in the log); main.c then stops (fail closed). */
+struct config_volume;
+int fs_mount_volumes(const struct config_volume *volumes, size_t count);
+
 #endif
