@@ -378,12 +378,18 @@ def run(
     kbs: Annotated[
         Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
     ] = None,
+    volume: Annotated[
+        Optional[list[str]], typer.Option("-v", "--volume", help="NAME:/path[:ro], a persistent volume (created if missing).")
+    ] = None,
+    mount: Annotated[
+        Optional[list[str]], typer.Option("--mount", help="type=volume,source=NAME,target=/path[,readonly].")
+    ] = None,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
-        kbs=kbs,
+        kbs=kbs, volumes=list(volume or []), mounts=list(mount or []),
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())

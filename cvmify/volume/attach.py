@@ -11,13 +11,14 @@ When the run ends the state the guest left is recorded.
 
 from __future__ import annotations
 
+import posixpath
 import struct
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from cvmify.errors import VolumeError
+from cvmify.errors import BadBundleError, VolumeError
 from cvmify.volume.mounts import VolumeMount, check_mounts
 from cvmify.volume.registry import Attached, VolumeStore
 
@@ -36,6 +37,32 @@ def volume_record(target: str, attached: Attached) -> bytes:
     flags = READ_ONLY if attached.read_only else 0
     return _FIXED.pack(flags, 0, attached.uuid, attached.state.generation, attached.state.root) + \
         target.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class VolumeRecord:
+    read_only: bool
+    uuid: bytes
+    generation: int
+    root: bytes
+    target: str
+
+
+def decode_volume_record(value: bytes, where: str) -> VolumeRecord:
+    """The kernel's checks of a VOLUME value (config/volume_record.c)."""
+    if not _FIXED.size < len(value) < _FIXED.size + 4096:
+        raise BadBundleError(f"{where}: wrong length {len(value)}")
+    flags, reserved, uuid, generation, root = _FIXED.unpack_from(value, 0)
+    if flags & ~READ_ONLY or reserved or generation == 0:
+        raise BadBundleError(f"{where}: bad flags or generation")
+    try:
+        target = value[_FIXED.size:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadBundleError(f"{where}: target is not UTF-8") from None
+    if "\0" in target or posixpath.normpath(target) != target or not target.startswith("/") \
+            or target.startswith("//") or target == "/":
+        raise BadBundleError(f"{where}: target {target!r} is not a normalized absolute path")
+    return VolumeRecord(bool(flags & READ_ONLY), uuid, generation, root, target)
 
 
 @dataclass(frozen=True)

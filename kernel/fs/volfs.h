@@ -45,4 +45,9 @@ const struct volfs_stats *volfs_stats(struct fs_super *sb);
 struct config_volume;
 int fs_mount_volumes(const struct config_volume *volumes, size_t count);
 
+/* Take the tmpfs mount points that a volume replaces out of the list
+ * (the strings freed); returns how many are left, in order. */
+size_t volfs_drop_tmpfs(char **tmpfs, size_t count, const struct config_volume *volumes,
+                        size_t volume_count);
+
 #endif

@@ -236,3 +236,21 @@ int fs_mount_volumes(const struct config_volume *volumes, size_t count)
 	}
 	return 0;
 }
+
+size_t volfs_drop_tmpfs(char **tmpfs, size_t count, const struct config_volume *volumes,
+                        size_t volume_count)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < count; i++) {
+		bool replaced = false;
+		for (size_t v = 0; v < volume_count; v++)
+			replaced |= strcmp(tmpfs[i], volumes[v].path) == 0;
+		if (replaced)
+			kfree(tmpfs[i]);
+		else
+			tmpfs[kept++] = tmpfs[i];
+	}
+	for (size_t i = kept; i < count; i++)
+		tmpfs[i] = NULL;
+	return kept;
+}
