@@ -351,6 +351,7 @@ static int tmpfs_get_page(struct file *file, u64 offset, bool write, void **page
 }
 
 const struct file_ops g_tmpfs_fops = {
+	.shared_writable = true,
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.read_direct = tmpfs_read_direct,

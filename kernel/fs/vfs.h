@@ -116,6 +116,10 @@ struct inode_ops {
 	/* fallocate(2) on a regular file, mode already checked by the VFS. */
 	int (*fallocate)(struct inode *inode, u32 mode, u64 offset, u64 len);
 	int (*chmod)(struct inode *inode, u32 mode);
+	/* The VFS is about to change the inode's owner or times in place
+	 * (chown, utimensat): a filesystem that keeps metadata on a disk
+	 * makes room for it first, or refuses (-ENOSPC). NULL: nothing. */
+	int (*prepare_change)(struct inode *inode);
 	/* Last reference dropped: free the in-memory inode (kfree(inode)
 	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
 	void (*release)(struct inode *inode);
@@ -144,6 +148,10 @@ struct file_ops {
 	/* Offsets mean nothing (ttys, pipes): lseek/pread/pwrite give -ESPIPE
 	 * and read/write do not move file->offset. */
 	bool stream;
+	/* get_page(write=true) gives the file's own pages, so writable
+	 * MAP_SHARED mappings work (tmpfs, the overlay); without it mmap
+	 * refuses them (-ENODEV). */
+	bool shared_writable;
 	int (*open)(struct inode *inode, struct file *file);
 	void (*close)(struct file *file);
 	long (*read)(struct file *file, void *buf, size_t size, u64 offset);
@@ -217,6 +225,9 @@ struct fs_super {
 	/* The inode numbered ino, a new reference in *out (filesystems an
 	 * overlay sits on). NULL: not supported. */
 	int (*iget)(struct fs_super *sb, u64 ino, struct inode **out);
+	/* Make every change so far durable (fsync, sync). NULL: nothing to
+	 * write back (in memory, or read-only). */
+	int (*sync)(struct fs_super *sb);
 	void *priv;
 };
 
@@ -375,6 +386,15 @@ u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt);
  * -EACCES if it was opened with O_PATH or O_WRONLY (or, for write, not
  * O_RDWR). */
 int vfs_get_page(struct file *file, u64 offset, bool write, void **page);
+
+/* ---- durability (fs/sync.c) ---- */
+
+/* fsync(2)/fdatasync(2): the file's filesystem commits (a volume commits
+ * all its changes, not only this file's). syncfs(2) for inode's
+ * filesystem; sync(2) and the app's exit for every one. */
+int vfs_fsync(struct file *file);
+int vfs_syncfs(struct inode *inode);
+int vfs_sync_all(void);
 
 /* ---- metadata ---- */
 

@@ -24,6 +24,7 @@
 #include "syscalls/linux_abi/mman.h"
 
 #define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define DEV_ZERO_RDEV ((1ULL << 8) | 5) /* char 1:5, fs/devfs.c */
 
 /* Round len up to pages; 0 when it would overflow or leave user space. */
 static u64 page_len(u64 len)
@@ -50,6 +51,10 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 		return -EACCES;
 	if (file->ops == NULL || file->ops->get_page == NULL)
 		return -ENODEV;
+	if (shared && (prot & PROT_WRITE) && !file->ops->shared_writable) {
+		kprintf("mmap: writable MAP_SHARED of a file that cannot share its pages\n");
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -60,6 +65,12 @@ static u64 choose_addr(struct mm *mm, u64 hint, u64 len)
 	    vma_range_free(mm, hint, hint + len))
 		return hint;
 	return vma_find_hole(mm, len);
+}
+
+static bool is_dev_zero(const struct file *file)
+{
+	const struct inode *inode = file->inode;
+	return inode != NULL && (inode->mode & S_IFMT) == S_IFCHR && inode->rdev == DEV_ZERO_RDEV;
 }
 
 /* MAP_SHARED|MAP_ANONYMOUS: a mapping of an unnamed tmpfs file, so the
@@ -88,7 +99,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	len = page_len(len);
 	if (len == 0 || offset % PAGE_SIZE != 0)
 		return -EINVAL;
-	bool anon = flags & MAP_ANONYMOUS;
+	/* Linux: a mapping of /dev/zero is anonymous memory (shared ones too). */
+	bool anon = (flags & MAP_ANONYMOUS) || (file != NULL && is_dev_zero(file));
 	bool shared = type != MAP_PRIVATE;
 	if (!anon) {
 		if (!file)
