@@ -35,16 +35,6 @@ static u8 *g_code[VDSO_MAX_PAGES];
 static size_t g_code_pages;
 static struct vdso_data *g_vvar;
 
-static bool cpu_has_rdtscp(void)
-{
-	u32 a, b, c, d;
-	cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
-	if (a < 0x80000001)
-		return false;
-	cpu_cpuid(0x80000001, 0, &a, &b, &c, &d);
-	return (d >> 27) & 1;
-}
-
 void vdso_init(void)
 {
 	size_t size = (size_t)(vdso_image_end - vdso_image_start);

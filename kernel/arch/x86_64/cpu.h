@@ -60,6 +60,17 @@ static inline void cpu_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* RDTSCP (and with it IA32_TSC_AUX): CPUID 0x80000001 EDX bit 27. */
+static inline bool cpu_has_rdtscp(void)
+{
+    u32 a, b, c, d;
+    cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpu_cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return (d >> 27) & 1;
+}
+
 static inline u64 cpu_read_cr0(void) { u64 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline void cpu_write_cr0(u64 v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 static inline u64 cpu_read_cr2(void) { u64 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }

@@ -36,17 +36,6 @@ u64 cpu_online_mask(void)
     return __atomic_load_n(&g_online_mask, __ATOMIC_ACQUIRE);
 }
 
-/* RDTSCP (and with it IA32_TSC_AUX) is CPUID 0x80000001 EDX bit 27. */
-static bool cpu_has_rdtscp(void)
-{
-    u32 a, b, c, d;
-    cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
-    if (a < 0x80000001)
-        return false;
-    cpu_cpuid(0x80000001, 0, &a, &b, &c, &d);
-    return (d >> 27) & 1;
-}
-
 void percpu_install(struct percpu *p)
 {
     p->self = p;
