@@ -227,3 +227,18 @@ def test_volume_in_use_by_a_running_container(bundle, state):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+
+
+def test_a_volume_larger_than_memory(bundle, state):
+    """120 MiB through a 96 MiB guest: writes commit when changes pass 1/8
+    of memory, and clean pages are given back under memory pressure."""
+    import hashlib
+
+    expected = hashlib.md5(bytes(120 << 20)).hexdigest()
+    wrote = sh(bundle, "dd if=/dev/zero of=/data/big bs=1M count=120 2>/dev/null && md5sum /data/big",
+               "--memory", "96M", "-v", "data:/data")
+    assert wrote.returncode == 0, wrote.stderr
+    assert wrote.stdout.split()[0] == expected
+    read = sh(bundle, "md5sum /data/big", "--memory", "96M", "-v", "data:/data")
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.split()[0] == expected
