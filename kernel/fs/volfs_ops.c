@@ -409,8 +409,13 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 		touch(inode);
 	if (done == 0 && size > 0)
 		return err;
-	if (fs->st.dirty_blocks > fs->dirty_page_limit)
+	if (file->flags & O_DSYNC) { /* O_SYNC includes O_DSYNC's bit */
+		err = volfs_commit(fs);
+		if (err < 0)
+			return err;
+	} else if (fs->st.dirty_blocks > fs->dirty_page_limit) {
 		volfs_commit(fs); /* a full cache: write back now (an error shows at fsync) */
+	}
 	return (long)done;
 }
 
