@@ -3,7 +3,8 @@
  * file mappings), also after mprotect and across signal delivery (the
  * kernel writes a signal frame onto a copy-on-write stack page), while
  * MAP_SHARED|MAP_ANONYMOUS and MAP_SHARED file mappings are shared both
- * ways, also for pages first touched after the fork. */
+ * ways, also for pages first touched after the fork. munmap and exec on
+ * one side drop only that side's references. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -271,13 +272,69 @@ static void check_shared_memory(void)
 	unlink("/dev/shm/cow-test");
 }
 
-int main(void)
+static int child_unmaps(void *arg)
 {
+	char *p = arg;
+	if (munmap(p, PAGE * 4) != 0)
+		return 1;
+	char *again = mmap(NULL, PAGE * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (again == MAP_FAILED)
+		return 2;
+	memset(again, 'u', PAGE * 4); /* may reuse the pages the child let go */
+	return 0;
+}
+
+static int read_after_parent_unmapped(void *arg)
+{
+	char *p = arg;
+	return p[0] == 'q' && p[PAGE * 4 - 1] == 'q' ? 0 : 1;
+}
+
+/* munmap in either process leaves the other's pages alone, and exec in
+ * a child gives the parent back sole use of its pages. */
+static void check_munmap_and_exec(const char *self)
+{
+	char *p = mmap(NULL, PAGE * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(p != MAP_FAILED, "mmap 4 pages");
+	memset(p, 'q', PAGE * 4);
+	check(in_child(child_unmaps, p) == 0, "the child unmaps and maps new memory");
+	check(p[0] == 'q' && p[PAGE * 4 - 1] == 'q', "the parent keeps pages the child unmapped");
+
+	struct waiting_child w;
+	start_waiting(&w, read_after_parent_unmapped, p);
+	char *copy = malloc(PAGE * 4);
+	memcpy(copy, p, PAGE * 4);
+	check(munmap(p, PAGE * 4) == 0, "the parent unmaps after the fork");
+	memset(copy, 'z', PAGE * 4); /* likely on pages the parent just let go */
+	check(release(&w) == 0, "the child keeps pages the parent unmapped");
+	free(copy);
+
+	p = mmap(NULL, PAGE * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(p, 'e', PAGE * 4);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(self, self, "exec-child", (char *)NULL);
+		_exit(99);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a forked child execs");
+	memset(p + PAGE, 'f', PAGE); /* the parent's page is its alone again */
+	check(p[0] == 'e' && p[PAGE] == 'f' && p[PAGE * 4 - 1] == 'e',
+	      "the parent writes its pages after the child's exec");
+	munmap(p, PAGE * 4);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
+		return g_global == 1 ? 0 : 1; /* a fresh image: its own data */
 	check_private_writes();
 	check_parent_writes_after_fork();
 	check_mprotect();
 	check_signals();
 	check_big();
 	check_shared_memory();
+	check_munmap_and_exec(argv[0]);
 	return check_done("cow");
 }
