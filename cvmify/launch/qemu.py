@@ -18,7 +18,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvmify.errors import LaunchError, UsageError
+from cvmify.errors import UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
@@ -41,9 +41,15 @@ MAX_CPUS = 64
 class Accel:
     name: str  # "kvm" or "tcg"
     cpu: str  # the -cpu model
+    option: str = ""  # the -accel value when it says more than the name
+
+    def arg(self) -> str:
+        return self.option or self.name
 
 
-TCG = Accel("tcg", "max")
+# Multi-threaded TCG: one host thread per vCPU, so `--cpus N` really runs
+# in parallel (an x86 guest on an x86 host keeps its memory order).
+TCG = Accel("tcg", "max", "tcg,thread=multi")
 # arch-capabilities is hidden because nested KVM often cannot provide it.
 KVM = Accel("kvm", "host,-arch-capabilities")
 
@@ -79,6 +85,9 @@ class VmSpec:
     consoles: Consoles
     fw_cfg: tuple[FwCfg, ...] = ()
     disk: Path | None = None  # the root disk, attached read-only
+    firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
+    kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
+    volumes: tuple[tuple[Path, bool], ...] = ()  # persistent volumes: (file, read-only), in order
 
 
 def escape(value: str) -> str:
@@ -104,24 +113,42 @@ def check_cpus(cpus: int) -> int:
     return cpus
 
 
+def console_args(consoles: Consoles) -> list[str]:
+    """The three UARTs and isa-debug-exit, the same on every machine."""
+    return [
+        "-chardev", "stdio,id=com1",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path={escape(consoles.com2)},append=on",
+        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
+        "-chardev", f"file,id=com3,path={escape(consoles.com3)},append=on",
+        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+    ]
+
+
+def volume_args(spec: VmSpec, device: str) -> list[str]:
+    """One writable (or read-only) virtio-blk disk per volume, after the
+    root disk, in the order of the VOLUME records (docs/boot-config.md)."""
+    argv: list[str] = []
+    for i, (path, read_only) in enumerate(spec.volumes):
+        ro = ",readonly=on" if read_only else ""
+        argv += ["-drive", f"file={escape(str(path))},format=raw,if=none,cache=writeback{ro},id=vol{i}",
+                 "-device", f"{device},drive=vol{i}"]
+    return argv
+
+
 def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
     argv = [
         qemu,
         "-M", MACHINE,
-        "-accel", spec.accel.name,
+        "-accel", spec.accel.arg(),
         "-cpu", spec.accel.cpu,
         "-m", spec.memory,
         "-smp", str(spec.cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(spec.kernel),  # a plain path: not comma-parsed
-        "-chardev", "stdio,id=com1",
-        "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
-        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
-        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
-        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
-        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+        *console_args(spec.consoles),
     ]
     if spec.disk is not None:
         argv += [
@@ -129,25 +156,27 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", "virtio-blk-device,drive=root",
         ]
+    argv += volume_args(spec, "virtio-blk-device")
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
     return argv
 
 
-def tdx_argv(qemu: str, spec: VmSpec) -> list[str]:
-    """TDX mode is not implemented: say so plainly instead of half-launching."""
-    raise LaunchError(
-        "--mode tdx is not implemented yet: it needs a TDX host, a QEMU with the "
-        "tdx-guest object and a kernel TDX backend that has never run on hardware; use --mode vm"
-    )
+# Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the
+# development key (td-vm) or with simulated attestation and a key broker
+# (tdx-sim), or as a TD (tdx).
+TD_MODES = ("td-vm", "tdx-sim", "tdx")
+MODES = ("vm", *TD_MODES)
 
 
 def build_argv(mode: str, qemu: str, spec: VmSpec) -> list[str]:
     if mode == "vm":
         return vm_argv(qemu, spec)
-    if mode == "tdx":
-        return tdx_argv(qemu, spec)
-    raise UsageError(f"--mode {mode!r}: expected vm or tdx")
+    if mode in TD_MODES:
+        from cvmify.launch.tdx import td_argv
+
+        return td_argv(mode, qemu, spec)
+    raise UsageError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def shell_line(argv: list[str]) -> str:

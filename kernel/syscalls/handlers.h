@@ -10,6 +10,19 @@
 
 #define HANDLER(name) long name(const struct syscall_args *args)
 
+/* epoll.c: epoll, eventfd, timerfd */
+HANDLER(sys_epoll_create);
+HANDLER(sys_epoll_create1);
+HANDLER(sys_epoll_ctl);
+HANDLER(sys_epoll_wait);
+HANDLER(sys_epoll_pwait);
+HANDLER(sys_epoll_pwait2);
+HANDLER(sys_eventfd);
+HANDLER(sys_eventfd2);
+HANDLER(sys_timerfd_create);
+HANDLER(sys_timerfd_settime);
+HANDLER(sys_timerfd_gettime);
+
 /* file_io.c: I/O on open descriptors */
 HANDLER(sys_read);
 HANDLER(sys_write);
@@ -28,6 +41,10 @@ HANDLER(sys_fcntl);
 HANDLER(sys_ioctl);
 HANDLER(sys_fsync);
 HANDLER(sys_fdatasync);
+
+/* file_sync.c: sync, syncfs */
+HANDLER(sys_sync);
+HANDLER(sys_syncfs);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
 
@@ -137,6 +154,8 @@ HANDLER(sys_sigaltstack);
 HANDLER(sys_kill);
 HANDLER(sys_tgkill);
 HANDLER(sys_tkill);
+HANDLER(sys_rt_sigsuspend);
+HANDLER(sys_pause);
 
 /* system.c: randomness, scheduling, resources, futex */
 HANDLER(sys_getrandom);
@@ -144,6 +163,7 @@ HANDLER(sys_sysinfo);
 HANDLER(sys_futex);
 HANDLER(sys_sched_yield);
 HANDLER(sys_sched_getaffinity);
+HANDLER(sys_sched_setaffinity);
 HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);

@@ -7,6 +7,7 @@
  * equals the directory's size for it. Callers check the content.
  */
 #include "platform/platform.h"
+#include "platform/vm/fw_cfg.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "syscalls/linux_abi/errno.h"
@@ -27,14 +28,14 @@ struct fw_cfg_file {
 
 static void select_item(u16 key)
 {
-    cpu_outw(FW_CFG_PORT_SELECTOR, key);
+    platform_outw(FW_CFG_PORT_SELECTOR, key);
 }
 
 static void read_bytes(void *buf, size_t size)
 {
     u8 *p = buf;
     for (size_t i = 0; i < size; i++)
-        p[i] = cpu_inb(FW_CFG_PORT_DATA);
+        p[i] = platform_inb(FW_CFG_PORT_DATA);
 }
 
 static u32 be32(u32 v)
@@ -96,4 +97,14 @@ int platform_fwcfg_read(const char *name, void *buf, size_t size)
     select_item(f.select);
     read_bytes(buf, size);
     return 0;
+}
+
+u16 fw_cfg_item_u16(u16 key)
+{
+    if (!has_signature())
+        return 0;
+    u16 value;
+    select_item(key);
+    read_bytes(&value, sizeof(value));
+    return value;
 }
