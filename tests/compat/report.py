@@ -5,6 +5,7 @@ for triage and for the figures in docs/compat.md.
     python -m tests.compat.report bash-jobs git-repo # just these
     python -m tests.compat.report --trace -v NAME    # with --trace and the diffs
     python -m tests.compat.report --json out.json    # machine-readable results
+    python -m tests.compat.report --trace --missing  # which missing syscalls each case met
 
 Exit status 0 when every case either matches docker or is listed in
 known.toml and still differs (the pytest rule), 1 otherwise.
@@ -35,6 +36,18 @@ def verdict(comparison: Comparison, known: bool) -> str:
     return "xfail" if known else "FAIL"
 
 
+def missing_syscalls(results: dict) -> dict[tuple[int, str], set[str]]:
+    """(number, name) -> cases whose --trace summary lists it as missing
+    (`cvmify: trace: syscall NR NAME COUNT missing`)."""
+    found: dict[tuple[int, str], set[str]] = {}
+    for case, result in results.items():
+        for line in result.get("cvmify", {}).get("stderr", "").splitlines():
+            words = line.split()
+            if line.startswith("cvmify: trace: syscall") and words[-1] == "missing":
+                found.setdefault((int(words[3]), words[4]), set()).add(case)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare cases under docker and cvmify.")
     parser.add_argument("names", nargs="*", help="case names (default: all)")
@@ -44,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", action="store_true", help="run the guest with --trace")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each difference")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--missing", action="store_true",
+                        help="list the missing syscalls the traces show (needs --trace)")
     args = parser.parse_args(argv)
     cases, known = load_cases(), load_known()
     names = args.names or list(cases)
@@ -76,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     for result in results.values():
         counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
     print("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    if args.missing:
+        for (number, name), users in sorted(missing_syscalls(results).items()):
+            print(f"missing {number:3} {name:18} {len(users):2} cases: {', '.join(sorted(users))}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True))
     bad = counts.get("FAIL", 0) + counts.get("XPASS", 0) + counts.get("ERROR", 0)

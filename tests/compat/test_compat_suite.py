@@ -175,3 +175,15 @@ def test_base_dockerfile_installs_the_listed_packages() -> None:
     assert dockerfile.startswith("ARG BASE\nFROM ${BASE}\n")
     assert "--no-install-recommends \\\n      gcc libc6-dev make \\\n" in dockerfile
     assert "#" not in " ".join(cases_module.base_packages("tools"))
+
+
+def test_report_collects_missing_syscalls_from_traces() -> None:
+    from tests.compat.report import missing_syscalls
+
+    stderr = ("cvmify: trace: syscall 0 read 5\n"
+              "cvmify: trace: syscall 280 utimensat 2 missing\n"
+              "cvmify: trace: syscall 117 unknown 1 missing\n")
+    results = {"a": {"cvmify": {"stderr": stderr}}, "b": {"verdict": "ERROR"},
+               "c": {"cvmify": {"stderr": "cvmify: trace: syscall 280 utimensat 1 missing\n"}}}
+    assert missing_syscalls(results) == {(280, "utimensat"): {"a", "c"},
+                                         (117, "unknown"): {"a"}}
