@@ -7,6 +7,7 @@
 #include "drivers/random/random.h"
 #include "fs/pseudofs.h"
 #include "lib/string.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define DEVFS_DEV 0x5
@@ -38,12 +39,15 @@ static long zero_read(struct file *file, void *buf, size_t size, u64 offset)
 	return (long)size;
 }
 
-static int zero_get_page(struct file *file, u64 offset, void *kpage)
+/* Linux maps /dev/zero as private anonymous memory: a fresh zero page,
+ * the mapping's own. */
+static int zero_get_page(struct file *file, u64 offset, bool write, void **page)
 {
 	(void)file;
 	(void)offset;
-	memset(kpage, 0, PAGE_SIZE);
-	return 0;
+	(void)write;
+	*page = page_alloc();
+	return *page != NULL ? 0 : -ENOMEM;
 }
 
 static long random_read(struct file *file, void *buf, size_t size, u64 offset)

@@ -10,6 +10,7 @@
  */
 #include "fs/volfs_fs.h"
 #include "lib/string.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
@@ -419,12 +420,90 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 	return (long)done;
 }
 
-static int get_page_op(struct file *file, u64 offset, void *kpage)
+/* mmap: the cached page itself, so shared mappings see one page and a
+ * shared writable mapping's stores land in it. write: the page becomes
+ * dirty (its room reserved: -ENOSPC makes the fault a SIGBUS) and stays
+ * dirty while mapped; the commit that writes it unmaps it again so that
+ * the next store faults and dirties it anew. */
+static int get_page_op(struct file *file, u64 offset, bool write, void **page)
 {
-	long n = read_op(file, kpage, VOLFS_BLOCK_SIZE, offset);
-	if (n < 0)
-		return (int)n;
-	memset((u8 *)kpage + n, 0, VOLFS_BLOCK_SIZE - (size_t)n);
+	struct inode *inode = file->inode;
+	struct volfs_fs *fs = vfs_of(inode);
+	struct volfs_obj *obj = &vinode(inode)->obj;
+	u64 index = offset / VOLFS_BLOCK_SIZE;
+	int err = 0;
+	if (write) {
+		err = volfs_touch_meta(inode);
+		if (err == 0)
+			err = volfs_obj_grow(&fs->st, obj, (index + 1) * VOLFS_BLOCK_SIZE);
+	} else if ((index + 1) * VOLFS_BLOCK_SIZE > volfs_capacity(obj->depth)) {
+		*page = page_alloc(); /* past every block of the file: zeros */
+		return *page != NULL ? 0 : -ENOMEM;
+	}
+	u8 *cached = NULL;
+	if (err == 0)
+		err = volfs_obj_page(&fs->st, obj, index, true, &cached);
+	if (err == 0 && write)
+		err = volfs_obj_dirty(&fs->st, obj, index, true, true);
+	if (err < 0)
+		return err;
+	*page = page_get(cached);
+	return 0;
+}
+
+/* fallocate: mode 0 and KEEP_SIZE only check that the room is free now
+ * (copy-on-write cannot set blocks aside for later writes, which all take
+ * new blocks) and mode 0 extends the file; PUNCH_HOLE zeroes the range,
+ * giving whole pages back. */
+static int fallocate_op(struct inode *inode, u32 mode, u64 offset, u64 len)
+{
+	struct volfs_fs *fs = vfs_of(inode);
+	struct volfs_obj *obj = &vinode(inode)->obj;
+	u64 end = offset + len;
+	if (end > volfs_capacity(VOLFS_MAX_DEPTH))
+		return -EFBIG;
+	int err = volfs_touch_meta(inode);
+	if (err < 0)
+		return err;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (offset >= inode->size)
+			return 0;
+		if (end > inode->size)
+			end = inode->size;
+		vfs_unmap_file_range(inode, ALIGN_DOWN(offset, VOLFS_BLOCK_SIZE),
+		                     ALIGN_UP(end, VOLFS_BLOCK_SIZE), true);
+		err = volfs_obj_punch(&fs->st, obj, offset, end);
+		if (err == 0)
+			touch(inode);
+		return err;
+	}
+	u64 blocks = (ALIGN_UP(end, VOLFS_BLOCK_SIZE) - ALIGN_DOWN(offset, VOLFS_BLOCK_SIZE)) / VOLFS_BLOCK_SIZE;
+	if (volfs_free_blocks(&fs->st) < blocks + fs->st.meta_reserve)
+		return -ENOSPC;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
+		err = volfs_obj_grow(&fs->st, obj, end);
+		if (err < 0)
+			return err;
+		inode->size = end;
+		touch(inode);
+	}
+	return 0;
+}
+
+static int link_op(struct inode *target, struct inode *dir, const char *name, size_t len)
+{
+	if (dir->nlink == 0 || target->nlink == 0)
+		return -ENOENT; /* Linux: no names in a removed directory, none for an unlinked file */
+	int err = volfs_dir_ready(dir);
+	if (err == 0)
+		err = volfs_touch_meta(target);
+	if (err == 0)
+		err = volfs_dir_add(dir, name, len, (u32)target->ino, dtype_of(target->mode));
+	if (err < 0)
+		return err;
+	target->nlink++;
+	target->ctime = volfs_now();
+	touch(dir);
 	return 0;
 }
 
@@ -544,10 +623,26 @@ static long volfs_write(struct file *file, const void *buf, size_t size, u64 off
 	return result;
 }
 
-static int volfs_get_page(struct file *file, u64 offset, void *kpage)
+static int volfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
 	volfs_enter();
-	int result = get_page_op(file, offset, kpage);
+	int result = get_page_op(file, offset, write, page);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_fallocate(struct inode *inode, u32 mode, u64 offset, u64 len)
+{
+	volfs_enter();
+	int result = fallocate_op(inode, mode, offset, len);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
+{
+	volfs_enter();
+	int result = link_op(target, dir, name, len);
 	volfs_leave();
 	return result;
 }
@@ -559,16 +654,19 @@ const struct inode_ops g_volfs_iops = {
 	.create = volfs_create,
 	.mkdir = volfs_mkdir,
 	.symlink = volfs_symlink,
+	.link = volfs_link,
 	.unlink = volfs_unlink,
 	.rmdir = volfs_rmdir,
 	.rename = volfs_rename,
 	.truncate = volfs_truncate,
+	.fallocate = volfs_fallocate,
 	.chmod = volfs_chmod,
 	.prepare_change = volfs_prepare_change,
 	.release = volfs_forget_inode,
 };
 
 const struct file_ops g_volfs_fops = {
+	.shared_writable = true,
 	.read = volfs_read,
 	.write = volfs_write,
 	.get_page = volfs_get_page,

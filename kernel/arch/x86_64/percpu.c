@@ -36,10 +36,24 @@ u64 cpu_online_mask(void)
     return __atomic_load_n(&g_online_mask, __ATOMIC_ACQUIRE);
 }
 
+/* RDTSCP (and with it IA32_TSC_AUX) is CPUID 0x80000001 EDX bit 27. */
+static bool cpu_has_rdtscp(void)
+{
+    u32 a, b, c, d;
+    cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpu_cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return (d >> 27) & 1;
+}
+
 void percpu_install(struct percpu *p)
 {
     p->self = p;
     cpu_wrmsr(MSR_GS_BASE, (u64)(uptr)p);
+    /* The vDSO's getcpu reads the CPU number with RDTSCP (mm/vdso.c). */
+    if (cpu_has_rdtscp())
+        cpu_wrmsr(MSR_TSC_AUX, p->index);
 }
 
 void percpu_init_boot(void)
