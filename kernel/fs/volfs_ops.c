@@ -351,7 +351,8 @@ static int truncate_op(struct inode *inode, u64 size)
 
 /* ---- file content ---- */
 
-static long read_op(struct file *file, void *buf, size_t size, u64 offset)
+/* read(): into c (a kernel buffer, or user memory on the direct path). */
+static long read_op(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -368,13 +369,22 @@ static long read_op(struct file *file, void *buf, size_t size, u64 offset)
 		int err = volfs_obj_page(&fs->st, &vinode(inode)->obj, pos / VOLFS_BLOCK_SIZE, true, &page);
 		if (err < 0)
 			return done > 0 ? (long)done : err;
-		memcpy((u8 *)buf + done, page + in_page, n);
+		/* A reference: the copy may fault into a mapping of this file. */
+		page_get(page);
+		err = c->copy(c, page + in_page, n);
+		page_put(page);
+		if (err < 0)
+			return done > 0 ? (long)done : err;
 		done += n;
 	}
 	return (long)done;
 }
 
-static long write_op(struct file *file, const void *buf, size_t size, u64 offset)
+/* write(): from c. may_fault: c is user memory, so a copy can stop
+ * half way; pages of the file are then read first even when the write
+ * covers them whole, so that a short copy never loses old bytes. */
+static long write_op(struct file *file, struct vfs_copier *c, size_t size, u64 offset,
+                     bool may_fault)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -394,14 +404,18 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 		size_t n = MIN(VOLFS_BLOCK_SIZE - in_page, size - done);
 		u64 index = pos / VOLFS_BLOCK_SIZE;
 		/* A page wholly overwritten, or past the end, needs no read. */
-		bool need = n < VOLFS_BLOCK_SIZE && index * VOLFS_BLOCK_SIZE < inode->size;
+		bool need = (n < VOLFS_BLOCK_SIZE || may_fault) && index * VOLFS_BLOCK_SIZE < inode->size;
 		u8 *page;
 		err = volfs_obj_page(&fs->st, obj, index, need, &page);
 		if (err == 0)
 			err = volfs_obj_dirty(&fs->st, obj, index, true, false);
 		if (err < 0)
 			break;
-		memcpy(page + in_page, (const u8 *)buf + done, n);
+		page_get(page);
+		err = c->copy(c, page + in_page, n);
+		page_put(page);
+		if (err < 0)
+			break;
 		done += n;
 	}
 	if (offset + done > inode->size)
@@ -609,16 +623,36 @@ static int volfs_truncate(struct inode *inode, u64 size)
 
 static long volfs_read(struct file *file, void *buf, size_t size, u64 offset)
 {
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
 	volfs_enter();
-	long result = read_op(file, buf, size, offset);
+	long result = read_op(file, &k.c, size, offset);
 	volfs_leave();
 	return result;
 }
 
 static long volfs_write(struct file *file, const void *buf, size_t size, u64 offset)
 {
+	struct vfs_kcopier k;
+	vfs_copier_from_kernel(&k, buf);
 	volfs_enter();
-	long result = write_op(file, buf, size, offset);
+	long result = write_op(file, &k.c, size, offset, false);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = read_op(file, c, size, offset);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = write_op(file, c, size, offset, true);
 	volfs_leave();
 	return result;
 }
@@ -669,5 +703,7 @@ const struct file_ops g_volfs_fops = {
 	.shared_writable = true,
 	.read = volfs_read,
 	.write = volfs_write,
+	.read_direct = volfs_read_direct,
+	.write_direct = volfs_write_direct,
 	.get_page = volfs_get_page,
 };
