@@ -654,6 +654,21 @@ size_t volfs_reclaim(struct fs_super *sb, size_t want)
 	return freed;
 }
 
+void volfs_log_stats(void)
+{
+	for (u32 i = 0; i < VOLFS_MAX_MOUNTS; i++) {
+		struct volfs_fs *fs = g_mounted[i];
+		if (fs == NULL)
+			continue;
+		const struct volfs_stats *s = &fs->st.stats;
+		kprintf("volume %u: generation %llu, %llu commits, %llu blocks written, %llu read, "
+		        "%llu flushes, %llu failed authentication\n", i,
+		        (unsigned long long)fs->st.hdr.generation, (unsigned long long)s->commits,
+		        (unsigned long long)s->blocks_written, (unsigned long long)s->blocks_read,
+		        (unsigned long long)s->flushes, (unsigned long long)s->auth_failures);
+	}
+}
+
 void volfs_unmount(struct fs_super *sb, bool commit)
 {
 	struct volfs_fs *fs = sb->priv;
