@@ -2,7 +2,8 @@
  * between processes (F_SETLK, F_SETLKW, F_GETLK, release on any close),
  * OFD locks, flock, fallocate, ftruncate growing and shrinking a mapped
  * file (SIGBUS past the end), and writable MAP_SHARED mappings of files
- * in /tmp (tmpfs) and on the root (the overlay), with msync. */
+ * in /tmp (tmpfs) and on the root (the overlay), with msync; or all of it
+ * in the one directory given (a persistent volume). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -181,8 +182,17 @@ static void check_sizes_and_mappings(const char *dir)
 	unlink(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2) { /* one directory (a volume): everything there */
+		char path[256];
+		snprintf(path, sizeof(path), "%s/locks", argv[1]);
+		check_record_locks(path);
+		check_ofd_and_flock(path);
+		unlink(path);
+		check_sizes_and_mappings(argv[1]);
+		return check_done("filesem");
+	}
 	check_record_locks("/tmp/locks");
 	check_ofd_and_flock("/tmp/locks");
 	unlink("/tmp/locks");
