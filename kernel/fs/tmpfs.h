@@ -30,4 +30,7 @@ u64 tmpfs_pages_used(struct fs_super *sb);
  * the reference in *out. 0, -ENOMEM or -ENOSPC. */
 int tmpfs_anon_file(u64 size, struct file **out);
 
+/* Data pages a tmpfs file holds now (SHM_INFO's resident count). */
+u64 tmpfs_file_pages(struct inode *inode);
+
 #endif

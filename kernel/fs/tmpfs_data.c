@@ -27,6 +27,15 @@ void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t 
 	}
 }
 
+u64 tmpfs_file_pages(struct inode *inode)
+{
+	struct tmpfs_node *node = tnode(inode);
+	u64 count = 0;
+	for (size_t i = 0; i < node->page_slots; i++)
+		count += node->pages[i] != NULL;
+	return count;
+}
+
 void tmpfs_data_release(struct tmpfs_node *node)
 {
 	if (node->lower_file != NULL)

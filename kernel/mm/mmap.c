@@ -143,6 +143,28 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	return (long)addr;
 }
 
+long mm_map_shm(struct mm *mm, u64 addr, u64 len, u32 prot, bool replace, struct file *file)
+{
+	len = page_len(len);
+	if (len == 0)
+		return -EINVAL;
+	if (addr == 0) {
+		addr = vma_find_hole(mm, len);
+		if (addr == 0)
+			return -ENOMEM;
+	} else if (addr % PAGE_SIZE != 0 || !range_ok(addr, len)) {
+		return -EINVAL;
+	} else if (!vma_range_free(mm, addr, addr + len)) {
+		if (!replace)
+			return -EINVAL;
+		long err = vma_remove(mm, addr, addr + len);
+		if (err)
+			return err;
+	}
+	int err = vma_add(mm, addr, addr + len, prot, VMA_SHARED | VMA_SYSV_SHM, file, 0, len);
+	return err ? err : (long)addr;
+}
+
 long mm_munmap(struct mm *mm, u64 addr, u64 len)
 {
 	if (addr % PAGE_SIZE != 0)

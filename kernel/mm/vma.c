@@ -15,6 +15,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/shm.h"
 #include "mm/tlb.h"
 #include "panic.h"
 #include "proc/task.h"
@@ -386,16 +387,26 @@ static char prot_char(u32 prot, u32 bit, char c)
 	return (prot & bit) ? c : '-';
 }
 
+/* Linux names a System V shared memory attach after its key. */
+static const char *sysv_name(const struct file *file, char *buf, size_t size)
+{
+	snprintf(buf, size, "/SYSV%08x (deleted)", (unsigned)shm_key_of(file));
+	return buf;
+}
+
 long vma_format_maps(struct mm *mm, char *buf, size_t size)
 {
 	size_t used = 0;
 	for (struct vma *v = mm->vmas; v; v = v->next) {
 		char line[160];
+		char sysv[32];
 		const char *name = "";
 		if (v->flags & VMA_STACK)
 			name = "[stack]";
 		else if (v->flags & VMA_HEAP)
 			name = "[heap]";
+		else if (v->flags & VMA_SYSV_SHM)
+			name = sysv_name(v->file, sysv, sizeof(sysv));
 		else if ((v->flags & VMA_ANON) && v->file)
 			name = "/dev/zero (deleted)"; /* shared anonymous, as Linux shows it */
 		else if (v->flags & VMA_VDSO)

@@ -30,6 +30,7 @@ struct file;
 #define VMA_HEAP 0x8        /* the brk area (for /proc/self/maps) */
 #define VMA_VDSO 0x10       /* the vDSO's code (mm/vdso.c) */
 #define VMA_VVAR 0x20       /* the vDSO's data page */
+#define VMA_SYSV_SHM 0x40   /* a System V shared memory attach (mm/shm.c) */
 
 struct vma {
 	u64 start;          /* page-aligned, inclusive */

@@ -111,6 +111,12 @@ HANDLER(sys_madvise);
 HANDLER(sys_msync);
 HANDLER(sys_mlock);
 
+/* shm.c */
+HANDLER(sys_shmget);
+HANDLER(sys_shmat);
+HANDLER(sys_shmctl);
+HANDLER(sys_shmdt);
+
 /* process.c */
 HANDLER(sys_exit);
 HANDLER(sys_exit_group);
