@@ -58,6 +58,14 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 	return 0;
 }
 
+/* May a shared mapping of this open file be made writable later
+ * (mprotect)? Only when it could have been mapped writable now. */
+static bool may_write_shared(const struct file *file)
+{
+	return (file->flags & O_ACCMODE) == O_RDWR && !(file->flags & O_PATH) &&
+	       file->ops != NULL && file->ops->shared_writable;
+}
+
 /* Pick the address: the hint if it is free, else a hole. 0 = none. */
 static u64 choose_addr(struct mm *mm, u64 hint, u64 len)
 {
@@ -134,6 +142,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	}
 
 	u32 vflags = (shared ? VMA_SHARED : 0) | (anon ? VMA_ANON : 0);
+	if (shared && (anon || may_write_shared(file)))
+		vflags |= VMA_MAYWRITE;
 	if (anon && shared)
 		return map_shared_anon(mm, addr, len, prot, vflags);
 	int err = vma_add(mm, addr, addr + len, prot, vflags, anon ? NULL : file,
@@ -161,7 +171,9 @@ long mm_map_shm(struct mm *mm, u64 addr, u64 len, u32 prot, bool replace, struct
 		if (err)
 			return err;
 	}
-	int err = vma_add(mm, addr, addr + len, prot, VMA_SHARED | VMA_SYSV_SHM, file, 0, len);
+	/* A read-only attach stays read-only (Linux opens it O_RDONLY). */
+	u32 vflags = VMA_SHARED | VMA_SYSV_SHM | ((prot & PROT_WRITE) ? VMA_MAYWRITE : 0);
+	int err = vma_add(mm, addr, addr + len, prot, vflags, file, 0, len);
 	return err ? err : (long)addr;
 }
 

@@ -320,6 +320,9 @@ int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
 	for (struct vma *v = vma_find_next(mm, start); at < end; v = v->next) {
 		if (!v || v->start > at)
 			return -ENOMEM;
+		/* A file opened read-only stays read-only through its mappings. */
+		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) && !(v->flags & VMA_MAYWRITE))
+			return -EACCES;
 		at = v->end;
 	}
 	int err = vma_split_edges(mm, start, end);

@@ -1,7 +1,8 @@
 /* filesem.c: the file semantics databases need: fcntl record locks
  * between processes (F_SETLK, F_SETLKW, F_GETLK, release on any close),
  * OFD locks, flock, fallocate, ftruncate growing and shrinking a mapped
- * file (SIGBUS past the end), and writable MAP_SHARED mappings of files
+ * file (SIGBUS past the end), writable MAP_SHARED mappings of files
+ * (and read-only ones that mprotect may not make writable)
  * in /tmp (tmpfs) and on the root (the overlay), with msync. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -177,6 +178,22 @@ static void check_sizes_and_mappings(const char *dir)
 	      "the grown pages read zero, the old data stays");
 	signal(SIGBUS, SIG_DFL);
 	munmap(m, 4 * PAGE);
+	close(fd);
+
+	/* A file opened read-only stays read-only through a shared mapping. */
+	fd = open(path, O_RDONLY);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED, "MAP_SHARED of a file opened read-only");
+	errno = 0;
+	check(mprotect(m, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect cannot make it writable: EACCES");
+	munmap(m, PAGE);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	check(m != MAP_FAILED && mprotect(m, PAGE, PROT_READ | PROT_WRITE) == 0,
+	      "a private mapping of it may become writable");
+	m[0] = 'p';
+	check(pread(fd, buf, 1, 0) == 1 && buf[0] == 'm', "its writes stay private");
+	munmap(m, PAGE);
 	close(fd);
 	unlink(path);
 }

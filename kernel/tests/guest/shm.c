@@ -93,6 +93,9 @@ static void private_segment(void)
 		_exit(0);
 	}
 	check(child_status(pid) == 128 + SIGSEGV, "a write through SHM_RDONLY is SIGSEGV");
+	errno = 0;
+	check(mprotect(again, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect cannot make a SHM_RDONLY attach writable: EACCES");
 	shmdt(again);
 
 	check(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID");
