@@ -39,6 +39,13 @@ static bool range_ok(u64 addr, u64 len)
 	return addr >= USER_BOTTOM && addr < USER_TOP && len <= USER_TOP - addr;
 }
 
+/* A memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE. */
+static bool sealed_against_writes(const struct file *file)
+{
+	int seals = tmpfs_get_seals(file);
+	return seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
 /* May this open file be mapped this way? */
 static long check_file_access(struct file *file, u32 prot, bool shared)
 {
@@ -55,6 +62,8 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 		kprintf("mmap: writable MAP_SHARED of a file that cannot share its pages\n");
 		return -ENODEV;
 	}
+	if (shared && (prot & PROT_WRITE) && sealed_against_writes(file))
+		return -EPERM;
 	return 0;
 }
 
@@ -63,7 +72,7 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 static bool may_write_shared(const struct file *file)
 {
 	return (file->flags & O_ACCMODE) == O_RDWR && !(file->flags & O_PATH) &&
-	       file->ops != NULL && file->ops->shared_writable;
+	       file->ops != NULL && file->ops->shared_writable && !sealed_against_writes(file);
 }
 
 /* Pick the address: the hint if it is free, else a hole. 0 = none. */

@@ -158,6 +158,20 @@ void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_to
 	}
 }
 
+bool vma_file_writably_mapped(struct inode *inode)
+{
+	for (struct task *t = task_first(); t != NULL; t = t->next) {
+		if (t->mm == NULL)
+			continue;
+		for (struct vma *v = t->mm->vmas; v != NULL; v = v->next) {
+			if (v->file != NULL && v->file->inode == inode && (v->flags & VMA_SHARED) &&
+			    (v->flags & VMA_MAYWRITE))
+				return true;
+		}
+	}
+	return false;
+}
+
 static struct vma *vma_new(u64 start, u64 end, u32 prot, u32 flags, struct file *file,
                            u64 offset, u64 file_end)
 {

@@ -113,6 +113,10 @@ void vma_zap(struct mm *mm, u64 start, u64 end);
 struct inode;
 void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
 
+/* Does any address space map the file shared with VMA_MAYWRITE (what
+ * F_SEAL_WRITE must not meet)? */
+bool vma_file_writably_mapped(struct inode *inode);
+
 /* Write /proc/self/maps text for mm into buf; returns the length. */
 long vma_format_maps(struct mm *mm, char *buf, size_t size);
 

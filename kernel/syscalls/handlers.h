@@ -111,6 +111,9 @@ HANDLER(sys_madvise);
 HANDLER(sys_msync);
 HANDLER(sys_mlock);
 
+/* memfd.c */
+HANDLER(sys_memfd_create);
+
 /* shm.c */
 HANDLER(sys_shmget);
 HANDLER(sys_shmat);

@@ -1,12 +1,15 @@
-/* shm.c: System V shared memory (shmget, shmat, shmdt, shmctl): pages
- * shared between attaches and across fork, keys and their errors,
- * read-only attaches, attach counts, IPC_RMID while attached, detaching
- * an attach that mprotect split. Runs as root on Linux and on cvmify. */
+/* shm.c: shared memory objects. System V shared memory (shmget, shmat,
+ * shmdt, shmctl): pages shared between attaches and across fork, keys
+ * and their errors, read-only attaches, attach counts, IPC_RMID while
+ * attached, detaching an attach that mprotect split. memfd_create and
+ * its seals. Runs as root on Linux and on cvmify. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,10 +187,126 @@ static void info(void)
 	shmctl(id, IPC_RMID, NULL);
 }
 
+static void memfd_basics(void)
+{
+	int fd = memfd_create("test", MFD_CLOEXEC);
+	check(fd >= 0, "memfd_create");
+	struct stat st;
+	check(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0777 &&
+	      st.st_size == 0, "a memfd is an empty regular file, mode 0777");
+	check(fcntl(fd, F_GETFD) == FD_CLOEXEC, "MFD_CLOEXEC");
+	char link[64], target[64] = {0};
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	check(readlink(link, target, sizeof(target) - 1) > 0 &&
+	      strcmp(target, "/memfd:test (deleted)") == 0, "/proc/self/fd names it memfd:test");
+	check(ftruncate(fd, 2 * PAGE) == 0, "ftruncate a memfd");
+	char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED, "mmap it shared");
+	pid_t pid = fork();
+	if (pid == 0) {
+		strcpy(m + PAGE, "from the child");
+		_exit(0);
+	}
+	check(child_status(pid) == 0, "the child writes through the mapping");
+	char buf[32] = {0};
+	check(pread(fd, buf, 14, PAGE) == 14 && strcmp(buf, "from the child") == 0,
+	      "read() sees the child's write");
+	check(fcntl(fd, F_GET_SEALS) == F_SEAL_SEAL, "without MFD_ALLOW_SEALING: F_SEAL_SEAL");
+	errno = 0;
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == -1 && errno == EPERM, "so F_ADD_SEALS: EPERM");
+	munmap(m, 2 * PAGE);
+	close(fd);
+
+	char name[260];
+	memset(name, 'n', 250);
+	name[250] = 0;
+	errno = 0;
+	check(memfd_create(name, 0) == -1 && errno == EINVAL, "a 250-byte name: EINVAL");
+	errno = 0;
+	check(memfd_create("x", 0x100) == -1 && errno == EINVAL, "an unknown flag: EINVAL");
+	int p[2];
+	pipe(p);
+	errno = 0;
+	check(fcntl(p[0], F_GET_SEALS) == -1 && errno == EINVAL, "F_GET_SEALS on a pipe: EINVAL");
+	close(p[0]);
+	close(p[1]);
+}
+
+static void memfd_seals(void)
+{
+	int fd = memfd_create("sealed", MFD_ALLOW_SEALING);
+	check(fd >= 0 && fcntl(fd, F_GET_SEALS) == 0, "MFD_ALLOW_SEALING: no seals yet");
+	check(write(fd, "0123456789", 10) == 10, "write");
+
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "F_SEAL_SHRINK");
+	errno = 0;
+	check(ftruncate(fd, 5) == -1 && errno == EPERM, "shrinking: EPERM");
+	check(ftruncate(fd, PAGE) == 0, "growing still works");
+
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW) == 0, "F_SEAL_GROW");
+	errno = 0;
+	check(ftruncate(fd, 2 * PAGE) == -1 && errno == EPERM, "growing: EPERM");
+	errno = 0;
+	check(pwrite(fd, "x", 1, PAGE) == -1 && errno == EPERM, "a write past the end: EPERM");
+	check(pwrite(fd, "abcdef", 6, PAGE - 3) == 3, "a write across the end stops at it");
+	errno = 0;
+	check(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 2 * PAGE) == -1 && errno == EPERM,
+	      "fallocate past the end: EPERM");
+
+	char *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED, "a writable shared mapping");
+	errno = 0;
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == -1 && errno == EBUSY,
+	      "F_SEAL_WRITE while it exists: EBUSY");
+	munmap(m, PAGE);
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0, "F_SEAL_WRITE once it is gone");
+	errno = 0;
+	check(pwrite(fd, "x", 1, 0) == -1 && errno == EPERM, "write: EPERM");
+	errno = 0;
+	check(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	      errno == EPERM, "a writable shared mapping: EPERM");
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED && m[0] == '0', "a read-only shared mapping is fine");
+	errno = 0;
+	check(mprotect(m, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect cannot make it writable");
+	munmap(m, PAGE);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check(m != MAP_FAILED, "a private writable mapping is fine");
+	m[0] = 'p';
+	char c = 0;
+	check(pread(fd, &c, 1, 0) == 1 && c == '0', "its writes stay private");
+	munmap(m, PAGE);
+	check(fcntl(fd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), "F_GET_SEALS");
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) == 0, "F_SEAL_SEAL");
+	errno = 0;
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == -1 && errno == EPERM,
+	      "no seal after F_SEAL_SEAL: EPERM");
+	close(fd);
+
+	/* F_SEAL_FUTURE_WRITE: mappings that exist keep writing. */
+	fd = memfd_create("future", MFD_ALLOW_SEALING);
+	check(ftruncate(fd, PAGE) == 0, "a second sealable memfd");
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED && fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0,
+	      "F_SEAL_FUTURE_WRITE with a writable mapping");
+	m[0] = 'w';
+	check(pread(fd, &c, 1, 0) == 1 && c == 'w', "the existing mapping still writes");
+	errno = 0;
+	check(write(fd, "x", 1) == -1 && errno == EPERM, "write: EPERM");
+	errno = 0;
+	check(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	      errno == EPERM, "a new writable shared mapping: EPERM");
+	munmap(m, PAGE);
+	close(fd);
+}
+
 int main(void)
 {
 	private_segment();
 	keyed_segment();
 	info();
+	memfd_basics();
+	memfd_seals();
 	return check_done("shm");
 }
