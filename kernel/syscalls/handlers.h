@@ -45,6 +45,7 @@ HANDLER(sys_fdatasync);
 /* file_sync.c: sync, syncfs */
 HANDLER(sys_sync);
 HANDLER(sys_syncfs);
+HANDLER(sys_sync_file_range);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
 HANDLER(sys_fallocate);

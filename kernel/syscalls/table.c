@@ -166,6 +166,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[270] = {"pselect6", sys_pselect6},
 	[271] = {"ppoll", sys_ppoll},
 	[273] = {"set_robust_list", sys_set_robust_list},
+	[277] = {"sync_file_range", sys_sync_file_range},
 	[280] = {"utimensat", NULL},
 	[281] = {"epoll_pwait", sys_epoll_pwait},
 	[283] = {"timerfd_create", sys_timerfd_create},

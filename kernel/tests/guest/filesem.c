@@ -2,8 +2,8 @@
  * between processes (F_SETLK, F_SETLKW, F_GETLK, release on any close),
  * OFD locks, flock, fallocate, ftruncate growing and shrinking a mapped
  * file (SIGBUS past the end), writable MAP_SHARED mappings of files
- * (and read-only ones that mprotect may not make writable)
- * in /tmp (tmpfs) and on the root (the overlay), with msync. */
+ * (and read-only ones that mprotect may not make writable), msync and
+ * sync_file_range, in /tmp (tmpfs) and on the root (the overlay). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -159,6 +159,15 @@ static void check_sizes_and_mappings(const char *dir)
 	check(m != MAP_FAILED, "writable MAP_SHARED");
 	memset(m, 'm', 3 * PAGE);
 	check(msync(m, 3 * PAGE, MS_SYNC) == 0, "msync");
+	check(sync_file_range(fd, 0, 3 * PAGE, SYNC_FILE_RANGE_WRITE) == 0 &&
+	      sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	                      SYNC_FILE_RANGE_WAIT_AFTER) == 0, "sync_file_range");
+	errno = 0;
+	check(sync_file_range(fd, -1, 10, SYNC_FILE_RANGE_WRITE) == -1 && errno == EINVAL,
+	      "sync_file_range at a negative offset: EINVAL");
+	errno = 0;
+	check(sync_file_range(fd, 0, 10, 8) == -1 && errno == EINVAL,
+	      "sync_file_range with an unknown flag: EINVAL");
 	char buf[4] = {0};
 	check(pread(fd, buf, 3, PAGE) == 3 && memcmp(buf, "mmm", 3) == 0, "read() sees the mapping's writes");
 	check(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE) == 0 &&
@@ -200,6 +209,13 @@ static void check_sizes_and_mappings(const char *dir)
 
 int main(void)
 {
+	int p[2];
+	check(pipe(p) == 0, "pipe");
+	errno = 0;
+	check(sync_file_range(p[1], 0, 0, SYNC_FILE_RANGE_WRITE) == -1 && errno == ESPIPE,
+	      "sync_file_range on a pipe: ESPIPE");
+	close(p[0]);
+	close(p[1]);
 	check_record_locks("/tmp/locks");
 	check_ofd_and_flock("/tmp/locks");
 	unlink("/tmp/locks");
