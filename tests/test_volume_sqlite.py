@@ -185,3 +185,37 @@ def test_msync_commits_a_shared_mapping(bundle, state):
     read = python(bundle, MMAP_READ)
     assert read.returncode == 0, read.stderr
     assert read.stdout == "b'first' b'second' b'\\x00\\x00\\x00\\x00\\x00'\n"
+
+
+CLI_FIRST = """set -e
+sqlite3 /data/j.db 'create table t (k text primary key, v integer);' "insert into t values ('a', 1), ('b', 2);"
+sqlite3 /data/w.db 'pragma journal_mode=wal;' 'create table t (k text primary key, v integer);' \\
+    "insert into t values ('a', 1), ('b', 2);"
+echo written"""
+
+CLI_SECOND = """set -e
+for db in /data/j.db /data/w.db; do
+  sqlite3 "$db" "insert into t values ('c', 3);" 'pragma journal_mode;' 'select group_concat(k), sum(v) from t;' \\
+      'pragma integrity_check;'
+done"""
+
+
+def test_sqlite3_cli_journal_and_wal_on_a_volume(image_tag, kernel, tmp_path, state):
+    """The sqlite3 command (Debian's, from the compatibility suite's tools
+    image), as issue 8 names it: the default journal and WAL on a volume,
+    the second run continuing both databases."""
+    manifest = {"libos": {"entrypoint": "/bin/bash"},
+                "loader": {"argv": ["/bin/bash", "-c", "exit 3"], "insecure__use_cmdline_argv": True},
+                "fs": {"host_volumes": ["/data"]}}
+    cli = build_bundle(image_tag("compat-base-tools"), kernel, tmp_path, manifest)
+
+    def bash(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cvmify", "run", str(cli), "--accel", "tcg", "-v", "cli:/data",
+                               "--", "-c", script], capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                              cwd=REPO_ROOT)
+
+    first = bash(CLI_FIRST)
+    assert first.returncode == 0 and first.stdout.splitlines()[-1] == "written", first.stdout + first.stderr
+    second = bash(CLI_SECOND)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.splitlines() == ["delete", "a,b,c|6", "ok", "wal", "a,b,c|6", "ok"]
