@@ -2,7 +2,8 @@
 artifact a TD boots, through the reset vector in 16-bit real mode, the
 stub's copy from the flash mapping, the kernel's e820 memory map, the
 measured config from the CFV section, and virtio-blk over virtio-pci.
-The programs are those the microvm path runs (test_kernel_programs.py).
+The programs are those the microvm path runs (test_kernel_programs.py),
+and the SMP program on two vCPUs (INIT-SIPI from td.fd's kernel).
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ def test_guest_program(guest_image, kernel, tmp_path, name):
     assert "FAIL" not in run.stdout
 
 
+def test_smp_program_on_two_vcpus(guest_image, kernel, tmp_path):
+    """kernel/tests/guest/smp.c: the affinity lists both vCPUs, a child
+    pinned to each runs there (getcpu), busy children on both."""
+    run = build_and_run_td(guest_image, kernel, tmp_path, program("/smp", "2"), "--cpus", "2")
+    assert [line for line in run.stdout.splitlines() if line.startswith("FAIL")] == [], run.stdout
+    assert "smp: 0 failure(s)" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 0
+
+
 def test_python3_dynamic(python3_image, kernel, tmp_path):
     manifest = {"loader": {"argv": ["/usr/bin/python3", "-c", PYTHON_SCRIPT]}}
     run = build_and_run_td(python3_image, kernel, tmp_path, manifest)
@@ -60,12 +70,13 @@ def test_python3_dynamic(python3_image, kernel, tmp_path):
 
 
 def test_kernel_log_shows_the_td_fd_boot(busybox_image, kernel, tmp_path):
-    """QEMU started by hand (not by cvmify): the kernel says how it came in
-    and measures the config it read from td.fd's CFV section."""
+    """QEMU started by hand (not by cvmify), two vCPUs: the kernel says how
+    it came in, measures the config it read from td.fd's CFV section and
+    brings the second vCPU online."""
     bundle = build_bundle(busybox_image, kernel, tmp_path, program("/bin/true"))
     com3 = tmp_path / "com3.log"
     argv = ["qemu-system-x86_64", "-M", "q35", "-accel", "tcg", "-cpu", "max", "-m", "256M",
-            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-smp", "2", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-bios", str(bundle / "td.fd"),
             "-chardev", f"file,id=c3,path={com3}", "-device", "isa-serial,chardev=c3,iobase=0x3e8",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
@@ -76,6 +87,7 @@ def test_kernel_log_shows_the_td_fd_boot(busybox_image, kernel, tmp_path):
     log = com3.read_text(errors="replace")
     assert result.returncode == 33, log  # isa-debug-exit 0x10: the app exited
     assert "td: booted from td.fd as a plain VM" in log
+    assert "smp: 2 of 2 vCPUs online" in log
     config_hex = hashlib.sha384((bundle / "config.bin").read_bytes()).hexdigest()
     assert f"measure: config {config_hex}" in log
     assert "cvmify: exit 0" in log

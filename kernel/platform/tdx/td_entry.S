@@ -27,6 +27,8 @@
 #define WAKE_STACK 16
 #define WAKE_ENTRY 24
 #define WAKE_ARG 32
+#define WAKE_CLAIMED 0xffffffff
+#define TD_MAX_VCPUS 256
 
     .section .bss
     .p2align 3
@@ -55,15 +57,24 @@ td_start32:
     jmp boot32_common
 
 /* Application processors of a TD: they wait for the boot CPU to name
- * their vCPU index in the wake-up mailbox (smp_td.c), then enter long
- * mode on the boot page tables (still mapping the image at its physical
- * and virtual addresses), switch to the kernel's page tables and stack
- * from the mailbox, report in and call entry(arg). The mailbox is
- * private memory (.bss); the host cannot write it. */
+ * their vCPU index in the wake-up mailbox (smp_td.c), claim it (so a
+ * vCPU the host runs late finds it closed instead of taking the next
+ * vCPU's stack), then enter long mode on the boot page tables (still
+ * mapping the image at its physical and virtual addresses), switch to
+ * the kernel's page tables and stack from the mailbox, report in and
+ * call entry(arg). The mailbox is private memory (.bss); the host cannot
+ * write it. An index beyond the mailbox's range parks its vCPU (no HLT: in a
+ * TD that is a #VE, and there is no IDT yet). */
 td_ap_wait:
-    pause
+    cmp $TD_MAX_VCPUS, %esi
+    jae td_ap_park
+1:  pause
     cmp PHYS(g_td_wakeup) + WAKE_VCPU, %esi
-    jne td_ap_wait
+    jne 1b
+    mov %esi, %eax
+    mov $WAKE_CLAIMED, %edx
+    lock cmpxchg %edx, PHYS(g_td_wakeup) + WAKE_VCPU
+    jne 1b                          /* the boot CPU gave up on us */
     mov %cr4, %eax
     or $(1 << 5), %eax              /* PAE */
     mov %eax, %cr4
@@ -110,6 +121,10 @@ td_ap_high:
     hlt
     jmp 2b
     .code32
+
+td_ap_park:
+    pause
+    jmp td_ap_park
 
     .section .rodata
     .p2align 3

@@ -85,6 +85,27 @@ void tdx_info_init(void);
  * time if nobody did. */
 u64 tdx_shared_bit(void);
 
+/* The TD's vCPU count (TDG.VP.INFO NUM_VCPUS); 0 if the answer makes no
+ * sense (no count, or more than MAX_VCPUS): then the TD runs on one. */
+u32 tdx_vcpu_count(void);
+
+/* ---- smp_td.c: the other vCPUs of a TD ---- */
+
+/* The vCPU count to start (tdx_vcpu_count, remembered for the bound on
+ * td_start_cpu). */
+u32 td_cpu_count_hint(void);
+
+/* Wake vCPU index which (1 .. count-1), waiting in td_entry.S, through
+ * the mailbox: 0 once it runs entry(arg) on stack_top; -EINVAL for an
+ * index out of range, -ENODEV in a plain VM, -ETIMEDOUT if it never
+ * claimed the mailbox or claimed it and never reported in; after the
+ * latter -EBUSY for good (the mailbox may still be read). */
+int td_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg);
+
+/* 0 if the n APIC ids are pairwise distinct, else -EINVAL and the index
+ * of the later duplicate in *dup. */
+int td_apic_ids_distinct(const u32 *ids, u32 n, u32 *dup);
+
 /* ---- attest.c: measurement and report ---- */
 
 #define TDX_RTMR_INDEX_APP 2        /* RTMR[2]: our config and disk root */

@@ -1,5 +1,6 @@
 /*
- * smp.c: starting the other vCPUs in VM mode (platform_start_cpu):
+ * smp.c: starting the other vCPUs in VM mode (platform_start_cpu, through
+ * smp_vm.c; td.fd's kernel uses it too when booted as a plain VM):
  * INIT, then STARTUP twice (Intel SDM vol. 3, 9.4.4 "MP Initialization
  * Example"), to APIC id `which`. QEMU numbers the vCPUs of one socket
  * 0 .. n-1 and gives vCPU i the APIC id i, so that is what we address;
@@ -21,6 +22,7 @@
  * flag is ours, written by the AP.
  */
 #include "platform/platform.h"
+#include "platform/vm/smp.h"
 #include "platform/vm/fw_cfg.h"
 #include "platform/vm/lapic.h"
 #include "arch/x86_64/cpu.h"
@@ -92,12 +94,12 @@ static void setup(void)
     g_ready = true;
 }
 
-u32 platform_cpu_count_hint(void)
+u32 vm_cpu_count_hint(void)
 {
     return fw_cfg_item_u16(FW_CFG_NB_CPUS); /* the caller bounds it */
 }
 
-int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg)
+int vm_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg)
 {
     if (!g_ready)
         setup();
@@ -122,7 +124,7 @@ int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *ar
     return *started ? 0 : -ETIMEDOUT;
 }
 
-void platform_start_cpus_end(void)
+void vm_start_cpus_end(void)
 {
     if (!g_ready)
         return;

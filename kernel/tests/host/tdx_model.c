@@ -33,6 +33,7 @@ void model_reset(void)
 {
     memset(&g_model, 0, sizeof(g_model));
     g_model.gpaw = 48;
+    g_model.vp_info_r8 = 1ULL << 32 | 1; /* one vCPU of at most one */
     g_td_boot_mode = TD_BOOT_TDX; /* the model is a TD */
 }
 
@@ -152,6 +153,7 @@ u64 tdx_tdcall(u64 leaf, struct tdx_regs *regs)
     switch (leaf) {
     case TDG_VP_INFO:
         regs->rcx = g_model.gpaw;
+        regs->r8 = g_model.vp_info_r8;
         break;
     case TDG_MR_RTMR_EXTEND:
         if (regs->rcx % 64 != 0)

@@ -23,6 +23,7 @@ struct model_call {
 struct tdx_model {
     /* What the model answers. */
     u64 gpaw;                 /* TDG.VP.INFO RCX[5:0] */
+    u64 vp_info_r8;           /* TDG.VP.INFO R8: MAX_VCPUS << 32 | NUM_VCPUS */
     u64 tdcall_status;        /* RAX for leaves other than VMCALL */
     u64 vmcall_status;        /* R10 of every VMCALL... */
     u64 vmcall_r11;           /* ...and R11 */

@@ -244,6 +244,8 @@ static void test_accept_refused_is_an_error(void)
 
 /* ---- waking a vCPU through the mailbox (smp_td.c, td_entry.S) ---- */
 
+#define WAKE_CLAIMED 0xffffffffU
+
 struct wakeup_view {
     volatile u32 vcpu;
     volatile u32 started;
@@ -254,36 +256,134 @@ extern u32 g_td_boot_mode;
 
 static void fake_entry(void *arg) { (void)arg; }
 
-/* What vCPU 3 does in td_entry.S: wait for its index, report in. */
-static void *fake_vcpu3(void *unused)
+/* What a waiting vCPU does in td_entry.S: wait for its index, claim the
+ * mailbox, read the fields, report in (unless told to vanish after the
+ * claim, as a vCPU the host stops running would). */
+struct fake_vcpu {
+    u32 index;
+    bool vanish_after_claim;
+    u64 stack_seen;
+};
+
+static void *fake_vcpu(void *arg)
 {
-    (void)unused;
-    while (__atomic_load_n(&g_td_wakeup.vcpu, __ATOMIC_ACQUIRE) != 3)
-        ;
+    struct fake_vcpu *v = arg;
+    for (;;) {
+        u32 expected = v->index;
+        if (__atomic_compare_exchange_n(&g_td_wakeup.vcpu, &expected, WAKE_CLAIMED, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    }
+    if (v->vanish_after_claim)
+        return NULL;
+    v->stack_seen = g_td_wakeup.stack_top;
     __atomic_store_n(&g_td_wakeup.started, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-static void test_start_cpu_mailbox(void)
+/* A TD of n vCPUs (TDG.VP.INFO) whose count the kernel has asked for. */
+static void setup_vcpus(u32 n)
 {
     setup();
+    memset((void *)&g_td_wakeup, 0, sizeof(g_td_wakeup));
+    g_model.vp_info_r8 = (u64)n << 32 | n;
+    CHECK_EQ(td_cpu_count_hint(), n);
+}
+
+static void test_start_cpu_mailbox(void)
+{
+    setup_vcpus(4);
     pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, fake_vcpu3, NULL), 0);
-    CHECK_EQ(platform_start_cpu(3, 0x1234000, fake_entry, (void *)0x55), 0);
+    struct fake_vcpu v3 = {.index = 3};
+    CHECK_EQ(pthread_create(&t, NULL, fake_vcpu, &v3), 0);
+    CHECK_EQ(td_start_cpu(3, 0x1234000, fake_entry, (void *)0x55), 0);
     pthread_join(t, NULL);
-    CHECK_EQ(g_td_wakeup.stack_top, 0x1234000);
+    CHECK_EQ(v3.stack_seen, 0x1234000);
     CHECK_EQ(g_td_wakeup.entry, (u64)(uptr)fake_entry);
     CHECK_EQ(g_td_wakeup.arg, 0x55);
     CHECK_EQ(g_td_wakeup.vcpu, 0); /* closed again */
-    CHECK_EQ(platform_start_cpu(0, 0, fake_entry, NULL), -EINVAL);
-    CHECK_EQ(platform_start_cpu(4, 0x1000, fake_entry, NULL), -ETIMEDOUT); /* nobody answers */
+
+    /* Nobody answers: the mailbox is closed, and works for the next one. */
+    CHECK_EQ(td_start_cpu(2, 0x1000, fake_entry, NULL), -ETIMEDOUT);
     CHECK_EQ(g_td_wakeup.vcpu, 0);
-    g_td_boot_mode = TD_BOOT_VM;
-    CHECK_EQ(platform_start_cpu(3, 0x1000, fake_entry, NULL), -ENODEV);
+    struct fake_vcpu v1 = {.index = 1};
+    CHECK_EQ(pthread_create(&t, NULL, fake_vcpu, &v1), 0);
+    CHECK_EQ(td_start_cpu(1, 0x2000, fake_entry, NULL), 0);
+    pthread_join(t, NULL);
+    CHECK_EQ(v1.stack_seen, 0x2000);
+    CHECK_EQ(model_count(TDG_VP_INFO, 0), 1);
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
+static void test_start_cpu_indices_bounded(void)
+{
+    setup_vcpus(4);
+    CHECK_EQ(td_start_cpu(0, 0x1000, fake_entry, NULL), -EINVAL);  /* the boot CPU */
+    CHECK_EQ(td_start_cpu(4, 0x1000, fake_entry, NULL), -EINVAL);  /* beyond NUM_VCPUS */
+    CHECK_EQ(td_start_cpu(WAKE_CLAIMED, 0x1000, fake_entry, NULL), -EINVAL);
+    CHECK_EQ(g_td_wakeup.vcpu, 0); /* never opened */
+    g_td_boot_mode = TD_BOOT_VM;   /* a plain VM: INIT-SIPI, not the mailbox */
+    CHECK_EQ(td_start_cpu(3, 0x1000, fake_entry, NULL), -ENODEV);
+}
+
+/* (Runs after the tests that start vCPUs: the mailbox stays lost.)
+ * A vCPU that claims the mailbox and is never run again by the host: the
+ * boot CPU must not reuse the mailbox (the vCPU may still read it), so
+ * no other vCPU starts and the fields stay as that vCPU was given them. */
+static void test_start_cpu_claimed_but_silent(void)
+{
+    setup_vcpus(4);
+    pthread_t t;
+    struct fake_vcpu v2 = {.index = 2, .vanish_after_claim = true};
+    CHECK_EQ(pthread_create(&t, NULL, fake_vcpu, &v2), 0);
+    CHECK_EQ(td_start_cpu(2, 0x3000, fake_entry, (void *)0x77), -ETIMEDOUT);
+    pthread_join(t, NULL);
+    CHECK_EQ(g_td_wakeup.vcpu, WAKE_CLAIMED);
+    CHECK_EQ(td_start_cpu(3, 0x4000, fake_entry, NULL), -EBUSY);
+    CHECK_EQ(g_td_wakeup.stack_top, 0x3000);
+    CHECK_EQ(g_td_wakeup.arg, 0x77);
+}
+
+/* The count: TDG.VP.INFO R8 (NUM_VCPUS, MAX_VCPUS), checked. */
+static void test_vcpu_count_from_vp_info(void)
+{
+    setup();
+    g_model.vp_info_r8 = 8ULL << 32 | 2;
+    CHECK_EQ(tdx_vcpu_count(), 2);
+    g_model.vp_info_r8 = 0;                 /* no vCPUs at all */
+    CHECK_EQ(tdx_vcpu_count(), 0);
+    g_model.vp_info_r8 = 2ULL << 32 | 3;    /* more than the maximum */
+    CHECK_EQ(tdx_vcpu_count(), 0);
+    g_model.vp_info_r8 = 4ULL << 32 | 4;
+    g_model.tdcall_status = 0xc000000000000000ULL; /* the module refuses */
+    CHECK_EQ(tdx_vcpu_count(), 0);
+    g_model.tdcall_status = 0;
+    g_model.vp_info_r8 = 1000ULL << 32 | 1000; /* more than the mailbox serves */
+    CHECK_EQ(td_cpu_count_hint(), 256);
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
+static void test_apic_ids_distinct(void)
+{
+    u32 dup = 99;
+    const u32 fine[] = {0, 1, 2, 7};
+    CHECK_EQ(td_apic_ids_distinct(fine, 4, &dup), 0);
+    CHECK_EQ(dup, 99);
+    const u32 twice[] = {0, 5, 2, 5};
+    CHECK_EQ(td_apic_ids_distinct(twice, 4, &dup), -EINVAL);
+    CHECK_EQ(dup, 3);
+    const u32 boot_cpu_twice[] = {3, 3};
+    CHECK_EQ(td_apic_ids_distinct(boot_cpu_twice, 2, &dup), -EINVAL);
+    CHECK_EQ(dup, 1);
+    CHECK_EQ(td_apic_ids_distinct(fine, 1, &dup), 0);
 }
 
 static const struct host_test g_tests[] = {
     {"td_start_cpu_mailbox", test_start_cpu_mailbox},
+    {"td_start_cpu_indices_bounded", test_start_cpu_indices_bounded},
+    {"td_start_cpu_claimed_but_silent", test_start_cpu_claimed_but_silent},
+    {"td_vcpu_count_from_vp_info", test_vcpu_count_from_vp_info},
+    {"td_apic_ids_distinct", test_apic_ids_distinct},
     {"td_hob_qemu_shape", test_hob_qemu_shape},
     {"td_hob_hostile", test_hob_hostile},
     {"td_descriptor_sections", test_descriptor_sections},
