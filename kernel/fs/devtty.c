@@ -129,7 +129,7 @@ static long tty_read(struct file *file, void *buf, size_t size, u64 offset)
 		}
 		int err = wait_sleep(read_deadline(ld, start_ns), true);
 		if (err == -EINTR) {
-			n = -EINTR;
+			n = -ERESTARTSYS;
 			break;
 		}
 	}

@@ -37,6 +37,18 @@ static bool vma_allows(const struct vma *v, u64 errcode)
 	return true;
 }
 
+/* Does a present PTE let this access through? */
+static bool pte_permits(u64 pte, u64 errcode)
+{
+	if (!(pte & PTE_U))
+		return false;
+	if ((errcode & PF_WRITE) && !(pte & PTE_W))
+		return false;
+	if ((errcode & PF_INSTR) && (pte & PTE_NX))
+		return false;
+	return true;
+}
+
 /* Fill a fresh zeroed page with the file bytes it maps. */
 static int fill_from_file(const struct vma *v, u64 page_va, void *kpage)
 {
@@ -84,6 +96,10 @@ int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
 	u64 page_va = ALIGN_DOWN(addr, PAGE_SIZE);
 	u64 *pte = pt_lookup(mm->root, page_va);
 	if (pte && (*pte & PTE_P)) {
+		/* Another CPU may have faulted the page in while this one
+		 * waited for the big kernel lock: then the access works now. */
+		if (pte_permits(*pte, errcode))
+			return 0;
 		/* Present and allowed by the VMA: the PTE disagrees with the
 		 * VMA, a kernel bug. Do not loop: report a fault. */
 		kprintf("fault: present page 0x%llx err 0x%llx not resolvable\n",

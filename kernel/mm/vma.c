@@ -254,6 +254,7 @@ int vma_remove(struct mm *mm, u64 start, u64 end)
 static void vma_update_ptes(struct mm *mm, struct vma *v)
 {
 	u64 flags = vma_pte_flags(v->prot);
+	bool changed = false;
 	u64 va = v->start;
 	while (va < v->end) {
 		u64 *pte = pt_lookup(mm->root, va);
@@ -272,10 +273,12 @@ static void vma_update_ptes(struct mm *mm, struct vma *v)
 			} else {
 				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
 			}
+			changed = true;
 		}
 		va += PAGE_SIZE;
 	}
-	tlb_flush_range(mm, v->start, v->end); /* every CPU that uses mm */
+	if (changed)
+		tlb_flush_range(mm, v->start, v->end); /* every CPU that uses mm */
 }
 
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
