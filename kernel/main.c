@@ -42,6 +42,7 @@
 #include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
 #include "fs/vfs.h"
+#include "fs/volfs.h"
 #include "proc/bkl.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -149,11 +150,16 @@ static void root_init(void)
     err = platform_disk_key(key, g_config.disk_root);
     if (err)
         panic("no disk key (error %d)", err);
-    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
-                       g_config.tmpfs_count);
+    /* A volume replaces the tmpfs an image VOLUME would get at its path. */
+    size_t tmpfs_count = volfs_drop_tmpfs(g_config.tmpfs, g_config.tmpfs_count,
+                                          g_config.volumes, g_config.volume_count);
+    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs, tmpfs_count);
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
+    err = fs_mount_volumes(g_config.volumes, g_config.volume_count);
+    if (err)
+        panic("cannot attach the persistent volumes (error %d)", err);
 }
 #endif
 

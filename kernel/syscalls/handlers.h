@@ -44,6 +44,10 @@ HANDLER(sys_fcntl);
 HANDLER(sys_ioctl);
 HANDLER(sys_fsync);
 HANDLER(sys_fdatasync);
+
+/* file_sync.c: sync, syncfs */
+HANDLER(sys_sync);
+HANDLER(sys_syncfs);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
 

@@ -26,7 +26,9 @@ HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c \
     proc/runq.c proc/timerq.c proc/waitq.c proc/futex_hash.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
-    tests/host/golden.c tests/host/fixture.c
+    tests/host/golden.c tests/host/fixture.c \
+    fs/volfs_store.c fs/volfs_tree.c fs/volfs.c fs/volfs_dir.c fs/volfs_ops.c fs/sync.c \
+    tests/host/voldev.c tests/host/pagerefs.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
