@@ -41,7 +41,16 @@ def test_every_case_has_an_image_recipe_on_a_known_base() -> None:
         files = images.RECIPES[recipe.parent]
         assert files.parent == compat_images.base_recipe_name(case.base)
         assert files.parent in images.RECIPES
-    assert images.select(["compat"]) == [n for n in images.RECIPES if n.startswith("compat-")]
+    compat = [n for n in images.RECIPES if n.startswith("compat-")]
+    assert images.select(["compat"]) == [n for n in compat if n != "compat-base-pytests"]
+
+
+def test_the_conformance_image_is_built_only_when_named() -> None:
+    """CI builds `all` images; the CPython test suite serves only the
+    conformance benchmark, so it is left out unless asked for by name."""
+    assert "compat-base-pytests" not in images.select(["all"])
+    assert "compat-files-debian" in images.select(["all"])
+    assert images.select(["compat-base-pytests"]) == ["compat-base-pytests"]
 
 
 def test_known_entries_name_existing_cases_and_areas() -> None:
@@ -185,5 +194,16 @@ def test_report_collects_missing_syscalls_from_traces() -> None:
               "cvmify: trace: syscall 117 unknown 1 missing\n")
     results = {"a": {"cvmify": {"stderr": stderr}}, "b": {"verdict": "ERROR"},
                "c": {"cvmify": {"stderr": "cvmify: trace: syscall 280 utimensat 1 missing\n"}}}
-    assert missing_syscalls(results) == {(280, "utimensat"): {"a", "c"},
-                                         (117, "unknown"): {"a"}}
+    assert missing_syscalls(results, {}) == {(280, "utimensat"): {"a", "c"},
+                                             (117, "unknown"): {"a"}}
+    named = missing_syscalls(results, {117: "setresuid", 280: "utimensat"})
+    assert named == {(280, "utimensat"): {"a", "c"}, (117, "setresuid?"): {"a"}}
+
+
+def test_report_names_syscalls_from_the_host_header(tmp_path) -> None:
+    from tests.compat.report import syscall_names
+
+    header = tmp_path / "unistd_64.h"
+    header.write_text("#define __NR_read 0\n#define __NR_setresuid 117\n#define X 1\n")
+    assert syscall_names(header) == {0: "read", 117: "setresuid"}
+    assert syscall_names(tmp_path / "absent.h") == {}
