@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -86,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}")
     workroot = Path(tempfile.mkdtemp(prefix="cvmify-compat-"))
+    try:
+        return run_all(args, cases, known, names, workroot)
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+
+
+def run_all(args: argparse.Namespace, cases: dict, known: dict, names: list[str],
+            workroot: Path) -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {n: pool.submit(run_case, cases[n], args.kernel, workroot / n, args.trace)
                    for n in names}

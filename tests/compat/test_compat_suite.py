@@ -207,3 +207,25 @@ def test_report_names_syscalls_from_the_host_header(tmp_path) -> None:
     header.write_text("#define __NR_read 0\n#define __NR_setresuid 117\n#define X 1\n")
     assert syscall_names(header) == {0: "read", 117: "setresuid"}
     assert syscall_names(tmp_path / "absent.h") == {}
+
+
+def test_a_guest_run_leaves_no_bundle_behind(tmp_path, monkeypatch) -> None:
+    """Every case's bundle is as large as its image: the suite removes each
+    one once its run is over, whether the build or the run failed."""
+    from tests.compat import runner
+
+    calls = []
+
+    def fake_run(argv, timeout):
+        calls.append(argv[3])
+        if argv[3] == "build":
+            bundle = Path(argv[argv.index("-o") + 1])
+            bundle.mkdir()
+            (bundle / "rootfs.img").write_bytes(b"x" * 4096)
+        return 0, "out", ""
+
+    monkeypatch.setattr(runner, "run_bounded", fake_run)
+    case = load_cases()["bash-basics"]
+    outcome = runner.cvmify_run(case, "tag", Path("kernel.elf"), tmp_path)
+    assert (outcome.returncode, outcome.stdout, calls) == (0, "out", ["build", "run"])
+    assert list(tmp_path.iterdir()) == []
