@@ -20,6 +20,7 @@ results go to docs/compat.md ("Conformance").
 
 Usage: python benchmarks/conformance.py [--modules test_os,test_stat]
          [--jobs 2] [--timeout 900] [--json out.json] [--logs DIR]
+         [--trace]
 """
 
 from __future__ import annotations
@@ -162,11 +163,13 @@ def build_bundle(tag: str, kernel: Path, workdir: Path) -> Path:
     return bundle
 
 
-def guest_module(bundle: Path, module: str, timeout: int, logs: Path) -> ModuleResult:
+def guest_module(bundle: Path, module: str, timeout: int, logs: Path,
+                 trace: bool = False) -> ModuleResult:
     start = time.monotonic()
+    flags = ["--trace"] if trace else []
     status, out, err = run_bounded(
         [sys.executable, "-m", "cvmify", "run", str(bundle), "--accel", "tcg", "--memory", "1G",
-         "--", "-m", "test", "-v", module], timeout)
+         *flags, "--", "-m", "test", "-v", module], timeout)
     (logs / f"guest-{module}.log").write_text(out + "\n--- stderr ---\n" + err)
     return parse(out + err, status, time.monotonic() - start)
 
@@ -211,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=MODULE_TIMEOUT)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--logs", type=Path, help="keep every module's output here")
+    parser.add_argument("--trace", action="store_true",
+                        help="run the guest with --trace (its summary ends each guest log)")
     args = parser.parse_args(argv)
     modules = args.modules.split(",") if args.modules else MODULES
     from tests.images import build as images
@@ -223,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     docker = docker_side(tag, modules, DOCKER_TIMEOUT, logs)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {m: pool.submit(guest_module, bundle, m,
-                                  guest_timeout(docker[m], args.timeout), logs)
+                                  guest_timeout(docker[m], args.timeout), logs, args.trace)
                    for m in modules}
         guest = {}
         for m, future in futures.items():

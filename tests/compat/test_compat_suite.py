@@ -229,3 +229,40 @@ def test_a_guest_run_leaves_no_bundle_behind(tmp_path, monkeypatch) -> None:
     outcome = runner.cvmify_run(case, "tag", Path("kernel.elf"), tmp_path)
     assert (outcome.returncode, outcome.stdout, calls) == (0, "out", ["build", "run"])
     assert list(tmp_path.iterdir()) == []
+
+
+def load_conformance():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "conformance.py"
+    spec = importlib.util.spec_from_file_location("conformance", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["conformance"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_conformance_counts_unittest_verbose_lines_by_test_id() -> None:
+    conformance = load_conformance()
+    output = textwrap.dedent("""\
+        test_a (test.test_x.T.test_a) ... ok
+        test_b (test.test_x.T.test_b) ... Tested length: 2000
+        ok
+        test_c (test.test_x.T.test_c)
+        Check the repr. ... FAIL
+        test_d (test.test_x.T.test_d) ... skipped 'needs network'
+        test_e (test.test_x.T.test_e) ... ERROR
+        test_f (test.test_x.U.test_a) ... expected failure
+        test_g (test.test_x.U.test_g) ...
+        Tests result: FAILURE
+        """)
+    result = conformance.parse(output, 2, 1.0)
+    assert (result.ok, result.fail, result.error, result.skipped) == (3, 1, 1, 1)
+    assert result.passed == ["test.test_x.T.test_a", "test.test_x.T.test_b",
+                             "test.test_x.U.test_a"]
+    assert result.ended == "FAILURE"
+    assert conformance.parse(output, -1, 1.0).ended == "timeout"
+    assert conformance.parse("test_a (x.y) ... ok\n", 1, 1.0).ended == "crash"
+    docker = conformance.ModuleResult(passed=["a", "b", "c"])
+    guest = conformance.ModuleResult(passed=["b", "c", "d"])
+    assert conformance.both_passed(docker, guest) == 2
