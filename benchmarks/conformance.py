@@ -20,7 +20,11 @@ results go to docs/compat.md ("Conformance").
 
 Usage: python benchmarks/conformance.py [--modules test_os,test_stat]
          [--jobs 2] [--timeout 900] [--json out.json] [--logs DIR]
-         [--trace]
+         [--trace] [--resume]
+
+--resume (with --logs) carries on a run that was stopped: the docker side
+is read back from DIR/docker.log, and every module whose guest log ends
+with its exit line is read back instead of run again.
 """
 
 from __future__ import annotations
@@ -69,6 +73,9 @@ STATUS_RE = re.compile(r"(?:\.\.\. ?|^)(ok|FAIL|ERROR|skipped|expected failure|"
                        r"unexpected success)\b")
 VERDICT_RE = re.compile(r"^Tests? result: (\w+)", re.MULTILINE)
 MARK = "@@@compat"
+# Last line of a guest log: how the run ended (status, seconds), so that
+# --resume can count a finished module without running it again.
+EXIT_RE = re.compile(r"^--- exit (-?\d+) after ([\d.]+) s ---$", re.MULTILINE)
 PASSED = ("ok", "expected failure")
 
 
@@ -140,6 +147,11 @@ def docker_side(tag: str, modules: list[str], timeout: int, logs: Path) -> dict[
     finally:
         container.remove(force=True)
     (logs / "docker.log").write_text(output)
+    return docker_results(output, modules)
+
+
+def docker_results(output: str, modules: list[str]) -> dict[str, ModuleResult]:
+    """Per module, from the one container's output (MARK lines around each)."""
     results = {}
     for module in modules:
         part = re.search(rf"^{MARK} start {module} (\d+)\n(.*?)^{MARK} end {module} (\d+) (\d+)",
@@ -170,8 +182,22 @@ def guest_module(bundle: Path, module: str, timeout: int, logs: Path,
     status, out, err = run_bounded(
         [sys.executable, "-m", "cvmify", "run", str(bundle), "--accel", "tcg", "--memory", "1G",
          *flags, "--", "-m", "test", "-v", module], timeout)
-    (logs / f"guest-{module}.log").write_text(out + "\n--- stderr ---\n" + err)
-    return parse(out + err, status, time.monotonic() - start)
+    seconds = time.monotonic() - start
+    (logs / f"guest-{module}.log").write_text(
+        f"{out}\n--- stderr ---\n{err}\n--- exit {status} after {seconds:.1f} s ---\n")
+    return parse(out + err, status, seconds)
+
+
+def finished_guest_module(logs: Path, module: str) -> ModuleResult | None:
+    """The result of an earlier run of this module, if its log is complete."""
+    path = logs / f"guest-{module}.log"
+    if not path.exists():
+        return None
+    text = path.read_text(errors="replace")
+    end = EXIT_RE.search(text)
+    if end is None:
+        return None
+    return parse(text[:end.start()], int(end.group(1)), float(end.group(2)))
 
 
 def both_passed(docker: ModuleResult, guest: ModuleResult) -> int:
@@ -216,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", type=Path, help="keep every module's output here")
     parser.add_argument("--trace", action="store_true",
                         help="run the guest with --trace (its summary ends each guest log)")
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse docker.log and the finished guest logs in --logs")
     args = parser.parse_args(argv)
+    if args.resume and not args.logs:
+        parser.error("--resume needs --logs DIR (the stopped run's logs)")
     modules = args.modules.split(",") if args.modules else MODULES
     from tests.images import build as images
 
@@ -225,14 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     logs = args.logs or workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     bundle = build_bundle(tag, args.kernel, workdir)
-    docker = docker_side(tag, modules, DOCKER_TIMEOUT, logs)
+    docker_log = logs / "docker.log"
+    if args.resume and docker_log.exists():
+        docker = docker_results(docker_log.read_text(errors="replace"), modules)
+    else:
+        docker = docker_side(tag, modules, DOCKER_TIMEOUT, logs)
+    done = {m: finished_guest_module(logs, m) for m in modules} if args.resume else {}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {m: pool.submit(guest_module, bundle, m,
                                   guest_timeout(docker[m], args.timeout), logs, args.trace)
-                   for m in modules}
+                   for m in modules if done.get(m) is None}
         guest = {}
-        for m, future in futures.items():
-            guest[m] = future.result()
+        for m in modules:
+            guest[m] = done.get(m) or futures[m].result()
             print(f"{m:26} docker {docker[m].ok:4} ok {docker[m].seconds:5.0f}s  "
                   f"guest {guest[m].ok:4} ok {guest[m].ended:8} {guest[m].seconds:5.0f}s",
                   file=sys.stderr, flush=True)

@@ -266,3 +266,21 @@ def test_conformance_counts_unittest_verbose_lines_by_test_id() -> None:
     docker = conformance.ModuleResult(passed=["a", "b", "c"])
     guest = conformance.ModuleResult(passed=["b", "c", "d"])
     assert conformance.both_passed(docker, guest) == 2
+
+
+def test_conformance_resume_reads_back_only_finished_guest_logs(tmp_path) -> None:
+    conformance = load_conformance()
+    (tmp_path / "guest-test_done.log").write_text(
+        "test_a (test.test_done.T.test_a) ... ok\n\n--- stderr ---\n\n"
+        "--- exit -1 after 240.0 s ---\n")
+    (tmp_path / "guest-test_cut.log").write_text("test_a (test.test_cut.T.test_a) ... ok\n")
+    done = conformance.finished_guest_module(tmp_path, "test_done")
+    assert (done.ok, done.ended, done.seconds) == (1, "timeout", 240.0)
+    assert conformance.finished_guest_module(tmp_path, "test_cut") is None
+    assert conformance.finished_guest_module(tmp_path, "test_never") is None
+    marks = "@@@compat start test_x 100\ntest_a (test.test_x.T.test_a) ... ok\n" \
+            "Tests result: SUCCESS\n@@@compat end test_x 0 103\n"
+    docker = conformance.docker_results(marks, ["test_x", "test_y"])
+    assert (docker["test_x"].ok, docker["test_x"].ended, docker["test_x"].seconds) == \
+        (1, "SUCCESS", 3)
+    assert docker["test_y"].ended == "missing"
