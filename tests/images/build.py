@@ -152,13 +152,14 @@ def is_script(path: Path) -> bool:
 
 def select(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return list(RECIPES)
+        return [n for n, r in RECIPES.items() if not r.benchmark]
     if names == ["tests"]:
         return [n for n, r in RECIPES.items() if not r.example]
     if names == ["examples"]:
         return [n for n, r in RECIPES.items() if r.example]
     if names == ["compat"]:
-        return [n for n in RECIPES if n.startswith(compat_images.PREFIX)]
+        return [n for n, r in RECIPES.items()
+                if n.startswith(compat_images.PREFIX) and not r.benchmark]
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise SystemExit(f"unknown image(s): {', '.join(unknown)}; try --list")
