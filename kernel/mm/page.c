@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "lib/kprintf.h"
 #include "panic.h"
+#include "platform/platform.h"
 
 extern u8 __kernel_end[];
 
@@ -171,6 +172,7 @@ void *page_alloc_contig(size_t count)
     }
     g_free_pages -= count;
     g_next_hint = first + count;
+    platform_ram_prepare((u64)first * PAGE_SIZE, count * PAGE_SIZE); /* TD: lazy accept */
     void *va = phys_to_virt((u64)first * PAGE_SIZE);
     memset(va, 0, count * PAGE_SIZE);
     return va;

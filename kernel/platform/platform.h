@@ -30,6 +30,12 @@ struct ram_range {
  * Fills at most max ranges, returns how many. Panics on garbage. */
 size_t platform_memory_map(u64 boot_info_pa, struct ram_range *out, size_t max);
 
+/* Make RAM [pa, pa + size) usable before its first use: the page
+ * allocator calls it for every run of pages it hands out. Nothing to do
+ * in a VM; in a TD it accepts private memory left pending at boot
+ * (platform/tdx/accept.c, lazy accept). Panics if that fails. */
+void platform_ram_prepare(u64 pa, size_t size);
+
 /* Mask the legacy 8259 interrupt controllers (their vectors would
  * collide with exceptions); devices interrupt through the I/O APIC. */
 void platform_irq_init(void);

@@ -1,8 +1,9 @@
 /*
  * memmap.c: platform_memory_map for td.fd's kernel. In a TD the map is
  * the TD HOB (hob.c), at the address td.fd's measured descriptor names;
- * the host's RCX must agree, and every unaccepted RAM range the kernel
- * will use is accepted here, before the page allocator touches it. In a
+ * the host's RCX must agree; unaccepted RAM the kernel touches before
+ * its page allocator runs is accepted here, the rest on first use
+ * (accept.c, lazy accept). In a
  * plain VM it is QEMU's fw_cfg file etc/e820 (20-byte entries: u64
  * address, u64 length, u32 type; type 1 is RAM). Both end in
  * ram_ranges.c's common checks.
@@ -27,6 +28,25 @@
 
 extern u32 g_td_hob_arg;
 
+#define SIZE_2M (2ULL << 20)
+
+/* Where lazy accept may start: everything below is accepted at boot. It
+ * covers what the kernel touches before its page allocator works: the
+ * image and .bss (td.fd's sections) and the allocator's bitmap and
+ * counts right after them (mm/page.c: 1/32768 and 1/1024 of RAM; RAM/512
+ * and a 2 MiB margin cover both, aligned up). */
+static u64 eager_end(const struct hob_ram *ram, size_t n)
+{
+    extern u8 __kernel_end[];
+    u64 ram_end = 0;
+    for (size_t i = 0; i < n; i++) {
+        u64 end = ram[i].base + ram[i].size;
+        ram_end = MAX(ram_end, MIN(end, DIRECT_MAP_MAX));
+    }
+    return ALIGN_UP(virt_to_phys(__kernel_end), SIZE_2M) + ALIGN_UP(ram_end / 512, SIZE_2M) +
+           SIZE_2M;
+}
+
 static size_t td_memory_map(struct ram_range *out, size_t max)
 {
     static u8 hob[HOB_MAX_SIZE];
@@ -43,15 +63,20 @@ static size_t td_memory_map(struct ram_range *out, size_t max)
     if (err)
         panic("td: TD HOB refused: %s", hob_error(err));
     size_t count = 0;
+    u64 eager = eager_end(ram, n);
     for (size_t i = 0; i < n; i++) {
         u64 base = ram[i].base < LOW_MEMORY_END ? LOW_MEMORY_END : ram[i].base;
         u64 end = ram[i].base + ram[i].size;
         if (end > DIRECT_MAP_MAX)
             end = DIRECT_MAP_MAX;
-        if (ram[i].unaccepted && base < end && tdx_accept_range(base, end) != 0)
-            panic("td: cannot accept RAM %lx..%lx", base, end);
+        if (ram[i].unaccepted && base < end) {
+            u64 split = MIN(MAX(eager, base), end);
+            if (tdx_accept_range(base, split) != 0 || tdx_accept_later(split, end) != 0)
+                panic("td: cannot accept RAM %lx..%lx", base, end);
+        }
         count = ram_ranges_add(out, count, max, ram[i].base, ram[i].size, "td hob");
     }
+    kprintf("td: RAM below %lx accepted, above it on first use\n", eager);
     ram_ranges_finish(out, count, "td hob");
     return count;
 }

@@ -156,6 +156,18 @@ int tdx_accept_page(u64 gpa, bool huge);
 /* Accept [base, end), skipping td.fd's own sections. 0 or -1. */
 int tdx_accept_range(u64 base, u64 end);
 
+/* Lazy accept: leave the aligned 2 MiB blocks of [base, end) pending
+ * (accept the unaligned edges and blocks touching td.fd's sections now).
+ * end at most DIRECT_MAP_MAX. 0 or -1. */
+int tdx_accept_later(u64 base, u64 end);
+
+/* Accept every pending block that [pa, pa + size) touches, each once.
+ * 0 or -1 (refused: the block stays pending). */
+int tdx_accept_pending(u64 pa, u64 size);
+
+/* How much RAM was accepted on first use so far. */
+u64 tdx_lazy_accepted_bytes(void);
+
 /* ---- eventlog.c, sim.c, measure_td.c: measurements ---- */
 
 /* Record an extend of RTMR[rtmr] in the CCEL-style event log. */

@@ -242,6 +242,70 @@ static void test_accept_refused_is_an_error(void)
     CHECK_EQ(tdx_accept_range(2 * MIB, 4 * MIB), -1);
 }
 
+/* ---- lazy accept (accept.c) ---- */
+
+static int accepts(void)
+{
+    return model_count(TDG_MEM_PAGE_ACCEPT, 0);
+}
+
+static const struct model_call *last_accept(void)
+{
+    return model_find(TDG_MEM_PAGE_ACCEPT, 0, accepts() - 1);
+}
+
+static void test_lazy_accept_on_first_use(void)
+{
+    setup();
+    /* 6 MiB .. 12 MiB + 4 KiB: the three 2 MiB blocks stay pending, the
+     * 4 KiB edge is accepted now. */
+    CHECK_EQ(tdx_accept_later(6 * MIB, 12 * MIB + 4096), 0);
+    CHECK_EQ(accepts(), 1);
+    CHECK_EQ(last_accept()->in.rcx, 12 * MIB); /* 4 KiB level */
+    CHECK_EQ(tdx_accept_pending(8 * MIB + 4096, 4096), 0);
+    CHECK_EQ(accepts(), 2);
+    CHECK_EQ(last_accept()->in.rcx, 8 * MIB | 1); /* the whole block, 2 MiB level */
+    CHECK_EQ(tdx_accept_pending(8 * MIB, 2 * MIB), 0); /* never twice */
+    CHECK_EQ(accepts(), 2);
+    CHECK_EQ(tdx_accept_pending(6 * MIB + 4096, 6 * MIB), 0); /* touches 6, 8, 10 MiB */
+    CHECK_EQ(accepts(), 4);
+    CHECK_EQ(tdx_accept_pending(12 * MIB, 4096), 0); /* accepted at boot */
+    CHECK_EQ(tdx_accept_pending(40 * MIB, 4096), 0); /* never pending */
+    CHECK_EQ(tdx_accept_pending(70ULL << 30, 4096), 0); /* beyond the direct map */
+    CHECK_EQ(accepts(), 4);
+    CHECK_EQ(tdx_lazy_accepted_bytes(), 6 * MIB);
+    CHECK_EQ(tdx_accept_later(2 * MIB, 70ULL << 30), -1); /* beyond the direct map */
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
+static void test_lazy_accept_refused_stays_pending(void)
+{
+    setup();
+    CHECK_EQ(tdx_accept_later(30 * MIB, 32 * MIB), 0);
+    CHECK_EQ(accepts(), 0);
+    g_model.refuse_2m = true;
+    g_model.refuse_accept_gpa = 30 * MIB + 3 * 4096;
+    CHECK_EQ(tdx_accept_pending(30 * MIB, 4096), -1);
+    g_model.refuse_accept_gpa = 0; /* the 4 KiB fallback now works */
+    CHECK_EQ(tdx_accept_pending(30 * MIB, 4096), 0);
+    int after = accepts();
+    CHECK_EQ(tdx_accept_pending(30 * MIB, 4096), 0);
+    CHECK_EQ(accepts(), after);
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
+static void test_lazy_accept_leaves_no_section_pending(void)
+{
+    setup(); /* the block below 4 GiB holds the stub section's page */
+    u64 block = (4ULL << 30) - 2 * MIB;
+    CHECK_EQ(tdx_accept_later(block, 4ULL << 30), 0);
+    int now = accepts();
+    CHECK_EQ(now, 511); /* every page but the stub's, now */
+    CHECK_EQ(tdx_accept_pending(block, 2 * MIB), 0);
+    CHECK_EQ(accepts(), now);
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
 /* ---- waking a vCPU through the mailbox (smp_td.c, td_entry.S) ---- */
 
 #define WAKE_CLAIMED 0xffffffffU
@@ -384,6 +448,9 @@ static const struct host_test g_tests[] = {
     {"td_start_cpu_claimed_but_silent", test_start_cpu_claimed_but_silent},
     {"td_vcpu_count_from_vp_info", test_vcpu_count_from_vp_info},
     {"td_apic_ids_distinct", test_apic_ids_distinct},
+    {"td_lazy_accept_on_first_use", test_lazy_accept_on_first_use},
+    {"td_lazy_accept_refused_stays_pending", test_lazy_accept_refused_stays_pending},
+    {"td_lazy_accept_leaves_no_section_pending", test_lazy_accept_leaves_no_section_pending},
     {"td_hob_qemu_shape", test_hob_qemu_shape},
     {"td_hob_hostile", test_hob_hostile},
     {"td_descriptor_sections", test_descriptor_sections},
