@@ -1,0 +1,125 @@
+/*
+ * lwipopts.h: how the kernel builds lwIP (Debian's lwip 2.1.3 source,
+ * kernel/deps.lock). Raw API only, without lwIP's OS layer (NO_SYS): the
+ * socket layer in kernel/net/ calls it under one lock (net_lock) and
+ * drives its timers from the kernel clock (net_poll). Heap and pools come
+ * from kmalloc. IPv4 and IPv6, TCP, UDP, ICMP echo, ARP, ND, SLAAC,
+ * reassembly, loopback (127.0.0.1 and ::1).
+ */
+#ifndef CVMIFY_LWIPOPTS_H
+#define CVMIFY_LWIPOPTS_H
+
+#include "lwip_port.h"
+
+/* ---- infrastructure ---- */
+#define NO_SYS 1
+#define LWIP_TIMERS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_NETIF_API 0
+#define LWIP_CALLBACK_API 1
+#define LWIP_STATS 0
+#define LWIP_DNS 0
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_RAW 0
+
+/* ---- memory: the kernel heap, no fixed pools ---- */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+#define mem_clib_malloc kmalloc
+#define mem_clib_free kfree
+#define mem_clib_calloc lwip_port_calloc
+#define MEMP_NUM_TCP_PCB 4096
+#define MEMP_NUM_TCP_PCB_LISTEN 256
+#define MEMP_NUM_UDP_PCB 1024
+#define MEMP_NUM_TCP_SEG 8192
+#define MEMP_NUM_PBUF 8192
+#define MEMP_NUM_REASSDATA 64
+#define MEMP_NUM_FRAG_PBUF 64
+#define MEMP_NUM_ARP_QUEUE 64
+#define MEMP_NUM_ND6_QUEUE 64
+#define PBUF_POOL_SIZE 1024
+
+/* ---- link ---- */
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define ARP_TABLE_SIZE 32
+#define ARP_QUEUEING 1
+#define ETHARP_SUPPORT_VLAN 0
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+#define LWIP_NETIF_HOSTNAME 0
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK 0
+#define LWIP_SINGLE_NETIF 0
+#define LWIP_NUM_NETIF_CLIENT_DATA 0
+
+/* ---- IPv4 ---- */
+#define LWIP_IPV4 1
+#define IP_FORWARD 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define IP_REASS_MAX_PBUFS 64
+#define IP_DEFAULT_TTL 64
+#define LWIP_ICMP 1
+#define LWIP_BROADCAST_PING 0
+#define LWIP_MULTICAST_PING 0
+
+/* ---- IPv6 ---- */
+#define LWIP_IPV6 1
+#define LWIP_IPV6_NUM_ADDRESSES 3
+#define LWIP_IPV6_FORWARD 0
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+#define LWIP_IPV6_MLD 1
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_ICMP6 1
+#define LWIP_ND6_ALLOW_RA_UPDATES 1
+#define LWIP_IPV6_SCOPES 1
+
+/* ---- UDP ---- */
+#define LWIP_UDP 1
+#define LWIP_UDPLITE 0
+
+/* ---- TCP: windows sized for throughput, scaled ---- */
+#define LWIP_TCP 1
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 2
+#define TCP_WND (128 * 1024)
+#define TCP_SND_BUF (128 * 1024)
+#define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_SNDLOWAT (TCP_SND_BUF / 4)
+#define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 4)
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_OOSEQ_MAX_BYTES (TCP_WND)
+#define TCP_OOSEQ_MAX_PBUFS 256
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+#define TCP_OVERSIZE TCP_MSS
+#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_TCP_SACK_OUT 1
+#define LWIP_TCP_MAX_SACK_NUM 4
+#define TCP_TTL 64
+#define SO_REUSE 1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 0
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
+	lwip_port_tcp_isn(local_ip, local_port, remote_ip, remote_port)
+
+/* ---- checksums: computed in software, both ways ---- */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 0
+#define LWIP_CHECKSUM_ON_COPY 0
+
+/* ---- no debug output ---- */
+#define LWIP_DEBUG 0
+#define LWIP_NOASSERT 0
+
+#endif
