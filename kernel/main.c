@@ -18,7 +18,8 @@
  * 12. random                        CSPRNG from RDSEED/RDRAND
  * 13. drivers + root fs             virtio-blk, cvmfs checked against DISK_ROOT, tmpfs, dev, proc
  * 14. measure disk root
- * 15. proc_start_init               the app, in ring 3; never returns
+ * 15. network                       lwIP, loopback, virtio-net with the config's addresses
+ * 16. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/probe.h"
@@ -37,6 +38,7 @@
 #ifndef CVMIFY_CORE_ONLY
 #include "drivers/random/random.h"
 #include "fs/vfs.h"
+#include "net/net.h"
 #include "proc/proc.h"
 #endif
 
@@ -152,6 +154,7 @@ void kmain(u64 boot_info_pa)
     root_init();
     measure_disk_root(g_config.disk_root);
     measurements_log();
+    net_init(&g_config);
     proc_start_init(&g_config);
 #endif
 }

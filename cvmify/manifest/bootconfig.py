@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 
 from cvmify.errors import BadBundleError, UsageError
+from cvmify.manifest import netconfig
 from cvmify.manifest import records as r
 from cvmify.manifest.schema import RLIMITS, rlimit_pair, validate_manifest
 
@@ -33,6 +34,8 @@ class BootConfig:
     allow_host_argv: bool = False
     allow_host_env: list[str] = field(default_factory=list)
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)  # resource -> (soft, hard)
+    net: netconfig.NetConfig | None = None  # None: no NET record, the kernel's defaults
+    hostname: str | None = None  # None: the kernel names the guest
 
 
 # -- compile ----------------------------------------------------------------------
@@ -67,6 +70,8 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_argv=bool(loader.get("insecure__use_cmdline_argv", False)),
         allow_host_env=allowed,
         rlimits=rlimits,
+        net=netconfig.from_manifest(m["net"]) if "net" in m else None,
+        hostname=m.get("net", {}).get("hostname"),
     )
 
 
@@ -106,6 +111,10 @@ def encode(cfg: BootConfig) -> bytes:
         out.string(r.ALLOW_HOST_ENV, name)
     for resource, (soft, hard) in cfg.rlimits.items():
         out.raw(r.RLIMIT, struct.pack("<IIQQ", resource, 0, soft, hard))
+    if cfg.net is not None:
+        out.raw(r.NET, netconfig.encode(cfg.net))
+    if cfg.hostname is not None:
+        out.string(r.HOSTNAME, cfg.hostname)
     return out.finish()
 
 
@@ -135,6 +144,8 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_argv=bool(values[r.ALLOW_HOST_ARGV]),
         allow_host_env=values[r.ALLOW_HOST_ENV],
         rlimits=_rlimits(values[r.RLIMIT]),
+        net=values[r.NET][0] if values[r.NET] else None,
+        hostname=values[r.HOSTNAME][0] if values[r.HOSTNAME] else None,
     )
 
 

@@ -19,22 +19,24 @@ RECORD = struct.Struct("<HHI")
 
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
 ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS = 9, 10, 11, 12
+NET, HOSTNAME = 14, 15
 
 NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
     TMPFS: "TMPFS", DISK_ROOT: "DISK_ROOT", ALLOW_HOST_ARGV: "ALLOW_HOST_ARGV",
     ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS",
+    NET: "NET", HOSTNAME: "HOSTNAME",
 }
 
 # type -> (min count, max count)
 CONFIG_COUNTS = {
     ENTRYPOINT: (1, 1), ARG: (1, 4096), ENV: (0, 4096), CWD: (1, 1), UID: (1, 1),
     GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
-    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64),
+    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), NET: (0, 1), HOSTNAME: (0, 1),
 }
 OVERRIDE_COUNTS = {ARG: (0, 4096), ENV: (0, 4096)}
 
-STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV}
+STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, HOSTNAME}
 PATH_TYPES = {ENTRYPOINT, CWD, TMPFS}
 LONG_STRING_TYPES = {ARG, ENV}
 U32_TYPES = {UID, GID, ALLOW_HOST_ARGV, GROUPS}
@@ -112,6 +114,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         return _decode_string(rec_type, value, f"{what}: {name}")
     if rec_type in U32_TYPES:
         return _decode_u32(rec_type, value, f"{what}: {name}")
+    if rec_type == NET:
+        from cvmify.manifest import netconfig
+
+        return netconfig.decode(value, f"{what}: NET")
     if rec_type == DISK_ROOT:
         if len(value) != 48:
             raise BadBundleError(f"{what}: DISK_ROOT is {len(value)} bytes, expected 48")
@@ -135,6 +141,12 @@ def _decode_string(rec_type: int, value: bytes, where: str) -> str:
         raise BadBundleError(f"{where}: {text!r} is not KEY=VALUE")
     if rec_type == ALLOW_HOST_ENV and (not text or "=" in text):
         raise BadBundleError(f"{where}: {text!r} is not a variable name")
+    if rec_type == HOSTNAME:
+        from cvmify.manifest.netconfig import hostname_problem
+
+        problem = hostname_problem(text)
+        if problem:
+            raise BadBundleError(f"{where}: {text!r} {problem}")
     return text
 
 

@@ -9,6 +9,7 @@
  * for tests/host/test_config.c.
  */
 #include "config/config.h"
+#include "config/config_net.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -38,7 +39,7 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_CWD] = { 1, 1 },         [CFG_UID] = { 1, 1 },         [CFG_GID] = { 1, 1 },
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
-    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
+    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS }, [CFG_NET] = { 0, 1 }, [CFG_HOSTNAME] = { 0, 1 },
 };
 
 static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
@@ -48,7 +49,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
-    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS",
+    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "?", "NET", "HOSTNAME",
 };
 
 static char g_error[160];
@@ -129,7 +130,7 @@ static bool has_nul(const u8 *s, size_t n)
 static bool is_string_type(u16 t)
 {
     return t == CFG_ENTRYPOINT || t == CFG_ARG || t == CFG_ENV || t == CFG_CWD ||
-           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV;
+           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV || t == CFG_HOSTNAME;
 }
 
 static const char *check_string(const struct record *r)
@@ -137,6 +138,8 @@ static const char *check_string(const struct record *r)
     size_t limit = (r->type == CFG_ARG || r->type == CFG_ENV) ? MAX_LONG_STRING : MAX_STRING;
     if (r->length > limit)
         return "string too long";
+    if (r->type == CFG_HOSTNAME)
+        return config_hostname_check(r->value, r->length);
     if (has_nul(r->value, r->length))
         return "NUL inside string";
     if (!utf8_valid(r->value, r->length))
@@ -184,6 +187,8 @@ static const char *check_value(const struct record *r)
         return NULL;
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
+    case CFG_NET:
+        return config_net_check(r->value, r->length);
     case CFG_RLIMIT:
         if (r->length != 24)
             return "RLIMIT is not 24 bytes";
@@ -306,6 +311,7 @@ void config_free(struct boot_config *cfg)
 {
     kfree(cfg->entrypoint);
     kfree(cfg->cwd);
+    kfree(cfg->hostname);
     free_vector(cfg->argv);
     free_vector(cfg->envp);
     free_vector(cfg->tmpfs);
@@ -324,6 +330,7 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
     cfg->allow_host_env = new_vector(counts[CFG_ALLOW_HOST_ENV]);
     if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env)
         return -ENOMEM;
+    config_net_defaults(&cfg->net);
 
     u32 record_count = get_u32(blob + 12);
     size_t offset = HEADER_SIZE;
@@ -346,6 +353,8 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = get_u32(r.value); break;
         case CFG_ALLOW_HOST_ARGV: cfg->allow_host_argv = true; break;
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;
+        case CFG_NET: config_net_decode(r.value, &cfg->net); break;
+        case CFG_HOSTNAME: cfg->hostname = s; break;
         case CFG_RLIMIT: {
             struct config_rlimit *l = &cfg->rlimits[cfg->rlimit_count++];
             l->resource = get_u32(r.value);

@@ -208,6 +208,10 @@ int vfs_mount_root(struct fs_super *root_sb);
 /* Mount sb on the directory at path (absolute). The directory need not
  * exist in the parent filesystem, but its parent must. */
 int vfs_mount(const char *path, struct fs_super *sb);
+/* Mount sb, whose root is a file, over the file at path (or where its
+ * name would be), like docker's bind mount of /etc/resolv.conf. The
+ * parent directory must exist; a directory there is -EISDIR. */
+int vfs_mount_file(const char *path, struct fs_super *sb);
 
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
  * cvmfs with disk_key, refuse it unless its root equals expected_root

@@ -11,6 +11,7 @@
 #include "arch/x86_64/arch.h"
 #include "lib/kprintf.h"
 #include "mm/vma.h"
+#include "net/net.h"
 #include "panic.h"
 #include "proc/proc.h"
 #include "proc/task.h"
@@ -80,6 +81,7 @@ void sched_wakeup(const void *chan)
 
 void sched_yield(void)
 {
+	net_poll(); /* until interrupts: whoever spins moves the network */
 	struct task *next = pick_next();
 	if (next)
 		switch_to(next);

@@ -81,3 +81,17 @@ u64 platform_time_ns(void)
 {
 	return g_shim_wallclock_ns++;
 }
+
+/* Deterministic "random" bytes (xorshift64): tests want repeatable runs. */
+static u64 g_shim_random_state = 0x9e3779b97f4a7c15ULL;
+
+void random_bytes(void *buf, size_t size)
+{
+	u8 *out = buf;
+	for (size_t i = 0; i < size; i++) {
+		g_shim_random_state ^= g_shim_random_state << 13;
+		g_shim_random_state ^= g_shim_random_state >> 7;
+		g_shim_random_state ^= g_shim_random_state << 17;
+		out[i] = (u8)g_shim_random_state;
+	}
+}
