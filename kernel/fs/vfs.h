@@ -101,6 +101,8 @@ struct inode_ops {
 	int (*create)(struct inode *dir, const char *name, size_t len, u32 mode,
 	              struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
+	/* A special node: mode carries its type (only S_IFSOCK so far). */
+	int (*mknod)(struct inode *dir, const char *name, size_t len, u32 mode);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
 	int (*rmdir)(struct inode *dir, const char *name, size_t len);
@@ -337,6 +339,9 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out);
 /* ---- namespace changes (tmpfs; -EROFS on the root fs) ---- */
 
 int vfs_mkdir(struct inode *start, const char *path, u32 mode);
+/* A socket node (mode S_IFSOCK | permissions) for a bound AF_UNIX
+ * socket; same checks as mkdir. Other types: -EPERM. */
+int vfs_mknod(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath);

@@ -18,6 +18,7 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
+#include "syscalls/linux_abi/termios.h"
 
 #define IO_CHUNK (64 * 1024)
 /* Linux caps one read/write at 0x7ffff000 bytes. */
@@ -310,6 +311,18 @@ long sys_fcntl(const struct syscall_args *args)
 	}
 }
 
+static long set_nonblock(struct file *f, u64 uarg)
+{
+	int on;
+	if (copyin(&on, uarg, sizeof(on)) != 0)
+		return -EFAULT;
+	if (on)
+		f->flags |= O_NONBLOCK;
+	else
+		f->flags &= ~(u32)O_NONBLOCK;
+	return 0;
+}
+
 long sys_ioctl(const struct syscall_args *args)
 {
 	int fd = arg_int(args->a[0]);
@@ -319,6 +332,8 @@ long sys_ioctl(const struct syscall_args *args)
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
+	if (cmd == FIONBIO) /* for every file, as on Linux */
+		return set_nonblock(f, arg);
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)
