@@ -1,17 +1,26 @@
 /*
  * net.c: bring-up of the network stack and its pending work (net.h).
  *
- * Until interrupts arrive, waiting tasks call net_poll as they spin; it
- * is the one place that moves frames in and out and fires lwIP's timers.
+ * Work reaches lwIP three ways, all in process context with the big
+ * kernel lock (docs/kernel-locking.md): the device's interrupt handler
+ * (frames in), a kernel timer for lwIP's next timeout (queued as
+ * deferred work), and net_unlock after every socket call (frames on the
+ * loopback interface, the device's notification). Nothing spins.
  */
 #include "net/net.h"
+#include "arch/x86_64/irq.h"
 #include "drivers/virtio/net.h"
+#include "drivers/virtio/virtio.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "net/etc_files.h"
 #include "net/hostname.h"
 #include "net/netif_vnet.h"
 #include "panic.h"
+#include "platform/platform.h"
+#include "proc/timer.h"
+#include "proc/work.h"
+#include "syscalls/linux_abi/errno.h"
 
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
@@ -20,11 +29,17 @@
 #include "lwip/timeouts.h"
 
 #define RX_BUDGET 64
+#define NS_PER_MS 1000000ULL
+#define POLL_NO_IRQ_NS (1 * NS_PER_MS) /* a device without an interrupt line */
 
 static bool g_locked;
 static bool g_up;
+static bool g_polled;           /* no interrupt line: the timer polls the device */
 static struct vnet *g_vnet;
 static struct netif g_netif;
+static struct ktimer g_timer;   /* lwIP's next timeout */
+static struct kwork g_work;     /* net_poll, queued by the timer */
+static u64 g_timer_deadline;
 
 void net_lock(void)
 {
@@ -32,9 +47,35 @@ void net_lock(void)
 	g_locked = true;
 }
 
+/* Arm the kernel timer for lwIP's next timeout (and the device poll). */
+static void arm_timer(void)
+{
+	u32 ms = sys_timeouts_sleeptime();
+	u64 now = platform_time_ns();
+	u64 deadline = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 0 : now + (u64)ms * NS_PER_MS;
+	if (g_polled && (deadline == 0 || deadline > now + POLL_NO_IRQ_NS))
+		deadline = now + POLL_NO_IRQ_NS;
+	if (deadline == 0) {
+		timer_cancel(&g_timer);
+		g_timer_deadline = 0;
+	} else if (deadline != g_timer_deadline || !timer_armed(&g_timer)) {
+		timer_arm(&g_timer, deadline);
+		g_timer_deadline = deadline;
+	}
+}
+
+/* What every visit to lwIP leaves behind: frames sent to ourselves are
+ * delivered, the device learns about new frames, the timer follows
+ * lwIP's next timeout. */
 void net_unlock(void)
 {
 	ASSERT(g_locked);
+	if (g_up) {
+		netif_poll_all();          /* loopback */
+		if (g_vnet != NULL)
+			vnet_flush(g_vnet);
+		arm_timer();
+	}
 	g_locked = false;
 }
 
@@ -46,6 +87,59 @@ bool net_locked(void)
 bool net_has_device(void)
 {
 	return g_vnet != NULL && !vnet_is_broken(g_vnet);
+}
+
+void net_poll(void)
+{
+	if (!g_up)
+		return;
+	net_lock();
+	if (g_vnet != NULL) {
+		/* Drain, then look once more with interrupts on, so a frame that
+		 * came in between is not left for the next interrupt. */
+		while (netif_vnet_input(&g_netif, RX_BUDGET) == RX_BUDGET ||
+		       vnet_rx_interrupts(g_vnet, true))
+			;
+	}
+	sys_check_timeouts();
+	net_unlock();
+}
+
+/* The device's interrupt (deferred work, big kernel lock held). */
+static void net_irq(void *arg)
+{
+	(void)arg;
+	if (g_vnet != NULL)
+		vnet_irq_ack(g_vnet);  /* before draining: a later frame raises it again */
+	net_poll();
+}
+
+/* Timer callback, interrupt context: only queue the work. */
+static void net_timer(struct ktimer *timer)
+{
+	(void)timer;
+	work_queue(&g_work);
+}
+
+static void net_work(void *arg)
+{
+	(void)arg;
+	net_poll();
+}
+
+/* Interrupts for received frames, or polling by timer if the device has
+ * no line we can route. */
+static void irq_init_device(void)
+{
+	u32 line = vnet_irq(g_vnet);
+	int err = line == VIRTIO_NO_IRQ ? -EINVAL : irq_register(line, net_irq, NULL, true);
+	if (err) {
+		g_polled = true;
+		kprintf("net: no interrupt for the device (error %d): polled every millisecond\n",
+		        err);
+		return;
+	}
+	vnet_rx_interrupts(g_vnet, true);
 }
 
 static void prefix_to_mask(u8 prefix, ip4_addr_t *mask)
@@ -91,6 +185,7 @@ static void device_init(const struct config_net *cfg)
 	}
 	if (netif_vnet_add(&g_netif, g_vnet) < 0)
 		panic("net: cannot add the interface");
+	irq_init_device();
 	netif_set_default(&g_netif);
 	if (cfg->flags & CONFIG_NET_IPV4)
 		set_ipv4(cfg);
@@ -100,6 +195,8 @@ static void device_init(const struct config_net *cfg)
 void net_init(const struct boot_config *cfg)
 {
 	hostname_init(cfg);
+	timer_init(&g_timer, net_timer, NULL);
+	work_init(&g_work, net_work, NULL);
 	net_lock();
 	lwip_init(); /* also brings up loopback: 127.0.0.1 and ::1 */
 	g_up = true;
@@ -109,14 +206,3 @@ void net_init(const struct boot_config *cfg)
 		etc_files_init(&cfg->net, hostname_get());
 }
 
-void net_poll(void)
-{
-	if (!g_up)
-		return;
-	net_lock();
-	if (g_vnet != NULL)
-		netif_vnet_input(&g_netif, RX_BUDGET);
-	netif_poll_all();       /* loopback */
-	sys_check_timeouts();
-	net_unlock();
-}

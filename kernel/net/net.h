@@ -2,9 +2,12 @@
  * net.h: the network stack (lwIP, raw API) and its one device.
  *
  * lwIP runs without an OS layer: every call into it, and every callback
- * out of it, happens under net_lock, never in interrupt context. Its work
- * (received frames, transmit completions, loopback, TCP/IP timers) is
- * done by net_poll, which anybody waiting on the network calls.
+ * out of it, happens under net_lock, in process context with the big
+ * kernel lock (so net_lock only guards against re-entry: nothing sleeps
+ * while holding it). Its work (received frames, transmit completions,
+ * loopback, TCP/IP timers) is done by net_poll, which the device's
+ * interrupt handler and a kernel timer run; net_unlock delivers
+ * loopback frames and notifies the device.
  *
  * Trust: frames come from the host and are hostile; the driver
  * (drivers/virtio/net.c) checks the device and copies each frame into
@@ -26,10 +29,13 @@ void net_init(const struct boot_config *cfg);
 /* Whether a virtio-net device is up. */
 bool net_has_device(void);
 
-/* Do the network's pending work. Never blocks; takes net_lock itself. */
+/* Do the network's pending work. Never blocks; takes net_lock itself;
+ * process context (deferred work, a syscall). */
 void net_poll(void);
 
-/* The lock around lwIP. Not recursive; never held across a sleep. */
+/* The lock around lwIP. Not recursive; never held across a sleep.
+ * net_unlock first finishes what the caller started (loopback frames,
+ * device notification, the timer). */
 void net_lock(void);
 void net_unlock(void);
 bool net_locked(void);

@@ -9,7 +9,7 @@
 #include "net/net.h"
 #include "net/socket_families.h"
 #include "platform/platform.h"
-#include "proc/sched.h"
+#include "proc/poll.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -31,6 +31,7 @@ struct socket *socket_alloc(int family, int type, int protocol, const struct soc
 	s->rcvbuf = DEFAULT_BUF;
 	s->sndbuf = DEFAULT_BUF;
 	s->rcvlowat = 1;
+	waitq_init(&s->wq);
 	return s;
 }
 
@@ -61,19 +62,20 @@ bool socket_nonblock(const struct socket *s)
 	return s->file != NULL && (s->file->flags & O_NONBLOCK);
 }
 
+#define PAUSE_NS 1000000ULL
+
 int socket_pause(bool nonblock, u64 deadline)
 {
 	if (nonblock)
 		return -EAGAIN;
-	if (signal_interrupts(current_task()))
-		return -EINTR;
-	if (deadline && platform_time_ns() >= deadline)
+	u64 now = platform_time_ns();
+	if (deadline && now >= deadline)
 		return -EAGAIN;
-	/* No interrupts yet: let others run (which also moves the network),
-	 * then look again. */
-	sched_yield();
-	__builtin_ia32_pause();
-	return 0;
+	u64 until = now + PAUSE_NS;
+	if (deadline && deadline < until)
+		until = deadline;
+	int err = wait_until(until, true);
+	return err == -ETIMEDOUT ? 0 : err;
 }
 
 u64 socket_deadline(u64 timeout_ns)
@@ -84,15 +86,31 @@ u64 socket_deadline(u64 timeout_ns)
 int socket_wait(struct socket *s, bool (*ready)(struct socket *s), bool nonblock,
                 u64 timeout_ns)
 {
-	u64 deadline = socket_deadline(timeout_ns);
+	u64 deadline = timeout_ns ? platform_time_ns() + timeout_ns : WAIT_FOREVER;
+	struct wait_entry e;
+	wait_entry_init(&e);
+	int err = 0;
 	for (;;) {
-		net_poll();
+		wait_prepare(&s->wq, &e);
 		if (ready(s))
-			return 0;
-		int err = socket_pause(nonblock, deadline);
+			break;
+		if (nonblock) {
+			err = -EAGAIN;
+			break;
+		}
+		err = wait_sleep(deadline, true);
+		if (err == -ETIMEDOUT)
+			err = -EAGAIN;  /* SO_RCVTIMEO / SO_SNDTIMEO ran out */
 		if (err)
-			return err;
+			break;
 	}
+	wait_finish(&e);
+	return err;
+}
+
+void socket_wake(struct socket *s, u32 events)
+{
+	waitq_wake(&s->wq, events);
 }
 
 long socket_epipe(int flags)
@@ -124,9 +142,10 @@ static long sock_write(struct file *file, const void *buf, size_t size, u64 offs
 	return s->ops->send(s, &m);
 }
 
-static u32 sock_poll(struct file *file, u32 events)
+static u32 sock_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	struct socket *s = file->priv;
+	poll_wait(pt, &s->wq);  /* register first, then look */
 	return s->ops->poll(s, events | VFS_POLLERR | VFS_POLLHUP);
 }
 

@@ -8,13 +8,16 @@
  * every family live here (SOL_SOCKET); families see them through the
  * fields below and may refuse or apply them (ops->setopt).
  *
- * Waiting: every blocking socket call waits in socket_wait, the one place
- * that knows how a task sleeps until a socket is ready.
+ * Waiting: every blocking socket call waits in socket_wait on the
+ * socket's wait queue; whatever changes a socket's readiness (lwIP's
+ * callbacks, a peer's send or close) calls socket_wake. poll, select
+ * and epoll register the same queue.
  */
 #ifndef CVMIFY_NET_SOCKET_H
 #define CVMIFY_NET_SOCKET_H
 
 #include "lib/types.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/socket.h"
 
 struct file;
@@ -77,6 +80,7 @@ struct socket {
 	const struct socket_ops *ops;
 	struct file *file;           /* the file holding it (not a reference) */
 	void *priv;                  /* the family's state */
+	struct waitq wq;             /* readers, writers, pollers */
 
 	/* SOL_SOCKET options */
 	bool reuseaddr, reuseport, keepalive, broadcast, passcred, oobinline;
@@ -111,19 +115,24 @@ struct socket *socket_of(struct file *file);
 /* True when the caller must not block: an O_NONBLOCK file. */
 bool socket_nonblock(const struct socket *s);
 
-/* Wait until ready(s) holds: 0, -EAGAIN (nonblock, or the timeout of
- * timeout_ns passed, 0 = none), -EINTR (a signal). ready is evaluated
- * with the network's pending work done first. */
+/* Sleep until ready(s) holds: 0, -EAGAIN (nonblock, or the timeout of
+ * timeout_ns passed, 0 = none), -EINTR (a signal). ready runs with the
+ * big kernel lock and must not sleep. */
 int socket_wait(struct socket *s, bool (*ready)(struct socket *s), bool nonblock,
                 u64 timeout_ns);
+
+/* Readiness of s changed (events: the VFS_POLL* bits that became true,
+ * or 0): wake its waiters. Any context that holds the big kernel lock. */
+void socket_wake(struct socket *s, u32 events);
 
 /* The SOL_SOCKET options (socket_opt.c); families are consulted too. */
 int socket_setopt(struct socket *s, int level, int name, const void *val, u32 len);
 int socket_getopt(struct socket *s, int level, int name, void *val, u32 *len);
 
-/* One step of a wait whose condition the caller checks itself: -EAGAIN
- * (nonblock, or past deadline, 0 = none), -EINTR (a signal), else 0
- * after letting others run. */
+/* One step of a wait on another socket's state, which may go away
+ * meanwhile (a full listen backlog, a full datagram queue): sleep a
+ * millisecond and let the caller look again. -EAGAIN (nonblock, or past
+ * deadline, 0 = none), -EINTR (a signal), else 0. */
 int socket_pause(bool nonblock, u64 deadline);
 /* The deadline for a timeout (0: none). */
 u64 socket_deadline(u64 timeout_ns);

@@ -267,6 +267,7 @@ int tcp_sock_shutdown(struct socket *s, int how)
 		}
 	}
 	net_unlock();
+	socket_wake(s, 0);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
  * clears our pointer first.
  */
 #include "net/tcp_sock.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "net/inet_addr.h"
@@ -58,6 +59,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	(void)err;
 	if (p == NULL) {
 		t->rx_eof = true;
+		socket_wake(t->sock, VFS_POLLIN | SOCK_POLLRDHUP);
 		return ERR_OK;
 	}
 	if (t->shut_rd) {   /* SHUT_RD: data is acknowledged and dropped */
@@ -70,6 +72,16 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	t->rxq[(t->rxq_head + t->rxq_count) % TCP_RXQ_SLOTS] = p;
 	t->rxq_count++;
 	t->rx_bytes += p->tot_len;
+	socket_wake(t->sock, VFS_POLLIN);
+	return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct tcp_sock *t = arg;
+	(void)pcb;
+	(void)len;
+	socket_wake(t->sock, VFS_POLLOUT);
 	return ERR_OK;
 }
 
@@ -82,6 +94,7 @@ static void on_err(void *arg, err_t err)
 	else
 		t->error = err == ERR_ABRT ? ETIMEDOUT : tcp_errno(err);
 	t->state = TCP_SOCK_CLOSED;
+	socket_wake(t->sock, VFS_POLLIN | VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP);
 }
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -93,6 +106,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	t->ever_connected = true;
 	ip_addr_copy(t->local_ip, pcb->local_ip);
 	t->local_port = pcb->local_port;
+	socket_wake(t->sock, VFS_POLLOUT);
 	return ERR_OK;
 }
 
@@ -130,6 +144,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		l->acc_head = t;
 	l->acc_tail = t;
 	l->acc_len++;
+	socket_wake(l->sock, VFS_POLLIN);
 	return ERR_OK;
 }
 
@@ -137,6 +152,7 @@ void tcp_sock_set_callbacks(struct tcp_sock *t)
 {
 	tcp_arg(t->pcb, t);
 	tcp_recv(t->pcb, on_recv);
+	tcp_sent(t->pcb, on_sent);
 	tcp_err(t->pcb, on_err);
 }
 

@@ -65,6 +65,7 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 		u->head = d;
 	u->tail = d;
 	u->queued += p->tot_len;
+	socket_wake(s, VFS_POLLIN);
 }
 
 static void udp_release(struct socket *s)

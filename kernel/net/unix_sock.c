@@ -60,6 +60,7 @@ void unix_enqueue(struct unix_sock *u, struct unix_seg *seg)
 	u->tail = seg;
 	u->queued += seg->len;
 	u->segs++;
+	socket_wake(u->sock, VFS_POLLIN);
 }
 
 void unix_deliver_rights(struct unix_seg *seg, struct sock_msg *m)
@@ -283,9 +284,12 @@ int unix_shutdown(struct socket *s, int how)
 		u->shut_rd = true;
 	if (how == SHUT_WR || how == SHUT_RDWR) {
 		u->shut_wr = true;
-		if (u->peer != NULL && s->type == SOCK_STREAM)
+		if (u->peer != NULL && s->type == SOCK_STREAM) {
 			u->peer->peer_gone = true;
+			socket_wake(u->peer->sock, VFS_POLLIN | SOCK_POLLRDHUP);
+		}
 	}
+	socket_wake(s, 0);
 	return 0;
 }
 
@@ -296,6 +300,7 @@ void unix_release_common(struct unix_sock *u)
 		u->peer->peer_gone = true;
 		if (u->peer->peer == u)
 			u->peer->peer = NULL;
+		socket_wake(u->peer->sock, VFS_POLLIN | VFS_POLLOUT | VFS_POLLHUP | SOCK_POLLRDHUP);
 		u->peer = NULL;
 	}
 	for (struct unix_sock **p = &g_all; *p != NULL;) {

@@ -59,6 +59,7 @@ static int stream_connect(struct socket *s, const struct sockaddr_any *addr)
 				l->acc_head = c;
 			l->acc_tail = c;
 			l->acc_len++;
+			socket_wake(l->sock, VFS_POLLIN);
 			return 0;
 		}
 		err = socket_pause(socket_nonblock(s), deadline);
@@ -203,6 +204,8 @@ static long stream_recv(struct socket *s, struct sock_msg *m)
 		if (n < 0)
 			return done ? (long)done : n;
 		done += (u64)n;
+		if (n > 0 && !(m->flags & MSG_PEEK) && u->peer != NULL)
+			socket_wake(u->peer->sock, VFS_POLLOUT);  /* room for the writer */
 		if (msg_iter_left(m->data) == 0 || (done > 0 && !waitall) || u->peer_gone ||
 		    u->shut_rd)
 			return (long)done;

@@ -158,3 +158,8 @@ void fake_queue_post(struct virtqueue *vq, u32 id, u32 len)
 	vq->used->ring[idx % vq->size].len = len;
 	vq->used->idx = (u16)(idx + 1);
 }
+
+/* The PCI bus has nothing here: the fakes stand for every device. */
+void virtio_pci_scan(void)
+{
+}
