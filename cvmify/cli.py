@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from cvmify import __version__, paths
 from cvmify.commands.run import RunOptions, dry_run, plan_run, run_plan, run_warning
 from cvmify.errors import ExitCode
+from cvmify.launch.ports import mapping_lines
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
 
@@ -313,19 +314,34 @@ def run(
     kbs: Annotated[
         Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
     ] = None,
+    publish: Annotated[
+        Optional[list[str]], typer.Option("-p", "--publish", help="[HOSTIP:][HOSTPORT:]GUESTPORT[/tcp|/udp]: "
+                                          "forward a host port to the guest; HOSTIP defaults to 127.0.0.1 "
+                                          "(not all interfaces, unlike docker).")
+    ] = None,
+    publish_all: Annotated[
+        bool, typer.Option("-P", "--publish-all", help="Publish every port the image EXPOSEs on a free "
+                           "port of 127.0.0.1; the mapping is printed.")
+    ] = False,
+    network: Annotated[
+        str, typer.Option("--network", help="user (QEMU user networking: egress, -p) or none (no network "
+                          "device).")
+    ] = "user",
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
-        kbs=kbs,
+        kbs=kbs, network=network, publish=list(publish or []), publish_all=publish_all,
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())
     warning = run_warning(plan)
     if warning:
         sys.stderr.write(warning_line(warning) + "\n")
-        sys.stderr.flush()
+    for line in mapping_lines(plan.network):
+        sys.stderr.write(f"cvmify: {line}\n")
+    sys.stderr.flush()
     if dry_run_:
         _render(ctx, dry_run(plan, qemu), False)
         return

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
 from cvmify.errors import BadBundleError, LaunchError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
+from cvmify.launch.ports import NetSpec, net_spec
 from cvmify.launch.qemu import (
     MODES, TD_MODES, Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line,
 )
@@ -47,6 +48,9 @@ class RunOptions:
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
     kbs: str | None = None  # key broker URL (tdx, tdx-sim)
+    network: str = "user"  # user | none
+    publish: list[str] = field(default_factory=list)  # -p specs
+    publish_all: bool = False  # -P
 
 
 @dataclass
@@ -60,6 +64,7 @@ class RunPlan:
     trace: bool
     host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
     kbs: str | None = None  # key broker URL: the relay runs (tdx, tdx-sim)
+    network: NetSpec | None = None  # None: no network device (--network none)
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         td = self.mode in TD_MODES
@@ -83,6 +88,7 @@ class RunPlan:
             disk=self.bundle.file("rootfs.img"),
             firmware=self.bundle.file("td.fd") if td else None,
             kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
+            network=self.network,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -135,6 +141,18 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
     return memory, cpus
 
 
+def manifest_exposed_ports(bundle: Bundle) -> list[str]:
+    """image.exposed_ports from the bundle's manifest (for -P)."""
+    try:
+        manifest = tomllib.loads(bundle.file("manifest.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadBundleError(f"{bundle.file('manifest.toml')}: unreadable manifest: {exc}") from None
+    ports = manifest.get("image", {}).get("exposed_ports", [])
+    if not isinstance(ports, list) or not all(isinstance(p, str) for p in ports):
+        raise BadBundleError(f"{bundle.file('manifest.toml')}: image.exposed_ports is not a list of strings")
+    return ports
+
+
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
     from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
 
@@ -147,6 +165,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(list(opts.args), env, policy)
+    exposed = manifest_exposed_ports(bundle) if opts.publish_all else []
+    network = net_spec(opts.network, opts.publish, opts.publish_all, exposed, policy.net, os.geteuid())
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
     attested = opts.mode in ("tdx", "tdx-sim")
@@ -160,10 +180,11 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
         from cvmify.launch.tdx import probe_host
 
         return RunPlan(bundle, opts.mode, TDX_ACCEL, memory, cpus, overrides, opts.trace,
-                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs)
+                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs, network=network)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs)
+    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs,
+                   network=network)
 
 
 SIM_WARNING = ("tdx-sim mode: attestation is SIMULATED (a plain VM and a development quoting key); "

@@ -114,12 +114,15 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
         "-bios", str(spec.firmware),
         *console_args(spec.consoles),
     ]
+    access = ",iommu_platform=on" if td else ""
     if spec.disk is not None:
-        access = ",iommu_platform=on" if td else ""
         argv += [
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", f"virtio-blk-pci,drive=root,disable-legacy=on{access}",
         ]
+    if spec.network is not None:
+        argv += ["-netdev", spec.network.netdev_arg("net0"),
+                 "-device", f"virtio-net-pci,netdev=net0,disable-legacy=on{access}"]
     if spec.kbs_socket is not None:
         from cvmify.kbs.launch import kbs_device_args
 
