@@ -36,6 +36,7 @@ PACKAGES=(
     binutils:objdump
     ca-certificates
     python3:python3
+    curl:curl
 )
 
 say() { echo "setup: $*"; }

@@ -188,6 +188,7 @@ struct fs_super {
 struct file {
 	u32 refcount;
 	u32 flags;                       /* O_ACCMODE | O_APPEND | O_NONBLOCK ... */
+	int owner;                       /* F_SETOWN: the pid O_ASYNC signals (0: none) */
 	u64 offset;                      /* bytes; for directories a cookie */
 	struct inode *inode;             /* owned reference (NULL for pipes etc.) */
 	const struct file_ops *ops;

@@ -111,6 +111,13 @@ int socket_wait(struct socket *s, bool (*ready)(struct socket *s), bool nonblock
 void socket_wake(struct socket *s, u32 events)
 {
 	waitq_wake(&s->wq, events);
+	/* O_ASYNC (FIOASYNC, F_SETFL) with an owner (F_SETOWN): SIGIO. */
+	struct file *f = s->file;
+	if (f != NULL && (f->flags & O_ASYNC) && f->owner > 0) {
+		struct task *owner = task_find(f->owner);
+		if (owner != NULL)
+			signal_post(owner, SIGIO, 0);
+	}
 }
 
 long socket_epipe(int flags)
