@@ -37,6 +37,8 @@ PACKAGES=(
     ca-certificates
     python3:python3
     curl:curl
+    clang:clang
+    libclang-rt-14-dev
 )
 
 say() { echo "setup: $*"; }

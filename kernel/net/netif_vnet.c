@@ -22,13 +22,17 @@ static err_t vnet_linkoutput(struct netif *netif, struct pbuf *p)
 	struct vnet *v = netif->state;
 	struct vnet_seg segs[MAX_SEGS];
 	size_t count = 0;
+	u16 skip = ETH_PAD_SIZE;  /* the padding before the Ethernet header */
 	for (struct pbuf *q = p; q != NULL; q = q->next) {
-		if (q->len == 0)
+		if (q->len <= skip) {
+			skip = (u16)(skip - q->len);
 			continue;
+		}
 		if (count == MAX_SEGS)
 			return ERR_BUF;
-		segs[count].data = q->payload;
-		segs[count].size = q->len;
+		segs[count].data = (const u8 *)q->payload + skip;
+		segs[count].size = q->len - skip;
+		skip = 0;
 		count++;
 	}
 	int err = vnet_transmit(v, segs, count);
@@ -70,15 +74,15 @@ int netif_vnet_input(struct netif *netif, int budget)
 	struct vnet *v = netif->state;
 	int done = 0;
 	while (done < budget) {
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, VNET_FRAME_MAX, PBUF_RAM);
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, ETH_PAD_SIZE + VNET_FRAME_MAX, PBUF_RAM);
 		if (p == NULL)
 			break;
-		long len = vnet_receive(v, p->payload, VNET_FRAME_MAX);
+		long len = vnet_receive(v, (u8 *)p->payload + ETH_PAD_SIZE, VNET_FRAME_MAX);
 		if (len <= 0) {
 			pbuf_free(p);
 			break;
 		}
-		pbuf_realloc(p, (u16_t)len);
+		pbuf_realloc(p, (u16_t)(ETH_PAD_SIZE + len));
 		if (netif->input(p, netif) != ERR_OK)
 			pbuf_free(p);
 		done++;

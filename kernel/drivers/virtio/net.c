@@ -109,29 +109,51 @@ static int alloc_slots(struct vnet *v)
 	return 0;
 }
 
-int vnet_attach(struct virtio_dev *dev, struct vnet **out)
+void vnet_release(struct vnet *v)
 {
-	struct vnet *v = kzalloc(sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	v->dev = dev;
-	int err = virtio_negotiate(dev, 0, 1ULL << VIRTIO_NET_F_MAC);
+	virtio_reset(v->dev);  /* the device stops before its memory goes */
+	if (v->rx_bufs != NULL)
+		platform_shared_free(v->rx_bufs, (size_t)v->rx_count * VNET_BUF_SIZE);
+	if (v->tx_bufs != NULL)
+		platform_shared_free(v->tx_bufs, (size_t)v->tx_count * VNET_BUF_SIZE);
+	kfree(v->tx_free);
+	kfree(v);
+}
+
+/* Negotiate, queues, buffers, MAC; receive buffers posted. */
+static int bring_up(struct vnet *v)
+{
+	int err = virtio_negotiate(v->dev, 0, 1ULL << VIRTIO_NET_F_MAC);
 	if (err < 0)
 		return err;
-	v->rxq = virtio_queue_setup(dev, VNET_RX_QUEUE, VNET_QUEUE_SIZE);
-	v->txq = virtio_queue_setup(dev, VNET_TX_QUEUE, VNET_QUEUE_SIZE);
+	v->rxq = virtio_queue_setup(v->dev, VNET_RX_QUEUE, VNET_QUEUE_SIZE);
+	v->txq = virtio_queue_setup(v->dev, VNET_TX_QUEUE, VNET_QUEUE_SIZE);
 	if (v->rxq == NULL || v->txq == NULL)
 		return vnet_break(v, "no queue pair");
 	err = alloc_slots(v);
 	if (err < 0)
 		return err;
 	pick_mac(v);
-	virtio_driver_ok(dev);
+	virtio_driver_ok(v->dev);
 	for (u16 i = 0; i < v->rx_count; i++) {
 		if (post_rx(v, i) < 0)
 			return -EIO;
 	}
 	vq_kick(v->rxq);
+	return 0;
+}
+
+int vnet_attach(struct virtio_dev *dev, struct vnet **out)
+{
+	struct vnet *v = kzalloc(sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	v->dev = dev;
+	int err = bring_up(v);
+	if (err < 0) {
+		vnet_release(v);
+		return err;
+	}
 	kprintf("virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x, %u rx / %u tx buffers\n",
 	        dev->name, v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5],
 	        v->rx_count, v->tx_count);

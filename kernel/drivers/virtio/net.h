@@ -47,6 +47,10 @@ int vnet_probe(struct vnet **out);
 /* Bring up dev (already claimed) as vnet_probe does; for tests. */
 int vnet_attach(struct virtio_dev *dev, struct vnet **out);
 
+/* Reset the device and free everything v holds (a failed attach, the
+ * fuzzer); the device stays claimed. */
+void vnet_release(struct vnet *v);
+
 void vnet_mac(const struct vnet *v, u8 mac[VNET_MAC_SIZE]);
 
 /* Take one received frame: copies it into buf (cap >= VNET_FRAME_MAX)

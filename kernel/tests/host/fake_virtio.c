@@ -96,20 +96,25 @@ static const struct virtio_transport g_fake_transport = {
 static struct fake_dev g_fakes[FAKE_MAX];
 static int g_fake_count;
 
+void fake_virtio_init(struct fake_dev *f, u32 device_id, u32 irq)
+{
+	memset(f, 0, sizeof(*f));
+	f->dev.transport = &g_fake_transport;
+	f->dev.transport_priv = f;
+	f->dev.device_id = device_id;
+	f->dev.irq = irq;
+	snprintf(f->dev.name, sizeof(f->dev.name), "fake%u", irq);
+	f->offered = 1ULL << VIRTIO_F_VERSION_1;
+	for (int q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		f->queue_max[q] = 128;
+}
+
 struct fake_dev *fake_virtio_add(u32 device_id)
 {
 	if (g_fake_count == FAKE_MAX)
 		abort();
 	struct fake_dev *f = &g_fakes[g_fake_count];
-	memset(f, 0, sizeof(*f));
-	f->dev.transport = &g_fake_transport;
-	f->dev.transport_priv = f;
-	f->dev.device_id = device_id;
-	f->dev.irq = VIRTIO_MMIO_IRQ_BASE + (u32)g_fake_count;
-	snprintf(f->dev.name, sizeof(f->dev.name), "fake%d", g_fake_count);
-	f->offered = 1ULL << VIRTIO_F_VERSION_1;
-	for (int q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		f->queue_max[q] = 128;
+	fake_virtio_init(f, device_id, VIRTIO_MMIO_IRQ_BASE + (u32)g_fake_count);
 	g_fake_count++;
 	if (virtio_register(&f->dev) != 0)
 		abort();

@@ -32,6 +32,10 @@ struct fake_dev {
 	int notified[VIRTIO_MAX_QUEUES];
 };
 
+/* Set up f as a fake of device_id (VERSION_1, 128-entry queues) without
+ * registering it: a driver can attach to &f->dev directly (fuzzers). */
+void fake_virtio_init(struct fake_dev *f, u32 device_id, u32 irq);
+
 /* A fake of device_id offering VERSION_1 and 128-entry queues, now
  * registered: devices are claimed in the order they were added. */
 struct fake_dev *fake_virtio_add(u32 device_id);

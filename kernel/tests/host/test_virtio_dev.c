@@ -20,17 +20,6 @@ static const u32 g_fake_types[FAKE_COUNT] = {
 	VIRTIO_DEVICE_BLK, VIRTIO_DEVICE_NET, VIRTIO_DEVICE_NET, VIRTIO_DEVICE_BLK,
 };
 
-static void release_queues(struct virtio_dev *dev)
-{
-	for (int q = 0; q < VIRTIO_MAX_QUEUES; q++) {
-		if (dev->queues[q] == NULL)
-			continue;
-		platform_shared_free(dev->rings[q], dev->ring_sizes[q]);
-		free(dev->queues[q]);
-		dev->queues[q] = NULL;
-	}
-}
-
 /* Claimed before any test runs; the tests use the fakes directly. */
 static struct virtio_dev *g_blk0, *g_net0, *g_net1, *g_blk1;
 
@@ -116,7 +105,9 @@ static void test_queue_sizes(void)
 	CHECK_EQ(vq_submit(q1, &buf, 1, 0, NULL), 0);
 	CHECK_EQ(f->notified[1], 1);
 	CHECK_EQ(q1->index, 1);
-	release_queues(&f->dev);
+	virtio_reset(&f->dev);
+	CHECK_EQ(f->status, 0);
+	CHECK(f->dev.queues[0] == NULL && f->dev.queues[1] == NULL);
 }
 
 static void test_queue_refused(void)

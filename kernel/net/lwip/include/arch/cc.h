@@ -23,10 +23,15 @@
 #define X32_F "x"
 #define SZT_F "zu"
 
+/* Guarded: the host build of the fuzzers (kernel/tests/fuzz) has libc's. */
+#ifndef SSIZE_MAX
 #define SSIZE_MAX 0x7fffffffffffffffL
+#endif
 typedef long ssize_t;
 
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
