@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import LaunchError
-from cvmify.launch.qemu import VmSpec, console_args, escape
+from cvmify.launch.qemu import VmSpec, console_args, escape, volume_args
 
 MIN_QEMU_TDX = (10, 1)
 KVM_CHECK_EXTENSION = 0xAE03  # _IO(KVMIO 0xae, 0x03)
@@ -120,6 +120,7 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", f"virtio-blk-pci,drive=root,disable-legacy=on{access}",
         ]
+    argv += volume_args(spec, f"virtio-blk-pci,disable-legacy=on{access}")
     if spec.network is not None:
         argv += ["-netdev", spec.network.netdev_arg("net0"),
                  "-device", f"virtio-net-pci,netdev=net0,disable-legacy=on{access}"]

@@ -36,6 +36,7 @@ class BootConfig:
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)  # resource -> (soft, hard)
     net: netconfig.NetConfig | None = None  # None: no NET record, the kernel's defaults
     hostname: str | None = None  # None: the kernel names the guest
+    allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
 
 
 # -- compile ----------------------------------------------------------------------
@@ -72,6 +73,7 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         rlimits=rlimits,
         net=netconfig.from_manifest(m["net"]) if "net" in m else None,
         hostname=m.get("net", {}).get("hostname"),
+        allow_host_volumes=list(fs.get("host_volumes", [])),
     )
 
 
@@ -115,6 +117,8 @@ def encode(cfg: BootConfig) -> bytes:
         out.raw(r.NET, netconfig.encode(cfg.net))
     if cfg.hostname is not None:
         out.string(r.HOSTNAME, cfg.hostname)
+    for path in cfg.allow_host_volumes:
+        out.string(r.ALLOW_HOST_VOLUME, path)
     return out.finish()
 
 
@@ -146,6 +150,7 @@ def parse_boot_config(data: bytes) -> BootConfig:
         rlimits=_rlimits(values[r.RLIMIT]),
         net=values[r.NET][0] if values[r.NET] else None,
         hostname=values[r.HOSTNAME][0] if values[r.HOSTNAME] else None,
+        allow_host_volumes=values[r.ALLOW_HOST_VOLUME],
     )
 
 
@@ -167,9 +172,11 @@ MAX_OVERRIDES_SIZE = 256 << 10
 class Overrides:
     argv_tail: list[str]  # replaces argv[1..] when non-empty
     env: list[str]  # "KEY=VALUE"
+    volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
 
 
-def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootConfig | dict") -> bytes:
+def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootConfig | dict",
+                      volumes: list[bytes] = ()) -> bytes:
     """The overrides file for `cvmify run ARGS... -e K=V`. Permission is
     checked first against `policy` (the bundle's parsed config.bin, or the
     manifest), and a refused argument or variable raises UsageError naming
@@ -186,7 +193,7 @@ def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootCo
                 f"environment variable {name} refused: the manifest does not allow it "
                 f"(loader.env.{name} = {{ passthrough = true }})"
             )
-    if not argv_tail and not env:
+    if not argv_tail and not env and not volumes:
         return b""
     out = r.RecordWriter()
     for arg in argv_tail:
@@ -195,6 +202,8 @@ def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootCo
     for name in sorted(env):
         _check_override_string(f"{name}={env[name]}", f"variable {name}")
         out.string(r.ENV, f"{name}={env[name]}")
+    for value in volumes:  # VOLUME records, already checked (cvmify/volume/attach.py)
+        out.raw(r.VOLUME, value)
     data = out.finish()
     if len(data) > MAX_OVERRIDES_SIZE:
         raise UsageError(f"overrides are {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
@@ -211,7 +220,8 @@ def parse_overrides(data: bytes) -> Overrides:
     r.check_counts(recs, r.OVERRIDE_COUNTS, "overrides")
     argv = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ARG]
     env = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ENV]
-    return Overrides(argv, env)
+    volumes = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.VOLUME]
+    return Overrides(argv, env, volumes)
 
 
 def _permissions(policy: "BootConfig | dict") -> tuple[bool, set[str]]:
