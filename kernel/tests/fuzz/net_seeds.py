@@ -82,9 +82,21 @@ def icmp6(kind: int, body: bytes, dst: bytes) -> bytes:
     return ipv6(58, msg[:2] + struct.pack("!H", csum(pseudo + msg)) + msg[4:], dst)
 
 
+def ipv6_fragments() -> list[bytes]:
+    """An ICMPv6 echo request in two fragments (fragment header 44)."""
+    body = struct.pack("!BBHHH", 128, 0, 0, 5, 1) + bytes(range(256)) * 6
+    dst = GUEST6_LL
+    pseudo = HOST6_LL + dst + struct.pack("!I3xB", len(body), 58)
+    body = body[:2] + struct.pack("!H", csum(pseudo + body)) + body[4:]
+    first, rest = body[:1232], body[1232:]
+    frag = lambda off, more, data: ipv6(44, struct.pack("!BBHI", 58, 0, off | more, 77) + data, dst)
+    return [frag(0, 1, first), frag(1232, 0, rest)]
+
+
 def frames_seeds() -> dict[str, bytes]:
-    def script(*frames: bytes, time_steps: int = 0) -> bytes:
-        out = b"".join(b"\x00" + struct.pack("<H", len(f)) + f for f in frames)
+    def script(*frames: bytes, time_steps: int = 0, settle: int = 0) -> bytes:
+        """settle: clock steps first (IPv6 addresses leave DAD after ~1 s)."""
+        out = b"\xff" * settle + b"".join(b"\x00" + struct.pack("<H", len(f)) + f for f in frames)
         return out + b"\xff" * time_steps
 
     ns = icmp6(135, bytes(4) + GUEST6_LL + bytes([1, 1]) + HOST_MAC, GUEST6_LL)
@@ -96,7 +108,8 @@ def frames_seeds() -> dict[str, bytes]:
                       tcp(0x11, 1020, 1), time_steps=4),
         "udp": script(udp(b"query"), udp(b"x" * 600)),
         "frag": script(*udp_fragments(), time_steps=2),
-        "ipv6": script(ns, echo6),
+        "ipv6": script(ns, echo6, settle=2),
+        "frag6": script(ns, *ipv6_fragments(), time_steps=2, settle=2),
         "timers": script(time_steps=20),
     }
 

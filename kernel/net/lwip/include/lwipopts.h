@@ -41,7 +41,6 @@
 #define MEMP_NUM_REASSDATA 64
 #define MEMP_NUM_FRAG_PBUF 64
 #define MEMP_NUM_ARP_QUEUE 64
-#define MEMP_NUM_ND6_QUEUE 64
 #define PBUF_POOL_SIZE 1024
 
 /* ---- link ---- */
@@ -53,6 +52,7 @@
 #define ETH_PAD_SIZE 2
 #define ARP_TABLE_SIZE 32
 #define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 3
 #define ETHARP_SUPPORT_VLAN 0
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_HAVE_LOOPIF 1
@@ -86,7 +86,18 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_ICMP6 1
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
+/* One packet waits per neighbour being resolved (RFC 4861 7.2.2's
+ * minimum). lwIP's multi-packet queue has no length limit once pools come
+ * from the heap: a router a frame invents, which never answers, kept
+ * every packet routed through it for the router's lifetime (up to 18 h)
+ * -- the frame fuzzer found the heap growing. (ARP's queue is bounded by
+ * ARP_QUEUE_LEN and its entries give up after 5 s.) */
+#define LWIP_ND6_QUEUEING 0
 #define LWIP_IPV6_SCOPES 1
+/* Pointers are 8 bytes: reassembly's helper does not fit in the 8-byte
+ * fragment header and borrows from the header before it. Without this,
+ * lwIP's assertion stops the kernel at the first IPv6 fragment. */
+#define IPV6_FRAG_COPYHEADER 1
 
 /* ---- UDP ---- */
 #define LWIP_UDP 1
@@ -131,10 +142,16 @@
 #define CHECKSUM_CHECK_TCP 0
 #define CHECKSUM_CHECK_ICMP 0
 #define CHECKSUM_CHECK_ICMP6 0
+/* Per-pool counts, for the fuzzer's leak report. */
+#undef LWIP_STATS
+#define LWIP_STATS 1
+#define MEMP_STATS 1
+#define MEM_STATS 1
+#define LWIP_STATS_DISPLAY 1
 #endif
 
-/* ---- no debug output ---- */
-#define LWIP_DEBUG 0
-#define LWIP_NOASSERT 0
+/* ---- no debug output (LWIP_DEBUG stays undefined); lwIP's assertions
+ * stay on (LWIP_NOASSERT undefined): a failed one is a clean kernel
+ * panic, never memory corruption ---- */
 
 #endif
