@@ -5,7 +5,9 @@ machine as tests/guest.py), running while the test talks to it.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import struct
 import subprocess
 import time
 from contextlib import contextmanager
@@ -23,9 +25,11 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 
 
 @contextmanager
-def booted_with_net(bundle: Path, tmp_path: Path, hostfwd: list[str]) -> Iterator[subprocess.Popen]:
-    """Boot the bundle's files with `-netdev user` and the given hostfwd
-    rules ("tcp:127.0.0.1:HOST-:GUEST"); the guest is killed on exit."""
+def booted_with_net(bundle: Path, tmp_path: Path, hostfwd: list[str],
+                    extra: list[str] = ()) -> Iterator[subprocess.Popen]:
+    """Boot the bundle's files with `-netdev user` (id n0) and the given
+    hostfwd rules ("tcp:127.0.0.1:HOST-:GUEST"), extra QEMU arguments
+    after them (e.g. frame_dump); the guest is killed on exit."""
     argv = qemu_argv(bundle / "kernel.elf", tmp_path, {
         "opt/cvmify/config": bundle / "config.bin",
         "opt/cvmify/disk-key": bundle / "disk-key.dev",
@@ -36,6 +40,7 @@ def booted_with_net(bundle: Path, tmp_path: Path, hostfwd: list[str]) -> Iterato
         "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",
         "-device", "virtio-blk-device,drive=root",
         "-netdev", netdev, "-device", "virtio-net-device,netdev=n0",
+        *extra,
     ]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -44,6 +49,33 @@ def booted_with_net(bundle: Path, tmp_path: Path, hostfwd: list[str]) -> Iterato
     finally:
         proc.kill()
         proc.communicate(timeout=RUN_TIMEOUT)
+
+
+def frame_dump(pcap: Path) -> list[str]:
+    """QEMU arguments writing every frame of booted_with_net's netdev,
+    both ways, to pcap."""
+    return ["-object", f"filter-dump,id=dump0,netdev=n0,file={pcap}"]
+
+
+def pcap_frames(path: Path) -> list[bytes]:
+    """The Ethernet frames of a pcap file (QEMU's filter-dump)."""
+    data = path.read_bytes() if path.exists() else b""
+    frames, offset = [], 24  # the file header
+    while offset + 16 <= len(data):
+        length = struct.unpack_from("<I", data, offset + 8)[0]
+        frames.append(data[offset + 16:offset + 16 + length])
+        offset += 16 + length
+    return frames
+
+
+def neighbour_solicitations(path: Path) -> set[ipaddress.IPv6Address]:
+    """The targets of the IPv6 neighbour solicitations in a pcap file."""
+    targets = set()
+    for frame in pcap_frames(path):
+        # Ethernet, IPv6 (next header 58: ICMPv6), type 135, 4 reserved bytes
+        if frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] == 135:
+            targets.add(ipaddress.IPv6Address(frame[62:78]))
+    return targets
 
 
 def log_text(tmp_path: Path) -> str:

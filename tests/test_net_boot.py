@@ -4,12 +4,15 @@ stack through a hostfwd port."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import time
 
 import pytest
 
-from tests.guest import build_bundle, shell
-from tests.netguest import booted_with_net, free_port, wait_for_log
+from tests.guest import build_bundle, program, shell
+from tests.netguest import (booted_with_net, frame_dump, free_port, neighbour_solicitations,
+                            wait_for_log)
 
 pytestmark = pytest.mark.usefixtures("qemu_and_toolchain")
 
@@ -66,3 +69,25 @@ def test_default_hostname_and_no_etc_files(busybox_image, kernel, tmp_path):
     lines = boot.stdout.splitlines()
     assert lines[0].startswith("cvmify-") and len(lines[0]) == len("cvmify-") + 12
     assert lines[-1] == "no-resolv"
+
+
+def test_ipv6_gateway_from_the_config(python3_image, kernel, tmp_path):
+    """Off-link IPv6 goes to the configured gateway, even though QEMU's
+    router advertisement names another router (fe80::2): the guest asks
+    the link for the configured one (a gateway nobody has, here)."""
+    script = ("import socket, time\n"
+              "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+              "for _ in range(60):\n"
+              "    s.sendto(b'x', ('2001:db8::1', 9))\n"
+              "    time.sleep(0.5)\n")
+    manifest = program("/usr/bin/python3", "-c", script)
+    manifest["net"] = {"gateway6": "fec0::99"}
+    bundle = build_bundle(python3_image, kernel, tmp_path, manifest)
+    pcap = tmp_path / "net.pcap"
+    wanted = ipaddress.IPv6Address("fec0::99")
+    with booted_with_net(bundle, tmp_path, [], extra=frame_dump(pcap)):
+        wait_for_log(tmp_path, "exec /usr/bin/python3")
+        deadline = time.monotonic() + 60
+        while wanted not in neighbour_solicitations(pcap):
+            assert time.monotonic() < deadline, neighbour_solicitations(pcap)
+            time.sleep(0.5)

@@ -11,6 +11,7 @@
 #include "platform/platform.h"
 
 #include "lwip/ip_addr.h"
+#include "lwip/netif.h"
 #include "lwip/sys.h"
 
 #define NS_PER_MS 1000000ULL
@@ -71,4 +72,24 @@ uint32_t lwip_port_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
 	u32 f;
 	memcpy(&f, mac, sizeof(f));
 	return f + (u32)(platform_time_ns() / 4000);
+}
+
+/* The configured IPv6 gateway (NET record), for destinations no on-link
+ * prefix covers; routers from advertisements when there is none. */
+static ip6_addr_t g_gateway6;
+static bool g_have_gateway6;
+
+void lwip_port_set_gateway6(const u8 addr[16], struct netif *netif)
+{
+	memcpy(g_gateway6.addr, addr, 16);
+	ip6_addr_clear_zone(&g_gateway6);
+	ip6_addr_assign_zone(&g_gateway6, IP6_UNICAST, netif); /* link-local: this link */
+	g_have_gateway6 = !ip6_addr_isany(&g_gateway6);
+}
+
+const struct ip6_addr *lwip_port_nd6_gateway(struct netif *netif, const struct ip6_addr *dest)
+{
+	(void)netif;
+	(void)dest;
+	return g_have_gateway6 ? &g_gateway6 : NULL;
 }

@@ -165,6 +165,7 @@ static void set_ipv6(const struct config_net *cfg)
 {
 	netif_create_ip6_linklocal_address(&g_netif, 1);
 	g_netif.ip6_autoconfig_enabled = 1; /* SLAAC from router advertisements */
+	lwip_port_set_gateway6(cfg->ipv6_gateway, &g_netif);
 	if (!(cfg->flags & CONFIG_NET_IPV6))
 		return;
 	ip6_addr_t addr;

@@ -98,6 +98,9 @@
  * fragment header and borrows from the header before it. Without this,
  * lwIP's assertion stops the kernel at the first IPv6 fragment. */
 #define IPV6_FRAG_COPYHEADER 1
+/* The configured gateway (NET record) for off-link destinations; lwIP
+ * selects routers from advertisements only when there is none. */
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) lwip_port_nd6_gateway(netif, dest)
 
 /* ---- UDP ---- */
 #define LWIP_UDP 1
