@@ -39,7 +39,8 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_CWD] = { 1, 1 },         [CFG_UID] = { 1, 1 },         [CFG_GID] = { 1, 1 },
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
-    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS }, [CFG_NET] = { 0, 1 }, [CFG_HOSTNAME] = { 0, 1 },
+    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS }, [CFG_READ_ONLY_ROOT] = { 0, 1 },
+    [CFG_NET] = { 0, 1 }, [CFG_HOSTNAME] = { 0, 1 },
     [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
 };
 
@@ -51,7 +52,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
-    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "?", "NET", "HOSTNAME",
+    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT", "NET", "HOSTNAME",
     [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
 };
 
@@ -189,6 +190,10 @@ static const char *check_value(const struct record *r)
     case CFG_ALLOW_HOST_ARGV:
         if (r->length != 4 || get_u32(r->value) != 1)
             return "ALLOW_HOST_ARGV must be u32 1";
+        return NULL;
+    case CFG_READ_ONLY_ROOT:
+        if (r->length != 4 || get_u32(r->value) != 1)
+            return "READ_ONLY_ROOT must be u32 1";
         return NULL;
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
@@ -368,6 +373,7 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_GID: cfg->gid = get_u32(r.value); break;
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = get_u32(r.value); break;
         case CFG_ALLOW_HOST_ARGV: cfg->allow_host_argv = true; break;
+        case CFG_READ_ONLY_ROOT: cfg->read_only_root = true; break;
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;
         case CFG_NET: config_net_decode(r.value, &cfg->net); break;
         case CFG_HOSTNAME: cfg->hostname = s; break;

@@ -28,6 +28,11 @@ struct file;
 #define VMA_ANON 0x2        /* no file: zero-filled pages */
 #define VMA_STACK 0x4       /* the main stack (for /proc/self/maps) */
 #define VMA_HEAP 0x8        /* the brk area (for /proc/self/maps) */
+#define VMA_VDSO 0x10       /* the vDSO's code (mm/vdso.c) */
+#define VMA_VVAR 0x20       /* the vDSO's data page */
+#define VMA_SYSV_SHM 0x40   /* a System V shared memory attach (mm/shm.c) */
+#define VMA_MAYWRITE 0x80   /* shared: may be made writable (the file is open
+                               for writing and can share its pages) */
 
 struct vma {
 	u64 start;          /* page-aligned, inclusive */
@@ -49,6 +54,7 @@ struct mm {
 	u64 brk;            /* current break */
 	u64 mmap_top;       /* top-down search starts below this */
 	u64 stack_top;
+	u64 vdso_base;      /* where the vDSO is mapped (0: not) */
 	u64 page_count;     /* user pages currently allocated (accounting) */
 	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */
 };
@@ -84,7 +90,9 @@ int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags,
  * and freeing its pages. Returns 0 or -ENOMEM (a split needs a VMA). */
 int vma_remove(struct mm *mm, u64 start, u64 end);
 /* Change prot on [start, end); every page in it must be mapped by some
- * VMA (-ENOMEM otherwise, like Linux). Present pages get new PTE flags. */
+ * VMA (-ENOMEM otherwise, like Linux), and a shared VMA without
+ * VMA_MAYWRITE never becomes writable (-EACCES). Present pages get new
+ * PTE flags. */
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot);
 /* The highest free hole of size bytes below mmap_top; 0 when none. */
 u64 vma_find_hole(struct mm *mm, u64 size);
@@ -97,6 +105,17 @@ u64 vma_pte_flags(u32 prot);
 
 /* Drop the pages of [start, end) so they refault (MADV_DONTNEED). */
 void vma_zap(struct mm *mm, u64 start, u64 end);
+
+/* Pages of a file went or moved (truncation, a punched hole, a copy-up):
+ * drop the pages for file offsets [start, end) from every address space
+ * that maps the file (private mappings only when private_too); a later
+ * touch refaults (past the end of the file: SIGBUS). */
+struct inode;
+void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
+
+/* Does any address space map the file shared with VMA_MAYWRITE (what
+ * F_SEAL_WRITE must not meet)? */
+bool vma_file_writably_mapped(struct inode *inode);
 
 /* Write /proc/self/maps text for mm into buf; returns the length. */
 long vma_format_maps(struct mm *mm, char *buf, size_t size);

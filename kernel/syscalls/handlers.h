@@ -45,8 +45,13 @@ HANDLER(sys_fdatasync);
 /* file_sync.c: sync, syncfs */
 HANDLER(sys_sync);
 HANDLER(sys_syncfs);
+HANDLER(sys_sync_file_range);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
+HANDLER(sys_fallocate);
+
+/* file_lock.c: flock (the fcntl lock commands go through sys_fcntl) */
+HANDLER(sys_flock);
 
 /* file_poll.c: poll/ppoll/select */
 HANDLER(sys_poll);
@@ -76,6 +81,12 @@ HANDLER(sys_renameat);
 HANDLER(sys_renameat2);
 HANDLER(sys_symlink);
 HANDLER(sys_symlinkat);
+HANDLER(sys_link);
+HANDLER(sys_linkat);
+HANDLER(sys_chown);
+HANDLER(sys_lchown);
+HANDLER(sys_fchown);
+HANDLER(sys_fchownat);
 HANDLER(sys_truncate);
 HANDLER(sys_umask);
 HANDLER(sys_chmod);
@@ -88,6 +99,8 @@ HANDLER(sys_lstat);
 HANDLER(sys_fstat);
 HANDLER(sys_newfstatat);
 HANDLER(sys_statx);
+HANDLER(sys_statfs);
+HANDLER(sys_fstatfs);
 
 /* memory.c */
 HANDLER(sys_brk);
@@ -98,6 +111,15 @@ HANDLER(sys_mremap);
 HANDLER(sys_madvise);
 HANDLER(sys_msync);
 HANDLER(sys_mlock);
+
+/* memfd.c */
+HANDLER(sys_memfd_create);
+
+/* shm.c */
+HANDLER(sys_shmget);
+HANDLER(sys_shmat);
+HANDLER(sys_shmctl);
+HANDLER(sys_shmdt);
 
 /* process.c */
 HANDLER(sys_exit);

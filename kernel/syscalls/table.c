@@ -10,7 +10,10 @@
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
+#include "platform/platform.h"
+#include "proc/signal.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -51,6 +54,9 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[26] = {"msync", sys_msync},
 	[27] = {"mincore", NULL},
 	[28] = {"madvise", sys_madvise},
+	[29] = {"shmget", sys_shmget},
+	[30] = {"shmat", sys_shmat},
+	[31] = {"shmctl", sys_shmctl},
 	[32] = {"dup", sys_dup},
 	[33] = {"dup2", sys_dup2},
 	[34] = {"pause", sys_pause},
@@ -83,8 +89,9 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[61] = {"wait4", sys_wait4},
 	[62] = {"kill", sys_kill},
 	[63] = {"uname", sys_uname},
+	[67] = {"shmdt", sys_shmdt},
 	[72] = {"fcntl", sys_fcntl},
-	[73] = {"flock", NULL},
+	[73] = {"flock", sys_flock},
 	[74] = {"fsync", sys_fsync},
 	[75] = {"fdatasync", sys_fdatasync},
 	[76] = {"truncate", sys_truncate},
@@ -97,15 +104,15 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[83] = {"mkdir", sys_mkdir},
 	[84] = {"rmdir", sys_rmdir},
 	[85] = {"creat", sys_creat},
-	[86] = {"link", NULL},
+	[86] = {"link", sys_link},
 	[87] = {"unlink", sys_unlink},
 	[88] = {"symlink", sys_symlink},
 	[89] = {"readlink", sys_readlink},
 	[90] = {"chmod", sys_chmod},
 	[91] = {"fchmod", sys_fchmod},
-	[92] = {"chown", NULL},
-	[93] = {"fchown", NULL},
-	[94] = {"lchown", NULL},
+	[92] = {"chown", sys_chown},
+	[93] = {"fchown", sys_fchown},
+	[94] = {"lchown", sys_lchown},
 	[95] = {"umask", sys_umask},
 	[96] = {"gettimeofday", sys_gettimeofday},
 	[97] = {"getrlimit", sys_getrlimit},
@@ -132,8 +139,8 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[128] = {"rt_sigtimedwait", NULL},
 	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
-	[137] = {"statfs", NULL},
-	[138] = {"fstatfs", NULL},
+	[137] = {"statfs", sys_statfs},
+	[138] = {"fstatfs", sys_fstatfs},
 	[149] = {"mlock", sys_mlock},
 	[150] = {"munlock", sys_mlock},
 	[157] = {"prctl", sys_prctl},
@@ -160,10 +167,11 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[234] = {"tgkill", sys_tgkill},
 	[257] = {"openat", sys_openat},
 	[258] = {"mkdirat", sys_mkdirat},
+	[260] = {"fchownat", sys_fchownat},
 	[262] = {"newfstatat", sys_newfstatat},
 	[263] = {"unlinkat", sys_unlinkat},
 	[264] = {"renameat", sys_renameat},
-	[265] = {"linkat", NULL},
+	[265] = {"linkat", sys_linkat},
 	[266] = {"symlinkat", sys_symlinkat},
 	[267] = {"readlinkat", sys_readlinkat},
 	[268] = {"fchmodat", sys_fchmodat},
@@ -171,10 +179,12 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[270] = {"pselect6", sys_pselect6},
 	[271] = {"ppoll", sys_ppoll},
 	[273] = {"set_robust_list", sys_set_robust_list},
+	[277] = {"sync_file_range", sys_sync_file_range},
 	[280] = {"utimensat", NULL},
 	[281] = {"epoll_pwait", sys_epoll_pwait},
 	[283] = {"timerfd_create", sys_timerfd_create},
 	[284] = {"eventfd", sys_eventfd},
+	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
 	[288] = {"accept4", sys_accept4},
@@ -191,7 +201,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[309] = {"getcpu", sys_getcpu},
 	[316] = {"renameat2", sys_renameat2},
 	[318] = {"getrandom", sys_getrandom},
-	[319] = {"memfd_create", NULL},
+	[319] = {"memfd_create", sys_memfd_create},
 	[332] = {"statx", sys_statx},
 	[334] = {"rseq", NULL},
 	[435] = {"clone3", NULL},
@@ -200,8 +210,12 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[441] = {"epoll_pwait2", sys_epoll_pwait2},
 };
 
-/* Calls per number; index SYSCALL_COUNT counts numbers beyond the table. */
+/* Calls per number; index SYSCALL_COUNT counts numbers beyond the table.
+ * With --trace also the TSC cycles spent in each number's handler, in
+ * total and at most (wall time: a call that sleeps counts its sleep). */
 static u32 g_counts[SYSCALL_COUNT + 1];
+static u64 g_cycles_total[SYSCALL_COUNT];
+static u64 g_cycles_max[SYSCALL_COUNT];
 static bool g_trace;
 
 void syscall_set_trace(bool on)
@@ -220,7 +234,14 @@ long syscall_dispatch(struct trapframe *tf)
 	if (nr < SYSCALL_COUNT) {
 		if (g_counts[nr] < 0xffffffffu)
 			g_counts[nr]++;
-		if (g_table[nr].fn) {
+		if (g_table[nr].fn && g_trace) {
+			u64 start = cpu_rdtsc();
+			ret = g_table[nr].fn(&args);
+			u64 spent = cpu_rdtsc() - start;
+			g_cycles_total[nr] += spent;
+			if (spent > g_cycles_max[nr])
+				g_cycles_max[nr] = spent;
+		} else if (g_table[nr].fn) {
 			ret = g_table[nr].fn(&args);
 		} else {
 			if (g_counts[nr] == 1)
@@ -236,6 +257,14 @@ long syscall_dispatch(struct trapframe *tf)
 	return (long)tf->rax;
 }
 
+/* The kernel clock's own conversion (platform_time_params). */
+static u64 cycles_to_ns(u64 cycles)
+{
+	u64 tsc_base, ns_mult, wall_base;
+	platform_time_params(&tsc_base, &ns_mult, &wall_base);
+	return (u64)(((unsigned __int128)cycles * ns_mult) >> 32);
+}
+
 void syscall_print_trace(void)
 {
 	if (!g_trace)
@@ -244,10 +273,13 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		kprintf("cvmify: syscall %u %s %u%s\n", nr, name, g_counts[nr],
+		/* docs/boot-config.md: nr name count total_ns max_ns [missing] */
+		kprintf("cvmify: syscall %u %s %u %llu %llu%s\n", nr, name, g_counts[nr],
+		        (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		        (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
 		        g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u missing\n", SYSCALL_COUNT,
+		kprintf("cvmify: syscall %u out-of-range %u 0 0 missing\n", SYSCALL_COUNT,
 		        g_counts[SYSCALL_COUNT]);
 }
