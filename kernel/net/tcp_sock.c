@@ -156,14 +156,19 @@ void tcp_sock_set_callbacks(struct tcp_sock *t)
 	tcp_err(t->pcb, on_err);
 }
 
-/* Forget the pcb: lwIP finishes the connection on its own. */
+/* Forget the pcb: lwIP finishes the connection on its own. A listening
+ * pcb is lwIP's smaller tcp_pcb_listen: it has no recv, sent or err
+ * callback (lwIP asserts so), only accept. */
 static void detach(struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, NULL);
+	if (pcb->state == LISTEN) {
+		tcp_accept(pcb, NULL);
+		return;
+	}
 	tcp_recv(pcb, NULL);
 	tcp_err(pcb, NULL);
 	tcp_sent(pcb, NULL);
-	tcp_accept(pcb, NULL);
 }
 
 static void free_rxq(struct tcp_sock *t)
