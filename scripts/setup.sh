@@ -37,6 +37,7 @@ PACKAGES=(
     ca-certificates
     python3:python3
     curl:curl
+    redis-tools:redis-cli
     clang:clang
     libclang-rt-14-dev
 )

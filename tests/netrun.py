@@ -94,3 +94,13 @@ def port_is_free(port: int, kind: int = socket.SOCK_STREAM) -> bool:
         except OSError:
             return False
     return True
+
+
+def kernel_has_threads(kernel: Path) -> bool:
+    """Whether the kernel ELF implements threads (clone3 is their entry
+    point): redis-server starts helper threads and exits without them."""
+    from elftools.elf.elffile import ELFFile
+
+    with kernel.open("rb") as f:
+        symbols = ELFFile(f).get_section_by_name(".symtab")
+        return symbols is not None and bool(symbols.get_symbol_by_name("sys_clone3"))
