@@ -102,9 +102,11 @@ def redis_cli(port: int, *args: str) -> str:
 
 def test_redis_answers_redis_cli_and_redis_benchmark(netservers_image, kernel, tmp_path):
     """redis-server (epoll, its background threads) from Debian's package.
-    redis-benchmark opens its 50 connections at once: QEMU's user
-    networking listens with a backlog of 1, so some connects wait for the
-    host's SYN retries (seconds); the benchmark still completes."""
+    redis-benchmark opens all its connections at once, and QEMU's user
+    networking accepts host connections with a listen backlog of 1: on a
+    busy host the host's kernel resets some before QEMU accepts them (no
+    guest sees them; a Linux guest fares the same). So: 10 clients, and a
+    run that saw such a reset is repeated (at most 3 runs)."""
     require_tools("redis-cli", "redis-benchmark")
     if not kernel_has_threads(kernel):
         pytest.skip("redis-server needs threads; this kernel has none yet (issue 7)")
@@ -113,9 +115,13 @@ def test_redis_answers_redis_cli_and_redis_benchmark(netservers_image, kernel, t
     with running(bundle, "-p", f"{port}:6379", ready=tcp_answers(port, b"PING\r\n")) as proc:
         assert redis_cli(port, "SET", "greeting", "hello from the host") == "OK"
         assert redis_cli(port, "GET", "greeting") == "hello from the host"
-        bench = subprocess.run(["redis-benchmark", "-p", str(port), "-n", "1000", "-t", "set,get",
-                                "--csv"], capture_output=True, text=True, timeout=600)
-        assert bench.returncode == 0, bench.stderr
+        for _ in range(3):
+            bench = subprocess.run(["redis-benchmark", "-p", str(port), "-n", "1000", "-c", "10",
+                                    "-t", "set,get", "--csv"], capture_output=True, text=True,
+                                   timeout=600)
+            if "Connection reset by peer" not in bench.stdout + bench.stderr:
+                break
+        assert bench.returncode == 0, bench.stdout + bench.stderr
         tests = [line.split(",")[0].strip('"') for line in bench.stdout.splitlines()[1:]]
         assert tests == ["SET", "GET"], bench.stdout
         assert redis_cli(port, "EXISTS", "key:__rand_int__") == "1"  # the benchmark's SETs
