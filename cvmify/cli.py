@@ -20,7 +20,10 @@ import typer
 from typer.core import TyperGroup
 
 from cvmify import __version__, paths
-from cvmify.commands.run import RUN_KEY_WARNING, RunOptions, dry_run, plan_run, run_plan
+from cvmify.commands.run import (
+    RUN_KEY_WARNING, RunOptions, check_terminal, dry_run, plan_run, run_plan, terminal_size,
+)
+from cvmify.launch.signals import DEFAULT_STOP_TIMEOUT
 from cvmify.errors import ExitCode
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
@@ -218,14 +221,21 @@ def run(
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+    interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Keep stdin open: the app reads ours.")] = False,
+    tty: Annotated[bool, typer.Option("-t", "--tty", help="Give the app a terminal.")] = False,
+    stop_timeout: Annotated[
+        float, typer.Option("--stop-timeout", help="Seconds the app has to exit after a forwarded SIGTERM/SIGINT.")
+    ] = DEFAULT_STOP_TIMEOUT,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
-        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or [])
+        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
+        interactive=interactive, tty=tty, stop_timeout=stop_timeout,
     )
     qemu = paths.qemu_binary()
-    plan = plan_run(bundle, options, qemu, paths.cache_dir())
+    check_terminal(options, sys.stdin)
+    plan = plan_run(bundle, options, qemu, paths.cache_dir(), terminal_size=terminal_size(sys.stdout))
     sys.stderr.write(warning_line(RUN_KEY_WARNING) + "\n")
     sys.stderr.flush()
     if dry_run_:

@@ -17,7 +17,8 @@ from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
 from cvmify.manifest.bootconfig import parse_overrides
 from tests.conftest import require_tools
-from tests.fake_bundle import build_stub_kernel, make_bundle
+from cvmify.launch import control as ctl
+from tests.fake_bundle import build_stub_kernel, exit_frame, make_bundle
 
 runner = CliRunner()
 QEMU = "qemu-system-x86_64"
@@ -44,7 +45,8 @@ def invoke(*args: str, env: dict | None = None):
 def stub_kernel(tmp_path: Path) -> Path:
     require_tools("gcc", "ld")
     return build_stub_kernel(tmp_path / "stub", com1="hello from the stub\n", com2="stub stderr\n",
-                             com3="cvmify: syscall 1 write 1\ncvmify: exit 3\n")
+                             com3="cvmify: exit 0\n",  # the log: never parsed
+                             control=ctl.encode(ctl.TRACE, b"1 write 1") + exit_frame(3))
 
 
 @pytest.fixture
@@ -187,6 +189,8 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
         "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
         "-chardev", "file,id=com3,path=/dev/stderr,append=on",
         "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
+        "-chardev", "null,id=control",
+        "-device", "isa-serial,chardev=control,iobase=0x2e8,irq=3",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={b}/rootfs.img,format=raw,if=none,readonly=on,id=root",

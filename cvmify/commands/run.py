@@ -21,6 +21,7 @@ from cvmify.bundle import KEY_FILE, Bundle, load_bundle
 from cvmify.errors import BadBundleError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
 from cvmify.launch.qemu import Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line
+from cvmify.launch.signals import DEFAULT_STOP_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ RUN_KEY_WARNING = (
     "VM mode: the host hands the development disk key to the guest over fw_cfg; "
     "this run is NOT confidential"
 )
-DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr")
+DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr", control="null")
 OVERRIDES_FILE = "overrides.bin"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -42,6 +43,9 @@ class RunOptions:
     trace: bool = False
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
+    interactive: bool = False  # -i: attach our stdin
+    tty: bool = False  # -t: the app gets a terminal
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT  # seconds after a forwarded SIGTERM/SIGINT
 
 
 @dataclass
@@ -53,6 +57,9 @@ class RunPlan:
     cpus: int
     overrides: bytes  # empty: none
     trace: bool
+    interactive: bool = False
+    tty: tuple[int, int] | None = None  # -t: the terminal's (rows, columns) at start
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         files = [
@@ -64,6 +71,10 @@ class RunPlan:
             files.append(FwCfg("opt/cvmify/overrides", file=rundir / OVERRIDES_FILE))
         if self.trace:
             files.append(FwCfg("opt/cvmify/trace", string="1"))
+        if self.tty is not None:
+            files.append(FwCfg("opt/cvmify/tty", string=f"{self.tty[0]} {self.tty[1]}"))
+        if self.interactive:
+            files.append(FwCfg("opt/cvmify/control-stdin", string="1"))
         return VmSpec(
             kernel=self.bundle.file("kernel.elf"),
             memory=self.memory,
@@ -124,11 +135,15 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
     return memory, cpus
 
 
-def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
+def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm,
+             terminal_size: tuple[int, int] = (0, 0)) -> RunPlan:
+    """`terminal_size`: the host terminal's (rows, columns) for -t."""
     from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
 
     if opts.mode not in ("vm", "tdx"):
         raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
+    if opts.stop_timeout < 0:
+        raise UsageError(f"--stop-timeout {opts.stop_timeout:g}: expected a number of seconds >= 0")
     env = parse_env(opts.env)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
@@ -140,7 +155,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
         build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace)
+    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, opts.interactive,
+                   terminal_size if opts.tty else None, opts.stop_timeout)
 
 
 def _make_rundir(plan: RunPlan) -> Path | None:
@@ -152,6 +168,28 @@ def _make_rundir(plan: RunPlan) -> Path | None:
     with os.fdopen(fd, "wb") as f:
         f.write(plan.overrides)
     return rundir
+
+
+def _fileno(stream) -> int | None:
+    try:
+        return stream.fileno() if stream is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def check_terminal(opts: RunOptions, stdin) -> None:
+    """-t -i needs a terminal on stdin, as with docker."""
+    fd = _fileno(stdin)
+    if opts.tty and opts.interactive and (fd is None or not os.isatty(fd)):
+        raise UsageError("the input device is not a TTY (-t -i needs a terminal on stdin; drop -t)")
+
+
+def terminal_size(stdout) -> tuple[int, int]:
+    """The host terminal's size for -t: stdout's, or (0, 0) as docker."""
+    from cvmify.launch.terminal import window_size
+
+    fd = _fileno(stdout)
+    return window_size(fd) if fd is not None else (0, 0)
 
 
 def dry_run(plan: RunPlan, qemu: str) -> RunResult:
@@ -171,12 +209,27 @@ def run_plan(
     stderr: BinaryIO,
     timeout: float | None = None,
 ) -> RunResult:
-    from cvmify.launch.runner import app_status, run_qemu
+    """Run the plan. `stdin` is relayed only with -i (plan.interactive).
+    Signals sent to us go to the app meanwhile (docker's sig-proxy); with
+    -t the host terminal's size follows, and with -t -i it is in raw mode."""
+    from cvmify.launch.runner import Session, app_status, run_qemu
+    from cvmify.launch.signals import SignalProxy
+    from cvmify.launch.terminal import raw_mode, window_size
 
     rundir = _make_rundir(plan)
+    stdin_fd, stdout_fd = _fileno(stdin), _fileno(stdout)
+    proxy = SignalProxy(winch=plan.tty is not None)
+    size = None
+    if plan.tty is not None:
+        size = lambda: window_size(stdout_fd) if stdout_fd is not None else (0, 0)  # noqa: E731
+    session = Session(proxy, plan.stop_timeout, size)
+    proxy.install()
     try:
-        run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
+        with raw_mode(stdin_fd if plan.tty is not None and plan.interactive else None):
+            run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir),
+                           stdin if plan.interactive else None, stdout, stderr, timeout, session)
     finally:
+        proxy.restore()
         if rundir is not None:
             shutil.rmtree(rundir, ignore_errors=True)
     status = app_status(run)

@@ -6,9 +6,11 @@ docs/boot-config.md: microvm, PVH `-kernel`, three UARTs, fw_cfg files,
 one read-only virtio-blk disk over virtio-mmio, isa-debug-exit.
 
 Consoles: COM1 is QEMU's stdio (the app's stdin and stdout); COM2 (stderr)
-and COM3 (kernel log and control lines) are `file` chardevs whose path the
-caller picks: `/dev/fd/N` for a pipe the runner reads, or `/dev/stderr`
-in the command that `cvmify run --dry-run` prints.
+and COM3 (kernel log) are `file` chardevs whose path the caller picks:
+`/dev/fd/N` for a pipe the runner reads, or `/dev/stderr` in the command
+that `cvmify run --dry-run` prints. COM4 is the control channel
+(cvmify/launch/control.py): a `socket` chardev on an inherited,
+connected socket (`fd=N`), or `null` in a dry run.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from cvmify.errors import LaunchError, UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
+# COM4 shares IRQ 3 with COM2, which never enables interrupts (output only).
+COM4_IOBASE, COM4_IRQ = 0x2E8, 3
 DEBUG_EXIT_IOBASE = 0xF4
 # isa-debug-exit turns a guest write of v into QEMU exit status (v << 1) | 1.
-EXIT_APP = (0x10 << 1) | 1  # 33: after `cvmify: exit N` or `cvmify: signal N`
-EXIT_PANIC = (0x20 << 1) | 1  # 65: after `cvmify: panic ...`
+EXIT_APP = (0x10 << 1) | 1  # 33: after the EXIT or KILLED message
+EXIT_PANIC = (0x20 << 1) | 1  # 65: after the PANIC message
 
 # microvm without firmware extras: no option ROMs, no ACPI, no PIC; the PIT
 # stays for TSC calibration and the CMOS RTC for the wall clock at boot
@@ -68,6 +72,7 @@ class FwCfg:
 class Consoles:
     com2: str  # path QEMU opens for writing the app's stderr
     com3: str  # path QEMU opens for writing the kernel log
+    control: str = "null"  # COM4's chardev backend: "socket,fd=N" or "null"
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
         "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
         "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
         "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-chardev", f"{spec.consoles.control},id=control",
+        "-device", f"isa-serial,chardev=control,iobase={COM4_IOBASE:#x},irq={COM4_IRQ}",
         "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
     ]
     if spec.disk is not None:

@@ -72,6 +72,16 @@ struct boot_config {
 
     /* diagnostics switches (fw_cfg opt/cvmify/trace) */
     bool trace;
+
+    /* the app's stdio as `docker run` makes it (proc/stdio.h): with a
+     * terminal (fw_cfg opt/cvmify/tty, -t) fds 0/1/2 are a tty of
+     * tty_rows x tty_cols, else plain streams; stdin_open (fw_cfg
+     * opt/cvmify/control-stdin, -i): the host's stdin is attached, else
+     * fd 0 is /dev/null (without a terminal) */
+    bool tty;
+    u16 tty_rows;
+    u16 tty_cols;
+    bool stdin_open;
 };
 
 /* Parse and check a private copy of config.bin. Returns 0, or -EINVAL /

@@ -1,12 +1,13 @@
 /*
  * exit.c: the end of a task, and of the app.
  *
- * The first task (pid 1) is the app: when it ends, the kernel prints the
- * control line for the launcher (docs/boot-config.md), the --trace
- * summary, and powers off; any children still running end with it. Any
+ * The first task (pid 1) is the app: when it ends, the kernel sends the
+ * --trace summary and the exit message to the launcher over the control
+ * channel (docs/boot-config.md), echoes it in the log, and powers off; any children still running end with it. Any
  * other task releases what it owns, becomes a zombie holding its wait
  * status, wakes its parent and never runs again.
  */
+#include "control/control.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/kpt.h"
@@ -24,10 +25,13 @@
 void proc_exit_app(int status, int signo)
 {
 	syscall_print_trace();
-	if (signo > 0)
+	if (signo > 0) {
 		kprintf("cvmify: signal %d\n", signo);
-	else
+		control_send_u32(CONTROL_KILLED, (u32)signo);
+	} else {
 		kprintf("cvmify: exit %d\n", status & 0xff);
+		control_send_u32(CONTROL_EXIT, (u32)status & 0xff);
+	}
 	platform_poweroff(POWEROFF_APP_EXIT);
 }
 

@@ -21,6 +21,7 @@
 #include "platform/platform.h"
 #include "proc/exec.h"
 #include "proc/fdtable.h"
+#include "proc/host_requests.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -131,11 +132,11 @@ static long hook_fd_path(int fd, char *buf, size_t size)
 	struct file *f = fd_get(current_task(), fd);
 	if (!f)
 		return -EBADF;
-	/* Files opened by path remember it (vfs_file_path). The stderr
-	 * channel is a wrapper without one: it is the console too. */
-	if (!stdio_is_console(f) || f->inode)
+	/* Files opened by path remember it (vfs_file_path). The stdio
+	 * wrappers have none: stdio names them. */
+	const char *name = f->inode ? NULL : stdio_file_name(f);
+	if (!name)
 		return vfs_file_path(f, buf, size);
-	const char *name = "/dev/console";
 	size_t len = MIN(strlen(name), size);
 	memcpy(buf, name, len);
 	return (long)len;
@@ -217,7 +218,7 @@ void proc_start_init(const struct boot_config *cfg)
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
 	 * after that runs with the app's credentials. */
-	int err = stdio_open(task);
+	int err = stdio_open(task, cfg);
 	if (err)
 		panic("cannot open the console for fds 0/1/2 (error %d)", err);
 	apply_credentials(task, cfg);
@@ -225,6 +226,7 @@ void proc_start_init(const struct boot_config *cfg)
 	set_start_dir(task, cfg->cwd);
 	procfs_set_hooks(&g_procfs_hooks);
 	syscall_set_trace(cfg->trace);
+	host_requests_start();
 
 	struct trapframe *tf = exec_first(task, cfg);
 	task->start_ns = platform_time_ns();

@@ -9,6 +9,7 @@
 #include "proc/sched.h"
 
 #include "arch/x86_64/arch.h"
+#include "control/control.h"
 #include "lib/kprintf.h"
 #include "mm/vma.h"
 #include "panic.h"
@@ -80,6 +81,7 @@ void sched_wakeup(const void *chan)
 
 void sched_yield(void)
 {
+	control_poll(false); /* waiting tasks yield: host requests may be waiting too */
 	struct task *next = pick_next();
 	if (next)
 		switch_to(next);

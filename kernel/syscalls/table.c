@@ -7,6 +7,7 @@
  * arguments. A number with no handler returns -ENOSYS and is counted, so
  * `--trace` shows exactly what an app needed and did not get.
  */
+#include "control/control.h"
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
@@ -208,6 +209,7 @@ long syscall_dispatch(struct trapframe *tf)
 		ret = -ENOSYS;
 	}
 	tf->rax = (u64)ret;
+	control_poll(false); /* host requests (a signal for the app) */
 	signal_deliver_pending(tf);
 	return (long)tf->rax;
 }
@@ -220,10 +222,10 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		kprintf("cvmify: syscall %u %s %u%s\n", nr, name, g_counts[nr],
-		        g_table[nr].fn ? "" : " missing");
+		control_send_text(CONTROL_TRACE, "%u %s %u%s", nr, name, g_counts[nr],
+		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u missing\n", SYSCALL_COUNT,
-		        g_counts[SYSCALL_COUNT]);
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u missing", SYSCALL_COUNT,
+		                  g_counts[SYSCALL_COUNT]);
 }

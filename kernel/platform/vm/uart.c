@@ -1,8 +1,9 @@
 /*
- * uart.c: the three 16550 UARTs behind the console channels
- * (docs/boot-config.md): COM1 app stdout + tty input, COM2 app stderr,
- * COM3 kernel log and control lines. Polled, no interrupts.
- * Trust: the host is the UART; a byte read from COM1 is just input.
+ * uart.c: the four 16550 UARTs behind the console channels
+ * (docs/boot-config.md): COM1 app stdout + stdin, COM2 app stderr,
+ * COM3 kernel log, COM4 control channel. Polled, no interrupts.
+ * Trust: the host is the UART; a byte read from COM1 is just input, a
+ * byte read from COM4 goes to control_decode (control/frame.c).
  */
 #include "platform/platform.h"
 #include "arch/x86_64/cpu.h"
@@ -23,10 +24,13 @@
  * owns the UART, and a stuck one must not hang the kernel forever. */
 #define TX_SPIN_LIMIT 1000000
 
-static const u16 g_uart_port[3] = {
+#define UART_COUNT 4
+
+static const u16 g_uart_port[UART_COUNT] = {
     [CONSOLE_STDOUT] = 0x3f8,
     [CONSOLE_STDERR] = 0x2f8,
     [CONSOLE_LOG] = 0x3e8,
+    [CONSOLE_CONTROL] = 0x2e8,
 };
 
 static void uart_init_one(u16 port)
@@ -45,7 +49,7 @@ static void uart_init_one(u16 port)
 
 void platform_console_init(void)
 {
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < UART_COUNT; i++)
         uart_init_one(g_uart_port[i]);
 }
 
@@ -61,7 +65,7 @@ static void uart_putc(u16 port, char c)
 
 void platform_console_write(enum console_channel channel, const char *buf, size_t len)
 {
-    if ((unsigned)channel > CONSOLE_LOG)
+    if ((unsigned)channel >= UART_COUNT)
         channel = CONSOLE_LOG;
     u16 port = g_uart_port[channel];
     for (size_t i = 0; i < len; i++)
@@ -73,10 +77,20 @@ bool platform_console_has_input(void)
     return (cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
 }
 
-size_t platform_console_read(char *buf, size_t len)
+static size_t uart_read(u16 port, char *buf, size_t len)
 {
     size_t n = 0;
-    while (n < len && platform_console_has_input())
-        buf[n++] = (char)cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_DATA);
+    while (n < len && (cpu_inb(port + UART_LSR) & LSR_DATA_READY))
+        buf[n++] = (char)cpu_inb(port + UART_DATA);
     return n;
+}
+
+size_t platform_console_read(char *buf, size_t len)
+{
+    return uart_read(g_uart_port[CONSOLE_STDOUT], buf, len);
+}
+
+size_t platform_control_read(char *buf, size_t len)
+{
+    return uart_read(g_uart_port[CONSOLE_CONTROL], buf, len);
 }

@@ -1,0 +1,75 @@
+/*
+ * host_requests.c: what the kernel does with the launcher's requests on
+ * the control channel. control_decode (control/frame.c) has checked each
+ * one (type, length, signal range) before it gets here.
+ *
+ * - SIGNAL: docker's sig-proxy. The app is pid 1, and as for a
+ *   container's init a signal from outside reaches it only if it has a
+ *   handler for it (Linux drops SIG_DFL signals other than SIGKILL to a
+ *   namespace's init); the launcher's --stop-timeout covers the rest.
+ * - WINSIZE: the host terminal's new size; SIGWINCH to the app if the
+ *   console's size changed (only with a terminal).
+ * - STDIN_EOF: where the app's stdin ends (proc/stdio.c).
+ */
+#include "proc/host_requests.h"
+
+#include "control/control.h"
+#include "fs/devfs.h"
+#include "lib/kprintf.h"
+#include "proc/signal.h"
+#include "proc/stdio.h"
+#include "proc/task.h"
+#include "syscalls/linux_abi/signal.h"
+
+#ifndef SI_KERNEL
+#define SI_KERNEL 0x80 /* Linux's si_code for a signal the kernel sent */
+#endif
+
+static struct task *app_task(void)
+{
+	struct task *app = task_find(1);
+	return app && app->state != TASK_ZOMBIE ? app : NULL;
+}
+
+static void deliver_signal(u32 signo)
+{
+	struct task *app = app_task();
+	if (!app)
+		return;
+	u64 handler = app->sig.actions[signo].handler;
+	if (signo != SIGKILL && (handler == SIG_DFL || handler == SIG_IGN)) {
+		kprintf("control: signal %u from the host dropped: pid 1 has no handler for it\n", signo);
+		return;
+	}
+	kprintf("control: signal %u from the host\n", signo);
+	signal_post(app, (int)signo, SI_USER);
+}
+
+static void resize(u16 rows, u16 cols)
+{
+	if (!devtty_is_terminal() || !devtty_resize(rows, cols))
+		return;
+	struct task *app = app_task();
+	if (app)
+		signal_post(app, SIGWINCH, SI_KERNEL);
+}
+
+static void apply(const struct host_request *request)
+{
+	switch (request->type) {
+	case CONTROL_SIGNAL:
+		deliver_signal(request->signo);
+		break;
+	case CONTROL_WINSIZE:
+		resize(request->rows, request->cols);
+		break;
+	case CONTROL_STDIN_EOF:
+		stdio_input_ends(request->stdin_bytes);
+		break;
+	}
+}
+
+void host_requests_start(void)
+{
+	control_set_handler(apply);
+}
