@@ -221,6 +221,11 @@ def run(
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+    env_file: Annotated[Optional[list[Path]], typer.Option("--env-file", help="A file of NAME=VALUE lines.")] = None,
+    entrypoint: Annotated[Optional[str], typer.Option("--entrypoint", help="Run this program instead.")] = None,
+    workdir: Annotated[Optional[str], typer.Option("-w", "--workdir", help="The app's working directory.")] = None,
+    user: Annotated[Optional[str], typer.Option("-u", "--user", help="NAME, UID or UID:GID to run as.")] = None,
+    tmpfs: Annotated[Optional[list[str]], typer.Option("--tmpfs", help="Mount a tmpfs: PATH[:OPTIONS].")] = None,
     interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Keep stdin open: the app reads ours.")] = False,
     tty: Annotated[bool, typer.Option("-t", "--tty", help="Give the app a terminal.")] = False,
     stop_timeout: Annotated[
@@ -231,7 +236,8 @@ def run(
     _state(ctx, False)
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
-        interactive=interactive, tty=tty, stop_timeout=stop_timeout,
+        interactive=interactive, tty=tty, stop_timeout=stop_timeout, env_files=list(env_file or []),
+        entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []),
     )
     qemu = paths.qemu_binary()
     check_terminal(options, sys.stdin)

@@ -146,6 +146,9 @@ static void config_init(void)
     }
     g_config.trace = fw_switch(FW_TRACE);
     stdio_config_init(&g_config);
+    /* docker -t sets TERM=xterm unless the image set TERM */
+    if (g_config.tty && config_default_env(&g_config, "TERM", "xterm") != 0)
+        panic("out of memory for TERM");
     kprintf("config: entrypoint %s, %zu args, %zu env, uid %u gid %u\n", g_config.entrypoint,
             g_config.argc, g_config.envc, g_config.uid, g_config.gid);
 }

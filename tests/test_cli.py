@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cvmify import cli
 from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
-from cvmify.manifest.bootconfig import parse_overrides
+from cvmify.manifest.overrides import parse_overrides
 from tests.conftest import require_tools
 from cvmify.launch import control as ctl
 from tests.fake_bundle import build_stub_kernel, exit_frame, make_bundle
@@ -235,7 +235,7 @@ def test_run_overrides_go_to_fw_cfg_when_allowed(bundle, xdg_cache):
 
 @pytest.mark.parametrize(
     "args",
-    [["-e", "PATH=/evil"], ["-e", "novalue"], ["-e", "1BAD=x"], ["--memory", "lots"], ["--cpus", "0"],
+    [["-e", "PATH=/evil"], ["-e", "=x"], ["-e", "1BAD=x"], ["--memory", "lots"], ["--cpus", "0"],
      ["--accel", "hvf"], ["--mode", "sev"]],
 )
 def test_run_usage_errors(bundle, xdg_cache, args):

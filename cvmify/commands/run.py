@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 import tomllib
@@ -31,7 +30,6 @@ RUN_KEY_WARNING = (
 )
 DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr", control="null")
 OVERRIDES_FILE = "overrides.bin"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
@@ -43,6 +41,11 @@ class RunOptions:
     trace: bool = False
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
+    env_files: list[Path] = field(default_factory=list)  # --env-file
+    entrypoint: str | None = None  # --entrypoint
+    workdir: str | None = None  # -w
+    user: str | None = None  # -u
+    tmpfs: list[str] = field(default_factory=list)  # --tmpfs PATH[:OPTIONS]
     interactive: bool = False  # -i: attach our stdin
     tty: bool = False  # -t: the app gets a terminal
     stop_timeout: float = DEFAULT_STOP_TIMEOUT  # seconds after a forwarded SIGTERM/SIGINT
@@ -107,18 +110,16 @@ class RunResult:
         return [self.command] if self.command is not None else []
 
 
-def parse_env(items: list[str]) -> dict[str, str]:
-    """-e K=V ... -> {K: V}; UsageError on a malformed item."""
-    env: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not _ENV_NAME.match(name):
-            raise UsageError(f"-e {item!r}: expected NAME=VALUE")
-        env[name] = value
-    return env
-
-
 DEFAULT_MEMORY = "512M"
+
+
+def tmpfs_path(spec: str) -> str:
+    """--tmpfs PATH[:OPTIONS] -> PATH. Options (size=, mode=) are accepted
+    as docker's are, but not enforced: a tmpfs is bounded by --memory."""
+    path, _, options = spec.partition(":")
+    if options:
+        log.warning("--tmpfs %s: options %r are not enforced (the guest's memory bounds a tmpfs)", path, options)
+    return path
 
 
 def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
@@ -138,19 +139,22 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm,
              terminal_size: tuple[int, int] = (0, 0)) -> RunPlan:
     """`terminal_size`: the host terminal's (rows, columns) for -t."""
-    from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
+    from cvmify.commands.run_env import collect_env
+    from cvmify.manifest.bootconfig import parse_boot_config
+    from cvmify.manifest.overrides import HostRequest, compile_overrides
 
     if opts.mode not in ("vm", "tdx"):
         raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
     if opts.stop_timeout < 0:
         raise UsageError(f"--stop-timeout {opts.stop_timeout:g}: expected a number of seconds >= 0")
-    env = parse_env(opts.env)
+    request = HostRequest(list(opts.args), collect_env(opts.env, opts.env_files, os.environ),
+                          opts.entrypoint, opts.workdir, opts.user, [tmpfs_path(t) for t in opts.tmpfs])
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
     memory = parse_memory(opts.memory if opts.memory is not None else default_memory)
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
-    overrides = compile_overrides(list(opts.args), env, policy)
+    overrides = compile_overrides(request, policy)
     if opts.mode == "tdx":  # fails with a clear LaunchError before any probing
         build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)

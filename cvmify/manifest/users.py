@@ -6,7 +6,9 @@ container runtime does:
 - a numeric uid need not exist; then the primary gid is 0;
 - without an explicit group the primary gid comes from /etc/passwd;
 - supplementary groups: every /etc/group entry listing the user's name as a
-  member, minus the primary gid.
+  member, minus the primary gid; with none, the primary gid alone (what
+  docker gives: /proc/self/status shows "Groups: 1000" for a user in no
+  group of its own).
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def resolve_user(spec: str, rootfs: RootFS) -> ResolvedUser:
         for group in groups:
             if name in group.members and group.gid != gid and group.gid not in supplementary:
                 supplementary.append(group.gid)
-    return ResolvedUser(uid=uid, gid=gid, groups=supplementary, name=name)
+    return ResolvedUser(uid=uid, gid=gid, groups=supplementary or [gid], name=name)
 
 
 def _find_user(user: str, passwd: list[PasswdEntry], spec: str) -> PasswdEntry | None:

@@ -34,7 +34,22 @@ enum config_record_type {
     CFG_ALLOW_HOST_ENV = 10,
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
-    CFG_TYPE_COUNT = 13,
+    /* 13 READ_ONLY_ROOT, 14 NET, 15 HOSTNAME: other parts of the kernel */
+    CFG_ALLOW_HOST_ENTRYPOINT = 16,
+    CFG_ALLOW_HOST_CWD = 17,
+    CFG_ALLOW_HOST_USER = 18,
+    CFG_ALLOW_HOST_TMPFS = 19,
+    CFG_TYPE_COUNT = 20,
+};
+
+#define CONFIG_MAX_HOST_USERS 64
+#define CONFIG_MAX_USER_NAME 32
+#define CONFIG_MAX_HOST_TMPFS 16
+
+/* An ALLOW_HOST_USER record: a uid:gid pair the host may run the app as. */
+struct config_host_user {
+    u32 uid;
+    u32 gid;
 };
 
 struct config_rlimit {
@@ -63,6 +78,11 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
+    bool allow_host_entrypoint;
+    bool allow_host_cwd;
+    bool allow_host_tmpfs;
+    size_t host_user_count;
+    struct config_host_user host_users[CONFIG_MAX_HOST_USERS];
 
     /* from the host, not measured, filtered by the permissions above */
     size_t host_argc;      /* > 0: replaces argv[1..] */
@@ -88,10 +108,15 @@ struct boot_config {
  * -ENOMEM with a reason in config_error(). */
 int config_parse(const u8 *blob, size_t size, struct boot_config *out);
 
-/* Parse the overrides file (same framing; only ARG and ENV records) and
- * keep what cfg permits. A record that is not permitted, or any framing
- * error, is refused with -EPERM / -EINVAL (fail closed). */
+/* Parse the overrides file (same framing; ARG, ENV, ENTRYPOINT, CWD, UID
+ * + GID and TMPFS records, config/overrides.c) and apply what cfg permits.
+ * A record that is not permitted, or any framing error, is refused with
+ * -EPERM / -EINVAL before anything changes (fail closed). */
 int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size);
+
+/* Add NAME=VALUE to the host variables unless the config or the host
+ * already set NAME (docker's TERM=xterm with -t). Returns 0 or -ENOMEM. */
+int config_default_env(struct boot_config *cfg, const char *name, const char *value);
 
 /* Why the last call failed (static text). */
 const char *config_error(void);

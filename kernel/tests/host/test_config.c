@@ -320,7 +320,12 @@ static void test_overrides(void)
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
 
     begin(&o);
-    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* only ARG and ENV allowed */
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* the config does not allow it */
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+
+    begin(&o);
+    add(&o, CFG_DISK_ROOT, (u8[48]){ 0 }, 48); /* never a host record */
     osize = finish(&o);
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
 
@@ -346,6 +351,97 @@ static void test_overrides(void)
     config_free(&cfg);
 }
 
+/* A config that allows every docker flag: --entrypoint, -w, -u 1000:100
+ * (named "app"), --tmpfs, extra args. */
+static size_t build_permissive(struct builder *b)
+{
+    u8 root[48] = { 0 };
+    u8 user[11] = { 0xe8, 0x03, 0, 0, 100, 0, 0, 0, 'a', 'p', 'p' };
+    begin(b);
+    add_str(b, CFG_ENTRYPOINT, "/bin/app");
+    add_str(b, CFG_ARG, "/bin/app");
+    add_str(b, CFG_ARG, "--from-cmd");
+    add_str(b, CFG_CWD, "/srv");
+    add_u32(b, CFG_UID, 0);
+    add_u32(b, CFG_GID, 0);
+    add_u32(b, CFG_GROUPS, 27);
+    add_str(b, CFG_TMPFS, "/tmp");
+    add(b, CFG_DISK_ROOT, root, 48);
+    add_u32(b, CFG_ALLOW_HOST_ARGV, 1);
+    add_u32(b, CFG_ALLOW_HOST_ENTRYPOINT, 1);
+    add_u32(b, CFG_ALLOW_HOST_CWD, 1);
+    add(b, CFG_ALLOW_HOST_USER, user, sizeof(user));
+    add_u32(b, CFG_ALLOW_HOST_TMPFS, 1);
+    return finish(b);
+}
+
+static void test_overrides_for_docker_flags(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    CHECK(cfg.allow_host_entrypoint && cfg.allow_host_cwd && cfg.allow_host_tmpfs);
+    CHECK_EQ(cfg.host_user_count, 1);
+
+    begin(&o);
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh");
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 1000);
+    add_u32(&o, CFG_GID, 100);
+    add_str(&o, CFG_TMPFS, "/run");
+    size_t osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), 0);
+    CHECK(strcmp(cfg.entrypoint, "/bin/sh") == 0);
+    CHECK_EQ(cfg.argc, 1); /* the image's CMD goes with its entrypoint */
+    CHECK(strcmp(cfg.argv[0], "/bin/sh") == 0);
+    CHECK(strcmp(cfg.cwd, "/work") == 0);
+    CHECK_EQ(cfg.uid, 1000);
+    CHECK_EQ(cfg.gid, 100);
+    CHECK_EQ(cfg.group_count, 1);
+    CHECK_EQ(cfg.groups[0], 100);
+    CHECK_EQ(cfg.tmpfs_count, 2);
+    CHECK(strcmp(cfg.tmpfs[1], "/run") == 0);
+    config_free(&cfg);
+
+    /* a user the config does not list, or half a user, changes nothing */
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 0);
+    add_u32(&o, CFG_GID, 100);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    begin(&o);
+    add_u32(&o, CFG_UID, 1000);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strcmp(cfg.cwd, "/srv") == 0);
+    CHECK_EQ(cfg.uid, 0);
+    CHECK_EQ(cfg.group_count, 1);
+
+    /* TERM for -t: added once, never over the config's own */
+    CHECK_EQ(config_default_env(&cfg, "TERM", "xterm"), 0);
+    CHECK_EQ(config_default_env(&cfg, "TERM", "vt100"), 0);
+    CHECK_EQ(cfg.host_envc, 1);
+    CHECK(strcmp(cfg.host_envp[0], "TERM=xterm") == 0);
+    config_free(&cfg);
+
+    /* policy records are checked like any other */
+    u8 bad_user[12] = { 1, 0, 0, 0, 1, 0, 0, 0, 'a', ':', 'b', 'c' };
+    begin(&b);
+    add_str(&b, CFG_ENTRYPOINT, "/bin/true");
+    add_str(&b, CFG_ARG, "true");
+    add_str(&b, CFG_CWD, "/");
+    add_u32(&b, CFG_UID, 0);
+    add_u32(&b, CFG_GID, 0);
+    add(&b, CFG_DISK_ROOT, (u8[48]){ 0 }, 48);
+    add(&b, CFG_ALLOW_HOST_USER, bad_user, sizeof(bad_user));
+    size = finish(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), -EINVAL);
+    CHECK(strstr(config_error(), "ALLOW_HOST_USER name") != NULL);
+}
+
 static const struct host_test g_tests[] = {
     { "valid", test_valid },
     { "missing_required", test_missing_required },
@@ -356,6 +452,7 @@ static const struct host_test g_tests[] = {
     { "every_truncation_fails", test_every_truncation_fails },
     { "byte_flips_never_crash", test_byte_flips_never_crash },
     { "overrides", test_overrides },
+    { "overrides_for_docker_flags", test_overrides_for_docker_flags },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,90 @@
+"""docker's run flags on a real guest, each compared with `docker run` of
+the same image: --entrypoint, -w, -u, -e (with and without a value),
+--env-file and --tmpfs, all within what the manifest allows; and each
+refused with a clear error naming the manifest key when it does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cvmify.commands.run_env import collect_env
+from cvmify.errors import UsageError
+from tests.docker_run import docker_run
+from tests.guest import build_bundle, run_bundle
+
+# /home holds app/ in the image; the tmpfs hides it
+SCRIPT = "id -u; id -g; pwd; echo \"$FOO|$BAR|$FROM_HOST\"; echo home: $(ls -A /home | wc -l)"
+
+PERMISSIVE = {
+    "loader": {
+        "argv": ["/bin/echo", "the image's command"],
+        "insecure__use_cmdline_argv": True,
+        "insecure__allow_entrypoint": True,
+        "insecure__allow_workdir": True,
+        "allowed_users": ["1000:1000", "root"],
+        "env": {name: {"passthrough": True} for name in ("FOO", "BAR", "FROM_HOST")},
+    },
+    "fs": {"insecure__allow_host_tmpfs": True},
+}
+
+
+def test_collect_env_reads_like_docker(tmp_path):
+    env_file = tmp_path / "env"
+    env_file.write_text("# a comment\n\nA=1\nB= spaced = \"q\"\nFROM_HOST\nMISSING\n")
+    env = collect_env(["A=2", "C"], [env_file], {"FROM_HOST": "h", "C": "c"})
+    assert env == {"A": "2", "B": " spaced = \"q\"", "FROM_HOST": "h", "C": "c"}
+    with pytest.raises(UsageError, match="1BAD"):
+        collect_env(["1BAD=x"], [], {})
+    with pytest.raises(UsageError, match="no such file"):
+        collect_env([], [tmp_path / "none"], {})
+
+
+@pytest.fixture(scope="module")
+def permissive_bundle(nonroot_image, kernel, tmp_path_factory) -> Path:
+    return build_bundle(nonroot_image, kernel, tmp_path_factory.mktemp("permissive"), PERMISSIVE)
+
+
+def test_flags_match_docker_run(permissive_bundle, nonroot_image, tmp_path, monkeypatch):
+    env_file = tmp_path / "env"
+    env_file.write_text("BAR=from file\n")
+    monkeypatch.setenv("FROM_HOST", "passed through")
+    flags = ("--entrypoint", "/bin/sh", "-w", "/tmp", "-u", "1000:1000", "-e", "FOO=foo", "-e", "FROM_HOST",
+             "--env-file", str(env_file), "--tmpfs", "/home")
+    ours = run_bundle(permissive_bundle, *flags, "--", "-c", SCRIPT)
+    theirs = docker_run(nonroot_image, "-c", SCRIPT, flags=flags)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == "1000\n1000\n/tmp\nfoo|from file|passed through\nhome: 0\n"
+
+
+def test_user_by_name_and_entrypoint_without_args(permissive_bundle, nonroot_image):
+    flags = ("-u", "root", "--entrypoint", "/bin/id")
+    ours = run_bundle(permissive_bundle, *flags)
+    theirs = docker_run(nonroot_image, flags=flags)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout.startswith("uid=0(root) gid=0(root)")
+
+
+@pytest.mark.parametrize("flags,key", [
+    (("--entrypoint", "/bin/sh"), "loader.insecure__allow_entrypoint"),
+    (("-w", "/tmp"), "loader.insecure__allow_workdir"),
+    (("-u", "1000"), "loader.allowed_users"),
+    (("--tmpfs", "/mnt"), "fs.insecure__allow_host_tmpfs"),
+    (("-e", "FOO=1"), "loader.env.FOO"),
+])
+def test_flags_the_manifest_does_not_allow_are_refused(busybox_image, kernel, tmp_path, flags, key):
+    bundle = build_bundle(busybox_image, kernel, tmp_path, {"loader": {"argv": ["/bin/true"]}})
+    run = run_bundle(bundle, *flags)
+    assert run.returncode == 2
+    errors = [line for line in run.stderr.splitlines() if line.startswith("cvmify: error:")]
+    assert len(errors) == 1 and key in errors[0], run.stderr
+
+
+def test_image_user_and_groups_match_docker(nonroot_image, kernel, tmp_path):
+    """USER app from the image's /etc/passwd: ids and supplementary groups
+    as docker sets them (the primary group is the one supplementary group)."""
+    ours = run_bundle(build_bundle(nonroot_image, kernel, tmp_path, {}))
+    theirs = docker_run(nonroot_image)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == "uid=1000(app) gid=1000(app) groups=1000(app)\n"
