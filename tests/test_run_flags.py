@@ -88,3 +88,24 @@ def test_image_user_and_groups_match_docker(nonroot_image, kernel, tmp_path):
     theirs = docker_run(nonroot_image)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
     assert ours.stdout == "uid=1000(app) gid=1000(app) groups=1000(app)\n"
+
+
+@pytest.mark.parametrize("image_fixture", ["busybox_image", "nonroot_image"])
+def test_environment_matches_docker(request, kernel, tmp_path, image_fixture):
+    """HOME from the user's /etc/passwd entry ("/" without one) and the
+    default PATH, as docker sets them; HOSTNAME (a container id) aside."""
+    image = request.getfixturevalue(image_fixture)
+    script = "env | grep -v ^HOSTNAME= | sort"
+    ours = run_bundle(build_bundle(image, kernel, tmp_path, {"loader": {"argv": ["/bin/sh", "-c", script]}}))
+    theirs = docker_run(image, "-c", script, entrypoint="/bin/sh")
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert "HOME=" in ours.stdout
+
+
+def test_t_sets_term_like_docker(busybox_image, kernel, tmp_path):
+    script = "echo TERM=$TERM"
+    bundle = build_bundle(busybox_image, kernel, tmp_path, {"loader": {"argv": ["/bin/sh", "-c", script]}})
+    for flags in ((), ("-t",)):
+        ours = run_bundle(bundle, *flags)
+        theirs = docker_run(busybox_image, "-c", script, flags=flags, entrypoint="/bin/sh")
+        assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
