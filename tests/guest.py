@@ -148,10 +148,12 @@ class Run:
 
 
 def cvmify(*args: str, timeout: int = RUN_TIMEOUT) -> Run:
-    """`python -m cvmify ARGS` from the repository root."""
+    """`python -m cvmify ARGS` from the repository root; output decoded as
+    UTF-8 without newline translation (a terminal's CR NL stays)."""
     result = subprocess.run([sys.executable, "-m", "cvmify", *args], capture_output=True,
-                            text=True, errors="replace", timeout=timeout, cwd=REPO_ROOT)
-    return Run(result.returncode, result.stdout, result.stderr)
+                            timeout=timeout, cwd=REPO_ROOT)
+    return Run(result.returncode, result.stdout.decode(errors="replace"),
+               result.stderr.decode(errors="replace"))
 
 
 def program(entrypoint: str, *argv: str) -> dict:
