@@ -21,10 +21,10 @@ from typer.core import TyperGroup
 
 from cvmify import __version__, paths
 from cvmify.commands.run import (
-    RUN_KEY_WARNING, RunOptions, check_terminal, dry_run, plan_run, run_plan, terminal_size,
+    RUN_KEY_WARNING, RunOptions, check_terminal, dry_run, launch, plan_run, terminal_size,
 )
 from cvmify.launch.signals import DEFAULT_STOP_TIMEOUT
-from cvmify.errors import ExitCode
+from cvmify.errors import ExitCode, UsageError
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
 
@@ -231,13 +231,18 @@ def run(
     stop_timeout: Annotated[
         float, typer.Option("--stop-timeout", help="Seconds the app has to exit after a forwarded SIGTERM/SIGINT.")
     ] = DEFAULT_STOP_TIMEOUT,
+    name: Annotated[Optional[str], typer.Option("--name", help="Name the container (cvmify ps/logs/stop/rm).")] = None,
+    detach: Annotated[bool, typer.Option("-d", "--detach", help="Run in the background; print the container id.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With -d: print the result as a JSON envelope.")] = False,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
-    _state(ctx, False)
+    _state(ctx, as_json)
+    if as_json and not detach:
+        raise UsageError("--json needs -d: in the foreground stdout is the app's")
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
         interactive=interactive, tty=tty, stop_timeout=stop_timeout, env_files=list(env_file or []),
-        entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []),
+        entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []), name=name, detach=detach,
     )
     qemu = paths.qemu_binary()
     check_terminal(options, sys.stdin)
@@ -248,9 +253,68 @@ def run(
         _render(ctx, dry_run(plan, qemu), False)
         return
     stdin = getattr(sys.stdin, "buffer", None)  # None when started without a stdin
-    result = run_plan(plan, qemu, stdin, sys.stdout.buffer, sys.stderr.buffer)
-    _render(ctx, result, False)
+    result = launch(plan, options, qemu, paths.state_dir(), sys.argv[1:], stdin, sys.stdout.buffer,
+                    sys.stderr.buffer)
+    _render(ctx, result, as_json)
     raise typer.Exit(result.status)
+
+
+def _containers(name: str):
+    """The container commands load their modules when called."""
+    import importlib
+
+    return importlib.import_module(f"cvmify.commands.{name}")
+
+
+@app.command()
+def ps(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Ended containers too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List containers (runs with --name or -d)."""
+    _state(ctx, as_json)
+    _render(ctx, _containers("ps").list_containers(paths.state_dir(), all_), as_json)
+
+
+@app.command()
+def logs(
+    ctx: typer.Context,
+    container: Annotated[str, typer.Argument(help="Name, id or id prefix.")],
+    follow: Annotated[bool, typer.Option("-f", "--follow", help="Keep printing until the container ends.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a container's stdout and stderr."""
+    _state(ctx, as_json)
+    module = _containers("logs")
+    if as_json:
+        _render(ctx, module.read_logs(paths.state_dir(), container), True)
+        return
+    _render(ctx, module.show_logs(paths.state_dir(), container, sys.stdout.buffer, sys.stderr.buffer, follow), False)
+
+
+@app.command()
+def stop(
+    ctx: typer.Context,
+    containers: Annotated[list[str], typer.Argument(help="Names, ids or id prefixes.")],
+    timeout: Annotated[Optional[float], typer.Option("-t", "--time", help="Seconds before the VM is killed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop containers: their stop signal, then the VM is killed after the timeout."""
+    _state(ctx, as_json)
+    _render(ctx, _containers("stop").stop_containers(paths.state_dir(), containers, timeout), as_json)
+
+
+@app.command()
+def rm(
+    ctx: typer.Context,
+    containers: Annotated[list[str], typer.Argument(help="Names, ids or id prefixes.")],
+    force: Annotated[bool, typer.Option("-f", "--force", help="Kill running ones first.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove ended containers and their logs."""
+    _state(ctx, as_json)
+    _render(ctx, _containers("rm").remove_containers(paths.state_dir(), containers, force), as_json)
 
 
 def main() -> None:

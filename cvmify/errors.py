@@ -23,6 +23,7 @@ class ExitCode:
     BAD_BUNDLE = 10
     LAUNCH = 11
     GUEST_FAILURE = 12
+    NO_SUCH_CONTAINER = 16
     INTERRUPTED = 130
 
 
@@ -105,3 +106,10 @@ class GuestFailureError(CvmifyError):
 
     code = "guest-failure"
     exit_code = ExitCode.GUEST_FAILURE
+
+
+class NoSuchContainerError(CvmifyError):
+    """`cvmify logs/stop/rm` named a container that does not exist."""
+
+    code = "no-such-container"
+    exit_code = ExitCode.NO_SUCH_CONTAINER

@@ -46,3 +46,16 @@ def cache_dir() -> Path:
     """$XDG_CACHE_HOME/cvmify (default ~/.cache/cvmify); not created here."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cvmify"
+
+
+STATE_ENV = "CVMIFY_STATE_DIR"
+
+
+def state_dir() -> Path:
+    """Per-user state (containers): $CVMIFY_STATE_DIR, else
+    $XDG_STATE_HOME/cvmify (default ~/.local/state/cvmify); not created here."""
+    explicit = os.environ.get(STATE_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "cvmify"

@@ -49,6 +49,8 @@ class RunOptions:
     interactive: bool = False  # -i: attach our stdin
     tty: bool = False  # -t: the app gets a terminal
     stop_timeout: float = DEFAULT_STOP_TIMEOUT  # seconds after a forwarded SIGTERM/SIGINT
+    name: str | None = None  # --name: a container `cvmify ps/logs/stop/rm` know
+    detach: bool = False  # -d
 
 
 @dataclass
@@ -63,6 +65,7 @@ class RunPlan:
     interactive: bool = False
     tty: tuple[int, int] | None = None  # -t: the terminal's (rows, columns) at start
     stop_timeout: float = DEFAULT_STOP_TIMEOUT
+    stop_signal: str = "SIGTERM"  # the image's STOPSIGNAL, for `cvmify stop`
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         files = [
@@ -122,12 +125,16 @@ def tmpfs_path(spec: str) -> str:
     return path
 
 
-def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
-    """(memory, cpus) from the bundle's manifest [sys] table, with fallbacks."""
+def bundle_manifest(bundle: Bundle) -> dict:
     try:
-        manifest = tomllib.loads(bundle.file("manifest.toml").read_text(encoding="utf-8"))
+        return tomllib.loads(bundle.file("manifest.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise BadBundleError(f"{bundle.file('manifest.toml')}: unreadable manifest: {exc}") from None
+
+
+def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
+    """(memory, cpus) from the bundle's manifest [sys] table, with fallbacks."""
+    manifest = bundle_manifest(bundle)
     sys_table = manifest.get("sys", {})
     memory = sys_table.get("memory", DEFAULT_MEMORY)
     cpus = sys_table.get("cpus", 1)
@@ -147,6 +154,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
         raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
     if opts.stop_timeout < 0:
         raise UsageError(f"--stop-timeout {opts.stop_timeout:g}: expected a number of seconds >= 0")
+    if opts.detach and opts.interactive:
+        raise UsageError("-d with -i: cvmify cannot attach to a detached container's stdin")
     request = HostRequest(list(opts.args), collect_env(opts.env, opts.env_files, os.environ),
                           opts.entrypoint, opts.workdir, opts.user, [tmpfs_path(t) for t in opts.tmpfs])
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
@@ -159,8 +168,9 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
         build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
+    stop_signal = bundle_manifest(bundle).get("image", {}).get("stop_signal", "SIGTERM")
     return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, opts.interactive,
-                   terminal_size if opts.tty else None, opts.stop_timeout)
+                   terminal_size if opts.tty else None, opts.stop_timeout, str(stop_signal))
 
 
 def _make_rundir(plan: RunPlan) -> Path | None:
@@ -177,7 +187,7 @@ def _make_rundir(plan: RunPlan) -> Path | None:
 def _fileno(stream) -> int | None:
     try:
         return stream.fileno() if stream is not None else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return None
 
 
@@ -238,3 +248,26 @@ def run_plan(
             shutil.rmtree(rundir, ignore_errors=True)
     status = app_status(run)
     return RunResult(status=status, syscalls=list(run.control.syscalls))
+
+
+def launch(plan: RunPlan, opts: RunOptions, qemu: str, state_dir: Path, command: list[str],
+           stdin: BinaryIO | None, stdout: BinaryIO, stderr: BinaryIO):
+    """Run in the foreground (RunResult), or as a container: --name makes
+    the run one `cvmify ps` lists, -d detaches it (DetachedResult)."""
+    if not opts.detach and opts.name is None:
+        return run_plan(plan, qemu, stdin, stdout, stderr)
+    from cvmify.commands import supervise
+    from cvmify.containers.store import Store
+
+    store = Store(state_dir)
+    container = store.create(opts.name, plan.bundle.path, command, opts.detach, plan.stop_timeout, plan.stop_signal)
+
+    def run(out: BinaryIO, err: BinaryIO) -> int:
+        result = run_plan(plan, qemu, None if opts.detach else stdin, out, err)
+        for line in result.notes:
+            err.write((line + "\n").encode())
+        return result.status
+
+    if opts.detach:
+        return supervise.start_detached(store, container, run)
+    return RunResult(status=supervise.supervise_foreground(store, container, stdout, stderr, run))

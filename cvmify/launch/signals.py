@@ -40,6 +40,8 @@ class SignalProxy:
         os.set_blocking(self.wake_w, False)
         for signo in self.signals:
             self._saved[signo] = signal.signal(signo, self._handler)
+        # a detached supervisor blocks them until now (commands/supervise.py)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, self.signals)
 
     def restore(self) -> None:
         for signo, handler in self._saved.items():
