@@ -12,6 +12,8 @@
  *  6. syscall entry                 STAR/LSTAR/FMASK
  *  7. time                          TSC (CPUID or PIT), RTC wall clock
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
+ *     interrupts                    I/O APIC (all lines masked), local APIC and its timer
+ *     scheduler                     run queue, this CPU's idle task; the big kernel lock
  *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
  * 10. measure config
  * 11. host overrides and switches   opt/cvmify/overrides, opt/cvmify/trace (not measured)
@@ -36,9 +38,12 @@
 #include "panic.h"
 #include "platform/platform.h"
 #ifndef CVMIFY_CORE_ONLY
+#include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
 #include "fs/vfs.h"
+#include "proc/bkl.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #endif
 
 #define FW_CONFIG "opt/cvmify/config"
@@ -186,6 +191,11 @@ void kmain(u64 boot_info_pa)
     if (fw_switch(FW_PROBE))
         probe_run();
 
+#ifndef CVMIFY_CORE_ONLY
+    irq_init();
+    sched_init();
+    bkl_lock(); /* boot holds it until the first task enters user mode */
+#endif
     config_init();
     measurements_log();
 

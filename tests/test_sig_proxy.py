@@ -95,3 +95,18 @@ def test_a_second_interrupt_stops_at_once(busybox_image, kernel, tmp_path):
             proc.wait()
     assert proc.returncode == 130, err
     assert "interrupted again" in err
+
+
+BUSY = """
+import os, signal
+signal.signal(signal.SIGTERM, lambda *a: (os.write(1, b"got 15\\n"), os._exit(3)))
+print("ready", flush=True)
+while True:
+    pass
+"""
+
+
+def test_a_signal_reaches_an_app_that_makes_no_syscalls(python3_image, kernel, tmp_path):
+    """The control UART's interrupt brings the request in, not a syscall."""
+    bundle = build_bundle(python3_image, kernel, tmp_path, program("/usr/bin/python3", "-c", BUSY))
+    assert signalled(cvmify_run(bundle), signal.SIGTERM)[:2] == (3, "ready\ngot 15\n")

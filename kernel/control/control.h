@@ -30,9 +30,10 @@ typedef void (*control_handler_fn)(const struct host_request *request);
 /* Who applies host requests; until set, control_poll reads nothing. */
 void control_set_handler(control_handler_fn handler);
 
-/* Read what the host sent so far and apply each complete request. Cheap
- * to call often: it touches the UART at most every CONTROL_POLL_NS unless
- * now is true. */
+/* Read what the host sent so far and apply each complete request (the
+ * control UART's interrupt calls it, proc/host_requests.c). Cheap to call
+ * often: it touches the UART at most every CONTROL_POLL_NS unless now is
+ * true. */
 #define CONTROL_POLL_NS 2000000ULL
 void control_poll(bool now);
 

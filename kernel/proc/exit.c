@@ -10,7 +10,7 @@
 #include "control/control.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
-#include "mm/kpt.h"
+#include "mm/tlb.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "platform/platform.h"
@@ -19,6 +19,7 @@
 #include "proc/sched.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/signal.h"
 #include "syscalls/syscall.h"
 
@@ -58,11 +59,11 @@ static void release_resources(struct task *task)
 	}
 	if (task->vfork_waiting) {
 		task->vfork_waiting = false;
-		sched_wakeup(task);
+		waitq_wake(&task->parent->child_wait, 0);
 	}
 	struct mm *mm = task->mm;
 	task->mm = NULL;
-	pt_activate(kpt_kernel_root());
+	tlb_switch_mm(mm, NULL);
 	mm_put(mm);
 }
 
@@ -74,8 +75,8 @@ static void reparent_children(struct task *task)
 		if (t->parent != task)
 			continue;
 		t->parent = init;
-		if (t->state == TASK_ZOMBIE && init)
-			sched_wakeup(init);
+		if (t->exited && init)
+			waitq_wake(&init->child_wait, 0);
 	}
 }
 
@@ -87,8 +88,8 @@ void proc_exit(int status, int signo)
 	release_resources(task);
 	reparent_children(task);
 	task->wait_status = wait_status(status, signo);
-	task->state = TASK_ZOMBIE;
+	task->exited = true;
 	signal_post(task->parent, SIGCHLD, 0);
-	sched_wakeup(task->parent);
+	waitq_wake(&task->parent->child_wait, 0);
 	sched_exit();
 }

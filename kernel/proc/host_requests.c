@@ -10,16 +10,30 @@
  * - WINSIZE: the host terminal's new size; SIGWINCH to the app if the
  *   console's size changed (only with a terminal).
  * - STDIN_EOF: where the app's stdin ends (proc/stdio.c).
+ *
+ * The control UART's receive interrupt runs control_poll as deferred
+ * work (process context, big kernel lock held), so a request reaches
+ * even an app that computes without making syscalls. Without an
+ * interrupt line a kernel timer looks every POLL_NS.
  */
 #include "proc/host_requests.h"
 
+#include "arch/x86_64/irq.h"
 #include "control/control.h"
 #include "fs/devfs.h"
 #include "lib/kprintf.h"
+#include "platform/platform.h"
 #include "proc/signal.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
+#include "proc/timer.h"
+#include "proc/work.h"
 #include "syscalls/linux_abi/signal.h"
+
+#define POLL_NS (10ULL * 1000 * 1000)
+
+static struct ktimer g_poll_timer;
+static struct kwork g_poll_work;
 
 #ifndef SI_KERNEL
 #define SI_KERNEL 0x80 /* Linux's si_code for a signal the kernel sent */
@@ -69,7 +83,28 @@ static void apply(const struct host_request *request)
 	}
 }
 
+/* Deferred work: the control UART has bytes (or the poll timer fired). */
+static void control_input(void *arg)
+{
+	(void)arg;
+	control_poll(true);
+}
+
+static void poll_timer_fired(struct ktimer *timer)
+{
+	work_queue(&g_poll_work);
+	timer_arm_locked(timer, platform_time_ns() + POLL_NS);
+}
+
 void host_requests_start(void)
 {
 	control_set_handler(apply);
+	int gsi = platform_control_input_irq();
+	if (gsi >= 0 && irq_register((u32)gsi, control_input, NULL, false) == 0) {
+		control_poll(true); /* what came before the interrupt was on */
+		return;
+	}
+	work_init(&g_poll_work, control_input, NULL);
+	timer_init(&g_poll_timer, poll_timer_fired, NULL);
+	timer_arm(&g_poll_timer, platform_time_ns() + POLL_NS);
 }

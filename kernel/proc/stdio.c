@@ -3,25 +3,30 @@
  *
  * Terminal mode: fds 0, 1 and 2 are the console file, as docker -t gives
  * all three the one pty (stderr is mixed into stdout).
- * Stream mode: stdin is read straight from the UART. The host's byte
- * stream has no end of its own, so the launcher sends the total it wrote
- * over the control channel once its stdin ends; a read returns 0 only
- * when that many bytes were read and nothing else is waiting. A hostile
- * host can only lie about its own input.
+ * Stream mode: stdin is read straight from the UART. A reader sleeps
+ * until COM1's receive interrupt (or, without one, the next look every
+ * POLL_NS), a signal, or the end of input. The host's byte stream has no
+ * end of its own, so the launcher sends the total it wrote over the
+ * control channel once its stdin ends; a read returns 0 only when that
+ * many bytes were read and nothing else is waiting. A hostile host can
+ * only lie about its own input.
  */
 #include "proc/stdio.h"
 
+#include "arch/x86_64/irq.h"
 #include "config/config.h"
-#include "control/control.h"
 #include "fs/devfs.h"
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "proc/fdtable.h"
-#include "proc/sched.h"
-#include "proc/signal.h"
+#include "proc/poll.h"
 #include "proc/task.h"
+#include "proc/timer.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
+
+#define POLL_NS (10ULL * 1000 * 1000)
 
 static const struct file_ops g_stdin_stream_ops;
 static const struct file_ops g_stdout_stream_ops;
@@ -33,6 +38,9 @@ static struct file *g_console;
 static u64 g_stdin_read;      /* bytes the app has read from the stream */
 static u64 g_stdin_end;       /* the total the host announced */
 static bool g_stdin_end_known;
+static struct waitq g_stdin_wait; /* readers and pollers of the stream */
+static struct ktimer g_stdin_poll_timer; /* no interrupt: wakes pollers to look */
+static bool g_stdin_irq;
 
 bool stdio_is_console(const struct file *file)
 {
@@ -62,6 +70,7 @@ void stdio_input_ends(u64 bytes)
 {
 	g_stdin_end = bytes;
 	g_stdin_end_known = true;
+	waitq_wake(&g_stdin_wait, VFS_POLLIN);
 }
 
 /* ---- stream mode ---- */
@@ -71,41 +80,68 @@ static bool stdin_ended(void)
 	return g_stdin_end_known && g_stdin_read >= g_stdin_end;
 }
 
+/* COM1 has input (deferred work): the reader reads it. */
+static void stdin_interrupt(void *arg)
+{
+	(void)arg;
+	waitq_wake(&g_stdin_wait, VFS_POLLIN);
+}
+
+static void stdin_poll_timer_fired(struct ktimer *timer)
+{
+	(void)timer;
+	waitq_wake_locked(&g_stdin_wait, 0);
+}
+
 static long stdin_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	(void)offset;
 	if (size == 0)
 		return 0;
+	struct wait_entry e;
+	wait_entry_init(&e);
+	long n;
 	for (;;) {
+		wait_prepare(&g_stdin_wait, &e);
 		size_t got = platform_console_read(buf, size);
 		if (got > 0) {
 			g_stdin_read += got;
-			return (long)got;
+			n = (long)got;
+			break;
 		}
-		control_poll(true); /* the end of input comes that way */
-		if (stdin_ended())
-			return 0;
-		if (file->flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (signal_interrupts(current_task()))
-			return -EINTR;
-		sched_yield();
-		__builtin_ia32_pause();
+		if (stdin_ended()) {
+			n = 0;
+			break;
+		}
+		if (file->flags & O_NONBLOCK) {
+			n = -EAGAIN;
+			break;
+		}
+		u64 deadline = g_stdin_irq ? WAIT_FOREVER : platform_time_ns() + POLL_NS;
+		if (wait_sleep(deadline, true) == -EINTR) {
+			n = -EINTR;
+			break;
+		}
 	}
+	wait_finish(&e);
+	return n;
 }
 
-static u32 stdin_poll(struct file *file, u32 events)
+static u32 stdin_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	(void)file;
-	control_poll(false);
+	poll_wait(pt, &g_stdin_wait);
+	if (pt && !g_stdin_irq)
+		timer_arm(&g_stdin_poll_timer, platform_time_ns() + POLL_NS);
 	if (platform_console_has_input() || stdin_ended())
 		return events & VFS_POLLIN;
 	return 0;
 }
 
-static u32 writable_poll(struct file *file, u32 events)
+static u32 writable_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	(void)file;
+	(void)pt; /* always writable: nothing to wait for */
 	return events & VFS_POLLOUT;
 }
 
@@ -170,6 +206,10 @@ static int open_null(struct task *task, int fd)
 
 static int open_streams(struct task *task, bool stdin_open)
 {
+	if (stdin_open) {
+		int gsi = platform_console_input_irq();
+		g_stdin_irq = gsi >= 0 && irq_register((u32)gsi, stdin_interrupt, NULL, false) == 0;
+	}
 	int err = stdin_open ? install_new(task, &g_stdin_stream_ops, O_RDONLY, 0)
 	                     : open_null(task, 0);
 	if (!err)
@@ -197,6 +237,9 @@ static int open_terminal(struct task *task, u16 rows, u16 cols)
 
 int stdio_open(struct task *task, const struct boot_config *cfg)
 {
+	/* before any host request can reach stdio_input_ends */
+	waitq_init(&g_stdin_wait);
+	timer_init(&g_stdin_poll_timer, stdin_poll_timer_fired, NULL);
 	if (cfg->tty)
 		return open_terminal(task, cfg->tty_rows, cfg->tty_cols);
 	return open_streams(task, cfg->stdin_open);

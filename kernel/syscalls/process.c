@@ -168,11 +168,12 @@ long sys_arch_prctl(const struct syscall_args *args)
 		arch_set_fs_base(addr);
 		return 0;
 	case ARCH_GET_FS:
-		value = task->fs_base;
+		value = arch_get_fs_base(); /* live: the app may have used WRFSBASE */
 		return copyout(addr, &value, sizeof(value));
 	case ARCH_SET_GS:
 		if (addr >= USER_TOP)
 			return -EPERM;
+		task->gs_base = addr;
 		arch_set_user_gs_base(addr);
 		return 0;
 	case ARCH_GET_GS:

@@ -12,7 +12,6 @@
 
 #include "arch/x86_64/arch.h"
 #include "lib/kprintf.h"
-#include "proc/signal.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -55,7 +54,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[28] = {"madvise", sys_madvise},
 	[32] = {"dup", sys_dup},
 	[33] = {"dup2", sys_dup2},
-	[34] = {"pause", NULL},
+	[34] = {"pause", sys_pause},
 	[35] = {"nanosleep", sys_nanosleep},
 	[36] = {"getitimer", NULL},
 	[37] = {"alarm", NULL},
@@ -119,7 +118,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[124] = {"getsid", sys_getsid},
 	[127] = {"rt_sigpending", sys_rt_sigpending},
 	[128] = {"rt_sigtimedwait", NULL},
-	[130] = {"rt_sigsuspend", NULL},
+	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
 	[137] = {"statfs", NULL},
 	[138] = {"fstatfs", NULL},
@@ -135,7 +134,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[202] = {"futex", sys_futex},
 	[203] = {"sched_setaffinity", NULL},
 	[204] = {"sched_getaffinity", sys_sched_getaffinity},
-	[213] = {"epoll_create", NULL},
+	[213] = {"epoll_create", sys_epoll_create},
 	[217] = {"getdents64", sys_getdents64},
 	[218] = {"set_tid_address", sys_set_tid_address},
 	[221] = {"fadvise64", NULL},
@@ -143,6 +142,8 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[229] = {"clock_getres", sys_clock_getres},
 	[230] = {"clock_nanosleep", sys_clock_nanosleep},
 	[231] = {"exit_group", sys_exit_group},
+	[232] = {"epoll_wait", sys_epoll_wait},
+	[233] = {"epoll_ctl", sys_epoll_ctl},
 	[234] = {"tgkill", sys_tgkill},
 	[257] = {"openat", sys_openat},
 	[258] = {"mkdirat", sys_mkdirat},
@@ -158,8 +159,13 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[271] = {"ppoll", sys_ppoll},
 	[273] = {"set_robust_list", sys_set_robust_list},
 	[280] = {"utimensat", NULL},
-	[290] = {"eventfd2", NULL},
-	[291] = {"epoll_create1", NULL},
+	[281] = {"epoll_pwait", sys_epoll_pwait},
+	[283] = {"timerfd_create", sys_timerfd_create},
+	[284] = {"eventfd", sys_eventfd},
+	[286] = {"timerfd_settime", sys_timerfd_settime},
+	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[290] = {"eventfd2", sys_eventfd2},
+	[291] = {"epoll_create1", sys_epoll_create1},
 	[292] = {"dup3", sys_dup3},
 	[293] = {"pipe2", sys_pipe2},
 	[295] = {"preadv", sys_preadv},
@@ -174,6 +180,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[435] = {"clone3", NULL},
 	[436] = {"close_range", NULL},
 	[439] = {"faccessat2", sys_faccessat2},
+	[441] = {"epoll_pwait2", sys_epoll_pwait2},
 };
 
 /* Calls per number; index SYSCALL_COUNT counts numbers beyond the table. */
@@ -209,8 +216,6 @@ long syscall_dispatch(struct trapframe *tf)
 		ret = -ENOSYS;
 	}
 	tf->rax = (u64)ret;
-	control_poll(false); /* host requests (a signal for the app) */
-	signal_deliver_pending(tf);
 	return (long)tf->rax;
 }
 

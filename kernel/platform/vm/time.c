@@ -6,6 +6,7 @@
  * sane ranges, used only for the app's clock, never for security.
  */
 #include "platform/platform.h"
+#include "platform/vm/lapic.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
 #include "panic.h"
@@ -23,6 +24,7 @@
 static u64 g_tsc_hz;
 static u64 g_tsc_boot;
 static u64 g_ns_mult;        /* ns = (ticks * mult) >> 32 */
+static u64 g_tsc_per_ns;     /* ticks = (ns * this) >> 32 */
 static u64 g_wall_boot_ns;
 
 static u64 tsc_hz_from_cpuid(void)
@@ -159,6 +161,12 @@ static u64 rtc_read_ns(void)
     return secs * 1000000000ULL;
 }
 
+u64 rate_per_ns(u64 hz)
+{
+    /* hz / 1e9 in 32.32 fixed point without a 128-bit division. */
+    return ((hz / 1000000000ULL) << 32) + ((hz % 1000000000ULL) << 32) / 1000000000ULL;
+}
+
 void platform_time_init(void)
 {
     g_tsc_hz = tsc_hz_from_cpuid();
@@ -173,6 +181,7 @@ void platform_time_init(void)
     if (g_tsc_hz < TSC_HZ_MIN || g_tsc_hz > TSC_HZ_MAX)
         panic("time: implausible TSC frequency %lu Hz (%s)", g_tsc_hz, source);
     g_ns_mult = (1000000000ULL << 32) / g_tsc_hz;
+    g_tsc_per_ns = rate_per_ns(g_tsc_hz);
     g_tsc_boot = cpu_rdtsc();
     g_wall_boot_ns = rtc_read_ns();
     kprintf("time: tsc %lu kHz (%s), wall clock %lu s\n", g_tsc_hz / 1000, source,
@@ -183,6 +192,15 @@ u64 platform_time_ns(void)
 {
     u64 ticks = cpu_rdtsc() - g_tsc_boot;
     return (u64)(((unsigned __int128)ticks * g_ns_mult) >> 32);
+}
+
+u64 time_tsc_at_ns(u64 ns)
+{
+    /* ticks = ns * (hz / 1e9) in 32.32 fixed point, plus a few ticks so
+     * the rounding never makes us early; saturate far futures. */
+    unsigned __int128 ticks = ((unsigned __int128)ns * g_tsc_per_ns >> 32) + 4;
+    unsigned __int128 tsc = ticks + g_tsc_boot;
+    return tsc > ~0ULL ? ~0ULL : (u64)tsc;
 }
 
 u64 platform_wallclock_ns(void)

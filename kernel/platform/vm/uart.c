@@ -1,12 +1,17 @@
 /*
  * uart.c: the four 16550 UARTs behind the console channels
  * (docs/boot-config.md): COM1 app stdout + stdin, COM2 app stderr,
- * COM3 kernel log, COM4 control channel. Polled, no interrupts.
+ * COM3 kernel log, COM4 control channel. Output is polled; COM1 input
+ * may raise ISA IRQ 4 (GSI 4 on microvm's I/O APIC) when data is ready,
+ * COM4 input IRQ 3 (COM2, on the same line, never enables interrupts).
+ * Each channel has a lock so that lines from several CPUs never
+ * interleave (innermost: taken with interrupts off, from anywhere).
  * Trust: the host is the UART; a byte read from COM1 is just input, a
  * byte read from COM4 goes to control_decode (control/frame.c).
  */
 #include "platform/platform.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/spinlock.h"
 
 #define UART_DATA 0     /* THR (write) / RBR (read) */
 #define UART_IER 1
@@ -17,6 +22,11 @@
 #define UART_DLL 0      /* with LCR.DLAB */
 #define UART_DLM 1
 
+#define IER_RX_DATA 0x01
+#define COM1_GSI 4
+#define COM4_GSI 3
+#define UART_COUNT 4
+
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
@@ -24,7 +34,9 @@
  * owns the UART, and a stuck one must not hang the kernel forever. */
 #define TX_SPIN_LIMIT 1000000
 
-#define UART_COUNT 4
+static struct spinlock g_uart_lock[UART_COUNT] = {
+    SPINLOCK_INIT("com1"), SPINLOCK_INIT("com2"), SPINLOCK_INIT("com3"), SPINLOCK_INIT("com4"),
+};
 
 static const u16 g_uart_port[UART_COUNT] = {
     [CONSOLE_STDOUT] = 0x3f8,
@@ -68,8 +80,10 @@ void platform_console_write(enum console_channel channel, const char *buf, size_
     if ((unsigned)channel >= UART_COUNT)
         channel = CONSOLE_LOG;
     u16 port = g_uart_port[channel];
+    u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
     for (size_t i = 0; i < len; i++)
         uart_putc(port, buf[i]);
+    spin_unlock_irqrestore(&g_uart_lock[channel], flags);
 }
 
 bool platform_console_has_input(void)
@@ -77,20 +91,44 @@ bool platform_console_has_input(void)
     return (cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
 }
 
-static size_t uart_read(u16 port, char *buf, size_t len)
+static size_t uart_read(enum console_channel channel, char *buf, size_t len)
 {
+    u16 port = g_uart_port[channel];
+    u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
     size_t n = 0;
     while (n < len && (cpu_inb(port + UART_LSR) & LSR_DATA_READY))
         buf[n++] = (char)cpu_inb(port + UART_DATA);
+    spin_unlock_irqrestore(&g_uart_lock[channel], flags);
     return n;
 }
 
 size_t platform_console_read(char *buf, size_t len)
 {
-    return uart_read(g_uart_port[CONSOLE_STDOUT], buf, len);
+    return uart_read(CONSOLE_STDOUT, buf, len);
 }
 
 size_t platform_control_read(char *buf, size_t len)
 {
-    return uart_read(g_uart_port[CONSOLE_CONTROL], buf, len);
+    return uart_read(CONSOLE_CONTROL, buf, len);
+}
+
+static void uart_enable_rx_irq(enum console_channel channel)
+{
+    u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
+    cpu_outb(g_uart_port[channel] + UART_IER, IER_RX_DATA);
+    /* OUT2 gates the UART's interrupt line on PC hardware. */
+    cpu_outb(g_uart_port[channel] + UART_MCR, 0x0b);
+    spin_unlock_irqrestore(&g_uart_lock[channel], flags);
+}
+
+int platform_console_input_irq(void)
+{
+    uart_enable_rx_irq(CONSOLE_STDOUT);
+    return COM1_GSI;
+}
+
+int platform_control_input_irq(void)
+{
+    uart_enable_rx_irq(CONSOLE_CONTROL);
+    return COM4_GSI;
 }

@@ -24,6 +24,7 @@ HOST_LIB_SRCS := config/config.c config/overrides.c fs/cvmfs_parse.c fs/cvmfs_di
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c control/frame.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c \
+    proc/runq.c proc/timerq.c proc/waitq.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
     tests/host/golden.c tests/host/fixture.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
