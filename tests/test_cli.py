@@ -272,18 +272,19 @@ def test_run_missing_qemu_is_a_launch_error(bundle, xdg_cache):
 
 
 def test_run_ctrl_c_exits_130(bundle, xdg_cache):
-    with mock.patch.object(cli, "run_plan", side_effect=KeyboardInterrupt):
+    with mock.patch.object(cli, "launch", side_effect=KeyboardInterrupt):
         result = invoke("run", str(bundle), "--accel", "tcg")
     assert result.exit_code == 130
     assert result.stderr.endswith("cvmify: error: interrupted\n")
 
 
 def test_run_passes_the_plan_and_exits_with_the_app_status(bundle, xdg_cache):
-    with mock.patch.object(cli, "run_plan", return_value=RunResult(status=42)) as run:
+    with mock.patch.object(cli, "launch", return_value=RunResult(status=42)) as run:
         result = invoke("run", str(bundle), "--accel", "tcg", "--memory", "256M")
     assert result.exit_code == 42
-    plan, qemu = run.call_args.args[:2]
+    plan, options, qemu = run.call_args.args[:3]
     assert qemu == QEMU and plan.memory == "256M" and plan.accel.name == "tcg" and plan.mode == "vm"
+    assert not options.detach and options.name is None
 
 
 def test_run_real_qemu_streams_and_exits_with_app_status(bundle, xdg_cache):
