@@ -259,8 +259,9 @@ def run(
     raise typer.Exit(result.status)
 
 
-def _containers(name: str):
-    """The container commands load their modules when called."""
+def _command(name: str):
+    """These commands load their modules when called (cvmify run's start-up
+    stays small)."""
     import importlib
 
     return importlib.import_module(f"cvmify.commands.{name}")
@@ -274,7 +275,7 @@ def ps(
 ) -> None:
     """List containers (runs with --name or -d)."""
     _state(ctx, as_json)
-    _render(ctx, _containers("ps").list_containers(paths.state_dir(), all_), as_json)
+    _render(ctx, _command("ps").list_command(paths.state_dir(), all_), as_json)
 
 
 @app.command()
@@ -286,7 +287,7 @@ def logs(
 ) -> None:
     """Print a container's stdout and stderr."""
     _state(ctx, as_json)
-    module = _containers("logs")
+    module = _command("logs")
     if as_json:
         _render(ctx, module.read_logs(paths.state_dir(), container), True)
         return
@@ -302,7 +303,7 @@ def stop(
 ) -> None:
     """Stop containers: their stop signal, then the VM is killed after the timeout."""
     _state(ctx, as_json)
-    _render(ctx, _containers("stop").stop_containers(paths.state_dir(), containers, timeout), as_json)
+    _render(ctx, _command("stop").stop_command(paths.state_dir(), containers, timeout), as_json)
 
 
 @app.command()
@@ -314,7 +315,27 @@ def rm(
 ) -> None:
     """Remove ended containers and their logs."""
     _state(ctx, as_json)
-    _render(ctx, _containers("rm").remove_containers(paths.state_dir(), containers, force), as_json)
+    _render(ctx, _command("rm").remove_command(paths.state_dir(), containers, force), as_json)
+
+
+@app.command("version")
+def version_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Show the version and the kernel (with its SHA-384) bundles get."""
+    _state(ctx, as_json)
+    _render(ctx, _command("version").version_info(), as_json)
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    no_probe: Annotated[bool, typer.Option("--no-probe", help="Do not boot a guest to test KVM.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check this machine for cvmify: what is there, what is missing, the fix."""
+    _state(ctx, as_json)
+    result = _command("doctor").run_doctor(paths.qemu_binary(), paths.cache_dir(), probe_kvm=not no_probe)
+    _render(ctx, result, as_json)
+    raise typer.Exit(result.status)
 
 
 def main() -> None:

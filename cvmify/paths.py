@@ -12,14 +12,21 @@ from pathlib import Path
 from cvmify.errors import CvmifyIOError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"
+DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"  # in a checkout
+# What an installed wheel carries (scripts/build-wheel.sh puts it there).
+PACKAGED_DATA = Path(__file__).resolve().parent / "_data"
+PACKAGED_KERNEL = PACKAGED_DATA / "cvmify-kernel.elf"
+CHECKOUT_BASE_MANIFESTS = REPO_ROOT / "base-manifests"
+PACKAGED_BASE_MANIFESTS = PACKAGED_DATA / "base-manifests"
+BASE_MANIFESTS_ENV = "CVMIFY_BASE_MANIFESTS"
 KERNEL_ENV = "CVMIFY_KERNEL"
 QEMU_ENV = "CVMIFY_QEMU"
 DEFAULT_QEMU = "qemu-system-x86_64"
 
 
 def kernel_path(option: Path | None = None) -> Path:
-    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the repo build."""
+    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the build in a
+    checkout, then the one the installed package carries."""
     if option is not None:
         if not option.is_file():
             raise UsageError(f"--kernel {option}: no such file")
@@ -30,11 +37,22 @@ def kernel_path(option: Path | None = None) -> Path:
         if not path.is_file():
             raise UsageError(f"${KERNEL_ENV}={from_env}: no such file")
         return path
-    if not DEFAULT_KERNEL.is_file():
-        raise CvmifyIOError(
-            f"kernel binary not found at {DEFAULT_KERNEL}; run `make -C kernel` or pass --kernel"
-        )
-    return DEFAULT_KERNEL
+    for candidate in (DEFAULT_KERNEL, PACKAGED_KERNEL):
+        if candidate.is_file():
+            return candidate
+    raise CvmifyIOError(
+        f"kernel binary not found at {DEFAULT_KERNEL} (a checkout) or {PACKAGED_KERNEL} (a wheel); "
+        "run `make -C kernel` or pass --kernel"
+    )
+
+
+def base_manifest_dir() -> Path:
+    """$CVMIFY_BASE_MANIFESTS, else base-manifests/ of a checkout, else the
+    copy the installed package carries."""
+    override = os.environ.get(BASE_MANIFESTS_ENV)
+    if override:
+        return Path(override)
+    return CHECKOUT_BASE_MANIFESTS if CHECKOUT_BASE_MANIFESTS.is_dir() else PACKAGED_BASE_MANIFESTS
 
 
 def qemu_binary() -> str:
