@@ -40,11 +40,8 @@ class VersionResult:
 
 
 def sha384_file(path: Path) -> str:
-    h = hashlib.sha384()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha384").hexdigest()
 
 
 def version_info() -> VersionResult:
