@@ -227,7 +227,7 @@ def kvm_present(monkeypatch, tmp_path: Path) -> None:
     device = tmp_path / "kvm"
     device.write_bytes(b"")
     monkeypatch.setattr(accel, "KVM_DEVICE", device)
-    monkeypatch.setattr(accel, "qemu_version", lambda qemu: "QEMU emulator version 7.2.0")
+    monkeypatch.setattr(accel, "qemu_identity", lambda qemu: "/usr/bin/qemu:123:456")
 
 
 def test_explicit_accel_is_taken_without_probing(kernel_file, tmp_path):
@@ -408,3 +408,15 @@ def test_qemu_dies_with_its_parent(tmp_path):
             break
         time.sleep(0.05)
     assert _process_gone(qemu_pid)
+
+
+def test_probe_cache_key_names_the_qemu_binary_without_starting_it(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "qemu-fake"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho started >> " + str(tmp_path / "log") + "\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    first = accel.qemu_identity("qemu-fake")
+    assert first.startswith(str(fake)) and not (tmp_path / "log").exists()
+    fake.write_text("#!/bin/sh\n# upgraded\n")
+    assert accel.qemu_identity("qemu-fake") != first  # another size: another key

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from cvmify.errors import BadBundleError
 from cvmify.manifest import records as r
-from cvmify.manifest.schema import RLIMITS, rlimit_pair, validate_manifest
 
 MIN_CONFIG_SIZE = 64
 MAX_CONFIG_SIZE = 1 << 20
@@ -45,6 +44,8 @@ class BootConfig:
 
 def compile_boot_config(m: dict, disk_root: bytes) -> bytes:
     """The manifest (validated here again) plus the disk root hash as config.bin."""
+    from cvmify.manifest.schema import validate_manifest  # not needed by `cvmify run`
+
     validate_manifest(m)
     if len(disk_root) != DISK_ROOT_SIZE:
         raise ValueError(f"disk root must be {DISK_ROOT_SIZE} bytes, got {len(disk_root)}")
@@ -52,6 +53,8 @@ def compile_boot_config(m: dict, disk_root: bytes) -> bytes:
 
 
 def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
+    from cvmify.manifest.schema import RLIMITS, rlimit_pair
+
     loader = m["loader"]
     fs = m.get("fs", {})
     env, allowed = _env_records(loader.get("env", {}))
