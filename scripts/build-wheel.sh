@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the cvmify wheel: the Python package plus what it needs at run
-# time outside a checkout: the kernel (built here, reproducibly: the same
-# sources and toolchain give the same bytes) and base-manifests/.
+# time outside a checkout: the kernels (the VM one and the TDX one that
+# td.fd carries; built here, reproducibly: the same sources and toolchain
+# give the same bytes) and base-manifests/.
 #
 #   scripts/build-wheel.sh [OUT_DIR]     # default dist/
 #
@@ -19,8 +20,9 @@ cd "$ROOT"
 make -C kernel >/dev/null
 DATA=cvmify/_data
 rm -rf "$DATA"
-mkdir -p "$DATA/base-manifests"
+mkdir -p "$DATA/base-manifests" "$DATA/tdx"
 cp kernel/build/cvmify-kernel.elf "$DATA/"
+cp kernel/build/tdx/cvmify-kernel.elf "$DATA/tdx/"  # beside it: paths.TD_KERNEL_SUBPATH
 cp base-manifests/*.toml "$DATA/base-manifests/"
 
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}"

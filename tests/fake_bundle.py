@@ -52,7 +52,7 @@ _start:
 	call puts
 	mov $ctl, %esi
 	mov $CTLLEN, %ecx
-	mov $0x2e8, %dx
+	mov $0x2e0, %dx
 	call putn
 	mov $EXITVAL, %eax
 	cmp $0x100, %eax

@@ -95,7 +95,7 @@ def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path]) -> list[str]:
         "-chardev", f"file,id=com3,path={logs / 'com3.log'}",
         "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
         "-chardev", f"file,id=control,path={logs / 'control.bin'}",
-        "-device", "isa-serial,chardev=control,iobase=0x2e8,irq=3",
+        "-device", "isa-serial,chardev=control,iobase=0x2e0,irq=3,index=3",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
     ]
     for name, path in fw_cfg.items():

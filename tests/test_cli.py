@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from typer.testing import CliRunner
 
-from cvmify import cli
+from cvmify import cli, paths
 from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
 from cvmify.manifest.overrides import parse_overrides
@@ -74,7 +74,7 @@ def test_build_passes_exact_arguments(tmp_path):
     assert result.exit_code == 0, result.stderr
     build.assert_called_once_with(
         "docker-daemon:x:1", tmp_path / "out", kernel=kernel, manifest_file=Path("m.toml"),
-        key_file=Path("k.hex"), force=True, epoch=1700000000,
+        key_file=Path("k.hex"), force=True, epoch=1700000000, td_kernel=paths.td_kernel_path(None, kernel),
     )
     assert result.stdout == "bundle: out\n"
     assert result.stderr == "cvmify: warning: dev key\n"
@@ -151,7 +151,7 @@ def test_inspect_and_measure_and_manifest_arguments(tmp_path):
     inspect.assert_called_once_with(Path("b"), verify=True)
     with mock.patch.object(cli, "measure_bundle", return_value=fake) as measure:
         assert invoke("measure", "b").exit_code == 0
-    measure.assert_called_once_with(Path("b"))
+    measure.assert_called_once_with(Path("b"), mrtd_order="single")
     with mock.patch.object(cli, "show_manifest", return_value=fake) as show:
         assert invoke("manifest", "img", "--manifest", "m.toml").exit_code == 0
     show.assert_called_once_with("img", Path("m.toml"))
@@ -189,8 +189,6 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
         "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
         "-chardev", "file,id=com3,path=/dev/stderr,append=on",
         "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
-        "-chardev", "null,id=control",
-        "-device", "isa-serial,chardev=control,iobase=0x2e8,irq=3",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={b}/rootfs.img,format=raw,if=none,readonly=on,id=root",
@@ -198,6 +196,8 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
         "-fw_cfg", f"name=opt/cvmify/config,file={b}/config.bin",
         "-fw_cfg", f"name=opt/cvmify/disk-key,file={b}/disk-key.dev",
         "-fw_cfg", "name=opt/cvmify/trace,string=1",
+        "-chardev", "null,id=control",
+        "-device", "isa-serial,chardev=control,iobase=0x2e0,irq=3,index=3",
     ]
 
 
@@ -253,10 +253,10 @@ def test_run_extra_args_refused_when_manifest_forbids(tmp_path, stub_kernel, xdg
     assert "refused" in result.stderr
 
 
-def test_run_tdx_mode_is_a_launch_error(bundle, xdg_cache):
+def test_run_tdx_mode_needs_td_fd(bundle, xdg_cache):
     result = invoke("run", str(bundle), "--mode", "tdx", "--dry-run")
-    assert result.exit_code == 11
-    assert "tdx" in result.stderr
+    assert result.exit_code == 10
+    assert "no td.fd" in result.stderr
 
 
 def test_run_bad_bundle(tmp_path, xdg_cache):

@@ -43,6 +43,14 @@ REQUIRED = [
     "tdx_map_gpa_retry",
     "tdx_rtmr_extend_digest",
     "tdx_report_reportdata",
+    "td_hob_qemu_shape",                      # TD boot: the HOB parser on QEMU's shape...
+    "td_hob_hostile",                         # ...and on hostile lists
+    "td_accept_range_skips_sections_and_uses_2m",
+    "td_accept_falls_back_to_4k",
+    "td_ve_cpuid_other_leaves_are_zero",      # #VE: no feature bits from the host
+    "td_ve_port_in_and_out",
+    "td_ve_string_io_refused",
+    "tdx_get_quote_checks_the_host",          # GetQuote: status and lengths checked
 ]
 
 

@@ -8,9 +8,10 @@ one read-only virtio-blk disk over virtio-mmio, isa-debug-exit.
 Consoles: COM1 is QEMU's stdio (the app's stdin and stdout); COM2 (stderr)
 and COM3 (kernel log) are `file` chardevs whose path the caller picks:
 `/dev/fd/N` for a pipe the runner reads, or `/dev/stderr` in the command
-that `cvmify run --dry-run` prints. COM4 is the control channel
-(cvmify/launch/control.py): a `socket` chardev on an inherited,
-connected socket (`fd=N`), or `null` in a dry run.
+that `cvmify run --dry-run` prints. The control channel
+(cvmify/launch/control.py) is a UART at 0x2e0 whose chardev is a `socket`
+on an inherited, connected socket (`fd=N`), or `null` in a dry run; it is
+the last device on every machine (control_args).
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvmify.errors import LaunchError, UsageError
+from cvmify.errors import UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
-# COM4 shares IRQ 3 with COM2, which never enables interrupts (output only).
-COM4_IOBASE, COM4_IRQ = 0x2E8, 3
+# The control channel: not COM4's 0x2e8, which is the key-release wire in
+# the TD modes (cvmify/kbs/launch.py). IRQ 3 is shared with COM2 and COM4,
+# which never enable interrupts. QEMU allows four ISA serial ports by
+# index; with COM4 there are five, so this last one takes index 3 by hand
+# (the index only picks default ports, which are given here).
+CONTROL_IOBASE, CONTROL_IRQ, CONTROL_INDEX = 0x2E0, 3, 3
 DEBUG_EXIT_IOBASE = 0xF4
 # isa-debug-exit turns a guest write of v into QEMU exit status (v << 1) | 1.
 EXIT_APP = (0x10 << 1) | 1  # 33: after the EXIT or KILLED message
@@ -72,7 +77,7 @@ class FwCfg:
 class Consoles:
     com2: str  # path QEMU opens for writing the app's stderr
     com3: str  # path QEMU opens for writing the kernel log
-    control: str = "null"  # COM4's chardev backend: "socket,fd=N" or "null"
+    control: str = "null"  # the control UART's chardev backend: "socket,fd=N" or "null"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class VmSpec:
     consoles: Consoles
     fw_cfg: tuple[FwCfg, ...] = ()
     disk: Path | None = None  # the root disk, attached read-only
+    firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
+    kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
 
 
 def escape(value: str) -> str:
@@ -109,6 +116,28 @@ def check_cpus(cpus: int) -> int:
     return cpus
 
 
+def console_args(consoles: Consoles) -> list[str]:
+    """The three UARTs and isa-debug-exit, the same on every machine."""
+    return [
+        "-chardev", "stdio,id=com1",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path={escape(consoles.com2)},append=on",
+        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
+        "-chardev", f"file,id=com3,path={escape(consoles.com3)},append=on",
+        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+    ]
+
+
+def control_args(consoles: Consoles) -> list[str]:
+    """The control channel's UART: the last device of every machine."""
+    return [
+        "-chardev", f"{consoles.control},id=control",
+        "-device", f"isa-serial,chardev=control,iobase={CONTROL_IOBASE:#x},irq={CONTROL_IRQ},"
+                   f"index={CONTROL_INDEX}",
+    ]
+
+
 def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
     argv = [
@@ -120,15 +149,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
         "-smp", str(spec.cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(spec.kernel),  # a plain path: not comma-parsed
-        "-chardev", "stdio,id=com1",
-        "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
-        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
-        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
-        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
-        "-chardev", f"{spec.consoles.control},id=control",
-        "-device", f"isa-serial,chardev=control,iobase={COM4_IOBASE:#x},irq={COM4_IRQ}",
-        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+        *console_args(spec.consoles),
     ]
     if spec.disk is not None:
         argv += [
@@ -138,23 +159,24 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
         ]
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
-    return argv
+    return argv + control_args(spec.consoles)
 
 
-def tdx_argv(qemu: str, spec: VmSpec) -> list[str]:
-    """TDX mode is not implemented: say so plainly instead of half-launching."""
-    raise LaunchError(
-        "--mode tdx is not implemented yet: it needs a TDX host, a QEMU with the "
-        "tdx-guest object and a kernel TDX backend that has never run on hardware; use --mode vm"
-    )
+# Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the
+# development key (td-vm) or with simulated attestation and a key broker
+# (tdx-sim), or as a TD (tdx).
+TD_MODES = ("td-vm", "tdx-sim", "tdx")
+MODES = ("vm", *TD_MODES)
 
 
 def build_argv(mode: str, qemu: str, spec: VmSpec) -> list[str]:
     if mode == "vm":
         return vm_argv(qemu, spec)
-    if mode == "tdx":
-        return tdx_argv(qemu, spec)
-    raise UsageError(f"--mode {mode!r}: expected vm or tdx")
+    if mode in TD_MODES:
+        from cvmify.launch.tdx import td_argv
+
+        return td_argv(mode, qemu, spec)
+    raise UsageError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def shell_line(argv: list[str]) -> str:

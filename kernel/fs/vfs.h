@@ -232,6 +232,11 @@ int vfs_mount(const char *path, struct fs_super *sb);
  * on /proc, tmpfs on /tmp and on each extra tmpfs path (whose parent
  * directory must exist). Returns 0 or -errno; main.c panics on failure
  * (fail closed). */
+/* Check that the root disk's root (superblock and tag table) equals
+ * expected_root, without any key: a changed disk is refused before a key
+ * is asked for. 0, -EACCES (mismatch) or another -errno. */
+int fs_root_disk_check(const u8 expected_root[48]);
+
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
                  const char *const *tmpfs_paths, size_t tmpfs_count);
 

@@ -74,6 +74,41 @@ long platform_fwcfg_size(const char *name);
  * (as returned by platform_fwcfg_size); returns 0 or -ENOENT/-EINVAL. */
 int platform_fwcfg_read(const char *name, void *buf, size_t size);
 
+/* ---- virtualization exceptions ----------------------------------------
+ * A #VE (vector 20): TDX turns some instructions into one. Handle it and
+ * return true (the frame is updated and resumes after the instruction),
+ * or false: not ours, the trap path treats it as a fault. The VM backend
+ * never gets one. */
+struct trapframe;
+bool platform_virt_exception(struct trapframe *tf);
+
+/* ---- the measured boot config ------------------------------------------
+ * A platform may carry config.bin itself, measured (td.fd's CFV section).
+ * Size, or -ENOENT: then the config comes from fw_cfg opt/cvmify/config.
+ * read copies exactly size bytes (as returned by the size call). */
+long platform_boot_config_size(void);
+int platform_boot_config_read(void *buf, size_t size);
+
+/* ---- measurement (docs/measurements.md, "TDX") -----------------------
+ * Extend a SHA-384 digest into measurement register `rtmr` (2: the
+ * kernel's config and disk root, 3: host overrides) and record `event` in
+ * the event log. TDX: TDG.MR.RTMR.EXTEND (or the simulated module of a
+ * plain VM booted from td.fd). The PVH VM backend measures nothing here
+ * (its software register is measure/measure.c's). 0, or panics. */
+int platform_measure_extend(unsigned rtmr, const u8 digest[48], const char *event);
+
+/* What /dev/attestation shows: the attestation type ("none", "tdx" or
+ * "tdx-simulated") and the event log of every platform_measure_extend
+ * (CCEL-style, TCG2 crypto-agile), or size 0 when there is none. */
+const char *platform_attestation_type(void);
+const u8 *platform_event_log(size_t *size);
+
+/* ---- the disk key -------------------------------------------------------
+ * The key of the root disk whose root hash is disk_root. VM: fw_cfg
+ * opt/cvmify/disk-key (development). TDX: released by the key broker to
+ * this TD's quote (never from the host). 0 or -errno. */
+int platform_disk_key(u8 key[32], const u8 disk_root[48]);
+
 /* ---- device MMIO ------------------------------------------------------
  * Physical addresses in the device window [PLATFORM_MMIO_BASE,
  * PLATFORM_MMIO_END) only (virtio-mmio lives at 0xfeb00000). Anything

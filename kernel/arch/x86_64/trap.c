@@ -16,6 +16,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
+#include "platform/platform.h"
 #include "lib/kprintf.h"
 #include "panic.h"
 #include "syscalls/linux_abi/signal.h"
@@ -93,6 +94,9 @@ void trap_handler(struct trapframe *tf)
      * window before touching anything. */
     arch_clac();
 
+    /* #VE in a TD: the platform emulates the instruction (platform/tdx/ve.c). */
+    if (tf->trapno == TRAP_VE && platform_virt_exception(tf))
+        return;
     if (tf->trapno >= 32) {
         irq_dispatch(tf);
 #ifndef CVMIFY_CORE_ONLY

@@ -47,9 +47,9 @@ static u64 tsc_hz_from_cpuid(void)
 
 static u16 pit_read_count(void)
 {
-    cpu_outb(PIT_COMMAND, PIT_CH0_LATCH);
-    u8 lo = cpu_inb(PIT_CHANNEL0);
-    u8 hi = cpu_inb(PIT_CHANNEL0);
+    platform_outb(PIT_COMMAND, PIT_CH0_LATCH);
+    u8 lo = platform_inb(PIT_CHANNEL0);
+    u8 hi = platform_inb(PIT_CHANNEL0);
     return (u16)(lo | (hi << 8));
 }
 
@@ -87,9 +87,9 @@ static bool pit_next_count(u16 *count, u64 *tsc)
  */
 static u64 tsc_hz_from_pit(void)
 {
-    cpu_outb(PIT_COMMAND, PIT_CH0_MODE0_LOHI);
-    cpu_outb(PIT_CHANNEL0, 0);
-    cpu_outb(PIT_CHANNEL0, 0);
+    platform_outb(PIT_COMMAND, PIT_CH0_MODE0_LOHI);
+    platform_outb(PIT_CHANNEL0, 0);
+    platform_outb(PIT_CHANNEL0, 0);
 
     /* Start on an edge: also skips a first read taken before the
      * counter was loaded. */
@@ -114,8 +114,8 @@ static u64 tsc_hz_from_pit(void)
 
 static u8 cmos_read(u8 reg)
 {
-    cpu_outb(0x70, reg);
-    return cpu_inb(0x71);
+    platform_outb(0x70, reg);
+    return platform_inb(0x71);
 }
 
 static u32 from_bcd(u8 v, bool binary)

@@ -1,13 +1,16 @@
 /*
  * uart.c: the four 16550 UARTs behind the console channels
  * (docs/boot-config.md): COM1 app stdout + stdin, COM2 app stderr,
- * COM3 kernel log, COM4 control channel. Output is polled; COM1 input
- * may raise ISA IRQ 4 (GSI 4 on microvm's I/O APIC) when data is ready,
- * COM4 input IRQ 3 (COM2, on the same line, never enables interrupts).
+ * COM3 kernel log, and the control channel at 0x2e0 (COM4's 0x2e8 is the
+ * key-release wire in TD modes, platform/tdx/kbs_channel.c). Output is
+ * polled; COM1 input may raise ISA IRQ 4 (GSI 4 on microvm's I/O APIC)
+ * when data is ready, the control UART IRQ 3 (COM2 and COM4, on the same
+ * line, never enable interrupts).
  * Each channel has a lock so that lines from several CPUs never
  * interleave (innermost: taken with interrupts off, from anywhere).
  * Trust: the host is the UART; a byte read from COM1 is just input, a
- * byte read from COM4 goes to control_decode (control/frame.c).
+ * byte read from the control UART goes to control_decode
+ * (control/frame.c).
  */
 #include "platform/platform.h"
 #include "arch/x86_64/cpu.h"
@@ -24,7 +27,7 @@
 
 #define IER_RX_DATA 0x01
 #define COM1_GSI 4
-#define COM4_GSI 3
+#define CONTROL_GSI 3
 #define UART_COUNT 4
 
 #define LSR_DATA_READY 0x01
@@ -35,28 +38,28 @@
 #define TX_SPIN_LIMIT 1000000
 
 static struct spinlock g_uart_lock[UART_COUNT] = {
-    SPINLOCK_INIT("com1"), SPINLOCK_INIT("com2"), SPINLOCK_INIT("com3"), SPINLOCK_INIT("com4"),
+    SPINLOCK_INIT("com1"), SPINLOCK_INIT("com2"), SPINLOCK_INIT("com3"), SPINLOCK_INIT("control"),
 };
 
 static const u16 g_uart_port[UART_COUNT] = {
     [CONSOLE_STDOUT] = 0x3f8,
     [CONSOLE_STDERR] = 0x2f8,
     [CONSOLE_LOG] = 0x3e8,
-    [CONSOLE_CONTROL] = 0x2e8,
+    [CONSOLE_CONTROL] = 0x2e0,
 };
 
 static void uart_init_one(u16 port)
 {
-    cpu_outb(port + UART_IER, 0x00);   /* no interrupts */
-    cpu_outb(port + UART_LCR, 0x80);   /* DLAB to set the divisor */
-    cpu_outb(port + UART_DLL, 0x01);   /* 115200 baud */
-    cpu_outb(port + UART_DLM, 0x00);
-    cpu_outb(port + UART_LCR, 0x03);   /* 8N1 */
+    platform_outb(port + UART_IER, 0x00);   /* no interrupts */
+    platform_outb(port + UART_LCR, 0x80);   /* DLAB to set the divisor */
+    platform_outb(port + UART_DLL, 0x01);   /* 115200 baud */
+    platform_outb(port + UART_DLM, 0x00);
+    platform_outb(port + UART_LCR, 0x03);   /* 8N1 */
     /* FIFOs stay off: turning them on clears the receive side, and the
      * launcher may already have typed into COM1. With no FIFO the host's
      * bytes wait in QEMU until we read them, so none is lost. */
-    cpu_outb(port + UART_FCR, 0x00);
-    cpu_outb(port + UART_MCR, 0x03);   /* DTR, RTS */
+    platform_outb(port + UART_FCR, 0x00);
+    platform_outb(port + UART_MCR, 0x03);   /* DTR, RTS */
 }
 
 void platform_console_init(void)
@@ -68,11 +71,11 @@ void platform_console_init(void)
 static void uart_putc(u16 port, char c)
 {
     for (int spin = 0; spin < TX_SPIN_LIMIT; spin++) {
-        if (cpu_inb(port + UART_LSR) & LSR_THR_EMPTY)
+        if (platform_inb(port + UART_LSR) & LSR_THR_EMPTY)
             break;
         cpu_pause();
     }
-    cpu_outb(port + UART_DATA, (u8)c);
+    platform_outb(port + UART_DATA, (u8)c);
 }
 
 void platform_console_write(enum console_channel channel, const char *buf, size_t len)
@@ -88,7 +91,7 @@ void platform_console_write(enum console_channel channel, const char *buf, size_
 
 bool platform_console_has_input(void)
 {
-    return (cpu_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
+    return (platform_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
 }
 
 static size_t uart_read(enum console_channel channel, char *buf, size_t len)
@@ -96,8 +99,8 @@ static size_t uart_read(enum console_channel channel, char *buf, size_t len)
     u16 port = g_uart_port[channel];
     u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
     size_t n = 0;
-    while (n < len && (cpu_inb(port + UART_LSR) & LSR_DATA_READY))
-        buf[n++] = (char)cpu_inb(port + UART_DATA);
+    while (n < len && (platform_inb(port + UART_LSR) & LSR_DATA_READY))
+        buf[n++] = (char)platform_inb(port + UART_DATA);
     spin_unlock_irqrestore(&g_uart_lock[channel], flags);
     return n;
 }
@@ -115,9 +118,9 @@ size_t platform_control_read(char *buf, size_t len)
 static void uart_enable_rx_irq(enum console_channel channel)
 {
     u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
-    cpu_outb(g_uart_port[channel] + UART_IER, IER_RX_DATA);
+    platform_outb(g_uart_port[channel] + UART_IER, IER_RX_DATA);
     /* OUT2 gates the UART's interrupt line on PC hardware. */
-    cpu_outb(g_uart_port[channel] + UART_MCR, 0x0b);
+    platform_outb(g_uart_port[channel] + UART_MCR, 0x0b);
     spin_unlock_irqrestore(&g_uart_lock[channel], flags);
 }
 
@@ -130,5 +133,5 @@ int platform_console_input_irq(void)
 int platform_control_input_irq(void)
 {
     uart_enable_rx_irq(CONSOLE_CONTROL);
-    return COM4_GSI;
+    return CONTROL_GSI;
 }

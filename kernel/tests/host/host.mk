@@ -61,9 +61,13 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.o $(HOST_LIB_OBJS) \
 # (tdx_model.c stands in for tdcall.S); only this binary links them.
 HOST_TDX_SRCS := platform/tdx/vmcall.c platform/tdx/info.c platform/tdx/pio.c \
     platform/tdx/mmio.c platform/tdx/shared.c platform/tdx/attest.c \
+    platform/tdx/accept.c platform/tdx/hob.c platform/tdx/mode.c platform/tdx/tdvf.c \
+    platform/tdx/ve.c platform/tdx/quote.c platform/tdx/kbs_channel.c \
     tests/host/tdx_model.c
 HOST_TDX_OBJS := $(HOST_TDX_SRCS:%.c=$(HOST_BUILD)/%.o)
 $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
+$(HOST_BUILD)/test_td_boot: $(HOST_TDX_OBJS)
+$(HOST_BUILD)/test_td_ve: $(HOST_TDX_OBJS)
 
 # test_virtio_dev: the device layer; the test provides the bus scan and
 # the shared-memory allocator.
