@@ -9,7 +9,8 @@
 # gets /proc, /sys and /dev, and this machine's docker socket (docker has
 # no daemon-in-chroot story; the chroot installs the CLI and talks to
 # ours). The checkout is copied in as it is on disk (tracked and untracked
-# files git does not ignore; no .venv, no kernel/build). WORKDIR defaults
+# files git does not ignore; no .venv, no kernel/build). Only this
+# machine's local CA certificates are added to the chroot (see below). WORKDIR defaults
 # to /var/tmp/cvmify-fresh and is deleted first (and at the end, unless
 # --keep). The Debian mirror comes from this machine's apt sources or
 # $CVMIFY_DEBIAN_MIRROR, as for the debian test image.
@@ -82,6 +83,13 @@ mkdir -p "$CHROOT/run"
 touch "$CHROOT/run/docker.sock"
 mount --bind "$(readlink -f "$SOCKET")" "$CHROOT/run/docker.sock"
 cp /etc/resolv.conf "$CHROOT/etc/resolv.conf"
+# This machine's local CA certificates, for networks whose egress proxy
+# re-signs TLS: the chroot's ca-certificates package takes them in when
+# setup.sh installs it. A machine on an open network has none.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$CHROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$CHROOT/usr/local/share/ca-certificates/"
+fi
 # no services start inside the chroot (docker.io's postinst would try)
 printf '#!/bin/sh\nexit 101\n' >"$CHROOT/usr/sbin/policy-rc.d"
 chmod 755 "$CHROOT/usr/sbin/policy-rc.d"
