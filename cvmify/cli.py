@@ -318,6 +318,7 @@ def run(
     workdir: Annotated[Optional[str], typer.Option("-w", "--workdir", help="The app's working directory.")] = None,
     user: Annotated[Optional[str], typer.Option("-u", "--user", help="NAME, UID or UID:GID to run as.")] = None,
     tmpfs: Annotated[Optional[list[str]], typer.Option("--tmpfs", help="Mount a tmpfs: PATH[:OPTIONS].")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="The app's root filesystem is read-only.")] = False,
     interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Keep stdin open: the app reads ours.")] = False,
     tty: Annotated[bool, typer.Option("-t", "--tty", help="Give the app a terminal.")] = False,
     stop_timeout: Annotated[
@@ -338,6 +339,7 @@ def run(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
         interactive=interactive, tty=tty, stop_timeout=stop_timeout, env_files=list(env_file or []),
         entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []), name=name, detach=detach,
+        read_only=read_only,
         kbs=kbs,
     )
     qemu = paths.qemu_binary()

@@ -131,7 +131,8 @@ def test_minimal_blob_parses():
         (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 0, 1, 1)] * 2}), "RLIMIT 7 given twice"),
         (minimal({r.RLIMIT: [b"\0" * 20]}), "20 bytes, expected 24"),
         (minimal({r.TMPFS: [b"/t%d" % i for i in range(65)]}), "65 TMPFS records"),
-        (minimal() + [(13, b"")], "unknown type 13"),
+        (minimal() + [(14, b"")], "unknown type 14"),  # NET: not a record this kernel reads yet
+        (minimal() + [(r.READ_ONLY_ROOT, u32(2))], "value 2, expected 1"),
     ],
 )
 def test_malformed_records(records, message):
@@ -224,3 +225,12 @@ def test_overrides_refuse_records_the_host_never_sends():
         parse_overrides(blob([(r.UID, u32(0))]))
     with pytest.raises(BadBundleError):
         parse_overrides(b"\0" * 3)
+
+
+def test_read_only_root_from_the_manifest_and_from_the_host():
+    m = manifest()
+    m["fs"] = {"read_only": True}
+    assert parse_boot_config(compile_boot_config(m, ROOT)).read_only_root
+    assert not parse_boot_config(compile_boot_config(manifest(), ROOT)).read_only_root
+    policy = parse_boot_config(compile_boot_config(manifest(), ROOT))  # no permission needed
+    assert parse_overrides(compile_overrides(HostRequest(read_only=True), policy)).read_only

@@ -109,3 +109,14 @@ def test_t_sets_term_like_docker(busybox_image, kernel, tmp_path):
         ours = run_bundle(bundle, *flags)
         theirs = docker_run(busybox_image, "-c", script, flags=flags, entrypoint="/bin/sh")
         assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+
+
+def test_read_only_root_like_docker(busybox_image, kernel, tmp_path):
+    """--read-only (no manifest permission needed: it only takes away)."""
+    script = "echo a 2>/dev/null >/x; echo rc=$?; echo b >/tmp/y && echo tmp ok"
+    bundle = build_bundle(busybox_image, kernel, tmp_path, {"loader": {"argv": ["/bin/sh", "-c", script]}})
+    ours = run_bundle(bundle, "--read-only")
+    theirs = docker_run(busybox_image, "-c", script, flags=("--read-only", "--tmpfs", "/tmp"),
+                        entrypoint="/bin/sh")
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == "rc=1\ntmp ok\n"

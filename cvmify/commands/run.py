@@ -51,6 +51,7 @@ class RunOptions:
     workdir: str | None = None  # -w
     user: str | None = None  # -u
     tmpfs: list[str] = field(default_factory=list)  # --tmpfs PATH[:OPTIONS]
+    read_only: bool = False  # --read-only
     interactive: bool = False  # -i: attach our stdin
     tty: bool = False  # -t: the app gets a terminal
     stop_timeout: float = DEFAULT_STOP_TIMEOUT  # seconds after a forwarded SIGTERM/SIGINT
@@ -168,7 +169,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     if opts.detach and opts.interactive:
         raise UsageError("-d with -i: cvmify cannot attach to a detached container's stdin")
     request = HostRequest(list(opts.args), collect_env(opts.env, opts.env_files, os.environ),
-                          opts.entrypoint, opts.workdir, opts.user, [tmpfs_path(t) for t in opts.tmpfs])
+                          opts.entrypoint, opts.workdir, opts.user, [tmpfs_path(t) for t in opts.tmpfs],
+                          opts.read_only)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
     memory = parse_memory(opts.memory if opts.memory is not None else default_memory)

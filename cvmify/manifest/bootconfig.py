@@ -32,6 +32,7 @@ class BootConfig:
     allow_host_argv: bool = False
     allow_host_env: list[str] = field(default_factory=list)
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)  # resource -> (soft, hard)
+    read_only_root: bool = False  # fs.read_only, as docker's --read-only
     # what else the host may override (cvmify/manifest/overrides.py)
     allow_host_entrypoint: bool = False
     allow_host_cwd: bool = False
@@ -78,6 +79,7 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_entrypoint=bool(loader.get("insecure__allow_entrypoint", False)),
         allow_host_cwd=bool(loader.get("insecure__allow_workdir", False)),
         allow_host_tmpfs=bool(fs.get("insecure__allow_host_tmpfs", False)),
+        read_only_root=bool(fs.get("read_only", False)),
         host_users=[_host_user(u) for u in loader.get("allowed_users", [])],
     )
 
@@ -124,6 +126,8 @@ def encode(cfg: BootConfig) -> bytes:
         out.string(r.ALLOW_HOST_ENV, name)
     for resource, (soft, hard) in cfg.rlimits.items():
         out.raw(r.RLIMIT, struct.pack("<IIQQ", resource, 0, soft, hard))
+    if cfg.read_only_root:
+        out.u32(r.READ_ONLY_ROOT, 1)
     if cfg.allow_host_entrypoint:
         out.u32(r.ALLOW_HOST_ENTRYPOINT, 1)
     if cfg.allow_host_cwd:
@@ -160,6 +164,7 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_entrypoint=bool(values[r.ALLOW_HOST_ENTRYPOINT]),
         allow_host_cwd=bool(values[r.ALLOW_HOST_CWD]),
         allow_host_tmpfs=bool(values[r.ALLOW_HOST_TMPFS]),
+        read_only_root=bool(values[r.READ_ONLY_ROOT]),
         host_users=values[r.ALLOW_HOST_USER],
     )
 

@@ -9,6 +9,7 @@ docker's run flags, each allowed only where the measured config permits.
 | -w, --workdir | CWD | loader.insecure__allow_workdir -> ALLOW_HOST_CWD |
 | -u, --user | UID + GID | loader.allowed_users -> ALLOW_HOST_USER (one per user) |
 | --tmpfs | TMPFS | fs.insecure__allow_host_tmpfs -> ALLOW_HOST_TMPFS |
+| --read-only | READ_ONLY_ROOT | always: it only takes away |
 
 compile_overrides checks permission first and refuses with a UsageError
 naming the manifest key; the kernel checks the same again
@@ -40,9 +41,11 @@ class HostRequest:
     workdir: str | None = None
     user: str | None = None  # "name", "uid" or "uid:gid"
     tmpfs: list[str] = field(default_factory=list)
+    read_only: bool = False  # --read-only
 
     def empty(self) -> bool:
-        return not (self.argv_tail or self.env or self.entrypoint or self.workdir or self.user or self.tmpfs)
+        return not (self.argv_tail or self.env or self.entrypoint or self.workdir or self.user or self.tmpfs
+                    or self.read_only)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Overrides:
     cwd: str | None = None
     user: tuple[int, int] | None = None
     tmpfs: list[str] = field(default_factory=list)
+    read_only: bool = False
 
 
 def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
@@ -82,6 +86,8 @@ def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
         out.u32(r.GID, gid)
     for path in req.tmpfs:
         out.string(r.TMPFS, path)
+    if req.read_only:
+        out.u32(r.READ_ONLY_ROOT, 1)
     data = out.finish()
     if len(data) > MAX_OVERRIDES_SIZE:
         raise UsageError(f"overrides are {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
@@ -104,6 +110,7 @@ def parse_overrides(data: bytes) -> Overrides:
         cwd=values[r.CWD][0] if values[r.CWD] else None,
         user=(values[r.UID][0], values[r.GID][0]) if values[r.UID] else None,
         tmpfs=values[r.TMPFS],
+        read_only=bool(values[r.READ_ONLY_ROOT]),
     )
 
 

@@ -294,7 +294,8 @@ SCHEMA = Table(
             },
             required=("argv",),
         ),
-        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "insecure__allow_host_tmpfs": Bool()}),
+        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "insecure__allow_host_tmpfs": Bool(),
+                     "read_only": Bool()}),
         "sys": Table({"memory": Size(), "cpus": Int(1, 64), "max_threads": Int(1, 65536)}),
         "image": Table(
             {

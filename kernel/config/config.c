@@ -26,13 +26,14 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
     [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
+    [CFG_READ_ONLY_ROOT] = { 0, 1 },
     [CFG_ALLOW_HOST_ENTRYPOINT] = { 0, 1 }, [CFG_ALLOW_HOST_CWD] = { 0, 1 },
     [CFG_ALLOW_HOST_USER] = { 0, CONFIG_MAX_HOST_USERS }, [CFG_ALLOW_HOST_TMPFS] = { 0, 1 },
 };
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
-    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS",
+    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT",
     [CFG_ALLOW_HOST_ENTRYPOINT] = "ALLOW_HOST_ENTRYPOINT", [CFG_ALLOW_HOST_CWD] = "ALLOW_HOST_CWD",
     [CFG_ALLOW_HOST_USER] = "ALLOW_HOST_USER", [CFG_ALLOW_HOST_TMPFS] = "ALLOW_HOST_TMPFS",
 };
@@ -166,11 +167,12 @@ static const char *check_value(const struct record *r)
             return "invalid id 0xffffffff";
         return NULL;
     case CFG_ALLOW_HOST_ARGV:
+    case CFG_READ_ONLY_ROOT:
     case CFG_ALLOW_HOST_ENTRYPOINT:
     case CFG_ALLOW_HOST_CWD:
     case CFG_ALLOW_HOST_TMPFS:
         if (r->length != 4 || config_get_u32(r->value) != 1)
-            return "a permission record must be u32 1";
+            return "a switch record must be u32 1";
         return NULL;
     case CFG_ALLOW_HOST_USER:
         return config_check_host_user(r);
@@ -337,6 +339,7 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_GID: cfg->gid = config_get_u32(r.value); break;
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = config_get_u32(r.value); break;
         case CFG_ALLOW_HOST_ARGV: cfg->allow_host_argv = true; break;
+        case CFG_READ_ONLY_ROOT: cfg->read_only_root = true; break;
         case CFG_ALLOW_HOST_ENTRYPOINT: cfg->allow_host_entrypoint = true; break;
         case CFG_ALLOW_HOST_CWD: cfg->allow_host_cwd = true; break;
         case CFG_ALLOW_HOST_TMPFS: cfg->allow_host_tmpfs = true; break;

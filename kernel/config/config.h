@@ -34,7 +34,8 @@ enum config_record_type {
     CFG_ALLOW_HOST_ENV = 10,
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
-    /* 13 READ_ONLY_ROOT, 14 NET, 15 HOSTNAME: other parts of the kernel */
+    CFG_READ_ONLY_ROOT = 13,
+    /* 14 NET, 15 HOSTNAME: other parts of the kernel */
     CFG_ALLOW_HOST_ENTRYPOINT = 16,
     CFG_ALLOW_HOST_CWD = 17,
     CFG_ALLOW_HOST_USER = 18,
@@ -78,6 +79,7 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
+    bool read_only_root;   /* READ_ONLY_ROOT (config or host): no writable root */
     bool allow_host_entrypoint;
     bool allow_host_cwd;
     bool allow_host_tmpfs;

@@ -9,6 +9,7 @@
  *   CWD        -w / --workdir          needs ALLOW_HOST_CWD
  *   UID + GID  -u / --user             the pair must be an ALLOW_HOST_USER
  *   TMPFS      --tmpfs                 needs ALLOW_HOST_TMPFS
+ *   READ_ONLY_ROOT --read-only         always allowed: it only takes away
  *
  * Trust: the blob is host input, not measured; config_scan checks its
  * framing and values like config.bin's, then every record's permission is
@@ -30,6 +31,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
     [CFG_UID] = { 0, 1 },
     [CFG_GID] = { 0, 1 },
     [CFG_TMPFS] = { 0, CONFIG_MAX_HOST_TMPFS },
+    [CFG_READ_ONLY_ROOT] = { 0, 1 },
 };
 
 const char *config_check_host_user(const struct record *r)
@@ -92,6 +94,8 @@ static const char *refusal(const struct boot_config *cfg, const struct record *r
     case CFG_UID:
     case CFG_GID:
         return NULL; /* checked as a pair */
+    case CFG_READ_ONLY_ROOT:
+        return NULL; /* a read-only root only takes away */
     default:
         return "record type not allowed here";
     }
@@ -109,6 +113,7 @@ struct pending {
     char *cwd;
     bool user;
     u32 uid, gid;
+    bool read_only;
 };
 
 static void pending_free(struct pending *p)
@@ -143,6 +148,10 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
         }
         if (r.type == CFG_GID) {
             p->gid = config_get_u32(r.value);
+            continue;
+        }
+        if (r.type == CFG_READ_ONLY_ROOT) {
+            p->read_only = true;
             continue;
         }
         char *s = config_dup_value(&r);
@@ -203,6 +212,8 @@ static void apply(struct boot_config *cfg, struct pending *p)
         cfg->groups[0] = p->gid;
         cfg->group_count = 1;
     }
+    if (p->read_only)
+        cfg->read_only_root = true;
     p->argv_tail = p->envp = p->tmpfs = NULL;
     p->cwd = NULL;
 }

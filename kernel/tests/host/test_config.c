@@ -390,8 +390,11 @@ static void test_overrides_for_docker_flags(void)
     add_u32(&o, CFG_UID, 1000);
     add_u32(&o, CFG_GID, 100);
     add_str(&o, CFG_TMPFS, "/run");
+    add_u32(&o, CFG_READ_ONLY_ROOT, 1);
     size_t osize = finish(&o);
+    CHECK(!cfg.read_only_root);
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), 0);
+    CHECK(cfg.read_only_root);
     CHECK(strcmp(cfg.entrypoint, "/bin/sh") == 0);
     CHECK_EQ(cfg.argc, 1); /* the image's CMD goes with its entrypoint */
     CHECK(strcmp(cfg.argv[0], "/bin/sh") == 0);
