@@ -44,7 +44,7 @@ command -v debootstrap >/dev/null || die "needs debootstrap (apt-get install deb
 unmount_all() {
     # deepest first; never delete through a live mount
     if [ -d "$CHROOT" ]; then
-        grep -o " $CHROOT[^ ]*" /proc/self/mounts | sort -r | while read -r point; do
+        { grep -o " $CHROOT[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r point; do
             umount -l "$point" || true
         done
     fi
