@@ -291,3 +291,17 @@ def test_host_terminal_is_restored_after_t_i(busybox_bundles):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# -- issue 8's case: jq colours only a terminal ------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [(), ("-t",)])
+def test_jq_colours_its_output_only_on_a_terminal_like_docker(image_tag, kernel, tmp_path, flags):
+    image = image_tag("jq")
+    bundle = build_bundle(image, kernel, tmp_path, {})
+    ours = cvmify_run(bundle, *flags)
+    theirs = subprocess.run(["docker", "run", "--rm", "--network", "none", *flags, image],
+                            capture_output=True, timeout=RUN_TIMEOUT)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert (b"\x1b[" in ours.stdout) == bool(flags)

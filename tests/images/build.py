@@ -57,6 +57,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("debian", "cvmify-test/debian", "debootstrap",
            inputs=lambda: [debian.RECIPE, repr(debian.CHANGES).encode()]),
     Recipe("python3", "cvmify-test/python3", "dockerfile", HERE / "python3", parent="debian"),
+    Recipe("jq", "cvmify-test/jq", "dockerfile", HERE / "jq", parent="debian"),
     Recipe("layers", "cvmify-test/layers", "layers", parent="busybox",
            inputs=source_of(layers, archive, tarlayer)),
     Recipe("nonroot", "cvmify-test/nonroot", "dockerfile", HERE / "nonroot", parent="busybox"),
