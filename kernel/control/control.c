@@ -63,8 +63,10 @@ void control_poll(bool now)
 		return;
 	g_last_poll_ns = t;
 	u8 chunk[32];
-	size_t got;
-	while ((got = platform_control_read((char *)chunk, sizeof(chunk))) > 0) {
+	size_t got, total = 0;
+	/* bounded: a host that never stops sending gets the rest next time */
+	while (total < CONTROL_POLL_MAX && (got = platform_control_read((char *)chunk, sizeof(chunk))) > 0) {
+		total += got;
 		for (size_t i = 0; i < got; i++) {
 			struct host_request request;
 			if (control_decode(&g_decoder, chunk[i], &request))

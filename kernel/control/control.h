@@ -35,6 +35,7 @@ void control_set_handler(control_handler_fn handler);
  * often: it touches the UART at most every CONTROL_POLL_NS unless now is
  * true. */
 #define CONTROL_POLL_NS 2000000ULL
+#define CONTROL_POLL_MAX 4096 /* bytes read in one call at most */
 void control_poll(bool now);
 
 #endif

@@ -22,6 +22,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
+#define UART_SCR 7      /* scratch: what is written reads back, if the UART is there */
 #define UART_DLL 0      /* with LCR.DLAB */
 #define UART_DLM 1
 
@@ -48,6 +49,20 @@ static const u16 g_uart_port[UART_COUNT] = {
     [CONSOLE_CONTROL] = 0x2e0,
 };
 
+/* A UART the machine does not have reads as 0xff everywhere, which would
+ * look like input forever (a QEMU started by hand without the control
+ * UART, say): such a channel is marked absent and reads nothing. */
+static bool g_uart_present[UART_COUNT];
+
+static bool uart_probe(u16 port)
+{
+    platform_outb(port + UART_SCR, 0x5a);
+    if (platform_inb(port + UART_SCR) != 0x5a)
+        return false;
+    platform_outb(port + UART_SCR, 0xa5);
+    return platform_inb(port + UART_SCR) == 0xa5;
+}
+
 static void uart_init_one(u16 port)
 {
     platform_outb(port + UART_IER, 0x00);   /* no interrupts */
@@ -64,8 +79,11 @@ static void uart_init_one(u16 port)
 
 void platform_console_init(void)
 {
-    for (size_t i = 0; i < UART_COUNT; i++)
-        uart_init_one(g_uart_port[i]);
+    for (size_t i = 0; i < UART_COUNT; i++) {
+        g_uart_present[i] = uart_probe(g_uart_port[i]);
+        if (g_uart_present[i])
+            uart_init_one(g_uart_port[i]);
+    }
 }
 
 static void uart_putc(u16 port, char c)
@@ -83,6 +101,8 @@ void platform_console_write(enum console_channel channel, const char *buf, size_
     if ((unsigned)channel >= UART_COUNT)
         channel = CONSOLE_LOG;
     u16 port = g_uart_port[channel];
+    if (!g_uart_present[channel])
+        return;
     u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
     for (size_t i = 0; i < len; i++)
         uart_putc(port, buf[i]);
@@ -91,12 +111,16 @@ void platform_console_write(enum console_channel channel, const char *buf, size_
 
 bool platform_console_has_input(void)
 {
+    if (!g_uart_present[CONSOLE_STDOUT])
+        return false;
     return (platform_inb(g_uart_port[CONSOLE_STDOUT] + UART_LSR) & LSR_DATA_READY) != 0;
 }
 
 static size_t uart_read(enum console_channel channel, char *buf, size_t len)
 {
     u16 port = g_uart_port[channel];
+    if (!g_uart_present[channel])
+        return 0;
     u64 flags = spin_lock_irqsave(&g_uart_lock[channel]);
     size_t n = 0;
     while (n < len && (platform_inb(port + UART_LSR) & LSR_DATA_READY))
@@ -132,6 +156,8 @@ int platform_console_input_irq(void)
 
 int platform_control_input_irq(void)
 {
+    if (!g_uart_present[CONSOLE_CONTROL])
+        return -1;
     uart_enable_rx_irq(CONSOLE_CONTROL);
     return CONTROL_GSI;
 }
