@@ -438,5 +438,19 @@ def doctor(
     raise typer.Exit(result.status)
 
 
+def _only_invoked_command(argv: list[str]) -> None:
+    """Keep only the command argv names, if it names one: typer builds
+    every registered command's parameters on each call, which cost
+    `cvmify run` about 25 ms of its start-up (docs/benchmarks.md, Boot).
+    Without a known command (help, a typo) they all stay."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    commands = [c for c in app.registered_commands
+                if (c.name or c.callback.__name__.lower().replace("_", "-")) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def main() -> None:
+    _only_invoked_command(sys.argv[1:])
     app(prog_name="cvmify")

@@ -104,7 +104,9 @@ step_venv() {
     else
         say "venv: pip install -e '.[test]'"
         "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e ".[test]"
+        # compat: a plain path in a .pth file, not an import hook that every
+        # interpreter start loads (it cost `cvmify run` ~15 ms, docs/benchmarks.md)
+        "$VENV/bin/python" -m pip install -q -e ".[test]" --config-settings editable_mode=compat
         echo "$want" >"$stamp"
     fi
     # Bytecode now, as pip does for an installed wheel: `cvmify run` then
