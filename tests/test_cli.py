@@ -3,6 +3,9 @@ one line and an exit code, and `run` builds the QEMU argv we expect."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import shlex
 from dataclasses import dataclass, field
 import shutil
@@ -419,3 +422,15 @@ def test_run_a_real_bundle(cprogs_image, cvmify_kernel, key_file, tmp_path, xdg_
     result = invoke("run", str(out), "--accel", "tcg")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "hello from cvmify\n"
+
+
+def test_the_entry_point_builds_only_the_invoked_command_and_help_lists_all():
+    def main(*argv):
+        return subprocess.run([sys.executable, "-m", "cvmify", *argv], capture_output=True, text=True,
+                              timeout=60, cwd=Path(__file__).parent.parent)
+
+    listed = main("--help").stdout
+    assert all(f"  {name} " in listed for name in ("build", "run", "ps", "logs", "stop", "rm", "doctor", "kbs"))
+    assert "--stop-timeout" in main("run", "--help").stdout
+    assert "--follow" in main("-v", "logs", "--help").stdout
+    assert "No such command 'nosuch'" in main("nosuch").stderr
