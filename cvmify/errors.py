@@ -24,6 +24,7 @@ class ExitCode:
     LAUNCH = 11
     GUEST_FAILURE = 12
     ATTESTATION = 14
+    VOLUME = 15
     NO_SUCH_CONTAINER = 16
     INTERRUPTED = 130
 
@@ -116,6 +117,14 @@ class AttestationError(CvmifyError):
 
     code = "attestation"
     exit_code = ExitCode.ATTESTATION
+
+
+class VolumeError(CvmifyError):
+    """A persistent volume cannot be used: no such volume, in use by a
+    running container, a bind mount or a mount the bundle's policy refuses."""
+
+    code = "volume"
+    exit_code = ExitCode.VOLUME
 
 
 class NoSuchContainerError(CvmifyError):

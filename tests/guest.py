@@ -29,7 +29,7 @@ import tomli_w
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
-GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll")  # one per syscall family
+GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp")  # one per syscall family
 GUEST_EXTRA = ("oom", "sigbus", "logforge")  # built into the image, not pass/fail checklists
 GUEST_FLAGS = {"logforge": ("-z", "execstack")}  # extra gcc flags per program
 QEMU = "qemu-system-x86_64"
@@ -81,12 +81,13 @@ def decode_control(data: bytes) -> list[str]:
     return lines
 
 
-def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path]) -> list[str]:
+def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], cpus: int = 1) -> list[str]:
     """The launcher's machine, written out independently of cvmify.launch:
-    COM1 on stdout, COM2, COM3 and COM4 (control) to files in `logs`,
-    isa-debug-exit."""
+    COM1 on stdout, COM2, COM3 and the control UART to files in `logs`,
+    isa-debug-exit; `cpus` vCPUs on multi-threaded TCG."""
     argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg", "-cpu", "max", "-m", "256M",
+        QEMU, "-M", MACHINE, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "256M",
+        "-smp", str(cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
         "-chardev", "stdio,id=com1", "-serial", "chardev:com1",
@@ -113,22 +114,22 @@ def run_qemu(argv: list[str], logs: Path, timeout: int) -> Boot:
     return Boot(result.returncode, result.stdout, log, control.read_bytes() if control.exists() else b"")
 
 
-def boot_kernel(kernel: Path, tmp_path: Path, files: dict[str, bytes]) -> Boot:
+def boot_kernel(kernel: Path, tmp_path: Path, files: dict[str, bytes], cpus: int = 1) -> Boot:
     """Boot `kernel` with no disk; `files` maps fw_cfg names to contents."""
     fw_cfg = {}
     for name, data in files.items():
         path = tmp_path / name.replace("/", "_")
         path.write_bytes(data)
         fw_cfg[name] = path
-    return run_qemu(qemu_argv(kernel, tmp_path, fw_cfg), tmp_path, BOOT_TIMEOUT)
+    return run_qemu(qemu_argv(kernel, tmp_path, fw_cfg, cpus), tmp_path, BOOT_TIMEOUT)
 
 
-def boot_bundle(bundle: Path, tmp_path: Path) -> Boot:
+def boot_bundle(bundle: Path, tmp_path: Path, cpus: int = 1) -> Boot:
     """Boot a bundle's files with QEMU directly (no launcher checks)."""
     argv = qemu_argv(bundle / "kernel.elf", tmp_path, {
         "opt/cvmify/config": bundle / "config.bin",
         "opt/cvmify/disk-key": bundle / "disk-key.dev",
-    })
+    }, cpus)
     argv += [
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",

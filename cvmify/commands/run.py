@@ -12,9 +12,10 @@ import os
 import shutil
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
 from cvmify.errors import BadBundleError, LaunchError, UsageError
@@ -46,6 +47,8 @@ class RunOptions:
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
     kbs: str | None = None  # key broker URL (tdx, tdx-sim)
+    volumes: list[str] = field(default_factory=list)  # -v specs
+    mounts: list[str] = field(default_factory=list)  # --mount specs
     env_files: list[Path] = field(default_factory=list)  # --env-file
     entrypoint: str | None = None  # --entrypoint
     workdir: str | None = None  # -w
@@ -70,6 +73,9 @@ class RunPlan:
     trace: bool
     host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
     kbs: str | None = None  # key broker URL: the relay runs (tdx, tdx-sim)
+    volumes: list = field(default_factory=list)  # cvmify.volume.mounts.VolumeMount, checked
+    volume_launch: Any = None  # cvmify.volume.attach.VolumeLaunch while the volumes are held
+    override_request: Any = None  # (HostRequest, policy): the overrides again, with VOLUME records
     interactive: bool = False
     tty: tuple[int, int] | None = None  # -t: the terminal's (rows, columns) at start
     stop_timeout: float = DEFAULT_STOP_TIMEOUT
@@ -91,6 +97,13 @@ class RunPlan:
             files.append(FwCfg("opt/cvmify/tty", string=f"{self.tty[0]} {self.tty[1]}"))
         if self.interactive:
             files.append(FwCfg("opt/cvmify/control-stdin", string="1"))
+        drives: tuple = ()
+        if self.volume_launch is not None and self.volume_launch.drives:
+            from cvmify.volume import attach
+
+            assert rundir is not None
+            files.append(FwCfg(attach.KEYS_FW_CFG, file=rundir / attach.KEY_FILE))
+            drives = tuple((d.path, d.read_only) for d in self.volume_launch.drives)
         return VmSpec(
             kernel=self.bundle.file("kernel.elf"),
             memory=self.memory,
@@ -101,6 +114,7 @@ class RunPlan:
             disk=self.bundle.file("rootfs.img"),
             firmware=self.bundle.file("td.fd") if td else None,
             kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
+            volumes=drives,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -177,6 +191,7 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(request, policy)
+    volumes = parse_volume_flags(opts, policy.allow_host_volumes)
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
     attested = opts.mode in ("tdx", "tdx-sim")
@@ -196,7 +211,48 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
                        host_problems=probe_host(qemu).missing(), kbs=opts.kbs, **docker)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs, **docker)
+    plan = RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs,
+                   volumes=volumes, **docker)
+    plan.override_request = (request, policy)
+    return plan
+
+
+def parse_volume_flags(opts: RunOptions, allowed: list[str]) -> list:
+    """-v and --mount, checked against the bundle's policy and the mode
+    before anything is created or locked."""
+    if not opts.volumes and not opts.mounts:
+        return []
+    from cvmify.volume.attach import check_request
+    from cvmify.volume.mounts import parse_mount_flag, parse_volume_flag
+
+    mounts = [parse_volume_flag(v) for v in opts.volumes] + [parse_mount_flag(m) for m in opts.mounts]
+    check_request(mounts, allowed, opts.mode)
+    return mounts
+
+
+@contextmanager
+def held_volumes(plan: RunPlan) -> Iterator[None]:
+    """Hold the plan's volumes for the run (VolumeStore.attach) and put
+    their VOLUME records into the overrides."""
+    if not plan.volumes:
+        yield
+        return
+    import dataclasses
+
+    from cvmify import paths
+    from cvmify.manifest.overrides import compile_overrides
+    from cvmify.volume.attach import attach_volumes
+    from cvmify.volume.registry import VolumeStore
+
+    request, policy = plan.override_request
+    with attach_volumes(VolumeStore(paths.state_dir()), plan.volumes, policy.allow_host_volumes,
+                        plan.mode) as launch:
+        plan.volume_launch = launch
+        plan.overrides = compile_overrides(dataclasses.replace(request, volumes=list(launch.records)), policy)
+        try:
+            yield
+        finally:
+            plan.volume_launch = None
 
 
 SIM_WARNING = ("tdx-sim mode: attestation is SIMULATED (a plain VM and a development quoting key); "
@@ -214,16 +270,24 @@ def host_problem_line(plan: RunPlan) -> str:
     return "this host cannot run a TD: " + "; ".join(plan.host_problems)
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def _make_rundir(plan: RunPlan) -> Path | None:
     """A private directory for files QEMU reads that are not in the bundle
-    (the overrides) and for the key-release relay's socket."""
+    (the overrides, the volume keys) and for the key-release relay's socket."""
     if not plan.overrides and not plan.kbs:
         return None
     rundir = Path(tempfile.mkdtemp(prefix="cvmify-run-"))
     if plan.overrides:
-        fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(plan.overrides)
+        _write_private(rundir / OVERRIDES_FILE, plan.overrides)
+    if plan.volume_launch is not None and plan.volume_launch.keys:
+        from cvmify.volume import attach
+
+        _write_private(rundir / attach.KEY_FILE, plan.volume_launch.keys)
     return rundir
 
 
@@ -250,12 +314,15 @@ def terminal_size(stdout) -> tuple[int, int]:
 
 
 def dry_run(plan: RunPlan, qemu: str) -> RunResult:
-    """The command line that would run. Files it needs (overrides) are kept."""
-    rundir = _make_rundir(plan)
+    """The command line that would run. Files it needs (overrides, volume
+    keys) are kept; volumes are created if missing, their state as of now."""
+    with held_volumes(plan):
+        rundir = _make_rundir(plan)
+        command = shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir))
     warnings = [host_problem_line(plan)] if plan.host_problems else []
     if rundir is not None:
         warnings.append(f"dry run: the run directory {rundir} is kept; delete it when done")
-    return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
+    return RunResult(status=0, command=command, warnings=warnings)
 
 
 def run_plan(
@@ -278,23 +345,25 @@ def run_plan(
     from cvmify import paths
     from cvmify.kbs.launch import kbs_relay
 
-    rundir = _make_rundir(plan)
     stdin_fd, stdout_fd = _fileno(stdin), _fileno(stdout)
     proxy = SignalProxy(winch=plan.tty is not None)
     size = None
     if plan.tty is not None:
         size = lambda: window_size(stdout_fd) if stdout_fd is not None else (0, 0)  # noqa: E731
     session = Session(proxy, plan.stop_timeout, size)
-    proxy.install()
-    try:
-        with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim", paths.sim_key_path()), \
-                raw_mode(stdin_fd if plan.tty is not None and plan.interactive else None):
-            run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir),
-                           stdin if plan.interactive else None, stdout, stderr, timeout, session)
-    finally:
-        proxy.restore()
-        if rundir is not None:
-            shutil.rmtree(rundir, ignore_errors=True)
+    with held_volumes(plan):
+        rundir = _make_rundir(plan)
+        proxy.install()
+        try:
+            with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim",
+                           paths.sim_key_path()), \
+                    raw_mode(stdin_fd if plan.tty is not None and plan.interactive else None):
+                run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir),
+                               stdin if plan.interactive else None, stdout, stderr, timeout, session)
+        finally:
+            proxy.restore()
+            if rundir is not None:
+                shutil.rmtree(rundir, ignore_errors=True)
     status = app_status(run)
     return RunResult(status=status, syscalls=list(run.control.syscalls))
 

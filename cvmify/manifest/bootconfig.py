@@ -38,6 +38,7 @@ class BootConfig:
     allow_host_cwd: bool = False
     allow_host_tmpfs: bool = False
     host_users: list[tuple[int, int, str | None]] = field(default_factory=list)  # (uid, gid, name)
+    allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
 
 
 # -- compile ----------------------------------------------------------------------
@@ -81,6 +82,7 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_tmpfs=bool(fs.get("insecure__allow_host_tmpfs", False)),
         read_only_root=bool(fs.get("read_only", False)),
         host_users=[_host_user(u) for u in loader.get("allowed_users", [])],
+        allow_host_volumes=list(fs.get("host_volumes", [])),
     )
 
 
@@ -136,6 +138,8 @@ def encode(cfg: BootConfig) -> bytes:
         out.raw(r.ALLOW_HOST_USER, r.encode_host_user(uid, gid, name))
     if cfg.allow_host_tmpfs:
         out.u32(r.ALLOW_HOST_TMPFS, 1)
+    for path in cfg.allow_host_volumes:
+        out.string(r.ALLOW_HOST_VOLUME, path)
     return out.finish()
 
 
@@ -166,6 +170,7 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_tmpfs=bool(values[r.ALLOW_HOST_TMPFS]),
         read_only_root=bool(values[r.READ_ONLY_ROOT]),
         host_users=values[r.ALLOW_HOST_USER],
+        allow_host_volumes=values[r.ALLOW_HOST_VOLUME],
     )
 
 

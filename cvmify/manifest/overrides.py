@@ -10,6 +10,7 @@ docker's run flags, each allowed only where the measured config permits.
 | -u, --user | UID + GID | loader.allowed_users -> ALLOW_HOST_USER (one per user) |
 | --tmpfs | TMPFS | fs.insecure__allow_host_tmpfs -> ALLOW_HOST_TMPFS |
 | --read-only | READ_ONLY_ROOT | always: it only takes away |
+| -v, --mount | VOLUME | fs.host_volumes -> ALLOW_HOST_VOLUME (cvmify/volume/attach.py checks, the kernel too) |
 
 compile_overrides checks permission first and refuses with a UsageError
 naming the manifest key; the kernel checks the same again
@@ -42,10 +43,11 @@ class HostRequest:
     user: str | None = None  # "name", "uid" or "uid:gid"
     tmpfs: list[str] = field(default_factory=list)
     read_only: bool = False  # --read-only
+    volumes: list[bytes] = field(default_factory=list)  # VOLUME values, checked by cvmify/volume/attach.py
 
     def empty(self) -> bool:
         return not (self.argv_tail or self.env or self.entrypoint or self.workdir or self.user or self.tmpfs
-                    or self.read_only)
+                    or self.read_only or self.volumes)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Overrides:
     user: tuple[int, int] | None = None
     tmpfs: list[str] = field(default_factory=list)
     read_only: bool = False
+    volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
 
 
 def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
@@ -88,6 +91,8 @@ def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
         out.string(r.TMPFS, path)
     if req.read_only:
         out.u32(r.READ_ONLY_ROOT, 1)
+    for value in req.volumes:
+        out.raw(r.VOLUME, value)
     data = out.finish()
     if len(data) > MAX_OVERRIDES_SIZE:
         raise UsageError(f"overrides are {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
@@ -111,6 +116,7 @@ def parse_overrides(data: bytes) -> Overrides:
         user=(values[r.UID][0], values[r.GID][0]) if values[r.UID] else None,
         tmpfs=values[r.TMPFS],
         read_only=bool(values[r.READ_ONLY_ROOT]),
+        volumes=values[r.VOLUME],
     )
 
 

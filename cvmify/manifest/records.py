@@ -20,6 +20,7 @@ RECORD = struct.Struct("<HHI")
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
 ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS, READ_ONLY_ROOT = 9, 10, 11, 12, 13
 ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_USER, ALLOW_HOST_TMPFS = 16, 17, 18, 19
+ALLOW_HOST_VOLUME, VOLUME = 24, 25  # docs/boot-config.md; VOLUME's value: cvmify/volume/attach.py
 
 NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
@@ -27,6 +28,7 @@ NAMES = {
     ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS", READ_ONLY_ROOT: "READ_ONLY_ROOT",
     ALLOW_HOST_ENTRYPOINT: "ALLOW_HOST_ENTRYPOINT", ALLOW_HOST_CWD: "ALLOW_HOST_CWD",
     ALLOW_HOST_USER: "ALLOW_HOST_USER", ALLOW_HOST_TMPFS: "ALLOW_HOST_TMPFS",
+    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME",
 }
 
 # type -> (min count, max count)
@@ -35,15 +37,16 @@ CONFIG_COUNTS = {
     GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
     ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), READ_ONLY_ROOT: (0, 1),
     ALLOW_HOST_ENTRYPOINT: (0, 1), ALLOW_HOST_CWD: (0, 1), ALLOW_HOST_USER: (0, 64), ALLOW_HOST_TMPFS: (0, 1),
+    ALLOW_HOST_VOLUME: (0, 64),
 }
 MAX_HOST_TMPFS = 16
 OVERRIDE_COUNTS = {
     ARG: (0, 4096), ENV: (0, 4096), ENTRYPOINT: (0, 1), CWD: (0, 1), UID: (0, 1), GID: (0, 1),
-    TMPFS: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1),
+    TMPFS: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
 }
 
-STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV}
-PATH_TYPES = {ENTRYPOINT, CWD, TMPFS}
+STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, ALLOW_HOST_VOLUME}
+PATH_TYPES = {ENTRYPOINT, CWD, TMPFS, ALLOW_HOST_VOLUME}
 LONG_STRING_TYPES = {ARG, ENV}
 PERMISSION_TYPES = {ALLOW_HOST_ARGV, ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_TMPFS,
                     READ_ONLY_ROOT}  # switches: u32 1
@@ -141,6 +144,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         if len(value) != 48:
             raise BadBundleError(f"{what}: DISK_ROOT is {len(value)} bytes, expected 48")
         return bytes(value)
+    if rec_type == VOLUME:
+        from cvmify.volume.attach import decode_volume_record
+
+        return decode_volume_record(value, f"{what}: VOLUME")
     return _decode_rlimit(value, f"{what}: RLIMIT")
 
 

@@ -29,6 +29,7 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_READ_ONLY_ROOT] = { 0, 1 },
     [CFG_ALLOW_HOST_ENTRYPOINT] = { 0, 1 }, [CFG_ALLOW_HOST_CWD] = { 0, 1 },
     [CFG_ALLOW_HOST_USER] = { 0, CONFIG_MAX_HOST_USERS }, [CFG_ALLOW_HOST_TMPFS] = { 0, 1 },
+    [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
 };
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
@@ -36,6 +37,7 @@ static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT",
     [CFG_ALLOW_HOST_ENTRYPOINT] = "ALLOW_HOST_ENTRYPOINT", [CFG_ALLOW_HOST_CWD] = "ALLOW_HOST_CWD",
     [CFG_ALLOW_HOST_USER] = "ALLOW_HOST_USER", [CFG_ALLOW_HOST_TMPFS] = "ALLOW_HOST_TMPFS",
+    [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
 };
 
 char g_config_error[CONFIG_ERROR_SIZE];
@@ -117,7 +119,7 @@ static bool has_nul(const u8 *s, size_t n)
 static bool is_string_type(u16 t)
 {
     return t == CFG_ENTRYPOINT || t == CFG_ARG || t == CFG_ENV || t == CFG_CWD ||
-           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV;
+           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV || t == CFG_ALLOW_HOST_VOLUME;
 }
 
 static const char *check_string(const struct record *r)
@@ -129,7 +131,8 @@ static const char *check_string(const struct record *r)
         return "NUL inside string";
     if (!utf8_valid(r->value, r->length))
         return "string is not UTF-8";
-    bool is_path = r->type == CFG_ENTRYPOINT || r->type == CFG_CWD || r->type == CFG_TMPFS;
+    bool is_path = r->type == CFG_ENTRYPOINT || r->type == CFG_CWD || r->type == CFG_TMPFS ||
+                   r->type == CFG_ALLOW_HOST_VOLUME;
     if (is_path && (r->length == 0 || r->value[0] != '/'))
         return "not an absolute path";
     if (r->type == CFG_ENV) {
@@ -178,6 +181,10 @@ static const char *check_value(const struct record *r)
         return config_check_host_user(r);
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
+    case CFG_VOLUME: {
+        static struct config_volume scratch; /* 4 KiB: not on the stack */
+        return config_volume_decode(r->value, r->length, &scratch);
+    }
     case CFG_RLIMIT:
         if (r->length != 24)
             return "RLIMIT is not 24 bytes";
@@ -304,6 +311,8 @@ void config_free(struct boot_config *cfg)
     config_free_vector(cfg->envp);
     config_free_vector(cfg->tmpfs);
     config_free_vector(cfg->allow_host_env);
+    config_free_vector(cfg->allow_host_volumes);
+    kfree(cfg->volumes);
     config_free_vector(cfg->host_argv_tail);
     config_free_vector(cfg->host_envp);
     memzero_explicit(cfg, sizeof(*cfg));
@@ -316,7 +325,9 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
     cfg->envp = config_new_vector(counts[CFG_ENV]);
     cfg->tmpfs = config_new_vector(counts[CFG_TMPFS]);
     cfg->allow_host_env = config_new_vector(counts[CFG_ALLOW_HOST_ENV]);
-    if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env)
+    cfg->allow_host_volumes = config_new_vector(counts[CFG_ALLOW_HOST_VOLUME]);
+    if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env ||
+        !cfg->allow_host_volumes)
         return -ENOMEM;
 
     u32 record_count = config_get_u32(blob + 12);
@@ -335,6 +346,9 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_CWD: cfg->cwd = s; break;
         case CFG_TMPFS: cfg->tmpfs[cfg->tmpfs_count++] = s; break;
         case CFG_ALLOW_HOST_ENV: cfg->allow_host_env[cfg->allow_host_env_count++] = s; break;
+        case CFG_ALLOW_HOST_VOLUME:
+            cfg->allow_host_volumes[cfg->allow_host_volume_count++] = s;
+            break;
         case CFG_UID: cfg->uid = config_get_u32(r.value); break;
         case CFG_GID: cfg->gid = config_get_u32(r.value); break;
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = config_get_u32(r.value); break;

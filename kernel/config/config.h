@@ -11,6 +11,7 @@
 #ifndef CVMIFY_CONFIG_H
 #define CVMIFY_CONFIG_H
 
+#include "config/volume_record.h"
 #include "lib/types.h"
 
 #define CONFIG_MAGIC "CVMCFG01"
@@ -40,7 +41,10 @@ enum config_record_type {
     CFG_ALLOW_HOST_CWD = 17,
     CFG_ALLOW_HOST_USER = 18,
     CFG_ALLOW_HOST_TMPFS = 19,
-    CFG_TYPE_COUNT = 20,
+    /* 20..23: other parts of the kernel */
+    CFG_ALLOW_HOST_VOLUME = 24,
+    CFG_VOLUME = 25,
+    CFG_TYPE_COUNT = 26,
 };
 
 #define CONFIG_MAX_HOST_USERS 64
@@ -85,12 +89,16 @@ struct boot_config {
     bool allow_host_tmpfs;
     size_t host_user_count;
     struct config_host_user host_users[CONFIG_MAX_HOST_USERS];
+    size_t allow_host_volume_count;
+    char **allow_host_volumes; /* mount points the host may put volumes on */
 
     /* from the host, not measured, filtered by the permissions above */
     size_t host_argc;      /* > 0: replaces argv[1..] */
     char **host_argv_tail; /* host_argc entries + NULL */
     size_t host_envc;
     char **host_envp;      /* host_envc entries + NULL, "KEY=VALUE" */
+    size_t volume_count;
+    struct config_volume *volumes; /* VOLUME records, targets allowed and unique */
 
     /* diagnostics switches (fw_cfg opt/cvmify/trace) */
     bool trace;
@@ -111,7 +119,8 @@ struct boot_config {
 int config_parse(const u8 *blob, size_t size, struct boot_config *out);
 
 /* Parse the overrides file (same framing; ARG, ENV, ENTRYPOINT, CWD, UID
- * + GID and TMPFS records, config/overrides.c) and apply what cfg permits.
+ * + GID, TMPFS, READ_ONLY_ROOT and VOLUME records, config/overrides.c)
+ * and apply what cfg permits.
  * A record that is not permitted, or any framing error, is refused with
  * -EPERM / -EINVAL before anything changes (fail closed). */
 int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size);
@@ -119,6 +128,12 @@ int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
 /* Add NAME=VALUE to the host variables unless the config or the host
  * already set NAME (docker's TERM=xterm with -t). Returns 0 or -ENOMEM. */
 int config_default_env(struct boot_config *cfg, const char *name, const char *value);
+
+/* The VOLUME records of an overrides blob that passed the scan, each
+ * target checked against cfg's ALLOW_HOST_VOLUME list (-EPERM) and unique
+ * (-EINVAL). config_apply_overrides calls it. */
+int config_volumes_collect(const struct boot_config *cfg, const u8 *blob, size_t size,
+                           struct config_volume *out, size_t *count);
 
 /* Why the last call failed (static text). */
 const char *config_error(void);

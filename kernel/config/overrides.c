@@ -10,6 +10,7 @@
  *   UID + GID  -u / --user             the pair must be an ALLOW_HOST_USER
  *   TMPFS      --tmpfs                 needs ALLOW_HOST_TMPFS
  *   READ_ONLY_ROOT --read-only         always allowed: it only takes away
+ *   VOLUME     -v, --mount             the target in an ALLOW_HOST_VOLUME
  *
  * Trust: the blob is host input, not measured; config_scan checks its
  * framing and values like config.bin's, then every record's permission is
@@ -32,6 +33,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
     [CFG_GID] = { 0, 1 },
     [CFG_TMPFS] = { 0, CONFIG_MAX_HOST_TMPFS },
     [CFG_READ_ONLY_ROOT] = { 0, 1 },
+    [CFG_VOLUME] = { 0, CONFIG_MAX_VOLUMES },
 };
 
 const char *config_check_host_user(const struct record *r)
@@ -96,6 +98,8 @@ static const char *refusal(const struct boot_config *cfg, const struct record *r
         return NULL; /* checked as a pair */
     case CFG_READ_ONLY_ROOT:
         return NULL; /* a read-only root only takes away */
+    case CFG_VOLUME:
+        return NULL; /* checked with the others by config_volumes_collect */
     default:
         return "record type not allowed here";
     }
@@ -114,6 +118,8 @@ struct pending {
     bool user;
     u32 uid, gid;
     bool read_only;
+    struct config_volume *volumes;
+    size_t volume_count;
 };
 
 static void pending_free(struct pending *p)
@@ -121,6 +127,7 @@ static void pending_free(struct pending *p)
     config_free_vector(p->argv_tail);
     config_free_vector(p->envp);
     config_free_vector(p->tmpfs);
+    kfree(p->volumes);
     kfree(p->entrypoint);
     kfree(p->cwd);
 }
@@ -131,8 +138,12 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
     p->argv_tail = config_new_vector(counts[CFG_ARG]);
     p->envp = config_new_vector(counts[CFG_ENV]);
     p->tmpfs = config_new_vector(cfg->tmpfs_count + counts[CFG_TMPFS]);
-    if (!p->argv_tail || !p->envp || !p->tmpfs)
+    p->volumes = kzalloc((counts[CFG_VOLUME] + 1) * sizeof(*p->volumes));
+    if (!p->argv_tail || !p->envp || !p->tmpfs || !p->volumes)
         return -ENOMEM;
+    int err = config_volumes_collect(cfg, blob, size, p->volumes, &p->volume_count);
+    if (err)
+        return err;
     for (size_t i = 0; i < cfg->tmpfs_count; i++) {
         if (!(p->tmpfs[p->tmpfs_count++] = dup_string(cfg->tmpfs[i])))
             return -ENOMEM;
@@ -154,6 +165,8 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
             p->read_only = true;
             continue;
         }
+        if (r.type == CFG_VOLUME)
+            continue; /* collected above */
         char *s = config_dup_value(&r);
         if (!s)
             return -ENOMEM;
@@ -194,6 +207,9 @@ static void apply(struct boot_config *cfg, struct pending *p)
     config_free_vector(cfg->host_argv_tail);
     config_free_vector(cfg->host_envp);
     config_free_vector(cfg->tmpfs);
+    kfree(cfg->volumes);
+    cfg->volumes = p->volumes;
+    cfg->volume_count = p->volume_count;
     cfg->host_argv_tail = p->argv_tail;
     cfg->host_argc = p->argc;
     cfg->host_envp = p->envp;
@@ -215,6 +231,7 @@ static void apply(struct boot_config *cfg, struct pending *p)
     if (p->read_only)
         cfg->read_only_root = true;
     p->argv_tail = p->envp = p->tmpfs = NULL;
+    p->volumes = NULL;
     p->cwd = NULL;
 }
 
@@ -261,7 +278,8 @@ int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
     }
     if (err) {
         pending_free(&p);
-        snprintf(g_config_error, sizeof(g_config_error), "overrides: out of memory");
+        if (err == -ENOMEM)
+            snprintf(g_config_error, sizeof(g_config_error), "overrides: out of memory");
         return err;
     }
     apply(cfg, &p);
@@ -293,5 +311,31 @@ int config_default_env(struct boot_config *cfg, const char *name, const char *va
     kfree(cfg->host_envp); /* the strings moved to envp */
     cfg->host_envp = envp;
     cfg->host_envc++;
+    return 0;
+}
+
+/* The VOLUME records of a scanned overrides blob, each target allowed by
+ * an ALLOW_HOST_VOLUME record, no target twice. */
+int config_volumes_collect(const struct boot_config *cfg, const u8 *blob, size_t size,
+                           struct config_volume *out, size_t *count)
+{
+    u32 record_count = config_get_u32(blob + 12);
+    size_t offset = HEADER_SIZE;
+    *count = 0;
+    for (u32 i = 0; i < record_count; i++) {
+        struct record r;
+        config_next_record(blob, size, &offset, i, "overrides", &r);
+        if (r.type != CFG_VOLUME)
+            continue;
+        struct config_volume *v = &out[*count];
+        config_volume_decode(r.value, r.length, v); /* checked by config_scan */
+        if (!config_volume_allowed(v->path, cfg->allow_host_volumes, cfg->allow_host_volume_count))
+            return config_fail(-EPERM, "overrides", i, "volume target not allowed by the config");
+        for (size_t k = 0; k < *count; k++) {
+            if (strcmp(out[k].path, v->path) == 0)
+                return config_fail(-EINVAL, "overrides", i, "two volumes for one target");
+        }
+        (*count)++;
+    }
     return 0;
 }

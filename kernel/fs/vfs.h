@@ -111,6 +111,10 @@ struct inode_ops {
 	              u32 flags);
 	int (*truncate)(struct inode *inode, u64 size);
 	int (*chmod)(struct inode *inode, u32 mode);
+	/* The VFS is about to change the inode's owner or times in place
+	 * (chown, utimensat): a filesystem that keeps metadata on a disk
+	 * makes room for it first, or refuses (-ENOSPC). NULL: nothing. */
+	int (*prepare_change)(struct inode *inode);
 	/* Last reference dropped: free the in-memory inode (kfree(inode)
 	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
 	void (*release)(struct inode *inode);
@@ -179,6 +183,9 @@ struct fs_super {
 	bool read_only;                  /* writes and namespace changes: -EROFS */
 	struct inode *root;              /* owned reference */
 	struct mount *mount;             /* where it is mounted (NULL: not yet) */
+	/* Make every change so far durable (fsync, sync). NULL: nothing to
+	 * write back (in memory, or read-only). */
+	int (*sync)(struct fs_super *sb);
 	void *priv;
 };
 
@@ -325,6 +332,15 @@ u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt);
  * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it
  * was opened with O_PATH or O_WRONLY. */
 int vfs_get_page(struct file *file, u64 offset, void *kpage);
+
+/* ---- durability (fs/sync.c) ---- */
+
+/* fsync(2)/fdatasync(2): the file's filesystem commits (a volume commits
+ * all its changes, not only this file's). syncfs(2) for inode's
+ * filesystem; sync(2) and the app's exit for every one. */
+int vfs_fsync(struct file *file);
+int vfs_syncfs(struct inode *inode);
+int vfs_sync_all(void);
 
 /* ---- metadata ---- */
 

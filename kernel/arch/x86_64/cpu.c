@@ -53,12 +53,9 @@ static void detect(void)
     }
 }
 
-void cpu_features_init(void)
+/* Turn on what detect() found, on the calling CPU. */
+static void apply(void)
 {
-    detect();
-    if (!g_cpu.nx)
-        panic("cpu: no NX bit; W^X cannot be enforced");
-
     u64 efer = cpu_rdmsr(MSR_EFER);
     if ((efer & (EFER_NXE | EFER_SCE)) != (EFER_NXE | EFER_SCE)) /* a TD has both: no write */
         cpu_wrmsr(MSR_EFER, efer | EFER_NXE | EFER_SCE);
@@ -78,11 +75,26 @@ void cpu_features_init(void)
     if (g_cpu.fsgsbase)
         cr4 |= CR4_FSGSBASE;
     cpu_write_cr4(cr4);
+}
+
+void cpu_features_init(void)
+{
+    detect();
+    if (!g_cpu.nx)
+        panic("cpu: no NX bit; W^X cannot be enforced");
+    apply();
 
     kprintf("cpu: nx smep=%d smap=%d umip=%d rdrand=%d rdseed=%d aesni=%d pclmul=%d "
             "fsgsbase=%d physbits=%u\n",
             g_cpu.smep, g_cpu.smap, g_cpu.umip, g_cpu.rdrand, g_cpu.rdseed, g_cpu.aesni,
             g_cpu.pclmul, g_cpu.fsgsbase, g_cpu.phys_addr_bits);
+}
+
+void cpu_features_init_ap(void)
+{
+    /* The vCPUs of one machine share one model: the boot CPU's CPUID
+     * answers decide for all of them. */
+    apply();
 }
 
 void arch_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
