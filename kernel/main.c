@@ -21,7 +21,7 @@
  * 12. random                        CSPRNG from RDSEED/RDRAND
  * 13. root disk check              its root (no key needed) must equal DISK_ROOT
  * 14. measure disk root, then the disk key (VM: fw_cfg; TDX: the key broker)
- *     and the file systems           cvmfs at /, tmpfs, dev, proc, persistent volumes
+ *     and the file systems           cvmfs at /, tmpfs, dev, proc, the host's tmpfs, volumes
  * 15. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"
@@ -42,6 +42,7 @@
 #ifndef CVMIFY_CORE_ONLY
 #include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
+#include "fs/tmpfs_host.h"
 #include "fs/vfs.h"
 #include "fs/volfs.h"
 #include "proc/bkl.h"
@@ -202,6 +203,9 @@ static void root_init(void)
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
+    err = fs_mount_host_tmpfs(g_config.host_tmpfs, g_config.host_tmpfs_count);
+    if (err)
+        panic("cannot mount the host's tmpfs (error %d)", err);
     err = fs_mount_volumes(g_config.volumes, g_config.volume_count);
     if (err)
         panic("cannot attach the persistent volumes (error %d)", err);

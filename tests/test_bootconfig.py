@@ -11,6 +11,7 @@ from cvmify.errors import BadBundleError, InvalidManifestError, UsageError
 from cvmify.manifest import records as r
 from cvmify.manifest.bootconfig import compile_boot_config, parse_boot_config
 from cvmify.manifest.overrides import HostRequest, compile_overrides, parse_overrides
+from cvmify.manifest.tmpfs import TmpfsMount
 
 ROOT = bytes(range(48))
 
@@ -193,7 +194,7 @@ def test_overrides_refused_without_permission():
         (HostRequest(entrypoint="/bin/sh"), "loader.insecure__allow_entrypoint"),
         (HostRequest(workdir="/srv"), "loader.insecure__allow_workdir"),
         (HostRequest(user="0"), "loader.allowed_users"),
-        (HostRequest(tmpfs=["/run"]), "fs.insecure__allow_host_tmpfs"),
+        (HostRequest(tmpfs=[TmpfsMount("/run")]), "fs.insecure__allow_host_tmpfs"),
     ]:
         with pytest.raises(UsageError, match=key.replace(".", r"\.")):
             compile_overrides(request, policy)
@@ -209,11 +210,13 @@ def test_docker_flag_overrides_round_trip_when_the_manifest_allows_them():
     for spec in ("app", "1000", "1000:1000", "app:1000"):
         data = compile_overrides(HostRequest(user=spec), policy)
         assert parse_overrides(data).user == (1000, 1000)
-    data = compile_overrides(HostRequest(entrypoint="/bin/sh", workdir="/srv", tmpfs=["/run", "/cache"]), policy)
+    tmpfs = [TmpfsMount("/run", 65536, 0o755, 1000, 1000), TmpfsMount("/cache")]
+    data = compile_overrides(HostRequest(entrypoint="/bin/sh", workdir="/srv", tmpfs=tmpfs), policy)
     parsed = parse_overrides(data)
-    assert (parsed.entrypoint, parsed.cwd, parsed.tmpfs) == ("/bin/sh", "/srv", ["/run", "/cache"])
+    assert (parsed.entrypoint, parsed.cwd, parsed.tmpfs) == ("/bin/sh", "/srv", tmpfs)
     for bad in [HostRequest(user="app:0"), HostRequest(user="nobody"), HostRequest(entrypoint="sh"),
-                HostRequest(tmpfs=["/"]), HostRequest(tmpfs=["run"])]:
+                HostRequest(tmpfs=[TmpfsMount("/")]), HostRequest(tmpfs=[TmpfsMount("run")]),
+                HostRequest(tmpfs=[TmpfsMount("/run"), TmpfsMount("/run", 4096)])]:
         with pytest.raises(UsageError):
             compile_overrides(bad, policy)
 

@@ -58,6 +58,20 @@ def test_flags_match_docker_run(permissive_bundle, nonroot_image, tmp_path, monk
     assert ours.stdout == "1000\n1000\n/tmp\nfoo|from file|passed through\nhome: 0\n"
 
 
+def test_tmpfs_options_match_docker_run(permissive_bundle, nonroot_image):
+    """size= bounds writes (ENOSPC), uid=/gid= own the mount, mode= applies
+    where the image has no directory; over one (/home, /tmp) its mode
+    stays, as runc makes it."""
+    script = ('stat -c "%a %u %g %n" /home /tmp /x; dd if=/dev/zero of=/home/f bs=4096 count=100 2>/dev/null;'
+              ' echo rc=$?; wc -c < /home/f')
+    flags = ("--entrypoint", "/bin/sh", "-w", "/", "--tmpfs", "/home:size=64k,mode=0750,uid=1000,gid=1000",
+             "--tmpfs", "/tmp:mode=0700", "--tmpfs", "/x:rw,mode=700,noexec")
+    ours = run_bundle(permissive_bundle, *flags, "--", "-c", script)
+    theirs = docker_run(nonroot_image, "-c", script, flags=flags)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == "755 1000 1000 /home\n1777 0 0 /tmp\n700 0 0 /x\nrc=1\n65536\n"
+
+
 def test_user_by_name_and_entrypoint_without_args(permissive_bundle, nonroot_image):
     flags = ("-u", "root", "--entrypoint", "/bin/id")
     ours = run_bundle(permissive_bundle, *flags)

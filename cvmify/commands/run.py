@@ -142,15 +142,6 @@ class RunResult:
 DEFAULT_MEMORY = "512M"
 
 
-def tmpfs_path(spec: str) -> str:
-    """--tmpfs PATH[:OPTIONS] -> PATH. Options (size=, mode=) are accepted
-    as docker's are, but not enforced: a tmpfs is bounded by --memory."""
-    path, _, options = spec.partition(":")
-    if options:
-        log.warning("--tmpfs %s: options %r are not enforced (the guest's memory bounds a tmpfs)", path, options)
-    return path
-
-
 def bundle_manifest(bundle: Bundle) -> dict:
     try:
         return tomllib.loads(bundle.file("manifest.toml").read_text(encoding="utf-8"))
@@ -175,6 +166,7 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     from cvmify.commands.run_env import collect_env
     from cvmify.manifest.bootconfig import parse_boot_config
     from cvmify.manifest.overrides import HostRequest, compile_overrides
+    from cvmify.manifest.tmpfs import parse_tmpfs_spec
 
     if opts.mode not in MODES:
         raise UsageError(f"--mode {opts.mode!r}: expected one of {', '.join(MODES)}")
@@ -183,7 +175,7 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     if opts.detach and opts.interactive:
         raise UsageError("-d with -i: cvmify cannot attach to a detached container's stdin")
     request = HostRequest(list(opts.args), collect_env(opts.env, opts.env_files, os.environ),
-                          opts.entrypoint, opts.workdir, opts.user, [tmpfs_path(t) for t in opts.tmpfs],
+                          opts.entrypoint, opts.workdir, opts.user, [parse_tmpfs_spec(t) for t in opts.tmpfs],
                           opts.read_only)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
@@ -192,6 +184,9 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(request, policy)
     volumes = parse_volume_flags(opts, policy.allow_host_volumes)
+    for mount in request.tmpfs:
+        if any(v.target == mount.path for v in volumes):
+            raise UsageError(f"--tmpfs {mount.path}: a volume is mounted there too")
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
     attested = opts.mode in ("tdx", "tdx-sim")

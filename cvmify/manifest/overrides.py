@@ -8,7 +8,7 @@ docker's run flags, each allowed only where the measured config permits.
 | --entrypoint | ENTRYPOINT | loader.insecure__allow_entrypoint -> ALLOW_HOST_ENTRYPOINT |
 | -w, --workdir | CWD | loader.insecure__allow_workdir -> ALLOW_HOST_CWD |
 | -u, --user | UID + GID | loader.allowed_users -> ALLOW_HOST_USER (one per user) |
-| --tmpfs | TMPFS | fs.insecure__allow_host_tmpfs -> ALLOW_HOST_TMPFS |
+| --tmpfs | TMPFS_MOUNT | fs.insecure__allow_host_tmpfs -> ALLOW_HOST_TMPFS |
 | --read-only | READ_ONLY_ROOT | always: it only takes away |
 | -v, --mount | VOLUME | fs.host_volumes -> ALLOW_HOST_VOLUME (cvmify/volume/attach.py checks, the kernel too) |
 
@@ -19,12 +19,12 @@ naming the manifest key; the kernel checks the same again
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cvmify.errors import BadBundleError, UsageError
 from cvmify.manifest import records as r
+from cvmify.manifest.tmpfs import TmpfsMount, encode_tmpfs_mount, mount_point
 
 if TYPE_CHECKING:
     from cvmify.manifest.bootconfig import BootConfig
@@ -41,7 +41,7 @@ class HostRequest:
     entrypoint: str | None = None
     workdir: str | None = None
     user: str | None = None  # "name", "uid" or "uid:gid"
-    tmpfs: list[str] = field(default_factory=list)
+    tmpfs: list[TmpfsMount] = field(default_factory=list)  # --tmpfs, parsed (cvmify/manifest/tmpfs.py)
     read_only: bool = False  # --read-only
     volumes: list[bytes] = field(default_factory=list)  # VOLUME values, checked by cvmify/volume/attach.py
 
@@ -59,7 +59,7 @@ class Overrides:
     entrypoint: str | None = None
     cwd: str | None = None
     user: tuple[int, int] | None = None
-    tmpfs: list[str] = field(default_factory=list)
+    tmpfs: list[TmpfsMount] = field(default_factory=list)
     read_only: bool = False
     volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
 
@@ -87,8 +87,8 @@ def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
         uid, gid = resolve_host_user(req.user, cfg)
         out.u32(r.UID, uid)
         out.u32(r.GID, gid)
-    for path in req.tmpfs:
-        out.string(r.TMPFS, path)
+    for mount in req.tmpfs:
+        out.raw(r.TMPFS_MOUNT, encode_tmpfs_mount(mount))
     if req.read_only:
         out.u32(r.READ_ONLY_ROOT, 1)
     for value in req.volumes:
@@ -114,7 +114,7 @@ def parse_overrides(data: bytes) -> Overrides:
         entrypoint=values[r.ENTRYPOINT][0] if values[r.ENTRYPOINT] else None,
         cwd=values[r.CWD][0] if values[r.CWD] else None,
         user=(values[r.UID][0], values[r.GID][0]) if values[r.UID] else None,
-        tmpfs=values[r.TMPFS],
+        tmpfs=values[r.TMPFS_MOUNT],
         read_only=bool(values[r.READ_ONLY_ROOT]),
         volumes=values[r.VOLUME],
     )
@@ -163,13 +163,16 @@ def _check_permissions(req: HostRequest, cfg: "BootConfig") -> None:
         raise UsageError(f"--workdir {req.workdir} refused: the manifest does not set "
                          "loader.insecure__allow_workdir = true")
     if req.tmpfs and not cfg.allow_host_tmpfs:
-        raise UsageError(f"--tmpfs {req.tmpfs[0]} refused: the manifest does not set "
+        raise UsageError(f"--tmpfs {req.tmpfs[0].path} refused: the manifest does not set "
                          "fs.insecure__allow_host_tmpfs = true")
     if len(req.tmpfs) > r.MAX_HOST_TMPFS:
         raise UsageError(f"--tmpfs: at most {r.MAX_HOST_TMPFS} mounts")
-    for path in req.tmpfs:
-        if not path.startswith("/") or posixpath.normpath(path) != path or path == "/":
+    paths = [m.path for m in req.tmpfs]
+    for path in paths:
+        if not mount_point(path):
             raise UsageError(f"--tmpfs {path}: expected a normalized absolute path other than /")
+        if paths.count(path) > 1:
+            raise UsageError(f"--tmpfs {path}: given twice")
 
 
 def _absolute(path: str, flag: str) -> str:

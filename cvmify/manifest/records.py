@@ -21,6 +21,7 @@ ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
 ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS, READ_ONLY_ROOT = 9, 10, 11, 12, 13
 ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_USER, ALLOW_HOST_TMPFS = 16, 17, 18, 19
 ALLOW_HOST_VOLUME, VOLUME = 24, 25  # docs/boot-config.md; VOLUME's value: cvmify/volume/attach.py
+TMPFS_MOUNT = 26  # overrides only; its value: cvmify/manifest/tmpfs.py
 
 NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
@@ -28,7 +29,7 @@ NAMES = {
     ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS", READ_ONLY_ROOT: "READ_ONLY_ROOT",
     ALLOW_HOST_ENTRYPOINT: "ALLOW_HOST_ENTRYPOINT", ALLOW_HOST_CWD: "ALLOW_HOST_CWD",
     ALLOW_HOST_USER: "ALLOW_HOST_USER", ALLOW_HOST_TMPFS: "ALLOW_HOST_TMPFS",
-    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME",
+    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME", TMPFS_MOUNT: "TMPFS_MOUNT",
 }
 
 # type -> (min count, max count)
@@ -42,7 +43,7 @@ CONFIG_COUNTS = {
 MAX_HOST_TMPFS = 16
 OVERRIDE_COUNTS = {
     ARG: (0, 4096), ENV: (0, 4096), ENTRYPOINT: (0, 1), CWD: (0, 1), UID: (0, 1), GID: (0, 1),
-    TMPFS: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
+    TMPFS_MOUNT: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
 }
 
 STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, ALLOW_HOST_VOLUME}
@@ -148,6 +149,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         from cvmify.volume.attach import decode_volume_record
 
         return decode_volume_record(value, f"{what}: VOLUME")
+    if rec_type == TMPFS_MOUNT:
+        from cvmify.manifest.tmpfs import decode_tmpfs_mount
+
+        return decode_tmpfs_mount(value, f"{what}: TMPFS_MOUNT")
     return _decode_rlimit(value, f"{what}: RLIMIT")
 
 

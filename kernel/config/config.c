@@ -38,6 +38,7 @@ static const char *const g_type_names[CFG_TYPE_COUNT] = {
     [CFG_ALLOW_HOST_ENTRYPOINT] = "ALLOW_HOST_ENTRYPOINT", [CFG_ALLOW_HOST_CWD] = "ALLOW_HOST_CWD",
     [CFG_ALLOW_HOST_USER] = "ALLOW_HOST_USER", [CFG_ALLOW_HOST_TMPFS] = "ALLOW_HOST_TMPFS",
     [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
+    [CFG_TMPFS_MOUNT] = "TMPFS_MOUNT",
 };
 
 char g_config_error[CONFIG_ERROR_SIZE];
@@ -185,6 +186,10 @@ static const char *check_value(const struct record *r)
         static struct config_volume scratch; /* 4 KiB: not on the stack */
         return config_volume_decode(r->value, r->length, &scratch);
     }
+    case CFG_TMPFS_MOUNT: {
+        static struct config_tmpfs scratch; /* 4 KiB: not on the stack */
+        return config_tmpfs_decode(r->value, r->length, &scratch);
+    }
     case CFG_RLIMIT:
         if (r->length != 24)
             return "RLIMIT is not 24 bytes";
@@ -313,6 +318,7 @@ void config_free(struct boot_config *cfg)
     config_free_vector(cfg->allow_host_env);
     config_free_vector(cfg->allow_host_volumes);
     kfree(cfg->volumes);
+    kfree(cfg->host_tmpfs);
     config_free_vector(cfg->host_argv_tail);
     config_free_vector(cfg->host_envp);
     memzero_explicit(cfg, sizeof(*cfg));

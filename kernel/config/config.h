@@ -11,6 +11,7 @@
 #ifndef CVMIFY_CONFIG_H
 #define CVMIFY_CONFIG_H
 
+#include "config/tmpfs_record.h"
 #include "config/volume_record.h"
 #include "lib/types.h"
 
@@ -44,7 +45,8 @@ enum config_record_type {
     /* 20..23: other parts of the kernel */
     CFG_ALLOW_HOST_VOLUME = 24,
     CFG_VOLUME = 25,
-    CFG_TYPE_COUNT = 26,
+    CFG_TMPFS_MOUNT = 26,
+    CFG_TYPE_COUNT = 27,
 };
 
 #define CONFIG_MAX_HOST_USERS 64
@@ -99,6 +101,8 @@ struct boot_config {
     char **host_envp;      /* host_envc entries + NULL, "KEY=VALUE" */
     size_t volume_count;
     struct config_volume *volumes; /* VOLUME records, targets allowed and unique */
+    size_t host_tmpfs_count;
+    struct config_tmpfs *host_tmpfs; /* TMPFS_MOUNT records (--tmpfs), paths unique */
 
     /* diagnostics switches (fw_cfg opt/cvmify/trace) */
     bool trace;
@@ -119,7 +123,7 @@ struct boot_config {
 int config_parse(const u8 *blob, size_t size, struct boot_config *out);
 
 /* Parse the overrides file (same framing; ARG, ENV, ENTRYPOINT, CWD, UID
- * + GID, TMPFS, READ_ONLY_ROOT and VOLUME records, config/overrides.c)
+ * + GID, TMPFS_MOUNT, READ_ONLY_ROOT and VOLUME records, config/overrides.c)
  * and apply what cfg permits.
  * A record that is not permitted, or any framing error, is refused with
  * -EPERM / -EINVAL before anything changes (fail closed). */

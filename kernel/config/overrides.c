@@ -8,7 +8,8 @@
  *   ENTRYPOINT --entrypoint            needs ALLOW_HOST_ENTRYPOINT
  *   CWD        -w / --workdir          needs ALLOW_HOST_CWD
  *   UID + GID  -u / --user             the pair must be an ALLOW_HOST_USER
- *   TMPFS      --tmpfs                 needs ALLOW_HOST_TMPFS
+ *   TMPFS_MOUNT --tmpfs                needs ALLOW_HOST_TMPFS; no path twice,
+ *                                      none a VOLUME target
  *   READ_ONLY_ROOT --read-only         always allowed: it only takes away
  *   VOLUME     -v, --mount             the target in an ALLOW_HOST_VOLUME
  *
@@ -31,7 +32,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
     [CFG_CWD] = { 0, 1 },
     [CFG_UID] = { 0, 1 },
     [CFG_GID] = { 0, 1 },
-    [CFG_TMPFS] = { 0, CONFIG_MAX_HOST_TMPFS },
+    [CFG_TMPFS_MOUNT] = { 0, CONFIG_MAX_HOST_TMPFS },
     [CFG_READ_ONLY_ROOT] = { 0, 1 },
     [CFG_VOLUME] = { 0, CONFIG_MAX_VOLUMES },
 };
@@ -91,7 +92,7 @@ static const char *refusal(const struct boot_config *cfg, const struct record *r
         return cfg->allow_host_entrypoint ? NULL : "entrypoint not allowed by the config";
     case CFG_CWD:
         return cfg->allow_host_cwd ? NULL : "working directory not allowed by the config";
-    case CFG_TMPFS:
+    case CFG_TMPFS_MOUNT:
         return cfg->allow_host_tmpfs ? NULL : "tmpfs mounts not allowed by the config";
     case CFG_UID:
     case CFG_GID:
@@ -111,7 +112,7 @@ struct pending {
     size_t argc;
     char **envp;
     size_t envc;
-    char **tmpfs; /* the config's mount points, then the host's */
+    struct config_tmpfs *tmpfs;
     size_t tmpfs_count;
     char *entrypoint;
     char *cwd;
@@ -126,10 +127,36 @@ static void pending_free(struct pending *p)
 {
     config_free_vector(p->argv_tail);
     config_free_vector(p->envp);
-    config_free_vector(p->tmpfs);
+    kfree(p->tmpfs);
     kfree(p->volumes);
     kfree(p->entrypoint);
     kfree(p->cwd);
+}
+
+/* The TMPFS_MOUNT records of a scanned blob, after the volumes: no path
+ * twice, none where a volume goes (either would hide the other). */
+static int collect_tmpfs(const u8 *blob, size_t size, struct pending *p)
+{
+    u32 record_count = config_get_u32(blob + 12);
+    size_t offset = HEADER_SIZE;
+    for (u32 i = 0; i < record_count; i++) {
+        struct record r;
+        config_next_record(blob, size, &offset, i, "overrides", &r);
+        if (r.type != CFG_TMPFS_MOUNT)
+            continue;
+        struct config_tmpfs *t = &p->tmpfs[p->tmpfs_count];
+        config_tmpfs_decode(r.value, r.length, t); /* checked by config_scan */
+        for (size_t k = 0; k < p->tmpfs_count; k++) {
+            if (strcmp(p->tmpfs[k].path, t->path) == 0)
+                return config_fail(-EINVAL, "overrides", i, "two tmpfs mounts at one path");
+        }
+        for (size_t v = 0; v < p->volume_count; v++) {
+            if (strcmp(p->volumes[v].path, t->path) == 0)
+                return config_fail(-EINVAL, "overrides", i, "a tmpfs where a volume goes");
+        }
+        p->tmpfs_count++;
+    }
+    return 0;
 }
 
 static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
@@ -137,17 +164,15 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
 {
     p->argv_tail = config_new_vector(counts[CFG_ARG]);
     p->envp = config_new_vector(counts[CFG_ENV]);
-    p->tmpfs = config_new_vector(cfg->tmpfs_count + counts[CFG_TMPFS]);
+    p->tmpfs = kzalloc((counts[CFG_TMPFS_MOUNT] + 1) * sizeof(*p->tmpfs));
     p->volumes = kzalloc((counts[CFG_VOLUME] + 1) * sizeof(*p->volumes));
     if (!p->argv_tail || !p->envp || !p->tmpfs || !p->volumes)
         return -ENOMEM;
     int err = config_volumes_collect(cfg, blob, size, p->volumes, &p->volume_count);
+    if (!err)
+        err = collect_tmpfs(blob, size, p);
     if (err)
         return err;
-    for (size_t i = 0; i < cfg->tmpfs_count; i++) {
-        if (!(p->tmpfs[p->tmpfs_count++] = dup_string(cfg->tmpfs[i])))
-            return -ENOMEM;
-    }
     u32 record_count = config_get_u32(blob + 12);
     size_t offset = HEADER_SIZE;
     for (u32 i = 0; i < record_count; i++) {
@@ -165,7 +190,7 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
             p->read_only = true;
             continue;
         }
-        if (r.type == CFG_VOLUME)
+        if (r.type == CFG_VOLUME || r.type == CFG_TMPFS_MOUNT)
             continue; /* collected above */
         char *s = config_dup_value(&r);
         if (!s)
@@ -173,7 +198,6 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
         switch (r.type) {
         case CFG_ARG: p->argv_tail[p->argc++] = s; break;
         case CFG_ENV: p->envp[p->envc++] = s; break;
-        case CFG_TMPFS: p->tmpfs[p->tmpfs_count++] = s; break;
         case CFG_ENTRYPOINT: p->entrypoint = s; break;
         default: p->cwd = s; break; /* CFG_CWD: the only other string */
         }
@@ -206,7 +230,7 @@ static void apply(struct boot_config *cfg, struct pending *p)
 {
     config_free_vector(cfg->host_argv_tail);
     config_free_vector(cfg->host_envp);
-    config_free_vector(cfg->tmpfs);
+    kfree(cfg->host_tmpfs);
     kfree(cfg->volumes);
     cfg->volumes = p->volumes;
     cfg->volume_count = p->volume_count;
@@ -214,8 +238,8 @@ static void apply(struct boot_config *cfg, struct pending *p)
     cfg->host_argc = p->argc;
     cfg->host_envp = p->envp;
     cfg->host_envc = p->envc;
-    cfg->tmpfs = p->tmpfs;
-    cfg->tmpfs_count = p->tmpfs_count;
+    cfg->host_tmpfs = p->tmpfs;
+    cfg->host_tmpfs_count = p->tmpfs_count;
     if (p->cwd) {
         kfree(cfg->cwd);
         cfg->cwd = p->cwd;
@@ -230,7 +254,8 @@ static void apply(struct boot_config *cfg, struct pending *p)
     }
     if (p->read_only)
         cfg->read_only_root = true;
-    p->argv_tail = p->envp = p->tmpfs = NULL;
+    p->argv_tail = p->envp = NULL;
+    p->tmpfs = NULL;
     p->volumes = NULL;
     p->cwd = NULL;
 }

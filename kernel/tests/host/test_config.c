@@ -53,6 +53,22 @@ static void add_u32(struct builder *b, u16 type, u32 v)
     add(b, type, tmp, 4);
 }
 
+/* A TMPFS_MOUNT value: u64 size, u32 mode, uid, gid, reserved, path. */
+static void add_tmpfs_mount(struct builder *b, const char *path, u64 size, u32 mode, u32 uid,
+                            u32 gid, u32 reserved)
+{
+    u8 v[24 + 64];
+    size_t n = strlen(path);
+    put32(v, (u32)size);
+    put32(v + 4, (u32)(size >> 32));
+    put32(v + 8, mode);
+    put32(v + 12, uid);
+    put32(v + 16, gid);
+    put32(v + 20, reserved);
+    memcpy(v + 24, path, n);
+    add(b, CFG_TMPFS_MOUNT, v, (u32)(24 + n));
+}
+
 static size_t finish(struct builder *b)
 {
     memcpy(b->buf, CONFIG_MAGIC, 8);
@@ -372,6 +388,7 @@ static size_t build_permissive(struct builder *b)
     add_u32(b, CFG_ALLOW_HOST_CWD, 1);
     add(b, CFG_ALLOW_HOST_USER, user, sizeof(user));
     add_u32(b, CFG_ALLOW_HOST_TMPFS, 1);
+    add_str(b, CFG_ALLOW_HOST_VOLUME, "/data");
     return finish(b);
 }
 
@@ -389,7 +406,7 @@ static void test_overrides_for_docker_flags(void)
     add_str(&o, CFG_CWD, "/work");
     add_u32(&o, CFG_UID, 1000);
     add_u32(&o, CFG_GID, 100);
-    add_str(&o, CFG_TMPFS, "/run");
+    add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100, 0);
     add_u32(&o, CFG_READ_ONLY_ROOT, 1);
     size_t osize = finish(&o);
     CHECK(!cfg.read_only_root);
@@ -403,8 +420,13 @@ static void test_overrides_for_docker_flags(void)
     CHECK_EQ(cfg.gid, 100);
     CHECK_EQ(cfg.group_count, 1);
     CHECK_EQ(cfg.groups[0], 100);
-    CHECK_EQ(cfg.tmpfs_count, 2);
-    CHECK(strcmp(cfg.tmpfs[1], "/run") == 0);
+    CHECK_EQ(cfg.tmpfs_count, 1); /* the config's own, /tmp */
+    CHECK_EQ(cfg.host_tmpfs_count, 1);
+    CHECK(strcmp(cfg.host_tmpfs[0].path, "/run") == 0);
+    CHECK_EQ(cfg.host_tmpfs[0].size, 1ULL << 32);
+    CHECK_EQ(cfg.host_tmpfs[0].mode, 0700);
+    CHECK_EQ(cfg.host_tmpfs[0].uid, 1000);
+    CHECK_EQ(cfg.host_tmpfs[0].gid, 100);
     config_free(&cfg);
 
     /* a user the config does not list, or half a user, changes nothing */
@@ -445,6 +467,78 @@ static void test_overrides_for_docker_flags(void)
     CHECK(strstr(config_error(), "ALLOW_HOST_USER name") != NULL);
 }
 
+/* TMPFS_MOUNT overrides: only with ALLOW_HOST_TMPFS, every value
+ * checked, no path twice, never a volume's target; a refused file
+ * changes nothing. */
+static void test_tmpfs_mount_records_refused(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    struct {
+        const char *path;
+        u32 mode, uid, reserved;
+        int err;
+    } cases[] = {
+        { "/run", 010000, 0, 0, -EINVAL },        /* mode above 07777 */
+        { "/run", 0755, 0xffffffffU, 0, -EINVAL }, /* invalid owner */
+        { "/run", 0755, 0, 1, -EINVAL },           /* reserved field */
+        { "/", 0755, 0, 0, -EINVAL },
+        { "run", 0755, 0, 0, -EINVAL },
+        { "/run/", 0755, 0, 0, -EINVAL },
+        { "/a//b", 0755, 0, 0, -EINVAL },
+        { "/a/../b", 0755, 0, 0, -EINVAL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        begin(&o);
+        add_tmpfs_mount(&o, cases[i].path, 0, cases[i].mode, cases[i].uid, 0, cases[i].reserved);
+        size_t osize = finish(&o);
+        CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), cases[i].err);
+    }
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    add_tmpfs_mount(&o, "/run", 4096, 0755, 0, 0, 0);
+    size_t osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "two tmpfs mounts") != NULL);
+    /* never where a volume goes */
+    u8 volume[80 + 5] = { 0 };
+    volume[24] = 1; /* generation 1 */
+    memcpy(volume + 80, "/data", 5);
+    begin(&o);
+    add(&o, CFG_VOLUME, volume, sizeof(volume));
+    add_tmpfs_mount(&o, "/data", 0, 0755, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "where a volume goes") != NULL);
+    CHECK_EQ(cfg.volume_count, 0);
+    /* a path with a NUL in it */
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    o.buf[16 + 8 + 24 + 2] = 0;
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+
+    /* without ALLOW_HOST_TMPFS: refused, with the reason */
+    size = build_valid(&b, 0);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 01777, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    CHECK(strstr(config_error(), "tmpfs mounts not allowed") != NULL);
+    /* a plain TMPFS record is config.bin's, never the host's */
+    begin(&o);
+    add_str(&o, CFG_TMPFS, "/run");
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+}
+
 static const struct host_test g_tests[] = {
     { "valid", test_valid },
     { "missing_required", test_missing_required },
@@ -456,6 +550,7 @@ static const struct host_test g_tests[] = {
     { "byte_flips_never_crash", test_byte_flips_never_crash },
     { "overrides", test_overrides },
     { "overrides_for_docker_flags", test_overrides_for_docker_flags },
+    { "tmpfs_mount_records_refused", test_tmpfs_mount_records_refused },
 };
 
 int main(int argc, char **argv)
