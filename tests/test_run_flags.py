@@ -72,6 +72,17 @@ def test_tmpfs_options_match_docker_run(permissive_bundle, nonroot_image):
     assert ours.stdout == "755 1000 1000 /home\n1777 0 0 /tmp\n700 0 0 /x\nrc=1\n65536\n"
 
 
+def test_a_missing_workdir_is_made_like_docker(permissive_bundle, nonroot_image):
+    """The image's WORKDIR /home/app under a --tmpfs /home: made (root's,
+    755) before the app starts, as docker does."""
+    script = 'pwd; stat -c "%a %u %g" /home/app; id -u'
+    flags = ("--entrypoint", "/bin/sh", "--tmpfs", "/home")
+    ours = run_bundle(permissive_bundle, *flags, "--", "-c", script)
+    theirs = docker_run(nonroot_image, "-c", script, flags=flags)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == "/home/app\n755 0 0\n1000\n"
+
+
 def test_user_by_name_and_entrypoint_without_args(permissive_bundle, nonroot_image):
     flags = ("-u", "root", "--entrypoint", "/bin/id")
     ours = run_bundle(permissive_bundle, *flags)
