@@ -104,7 +104,7 @@ def check_kvm(qemu: str, probe: Callable[[], bool] | None) -> Check:
     if not os.access(KVM_DEVICE, os.R_OK | os.W_OK):
         return Check("kvm", WARN, f"{KVM_DEVICE} is not readable and writable for this user", fix)
     if probe is None:
-        return Check("kvm", OK, f"{KVM_DEVICE} is usable (not probed)")
+        return Check("kvm", OK, f"{KVM_DEVICE} is there and open to us (not probed: whether a guest runs is untested)")
     if probe():
         return Check("kvm", OK, "a guest ran under KVM (the accelerator probe passed)")
     return Check("kvm", WARN, f"{KVM_DEVICE} is there but a guest does not run under it (nested KVM?)", fix)
