@@ -3,8 +3,8 @@
 - Directly under QEMU/TCG on the microvm machine of docs/boot-config.md:
   `boot_kernel` (the kernel alone, with fw_cfg files made by the test) and
   `boot_bundle` (a built bundle's files, with no launcher checks in the
-  way). Both return a `Boot`: QEMU's status, COM1 (the app's stdout) and
-  COM3 (the kernel log and its `cvmify: ` control lines).
+  way). Both return a `Boot`: QEMU's status, COM1 (the app's stdout),
+  COM3 (the kernel log) and the control UART's frames.
 - As a user would, through the CLI in a subprocess: `build_bundle`
   (`cvmify build` of a docker-daemon image with a manifest merged over
   the inferred one), `run_bundle` (`cvmify run --accel tcg`) and
@@ -29,7 +29,8 @@ import tomli_w
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
-GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp")  # one per syscall family
+GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp", "cow",
+                  "filesem", "vdso")  # one per syscall family
 GUEST_EXTRA = ("oom", "sigbus", "logforge")  # built into the image, not pass/fail checklists
 GUEST_FLAGS = {"logforge": ("-z", "execstack")}  # extra gcc flags per program
 QEMU = "qemu-system-x86_64"
@@ -48,7 +49,7 @@ class Boot:
     returncode: int  # QEMU's exit status (EXIT_APP, EXIT_PANIC, ...)
     stdout: str  # COM1
     log: str  # COM3: the kernel log, for people
-    control: bytes = b""  # COM4: the control channel's frames
+    control: bytes = b""  # the control UART (0x2e0): the channel's frames
 
     def control_lines(self) -> list[str]:
         """The control messages, as text: "cvmify: exit N", "cvmify: signal
@@ -81,12 +82,13 @@ def decode_control(data: bytes) -> list[str]:
     return lines
 
 
-def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], cpus: int = 1) -> list[str]:
+def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], cpus: int = 1,
+              memory: str = "256M") -> list[str]:
     """The launcher's machine, written out independently of cvmify.launch:
     COM1 on stdout, COM2, COM3 and the control UART to files in `logs`,
     isa-debug-exit; `cpus` vCPUs on multi-threaded TCG."""
     argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "256M",
+        QEMU, "-M", MACHINE, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", memory,
         "-smp", str(cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
@@ -124,12 +126,12 @@ def boot_kernel(kernel: Path, tmp_path: Path, files: dict[str, bytes], cpus: int
     return run_qemu(qemu_argv(kernel, tmp_path, fw_cfg, cpus), tmp_path, BOOT_TIMEOUT)
 
 
-def boot_bundle(bundle: Path, tmp_path: Path, cpus: int = 1) -> Boot:
+def boot_bundle(bundle: Path, tmp_path: Path, cpus: int = 1, memory: str = "256M") -> Boot:
     """Boot a bundle's files with QEMU directly (no launcher checks)."""
     argv = qemu_argv(bundle / "kernel.elf", tmp_path, {
         "opt/cvmify/config": bundle / "config.bin",
         "opt/cvmify/disk-key": bundle / "disk-key.dev",
-    }, cpus)
+    }, cpus, memory)
     argv += [
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",

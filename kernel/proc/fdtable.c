@@ -4,6 +4,7 @@
  */
 #include "proc/fdtable.h"
 
+#include "fs/lock.h"
 #include "fs/vfs.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -22,6 +23,15 @@ static bool fd_valid(struct task *task, int fd)
 struct file *fd_get(struct task *task, int fd)
 {
 	return fd_valid(task, fd) ? task->files->fds[fd].file : NULL;
+}
+
+/* A descriptor of file goes away: POSIX says the process's record locks
+ * on the file go with it (any descriptor, not only the one that locked). */
+static void drop_descriptor(struct task *task, struct file *file)
+{
+	if (file->inode != NULL && file->inode->locks != NULL)
+		lock_release(file->inode, LOCK_POSIX, (u64)task->pid);
+	file_put(file);
 }
 
 int fd_install(struct task *task, struct file *file, int min, bool cloexec)
@@ -49,7 +59,7 @@ int fd_install_at(struct task *task, struct file *file, int fd, bool cloexec)
 	e->file = file_get(file);
 	e->cloexec = cloexec;
 	if (old)
-		file_put(old);
+		drop_descriptor(task, old);
 	return fd;
 }
 
@@ -61,7 +71,7 @@ int fd_close(struct task *task, int fd)
 	struct file *old = e->file;
 	e->file = NULL;
 	e->cloexec = false;
-	file_put(old);
+	drop_descriptor(task, old);
 	return 0;
 }
 

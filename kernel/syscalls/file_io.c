@@ -1,11 +1,12 @@
 /*
  * file_io.c: I/O on open file descriptors: read/write and their vector
  * and positional forms, lseek, close, dup*, fcntl, ioctl, fsync,
- * ftruncate, getdents64.
+ * ftruncate, fallocate, getdents64.
  *
  * Trust: fds, sizes and user buffers are raw user input. Data moves
- * between user memory and the VFS through a kernel bounce buffer, one
- * chunk at a time (the VFS only sees kernel memory).
+ * between user memory and a file's pages directly when the file offers
+ * that (tmpfs, the overlay, the root disk: copyout/copyin per page
+ * piece), else through a kernel bounce buffer, one chunk at a time.
  */
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -14,6 +15,7 @@
 #include "proc/fdtable.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
+#include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -49,9 +51,50 @@ static long do_chunk(struct file *f, void *kbuf, size_t size, enum io_dir dir,
 	return n;
 }
 
-/* Move up to size bytes between user memory at ubuf and the file, one
- * bounce-buffer chunk at a time; stops at a short transfer. Returns the
- * bytes moved, or -errno when nothing moved. */
+/* The direct path's copier: user memory at uaddr, advancing. */
+struct user_copier {
+	struct vfs_copier c;
+	u64 uaddr;
+};
+
+static int copy_to_user_buf(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct user_copier *u = (struct user_copier *)c;
+	if (copyout(u->uaddr, kaddr, n) != 0)
+		return -EFAULT;
+	u->uaddr += n;
+	return 0;
+}
+
+static int copy_from_user_buf(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct user_copier *u = (struct user_copier *)c;
+	if (copyin(kaddr, u->uaddr, n) != 0)
+		return -EFAULT;
+	u->uaddr += n;
+	return 0;
+}
+
+/* Files whose bytes live in pages (tmpfs, the overlay, the root disk's
+ * page cache) move them straight to or from user memory: one copy, no
+ * bounce buffer. -EOPNOTSUPP when the file has no such path. */
+static long transfer_direct(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
+                            struct io_pos *pos)
+{
+	struct user_copier u = {
+		.c.copy = dir == IO_WRITE ? copy_from_user_buf : copy_to_user_buf,
+		.uaddr = ubuf,
+	};
+	s64 *at = pos->explicit_offset ? &pos->offset : NULL;
+	if (dir == IO_WRITE)
+		return vfs_write_direct(f, &u.c, (size_t)size, at);
+	return vfs_read_direct(f, &u.c, (size_t)size, at);
+}
+
+/* Move up to size bytes between user memory at ubuf and the file:
+ * directly when the file can, else one bounce-buffer chunk at a time;
+ * stops at a short transfer. Returns the bytes moved, or -errno when
+ * nothing moved. */
 static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
                           struct io_pos *pos)
 {
@@ -59,6 +102,9 @@ static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
 		size = IO_MAX;
 	if (!user_range_ok(ubuf, size))
 		return -EFAULT;
+	long direct = transfer_direct(f, ubuf, size, dir, pos);
+	if (direct != -EOPNOTSUPP)
+		return direct;
 	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
 	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
 	if (!kbuf)
@@ -305,8 +351,15 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock(f, cmd, arg);
 	default:
-		return -EINVAL; /* record locks (F_GETLK ...) are not supported */
+		return -EINVAL;
 	}
 }
 
@@ -367,6 +420,17 @@ long sys_ftruncate(const struct syscall_args *args)
 	if (!can_write(f))
 		return -EINVAL; /* Linux: EINVAL when not open for writing */
 	return vfs_ftruncate(f, args->a[1]);
+}
+
+long sys_fallocate(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (f->inode == NULL)
+		return -ESPIPE; /* pipes */
+	return vfs_fallocate(f, (u32)args->a[1], (s64)args->a[2], (s64)args->a[3]);
 }
 
 long sys_getdents64(const struct syscall_args *args)

@@ -47,6 +47,10 @@ HANDLER(sys_sync);
 HANDLER(sys_syncfs);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
+HANDLER(sys_fallocate);
+
+/* file_lock.c: flock (the fcntl lock commands go through sys_fcntl) */
+HANDLER(sys_flock);
 
 /* file_poll.c: poll/ppoll/select */
 HANDLER(sys_poll);
@@ -76,6 +80,12 @@ HANDLER(sys_renameat);
 HANDLER(sys_renameat2);
 HANDLER(sys_symlink);
 HANDLER(sys_symlinkat);
+HANDLER(sys_link);
+HANDLER(sys_linkat);
+HANDLER(sys_chown);
+HANDLER(sys_lchown);
+HANDLER(sys_fchown);
+HANDLER(sys_fchownat);
 HANDLER(sys_truncate);
 HANDLER(sys_umask);
 HANDLER(sys_chmod);
@@ -88,6 +98,8 @@ HANDLER(sys_lstat);
 HANDLER(sys_fstat);
 HANDLER(sys_newfstatat);
 HANDLER(sys_statx);
+HANDLER(sys_statfs);
+HANDLER(sys_fstatfs);
 
 /* memory.c */
 HANDLER(sys_brk);

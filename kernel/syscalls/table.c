@@ -11,7 +11,10 @@
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
+#include "platform/platform.h"
+#include "proc/signal.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -72,7 +75,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[62] = {"kill", sys_kill},
 	[63] = {"uname", sys_uname},
 	[72] = {"fcntl", sys_fcntl},
-	[73] = {"flock", NULL},
+	[73] = {"flock", sys_flock},
 	[74] = {"fsync", sys_fsync},
 	[75] = {"fdatasync", sys_fdatasync},
 	[76] = {"truncate", sys_truncate},
@@ -85,15 +88,15 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[83] = {"mkdir", sys_mkdir},
 	[84] = {"rmdir", sys_rmdir},
 	[85] = {"creat", sys_creat},
-	[86] = {"link", NULL},
+	[86] = {"link", sys_link},
 	[87] = {"unlink", sys_unlink},
 	[88] = {"symlink", sys_symlink},
 	[89] = {"readlink", sys_readlink},
 	[90] = {"chmod", sys_chmod},
 	[91] = {"fchmod", sys_fchmod},
-	[92] = {"chown", NULL},
-	[93] = {"fchown", NULL},
-	[94] = {"lchown", NULL},
+	[92] = {"chown", sys_chown},
+	[93] = {"fchown", sys_fchown},
+	[94] = {"lchown", sys_lchown},
 	[95] = {"umask", sys_umask},
 	[96] = {"gettimeofday", sys_gettimeofday},
 	[97] = {"getrlimit", sys_getrlimit},
@@ -120,8 +123,8 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[128] = {"rt_sigtimedwait", NULL},
 	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
-	[137] = {"statfs", NULL},
-	[138] = {"fstatfs", NULL},
+	[137] = {"statfs", sys_statfs},
+	[138] = {"fstatfs", sys_fstatfs},
 	[149] = {"mlock", sys_mlock},
 	[150] = {"munlock", sys_mlock},
 	[157] = {"prctl", sys_prctl},
@@ -148,10 +151,11 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[234] = {"tgkill", sys_tgkill},
 	[257] = {"openat", sys_openat},
 	[258] = {"mkdirat", sys_mkdirat},
+	[260] = {"fchownat", sys_fchownat},
 	[262] = {"newfstatat", sys_newfstatat},
 	[263] = {"unlinkat", sys_unlinkat},
 	[264] = {"renameat", sys_renameat},
-	[265] = {"linkat", NULL},
+	[265] = {"linkat", sys_linkat},
 	[266] = {"symlinkat", sys_symlinkat},
 	[267] = {"readlinkat", sys_readlinkat},
 	[268] = {"fchmodat", sys_fchmodat},
@@ -163,6 +167,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[281] = {"epoll_pwait", sys_epoll_pwait},
 	[283] = {"timerfd_create", sys_timerfd_create},
 	[284] = {"eventfd", sys_eventfd},
+	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
 	[290] = {"eventfd2", sys_eventfd2},
@@ -185,8 +190,12 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[441] = {"epoll_pwait2", sys_epoll_pwait2},
 };
 
-/* Calls per number; index SYSCALL_COUNT counts numbers beyond the table. */
+/* Calls per number; index SYSCALL_COUNT counts numbers beyond the table.
+ * With --trace also the TSC cycles spent in each number's handler, in
+ * total and at most (wall time: a call that sleeps counts its sleep). */
 static u32 g_counts[SYSCALL_COUNT + 1];
+static u64 g_cycles_total[SYSCALL_COUNT];
+static u64 g_cycles_max[SYSCALL_COUNT];
 static bool g_trace;
 
 void syscall_set_trace(bool on)
@@ -205,7 +214,14 @@ long syscall_dispatch(struct trapframe *tf)
 	if (nr < SYSCALL_COUNT) {
 		if (g_counts[nr] < 0xffffffffu)
 			g_counts[nr]++;
-		if (g_table[nr].fn) {
+		if (g_table[nr].fn && g_trace) {
+			u64 start = cpu_rdtsc();
+			ret = g_table[nr].fn(&args);
+			u64 spent = cpu_rdtsc() - start;
+			g_cycles_total[nr] += spent;
+			if (spent > g_cycles_max[nr])
+				g_cycles_max[nr] = spent;
+		} else if (g_table[nr].fn) {
 			ret = g_table[nr].fn(&args);
 		} else {
 			if (g_counts[nr] == 1)
@@ -221,6 +237,14 @@ long syscall_dispatch(struct trapframe *tf)
 	return (long)tf->rax;
 }
 
+/* The kernel clock's own conversion (platform_time_params). */
+static u64 cycles_to_ns(u64 cycles)
+{
+	u64 tsc_base, ns_mult, wall_base;
+	platform_time_params(&tsc_base, &ns_mult, &wall_base);
+	return (u64)(((unsigned __int128)cycles * ns_mult) >> 32);
+}
+
 void syscall_print_trace(void)
 {
 	if (!g_trace)
@@ -229,10 +253,13 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		control_send_text(CONTROL_TRACE, "%u %s %u%s", nr, name, g_counts[nr],
+		/* docs/boot-config.md, TRACE: nr name count total_ns max_ns [missing] */
+		control_send_text(CONTROL_TRACE, "%u %s %u %llu %llu%s", nr, name, g_counts[nr],
+		                  (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		                  (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
 		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		control_send_text(CONTROL_TRACE, "%u out-of-range %u missing", SYSCALL_COUNT,
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u 0 0 missing", SYSCALL_COUNT,
 		                  g_counts[SYSCALL_COUNT]);
 }

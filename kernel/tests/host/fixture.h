@@ -4,6 +4,7 @@
 #define CVMIFY_TESTS_HOST_FIXTURE_H
 
 #include "check.h"
+#include "golden.h"
 #include "memsource.h"
 
 struct golden_image {
@@ -26,5 +27,14 @@ bool golden_mount_root(struct golden_image *g);
  * names. Returns the exit status. */
 int golden_test_main(int argc, char **argv, bool (*setup)(const char *golden),
                      const struct host_test *tests, int count);
+
+/* The same image under the root overlay (what the kernel mounts at /):
+ * writable in memory up to page_limit pages, or read-only. */
+bool golden_mount_overlay(struct golden_image *g, u64 page_limit, bool read_only);
+
+/* Check one listing entry against what the VFS under root shows: stat
+ * fields, symlink target, file content (sha256). Failures go to CHECK. */
+struct inode;
+void golden_check_entry(struct inode *root, const struct golden_entry *e);
 
 #endif
