@@ -17,6 +17,7 @@
 #include "syscalls/common.h"
 #include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
+#include "syscalls/memfd.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
@@ -358,6 +359,9 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		return fcntl_lock(f, cmd, arg);
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return fcntl_seals(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}
