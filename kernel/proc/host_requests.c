@@ -50,13 +50,17 @@ static void deliver_signal(u32 signo)
 	struct task *app = app_task();
 	if (!app)
 		return;
-	u64 handler = app->sig.actions[signo].handler;
+	u64 handler = app->sighand->actions[signo].handler;
 	if (signo != SIGKILL && (handler == SIG_DFL || handler == SIG_IGN)) {
 		kprintf("control: signal %u from the host dropped: pid 1 has no handler for it\n", signo);
 		return;
 	}
 	kprintf("control: signal %u from the host\n", signo);
-	signal_post(app, (int)signo, SI_USER);
+	/* From outside the app's world: si_pid 0, as Linux shows a sender
+	 * outside the receiver's pid namespace. Not signal_post: the task
+	 * that happens to run this work is not the sender. */
+	struct ksiginfo info = {.code = SI_USER};
+	signal_send_process(app, (int)signo, &info);
 }
 
 static void resize(u16 rows, u16 cols)
@@ -64,8 +68,9 @@ static void resize(u16 rows, u16 cols)
 	if (!devtty_is_terminal() || !devtty_resize(rows, cols))
 		return;
 	struct task *app = app_task();
+	struct ksiginfo info = {.code = SI_KERNEL};
 	if (app)
-		signal_post(app, SIGWINCH, SI_KERNEL);
+		signal_send_process(app, SIGWINCH, &info);
 }
 
 static void apply(const struct host_request *request)
