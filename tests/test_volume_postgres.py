@@ -56,9 +56,6 @@ COUNT = f"""echo "select count(*) as rows, max(k) as top, sum(k) as total from t
 
 @pytest.fixture(scope="module")
 def bundle(image_tag, kernel, tmp_path_factory) -> Path:
-    # postgres' latches need signalfd (core's branch); say so until it lands.
-    if b"signalfd4" not in kernel.read_bytes():
-        pytest.skip("the kernel has no signalfd yet, which postgres needs (issue 7)")
     return build_bundle(image_tag("postgres"), kernel, tmp_path_factory.mktemp("postgres"), MANIFEST)
 
 
