@@ -8,6 +8,11 @@
  * sleeps until then, its VTIME deadline or a signal. Without an
  * interrupt line the reader re-checks the UART every POLL_NS.
  *
+ * With `cvmify run -t` the console is the app's terminal: the host's
+ * terminal is in raw mode, so this tty echoes and turns NL into CR NL
+ * itself, like the pty docker allocates. Without -t the app's fds are
+ * plain streams (proc/stdio.c) and /dev/tty has no terminal (ENXIO).
+ *
  * Trust: input bytes come from the host; they are data for the app and
  * nothing else. The ldisc takes at most as many as it has room for; the
  * rest wait in the UART (QEMU holds them back, nothing is lost).
@@ -18,18 +23,23 @@
 #include "platform/platform.h"
 #include "arch/x86_64/irq.h"
 #include "proc/poll.h"
+#include "proc/signal.h"
+#include "proc/task.h"
 #include "proc/timer.h"
 #include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
+#include "syscalls/linux_abi/signal.h"
 #include "syscalls/linux_abi/termios.h"
 
 #define PUMP_CHUNK 256
 #define POLL_NS (10ULL * 1000 * 1000)
+#define DEV_TTY_RDEV ((5ULL << 8) | 0) /* /dev/tty, MKDEV(5, 0) */
 
 static struct tty_ldisc g_console_tty;
 static bool g_console_ready;
 static bool g_have_irq;
+static bool g_terminal; /* cvmify run -t */
 static u64 g_last_input_ns; /* when the last input byte arrived (VTIME) */
 static struct waitq g_input_wait; /* readers and pollers of the console */
 static struct ktimer g_poll_timer; /* no interrupt: wakes pollers to look */
@@ -40,6 +50,7 @@ static void console_output(const char *buf, size_t size)
 }
 
 static void input_interrupt(void *arg);
+static void keyboard_signal(int signo);
 static void poll_timer_fired(struct ktimer *timer);
 
 /* The console tty, set up on first use (devfs has no init hook). */
@@ -47,6 +58,7 @@ static struct tty_ldisc *console_tty(void)
 {
 	if (!g_console_ready) {
 		tty_ldisc_init(&g_console_tty, console_output);
+		tty_ldisc_set_signal(&g_console_tty, keyboard_signal);
 		waitq_init(&g_input_wait);
 		timer_init(&g_poll_timer, poll_timer_fired, NULL);
 		g_console_ready = true;
@@ -54,6 +66,42 @@ static struct tty_ldisc *console_tty(void)
 		g_have_irq = gsi >= 0 && irq_register((u32)gsi, input_interrupt, NULL, false) == 0;
 	}
 	return &g_console_tty;
+}
+
+void devtty_make_terminal(u16 rows, u16 cols)
+{
+	struct tty_ldisc *ld = console_tty();
+	struct linux_termios t = ld->termios;
+	t.c_lflag |= TTY_ECHO | TTY_ECHOE | TTY_ECHOK;
+	t.c_oflag |= TTY_OPOST | TTY_ONLCR;
+	tty_ldisc_set_termios(ld, &t, false);
+	ld->winsize.ws_row = rows;
+	ld->winsize.ws_col = cols;
+	g_terminal = true;
+}
+
+bool devtty_is_terminal(void)
+{
+	return g_terminal;
+}
+
+bool devtty_resize(u16 rows, u16 cols)
+{
+	struct tty_ldisc *ld = console_tty();
+	if (ld->winsize.ws_row == rows && ld->winsize.ws_col == cols)
+		return false;
+	ld->winsize.ws_row = rows;
+	ld->winsize.ws_col = cols;
+	return true;
+}
+
+/* /dev/tty is the controlling terminal: there is none without -t. */
+static int tty_open(struct inode *inode, struct file *file)
+{
+	(void)file;
+	if (inode->rdev == DEV_TTY_RDEV && !g_terminal)
+		return -ENXIO;
+	return 0;
 }
 
 /* Move waiting UART bytes into the ldisc, as many as it has room for.
@@ -73,6 +121,18 @@ static bool pump_input(struct tty_ldisc *ld)
 		g_last_input_ns = platform_time_ns();
 		/* room bytes always fit: each takes at most one slot */
 		tty_ldisc_receive(ld, chunk, got);
+	}
+}
+
+/* ^C, ^\ or ^Z on the console (ISIG): every process is in the one
+ * process group, the foreground one, so each of them gets the signal,
+ * as Linux's kill_pgrp does for a shell without job control. */
+static void keyboard_signal(int signo)
+{
+	struct ksiginfo info = {.code = SI_KERNEL};
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->tid == t->pid && !t->exited && t->group->live > 0)
+			signal_send_process(t, signo, &info);
 	}
 }
 
@@ -129,7 +189,7 @@ static long tty_read(struct file *file, void *buf, size_t size, u64 offset)
 		}
 		int err = wait_sleep(read_deadline(ld, start_ns), true);
 		if (err == -EINTR) {
-			n = -EINTR;
+			n = -ERESTARTSYS;
 			break;
 		}
 	}
@@ -210,6 +270,7 @@ static u32 tty_poll(struct file *file, u32 events, struct poll_table *pt)
 
 const struct file_ops g_devtty_fops = {
 	.stream = true,
+	.open = tty_open,
 	.read = tty_read,
 	.write = tty_write,
 	.ioctl = tty_ioctl,

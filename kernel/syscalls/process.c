@@ -31,8 +31,8 @@ static char g_comm[16] = "init";
 
 long sys_exit(const struct syscall_args *args)
 {
-	/* Single-threaded: the last thread exiting ends the process. */
-	proc_exit(arg_int(args->a[0]) & 0xff, 0);
+	/* This thread only; the last one out ends the process. */
+	proc_exit_thread_status(arg_int(args->a[0]) & 0xff);
 }
 
 long sys_exit_group(const struct syscall_args *args)
@@ -198,6 +198,18 @@ long sys_set_robust_list(const struct syscall_args *args)
 		return -EINVAL;
 	task->robust_list = args->a[0];
 	task->robust_list_len = args->a[1];
+	return 0;
+}
+
+long sys_get_robust_list(const struct syscall_args *args)
+{
+	int tid = arg_int(args->a[0]);
+	struct task *task = tid ? task_find_tid(tid) : current_task();
+	if (!task || task->thread_exited)
+		return -ESRCH;
+	u64 head = task->robust_list, len = task->robust_list ? task->robust_list_len : 24;
+	if (copyout(args->a[1], &head, sizeof(head)) != 0 || copyout(args->a[2], &len, sizeof(len)) != 0)
+		return -EFAULT;
 	return 0;
 }
 

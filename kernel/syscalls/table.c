@@ -7,6 +7,7 @@
  * arguments. A number with no handler returns -ENOSYS and is counted, so
  * `--trace` shows exactly what an app needed and did not get.
  */
+#include "control/control.h"
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
@@ -14,6 +15,7 @@
 #include "lib/kprintf.h"
 #include "platform/platform.h"
 #include "proc/signal.h"
+#include "proc/task.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -61,9 +63,9 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[33] = {"dup2", sys_dup2},
 	[34] = {"pause", sys_pause},
 	[35] = {"nanosleep", sys_nanosleep},
-	[36] = {"getitimer", NULL},
-	[37] = {"alarm", NULL},
-	[38] = {"setitimer", NULL},
+	[36] = {"getitimer", sys_getitimer},
+	[37] = {"alarm", sys_alarm},
+	[38] = {"setitimer", sys_setitimer},
 	[39] = {"getpid", sys_getpid},
 	[40] = {"sendfile", NULL},
 	[41] = {"socket", NULL},
@@ -123,7 +125,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[121] = {"getpgid", sys_getpgid},
 	[124] = {"getsid", sys_getsid},
 	[127] = {"rt_sigpending", sys_rt_sigpending},
-	[128] = {"rt_sigtimedwait", NULL},
+	[128] = {"rt_sigtimedwait", sys_rt_sigtimedwait},
 	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
 	[137] = {"statfs", sys_statfs},
@@ -145,6 +147,11 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[217] = {"getdents64", sys_getdents64},
 	[218] = {"set_tid_address", sys_set_tid_address},
 	[221] = {"fadvise64", NULL},
+	[222] = {"timer_create", sys_timer_create},
+	[223] = {"timer_settime", sys_timer_settime},
+	[224] = {"timer_gettime", sys_timer_gettime},
+	[225] = {"timer_getoverrun", sys_timer_getoverrun},
+	[226] = {"timer_delete", sys_timer_delete},
 	[228] = {"clock_gettime", sys_clock_gettime},
 	[229] = {"clock_getres", sys_clock_getres},
 	[230] = {"clock_nanosleep", sys_clock_nanosleep},
@@ -166,14 +173,17 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[270] = {"pselect6", sys_pselect6},
 	[271] = {"ppoll", sys_ppoll},
 	[273] = {"set_robust_list", sys_set_robust_list},
+	[274] = {"get_robust_list", sys_get_robust_list},
 	[277] = {"sync_file_range", sys_sync_file_range},
 	[280] = {"utimensat", NULL},
 	[281] = {"epoll_pwait", sys_epoll_pwait},
+	[282] = {"signalfd", sys_signalfd},
 	[283] = {"timerfd_create", sys_timerfd_create},
 	[284] = {"eventfd", sys_eventfd},
 	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[289] = {"signalfd4", sys_signalfd4},
 	[290] = {"eventfd2", sys_eventfd2},
 	[291] = {"epoll_create1", sys_epoll_create1},
 	[292] = {"dup3", sys_dup3},
@@ -188,7 +198,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[319] = {"memfd_create", sys_memfd_create},
 	[332] = {"statx", sys_statx},
 	[334] = {"rseq", NULL},
-	[435] = {"clone3", NULL},
+	[435] = {"clone3", sys_clone3},
 	[436] = {"close_range", NULL},
 	[439] = {"faccessat2", sys_faccessat2},
 	[441] = {"epoll_pwait2", sys_epoll_pwait2},
@@ -215,6 +225,7 @@ long syscall_dispatch(struct trapframe *tf)
 		.tf = tf,
 	};
 	long ret;
+	current_task()->syscall_nr = nr; /* a restart after a signal needs it */
 	if (nr < SYSCALL_COUNT) {
 		if (g_counts[nr] < 0xffffffffu)
 			g_counts[nr]++;
@@ -257,13 +268,13 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		/* docs/boot-config.md: nr name count total_ns max_ns [missing] */
-		kprintf("cvmify: syscall %u %s %u %llu %llu%s\n", nr, name, g_counts[nr],
-		        (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
-		        (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
-		        g_table[nr].fn ? "" : " missing");
+		/* docs/boot-config.md, TRACE: nr name count total_ns max_ns [missing] */
+		control_send_text(CONTROL_TRACE, "%u %s %u %llu %llu%s", nr, name, g_counts[nr],
+		                  (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		                  (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
+		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u 0 0 missing\n", SYSCALL_COUNT,
-		        g_counts[SYSCALL_COUNT]);
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u 0 0 missing", SYSCALL_COUNT,
+		                  g_counts[SYSCALL_COUNT]);
 }

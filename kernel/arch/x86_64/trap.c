@@ -28,7 +28,6 @@
 #include "proc/signal.h"
 #endif
 
-#define SI_KERNEL 0x80
 #define ILL_ILLOPC 1
 #define FPE_FLTINV 7
 #define BUS_ADRALN 1
