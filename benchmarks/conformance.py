@@ -272,8 +272,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m:26} docker {docker[m].ok:4} ok {docker[m].seconds:5.0f}s  "
                   f"guest {guest[m].ok:4} ok {guest[m].ended:8} {guest[m].seconds:5.0f}s",
                   file=sys.stderr, flush=True)
-    if bundle:
-        shutil.rmtree(bundle)  # the image's size again; the logs stay
+    # The bundle is the image's size again: remove it, keep the logs.
+    if args.logs:
+        shutil.rmtree(workdir)
+    elif bundle:
+        shutil.rmtree(bundle)
     print(table(modules, docker, guest))
     print(f"\nlogs: {logs}")
     if args.json:
