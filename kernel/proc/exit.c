@@ -65,8 +65,7 @@ static void thread_library_exit(struct task *task)
 
 static void release_resources(struct task *task)
 {
-	fd_table_put(task->files);
-	task->files = NULL;
+	fd_table_release(task);
 	if (task->cwd) {
 		inode_put(task->cwd);
 		task->cwd = NULL;
