@@ -37,6 +37,7 @@ void proc_exit_app(int status, int signo)
 	vfs_sync_all();
 	fs_log_stats();
 	syscall_print_trace();
+	sched_log_stats();
 	if (signo > 0)
 		kprintf("cvmify: signal %d\n", signo);
 	else
@@ -123,6 +124,7 @@ static __attribute__((noreturn)) void exit_thread(int word)
 {
 	struct task *task = current_task();
 	struct thread_group *g = task->group;
+	sched_exiting(task);
 	thread_library_exit(task);
 	release_resources(task);
 	task->thread_exited = true;
