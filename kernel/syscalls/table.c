@@ -7,6 +7,7 @@
  * arguments. A number with no handler returns -ENOSYS and is counted, so
  * `--trace` shows exactly what an app needed and did not get.
  */
+#include "control/control.h"
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
@@ -267,13 +268,13 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		/* docs/boot-config.md: nr name count total_ns max_ns [missing] */
-		kprintf("cvmify: syscall %u %s %u %llu %llu%s\n", nr, name, g_counts[nr],
-		        (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
-		        (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
-		        g_table[nr].fn ? "" : " missing");
+		/* docs/boot-config.md, TRACE: nr name count total_ns max_ns [missing] */
+		control_send_text(CONTROL_TRACE, "%u %s %u %llu %llu%s", nr, name, g_counts[nr],
+		                  (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		                  (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
+		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u 0 0 missing\n", SYSCALL_COUNT,
-		        g_counts[SYSCALL_COUNT]);
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u 0 0 missing", SYSCALL_COUNT,
+		                  g_counts[SYSCALL_COUNT]);
 }

@@ -41,9 +41,11 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("debian", "cvmify-test/debian", "debootstrap",
            inputs=lambda: [debian.RECIPE, repr(debian.CHANGES).encode()]),
     Recipe("python3", "cvmify-test/python3", "dockerfile", HERE / "python3", parent="debian"),
+    Recipe("jq", "cvmify-test/jq", "dockerfile", HERE / "jq", parent="debian"),
     Recipe("layers", "cvmify-test/layers", "layers", parent="busybox",
            inputs=source_of(layers, archive, tarlayer)),
     Recipe("nonroot", "cvmify-test/nonroot", "dockerfile", HERE / "nonroot", parent="busybox"),
+    Recipe("postgres", "cvmify-test/postgres", "dockerfile", HERE / "postgres", parent="debian"),
     Recipe("script", "cvmify-test/script", "dockerfile", HERE / "script", parent="busybox"),
     Recipe("cprogs", "cvmify-test/cprogs", "dockerfile", HERE / "cprogs",
            inputs=hostfiles.cprogs_inputs, stage=hostfiles.stage_cprogs),
@@ -152,13 +154,14 @@ def is_script(path: Path) -> bool:
 
 def select(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return list(RECIPES)
+        return [n for n, r in RECIPES.items() if not r.benchmark]
     if names == ["tests"]:
         return [n for n, r in RECIPES.items() if not r.example]
     if names == ["examples"]:
         return [n for n, r in RECIPES.items() if r.example]
     if names == ["compat"]:
-        return [n for n in RECIPES if n.startswith(compat_images.PREFIX)]
+        return [n for n, r in RECIPES.items()
+                if n.startswith(compat_images.PREFIX) and not r.benchmark]
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise SystemExit(f"unknown image(s): {', '.join(unknown)}; try --list")
