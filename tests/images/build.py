@@ -45,6 +45,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("layers", "cvmify-test/layers", "layers", parent="busybox",
            inputs=source_of(layers, archive, tarlayer)),
     Recipe("nonroot", "cvmify-test/nonroot", "dockerfile", HERE / "nonroot", parent="busybox"),
+    Recipe("postgres", "cvmify-test/postgres", "dockerfile", HERE / "postgres", parent="debian"),
     Recipe("script", "cvmify-test/script", "dockerfile", HERE / "script", parent="busybox"),
     Recipe("cprogs", "cvmify-test/cprogs", "dockerfile", HERE / "cprogs",
            inputs=hostfiles.cprogs_inputs, stage=hostfiles.stage_cprogs),
