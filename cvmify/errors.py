@@ -23,8 +23,10 @@ class ExitCode:
     BAD_BUNDLE = 10
     LAUNCH = 11
     GUEST_FAILURE = 12
+    PORT_UNAVAILABLE = 13
     ATTESTATION = 14
     VOLUME = 15
+    NO_SUCH_CONTAINER = 16
     INTERRUPTED = 130
 
 
@@ -109,6 +111,14 @@ class GuestFailureError(CvmifyError):
     exit_code = ExitCode.GUEST_FAILURE
 
 
+class PortUnavailableError(CvmifyError):
+    """`cvmify run -p/-P`: a malformed spec, or a host port that is taken,
+    privileged or published twice; found before QEMU starts."""
+
+    code = "port-unavailable"
+    exit_code = ExitCode.PORT_UNAVAILABLE
+
+
 class AttestationError(CvmifyError):
     """A quote, event log or attestation was refused: bad signature or
     collateral, out of its validity window, a TCB status the policy does
@@ -124,3 +134,10 @@ class VolumeError(CvmifyError):
 
     code = "volume"
     exit_code = ExitCode.VOLUME
+
+
+class NoSuchContainerError(CvmifyError):
+    """`cvmify logs/stop/rm` named a container that does not exist."""
+
+    code = "no-such-container"
+    exit_code = ExitCode.NO_SUCH_CONTAINER

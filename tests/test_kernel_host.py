@@ -38,6 +38,13 @@ REQUIRED = [
     "used_idx_jump",                          # virtqueue: hostile device writes
     "len_too_large",
     "id_not_in_flight",
+    "batch_and_kick",                         # virtqueue: one notification per batch
+    "negotiate_refused",                      # virtio device layer: lying transports
+    "config_generation",
+    "receive_frames",                         # virtio-net: frames copied out, runts dropped
+    "rule_violations",                        # virtio-net: a lying device breaks it for good
+    "net_refusals",                           # config: the NET record
+    "hostname",
     "elf_loads_refused",                      # ELF parser: hostile program headers
     "elf_interp_refused",
     "elf_bias_choice",
@@ -70,6 +77,8 @@ REQUIRED = [
     "volume_full_gives_enospc",               # ... -ENOSPC when full, room again after rm
     "volume_tampering_detected",              # ... flipped blocks refuse the mount or fail reads
     "volume_records_refused",                 # ... VOLUME overrides outside the measured policy
+    "tmpfs_mount_records_refused",            # --tmpfs: TMPFS_MOUNT overrides checked and allowed
+    "new_and_existing_mount_points",          # ... mounted with their size, mode and owner
     "volume_malformed_authentic_metadata",    # ... re-committed corrupt metadata: refused or read safely
 ]
 

@@ -213,6 +213,13 @@ static int tmpfs_create_file(struct inode *dir, const char *name, size_t len, u3
 	return make_child(dir, name, len, S_IFREG | (mode & 07777), out);
 }
 
+static int tmpfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode)
+{
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return -EPERM;
+	return make_child(dir, name, len, S_IFSOCK | (mode & 07777), NULL);
+}
+
 static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode)
 {
 	int err = make_child(dir, name, len, S_IFDIR | (mode & 07777), NULL);
@@ -409,6 +416,7 @@ static const struct inode_ops g_tmpfs_iops = {
 	.readlink = tmpfs_readlink,
 	.create = tmpfs_create_file,
 	.mkdir = tmpfs_mkdir,
+	.mknod = tmpfs_mknod,
 	.symlink = tmpfs_symlink,
 	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,
@@ -453,6 +461,25 @@ struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit)
 		return NULL;
 	}
 	return &fs->sb;
+}
+
+void tmpfs_destroy(struct fs_super *sb)
+{
+	inode_put(sb->root);
+	kfree(sb->priv);
+}
+
+int tmpfs_configure(struct fs_super *sb, u32 root_mode, u32 uid, u32 gid, u64 page_limit)
+{
+	struct tmpfs_fs *fs = sb->priv;
+	if (fs->pages_used != 0 || fs->lower != NULL || tnode(sb->root)->dir.count != 0)
+		return -EBUSY; /* only a tmpfs nothing has used yet */
+	fs->page_limit = page_limit;
+	sb->total_blocks = page_limit;
+	sb->root->mode = S_IFDIR | (root_mode & 07777);
+	sb->root->uid = uid;
+	sb->root->gid = gid;
+	return 0;
 }
 
 struct fs_super *tmpfs_create_overlay(struct fs_super *lower, u64 first_new_ino,

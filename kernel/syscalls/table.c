@@ -7,6 +7,7 @@
  * arguments. A number with no handler returns -ENOSYS and is counted, so
  * `--trace` shows exactly what an app needed and did not get.
  */
+#include "control/control.h"
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
@@ -66,9 +67,22 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[37] = {"alarm", sys_alarm},
 	[38] = {"setitimer", sys_setitimer},
 	[39] = {"getpid", sys_getpid},
-	[40] = {"sendfile", NULL},
-	[41] = {"socket", NULL},
-	[42] = {"connect", NULL},
+	[40] = {"sendfile", sys_sendfile},
+	[41] = {"socket", sys_socket},
+	[42] = {"connect", sys_connect},
+	[43] = {"accept", sys_accept},
+	[44] = {"sendto", sys_sendto},
+	[45] = {"recvfrom", sys_recvfrom},
+	[46] = {"sendmsg", sys_sendmsg},
+	[47] = {"recvmsg", sys_recvmsg},
+	[48] = {"shutdown", sys_shutdown},
+	[49] = {"bind", sys_bind},
+	[50] = {"listen", sys_listen},
+	[51] = {"getsockname", sys_getsockname},
+	[52] = {"getpeername", sys_getpeername},
+	[53] = {"socketpair", sys_socketpair},
+	[54] = {"setsockopt", sys_setsockopt},
+	[55] = {"getsockopt", sys_getsockopt},
 	[56] = {"clone", sys_clone},
 	[57] = {"fork", sys_fork},
 	[58] = {"vfork", sys_vfork},
@@ -182,6 +196,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[288] = {"accept4", sys_accept4},
 	[289] = {"signalfd4", sys_signalfd4},
 	[290] = {"eventfd2", sys_eventfd2},
 	[291] = {"epoll_create1", sys_epoll_create1},
@@ -189,8 +204,10 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[293] = {"pipe2", sys_pipe2},
 	[295] = {"preadv", sys_preadv},
 	[296] = {"pwritev", sys_pwritev},
+	[299] = {"recvmmsg", sys_recvmmsg},
 	[302] = {"prlimit64", sys_prlimit64},
 	[306] = {"syncfs", sys_syncfs},
+	[307] = {"sendmmsg", sys_sendmmsg},
 	[309] = {"getcpu", sys_getcpu},
 	[316] = {"renameat2", sys_renameat2},
 	[318] = {"getrandom", sys_getrandom},
@@ -267,13 +284,13 @@ void syscall_print_trace(void)
 		if (g_counts[nr] == 0)
 			continue;
 		const char *name = g_table[nr].name ? g_table[nr].name : "unknown";
-		/* docs/boot-config.md: nr name count total_ns max_ns [missing] */
-		kprintf("cvmify: syscall %u %s %u %llu %llu%s\n", nr, name, g_counts[nr],
-		        (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
-		        (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
-		        g_table[nr].fn ? "" : " missing");
+		/* docs/boot-config.md, TRACE: nr name count total_ns max_ns [missing] */
+		control_send_text(CONTROL_TRACE, "%u %s %u %llu %llu%s", nr, name, g_counts[nr],
+		                  (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		                  (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
+		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u 0 0 missing\n", SYSCALL_COUNT,
-		        g_counts[SYSCALL_COUNT]);
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u 0 0 missing", SYSCALL_COUNT,
+		                  g_counts[SYSCALL_COUNT]);
 }

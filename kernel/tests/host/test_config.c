@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "config/config.h"
+#include "config/config_net.h"
 #include "syscalls/linux_abi/errno.h"
 
 struct builder {
@@ -51,6 +52,22 @@ static void add_u32(struct builder *b, u16 type, u32 v)
     u8 tmp[4];
     put32(tmp, v);
     add(b, type, tmp, 4);
+}
+
+/* A TMPFS_MOUNT value: u64 size, u32 mode, uid, gid, reserved, path. */
+static void add_tmpfs_mount(struct builder *b, const char *path, u64 size, u32 mode, u32 uid,
+                            u32 gid, u32 reserved)
+{
+    u8 v[24 + 64];
+    size_t n = strlen(path);
+    put32(v, (u32)size);
+    put32(v + 4, (u32)(size >> 32));
+    put32(v + 8, mode);
+    put32(v + 12, uid);
+    put32(v + 16, gid);
+    put32(v + 20, reserved);
+    memcpy(v + 24, path, n);
+    add(b, CFG_TMPFS_MOUNT, v, (u32)(24 + n));
 }
 
 static size_t finish(struct builder *b)
@@ -320,7 +337,12 @@ static void test_overrides(void)
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
 
     begin(&o);
-    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* only ARG and ENV allowed */
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* the config does not allow it */
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+
+    begin(&o);
+    add(&o, CFG_DISK_ROOT, (u8[48]){ 0 }, 48); /* never a host record */
     osize = finish(&o);
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
 
@@ -346,7 +368,320 @@ static void test_overrides(void)
     config_free(&cfg);
 }
 
+/* A NET value: 192.168.7.9/16 via 192.168.0.1, 2001:db8::9/48, DNS
+ * 1.1.1.1 (IPv4-mapped) and 2001:db8::53, /etc files served. */
+static void net_value(u8 v[CONFIG_NET_RECORD_SIZE])
+{
+    memset(v, 0, CONFIG_NET_RECORD_SIZE);
+    put32(v, CONFIG_NET_IPV4 | CONFIG_NET_IPV6 | CONFIG_NET_ETC_FILES);
+    const u8 addr[4] = { 192, 168, 7, 9 }, gw[4] = { 192, 168, 0, 1 };
+    memcpy(v + 4, addr, 4);
+    memcpy(v + 8, gw, 4);
+    v[12] = 16;
+    v[13] = 48;
+    v[14] = 2;
+    v[16] = 0x20, v[17] = 0x01, v[18] = 0x0d, v[19] = 0xb8, v[31] = 9;
+    v[32] = 0x20, v[33] = 0x01, v[34] = 0x0d, v[35] = 0xb8, v[47] = 1;
+    v[48 + 10] = v[48 + 11] = 0xff;
+    v[48 + 12] = v[48 + 13] = v[48 + 14] = v[48 + 15] = 1;
+    v[64] = 0x20, v[65] = 0x01, v[66] = 0x0d, v[67] = 0xb8, v[79] = 0x53;
+}
+
+static int parse_with_net(const u8 *net, u32 net_len, const char *hostname,
+                          struct boot_config *cfg)
+{
+    struct builder b;
+    build_valid(&b, 0);
+    if (net)
+        add(&b, CFG_NET, net, net_len);
+    if (hostname)
+        add_str(&b, CFG_HOSTNAME, hostname);
+    size_t size = finish(&b);
+    return config_parse(b.buf, size, cfg);
+}
+
+static void test_net_defaults(void)
+{
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(NULL, 0, NULL, &cfg), 0);
+    CHECK_EQ(cfg.net.flags, CONFIG_NET_IPV4 | CONFIG_NET_IPV6 | CONFIG_NET_ETC_FILES);
+    CHECK_EQ(cfg.net.ipv4_addr[0], 10);
+    CHECK_EQ(cfg.net.ipv4_addr[3], 15);
+    CHECK_EQ(cfg.net.ipv4_gateway[3], 2);
+    CHECK_EQ(cfg.net.ipv4_prefix, 24);
+    CHECK_EQ(cfg.net.ipv6_addr[0], 0xfe);
+    CHECK_EQ(cfg.net.ipv6_addr[1], 0xc0);
+    CHECK_EQ(cfg.net.ipv6_addr[15], 0x15);
+    CHECK_EQ(cfg.net.ipv6_prefix, 64);
+    CHECK_EQ(cfg.net.dns_count, 2);
+    CHECK_EQ(cfg.net.dns[0][11], 0xff);
+    CHECK_EQ(cfg.net.dns[0][15], 3);
+    CHECK_EQ(cfg.net.dns[1][15], 3);
+    CHECK(cfg.hostname == NULL);
+    config_free(&cfg);
+}
+
+static void test_net_record(void)
+{
+    u8 v[CONFIG_NET_RECORD_SIZE];
+    net_value(v);
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(v, sizeof(v), "web-1.example", &cfg), 0);
+    CHECK_EQ(cfg.net.ipv4_addr[0], 192);
+    CHECK_EQ(cfg.net.ipv4_prefix, 16);
+    CHECK_EQ(cfg.net.ipv6_prefix, 48);
+    CHECK_EQ(cfg.net.ipv6_gateway[15], 1);
+    CHECK_EQ(cfg.net.dns_count, 2);
+    CHECK_EQ(cfg.net.dns[1][15], 0x53);
+    CHECK(cfg.hostname && strcmp(cfg.hostname, "web-1.example") == 0);
+    config_free(&cfg);
+
+    /* No addresses at all: loopback only, still valid. */
+    memset(v, 0, sizeof(v));
+    CHECK_EQ(parse_with_net(v, sizeof(v), NULL, &cfg), 0);
+    CHECK_EQ(cfg.net.flags, 0);
+    config_free(&cfg);
+}
+
+static void expect_net_refused(void (*edit)(u8 *v), u32 length)
+{
+    u8 v[CONFIG_NET_RECORD_SIZE + 4];
+    memset(v, 0, sizeof(v));
+    net_value(v);
+    if (edit)
+        edit(v);
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(v, length, NULL, &cfg), -EINVAL);
+}
+
+static void unknown_flag(u8 *v) { v[0] |= 0x80; }
+static void reserved_byte(u8 *v) { v[15] = 1; }
+static void prefix4_zero(u8 *v) { v[12] = 0; }
+static void prefix4_big(u8 *v) { v[12] = 33; }
+static void prefix6_big(u8 *v) { v[13] = 129; }
+static void addr4_zero(u8 *v) { memset(v + 4, 0, 4); }
+static void addr6_zero(u8 *v) { memset(v + 16, 0, 16); }
+static void v4_fields_unflagged(u8 *v) { v[0] &= (u8)~CONFIG_NET_IPV4; }
+static void v6_fields_unflagged(u8 *v) { v[0] &= (u8)~CONFIG_NET_IPV6; }
+static void dns_too_many(u8 *v) { v[14] = 4; }
+static void dns_empty_slot(u8 *v) { v[14] = 3; }
+static void dns_stray_slot(u8 *v) { v[14] = 1; }
+
+static void test_net_refusals(void)
+{
+    expect_net_refused(NULL, CONFIG_NET_RECORD_SIZE - 4);
+    expect_net_refused(NULL, CONFIG_NET_RECORD_SIZE + 4);
+    void (*edits[])(u8 *) = {
+        unknown_flag, reserved_byte, prefix4_zero, prefix4_big, prefix6_big, addr4_zero,
+        addr6_zero, v4_fields_unflagged, v6_fields_unflagged, dns_too_many, dns_empty_slot,
+        dns_stray_slot,
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+        expect_net_refused(edits[i], CONFIG_NET_RECORD_SIZE);
+
+    /* Two NET records. */
+    u8 v[CONFIG_NET_RECORD_SIZE];
+    net_value(v);
+    struct builder b;
+    build_valid(&b, 0);
+    add(&b, CFG_NET, v, sizeof(v));
+    add(&b, CFG_NET, v, sizeof(v));
+    struct boot_config cfg;
+    CHECK_EQ(config_parse(b.buf, finish(&b), &cfg), -EINVAL);
+}
+
+static void test_hostname(void)
+{
+    const char *good[] = { "a", "web", "web-1", "a.b.c", "x1.example.org", "A9" };
+    const char *bad[] = { "", "-a", "a-", "a..b", ".a", "a.", "a_b", "a b", "caf\xc3\xa9",
+                          "a.-b", "a-.b",
+                          "0123456789012345678901234567890123456789012345678901234567890123x" };
+    struct boot_config cfg;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK_EQ(parse_with_net(NULL, 0, good[i], &cfg), 0);
+        config_free(&cfg);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ(parse_with_net(NULL, 0, bad[i], &cfg), -EINVAL);
+}
+
+/* A config that allows every docker flag: --entrypoint, -w, -u 1000:100
+ * (named "app"), --tmpfs, extra args. */
+static size_t build_permissive(struct builder *b)
+{
+    u8 root[48] = { 0 };
+    u8 user[11] = { 0xe8, 0x03, 0, 0, 100, 0, 0, 0, 'a', 'p', 'p' };
+    begin(b);
+    add_str(b, CFG_ENTRYPOINT, "/bin/app");
+    add_str(b, CFG_ARG, "/bin/app");
+    add_str(b, CFG_ARG, "--from-cmd");
+    add_str(b, CFG_CWD, "/srv");
+    add_u32(b, CFG_UID, 0);
+    add_u32(b, CFG_GID, 0);
+    add_u32(b, CFG_GROUPS, 27);
+    add_str(b, CFG_TMPFS, "/tmp");
+    add(b, CFG_DISK_ROOT, root, 48);
+    add_u32(b, CFG_ALLOW_HOST_ARGV, 1);
+    add_u32(b, CFG_ALLOW_HOST_ENTRYPOINT, 1);
+    add_u32(b, CFG_ALLOW_HOST_CWD, 1);
+    add(b, CFG_ALLOW_HOST_USER, user, sizeof(user));
+    add_u32(b, CFG_ALLOW_HOST_TMPFS, 1);
+    add_str(b, CFG_ALLOW_HOST_VOLUME, "/data");
+    return finish(b);
+}
+
+static void test_overrides_for_docker_flags(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    CHECK(cfg.allow_host_entrypoint && cfg.allow_host_cwd && cfg.allow_host_tmpfs);
+    CHECK_EQ(cfg.host_user_count, 1);
+
+    begin(&o);
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh");
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 1000);
+    add_u32(&o, CFG_GID, 100);
+    add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100, 0);
+    add_u32(&o, CFG_READ_ONLY_ROOT, 1);
+    size_t osize = finish(&o);
+    CHECK(!cfg.read_only_root);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), 0);
+    CHECK(cfg.read_only_root);
+    CHECK(strcmp(cfg.entrypoint, "/bin/sh") == 0);
+    CHECK_EQ(cfg.argc, 1); /* the image's CMD goes with its entrypoint */
+    CHECK(strcmp(cfg.argv[0], "/bin/sh") == 0);
+    CHECK(strcmp(cfg.cwd, "/work") == 0);
+    CHECK_EQ(cfg.uid, 1000);
+    CHECK_EQ(cfg.gid, 100);
+    CHECK_EQ(cfg.group_count, 1);
+    CHECK_EQ(cfg.groups[0], 100);
+    CHECK_EQ(cfg.tmpfs_count, 1); /* the config's own, /tmp */
+    CHECK_EQ(cfg.host_tmpfs_count, 1);
+    CHECK(strcmp(cfg.host_tmpfs[0].path, "/run") == 0);
+    CHECK_EQ(cfg.host_tmpfs[0].size, 1ULL << 32);
+    CHECK_EQ(cfg.host_tmpfs[0].mode, 0700);
+    CHECK_EQ(cfg.host_tmpfs[0].uid, 1000);
+    CHECK_EQ(cfg.host_tmpfs[0].gid, 100);
+    config_free(&cfg);
+
+    /* a user the config does not list, or half a user, changes nothing */
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 0);
+    add_u32(&o, CFG_GID, 100);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    begin(&o);
+    add_u32(&o, CFG_UID, 1000);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strcmp(cfg.cwd, "/srv") == 0);
+    CHECK_EQ(cfg.uid, 0);
+    CHECK_EQ(cfg.group_count, 1);
+
+    /* TERM for -t: added once, never over the config's own */
+    CHECK_EQ(config_default_env(&cfg, "TERM", "xterm"), 0);
+    CHECK_EQ(config_default_env(&cfg, "TERM", "vt100"), 0);
+    CHECK_EQ(cfg.host_envc, 1);
+    CHECK(strcmp(cfg.host_envp[0], "TERM=xterm") == 0);
+    config_free(&cfg);
+
+    /* policy records are checked like any other */
+    u8 bad_user[12] = { 1, 0, 0, 0, 1, 0, 0, 0, 'a', ':', 'b', 'c' };
+    begin(&b);
+    add_str(&b, CFG_ENTRYPOINT, "/bin/true");
+    add_str(&b, CFG_ARG, "true");
+    add_str(&b, CFG_CWD, "/");
+    add_u32(&b, CFG_UID, 0);
+    add_u32(&b, CFG_GID, 0);
+    add(&b, CFG_DISK_ROOT, (u8[48]){ 0 }, 48);
+    add(&b, CFG_ALLOW_HOST_USER, bad_user, sizeof(bad_user));
+    size = finish(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), -EINVAL);
+    CHECK(strstr(config_error(), "ALLOW_HOST_USER name") != NULL);
+}
+
+/* TMPFS_MOUNT overrides: only with ALLOW_HOST_TMPFS, every value
+ * checked, no path twice, never a volume's target; a refused file
+ * changes nothing. */
+static void test_tmpfs_mount_records_refused(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    struct {
+        const char *path;
+        u32 mode, uid, reserved;
+        int err;
+    } cases[] = {
+        { "/run", 010000, 0, 0, -EINVAL },        /* mode above 07777 */
+        { "/run", 0755, 0xffffffffU, 0, -EINVAL }, /* invalid owner */
+        { "/run", 0755, 0, 1, -EINVAL },           /* reserved field */
+        { "/", 0755, 0, 0, -EINVAL },
+        { "run", 0755, 0, 0, -EINVAL },
+        { "/run/", 0755, 0, 0, -EINVAL },
+        { "/a//b", 0755, 0, 0, -EINVAL },
+        { "/a/../b", 0755, 0, 0, -EINVAL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        begin(&o);
+        add_tmpfs_mount(&o, cases[i].path, 0, cases[i].mode, cases[i].uid, 0, cases[i].reserved);
+        size_t osize = finish(&o);
+        CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), cases[i].err);
+    }
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    add_tmpfs_mount(&o, "/run", 4096, 0755, 0, 0, 0);
+    size_t osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "two tmpfs mounts") != NULL);
+    /* never where a volume goes */
+    u8 volume[80 + 5] = { 0 };
+    volume[24] = 1; /* generation 1 */
+    memcpy(volume + 80, "/data", 5);
+    begin(&o);
+    add(&o, CFG_VOLUME, volume, sizeof(volume));
+    add_tmpfs_mount(&o, "/data", 0, 0755, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "where a volume goes") != NULL);
+    CHECK_EQ(cfg.volume_count, 0);
+    /* a path with a NUL in it */
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    o.buf[16 + 8 + 24 + 2] = 0;
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+
+    /* without ALLOW_HOST_TMPFS: refused, with the reason */
+    size = build_valid(&b, 0);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 01777, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    CHECK(strstr(config_error(), "tmpfs mounts not allowed") != NULL);
+    /* a plain TMPFS record is config.bin's, never the host's */
+    begin(&o);
+    add_str(&o, CFG_TMPFS, "/run");
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+}
+
 static const struct host_test g_tests[] = {
+    { "net_defaults", test_net_defaults },
+    { "net_record", test_net_record },
+    { "net_refusals", test_net_refusals },
+    { "hostname", test_hostname },
     { "valid", test_valid },
     { "missing_required", test_missing_required },
     { "header", test_header },
@@ -356,6 +691,8 @@ static const struct host_test g_tests[] = {
     { "every_truncation_fails", test_every_truncation_fails },
     { "byte_flips_never_crash", test_byte_flips_never_crash },
     { "overrides", test_overrides },
+    { "overrides_for_docker_flags", test_overrides_for_docker_flags },
+    { "tmpfs_mount_records_refused", test_tmpfs_mount_records_refused },
 };
 
 int main(int argc, char **argv)
