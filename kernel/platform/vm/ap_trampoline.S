@@ -54,7 +54,10 @@ tramp64:
     movl $1, (%rax)                 /* a kernel variable: this page is read-only */
     mov REL(ap_trampoline_entry), %rax
     xor %ebp, %ebp
-    jmp *%rax
+    call *%rax                      /* a call: entry sees the ABI's stack alignment */
+1:  cli
+    hlt
+    jmp 1b
 
     .p2align 3
 tramp_gdt:
