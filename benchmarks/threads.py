@@ -47,7 +47,7 @@ import linux_guest  # noqa: E402
 
 SOURCE = HERE / "threadbench" / "threadbench.c"
 TAG = "cvmify-bench/threadbench:latest"
-TIMEOUT_S = 1800
+TIMEOUT_S = 900
 WORKLOADS = ("spin-2", "create-join", "ping-pong")
 LINUX_INIT = (b"#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\n"
               b"/threadbench\n/bin/busybox reboot -f\n")

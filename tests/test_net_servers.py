@@ -1,13 +1,13 @@
 """Real servers from Debian's packages in a real image, reached from the
 host through `cvmify run -p` (QEMU user networking), and stopped with
 SIGTERM to `cvmify run`: nginx serving static files to curl, a Python
-HTTP server, redis-server with redis-cli and redis-benchmark, a UDP echo
+HTTP server (single-threaded, and `python3 -m http.server`), redis-server with redis-cli and redis-benchmark, a UDP echo
 answered to the host, an app that connects out to a server on the host
 (egress), and two guest processes passing a file over AF_UNIX with
 SCM_RIGHTS.
 
-redis-server needs threads: its test is skipped on a kernel without them
-(issue 7).
+redis-server and `python3 -m http.server` need threads: their tests are
+skipped on a kernel without them (issue 7).
 """
 
 from __future__ import annotations
@@ -84,6 +84,21 @@ def test_python_http_server(netservers_image, kernel, tmp_path):
               "os.chdir('/srv/www')\n"
               "h.HTTPServer(('', 8000), h.SimpleHTTPRequestHandler).serve_forever()\n")
     bundle = build_bundle(netservers_image, kernel, tmp_path, python(script))
+    port = free_port()
+    with running(bundle, "-p", f"{port}:8000", ready=tcp_answers(port, HTTP_PROBE)) as proc:
+        check_site(port)
+    assert_stopped(proc, port)
+    assert b'"GET /1m.bin HTTP/1.1" 200' in proc.err
+
+
+def test_python_m_http_server(netservers_image, kernel, tmp_path):
+    """The issue's own command line: `python3 -m http.server`, which
+    serves each request on a thread of its own (ThreadingHTTPServer)."""
+    require_tools("curl")
+    if not kernel_has_threads(kernel):
+        pytest.skip("python3 -m http.server needs threads; this kernel has none yet (issue 7)")
+    argv = program("/usr/bin/python3", "-m", "http.server", "8000", "--directory", "/srv/www")
+    bundle = build_bundle(netservers_image, kernel, tmp_path, argv)
     port = free_port()
     with running(bundle, "-p", f"{port}:8000", ready=tcp_answers(port, HTTP_PROBE)) as proc:
         check_site(port)

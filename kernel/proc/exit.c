@@ -70,6 +70,7 @@ static void thread_library_exit(struct task *task)
 
 static void release_resources(struct task *task)
 {
+	fd_drop_held(task, true);
 	fd_table_release(task);
 	if (task->cwd) {
 		inode_put(task->cwd);

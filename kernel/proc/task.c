@@ -122,6 +122,7 @@ void task_free(struct task *task)
 		thread_group_put(task->group);
 	}
 	kstack_free(task->kstack);
+	kfree(task->held); /* emptied at exit */
 	kfree(task);
 }
 

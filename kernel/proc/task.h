@@ -142,6 +142,10 @@ struct task {
 	struct mm *mm;
 	/* files and fs context */
 	struct fd_table *files;
+	/* references fd_get took for the running syscall while files is
+	 * shared with other threads (proc/fdtable.h); dropped when it ends */
+	struct file **held;
+	u32 held_count, held_cap;
 	struct inode *cwd;
 	u32 umask;
 	char exe_path[TASK_PATH_MAX];     /* for /proc/self/exe */

@@ -14,6 +14,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
 #include "platform/platform.h"
+#include "proc/fdtable.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/handlers.h"
@@ -264,6 +265,9 @@ long syscall_dispatch(struct trapframe *tf)
 		g_counts[SYSCALL_COUNT]++;
 		ret = -ENOSYS;
 	}
+	struct task *task = current_task();
+	if (task->held_count)
+		fd_drop_held(task, false);
 	tf->rax = (u64)ret;
 	return (long)tf->rax;
 }

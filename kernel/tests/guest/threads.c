@@ -562,6 +562,48 @@ static void check_exits(void)
 	      "a thread calls execve: the other threads go, the new program runs (42)");
 }
 
+/* ---- an fd closed by one thread while another blocks on it ---- */
+
+static int g_pipe[2];
+
+static void *blocked_reader(void *arg)
+{
+	char c = 0;
+	long r = read(g_pipe[0], &c, 1);
+	*(int *)arg = r == 1 && c == 'x' ? 1 : (r == -1 && errno == EBADF ? 2 : 0);
+	return NULL;
+}
+
+static void check_close_while_blocked(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	for (int round = 0; round < 20; round++) {
+		int result = -1;
+		pthread_t t;
+		if (pipe(g_pipe) != 0 || pthread_create(&t, NULL, blocked_reader, &result) != 0) {
+			check(0, "a pipe and a reader");
+			return;
+		}
+		usleep(round * 2000); /* the reader may or may not be blocked yet */
+		close(g_pipe[0]);
+		int again[2]; /* new files that may reuse the closed one's memory */
+		check(pipe(again) == 0, "a pipe while another thread reads a closed fd");
+		/* The reader holds the old read end (the byte goes to it), or
+		 * none does (EPIPE), or its fd number now names the new pipe. */
+		long w = write(g_pipe[1], "x", 1);
+		check(w == 1 || (w == -1 && errno == EPIPE), "write to the pipe whose read fd was closed");
+		check(write(again[1], "x", 1) == 1, "write to the new pipe");
+		pthread_join(t, NULL);
+		/* Linux: a read already blocked keeps the file and gets the
+		 * byte; one that starts after the close gets EBADF. */
+		check(result == 1 || result == 2, "the reader got the byte or EBADF, nothing else");
+		close(again[0]);
+		close(again[1]);
+		close(g_pipe[1]);
+	}
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "exec-target") == 0)
@@ -575,6 +617,7 @@ int main(int argc, char **argv)
 	check_thread_signals();
 	check_gs_base();
 	check_futex();
+	check_close_while_blocked();
 	check_exits();
 	return check_done("threads");
 }
