@@ -6,6 +6,8 @@
 
 #include "fs/lock.h"
 #include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -20,9 +22,48 @@ static bool fd_valid(struct task *task, int fd)
 	return fd >= 0 && fd < TASK_FD_MAX && task->files->fds[fd].file != NULL;
 }
 
+/* Keep file alive until the syscall ends: once per file. */
+static bool hold(struct task *task, struct file *file)
+{
+	for (u32 i = 0; i < task->held_count; i++) {
+		if (task->held[i] == file)
+			return true;
+	}
+	if (task->held_count == task->held_cap) {
+		u32 cap = task->held_cap ? task->held_cap * 2 : 8;
+		struct file **list = kmalloc(cap * sizeof(*list));
+		if (!list)
+			return false;
+		if (task->held_count)
+			memcpy(list, task->held, task->held_count * sizeof(*list));
+		kfree(task->held);
+		task->held = list;
+		task->held_cap = cap;
+	}
+	task->held[task->held_count++] = file_get(file);
+	return true;
+}
+
 struct file *fd_get(struct task *task, int fd)
 {
-	return fd_valid(task, fd) ? task->files->fds[fd].file : NULL;
+	if (!fd_valid(task, fd))
+		return NULL;
+	struct file *file = task->files->fds[fd].file;
+	if (task->files->refcount > 1 && !hold(task, file))
+		return NULL; /* out of memory: -EBADF rather than a pointer that may die */
+	return file;
+}
+
+void fd_drop_held(struct task *task, bool free_list)
+{
+	/* file_put may sleep (the last close flushes): take the list first */
+	while (task->held_count > 0)
+		file_put(task->held[--task->held_count]);
+	if (free_list) {
+		kfree(task->held);
+		task->held = NULL;
+		task->held_cap = 0;
+	}
 }
 
 /* A descriptor of file goes away: POSIX says the process's record locks
@@ -32,6 +73,21 @@ static void drop_descriptor(struct task *task, struct file *file)
 	if (file->inode != NULL && file->inode->locks != NULL)
 		lock_release(file->inode, LOCK_POSIX, (u64)task->pid);
 	file_put(file);
+}
+
+void fd_table_release(struct task *task)
+{
+	struct fd_table *files = task->files;
+	task->files = NULL;
+	if (files->refcount == 1) {
+		for (int fd = 0; fd < TASK_FD_MAX; fd++) {
+			struct file *f = files->fds[fd].file;
+			files->fds[fd].file = NULL;
+			if (f)
+				drop_descriptor(task, f);
+		}
+	}
+	fd_table_put(files);
 }
 
 int fd_install(struct task *task, struct file *file, int min, bool cloexec)

@@ -21,6 +21,7 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
+#include "syscalls/linux_abi/termios.h"
 
 #define IO_CHUNK (64 * 1024)
 /* Linux caps one read/write at 0x7ffff000 bytes. */
@@ -323,8 +324,9 @@ long sys_dup3(const struct syscall_args *args)
 }
 
 /* Status flags F_SETFL may change (Linux: O_APPEND, O_NONBLOCK, O_ASYNC,
- * O_DIRECT, O_NOATIME). */
-#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
+ * O_DIRECT, O_NOATIME). O_ASYNC is kept for every file, as on Linux;
+ * sockets deliver its SIGIO (net/socket.c), other files do not yet. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
 long sys_fcntl(const struct syscall_args *args)
 {
@@ -352,6 +354,11 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_SETOWN:
+		f->owner = arg_int(arg);
+		return 0;
+	case F_GETOWN:
+		return f->owner;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -367,6 +374,19 @@ long sys_fcntl(const struct syscall_args *args)
 	}
 }
 
+/* FIONBIO and FIOASYNC: a status flag from an int, for every file. */
+static long set_flag(struct file *f, u64 uarg, u32 flag)
+{
+	int on;
+	if (copyin(&on, uarg, sizeof(on)) != 0)
+		return -EFAULT;
+	if (on)
+		f->flags |= flag;
+	else
+		f->flags &= ~flag;
+	return 0;
+}
+
 long sys_ioctl(const struct syscall_args *args)
 {
 	int fd = arg_int(args->a[0]);
@@ -376,6 +396,15 @@ long sys_ioctl(const struct syscall_args *args)
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
+	/* For every file, as on Linux. */
+	if (cmd == FIONBIO)
+		return set_flag(f, arg, O_NONBLOCK);
+	if (cmd == FIOASYNC)
+		return set_flag(f, arg, O_ASYNC);
+	if (cmd == FIOCLEX || cmd == FIONCLEX) {
+		fd_set_cloexec(current_task(), fd, cmd == FIOCLEX);
+		return 0;
+	}
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)
