@@ -21,6 +21,7 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
+#include "syscalls/linux_abi/termios.h"
 
 #define IO_CHUNK (64 * 1024)
 /* Linux caps one read/write at 0x7ffff000 bytes. */
@@ -367,6 +368,28 @@ long sys_fcntl(const struct syscall_args *args)
 	}
 }
 
+/* The ioctls Linux answers for every file before the file's own
+ * (do_vfs_ioctl): FIONBIO sets or clears O_NONBLOCK (libuv, so node,
+ * calls it on each pipe it opens, stdio included), FIOCLEX/FIONCLEX the
+ * descriptor's close-on-exec. 1 = not one of them. */
+static long generic_ioctl(int fd, struct file *f, u32 cmd, u64 arg)
+{
+	int on;
+	switch (cmd) {
+	case FIONBIO:
+		if (copyin(&on, arg, sizeof(on)) != 0)
+			return -EFAULT;
+		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~(u32)O_NONBLOCK;
+		return 0;
+	case FIOCLEX:
+	case FIONCLEX:
+		fd_set_cloexec(current_task(), fd, cmd == FIOCLEX);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 long sys_ioctl(const struct syscall_args *args)
 {
 	int fd = arg_int(args->a[0]);
@@ -376,6 +399,11 @@ long sys_ioctl(const struct syscall_args *args)
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
+	if (f->flags & O_PATH)
+		return -EBADF;
+	long done = generic_ioctl(fd, f, cmd, arg);
+	if (done <= 0)
+		return done;
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)
