@@ -30,7 +30,7 @@ import tomli_w
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
 GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp", "threads",
-                  "timers", "cow", "filesem", "vdso", "shm")  # one per syscall family
+                  "timers", "cow", "filesem", "vdso", "shm", "net", "unix")  # one per syscall family
 GUEST_EXTRA = ("oom", "sigbus", "logforge")  # built into the image, not pass/fail checklists
 GUEST_FLAGS = {"logforge": ("-z", "execstack")}  # extra gcc flags per program
 QEMU = "qemu-system-x86_64"

@@ -25,6 +25,9 @@ int fd_install_at(struct task *task, struct file *file, int fd, bool cloexec);
 int fd_close(struct task *task, int fd);
 bool fd_get_cloexec(struct task *task, int fd);
 void fd_set_cloexec(struct task *task, int fd, bool cloexec);
+/* task leaves its fd table (exit): the last user closes every fd the
+ * way close does, so the process's record locks go too. */
+void fd_table_release(struct task *task);
 /* Lowest open fd > after, or -1 (procfs /proc/self/fd). */
 int fd_next(struct task *task, int after);
 /* The fd limit in force (RLIMIT_NOFILE soft, capped at TASK_FD_MAX). */

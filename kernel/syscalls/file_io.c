@@ -324,8 +324,9 @@ long sys_dup3(const struct syscall_args *args)
 }
 
 /* Status flags F_SETFL may change (Linux: O_APPEND, O_NONBLOCK, O_ASYNC,
- * O_DIRECT, O_NOATIME). */
-#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
+ * O_DIRECT, O_NOATIME). O_ASYNC is kept for every file, as on Linux;
+ * sockets deliver its SIGIO (net/socket.c), other files do not yet. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
 long sys_fcntl(const struct syscall_args *args)
 {
@@ -353,6 +354,11 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_SETOWN:
+		f->owner = arg_int(arg);
+		return 0;
+	case F_GETOWN:
+		return f->owner;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -368,26 +374,17 @@ long sys_fcntl(const struct syscall_args *args)
 	}
 }
 
-/* The ioctls Linux answers for every file before the file's own
- * (do_vfs_ioctl): FIONBIO sets or clears O_NONBLOCK (libuv, so node,
- * calls it on each pipe it opens, stdio included), FIOCLEX/FIONCLEX the
- * descriptor's close-on-exec. 1 = not one of them. */
-static long generic_ioctl(int fd, struct file *f, u32 cmd, u64 arg)
+/* FIONBIO and FIOASYNC: a status flag from an int, for every file. */
+static long set_flag(struct file *f, u64 uarg, u32 flag)
 {
 	int on;
-	switch (cmd) {
-	case FIONBIO:
-		if (copyin(&on, arg, sizeof(on)) != 0)
-			return -EFAULT;
-		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~(u32)O_NONBLOCK;
-		return 0;
-	case FIOCLEX:
-	case FIONCLEX:
-		fd_set_cloexec(current_task(), fd, cmd == FIOCLEX);
-		return 0;
-	default:
-		return 1;
-	}
+	if (copyin(&on, uarg, sizeof(on)) != 0)
+		return -EFAULT;
+	if (on)
+		f->flags |= flag;
+	else
+		f->flags &= ~flag;
+	return 0;
 }
 
 long sys_ioctl(const struct syscall_args *args)
@@ -401,9 +398,15 @@ long sys_ioctl(const struct syscall_args *args)
 		return err;
 	if (f->flags & O_PATH)
 		return -EBADF;
-	long done = generic_ioctl(fd, f, cmd, arg);
-	if (done <= 0)
-		return done;
+	/* For every file, as on Linux. */
+	if (cmd == FIONBIO)
+		return set_flag(f, arg, O_NONBLOCK);
+	if (cmd == FIOASYNC)
+		return set_flag(f, arg, O_ASYNC);
+	if (cmd == FIOCLEX || cmd == FIONCLEX) {
+		fd_set_cloexec(current_task(), fd, cmd == FIOCLEX);
+		return 0;
+	}
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
+#include "net/hostname.h"
 #include "proc/proc.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
@@ -146,7 +147,7 @@ long sys_uname(const struct syscall_args *args)
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
 	put_field(u.sysname, "Linux");
-	put_field(u.nodename, "cvmify");
+	put_field(u.nodename, hostname_get());
 	put_field(u.release, "6.1.0-cvmify");
 	put_field(u.version, "#1 cvmify library OS");
 	put_field(u.machine, "x86_64");

@@ -8,6 +8,7 @@
  * "exec-target N" it just exits with N (the execve check's new image). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -368,12 +369,29 @@ static void *futex_waiter(void *arg)
 	return NULL;
 }
 
+/* Waiters blocked on word (whose value is 0): all of them moved to
+ * probe and back, which FUTEX_CMP_REQUEUE counts. op is FUTEX_CMP_REQUEUE
+ * with or without FUTEX_PRIVATE_FLAG. */
+static int count_waiters(atomic_int *word, atomic_int *probe, int op)
+{
+	int n = (int)futex(word, op, 0, (void *)(intptr_t)INT_MAX, probe, 0);
+	futex(probe, op, 0, (void *)(intptr_t)INT_MAX, word, *probe);
+	return n;
+}
+
+/* Until n threads wait on word (checked, not timed: a loaded host may
+ * take long to start them); gives up after ten seconds. */
+static void wait_for_waiters_op(atomic_int *word, atomic_int *probe, int op, int n)
+{
+	for (int i = 0; i < 10000 && count_waiters(word, probe, op) < n; i++)
+		usleep(1000);
+}
+
+static atomic_int g_probe;
+
 static void wait_for_waiters(atomic_int *word, int n)
 {
-	/* No way to count waiters from outside: give them time to queue. */
-	(void)word;
-	(void)n;
-	usleep(30000);
+	wait_for_waiters_op(word, &g_probe, FUTEX_CMP_REQUEUE_PRIVATE, n);
 }
 
 static void check_futex(void)
@@ -454,7 +472,7 @@ static void check_futex(void)
 		long r = futex(shared, FUTEX_WAIT, 0, &limit, NULL, 0);
 		_exit(r == 0 && *shared == 1 ? 0 : 1);
 	}
-	usleep(50000);
+	wait_for_waiters_op(shared, shared + 1, FUTEX_CMP_REQUEUE, 1);
 	*shared = 1;
 	long woke = futex(shared, FUTEX_WAKE, 1, NULL, NULL, 0);
 	int status = 0;
