@@ -396,6 +396,8 @@ long sys_ioctl(const struct syscall_args *args)
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
+	if (f->flags & O_PATH)
+		return -EBADF;
 	/* For every file, as on Linux. */
 	if (cmd == FIONBIO)
 		return set_flag(f, arg, O_NONBLOCK);

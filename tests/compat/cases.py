@@ -39,7 +39,7 @@ CASE_FILE = "case.toml"
 PACKAGES_FILE = "packages"  # a base: Debian packages, one a line, # comments
 DEFAULT_TIMEOUT = 120
 # Test images from tests/images/ that a case may use as its base directly.
-PLAIN_BASES = ("debian", "python3")
+PLAIN_BASES = ("debian", "python3", "postgres")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEYS = {"about", "base", "cmd", "entrypoint", "user", "workdir", "env", "setup",
         "run_args", "timeout", "normalize"}

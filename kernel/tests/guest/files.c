@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -51,9 +52,29 @@ static void devices(void)
 	close(null);
 }
 
+/* ioctls every file answers (Linux's do_vfs_ioctl): libuv sets its
+ * pipes non-blocking with FIONBIO, stdio included. */
+static void generic_ioctls(void)
+{
+	int p[2];
+	check(pipe(p) == 0, "a pipe for the generic ioctls");
+	int on = 1, off = 0;
+	check(ioctl(p[1], FIONBIO, &on) == 0 && (fcntl(p[1], F_GETFL) & O_NONBLOCK),
+	      "FIONBIO 1 sets O_NONBLOCK");
+	check(ioctl(p[1], FIONBIO, &off) == 0 && !(fcntl(p[1], F_GETFL) & O_NONBLOCK),
+	      "FIONBIO 0 clears it");
+	check(ioctl(p[0], FIOCLEX) == 0 && fcntl(p[0], F_GETFD) == FD_CLOEXEC, "FIOCLEX");
+	check(ioctl(p[0], FIONCLEX) == 0 && fcntl(p[0], F_GETFD) == 0, "FIONCLEX");
+	errno = 0;
+	check(ioctl(p[0], FIONBIO, (void *)8) == -1 && errno == EFAULT, "FIONBIO from a bad pointer: EFAULT");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	devices();
+	generic_ioctls();
 	char buf[256];
 	check(getcwd(buf, sizeof(buf)) != NULL, "getcwd");
 	check(chdir("/tmp") == 0, "chdir /tmp");

@@ -1,11 +1,13 @@
 #!/bin/bash
-# initdb writes a fresh cluster under /var/lib/postgresql (the image's
-# root), then a single-user backend starts on it and answers (it needs
-# no socket). Nothing printed depends on the time or the machine, except
-# what initdb sizes from memory: --memory 1G gives docker's defaults.
+# initdb writes a fresh cluster under /var/lib/postgresql, on the image's
+# root (its VOLUME, PGDATA, is a tmpfs here and an anonymous volume under
+# docker: not what this case is about), then a single-user backend starts
+# on it and answers (it needs no socket). Nothing printed depends on the
+# time or the machine, except what initdb sizes from memory: --memory 1G
+# gives docker's defaults.
 set -e
 bin=/usr/lib/postgresql/15/bin
-data=/var/lib/postgresql/data
+data=/var/lib/postgresql/cluster
 "$bin/initdb" -D "$data" --no-sync -A trust -U postgres | grep '^selecting default'
 echo "initdb: ok"
 cat "$data/PG_VERSION"
