@@ -43,6 +43,11 @@ REQUIRED = [
     "tdx_map_gpa_retry",
     "tdx_rtmr_extend_digest",
     "tdx_report_reportdata",
+    "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
+    "user_return_sysret_when_safe",
+    "crypto_gcm_leaves_no_key_on_stacks",     # key schedule wiped after each crypto call
+    "crypto_stack_depth_within_wipe",
+    "nospec_out_of_range_zero",               # speculation-safe index masking
 ]
 
 

@@ -87,9 +87,12 @@ static int open_checked(struct cvmfs_disk *disk, const u8 disk_key[CVMFS_KEY_SIZ
 	u8 image_key[CVMFS_KEY_SIZE];
 	hkdf_sha384(disk_key, CVMFS_KEY_SIZE, disk->sb.salt, CVMFS_SALT_SIZE, info,
 	            sizeof(info) - 1, image_key, sizeof(image_key));
-	aes_gcm_key_init(&disk->key, image_key);
-	disk->key_ready = true;
+	disk->key = aes_gcm_key_alloc();
+	if (disk->key != NULL)
+		aes_gcm_key_init(disk->key, image_key);
 	memzero_explicit(image_key, sizeof(image_key));
+	if (disk->key == NULL)
+		return -ENOMEM;
 	return setup_cache(disk);
 }
 
@@ -121,9 +124,9 @@ void cvmfs_disk_close(struct cvmfs_disk *disk)
 	if (disk->tags != NULL)
 		kfree(disk->tags);
 	disk->tags = NULL;
-	if (disk->key_ready)
-		aes_gcm_key_wipe(&disk->key);
-	disk->key_ready = false;
+	if (disk->key != NULL)
+		aes_gcm_key_free(disk->key);
+	disk->key = NULL;
 }
 
 /* The cache slot holding block, or the least recently used one. */
@@ -163,7 +166,7 @@ static int get_block(struct cvmfs_disk *disk, u64 block, const u8 **out)
 	for (int i = 0; i < 8; i++)
 		iv[i] = (u8)(block >> (8 * i));
 	const u8 *tag = disk->tags + block * CVMFS_TAG_SIZE;
-	if (aes_gcm_decrypt(&disk->key, iv, disk->scratch, CVMFS_BLOCK_SIZE, tag) < 0) {
+	if (aes_gcm_decrypt(disk->key, iv, disk->scratch, CVMFS_BLOCK_SIZE, tag) < 0) {
 		disk->failed_blocks++;
 		return -EIO;
 	}

@@ -141,3 +141,13 @@ long copyinstr(char *dst, u64 user_src, size_t size)
 		dst[size - 1] = '\0';
 	return -ENAMETOOLONG;
 }
+
+int copyout_str_field(u64 user_dst, const char *s, size_t field_size)
+{
+	if (field_size == 0)
+		return 0;
+	size_t len = strnlen(s, field_size - 1);
+	if (copyout(user_dst, s, len) != 0)
+		return -EFAULT;
+	return clear_user(user_dst + len, field_size - len);
+}

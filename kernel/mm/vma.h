@@ -13,9 +13,12 @@
 #include "lib/types.h"
 
 /* Lowest and one-past-highest user address. Page 0 .. USER_BOTTOM stays
- * unmapped so that NULL dereferences fault. */
+ * unmapped so that NULL dereferences fault. USER_TOP is Linux's
+ * TASK_SIZE_MAX: the last page below 2^47 stays unmapped, so no
+ * instruction can end at the non-canonical boundary (a SYSCALL there
+ * would return to a non-canonical rip; see arch/x86_64/user_return.h). */
 #define USER_BOTTOM 0x10000ull
-#define USER_TOP 0x0000800000000000ull
+#define USER_TOP 0x00007ffffffff000ull
 /* Where the initial stack ends and below which mmap allocates top-down. */
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)          /* default RLIMIT_STACK */

@@ -165,10 +165,16 @@ static int prepare_depth(struct task *task, const char *path, const struct exec_
 	return err;
 }
 
+_Static_assert(sizeof(((struct exec_image *)0)->comm) == TASK_COMM_SIZE, "comm size");
+
 int exec_prepare(struct task *task, const char *path, const struct exec_args *args,
                  struct exec_image *out)
 {
 	memset(out, 0, sizeof(*out));
+	/* Linux names the task after the file execve was given (a script,
+	 * not its interpreter). */
+	const char *base = strrchr(path, '/');
+	strlcpy(out->comm, base ? base + 1 : path, sizeof(out->comm));
 	return prepare_depth(task, path, args, out, 0);
 }
 
@@ -192,6 +198,8 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 		sched_wakeup(task);
 	}
 	strlcpy(task->exe_path, img->exe_path, sizeof(task->exe_path));
+	memset(task->comm, 0, sizeof(task->comm));
+	strlcpy(task->comm, img->comm, sizeof(task->comm));
 	kfree(img->exe_path);
 	img->exe_path = NULL;
 	img->mm = NULL;

@@ -27,6 +27,7 @@ struct exec_image {
 	u64 sp;
 	u64 brk_start;
 	char *exe_path;     /* kmalloc'ed: what /proc/self/exe shows */
+	char comm[16];      /* the new task name: the basename of the path */
 };
 
 /* Load path (relative to the task's cwd) with args into a new address

@@ -4,6 +4,7 @@
  */
 #include "proc/fdtable.h"
 
+#include "arch/x86_64/nospec.h"
 #include "fs/vfs.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -16,12 +17,16 @@ int fd_limit(struct task *task)
 
 static bool fd_valid(struct task *task, int fd)
 {
-	return fd >= 0 && fd < TASK_FD_MAX && task->files->fds[fd].file != NULL;
+	if (fd < 0 || fd >= TASK_FD_MAX)
+		return false;
+	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file != NULL;
 }
 
 struct file *fd_get(struct task *task, int fd)
 {
-	return fd_valid(task, fd) ? task->files->fds[fd].file : NULL;
+	if (!fd_valid(task, fd))
+		return NULL;
+	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file;
 }
 
 int fd_install(struct task *task, struct file *file, int min, bool cloexec)

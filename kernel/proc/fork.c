@@ -35,6 +35,7 @@ static void copy_state(struct task *child, struct task *parent)
 	child->parent = parent;
 	child->umask = parent->umask;
 	memcpy(child->exe_path, parent->exe_path, sizeof(child->exe_path));
+	memcpy(child->comm, parent->comm, sizeof(child->comm));
 	child->uid = parent->uid;
 	child->euid = parent->euid;
 	child->suid = parent->suid;

@@ -15,6 +15,8 @@
 #include "proc/signal.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/nospec.h"
+#include "arch/x86_64/user_return.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/fault.h"
@@ -103,6 +105,10 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	const struct linux_sigaction *act = &task->sig.actions[signo];
 	if (!(act->flags & SA_RESTORER) || act->restorer == 0)
 		return false; /* x86-64 Linux also requires a restorer */
+	/* rt_sigaction stores any value, as Linux does; entering a handler
+	 * or returning to a restorer outside user space would fault. */
+	if (!user_rip_ok(act->handler) || !user_rip_ok(act->restorer))
+		return false;
 
 	u64 sp = tf->rsp;
 	bool was_on_alt = signal_on_altstack(task, sp);
@@ -115,7 +121,9 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	u64 fp_addr = ALIGN_DOWN(sp - FXSAVE_SIZE, 64);
 	u64 frame_addr = ALIGN_DOWN(fp_addr - sizeof(struct linux_rt_sigframe), 16) - 8;
 
+	/* FXSAVE leaves bytes 464..511 alone: they must not be stack. */
 	struct fpu_state fpu;
+	memset(&fpu, 0, sizeof(fpu));
 	fpu_save(&fpu);
 
 	struct linux_rt_sigframe frame;
@@ -162,6 +170,24 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	return true;
 }
 
+static void deliver(struct task *task, struct trapframe *tf, int signo,
+                    const struct linux_siginfo *info, u64 fault_addr, bool forced);
+
+/* The frame for signo could not be built (bad stack, no or bad restorer,
+ * bad handler address): like Linux's force_sigsegv, a SIGSEGV follows,
+ * which kills if SIGSEGV itself was the one that failed. */
+static void frame_failed(struct task *task, struct trapframe *tf, int signo)
+{
+	kprintf("signal: cannot deliver signal %d (bad stack, handler or restorer)\n", signo);
+	if (signo == SIGSEGV)
+		proc_exit(0, SIGSEGV);
+	struct linux_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGSEGV;
+	info.si_code = SI_KERNEL;
+	deliver(task, tf, SIGSEGV, &info, 0, true);
+}
+
 /* Run signo's action now. */
 static void deliver(struct task *task, struct trapframe *tf, int signo,
                     const struct linux_siginfo *info, u64 fault_addr, bool forced)
@@ -176,10 +202,8 @@ static void deliver(struct task *task, struct trapframe *tf, int signo,
 	}
 	if (handler == SIG_IGN)
 		return;
-	if (!setup_frame(task, tf, signo, info, fault_addr)) {
-		kprintf("signal: cannot deliver signal %d (bad stack or no restorer)\n", signo);
-		proc_exit(0, SIGSEGV);
-	}
+	if (!setup_frame(task, tf, signo, info, fault_addr))
+		frame_failed(task, tf, signo);
 }
 
 void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr)
@@ -204,6 +228,7 @@ void signal_post(struct task *task, int signo, int code)
 	(void)code; /* only SI_USER / SI_TKILL from kill and tgkill today */
 	if (signo < 1 || signo > NSIG)
 		return;
+	signo = (int)index_nospec((u64)signo, NSIG + 1);
 	u64 handler = task->sig.actions[signo].handler;
 	if (signo != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && !default_kills(signo))))
 		return; /* ignored (explicitly or by default): discarded, as on Linux */
@@ -267,9 +292,12 @@ long signal_sigreturn(struct trapframe *tf)
 		        (unsigned long long)frame_addr);
 		proc_exit(0, SIGSEGV);
 	}
+	/* A rip beyond the user limit is taken as is: the return path's
+	 * guard (arch/x86_64/user_return.c) turns it into a SIGSEGV, as
+	 * Linux's faulting iretq does. */
 	const struct linux_sigcontext *sc = &frame.uc.uc_mcontext;
-	if (sc->rip >= USER_TOP || sc->rsp >= USER_TOP) {
-		kprintf("signal: rt_sigreturn to a non-user address\n");
+	if (sc->rsp >= USER_TOP) {
+		kprintf("signal: rt_sigreturn to a non-user stack\n");
 		proc_exit(0, SIGSEGV);
 	}
 	if (sc->fpstate != 0 && !restore_fpu(sc->fpstate))

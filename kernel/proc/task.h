@@ -24,6 +24,7 @@ struct inode;
 #define TASK_FD_MAX 1024      /* hard cap of RLIMIT_NOFILE */
 #define TASK_GROUPS_MAX 64
 #define TASK_PATH_MAX 4096
+#define TASK_COMM_SIZE 16     /* Linux's TASK_COMM_LEN, NUL included */
 
 struct fd_entry {
 	struct file *file;    /* owned reference, NULL = free slot */
@@ -69,6 +70,7 @@ struct task {
 	struct inode *cwd;
 	u32 umask;
 	char exe_path[TASK_PATH_MAX];     /* for /proc/self/exe */
+	char comm[TASK_COMM_SIZE];        /* PR_GET_NAME, /proc/self/comm */
 	/* credentials: fixed at boot from the measured config */
 	u32 uid, euid, suid;
 	u32 gid, egid, sgid;

@@ -6,6 +6,7 @@
  * measured config: there is no set*id.
  */
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/nospec.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
@@ -26,8 +27,6 @@
 #define PR_SET_DUMPABLE 4
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
-
-static char g_comm[16] = "init";
 
 long sys_exit(const struct syscall_args *args)
 {
@@ -207,6 +206,7 @@ static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 		return -ESRCH;
 	if (resource >= RLIMIT_NLIMITS)
 		return -EINVAL;
+	resource = (u32)index_nospec(resource, RLIMIT_NLIMITS);
 	struct linux_rlimit next;
 	if (unew && copyin(&next, unew, sizeof(next)) != 0)
 		return -EFAULT;
@@ -247,19 +247,22 @@ long sys_setrlimit(const struct syscall_args *args)
 
 long sys_prctl(const struct syscall_args *args)
 {
+	struct task *task = current_task();
 	int option = arg_int(args->a[0]);
 	switch (option) {
 	case PR_SET_NAME: {
-		char name[16];
+		char name[TASK_COMM_SIZE];
+		memset(name, 0, sizeof(name));
 		long n = copyinstr(name, args->a[1], sizeof(name));
 		if (n == -EFAULT)
 			return -EFAULT;
-		name[15] = '\0'; /* Linux truncates silently */
-		memcpy(g_comm, name, sizeof(g_comm));
+		name[TASK_COMM_SIZE - 1] = '\0'; /* Linux truncates silently */
+		memset(task->comm, 0, sizeof(task->comm));
+		strlcpy(task->comm, name, sizeof(task->comm));
 		return 0;
 	}
 	case PR_GET_NAME:
-		return copyout(args->a[1], g_comm, sizeof(g_comm));
+		return copyout_str_field(args->a[1], task->comm, TASK_COMM_SIZE);
 	case PR_GET_DUMPABLE:
 		return 0;
 	case PR_SET_DUMPABLE:

@@ -3,6 +3,7 @@
  * rt_sigreturn, kill, tgkill, tkill. The delivery machinery is in
  * proc/signal.c; here are the argument checks.
  */
+#include "arch/x86_64/nospec.h"
 #include "arch/x86_64/trapframe.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
@@ -28,6 +29,7 @@ long sys_rt_sigaction(const struct syscall_args *args)
 		return -EINVAL;
 	if (signo < 1 || signo > NSIG)
 		return -EINVAL;
+	signo = (int)index_nospec((u64)signo, NSIG + 1);
 	if (uact && (signo == SIGKILL || signo == SIGSTOP))
 		return -EINVAL;
 	struct linux_sigaction next;

@@ -3,13 +3,15 @@
  * dispatcher.
  *
  * Trust: rax (the number) and the six argument registers are raw user
- * values. The number is bounds-checked here; each handler checks its own
- * arguments. A number with no handler returns -ENOSYS and is counted, so
+ * values. The number is bounds-checked here, and masked so that a
+ * mispredicted check cannot index past the table (arch/x86_64/nospec.h);
+ * each handler checks its own arguments. A number with no handler returns -ENOSYS and is counted, so
  * `--trace` shows exactly what an app needed and did not get.
  */
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/nospec.h"
 #include "lib/kprintf.h"
 #include "proc/signal.h"
 #include "syscalls/handlers.h"
@@ -193,6 +195,8 @@ long syscall_dispatch(struct trapframe *tf)
 	};
 	long ret;
 	if (nr < SYSCALL_COUNT) {
+		/* The check above may be mispredicted: the index may not. */
+		nr = index_nospec(nr, SYSCALL_COUNT);
 		if (g_counts[nr] < 0xffffffffu)
 			g_counts[nr]++;
 		if (g_table[nr].fn) {

@@ -95,6 +95,9 @@ static inline bool cpu_rdseed64(u64 *out)
     return ok;
 }
 
+/* All ones when index < size, else 0, with no branch the CPU could
+ * mispredict: cmp sets CF exactly when index < size, sbb spreads CF. */
+static inline u64 cpu_index_mask_nospec(u64 index, u64 size) { u64 mask; __asm__ volatile("cmp %2, %1\n\tsbb %0, %0" : "=r"(mask) : "r"(index), "r"(size) : "cc"); return mask; }
 static inline void cpu_fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fninit(void) { __asm__ volatile("fninit"); }

@@ -23,10 +23,10 @@ HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c \
-    proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c \
+    proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
     tests/host/golden.c tests/host/fixture.c
-HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o)
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o) $(HOST_BUILD)/arch/x86_64/call_on_stack.o
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
 
@@ -47,6 +47,10 @@ $(HOST_BUILD)/bearssl/%.o: $(BEARSSL)/src/%.c $(BEARSSL)/.fetched
 $(HOST_BUILD)/crypto/%.o: crypto/%.c $(BEARSSL)/.fetched
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CRYPTO_CFLAGS) -c $< -o $@
+
+$(HOST_BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -D__ASSEMBLY__ -I. -c $< -o $@
 
 $(HOST_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -69,6 +73,10 @@ $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
 # Keep the objects between runs (they are intermediates of the pattern rules).
 .SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) $(HOST_TDX_OBJS) \
     $(HOST_TESTS:$(HOST_BUILD)/%=$(HOST_BUILD)/tests/host/%.o)
+
+# The crypto stack depth check must not see the dynamic linker's lazy
+# binding (it saves the whole XSAVE state on whatever stack is current).
+$(HOST_BUILD)/test_crypto_wipe: HOST_CFLAGS += -Wl,-z,now
 
 # Tests may use BearSSL directly (e.g. SHA-256 of golden files).
 $(HOST_BUILD)/tests/host/test_%.o: HOST_CFLAGS += -I$(BEARSSL)/inc
