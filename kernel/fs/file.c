@@ -499,7 +499,6 @@ int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out)
 		*out = (struct vfs_ioctl_layout){ sizeof(int), false, true };
 		return 0;
 	case TIOCSPGRP:
-	case FIONBIO:
 		*out = (struct vfs_ioctl_layout){ sizeof(int), true, false };
 		return 0;
 	default:

@@ -55,9 +55,18 @@ static long fd_link_readlink(struct inode *inode, char *buf, size_t size)
 	return g_hooks->fd_path((int)(inode->ino - FD_INO_BASE), buf, size);
 }
 
+/* Opening /proc/self/fd/N of a pipe end opens that pipe again (Linux's
+ * magic link), not a path. */
+static int fd_link_jump(struct inode *inode, struct inode **out)
+{
+	if (g_hooks == NULL || g_hooks->fd_inode == NULL)
+		return 1;
+	return g_hooks->fd_inode((int)(inode->ino - FD_INO_BASE), out) == 0 ? 0 : 1;
+}
+
 static const struct pseudo_node g_fd_link_node = {
 	.ino = 0, .parent = 0, .name = "fd link", .mode = S_IFLNK | 0700, .caller_owned = true,
-	.readlink = fd_link_readlink,
+	.readlink = fd_link_readlink, .jump = fd_link_jump,
 };
 
 /* Parse a decimal fd number without sign or leading zeros. */

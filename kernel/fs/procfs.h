@@ -11,6 +11,8 @@
 
 #include "lib/types.h"
 
+struct inode;
+
 struct procfs_hooks {
 	/* Absolute path of the running executable (no NUL); length or -errno. */
 	long (*exe_path)(char *buf, size_t size);
@@ -20,6 +22,9 @@ struct procfs_hooks {
 	/* Path of what fd refers to (for /proc/self/fd/N readlink), -EBADF if
 	 * fd is not open. */
 	long (*fd_path)(int fd, char *buf, size_t size);
+	/* For /proc/self/fd/N of a file without a path (a pipe end): a new
+	 * reference to its inode in *out, 0; else 1 (use fd_path) or -EBADF. */
+	int (*fd_inode)(int fd, struct inode **out);
 	/* The lowest open fd > after, or -1 when there is none. */
 	int (*fd_next)(int after);
 	/* The current task's pid (for /proc/self -> "<pid>" and /proc/<pid>). */

@@ -121,6 +121,14 @@ static long pseudo_readlink(struct inode *link, char *buf, size_t size)
 	return node->readlink(link, buf, size);
 }
 
+static int pseudo_jump(struct inode *link, struct inode **out)
+{
+	const struct pseudo_node *node = pseudofs_node(link);
+	if (node->jump == NULL)
+		return 1;
+	return node->jump(link, out);
+}
+
 static void pseudo_release(struct inode *inode)
 {
 	kfree(inode);
@@ -130,6 +138,7 @@ static const struct inode_ops g_pseudo_iops = {
 	.lookup = pseudo_lookup,
 	.iterate = pseudo_iterate,
 	.readlink = pseudo_readlink,
+	.jump = pseudo_jump,
 	.release = pseudo_release,
 };
 

@@ -24,6 +24,8 @@ struct pseudo_node {
 	long (*generate)(struct inode *inode, char *buf, size_t size);
 	/* Symlinks: the target. */
 	long (*readlink)(struct inode *inode, char *buf, size_t size);
+	/* Magic links: the inode they stand for (inode_ops.jump). */
+	int (*jump)(struct inode *inode, struct inode **out);
 	/* Directories with changing children. */
 	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
 	int (*iterate)(struct inode *dir, u64 *cookie, struct vfs_dirent *out);

@@ -109,6 +109,10 @@ struct inode_ops {
 	              u32 flags);
 	int (*truncate)(struct inode *inode, u64 size);
 	int (*chmod)(struct inode *inode, u32 mode);
+	/* A magic link (/proc/self/fd/N): 0 and a new reference to the inode
+	 * it stands for in *out, which the walk continues from instead of
+	 * the readlink text; 1 to follow the readlink text after all. */
+	int (*jump)(struct inode *link, struct inode **out);
 	/* Last reference dropped: free the in-memory inode (kfree(inode)
 	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
 	void (*release)(struct inode *inode);
@@ -120,6 +124,9 @@ struct file_ops {
 	/* Offsets mean nothing (ttys, pipes): lseek/pread/pwrite give -ESPIPE
 	 * and read/write do not move file->offset. */
 	bool stream;
+	/* FIOASYNC / O_ASYNC may be turned on (pipes, ttys, sockets, as on
+	 * Linux); else FIOASYNC on is -ENOTTY. SIGIO is not sent yet. */
+	bool fasync;
 	int (*open)(struct inode *inode, struct file *file);
 	void (*close)(struct file *file);
 	long (*read)(struct file *file, void *buf, size_t size, u64 offset);
@@ -168,6 +175,9 @@ struct fs_super {
 	bool read_only;                  /* writes and namespace changes: -EROFS */
 	struct inode *root;              /* owned reference */
 	struct mount *mount;             /* where it is mounted (NULL: not yet) */
+	/* Internal filesystems (pipes): /proc/self/fd/N reads
+	 * "<anon_link>:[ino]" for their files, as on Linux. NULL otherwise. */
+	const char *anon_link;
 	void *priv;
 };
 

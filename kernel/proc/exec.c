@@ -210,6 +210,7 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	task->robust_list = 0;
 	task->robust_list_len = 0;
 	task->fs_base = 0;
+	task->dumpable = true; /* no set-id programs: a plain exec makes it 1 */
 	arch_set_fs_base(0);
 	struct fpu_state fpu;
 	fpu_state_init(&fpu);

@@ -62,16 +62,30 @@ static void release_resources(struct task *task)
 	mm_put(mm);
 }
 
-/* Orphans go to the first task, which may wait for them. */
+/* Who adopts the orphans of task: the nearest ancestor that asked to
+ * (PR_SET_CHILD_SUBREAPER), else the first task. */
+static struct task *new_parent_for_orphans(struct task *task)
+{
+	for (struct task *a = task->parent; a; a = a->parent) {
+		if (a->child_subreaper && a->state != TASK_ZOMBIE)
+			return a;
+	}
+	return task_find(1);
+}
+
+/* Orphans go to their reaper, which may wait for them; each gets its
+ * PR_SET_PDEATHSIG signal. */
 static void reparent_children(struct task *task)
 {
-	struct task *init = task_find(1);
+	struct task *reaper = new_parent_for_orphans(task);
 	for (struct task *t = task_first(); t; t = t->next) {
 		if (t->parent != task)
 			continue;
-		t->parent = init;
-		if (t->state == TASK_ZOMBIE && init)
-			sched_wakeup(init);
+		t->parent = reaper;
+		if (t->pdeath_signal && t->state != TASK_ZOMBIE)
+			signal_post(t, t->pdeath_signal, 0);
+		if (t->state == TASK_ZOMBIE && reaper)
+			sched_wakeup(reaper);
 	}
 }
 

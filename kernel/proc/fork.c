@@ -50,6 +50,8 @@ static void copy_state(struct task *child, struct task *parent)
 	child->sig.pending = 0;
 	child->sig.altstack = parent->sig.altstack;
 	child->fs_base = parent->fs_base;
+	child->dumpable = parent->dumpable;
+	child->no_new_privs = parent->no_new_privs; /* pdeath_signal: not inherited */
 	child->start_ns = platform_time_ns();
 	child->cwd = inode_get(parent->cwd);
 	for (int fd = 0; fd < TASK_FD_MAX; fd++) {

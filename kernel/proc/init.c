@@ -13,6 +13,7 @@
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
@@ -131,6 +132,15 @@ static long hook_fd_path(int fd, char *buf, size_t size)
 	struct file *f = fd_get(current_task(), fd);
 	if (!f)
 		return -EBADF;
+	/* Pipes (and other internal files) read "pipe:[ino]", as on Linux. */
+	if (f->inode && f->inode->sb->anon_link) {
+		char link[64];
+		int n = snprintf(link, sizeof(link), "%s:[%llu]", f->inode->sb->anon_link,
+		                 (unsigned long long)f->inode->ino);
+		size_t len = MIN((size_t)n, size);
+		memcpy(buf, link, len);
+		return (long)len;
+	}
 	/* Files opened by path remember it (vfs_file_path). The stderr
 	 * channel is a wrapper without one: it is the console too. */
 	if (!stdio_is_console(f) || f->inode)
@@ -152,6 +162,17 @@ static void hook_cred(struct vfs_cred *out)
 	out->group_count = task->group_count;
 }
 
+static int hook_fd_inode(int fd, struct inode **out)
+{
+	struct file *f = fd_get(current_task(), fd);
+	if (!f)
+		return -EBADF;
+	if (!f->inode || !f->inode->sb->anon_link)
+		return 1;
+	*out = inode_get(f->inode);
+	return 0;
+}
+
 static int hook_fd_next(int after)
 {
 	return fd_next(current_task(), after);
@@ -166,6 +187,7 @@ static const struct procfs_hooks g_procfs_hooks = {
 	.exe_path = hook_exe_path,
 	.maps = hook_maps,
 	.fd_path = hook_fd_path,
+	.fd_inode = hook_fd_inode,
 	.fd_next = hook_fd_next,
 	.pid = hook_pid,
 };

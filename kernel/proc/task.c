@@ -116,6 +116,7 @@ struct task *task_create_first(void)
 	if (!task)
 		return NULL;
 	task->umask = 022;
+	task->dumpable = true;
 	task->sig.altstack.ss_flags = SS_DISABLE;
 	default_rlimits(task);
 	g_current = task;

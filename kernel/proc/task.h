@@ -85,6 +85,11 @@ struct task {
 	u64 robust_list_len;
 	u64 fs_base;
 	u64 start_ns;         /* platform_time_ns() at exec, for times() */
+	/* prctl state (syscalls/process.c) */
+	int pdeath_signal;    /* sent when the parent exits; 0 = none */
+	bool dumpable;        /* PR_GET_DUMPABLE (1 by default, as on Linux) */
+	bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS: exec grants nothing */
+	bool child_subreaper; /* orphaned descendants come here, not to pid 1 */
 };
 
 /* The running task. */

@@ -46,6 +46,20 @@ int at_dir(int dirfd, struct inode **out)
 	return 0;
 }
 
+int user_path_inode(int dirfd, u64 user_path, bool follow, struct inode **out)
+{
+	char *path;
+	int err = path_copyin(user_path, false, &path);
+	if (err)
+		return err;
+	struct inode *start;
+	err = at_dir(dirfd, &start);
+	if (!err)
+		err = vfs_lookup(start, path, follow ? LOOKUP_FOLLOW : 0, out);
+	kfree(path);
+	return err;
+}
+
 int file_of(int fd, struct file **out)
 {
 	struct file *file = fd_get(current_task(), fd);

@@ -18,6 +18,10 @@ int path_copyin(u64 user_path, bool allow_empty, char **out);
  * directory open at dirfd (-EBADF, -ENOTDIR). Borrowed reference. */
 int at_dir(int dirfd, struct inode **out);
 
+/* The inode a user path names, relative to dirfd (AT_FDCWD: the cwd),
+ * following a final symlink when follow: a new reference in *out. */
+int user_path_inode(int dirfd, u64 user_path, bool follow, struct inode **out);
+
 /* The open file at fd, borrowed (-EBADF when none). */
 int file_of(int fd, struct file **out);
 

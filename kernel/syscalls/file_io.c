@@ -12,8 +12,10 @@
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "proc/fdtable.h"
+#include "proc/pipe.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
+#include "syscalls/file_ioctl.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -277,7 +279,9 @@ long sys_dup3(const struct syscall_args *args)
 
 /* Status flags F_SETFL may change (Linux: O_APPEND, O_NONBLOCK, O_ASYNC,
  * O_DIRECT, O_NOATIME). */
-#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
+/* Linux's SETFL_MASK: O_ASYNC is kept even where SIGIO cannot come
+ * (Linux does the same for files without fasync). */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
 long sys_fcntl(const struct syscall_args *args)
 {
@@ -305,6 +309,9 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ:
+		return pipe_fcntl_size(f, cmd == F_SETPIPE_SZ, arg);
 	default:
 		return -EINVAL; /* record locks (F_GETLK ...) are not supported */
 	}
@@ -319,6 +326,11 @@ long sys_ioctl(const struct syscall_args *args)
 	int err = file_of(fd, &f);
 	if (err)
 		return err;
+	if (f->flags & O_PATH)
+		return -EBADF;
+	long generic = ioctl_generic(fd, f, cmd, arg);
+	if (generic != IOCTL_NOT_GENERIC)
+		return generic;
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)

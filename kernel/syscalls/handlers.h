@@ -105,6 +105,8 @@ HANDLER(sys_set_robust_list);
 HANDLER(sys_prlimit64);
 HANDLER(sys_getrlimit);
 HANDLER(sys_setrlimit);
+
+/* prctl.c */
 HANDLER(sys_prctl);
 
 /* exec.c */
@@ -147,6 +149,20 @@ HANDLER(sys_sched_getaffinity);
 HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);
+
+/* xattr.c: extended attributes (no filesystem keeps any) */
+HANDLER(sys_setxattr);
+HANDLER(sys_lsetxattr);
+HANDLER(sys_fsetxattr);
+HANDLER(sys_getxattr);
+HANDLER(sys_lgetxattr);
+HANDLER(sys_fgetxattr);
+HANDLER(sys_listxattr);
+HANDLER(sys_llistxattr);
+HANDLER(sys_flistxattr);
+HANDLER(sys_removexattr);
+HANDLER(sys_lremovexattr);
+HANDLER(sys_fremovexattr);
 
 #undef HANDLER
 #endif

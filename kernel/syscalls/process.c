@@ -1,6 +1,6 @@
 /*
  * process.c: exit, ids, uname, arch_prctl, set_tid_address, robust
- * lists, resource limits, prctl.
+ * lists, resource limits (prctl is in prctl.c).
  *
  * Processes without threads: pid == tid. Credentials are fixed by the
  * measured config: there is no set*id.
@@ -22,11 +22,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_DUMPABLE 3
-#define PR_SET_DUMPABLE 4
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
 
 long sys_exit(const struct syscall_args *args)
 {
@@ -243,33 +238,4 @@ long sys_setrlimit(const struct syscall_args *args)
 	if (args->a[1] == 0)
 		return -EFAULT;
 	return do_prlimit(0, (u32)args->a[0], args->a[1], 0);
-}
-
-long sys_prctl(const struct syscall_args *args)
-{
-	struct task *task = current_task();
-	int option = arg_int(args->a[0]);
-	switch (option) {
-	case PR_SET_NAME: {
-		char name[TASK_COMM_SIZE];
-		memset(name, 0, sizeof(name));
-		long n = copyinstr(name, args->a[1], sizeof(name));
-		if (n == -EFAULT)
-			return -EFAULT;
-		name[TASK_COMM_SIZE - 1] = '\0'; /* Linux truncates silently */
-		memset(task->comm, 0, sizeof(task->comm));
-		strlcpy(task->comm, name, sizeof(task->comm));
-		return 0;
-	}
-	case PR_GET_NAME:
-		return copyout_str_field(args->a[1], task->comm, TASK_COMM_SIZE);
-	case PR_GET_DUMPABLE:
-		return 0;
-	case PR_SET_DUMPABLE:
-		return args->a[1] <= 1 ? 0 : -EINVAL;
-	case PR_SET_PDEATHSIG:
-		return args->a[1] <= 64 ? 0 : -EINVAL;
-	default:
-		return -EINVAL;
-	}
 }

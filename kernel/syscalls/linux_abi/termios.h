@@ -33,5 +33,6 @@ struct linux_winsize {
 #define FIONBIO 0x5421
 #define FIONCLEX 0x5450
 #define FIOCLEX 0x5451
+#define FIOASYNC 0x5452
 
 #endif
