@@ -61,8 +61,9 @@ missing_packages() {
         if [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1; then continue; fi
         installed "$pkg" || echo "$pkg"
     done
-    # Debian's python splits venv/ensurepip into python3-venv.
-    if command -v python3 >/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # Debian's python splits venv/ensurepip into python3-venv. Without
+    # python3 yet, it comes in the same apt run as python3 itself.
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
         echo python3-venv
     fi
 }
@@ -142,4 +143,7 @@ main() {
     done
 }
 
-main "$@"
+# Sourced (by tests) it only defines the functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi

@@ -5,10 +5,15 @@ media types we do not read."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from cvmify.errors import ImageNotFoundError, IntegrityError, UnsupportedImageError
+from cvmify.errors import (ExitCode, ImageNotFoundError, IntegrityError, UnsafeImageError,
+                           UnsupportedImageError, UsageError)
+from cvmify.image.layer_stream import max_image_size
 from cvmify.image.source import open_image
 from cvmify.image.unpack import unpack
 from tests.images.tarlayer import tar_layer
@@ -174,3 +179,59 @@ def test_registry_pinned_digest_and_index(local_registry, tmp_path):
         open_image(f"docker://{host}/multi/app:arm", tmp_path / "w2")
     with pytest.raises(UnsupportedImageError, match="image is linux/arm64; cvmify needs linux/amd64"):
         open_image(f"docker://{host}/multi/app:arm64-only", tmp_path / "w3")
+
+
+# -- decompressed size is bounded while it streams (issue 11, item 8) -------------
+
+
+def _bomb_layout(tmp_path, megabytes: int):
+    """Two gzip layers of zeros: each a few KiB stored, `megabytes` MiB unpacked."""
+    zeros = b"\0" * (megabytes << 20)
+    layers = [tar_layer(lambda t: t.file("zeros1", zeros)), tar_layer(lambda t: t.file("zeros2", zeros))]
+    return write_layout(tmp_path / "bomb", layers, compress=True)
+
+
+def test_a_layer_that_inflates_past_the_limit_is_refused_while_streaming(tmp_path, monkeypatch):
+    layout = _bomb_layout(tmp_path, 8)
+    assert max(p.stat().st_size for p in (layout.path / "blobs" / "sha256").iterdir()) < 64 << 10
+    monkeypatch.setenv("CVMIFY_MAX_IMAGE_SIZE", "2M")
+    staging = tmp_path / "staging"
+    with open_image(f"oci:{layout.path}", tmp_path / "w") as image:
+        with pytest.raises(UnsafeImageError, match="decompress to more than 2097152 bytes"):
+            unpack(image, staging)
+    staged = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
+    assert staged <= 3 << 20  # stopped near the limit, not after 8 MiB
+
+
+def test_the_limit_counts_all_layers_of_the_image(tmp_path, monkeypatch):
+    layout = _bomb_layout(tmp_path, 3)  # 3 MiB each, 6 MiB together
+    monkeypatch.setenv("CVMIFY_MAX_IMAGE_SIZE", "5M")
+    with open_image(f"oci:{layout.path}", tmp_path / "w") as image:
+        with pytest.raises(UnsafeImageError, match="layer .*decompress to more than"):
+            unpack(image, tmp_path / "s")
+    monkeypatch.setenv("CVMIFY_MAX_IMAGE_SIZE", "7M")
+    with open_image(f"oci:{layout.path}", tmp_path / "w2") as image:
+        assert unpack(image, tmp_path / "s2").lookup("/zeros2").size == 3 << 20
+
+
+def test_zip_bomb_through_the_cli_is_one_line_exit_9_and_no_bundle(tmp_path):
+    layout = _bomb_layout(tmp_path, 4)
+    kernel = tmp_path / "kernel.elf"
+    kernel.write_bytes(b"not used: the build stops first")
+    env = dict(os.environ, CVMIFY_MAX_IMAGE_SIZE="1M")
+    done = subprocess.run([sys.executable, "-m", "cvmify", "build", f"oci:{layout.path}", "-o",
+                           str(tmp_path / "out"), "--kernel", str(kernel)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == ExitCode.UNSAFE_IMAGE, done.stderr
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("cvmify: warning")]
+    assert len(lines) == 1 and "decompress to more than 1048576 bytes" in lines[0], done.stderr
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == []
+
+
+def test_max_image_size_setting_is_checked():
+    assert max_image_size({}) == 64 << 30
+    assert max_image_size({"CVMIFY_MAX_IMAGE_SIZE": "500M"}) == 500 << 20
+    assert max_image_size({"CVMIFY_MAX_IMAGE_SIZE": "1234"}) == 1234
+    with pytest.raises(UsageError, match="CVMIFY_MAX_IMAGE_SIZE"):
+        max_image_size({"CVMIFY_MAX_IMAGE_SIZE": "lots"})

@@ -26,7 +26,7 @@ import bcrypt
 import pytest
 import requests
 
-from cvmify.errors import CvmifyIOError, ExitCode, ImageNotFoundError, IntegrityError, UsageError
+from cvmify.errors import CvmifyIOError, ExitCode, ImageNotFoundError, IntegrityError, UnsafeImageError, UsageError
 from cvmify.image import credhelper
 from cvmify.image.auth import load_credentials, parse_challenge
 from cvmify.image.reference import parse_registry_ref
@@ -218,6 +218,8 @@ class FakeRegistry(ThreadingHTTPServer):
         self.token_requests: list[tuple[dict, str | None]] = []
         self.token_posts: list[dict] = []
         self.lie_about: str | None = None  # a digest whose blob is served wrong
+        self.token_flood = 0  # > 0: the token answer is this many bytes, without a length
+        self.token_bytes_sent = 0
 
     @property
     def host(self) -> str:
@@ -238,6 +240,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def flood(self, size: int) -> None:
+        """A JSON answer of `size` bytes with no Content-Length (ends when
+        the connection closes), counting what the client took."""
+        self.send_response(200)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b" " * 65536
+        try:
+            self.wfile.write(b'{"token": "')
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+                self.server.token_bytes_sent += len(chunk)
+        except OSError:
+            pass  # the client hung up: that is what we want to see
+        self.close_connection = True
+
     def do_POST(self) -> None:
         """OAuth2 token endpoint: an identity token is a refresh token."""
         if urlsplit(self.path).path != "/token":
@@ -253,6 +271,8 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         if url.path == "/token":
             srv.token_requests.append((parse_qs(url.query), self.headers.get("Authorization")))
+            if srv.token_flood:
+                return self.flood(srv.token_flood)
             return self.reply(200, json.dumps({"token": TOKEN}).encode())
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             challenge = (f'Bearer realm="http://{srv.host}/token",service="fake",'
@@ -328,6 +348,17 @@ def test_registry_serving_a_wrong_blob(fake_registry, tmp_path):
     fake_registry.lie_about = fake_registry.layout.config_digest
     with pytest.raises(IntegrityError, match="digest mismatch"):
         open_image(f"docker://{fake_registry.host}/secure/app:v1", tmp_path / "w2")
+
+
+def test_token_answer_is_bounded_while_it_streams(fake_registry, tmp_path, monkeypatch):
+    """A token server that sends 256 MiB: refused after about 1 MiB, not
+    read whole first (issue 11, item 8)."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "empty-config"))
+    fake_registry.token_flood = 256 << 20
+    with pytest.raises(UnsafeImageError, match=r"token response from .*: larger than 1048576 bytes"):
+        open_image(f"docker://{fake_registry.host}/secure/app:v1", tmp_path / "w")
+    # what the kernel's socket buffers took after we hung up is a few MiB at most
+    assert fake_registry.token_bytes_sent < 32 << 20
 
 
 def test_missing_repository(fake_registry, tmp_path):

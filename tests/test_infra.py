@@ -300,3 +300,32 @@ def test_scripts_parse_and_are_executable(script):
     path = REPO_ROOT / script
     assert path.stat().st_mode & 0o111, f"{script} is not executable"
     subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def _missing_packages(tmp_path, commands: dict[str, str]) -> set[str]:
+    """setup.sh's missing_packages on a machine whose PATH has only
+    `commands` (name -> shell script body) and where dpkg knows nothing."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name, body in {"dpkg-query": "exit 1", **commands}.items():
+        (bindir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bindir / name).chmod(0o755)
+    result = subprocess.run(
+        ["/bin/bash", "-c", f"source {REPO_ROOT / 'scripts/setup.sh'} && missing_packages"],
+        capture_output=True, text=True, env={"PATH": str(bindir)}, check=True)
+    return set(result.stdout.split())
+
+
+def test_setup_on_a_system_without_python_installs_venv_too(tmp_path):
+    """A fresh minbase system has no python3: venv must come in the same
+    apt run, or `python3 -m venv` fails with 'ensurepip is not available'."""
+    missing = _missing_packages(tmp_path, {})
+    assert {"python3", "python3-venv"} <= missing
+
+
+def test_setup_with_python_lacking_ensurepip_installs_venv(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    missing = _missing_packages(tmp_path / "a", {"python3": "exit 1"})  # import ensurepip fails
+    assert "python3-venv" in missing and "python3" not in missing
+    assert "python3-venv" not in _missing_packages(tmp_path / "b", {"python3": "exit 0"})

@@ -25,6 +25,7 @@ import requests
 
 from cvmify.errors import CvmifyIOError, ImageNotFoundError
 from cvmify.image.credhelper import Credentials, run_helper
+from cvmify.image.http import read_limited
 from cvmify.image.reference import DOCKER_HUB, LOOPBACK
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,9 @@ def _token_request(session: requests.Session, realm: str, query: dict[str, str],
     if credentials is not None and credentials.identity_token:
         form = dict(query, grant_type="refresh_token", refresh_token=credentials.identity_token,
                     client_id=CLIENT_ID)
-        return session.post(realm, data=form, timeout=timeout)
+        return session.post(realm, data=form, timeout=timeout, stream=True)
     auth = (credentials.username, credentials.password) if credentials is not None else None
-    return session.get(realm, params=query, auth=auth, timeout=timeout)
+    return session.get(realm, params=query, auth=auth, timeout=timeout, stream=True)
 
 
 def fetch_token(session: requests.Session, params: dict[str, str], scope: str,
@@ -152,13 +153,15 @@ def fetch_token(session: requests.Session, params: dict[str, str], scope: str,
         response = _token_request(session, realm, query, credentials, timeout)
     except requests.RequestException as e:
         raise CvmifyIOError(f"token request to {realm} failed: {type(e).__name__}") from None
-    if response.status_code in (401, 403):
-        who = f"the credentials from {credentials.source} were rejected" if credentials else "anonymous"
-        raise ImageNotFoundError(f"token request to {realm} denied ({response.status_code}): {who}")
-    if response.status_code != 200 or len(response.content) > MAX_TOKEN_RESPONSE:
-        raise CvmifyIOError(f"token request to {realm}: HTTP {response.status_code}")
+    with response:  # streamed: the body is read only below, within its limit
+        if response.status_code in (401, 403):
+            who = f"the credentials from {credentials.source} were rejected" if credentials else "anonymous"
+            raise ImageNotFoundError(f"token request to {realm} denied ({response.status_code}): {who}")
+        if response.status_code != 200:
+            raise CvmifyIOError(f"token request to {realm}: HTTP {response.status_code}")
+        data = read_limited(response, MAX_TOKEN_RESPONSE, f"token response from {realm}")
     try:
-        body = response.json()
+        body = json.loads(data)
     except ValueError:
         raise CvmifyIOError(f"token request to {realm}: not JSON") from None
     token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None

@@ -14,7 +14,8 @@ numbers, extended headers and their size limits, member types).
 
 Refused with UnsafeImageError, naming the member: absolute paths, '..',
 names or link names over 4096 bytes, more than 1,000,000 members, ids or
-mtimes out of range. Device nodes and FIFOs are dropped with a warning.
+mtimes out of range. Device nodes and FIFOs become DROPPED entries, which
+the replay counts and summarises in one warning for the whole image.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ SYMLINK = "symlink"  # (node)
 HARDLINK = "hardlink"  # another name for the node at `link`
 WHITEOUT_NAME = "whiteout"  # delete parts[-1] from the lower layers
 OPAQUE_DIR = "opaque"  # empty directory parts[:-1] of the lower layers
+DROPPED = "dropped"  # a device node or FIFO: not in the disk format, the guest has /dev
 
 
 @dataclass
@@ -94,8 +96,8 @@ def _entry(tar: TarReader, member: Member, staging: Staging, ctx: str,
     if parts[-1].startswith(WHITEOUT):
         return _whiteout(member, parts, ctx)
     if member.type in _DROPPED_TYPES:
-        log.warning("%s: device node or FIFO dropped (the guest provides /dev)", ctx)
-        return None
+        log.debug("%s: device node or FIFO dropped", ctx)
+        return Entry(DROPPED, member.name, parts)
     if member.isdir():
         return Entry(DIR, member.name, parts, _meta(new_dir(), member, ctx))
     if member.isreg():

@@ -1,7 +1,12 @@
 """An uncompressed layer tar stream whose bytes are verified as they pass.
 
     stored blob -> VerifyingReader(layer digest) -> decompressor
-                -> VerifyingReader(diff_id from the config) -> consumer
+                -> UnpackBudget -> VerifyingReader(diff_id from the config) -> consumer
+
+The budget bounds what the layers of one image decompress to, counted as
+the bytes come out of the decompressor: a small blob that inflates
+without end (a "zip bomb") is refused once the image passes
+CVMIFY_MAX_IMAGE_SIZE (default 64 GiB), before it fills the disk.
 
 Both digests are checked as soon as the consumer reaches the end, and at
 the latest in `verify()` / `close()`, which drain whatever the consumer
@@ -14,10 +19,61 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import re
 from typing import BinaryIO
 
+from cvmify.errors import UnsafeImageError, UsageError
 from cvmify.image.digest import VerifyingReader
 from cvmify.image.mediatypes import layer_compression
+
+MAX_IMAGE_SIZE_ENV = "CVMIFY_MAX_IMAGE_SIZE"
+DEFAULT_MAX_IMAGE_SIZE = 64 << 30
+_SIZE = re.compile(r"^([0-9]{1,15})([KMGT]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def max_image_size(environ=os.environ) -> int:
+    """$CVMIFY_MAX_IMAGE_SIZE (bytes, or with a K/M/G/T suffix), else 64 GiB."""
+    text = environ.get(MAX_IMAGE_SIZE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_IMAGE_SIZE
+    match = _SIZE.match(text)
+    if not match:
+        raise UsageError(f"${MAX_IMAGE_SIZE_ENV}={text!r}: expected a size like 8G or 500M")
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+class UnpackBudget:
+    """How many decompressed bytes the layers of one image may still give."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.used = 0
+
+    def take(self, count: int, what: str) -> None:
+        self.used += count
+        if self.used > self.limit:
+            raise UnsafeImageError(
+                f"{what}: the image's layers decompress to more than {self.limit} bytes "
+                f"(raise ${MAX_IMAGE_SIZE_ENV} if the image is really this large)")
+
+
+class _Budgeted(io.RawIOBase):
+    """Counts what `raw` gives against `budget`. Does not close `raw`."""
+
+    def __init__(self, raw: BinaryIO, budget: UnpackBudget, what: str):
+        super().__init__()
+        self._raw, self._budget, self._what = raw, budget, what
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            self._budget.take(count, self._what)
+        return count
 
 
 def _decompressor(compressed: BinaryIO, compression: str) -> BinaryIO:
@@ -34,7 +90,7 @@ class LayerStream(io.RawIOBase):
     """Readable uncompressed tar. Owns `blob` and closes it."""
 
     def __init__(self, blob: BinaryIO, digest: str, size: int | None, media_type: str,
-                 diff_id: str | None, what: str):
+                 diff_id: str | None, what: str, budget: UnpackBudget | None = None):
         super().__init__()
         compression = layer_compression(media_type)
         self._blob = blob
@@ -44,6 +100,8 @@ class LayerStream(io.RawIOBase):
         except BaseException:
             blob.close()
             raise
+        if budget is not None:
+            decompressed = _Budgeted(decompressed, budget, what)
         self._plain: VerifyingReader | None = None
         self._source: BinaryIO = decompressed
         # an uncompressed blob named by its diff_id is checked once, not twice

@@ -20,11 +20,12 @@ from typing import BinaryIO
 
 import requests
 
-from cvmify.errors import CvmifyIOError, ImageNotFoundError, IntegrityError, UnsafeImageError
+from cvmify.errors import CvmifyIOError, ImageNotFoundError, IntegrityError
 from cvmify.image import mediatypes
 from cvmify.image.auth import fetch_token, load_credentials, may_send_credentials, parse_challenge
 from cvmify.image.credhelper import Credentials
 from cvmify.image.digest import CHUNK_SIZE, digest_bytes, parse_digest, verify_bytes
+from cvmify.image.http import read_limited
 from cvmify.image.manifests import MAX_MANIFEST_SIZE, Descriptor, image_from_manifest, resolve_manifest
 from cvmify.image.progress import progress_bar
 from cvmify.image.reference import RegistryRef, parse_registry_ref
@@ -109,7 +110,7 @@ class RegistryClient:
                              stream=True)
         self._check(response, what)
         with response:
-            body = _read_limited(response, MAX_MANIFEST_SIZE, what)
+            body = read_limited(response, MAX_MANIFEST_SIZE, what)
         digest = digest_bytes(body)
         if expected is not None:
             verify_bytes(body, expected, what)
@@ -145,18 +146,6 @@ class RegistryClient:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-
-
-def _read_limited(response: requests.Response, limit: int, what: str) -> bytes:
-    data = bytearray()
-    try:
-        for chunk in response.iter_content(CHUNK_SIZE):
-            data += chunk
-            if len(data) > limit:
-                raise UnsafeImageError(f"{what}: larger than {limit} bytes")
-    except requests.RequestException as e:
-        raise CvmifyIOError(f"{what}: {e}") from None
-    return bytes(data)
 
 
 class RegistryBlobs(BlobStore):

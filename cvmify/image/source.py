@@ -21,9 +21,12 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cvmify.errors import CvmifyIOError, ImageNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from cvmify.image.layer_stream import UnpackBudget
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class Image:
     # layer's tar itself was not kept (see cvmify/image/daemon_stream.py)
     scanned: dict[int, list] = field(default_factory=dict, repr=False)
     prescanned: frozenset[int] = field(default=frozenset(), repr=False)
+    budget: UnpackBudget | None = field(default=None, repr=False)  # made on first open_layer
 
     def __post_init__(self) -> None:
         self.prescanned = frozenset(self.scanned)
@@ -78,8 +82,10 @@ class Image:
         """The *uncompressed* tar of `layer`. Both the stored blob's digest and
         the diff_id are checked when the stream is exhausted, verified or
         closed: an IntegrityError then means the bytes must not be used."""
-        from cvmify.image.layer_stream import LayerStream
+        from cvmify.image.layer_stream import LayerStream, UnpackBudget, max_image_size
 
+        if self.budget is None:
+            self.budget = UnpackBudget(max_image_size())
         if self.store is None:
             raise CvmifyIOError(f"{self.reference}: image is closed")
         where = f"layer {layer.digest[:19]}"
@@ -87,7 +93,8 @@ class Image:
             raise CvmifyIOError(f"{self.reference}: {where} was unpacked while it was fetched; "
                                 "its tar was not kept")
         blob = self.store.open_blob(layer.digest, layer.size)
-        return LayerStream(blob, layer.digest, layer.size, layer.media_type, layer.diff_id, where)
+        return LayerStream(blob, layer.digest, layer.size, layer.media_type, layer.diff_id, where,
+                           self.budget)
 
     @property
     def platform(self) -> str:

@@ -17,8 +17,9 @@ Docker / OCI layer semantics:
   else replaces what was there, a whole subtree included.
 - Missing parent directories are created 0755 root:root.
 - Hard links name the same Node; symlinks keep their text as stored.
-- Device nodes and FIFOs are dropped with a warning: the guest kernel
-  provides /dev itself, and the disk format has no such inodes.
+- Device nodes and FIFOs are dropped: the guest kernel provides /dev
+  itself, and the disk format has no such inodes. One warning line for
+  the whole image says how many and names the first few.
 
 Refused with UnsafeImageError, naming layer and member: what layer_scan.py
 refuses, plus a parent path that is a symlink in the model (writing
@@ -54,6 +55,7 @@ class LayerApplier:
         self.links: dict[Node, int] = {}  # file node -> names it has; 0 frees its blob
         self.where = ""
         self.added: set[tuple[str, ...]] = set()  # paths written by the current layer
+        self.dropped: list[str] = []  # device nodes and FIFOs left out, as "/path"
 
     # -- one layer ------------------------------------------------------------
 
@@ -84,6 +86,8 @@ class LayerApplier:
             self._whiteout(parts, ctx)
         elif kind == scan.OPAQUE_DIR:
             self._opaque(parts, ctx)
+        elif kind == scan.DROPPED:
+            self.dropped.append("/" + "/".join(parts))
         else:
             raise AssertionError(f"unknown layer edit {kind!r}")
 
@@ -204,7 +208,19 @@ def unpack(image: Image, staging: Path) -> RootFS:
             continue
         log.info("unpacking %s", where)
         _unpack_stream(applier, image, layer, index, where)
+    _warn_dropped(applier.dropped)
     return applier.rootfs
+
+
+DROPPED_NAMED = 4  # how many dropped paths the warning names
+
+
+def _warn_dropped(paths: list[str]) -> None:
+    if not paths:
+        return
+    named = ", ".join(paths[:DROPPED_NAMED]) + (", ..." if len(paths) > DROPPED_NAMED else "")
+    log.warning("%d device node%s or FIFO%s dropped (the guest provides /dev): %s",
+                len(paths), "s" if len(paths) != 1 else "", "s" if len(paths) != 1 else "", named)
 
 
 def _unpack_stream(applier: LayerApplier, image: Image, layer: LayerRef, index: int, where: str) -> None:

@@ -15,23 +15,23 @@
 
 static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
 {
-	(void)ctx;
 	if (offset % BLK_SECTOR_SIZE != 0 || size % BLK_SECTOR_SIZE != 0)
 		return -EINVAL;
-	return blk_read(offset / BLK_SECTOR_SIZE, buf, size / BLK_SECTOR_SIZE);
+	return blk_read(ctx, offset / BLK_SECTOR_SIZE, buf, size / BLK_SECTOR_SIZE);
 }
 
 static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
 {
-	int err = blk_init();
+	struct blk_disk *disk = NULL;
+	int err = blk_probe(&disk); /* the first virtio-blk device */
 	if (err < 0) {
 		kprintf("fs: no usable virtio-blk root disk (error %d)\n", err);
 		return err;
 	}
 	struct cvmfs_source src = {
 		.read = blk_source_read,
-		.ctx = NULL,
-		.size = blk_sector_count() * BLK_SECTOR_SIZE,
+		.ctx = disk,
+		.size = blk_sector_count(disk) * BLK_SECTOR_SIZE,
 	};
 	struct fs_super *root = NULL;
 	err = cvmfs_create(&src, disk_key, expected_root, &root);

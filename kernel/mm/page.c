@@ -1,9 +1,12 @@
 /*
- * page.c: physical page allocator, one bit per 4 KiB page (1 = in use).
+ * page.c: physical page allocator, one bit per 4 KiB page (1 = in use),
+ * and one u32 reference count per page.
  *
  * The bitmap covers [0, highest RAM end) and sits in RAM right after the
- * kernel image. Holes, the first MiB, the kernel and the bitmap itself
- * are marked used at init. Pages are zeroed on allocation (through the
+ * kernel image, the reference counts right after the bitmap. Holes, the
+ * first MiB, the kernel, the bitmap and the counts are marked used at
+ * init. A free page has count 0; a page from page_alloc has 1; the page
+ * goes back to the bitmap when page_put takes the count to 0. Pages are zeroed on allocation (through the
  * direct map), so no data moves between owners. Until kpt_init builds the
  * full direct map only pages below 1 GiB are reachable; page_init keeps
  * the search below that until page_set_direct_map_ready() is called.
@@ -16,6 +19,8 @@
 extern u8 __kernel_end[];
 
 static u64 *g_bitmap;       /* direct-map address */
+static u32 *g_refs;         /* reference count per page, direct-map address */
+static size_t (*g_reclaim)(size_t want);
 static size_t g_page_limit; /* pages covered by the bitmap */
 static size_t g_search_limit;
 static size_t g_next_hint;
@@ -56,27 +61,31 @@ void page_init(const struct ram_range *ranges, size_t count)
     u64 ram_end = ranges[count - 1].base + ranges[count - 1].size;
     g_page_limit = ram_end / PAGE_SIZE;
     size_t bitmap_size = ALIGN_UP(ALIGN_UP(g_page_limit, 64) / 8, PAGE_SIZE);
+    size_t refs_size = ALIGN_UP(g_page_limit * sizeof(u32), PAGE_SIZE);
+    size_t meta_size = bitmap_size + refs_size;
 
-    /* The bitmap goes right after the kernel; that must be RAM. */
+    /* The bitmap and counts go right after the kernel; that must be RAM. */
     u64 bitmap_pa = ALIGN_UP(virt_to_phys(__kernel_end), PAGE_SIZE);
     bool fits = false;
     for (size_t i = 0; i < count; i++) {
         if (bitmap_pa >= ranges[i].base &&
-            bitmap_pa + bitmap_size <= ranges[i].base + ranges[i].size)
+            bitmap_pa + meta_size <= ranges[i].base + ranges[i].size)
             fits = true;
     }
-    if (!fits || bitmap_pa + bitmap_size > (1ULL << 30))
+    if (!fits || bitmap_pa + meta_size > (1ULL << 30))
         panic("page: no room for the page bitmap at %lx", bitmap_pa);
 
     g_bitmap = phys_to_virt(bitmap_pa);
     memset(g_bitmap, 0xff, bitmap_size);
+    g_refs = phys_to_virt(bitmap_pa + bitmap_size);
+    memset(g_refs, 0, refs_size);
     for (size_t i = 0; i < count; i++) {
         mark_free(ranges[i].base, ranges[i].size);
         g_total_pages += ranges[i].size / PAGE_SIZE;
     }
-    /* The kernel image (from its load address) and the bitmap. */
+    /* The kernel image (from its load address), the bitmap and counts. */
     extern u8 __measured_start[];
-    mark_used(virt_to_phys(__measured_start), bitmap_pa + bitmap_size);
+    mark_used(virt_to_phys(__measured_start), bitmap_pa + meta_size);
 
     g_search_limit = MIN(g_page_limit, (size_t)BOOT_REACHABLE_PAGES);
     g_next_hint = 0;
@@ -115,13 +124,33 @@ static bool find_run(size_t count, size_t *first)
     return false;
 }
 
+void page_set_reclaim_hook(size_t (*hook)(size_t want))
+{
+    g_reclaim = hook;
+}
+
+/* A run of count free pages, asking the reclaim hook for memory while
+ * there is none (it gives back single pages, so a long run may still
+ * not appear: then NULL like any allocation failure). */
+static bool find_run_or_reclaim(size_t count, size_t *first)
+{
+    for (;;) {
+        if (count <= g_free_pages && find_run(count, first))
+            return true;
+        if (g_reclaim == NULL || g_reclaim(count) == 0)
+            return false;
+    }
+}
+
 void *page_alloc_contig(size_t count)
 {
     size_t first;
-    if (count == 0 || count > g_free_pages || !find_run(count, &first))
+    if (count == 0 || !find_run_or_reclaim(count, &first))
         return NULL;
-    for (size_t n = first; n < first + count; n++)
+    for (size_t n = first; n < first + count; n++) {
         bit_set(n);
+        g_refs[n] = 1;
+    }
     g_free_pages -= count;
     g_next_hint = first + count;
     void *va = phys_to_virt((u64)first * PAGE_SIZE);
@@ -134,24 +163,64 @@ void *page_alloc(void)
     return page_alloc_contig(1);
 }
 
+/* The page number of a direct-map page address (panics on a bad one). */
+static size_t page_number(const void *page)
+{
+    u64 pa = virt_to_phys(page);
+    if (pa % PAGE_SIZE != 0 || pa / PAGE_SIZE >= g_page_limit)
+        panic("page: bad page %p", page);
+    return (size_t)(pa / PAGE_SIZE);
+}
+
+static void release(size_t n)
+{
+    if (!bit_test(n))
+        panic("page_free: double free of %lx", (u64)n * PAGE_SIZE);
+    g_refs[n] = 0;
+    bit_clear(n);
+    g_free_pages++;
+    if (n < g_next_hint)
+        g_next_hint = n;
+}
+
 void page_free_contig(void *first, size_t count)
 {
-    u64 pa = virt_to_phys(first);
-    if (pa % PAGE_SIZE != 0 || pa / PAGE_SIZE + count > g_page_limit)
-        panic("page_free: bad page %p", first);
-    for (size_t n = pa / PAGE_SIZE; n < pa / PAGE_SIZE + count; n++) {
-        if (!bit_test(n))
-            panic("page_free: double free of %lx", (u64)n * PAGE_SIZE);
-        bit_clear(n);
+    size_t base = page_number(first);
+    if (base + count > g_page_limit)
+        panic("page_free: bad run %p + %zu", first, count);
+    for (size_t n = base; n < base + count; n++) {
+        if (g_refs[n] != 1)
+            panic("page_free: page %lx has %u references", (u64)n * PAGE_SIZE, g_refs[n]);
+        release(n);
     }
-    g_free_pages += count;
-    if (pa / PAGE_SIZE < g_next_hint)
-        g_next_hint = pa / PAGE_SIZE;
 }
 
 void page_free(void *page)
 {
     page_free_contig(page, 1);
+}
+
+void *page_get(void *page)
+{
+    size_t n = page_number(page);
+    if (g_refs[n] == 0 || g_refs[n] == 0xffffffffu)
+        panic("page_get: page %lx has %u references", (u64)n * PAGE_SIZE, g_refs[n]);
+    g_refs[n]++;
+    return page;
+}
+
+void page_put(void *page)
+{
+    size_t n = page_number(page);
+    if (g_refs[n] == 0)
+        panic("page_put: page %lx is free", (u64)n * PAGE_SIZE);
+    if (--g_refs[n] == 0)
+        release(n);
+}
+
+u32 page_refcount(const void *page)
+{
+    return g_refs[page_number(page)];
 }
 
 size_t page_free_count(void)

@@ -1,9 +1,15 @@
 /*
- * page.h: the physical page allocator and the direct map.
+ * page.h: the physical page allocator, page references and the direct map.
  *
  * All RAM the host reported is mapped at DIRECT_MAP_BASE + pa
  * (supervisor-only, RW, NX). Pages come back zeroed, so nothing leaks
- * from one owner to the next. The caller owns a page until page_free.
+ * from one owner to the next.
+ *
+ * Ownership (docs/kernel-memory.md): every page has a reference count.
+ * page_alloc hands out one reference; page_get adds one (a second PTE, the
+ * page cache and a mapping, ...); page_put drops one and frees the page
+ * with the last. page_free is for a page its caller owns alone (heap, page
+ * tables, stacks): it panics if someone else still holds a reference.
  */
 #ifndef CVMIFY_MM_PAGE_H
 #define CVMIFY_MM_PAGE_H
@@ -33,13 +39,26 @@ static inline u64 virt_to_phys(const void *va)
  * first 1 MiB. */
 void page_init(const struct ram_range *ranges, size_t count);
 
-/* One zeroed 4 KiB page (direct-map address), or NULL when out of memory. */
+/* One zeroed 4 KiB page (direct-map address) with one reference, or NULL
+ * when out of memory (after asking the reclaim hook for memory). */
 void *page_alloc(void);
+/* Drop the caller's only reference (panics if the page is shared). */
 void page_free(void *page);
+
+/* References (page: a direct-map address of a page from page_alloc). */
+void *page_get(void *page);
+void page_put(void *page);
+u32 page_refcount(const void *page);
 
 /* count physically contiguous zeroed pages, or NULL. */
 void *page_alloc_contig(size_t count);
 void page_free_contig(void *first, size_t count);
+
+/* Who can give memory back when page_alloc finds none: the page cache.
+ * hook(want) frees up to want pages it holds alone and returns how many
+ * it freed (0: nothing left to give). Called with no locks of the
+ * caller's held beyond the kernel's own. */
+void page_set_reclaim_hook(size_t (*hook)(size_t want));
 
 /* Free and total pages (for sysinfo and /proc/meminfo). */
 size_t page_free_count(void);

@@ -1,5 +1,5 @@
 /*
- * blk.c: virtio-blk, read-only, one request at a time, polled.
+ * blk.c: virtio-blk, read-only, one request at a time per disk, polled.
  *
  * Trust: capacity comes from config space and is checked once here. Data
  * moves through a shared bounce buffer and is copied into the caller's
@@ -8,9 +8,10 @@
  * fails in any way marks the disk broken: later reads return -EIO.
  */
 #include "drivers/virtio/blk.h"
-#include "drivers/virtio/virtio_mmio.h"
+#include "drivers/virtio/virtio.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -37,123 +38,140 @@ struct blk_shared {
 	u8 status;
 };
 
-static struct virtio_mmio_dev g_blk_dev;
-static u64 g_sector_count;
-static bool g_blk_ready;
-static bool g_blk_broken;
-static struct blk_shared *g_shared;   /* shared with the device */
-static u64 g_shared_dma;
-static u8 *g_bounce;                  /* shared with the device */
-static u64 g_bounce_dma;
+struct blk_disk {
+	struct virtio_dev *dev;
+	struct virtqueue *vq;
+	u64 sector_count;
+	bool broken;
+	struct blk_shared *shared;   /* shared with the device */
+	u64 shared_dma;
+	u8 *bounce;                  /* shared with the device */
+	u64 bounce_dma;
+};
 
-static int blk_break(const char *why)
+static int blk_break(struct blk_disk *disk, const char *why)
 {
-	if (!g_blk_broken)
-		kprintf("virtio-blk: %s; disk disabled\n", why);
-	g_blk_broken = true;
-	virtio_mmio_fail(&g_blk_dev);
+	if (!disk->broken)
+		kprintf("virtio-blk: %s: %s; disk disabled\n", disk->dev->name, why);
+	disk->broken = true;
+	virtio_fail(disk->dev);
 	return -EIO;
 }
 
-int blk_init(void)
+static int blk_setup(struct blk_disk *disk)
 {
-	int err = virtio_mmio_find(VIRTIO_DEVICE_BLK, &g_blk_dev);
+	int err = virtio_negotiate(disk->dev, 0, 1ULL << VIRTIO_BLK_F_RO);
 	if (err < 0)
 		return err;
-	err = virtio_mmio_negotiate(&g_blk_dev, 0, 1ULL << VIRTIO_BLK_F_RO);
-	if (err < 0)
-		return err;
-	err = virtio_mmio_setup_queue(&g_blk_dev, BLK_QUEUE_SIZE);
-	if (err < 0)
-		return err;
+	disk->vq = virtio_queue_setup(disk->dev, 0, BLK_QUEUE_SIZE);
+	if (disk->vq == NULL)
+		return -EIO;
 
 	u64 capacity = 0;
-	if (virtio_mmio_config_read64(&g_blk_dev, BLK_CONFIG_CAPACITY, &capacity) < 0)
-		return blk_break("config keeps changing");
+	if (virtio_config_read(disk->dev, BLK_CONFIG_CAPACITY, &capacity, sizeof(capacity)) < 0)
+		return blk_break(disk, "config keeps changing");
 	if (capacity == 0 || capacity > BLK_MAX_SECTORS)
-		return blk_break("implausible capacity");
+		return blk_break(disk, "implausible capacity");
 
-	g_shared = platform_shared_alloc(PAGE_SIZE, &g_shared_dma);
-	g_bounce = platform_shared_alloc(BLK_BOUNCE_SIZE, &g_bounce_dma);
-	if (g_shared == NULL || g_bounce == NULL)
+	disk->shared = platform_shared_alloc(PAGE_SIZE, &disk->shared_dma);
+	disk->bounce = platform_shared_alloc(BLK_BOUNCE_SIZE, &disk->bounce_dma);
+	if (disk->shared == NULL || disk->bounce == NULL)
 		return -ENOMEM;
 
-	g_sector_count = capacity;
-	virtio_mmio_driver_ok(&g_blk_dev);
-	g_blk_ready = true;
-	kprintf("virtio-blk: %llu sectors at %llx\n", (unsigned long long)capacity,
-	        (unsigned long long)g_blk_dev.base);
+	disk->sector_count = capacity;
+	virtio_driver_ok(disk->dev);
+	kprintf("virtio-blk: %llu sectors at %s\n", (unsigned long long)capacity,
+	        disk->dev->name);
 	return 0;
 }
 
-u64 blk_sector_count(void)
+int blk_probe(struct blk_disk **out)
 {
-	return g_blk_ready ? g_sector_count : 0;
+	struct virtio_dev *dev = virtio_claim(VIRTIO_DEVICE_BLK);
+	if (dev == NULL)
+		return -ENODEV;
+	struct blk_disk *disk = kzalloc(sizeof(*disk));
+	if (disk == NULL)
+		return -ENOMEM;
+	disk->dev = dev;
+	int err = blk_setup(disk);
+	if (err < 0) {
+		/* The device stays claimed and failed; its memory stays with it. */
+		disk->broken = true;
+		return err;
+	}
+	*out = disk;
+	return 0;
 }
 
-/* Wait for our single request; any completion must be it. */
-static int wait_for_completion(void *expected_cookie, u32 *written)
+u64 blk_sector_count(const struct blk_disk *disk)
+{
+	return disk->sector_count;
+}
+
+/* Wait for the disk's single request; any completion must be it. */
+static int wait_for_completion(struct blk_disk *disk, void *expected_cookie, u32 *written)
 {
 	u64 deadline = platform_time_ns() + BLK_TIMEOUT_NS;
 	for (;;) {
 		void *cookie = NULL;
-		int got = vq_poll(&g_blk_dev.vq, &cookie, written);
+		int got = vq_poll(disk->vq, &cookie, written);
 		if (got < 0)
-			return blk_break("device broke a virtqueue rule");
+			return blk_break(disk, "device broke a virtqueue rule");
 		if (got == 1) {
 			if (cookie != expected_cookie)
-				return blk_break("unexpected completion");
+				return blk_break(disk, "unexpected completion");
 			return 0;
 		}
 		if (platform_time_ns() > deadline)
-			return blk_break("request timed out");
+			return blk_break(disk, "request timed out");
 		__builtin_ia32_pause();
 	}
 }
 
 /* One request of at most BLK_BOUNCE_SIZE bytes. */
-static int read_chunk(u64 lba, u8 *buf, size_t sectors)
+static int read_chunk(struct blk_disk *disk, u64 lba, u8 *buf, size_t sectors)
 {
 	u32 size = (u32)(sectors * BLK_SECTOR_SIZE);
 	struct vq_buf bufs[3] = {
-		{ g_shared_dma + __builtin_offsetof(struct blk_shared, header),
+		{ disk->shared_dma + __builtin_offsetof(struct blk_shared, header),
 		  sizeof(struct blk_request_header) },
-		{ g_bounce_dma, size },
-		{ g_shared_dma + __builtin_offsetof(struct blk_shared, status), 1 },
+		{ disk->bounce_dma, size },
+		{ disk->shared_dma + __builtin_offsetof(struct blk_shared, status), 1 },
 	};
 
-	g_shared->header.type = VIRTIO_BLK_T_IN;
-	g_shared->header.reserved = 0;
-	g_shared->header.sector = lba;
-	g_shared->status = 0xff;
+	disk->shared->header.type = VIRTIO_BLK_T_IN;
+	disk->shared->header.reserved = 0;
+	disk->shared->header.sector = lba;
+	disk->shared->status = 0xff;
 
-	int err = vq_submit(&g_blk_dev.vq, bufs, 1, 2, g_shared);
+	int err = vq_submit(disk->vq, bufs, 1, 2, disk->shared);
 	if (err < 0)
-		return blk_break("submit failed");
+		return blk_break(disk, "submit failed");
 	u32 written = 0;
-	err = wait_for_completion(g_shared, &written);
+	err = wait_for_completion(disk, disk->shared, &written);
 	if (err < 0)
 		return err;
 
-	u8 status = *(volatile u8 *)&g_shared->status; /* read once */
+	u8 status = *(volatile u8 *)&disk->shared->status; /* read once */
 	if (status != VIRTIO_BLK_S_OK)
-		return blk_break("device reported an error");
-	memcpy(buf, g_bounce, size);
+		return blk_break(disk, "device reported an error");
+	memcpy(buf, disk->bounce, size);
 	return 0;
 }
 
-int blk_read(u64 lba, void *buf, size_t count)
+int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count)
 {
-	if (!g_blk_ready || g_blk_broken)
+	if (disk->broken)
 		return -EIO;
-	if (lba > g_sector_count || count > g_sector_count - lba)
+	if (lba > disk->sector_count || count > disk->sector_count - lba)
 		return -EINVAL;
 
 	u8 *out = buf;
 	size_t per_chunk = BLK_BOUNCE_SIZE / BLK_SECTOR_SIZE;
 	while (count > 0) {
 		size_t n = count < per_chunk ? count : per_chunk;
-		int err = read_chunk(lba, out, n);
+		int err = read_chunk(disk, lba, out, n);
 		if (err < 0)
 			return err;
 		lba += n;

@@ -1,5 +1,5 @@
 /*
- * blk.h: the virtio-blk root disk, read-only.
+ * blk.h: virtio-blk disks, read-only.
  *
  * Trust: the device is the host. Sector counts come from its config space
  * and are checked once at probe; data is copied from shared bounce buffers
@@ -13,15 +13,18 @@
 
 #define BLK_SECTOR_SIZE 512
 
-/* Find and initialise the first virtio-blk device on the virtio-mmio bus.
- * Returns 0, -ENODEV when there is none, -EIO when it is unusable. */
-int blk_init(void);
+struct blk_disk;
 
-/* Capacity in 512-byte sectors (0 before blk_init succeeded). */
-u64 blk_sector_count(void);
+/* Claim and initialise the next virtio-blk device in bus order (the
+ * first one is the root disk). 0 and *out, -ENODEV when there is none,
+ * -EIO when it is unusable, -ENOMEM. */
+int blk_probe(struct blk_disk **out);
+
+/* Capacity in 512-byte sectors. */
+u64 blk_sector_count(const struct blk_disk *disk);
 
 /* Read count 512-byte sectors starting at lba into buf (private memory).
  * Returns 0 or -EIO / -EINVAL (range outside the disk). */
-int blk_read(u64 lba, void *buf, size_t count);
+int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count);
 
 #endif

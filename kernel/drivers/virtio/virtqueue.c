@@ -188,3 +188,14 @@ int vq_poll(struct virtqueue *vq, void **cookie, u32 *written)
 	vq->in_flight--;
 	return 1;
 }
+
+void vq_interrupts(struct virtqueue *vq, bool on)
+{
+	vq->avail->flags = on ? 0 : VRING_AVAIL_F_NO_INTERRUPT;
+	vq_fence(); /* the flag is visible before we look at used->idx again */
+}
+
+bool vq_has_pending(const struct virtqueue *vq)
+{
+	return vq->broken || vq->used->idx != vq->last_used;
+}

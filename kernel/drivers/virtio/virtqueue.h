@@ -24,7 +24,8 @@
 /* Descriptor flags (virtio 1.x). */
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
-/* avail->flags: we poll, so the device need not interrupt us. */
+/* avail->flags: completions are polled unless the driver asks for
+ * interrupts (vq_interrupts). */
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 
 /* Shared layouts, written exactly as the spec lays them out. */
@@ -112,6 +113,22 @@ int vq_submit(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count,
  * (device-written bytes, already checked <= offered); 0 when none is
  * ready; -EIO if the device broke a rule (the queue is now broken). */
 int vq_poll(struct virtqueue *vq, void **cookie, u32 *written);
+
+/* Ask the device to interrupt on completions (on) or not (off, the
+ * default). A hint the device may ignore; never a correctness matter. */
+void vq_interrupts(struct virtqueue *vq, bool on);
+
+/* True if the device posted a completion vq_poll has not taken yet (or
+ * the queue is broken, so that a waiter looks and sees -EIO). Checked
+ * after vq_interrupts(vq, true) to close the race with a completion
+ * that arrived before interrupts were on. */
+bool vq_has_pending(const struct virtqueue *vq);
+
+/* Descriptors free for new requests. */
+static inline u16 vq_free_count(const struct virtqueue *vq)
+{
+	return vq->free_count;
+}
 
 static inline bool vq_is_broken(const struct virtqueue *vq)
 {

@@ -68,10 +68,15 @@ HOST_TDX_SRCS := platform/tdx/vmcall.c platform/tdx/info.c platform/tdx/pio.c \
 HOST_TDX_OBJS := $(HOST_TDX_SRCS:%.c=$(HOST_BUILD)/%.o)
 $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
 
+# test_virtio_dev: the device layer; the test provides the bus scan and
+# the shared-memory allocator.
+$(HOST_BUILD)/test_virtio_dev: $(HOST_BUILD)/drivers/virtio/virtio.o
+
 -include $(shell find $(HOST_BUILD) -name '*.d' 2>/dev/null)
 
 # Keep the objects between runs (they are intermediates of the pattern rules).
 .SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) $(HOST_TDX_OBJS) \
+    $(HOST_BUILD)/drivers/virtio/virtio.o \
     $(HOST_TESTS:$(HOST_BUILD)/%=$(HOST_BUILD)/tests/host/%.o)
 
 # The crypto stack depth check must not see the dynamic linker's lazy

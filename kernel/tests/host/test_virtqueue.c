@@ -246,7 +246,33 @@ static void test_submit_limits(void)
 	CHECK_EQ(vq_init(&f.vq, 0, 512, ring, 0, fake_notify, NULL), -EINVAL);
 }
 
+static void test_interrupts_and_pending(void)
+{
+	struct fake f;
+	fake_init(&f);
+	CHECK_EQ(f.vq.avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
+	vq_interrupts(&f.vq, true);
+	CHECK_EQ(f.vq.avail->flags, 0);
+	CHECK(!vq_has_pending(&f.vq));
+	CHECK_EQ(submit_read(&f, NULL), 0);
+	CHECK(!vq_has_pending(&f.vq));
+	device_post(&f, device_take(&f), 1);
+	CHECK(vq_has_pending(&f.vq));
+	void *cookie = NULL;
+	u32 written = 0;
+	CHECK_EQ(vq_poll(&f.vq, &cookie, &written), 1);
+	CHECK(!vq_has_pending(&f.vq));
+	vq_interrupts(&f.vq, false);
+	CHECK_EQ(f.vq.avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
+	/* A broken queue always looks pending, so waiters see the -EIO. */
+	f.vq.used->idx = 0x4000;
+	CHECK_EQ(vq_poll(&f.vq, &cookie, &written), -EIO);
+	CHECK(vq_has_pending(&f.vq));
+	fake_free(&f);
+}
+
 static const struct host_test g_tests[] = {
+	{ "interrupts_and_pending", test_interrupts_and_pending },
 	{ "honest_device", test_honest_device },
 	{ "many_rounds_wrap_indices", test_many_rounds_wrap_indices },
 	{ "used_idx_jump", test_used_idx_jump },
