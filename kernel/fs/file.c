@@ -494,12 +494,8 @@ int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out)
 	case TIOCSWINSZ:
 		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_winsize), true, false };
 		return 0;
-	case TIOCGPGRP:
 	case FIONREAD:
 		*out = (struct vfs_ioctl_layout){ sizeof(int), false, true };
-		return 0;
-	case TIOCSPGRP:
-		*out = (struct vfs_ioctl_layout){ sizeof(int), true, false };
 		return 0;
 	default:
 		return -ENOTTY;

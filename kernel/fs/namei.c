@@ -336,3 +336,44 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 	inode_put(to.dir);
 	return err;
 }
+
+/* Linux's protected_hardlinks (on by default): linking someone else's
+ * file needs read and write access to it; root may always. */
+static bool may_link(struct inode *target, const struct vfs_cred *cred)
+{
+	if (cred->uid == 0 || vfs_is_owner(target, cred))
+		return true;
+	return inode_is_reg(target) && vfs_permission(target, R_OK | W_OK, cred) == 0 &&
+	       !(target->mode & S_ISUID);
+}
+
+int vfs_link(struct inode *target, struct inode *new_start, const char *newpath)
+{
+	if (inode_is_dir(target))
+		return -EPERM;
+	struct dir_change c;
+	int err = change_lookup(new_start, newpath, &c);
+	if (err < 0)
+		return err;
+	struct inode *existing = NULL;
+	if (path_name_is_dot(c.name, c.len) || c.name[c.len] == '/') {
+		err = -EEXIST;
+	} else if ((err = vfs_permission(c.dir, X_OK, &c.cred)) < 0) {
+		/* no search permission */
+	} else if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
+		inode_put(existing);
+		err = -EEXIST;
+	} else if (c.dir->sb != target->sb) {
+		err = -EXDEV;
+	} else if (c.dir->sb->read_only) {
+		err = -EROFS;
+	} else if (c.dir->iops == NULL || c.dir->iops->link == NULL) {
+		err = -EPERM;
+	} else if (!may_link(target, &c.cred)) {
+		err = -EPERM;
+	} else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0) {
+		err = c.dir->iops->link(c.dir, c.name, c.len, target);
+	}
+	inode_put(c.dir);
+	return err;
+}

@@ -202,6 +202,22 @@ static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	return 0;
 }
 
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	if (tnode(dir)->parent == NULL && dir != dir->sb->root)
+		return -ENOENT; /* dir was removed */
+	if (target->nlink == 0)
+		return -ENOENT; /* unlinked already (Linux refuses it too) */
+	int err = add_entry(dir, name, len, inode_get(target));
+	if (err < 0) {
+		inode_put(target);
+		return err;
+	}
+	target->nlink++;
+	target->ctime = tmpfs_now();
+	return 0;
+}
+
 static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
 {
 	struct tmpfs_entry **link = NULL;
@@ -330,6 +346,7 @@ static const struct inode_ops g_tmpfs_iops = {
 	.mkdir = tmpfs_mkdir,
 	.symlink = tmpfs_symlink,
 	.unlink = tmpfs_unlink,
+	.link = tmpfs_link,
 	.rmdir = tmpfs_rmdir,
 	.rename = tmpfs_rename,
 	.truncate = tmpfs_truncate,

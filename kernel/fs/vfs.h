@@ -102,6 +102,8 @@ struct inode_ops {
 	              struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
+	/* A new name for target (not a directory) in dir; nlink grows. */
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
 	int (*rmdir)(struct inode *dir, const char *name, size_t len);
 	int (*rename)(struct inode *old_dir, const char *old_name, size_t old_len,
@@ -346,6 +348,10 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
+/* A hard link to the inode target at newpath: -EPERM for a directory or
+ * (protected_hardlinks) a file the caller neither owns nor may read and
+ * write, -EXDEV across filesystems, -EEXIST, -EROFS. */
+int vfs_link(struct inode *target, struct inode *new_start, const char *newpath);
 /* flags: 0, RENAME_NOREPLACE. Across filesystems: -EXDEV. */
 int vfs_rename(struct inode *old_start, const char *old_path,
                struct inode *new_start, const char *new_path, u32 flags);

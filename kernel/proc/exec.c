@@ -211,6 +211,7 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	task->robust_list_len = 0;
 	task->fs_base = 0;
 	task->dumpable = true; /* no set-id programs: a plain exec makes it 1 */
+	task->did_exec = true;
 	arch_set_fs_base(0);
 	struct fpu_state fpu;
 	fpu_state_init(&fpu);

@@ -33,6 +33,8 @@ static void child_first_run(void *tf)
 static void copy_state(struct task *child, struct task *parent)
 {
 	child->parent = parent;
+	child->pgid = parent->pgid;
+	child->sid = parent->sid;
 	child->umask = parent->umask;
 	memcpy(child->exe_path, parent->exe_path, sizeof(child->exe_path));
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
@@ -52,6 +54,12 @@ static void copy_state(struct task *child, struct task *parent)
 	child->fs_base = parent->fs_base;
 	child->dumpable = parent->dumpable;
 	child->no_new_privs = parent->no_new_privs; /* pdeath_signal: not inherited */
+	child->nice = parent->nice;
+	child->sched_policy = parent->sched_policy;
+	if (parent->sched_reset_on_fork) { /* Linux: back to the defaults */
+		child->sched_policy = 0;
+		child->nice = parent->nice < 0 ? 0 : parent->nice;
+	}
 	child->start_ns = platform_time_ns();
 	child->cwd = inode_get(parent->cwd);
 	for (int fd = 0; fd < TASK_FD_MAX; fd++) {

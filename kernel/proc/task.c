@@ -116,6 +116,8 @@ struct task *task_create_first(void)
 	if (!task)
 		return NULL;
 	task->umask = 022;
+	task->pgid = task->pid; /* the first task leads its group and session */
+	task->sid = task->pid;
 	task->dumpable = true;
 	task->sig.altstack.ss_flags = SS_DISABLE;
 	default_rlimits(task);

@@ -53,6 +53,9 @@ enum task_state {
 struct task {
 	int pid;
 	int tid;
+	int pgid;                     /* process group (syscalls/session.c) */
+	int sid;                      /* session */
+	bool did_exec;                /* setpgid on a child that exec'd: EACCES */
 	/* family and scheduling (proc/sched.c, proc/fork.c, proc/exit.c) */
 	struct task *parent;          /* NULL for the first task */
 	struct task *next;            /* all tasks, in creation order */
@@ -90,6 +93,11 @@ struct task {
 	bool dumpable;        /* PR_GET_DUMPABLE (1 by default, as on Linux) */
 	bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS: exec grants nothing */
 	bool child_subreaper; /* orphaned descendants come here, not to pid 1 */
+	/* scheduling attributes (syscalls/sched_attr.c): kept and reported;
+	 * the round-robin scheduler does not weigh them */
+	int nice;             /* -20..19 */
+	u32 sched_policy;     /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
+	bool sched_reset_on_fork;
 };
 
 /* The running task. */

@@ -46,16 +46,21 @@ int at_dir(int dirfd, struct inode **out)
 	return 0;
 }
 
-int user_path_inode(int dirfd, u64 user_path, bool follow, struct inode **out)
+int lookup_at(int dirfd, u64 user_path, bool allow_empty, u32 lookup_flags,
+              struct inode **out)
 {
-	char *path;
-	int err = path_copyin(user_path, false, &path);
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
 	if (err)
 		return err;
-	struct inode *start;
-	err = at_dir(dirfd, &start);
-	if (!err)
-		err = vfs_lookup(start, path, follow ? LOOKUP_FOLLOW : 0, out);
+	char *path;
+	err = path_copyin(user_path, allow_empty, &path);
+	if (err)
+		return err;
+	if (path[0] == '\0')
+		*out = inode_get(start);
+	else
+		err = vfs_lookup(start, path, lookup_flags, out);
 	kfree(path);
 	return err;
 }

@@ -228,6 +228,35 @@ long sys_pwritev(const struct syscall_args *args)
 	return fd_vector_io(args, IO_WRITE, true);
 }
 
+/* preadv2/pwritev2: (fd, iov, iovcnt, pos_l, pos_h, flags); on x86-64
+ * the offset is pos_l, and -1 means "at the file offset". Of the RWF_*
+ * flags only those with nothing to do here are taken (HIPRI, DSYNC,
+ * SYNC: nothing is ever written back); NOWAIT and APPEND, and unknown
+ * ones, are EOPNOTSUPP as for a file that does not support them. */
+#define RWF_HIPRI 0x1
+#define RWF_DSYNC 0x2
+#define RWF_SYNC 0x4
+
+static long fd_vector_io2(const struct syscall_args *args, enum io_dir dir)
+{
+	if (args->a[5] & ~(u64)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))
+		return -EOPNOTSUPP;
+	struct io_pos pos = {.explicit_offset = (s64)args->a[3] != -1, .offset = (s64)args->a[3]};
+	if (pos.explicit_offset && pos.offset < 0)
+		return -EINVAL;
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], dir, &pos);
+}
+
+long sys_preadv2(const struct syscall_args *args)
+{
+	return fd_vector_io2(args, IO_READ);
+}
+
+long sys_pwritev2(const struct syscall_args *args)
+{
+	return fd_vector_io2(args, IO_WRITE);
+}
+
 long sys_lseek(const struct syscall_args *args)
 {
 	struct file *f;
@@ -243,6 +272,31 @@ long sys_lseek(const struct syscall_args *args)
 long sys_close(const struct syscall_args *args)
 {
 	return fd_close(current_task(), arg_int(args->a[0]));
+}
+
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC marks instead of
+ * closing; CLOSE_RANGE_UNSHARE means nothing without shared fd tables. */
+#define CLOSE_RANGE_UNSHARE (1u << 1)
+#define CLOSE_RANGE_CLOEXEC (1u << 2)
+
+long sys_close_range(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	u32 first = (u32)args->a[0];
+	u32 last = (u32)args->a[1];
+	u32 flags = (u32)args->a[2];
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	for (int fd = fd_next(task, (int)MIN(first, (u32)TASK_FD_MAX) - 1);
+	     fd >= 0 && (u32)fd <= last; fd = fd_next(task, fd)) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(task, fd, true);
+		else
+			fd_close(task, fd);
+	}
+	return 0;
 }
 
 long sys_dup(const struct syscall_args *args)
@@ -381,22 +435,68 @@ long sys_ftruncate(const struct syscall_args *args)
 	return vfs_ftruncate(f, args->a[1]);
 }
 
-long sys_getdents64(const struct syscall_args *args)
+/* Fill a kernel buffer with getdents64 records for the fd; the caller
+ * copies out *n bytes and kfree()s *kbuf. */
+static long dents_of(int fd, u64 ubuf, u64 count, void **kbuf)
 {
 	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
+	int err = file_of(fd, &f);
 	if (err)
 		return err;
-	u64 ubuf = args->a[1];
-	u64 size = MIN(args->a[2], (u64)IO_CHUNK);
+	u64 size = MIN(count, (u64)IO_CHUNK);
 	if (!user_range_ok(ubuf, size))
 		return -EFAULT;
-	void *kbuf = kmalloc(size ? size : 1);
-	if (!kbuf)
+	*kbuf = kmalloc(size ? size : 1);
+	if (!*kbuf)
 		return -ENOMEM;
-	long n = vfs_getdents64(f, kbuf, size);
+	long n = vfs_getdents64(f, *kbuf, size);
+	if (n < 0) {
+		kfree(*kbuf);
+		*kbuf = NULL;
+	}
+	return n;
+}
+
+static long put_dents(u64 ubuf, void *kbuf, long n)
+{
 	if (n > 0 && copyout(ubuf, kbuf, (size_t)n) != 0)
 		n = -EFAULT;
 	kfree(kbuf);
 	return n;
+}
+
+long sys_getdents64(const struct syscall_args *args)
+{
+	void *kbuf = NULL;
+	long n = dents_of(arg_int(args->a[0]), args->a[1], args->a[2], &kbuf);
+	return n < 0 ? n : put_dents(args->a[1], kbuf, n);
+}
+
+/* The old getdents: struct linux_dirent { u64 d_ino; s64 d_off; u16
+ * d_reclen; char d_name[]; ... d_type in the last byte }. Each record
+ * has exactly the size of its dirent64 form (both are 20 + name bytes,
+ * rounded up to 8), so the records are rewritten in place. */
+static void dirent64_to_old(u8 *buf, long n)
+{
+	for (long at = 0; at < n;) {
+		u8 *rec = buf + at;
+		u16 reclen;
+		memcpy(&reclen, rec + 16, 2);
+		u8 type = rec[18];
+		size_t name_len = strnlen((const char *)rec + 19, reclen - 19u);
+		memmove(rec + 18, rec + 19, name_len);
+		memset(rec + 18 + name_len, 0, reclen - 18u - name_len);
+		rec[reclen - 1] = type;
+		at += reclen;
+	}
+}
+
+long sys_getdents(const struct syscall_args *args)
+{
+	void *kbuf = NULL;
+	long n = dents_of(arg_int(args->a[0]), args->a[1], args->a[2], &kbuf);
+	if (n < 0)
+		return n;
+	dirent64_to_old(kbuf, n);
+	return put_dents(args->a[1], kbuf, n);
 }

@@ -1,7 +1,8 @@
 /*
  * file_ioctl.c: the ioctls every open file answers the same way,
  * whatever it is (Linux's do_vfs_ioctl): FIOCLEX, FIONCLEX, FIONBIO,
- * FIOASYNC, and FIONREAD for regular files. Everything else goes to the
+ * FIOASYNC, and FIONREAD for regular files, plus the job-control ones
+ * that belong to sessions (session.c). Everything else goes to the
  * file's own ioctl (sys_ioctl in file_io.c); a file without one answers
  * ENOTTY.
  *
@@ -17,6 +18,7 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/termios.h"
+#include "syscalls/session.h"
 
 static int get_int(u64 arg, int *out)
 {
@@ -67,6 +69,12 @@ long ioctl_generic(int fd, struct file *f, u32 cmd, u64 arg)
 		if (f->inode != NULL && inode_is_reg(f->inode))
 			return regular_fionread(f, arg);
 		return IOCTL_NOT_GENERIC;
+	case TIOCGPGRP:
+	case TIOCSPGRP:
+	case TIOCGSID:
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return tty_session_ioctl(f, cmd, arg); /* job control: session.c */
 	default:
 		return IOCTL_NOT_GENERIC;
 	}

@@ -7,6 +7,7 @@
  * namespace are the VFS's (it knows the filesystem).
  */
 #include "fs/vfs.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
@@ -29,25 +30,6 @@ static int at_path(int dirfd, u64 upath, bool allow_empty, struct inode **start,
 	if (err)
 		return err;
 	return path_copyin(upath, allow_empty, path);
-}
-
-/* The inode a *at() call names (a new reference in *out), looked up with
- * lookup_flags. An empty path, allowed only with allow_empty, names the
- * start directory itself. */
-static int lookup_at(int dirfd, u64 upath, bool allow_empty, u32 lookup_flags,
-                     struct inode **out)
-{
-	struct inode *start;
-	char *path;
-	int err = at_path(dirfd, upath, allow_empty, &start, &path);
-	if (err)
-		return err;
-	if (path[0] == '\0')
-		*out = inode_get(start);
-	else
-		err = vfs_lookup(start, path, lookup_flags, out);
-	kfree(path);
-	return err;
 }
 
 static long do_openat(int dirfd, u64 upath, u32 flags, u32 mode)
@@ -394,4 +376,98 @@ long sys_fchmod(const struct syscall_args *args)
 	if (!f->inode)
 		return -EINVAL;
 	return vfs_chmod(f->inode, (u32)args->a[1] & 07777);
+}
+
+/* ---- link, linkat ---- */
+
+static long do_linkat(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
+{
+	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	/* AT_EMPTY_PATH links the open file itself: Linux wants
+	 * CAP_DAC_READ_SEARCH for that, which only root has here. */
+	bool empty = (flags & AT_EMPTY_PATH) && current_task()->euid == 0;
+	struct inode *target;
+	int err;
+	if (empty && olddirfd != AT_FDCWD) {
+		char c = 0;
+		if (copyin(&c, uold, 1) != 0)
+			return -EFAULT;
+		if (c != '\0')
+			empty = false;
+	}
+	if (empty && olddirfd != AT_FDCWD) {
+		struct file *f;
+		err = file_of(olddirfd, &f);
+		if (err)
+			return err;
+		if (f->inode == NULL)
+			return -EBADF;
+		target = inode_get(f->inode);
+	} else {
+		err = lookup_at(olddirfd, uold, false, (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0,
+		                &target);
+		if (err)
+			return err;
+	}
+	struct inode *start;
+	char *path;
+	err = at_path(newdirfd, unew, false, &start, &path);
+	if (!err) {
+		err = vfs_link(target, start, path);
+		kfree(path);
+	}
+	inode_put(target);
+	return err;
+}
+
+long sys_link(const struct syscall_args *args)
+{
+	return do_linkat(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 0);
+}
+
+long sys_linkat(const struct syscall_args *args)
+{
+	return do_linkat(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), args->a[3],
+	                 (u32)args->a[4]);
+}
+
+/* ---- mknod, mknodat ---- */
+
+/* Regular files only: mknod(S_IFREG) creates an empty file as Linux
+ * does. Named FIFOs, sockets and device nodes cannot live on tmpfs yet:
+ * EPERM (docs/syscalls.md), logged so --trace users see why. */
+static long do_mknodat(int dirfd, u64 upath, u32 mode)
+{
+	u32 type = mode & S_IFMT;
+	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
+	    type != S_IFBLK && type != S_IFSOCK)
+		return -EINVAL;
+	if (type != 0 && type != S_IFREG) {
+		kprintf("mknod: type 0%o not supported (only regular files)\n", type);
+		return -EPERM;
+	}
+	struct inode *start;
+	char *path;
+	int err = at_path(dirfd, upath, false, &start, &path);
+	if (err)
+		return err;
+	struct file *file;
+	u32 perm = (mode & 07777) & ~current_task()->umask;
+	err = vfs_open(start, path, O_CREAT | O_EXCL | O_RDONLY, perm, &file);
+	kfree(path);
+	if (err)
+		return err;
+	file_put(file);
+	return 0;
+}
+
+long sys_mknod(const struct syscall_args *args)
+{
+	return do_mknodat(AT_FDCWD, args->a[0], (u32)args->a[1]);
+}
+
+long sys_mknodat(const struct syscall_args *args)
+{
+	return do_mknodat(arg_int(args->a[0]), args->a[1], (u32)args->a[2]);
 }

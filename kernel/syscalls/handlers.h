@@ -95,13 +95,11 @@ HANDLER(sys_getegid);
 HANDLER(sys_getgroups);
 HANDLER(sys_getresuid);
 HANDLER(sys_getresgid);
-HANDLER(sys_getpgrp);
-HANDLER(sys_getpgid);
-HANDLER(sys_getsid);
 HANDLER(sys_uname);
 HANDLER(sys_arch_prctl);
 HANDLER(sys_set_tid_address);
 HANDLER(sys_set_robust_list);
+HANDLER(sys_get_robust_list);
 HANDLER(sys_prlimit64);
 HANDLER(sys_getrlimit);
 HANDLER(sys_setrlimit);
@@ -149,6 +147,68 @@ HANDLER(sys_sched_getaffinity);
 HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);
+
+/* file_io.c (more): vector I/O with flags, close_range, old getdents */
+HANDLER(sys_preadv2);
+HANDLER(sys_pwritev2);
+HANDLER(sys_close_range);
+HANDLER(sys_getdents);
+
+/* file_path.c (more): hard links, mknod of regular files */
+HANDLER(sys_link);
+HANDLER(sys_linkat);
+HANDLER(sys_mknod);
+HANDLER(sys_mknodat);
+
+/* file_attr.c: statfs, times, owners */
+HANDLER(sys_statfs);
+HANDLER(sys_fstatfs);
+HANDLER(sys_utimensat);
+HANDLER(sys_futimesat);
+HANDLER(sys_utimes);
+HANDLER(sys_utime);
+HANDLER(sys_chown);
+HANDLER(sys_fchown);
+HANDLER(sys_lchown);
+HANDLER(sys_fchownat);
+
+/* file_hints.c: access hints and write-back requests */
+HANDLER(sys_fadvise64);
+HANDLER(sys_readahead);
+HANDLER(sys_sync);
+HANDLER(sys_syncfs);
+HANDLER(sys_sync_file_range);
+
+/* file_copy.c */
+HANDLER(sys_copy_file_range);
+
+/* memory.c (more) */
+HANDLER(sys_mincore);
+HANDLER(sys_mlockall);
+HANDLER(sys_munlockall);
+HANDLER(sys_mlock2);
+
+/* session.c: process groups and sessions */
+HANDLER(sys_setpgid);
+HANDLER(sys_getpgid);
+HANDLER(sys_getpgrp);
+HANDLER(sys_setsid);
+HANDLER(sys_getsid);
+
+/* sched_attr.c: nice, scheduling policies, personality */
+HANDLER(sys_getpriority);
+HANDLER(sys_setpriority);
+HANDLER(sys_sched_setparam);
+HANDLER(sys_sched_getparam);
+HANDLER(sys_sched_setscheduler);
+HANDLER(sys_sched_getscheduler);
+HANDLER(sys_sched_get_priority_max);
+HANDLER(sys_sched_get_priority_min);
+HANDLER(sys_sched_rr_get_interval);
+HANDLER(sys_personality);
+
+/* privileged.c: what a container may not do (EPERM) */
+HANDLER(sys_needs_capability);
 
 /* xattr.c: extended attributes (no filesystem keeps any) */
 HANDLER(sys_setxattr);

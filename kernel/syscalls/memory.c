@@ -1,10 +1,13 @@
 /*
- * memory.c: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock.
+ * memory.c: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock,
+ * mlockall, mincore.
  * Thin: resolve the fd, then mm/mmap.c applies Linux semantics and
  * checks every value.
  */
 #include "fs/vfs.h"
+#include "mm/kpt.h"
 #include "mm/mmap.h"
+#include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
@@ -74,4 +77,69 @@ long sys_msync(const struct syscall_args *args)
 long sys_mlock(const struct syscall_args *args)
 {
 	return sys_msync(args);
+}
+
+/* mincore: one byte per page of [addr, addr + len): 1 when the page is
+ * in memory (mapped in the page tables), 0 when it would be faulted in.
+ * Every page of the range must belong to a mapping (else ENOMEM). */
+long sys_mincore(const struct syscall_args *args)
+{
+	u64 addr = args->a[0];
+	u64 len = args->a[1];
+	u64 uvec = args->a[2];
+	if (addr % PAGE_SIZE != 0)
+		return -EINVAL;
+	if (len > USER_TOP || addr >= USER_TOP || ALIGN_UP(len, PAGE_SIZE) > USER_TOP - addr)
+		return -ENOMEM;
+	u64 pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	struct mm *mm = current_task()->mm;
+	for (u64 at = addr; at < addr + pages * PAGE_SIZE;) {
+		struct vma *v = vma_find(mm, at);
+		if (!v)
+			return -ENOMEM;
+		at = v->end;
+	}
+	u8 chunk[256];
+	for (u64 done = 0; done < pages;) {
+		u64 n = MIN(pages - done, (u64)sizeof(chunk));
+		for (u64 i = 0; i < n; i++) {
+			u64 *pte = pt_lookup(mm->root, addr + (done + i) * PAGE_SIZE);
+			chunk[i] = pte != NULL && (*pte & PTE_P) ? 1 : 0;
+		}
+		if (copyout(uvec + done, chunk, n) != 0)
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/* mlockall/munlockall: pages are never swapped out, so every mapping is
+ * locked already; the flags are checked as Linux checks them. */
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+
+long sys_mlockall(const struct syscall_args *args)
+{
+	u64 flags = args->a[0];
+	if (!flags || (flags & ~(u64)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_munlockall(const struct syscall_args *args)
+{
+	(void)args;
+	return 0;
+}
+
+/* mlock2: mlock with MLOCK_ONFAULT, which changes nothing here either. */
+#define MLOCK_ONFAULT 1
+
+long sys_mlock2(const struct syscall_args *args)
+{
+	if (args->a[2] & ~(u64)MLOCK_ONFAULT)
+		return -EINVAL;
+	return sys_mlock(args);
 }

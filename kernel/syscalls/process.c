@@ -111,25 +111,6 @@ long sys_getresgid(const struct syscall_args *args)
 	return put_three(args->a[0], args->a[1], args->a[2], t->gid, t->egid, t->sgid);
 }
 
-long sys_getpgrp(const struct syscall_args *args)
-{
-	(void)args;
-	return current_task()->pid; /* its own group and session leader */
-}
-
-long sys_getpgid(const struct syscall_args *args)
-{
-	int pid = arg_int(args->a[0]);
-	if (pid != 0 && pid != current_task()->pid)
-		return -ESRCH;
-	return current_task()->pid;
-}
-
-long sys_getsid(const struct syscall_args *args)
-{
-	return sys_getpgid(args);
-}
-
 static void put_field(char *dst, const char *s)
 {
 	strlcpy(dst, s, 65);
@@ -191,6 +172,24 @@ long sys_set_robust_list(const struct syscall_args *args)
 		return -EINVAL;
 	task->robust_list = args->a[0];
 	task->robust_list_len = args->a[1];
+	return 0;
+}
+
+/* get_robust_list(pid, head_ptr, len_ptr): another task's list only for
+ * root or the same user (Linux: ptrace read access). */
+long sys_get_robust_list(const struct syscall_args *args)
+{
+	struct task *self = current_task();
+	int pid = arg_int(args->a[0]);
+	struct task *t = pid == 0 ? self : task_find(pid);
+	if (!t || t->state == TASK_ZOMBIE)
+		return -ESRCH;
+	if (t != self && self->euid != 0 && self->uid != t->uid)
+		return -EPERM;
+	u64 head = t->robust_list, len = t->robust_list ? t->robust_list_len : 24;
+	if (copyout(args->a[1], &head, sizeof(head)) != 0 ||
+	    copyout(args->a[2], &len, sizeof(len)) != 0)
+		return -EFAULT;
 	return 0;
 }
 

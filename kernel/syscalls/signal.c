@@ -136,16 +136,56 @@ long sys_rt_sigreturn(const struct syscall_args *args)
 	return signal_sigreturn(args->tf);
 }
 
-/* Post signo to task (0 only checks it exists). */
+/* Linux's kill_ok_by_cred: root (CAP_KILL), or the sender's real or
+ * effective uid is the target's real or saved uid; SIGCONT also within
+ * the session. */
+static bool may_signal(const struct task *target, int signo)
+{
+	const struct task *self = current_task();
+	if (self->euid == 0 || target == self)
+		return true;
+	if (self->euid == target->uid || self->euid == target->suid ||
+	    self->uid == target->uid || self->uid == target->suid)
+		return true;
+	return signo == SIGCONT && self->sid == target->sid;
+}
+
+/* Post signo to task (0 only checks it exists and may be signalled). */
 static long send_to(struct task *task, int signo, int code)
 {
 	if (signo < 0 || signo > NSIG)
 		return -EINVAL;
 	if (!task || task->state == TASK_ZOMBIE)
 		return -ESRCH;
+	if (!may_signal(task, signo))
+		return -EPERM;
 	if (signo > 0)
 		signal_post(task, signo, code);
 	return 0;
+}
+
+/* kill(0) and kill(-pgid): every member of the group; kill(-1): every
+ * task but pid 1 and the caller, as Linux spares init. ESRCH when no
+ * task matched, EPERM when none could be signalled. */
+static long send_to_many(int pid, int signo)
+{
+	struct task *self = current_task();
+	int pgid = pid == 0 ? self->pgid : -pid;
+	bool delivered = false;
+	long last_err = -ESRCH;
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->state == TASK_ZOMBIE)
+			continue;
+		if (pid == -1 ? (t->pid == 1 || t == self) : t->pgid != pgid)
+			continue;
+		long r = send_to(t, signo, SI_USER);
+		if (r == -EINVAL)
+			return r;
+		delivered = delivered || r == 0;
+		if (r != 0)
+			last_err = r;
+	}
+	return delivered ? 0 : last_err;
 }
 
 long sys_kill(const struct syscall_args *args)
@@ -154,19 +194,9 @@ long sys_kill(const struct syscall_args *args)
 	int signo = arg_int(args->a[1]);
 	if (pid > 0)
 		return send_to(task_find(pid), signo, SI_USER);
-	/* Every task is in one process group: 0, -1 and -pgid reach all
-	 * live tasks (-1 spares the first task, as Linux spares init). */
-	long ret = -ESRCH;
-	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_ZOMBIE || (pid == -1 && t->parent == NULL && t != current_task()))
-			continue;
-		long r = send_to(t, signo, SI_USER);
-		if (r == -EINVAL)
-			return r;
-		if (r == 0)
-			ret = 0;
-	}
-	return ret;
+	if (pid == (int)0x80000000)
+		return -ESRCH; /* -INT_MIN has no positive form */
+	return send_to_many(pid, signo);
 }
 
 long sys_tgkill(const struct syscall_args *args)

@@ -26,7 +26,7 @@
 static int resolve_path(u64 upath, bool follow)
 {
 	struct inode *inode;
-	int err = user_path_inode(AT_FDCWD, upath, follow, &inode);
+	int err = lookup_at(AT_FDCWD, upath, false, follow ? LOOKUP_FOLLOW : 0, &inode);
 	if (err)
 		return err;
 	inode_put(inode);

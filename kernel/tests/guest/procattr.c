@@ -2,13 +2,18 @@
  * procattr.c: per-process attributes: the prctl options that runtimes,
  * init helpers (tini) and privilege-dropping tools use: dumpable, the
  * parent-death signal, the child subreaper, no_new_privs; unknown
- * options are EINVAL, never a silent success.
+ * options are EINVAL, never a silent success. Also nice values and
+ * scheduling policies (kept and reported), personality, and the calls
+ * a container may not make (EPERM, as under docker).
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,11 +119,63 @@ static void check_sysinfo_procs(void)
 	close(gate[1]);
 }
 
+static void check_priorities(void)
+{
+	errno = 0;
+	int nice0 = getpriority(PRIO_PROCESS, 0);
+	check(errno == 0 && nice0 == 0, "getpriority: nice 0");
+	check(setpriority(PRIO_PROCESS, 0, 5) == 0 && getpriority(PRIO_PROCESS, 0) == 5,
+	      "setpriority 5 reads back");
+	check(setpriority(PRIO_PROCESS, 0, 100) == 0 && getpriority(PRIO_PROCESS, 0) == 19,
+	      "nice is clamped to 19");
+	errno = 0;
+	check(setpriority(PRIO_PROCESS, 999999, 1) == -1 && errno == ESRCH, "unknown pid: ESRCH");
+	errno = 0;
+	check(setpriority(7, 0, 1) == -1 && errno == EINVAL, "bad which: EINVAL");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(getpriority(PRIO_PROCESS, 0) == 19 ? 0 : 1);
+	int status = 0;
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a child inherits nice");
+	setpriority(PRIO_PROCESS, 0, 0); /* root may lower it again */
+
+	check(sched_getscheduler(0) == SCHED_OTHER, "policy SCHED_OTHER");
+	struct sched_param sp = {.sched_priority = 0};
+	check(sched_setscheduler(0, SCHED_BATCH, &sp) == 0 && sched_getscheduler(0) == SCHED_BATCH,
+	      "SCHED_BATCH reads back");
+	check(sched_setscheduler(0, SCHED_OTHER, &sp) == 0, "back to SCHED_OTHER");
+	sp.sched_priority = 10;
+	errno = 0;
+	check(sched_setscheduler(0, SCHED_FIFO, &sp) == -1 && errno == EPERM,
+	      "SCHED_FIFO without CAP_SYS_NICE: EPERM");
+	errno = 0;
+	check(sched_setscheduler(0, 77, &sp) == -1 && errno == EINVAL, "unknown policy: EINVAL");
+	check(sched_get_priority_max(SCHED_FIFO) == 99 && sched_get_priority_min(SCHED_FIFO) == 1 &&
+	      sched_get_priority_max(SCHED_OTHER) == 0, "priority ranges");
+	check(sched_getparam(0, &sp) == 0 && sp.sched_priority == 0, "sched_getparam");
+}
+
+static void check_personality_and_privileged(void)
+{
+	check(personality(0xffffffff) == PER_LINUX, "personality: PER_LINUX");
+	check(personality(PER_LINUX) == PER_LINUX, "personality(PER_LINUX)");
+	errno = 0;
+	check(mount("none", "/tmp", "tmpfs", 0, NULL) == -1 && errno == EPERM,
+	      "mount without CAP_SYS_ADMIN: EPERM");
+	errno = 0;
+	check(sethostname("x", 1) == -1 && errno == EPERM, "sethostname: EPERM");
+	errno = 0;
+	check(unshare(CLONE_NEWNS) == -1 && errno == EPERM, "unshare(CLONE_NEWNS): EPERM");
+}
+
 int main(void)
 {
 	check_simple_prctls();
 	check_pdeathsig_and_subreaper();
 	check_no_new_privs();
 	check_sysinfo_procs();
+	check_priorities();
+	check_personality_and_privileged();
 	return check_done("procattr");
 }
