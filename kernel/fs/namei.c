@@ -5,6 +5,7 @@
  * (fs/perm.c) here; filesystems do the rest.
  */
 #include "fs/mount.h"
+#include "syscalls/linux_abi/capability.h"
 #include "fs/path.h"
 #include "lib/string.h"
 #include "syscalls/linux_abi/errno.h"
@@ -74,8 +75,8 @@ int vfs_chmod(struct inode *inode, u32 mode)
 		return -EROFS;
 	if (!vfs_is_owner(inode, &cred))
 		return -EPERM;
-	/* Linux: setgid needs membership in the file's group (or root). */
-	if (cred.uid != 0 && !vfs_cred_in_group(&cred, inode->gid))
+	/* Linux: setgid needs membership in the file's group (or CAP_FSETID). */
+	if (!(cred.caps & CAP_BIT(CAP_FSETID)) && !vfs_cred_in_group(&cred, inode->gid))
 		mode &= ~(u32)S_ISGID;
 	if (inode->iops == NULL || inode->iops->chmod == NULL)
 		return -EPERM;
@@ -87,7 +88,7 @@ int vfs_chmod(struct inode *inode, u32 mode)
 static bool may_chown(const struct inode *inode, u32 uid, u32 gid,
                       const struct vfs_cred *cred)
 {
-	if (cred->uid == 0)
+	if (cred->caps & CAP_BIT(CAP_CHOWN))
 		return true;
 	if (uid != (u32)-1 && uid != inode->uid)
 		return false;
@@ -338,10 +339,10 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 }
 
 /* Linux's protected_hardlinks (on by default): linking someone else's
- * file needs read and write access to it; root may always. */
+ * file needs read and write access to it, or CAP_FOWNER. */
 static bool may_link(struct inode *target, const struct vfs_cred *cred)
 {
-	if (cred->uid == 0 || vfs_is_owner(target, cred))
+	if (vfs_is_owner(target, cred))
 		return true;
 	return inode_is_reg(target) && vfs_permission(target, R_OK | W_OK, cred) == 0 &&
 	       !(target->mode & S_ISUID);

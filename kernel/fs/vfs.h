@@ -358,26 +358,31 @@ int vfs_rename(struct inode *old_start, const char *old_path,
 
 /* ---- credentials and permissions (fs/perm.c) ---- */
 
-/* Who is asking: Linux checks files with the fs ids (fsuid = euid here)
- * and the supplementary groups. */
+/* Who is asking: Linux checks files with the fs ids, the supplementary
+ * groups and the effective capabilities (bits as in linux_abi/
+ * capability.h: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+ * CAP_CHOWN, CAP_FSETID count here). */
 struct vfs_cred {
 	u32 uid;
 	u32 gid;
 	const u32 *groups;    /* borrowed from the task for the call */
 	u32 group_count;
+	u64 caps;
 };
 
 /* The process layer registers a hook that reports the current task's
  * credentials (new tmpfs files belong to them, every check uses them).
- * Without a hook (boot, host tests) the caller is root. */
+ * Without a hook (boot, host tests) the caller is root with every
+ * capability. */
 void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out));
 void vfs_current_cred(struct vfs_cred *out);
 
 /* The Unix check, once for the whole VFS: mask of R_OK/W_OK/X_OK against
  * the owner, group (primary or supplementary) or other bits, whichever
- * class cred falls in first. uid 0 passes like Linux's CAP_DAC_OVERRIDE:
- * read and write always, directory search always, exec of a non-directory
- * only if some x bit is set. -EACCES or 0. */
+ * class cred falls in first. CAP_DAC_OVERRIDE passes read and write
+ * always, directory search always, exec of a non-directory only if some
+ * x bit is set; CAP_DAC_READ_SEARCH passes reads and directory search.
+ * -EACCES or 0. */
 int vfs_permission(struct inode *inode, u32 mask, const struct vfs_cred *cred);
 
 /* The same, plus -EROFS for W_OK on a read-only filesystem (devices
@@ -388,7 +393,8 @@ int vfs_access(struct inode *inode, u32 mask, const struct vfs_cred *cred);
  * on dir and, if dir is sticky (/tmp), to own dir or victim (or be root). */
 int vfs_may_delete(struct inode *dir, struct inode *victim, const struct vfs_cred *cred);
 
-/* chmod, chown and utimes: -EPERM unless cred owns the inode (or is root). */
+/* chmod, chown and utimes: -EPERM unless cred owns the inode (or has
+ * CAP_FOWNER). */
 bool vfs_is_owner(const struct inode *inode, const struct vfs_cred *cred);
 bool vfs_cred_in_group(const struct vfs_cred *cred, u32 gid);
 

@@ -123,8 +123,10 @@ static int load_binary(struct task *task, const char *path, const struct exec_ar
 		return -ENOMEM;
 	struct elf_image img;
 	int err = elf_load(mm, task->cwd, path, &img);
-	if (!err)
-		err = exec_build_stack(mm, task, &img, args, &out->sp);
+	if (!err) {
+		cred_for_exec(task, img.file_mode, img.file_uid, img.file_gid, &out->cred);
+		err = exec_build_stack(mm, task, &img, &out->cred, args, &out->sp);
+	}
 	if (!err)
 		err = resolved_path(task, path, &out->exe_path);
 	if (err) {
@@ -212,6 +214,9 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	task->fs_base = 0;
 	task->dumpable = true; /* no set-id programs: a plain exec makes it 1 */
 	task->did_exec = true;
+	cred_commit_exec(task, &img->cred);
+	if (img->cred.secure)
+		task->pdeath_signal = 0; /* Linux: a set-id exec clears it */
 	arch_set_fs_base(0);
 	struct fpu_state fpu;
 	fpu_state_init(&fpu);

@@ -17,6 +17,7 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/elf.h"
+#include "proc/cred.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/auxv.h"
 #include "syscalls/linux_abi/errno.h"
@@ -63,8 +64,9 @@ static void aux_put(struct auxv *aux, u64 key, u64 value)
 	aux->count++;
 }
 
-static void fill_auxv(struct auxv *aux, const struct task *task, const struct elf_image *img,
-                      u64 random_addr, u64 platform_addr, u64 execfn_addr)
+static void fill_auxv(struct auxv *aux, const struct task *task, const struct exec_cred *cred,
+                      const struct elf_image *img, u64 random_addr, u64 platform_addr,
+                      u64 execfn_addr)
 {
 	aux->count = 0;
 	aux_put(aux, AT_PHDR, img->phdr);
@@ -75,10 +77,10 @@ static void fill_auxv(struct auxv *aux, const struct task *task, const struct el
 	aux_put(aux, AT_FLAGS, 0);
 	aux_put(aux, AT_ENTRY, img->prog_entry);
 	aux_put(aux, AT_UID, task->uid);
-	aux_put(aux, AT_EUID, task->euid);
+	aux_put(aux, AT_EUID, cred->euid);
 	aux_put(aux, AT_GID, task->gid);
-	aux_put(aux, AT_EGID, task->egid);
-	aux_put(aux, AT_SECURE, 0);
+	aux_put(aux, AT_EGID, cred->egid);
+	aux_put(aux, AT_SECURE, cred->secure ? 1 : 0);
 	aux_put(aux, AT_RANDOM, random_addr);
 	aux_put(aux, AT_HWCAP, cpu_hwcap());
 	aux_put(aux, AT_HWCAP2, 0);
@@ -116,7 +118,8 @@ static int write_vectors(struct mm *mm, u64 sp, size_t argc, const u64 *argv_add
 }
 
 static int build(struct mm *mm, const struct task *task, const struct elf_image *img,
-                 const struct exec_args *args, u64 *addrs, struct auxv *aux, u64 *sp_out)
+                 const struct exec_cred *cred, const struct exec_args *args, u64 *addrs,
+                 struct auxv *aux, u64 *sp_out)
 {
 	u64 sp = USER_STACK_TOP;
 	u64 random_addr, platform_addr, execfn_addr;
@@ -140,7 +143,7 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 	if (err)
 		return err;
 
-	fill_auxv(aux, task, img, random_addr, platform_addr, execfn_addr);
+	fill_auxv(aux, task, cred, img, random_addr, platform_addr, execfn_addr);
 	u64 words = 1 + args->argc + 1 + args->envc + 1 + 2 * aux->count;
 	sp = ALIGN_DOWN(sp - words * 8, 16);
 	err = write_vectors(mm, sp, args->argc, argv_addrs, args->envc, envp_addrs, aux);
@@ -151,7 +154,7 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 }
 
 int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_image *img,
-                     const struct exec_args *args, u64 *sp_out)
+                     const struct exec_cred *cred, const struct exec_args *args, u64 *sp_out)
 {
 	if (args->argc > EXEC_STRINGS_MAX / 8 || args->envc > EXEC_STRINGS_MAX / 8)
 		return -E2BIG;
@@ -172,7 +175,7 @@ int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_im
 	if (!addrs || !aux)
 		err = -ENOMEM;
 	else
-		err = build(mm, task, img, args, addrs, aux, sp_out);
+		err = build(mm, task, img, cred, args, addrs, aux, sp_out);
 	if (addrs)
 		kfree(addrs);
 	if (aux)

@@ -18,6 +18,7 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "platform/platform.h"
+#include "proc/cred.h"
 #include "proc/sched.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -38,14 +39,7 @@ static void copy_state(struct task *child, struct task *parent)
 	child->umask = parent->umask;
 	memcpy(child->exe_path, parent->exe_path, sizeof(child->exe_path));
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
-	child->uid = parent->uid;
-	child->euid = parent->euid;
-	child->suid = parent->suid;
-	child->gid = parent->gid;
-	child->egid = parent->egid;
-	child->sgid = parent->sgid;
-	memcpy(child->groups, parent->groups, sizeof(child->groups));
-	child->group_count = parent->group_count;
+	cred_copy(child, parent);
 	memcpy(child->rlimits, parent->rlimits, sizeof(child->rlimits));
 	memcpy(child->sig.actions, parent->sig.actions, sizeof(child->sig.actions));
 	child->sig.blocked = parent->sig.blocked;

@@ -20,6 +20,7 @@
 #include "mm/vma.h"
 #include "panic.h"
 #include "platform/platform.h"
+#include "proc/cred.h"
 #include "proc/exec.h"
 #include "proc/fdtable.h"
 #include "proc/stdio.h"
@@ -29,8 +30,7 @@
 
 static void apply_credentials(struct task *task, const struct boot_config *cfg)
 {
-	task->uid = task->euid = task->suid = cfg->uid;
-	task->gid = task->egid = task->sgid = cfg->gid;
+	cred_init_first(task, cfg->uid, cfg->gid);
 	task->group_count = 0;
 	for (size_t i = 0; i < cfg->group_count && i < TASK_GROUPS_MAX; i++)
 		task->groups[task->group_count++] = cfg->groups[i];
@@ -151,15 +151,16 @@ static long hook_fd_path(int fd, char *buf, size_t size)
 	return (long)len;
 }
 
-/* The VFS checks files against the current task's fs ids (euid/egid;
- * no set*id calls, so they never differ from the real ones) and groups. */
+/* The VFS checks files against the current task's fs ids, groups and
+ * effective capabilities (DAC override, fowner, chown: proc/cred.c). */
 static void hook_cred(struct vfs_cred *out)
 {
 	struct task *task = current_task();
-	out->uid = task->euid;
-	out->gid = task->egid;
+	out->uid = task->fsuid;
+	out->gid = task->fsgid;
 	out->groups = task->groups;
 	out->group_count = task->group_count;
+	out->caps = task->cap_effective;
 }
 
 static int hook_fd_inode(int fd, struct inode **out)

@@ -74,11 +74,14 @@ struct task {
 	u32 umask;
 	char exe_path[TASK_PATH_MAX];     /* for /proc/self/exe */
 	char comm[TASK_COMM_SIZE];        /* PR_GET_NAME, /proc/self/comm */
-	/* credentials: fixed at boot from the measured config */
-	u32 uid, euid, suid;
-	u32 gid, egid, sgid;
+	/* credentials: from the measured config at boot, then changed only
+	 * by the set*id calls and exec with Linux's rules (proc/cred.c) */
+	u32 uid, euid, suid, fsuid;
+	u32 gid, egid, sgid, fsgid;
 	u32 groups[TASK_GROUPS_MAX];
 	u32 group_count;
+	u64 cap_permitted, cap_effective, cap_inheritable, cap_bounding, cap_ambient;
+	u32 securebits;
 	struct linux_rlimit rlimits[RLIMIT_NLIMITS];
 	/* signals */
 	struct sig_state sig;

@@ -11,10 +11,12 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/fdtable.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
@@ -385,8 +387,8 @@ static long do_linkat(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
 	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	/* AT_EMPTY_PATH links the open file itself: Linux wants
-	 * CAP_DAC_READ_SEARCH for that, which only root has here. */
-	bool empty = (flags & AT_EMPTY_PATH) && current_task()->euid == 0;
+	 * CAP_DAC_READ_SEARCH for that (not in a container's set). */
+	bool empty = (flags & AT_EMPTY_PATH) && capable(CAP_DAC_READ_SEARCH);
 	struct inode *target;
 	int err;
 	if (empty && olddirfd != AT_FDCWD) {

@@ -92,7 +92,6 @@ HANDLER(sys_getuid);
 HANDLER(sys_geteuid);
 HANDLER(sys_getgid);
 HANDLER(sys_getegid);
-HANDLER(sys_getgroups);
 HANDLER(sys_getresuid);
 HANDLER(sys_getresgid);
 HANDLER(sys_uname);
@@ -206,6 +205,20 @@ HANDLER(sys_sched_get_priority_max);
 HANDLER(sys_sched_get_priority_min);
 HANDLER(sys_sched_rr_get_interval);
 HANDLER(sys_personality);
+
+/* identity.c: set*id, groups, capabilities */
+HANDLER(sys_setuid);
+HANDLER(sys_setgid);
+HANDLER(sys_setreuid);
+HANDLER(sys_setregid);
+HANDLER(sys_setresuid);
+HANDLER(sys_setresgid);
+HANDLER(sys_setfsuid);
+HANDLER(sys_setfsgid);
+HANDLER(sys_getgroups);
+HANDLER(sys_setgroups);
+HANDLER(sys_capget);
+HANDLER(sys_capset);
 
 /* privileged.c: what a container may not do (EPERM) */
 HANDLER(sys_needs_capability);

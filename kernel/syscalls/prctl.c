@@ -9,9 +9,11 @@
  */
 #include "lib/string.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/signal.h"
 
@@ -19,12 +21,23 @@
 #define PR_GET_PDEATHSIG 2
 #define PR_GET_DUMPABLE 3
 #define PR_SET_DUMPABLE 4
+#define PR_GET_KEEPCAPS 7
+#define PR_SET_KEEPCAPS 8
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_CAPBSET_READ 23
+#define PR_CAPBSET_DROP 24
+#define PR_GET_SECUREBITS 27
+#define PR_SET_SECUREBITS 28
 #define PR_SET_CHILD_SUBREAPER 36
 #define PR_GET_CHILD_SUBREAPER 37
 #define PR_SET_NO_NEW_PRIVS 38
 #define PR_GET_NO_NEW_PRIVS 39
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_IS_SET 1
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_LOWER 3
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
 
 static long put_int(u64 uaddr, int value)
 {
@@ -53,6 +66,92 @@ static bool rest_zero(const struct syscall_args *args, int from)
 			return false;
 	}
 	return true;
+}
+
+static bool cap_valid(u64 cap)
+{
+	return cap <= CAP_LAST_CAP;
+}
+
+/* securebits: each bit may be set only if not locked, and the caller
+ * needs CAP_SETPCAP, as on Linux. */
+static long set_securebits(struct task *t, u64 bits)
+{
+	if (bits & ~(u64)SECBITS_ALL)
+		return -EINVAL;
+	u32 locked = (t->securebits >> 1) & 0x55; /* each lock bit guards the one below */
+	if (((u32)bits ^ t->securebits) & locked)
+		return -EPERM;
+	if (!capable(CAP_SETPCAP))
+		return -EPERM;
+	t->securebits = (u32)bits;
+	return 0;
+}
+
+static long cap_ambient(struct task *t, const struct syscall_args *args)
+{
+	u64 op = args->a[1], cap = args->a[2];
+	if (args->a[4] != 0 || (op != PR_CAP_AMBIENT_CLEAR_ALL && args->a[3] != 0))
+		return -EINVAL;
+	switch (op) {
+	case PR_CAP_AMBIENT_IS_SET:
+		return cap_valid(cap) ? (long)((t->cap_ambient >> cap) & 1) : -EINVAL;
+	case PR_CAP_AMBIENT_RAISE:
+		if (!cap_valid(cap))
+			return -EINVAL;
+		if (!(t->cap_permitted & CAP_BIT(cap)) || !(t->cap_inheritable & CAP_BIT(cap)) ||
+		    (t->securebits & SECBIT_NO_CAP_AMBIENT_RAISE))
+			return -EPERM;
+		t->cap_ambient |= CAP_BIT(cap);
+		return 0;
+	case PR_CAP_AMBIENT_LOWER:
+		if (!cap_valid(cap))
+			return -EINVAL;
+		t->cap_ambient &= ~CAP_BIT(cap);
+		return 0;
+	case PR_CAP_AMBIENT_CLEAR_ALL:
+		if (args->a[2] != 0 || args->a[3] != 0)
+			return -EINVAL;
+		t->cap_ambient = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The capability options; -EINVAL for an option Linux does not have. */
+static long cap_option(struct task *t, int option, const struct syscall_args *args)
+{
+	u64 arg2 = args->a[1];
+	switch (option) {
+	case PR_CAPBSET_READ:
+		return cap_valid(arg2) ? (long)((t->cap_bounding >> arg2) & 1) : -EINVAL;
+	case PR_CAPBSET_DROP:
+		if (!cap_valid(arg2))
+			return -EINVAL;
+		if (!capable(CAP_SETPCAP))
+			return -EPERM;
+		t->cap_bounding &= ~CAP_BIT(arg2);
+		return 0;
+	case PR_GET_KEEPCAPS:
+		return (t->securebits & SECBIT_KEEP_CAPS) ? 1 : 0;
+	case PR_SET_KEEPCAPS:
+		if (arg2 > 1)
+			return -EINVAL;
+		if (t->securebits & SECBIT_KEEP_CAPS_LOCKED)
+			return -EPERM;
+		t->securebits = arg2 ? (t->securebits | SECBIT_KEEP_CAPS)
+		                     : (t->securebits & ~(u32)SECBIT_KEEP_CAPS);
+		return 0;
+	case PR_GET_SECUREBITS:
+		return t->securebits;
+	case PR_SET_SECUREBITS:
+		return set_securebits(t, arg2);
+	case PR_CAP_AMBIENT:
+		return cap_ambient(t, args);
+	default:
+		return -EINVAL;
+	}
 }
 
 long sys_prctl(const struct syscall_args *args)
@@ -94,6 +193,6 @@ long sys_prctl(const struct syscall_args *args)
 			return -EINVAL;
 		return task->no_new_privs ? 1 : 0;
 	default:
-		return -EINVAL;
+		return cap_option(task, option, args);
 	}
 }

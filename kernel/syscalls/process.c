@@ -2,18 +2,20 @@
  * process.c: exit, ids, uname, arch_prctl, set_tid_address, robust
  * lists, resource limits (prctl is in prctl.c).
  *
- * Processes without threads: pid == tid. Credentials are fixed by the
- * measured config: there is no set*id.
+ * Processes without threads: pid == tid. Changing credentials is
+ * identity.c's.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/nospec.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
+#include "proc/cred.h"
 #include "proc/proc.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/misc.h"
 
@@ -75,21 +77,6 @@ long sys_getegid(const struct syscall_args *args)
 {
 	(void)args;
 	return current_task()->egid;
-}
-
-long sys_getgroups(const struct syscall_args *args)
-{
-	struct task *task = current_task();
-	s64 size = arg_int(args->a[0]);
-	if (size < 0)
-		return -EINVAL;
-	if (size == 0)
-		return task->group_count;
-	if ((u64)size < task->group_count)
-		return -EINVAL;
-	if (copyout(args->a[1], task->groups, task->group_count * sizeof(u32)) != 0)
-		return -EFAULT;
-	return task->group_count;
 }
 
 static long put_three(u64 a, u64 b, u64 c, u32 x, u32 y, u32 z)
@@ -184,7 +171,7 @@ long sys_get_robust_list(const struct syscall_args *args)
 	struct task *t = pid == 0 ? self : task_find(pid);
 	if (!t || t->state == TASK_ZOMBIE)
 		return -ESRCH;
-	if (t != self && self->euid != 0 && self->uid != t->uid)
+	if (t != self && !capable(CAP_SYS_PTRACE) && self->uid != t->uid)
 		return -EPERM;
 	u64 head = t->robust_list, len = t->robust_list ? t->robust_list_len : 24;
 	if (copyout(args->a[1], &head, sizeof(head)) != 0 ||
@@ -208,8 +195,8 @@ static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 		if (next.rlim_cur > next.rlim_max)
 			return -EINVAL;
 		struct linux_rlimit *cur = &task->rlimits[resource];
-		if (next.rlim_max > cur->rlim_max && task->euid != 0)
-			return -EPERM;
+		if (next.rlim_max > cur->rlim_max && !capable(CAP_SYS_RESOURCE))
+			return -EPERM; /* not in a container's capabilities */
 		if (resource == RLIMIT_NOFILE && next.rlim_max > TASK_FD_MAX)
 			return -EPERM; /* like raising above fs.nr_open */
 	}

@@ -57,15 +57,15 @@ static bool prio_selects(const struct task *t, int which, int who)
 }
 
 /* Linux's set_one_prio_perm: the caller's euid is the target's uid or
- * euid, or the caller is root (CAP_SYS_NICE is not in a container's
- * default set, but root's euid 0 passes this check). */
+ * euid (or CAP_SYS_NICE, which the bounding set never holds). */
 static bool may_renice(const struct task *t)
 {
 	const struct task *self = current_task();
-	return self->euid == 0 || self->euid == t->uid || self->euid == t->euid;
+	return self->euid == t->uid || self->euid == t->euid;
 }
 
-/* Lowering nice below the current value needs RLIMIT_NICE room. */
+/* Lowering nice below the current value needs RLIMIT_NICE room (or
+ * CAP_SYS_NICE). */
 static bool may_lower(const struct task *t, int nice)
 {
 	u64 want = (u64)(20 - nice);
@@ -141,7 +141,7 @@ static long set_policy(struct task *t, u32 policy, u64 uparam, bool keep_policy)
 	if (!may_renice(t))
 		return -EPERM;
 	if (realtime || policy == SCHED_DEADLINE)
-		return -EPERM; /* CAP_SYS_NICE; RLIMIT_RTPRIO is 0 */
+		return -EPERM; /* CAP_SYS_NICE: outside the bounding set */
 	t->sched_policy = policy;
 	if (!keep_policy)
 		t->sched_reset_on_fork = reset;

@@ -17,9 +17,11 @@
 
 #include "fs/vfs.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/termios.h"
 
@@ -157,8 +159,8 @@ long tty_session_ioctl(struct file *f, u32 cmd, u64 arg)
 			return 0;
 		if (self->pid != self->sid)
 			return -EPERM; /* only a session leader acquires one */
-		if (g_tty_sid != 0 && !(arg == 1 && self->euid == 0))
-			return -EPERM; /* another session has it (root may steal) */
+		if (g_tty_sid != 0 && !(arg == 1 && capable(CAP_SYS_ADMIN)))
+			return -EPERM; /* another session has it */
 		g_tty_sid = self->sid;
 		g_tty_pgrp = self->pgid;
 		return 0;

@@ -7,10 +7,12 @@
 #include "arch/x86_64/trapframe.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/signal.h"
 
@@ -136,13 +138,13 @@ long sys_rt_sigreturn(const struct syscall_args *args)
 	return signal_sigreturn(args->tf);
 }
 
-/* Linux's kill_ok_by_cred: root (CAP_KILL), or the sender's real or
- * effective uid is the target's real or saved uid; SIGCONT also within
- * the session. */
+/* Linux's kill_ok_by_cred: CAP_KILL, or the sender's real or effective
+ * uid is the target's real or saved uid; SIGCONT also within the
+ * session. */
 static bool may_signal(const struct task *target, int signo)
 {
 	const struct task *self = current_task();
-	if (self->euid == 0 || target == self)
+	if (capable(CAP_KILL) || target == self)
 		return true;
 	if (self->euid == target->uid || self->euid == target->suid ||
 	    self->uid == target->uid || self->uid == target->suid)
