@@ -33,6 +33,9 @@ BLOCK_SIZE = 4096
 ROOT_SIZE = 48
 # Files listed (and hashed) in bundle.json, in the order they are written.
 LISTED_FILES = ("kernel.elf", "manifest.toml", "config.bin", "rootfs.img", "measurements.json")
+# Listed and hashed when present: td.fd, the TDX boot image (docs/tdx.md).
+OPTIONAL_FILES = ("td.fd",)
+TD_FD = "td.fd"
 MAX_INDEX_SIZE = 1 << 20
 
 
@@ -76,6 +79,7 @@ class BundleIndex:
     files: dict[str, FileEntry]
     cvmify_version: str = __version__
     format: str = FORMAT
+    dev_key: bool = True  # False: no disk-key.dev; the key broker holds the key (docs/tdx.md)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,7 +92,8 @@ class BundleIndex:
                 "block_count": self.disk.block_count,
                 "root": self.disk.root.hex(),
             },
-            "key": {"file": KEY_FILE, "development_only": True},
+            "key": ({"file": KEY_FILE, "development_only": True} if self.dev_key
+                    else {"file": None, "released_by": "key-broker"}),
             "files": {name: {"size": e.size, "sha256": e.sha256} for name, e in sorted(self.files.items())},
         }
 
@@ -130,7 +135,7 @@ def parse_index(data: dict[str, Any]) -> BundleIndex:
     if block_size != BLOCK_SIZE or not 1 <= block_count <= 1 << 28:
         raise BadBundleError(f"{INDEX_FILE}: disk geometry out of range")
     entries: dict[str, FileEntry] = {}
-    for name in LISTED_FILES:
+    for name in (*LISTED_FILES, *(n for n in OPTIONAL_FILES if n in files)):
         entry = _field(files, name, dict, "files.")
         size = _field(entry, "size", int, f"files.{name}.")
         if size < 0:
@@ -138,10 +143,14 @@ def parse_index(data: dict[str, Any]) -> BundleIndex:
         digest = _field(entry, "sha256", str, f"files.{name}.")
         _hex(digest, 32, f"files.{name}.sha256")
         entries[name] = FileEntry(size=size, sha256=digest)
-    extra = sorted(set(files) - set(LISTED_FILES))
+    extra = sorted(set(files) - set(LISTED_FILES) - set(OPTIONAL_FILES))
     if extra:
         raise BadBundleError(f"{INDEX_FILE}: unexpected files listed: {', '.join(extra)}")
+    key = data.get("key", {"file": KEY_FILE})
+    if not isinstance(key, dict) or key.get("file") not in (KEY_FILE, None):
+        raise BadBundleError(f"{INDEX_FILE}: key must name {KEY_FILE} or null")
     return BundleIndex(
+        dev_key=key.get("file") == KEY_FILE,
         created=_field(data, "created", int, ""),
         image=ImageInfo(
             reference=_field(image, "reference", str, "image."),
@@ -179,8 +188,14 @@ class Bundle:
     def file(self, name: str) -> Path:
         return self.path / name
 
+    @property
+    def has_td_fd(self) -> bool:
+        return TD_FD in self.index.files
+
     def read_key(self) -> bytes:
         """The development disk key; BadBundleError if absent or malformed."""
+        if not self.index.dev_key:
+            raise BadBundleError(f"{self.path}: has no development key: its disk key is with the key broker")
         try:
             key = self.file(KEY_FILE).read_bytes()
         except OSError as e:
@@ -222,7 +237,7 @@ def load_bundle(path: Path) -> Bundle:
             raise BadBundleError(f"{path}: missing {name}")
         if file_path.stat().st_size != entry.size:
             raise BadBundleError(f"{path}: {name} has size {file_path.stat().st_size}, bundle.json says {entry.size}")
-    if not (path / KEY_FILE).is_file():
+    if index.dev_key and not (path / KEY_FILE).is_file():
         raise BadBundleError(f"{path}: missing {KEY_FILE}")
     return Bundle(path=path, index=index)
 
@@ -282,8 +297,9 @@ class BundleWriter:
             f.write(key)
         os.chmod(self.path(KEY_FILE), 0o600)  # in case of an odd umask
 
-    def commit(self, created: int, image: ImageInfo, disk: DiskSummary) -> BundleIndex:
-        """Index the files, write bundle.json, and move the bundle into place."""
+    def commit(self, created: int, image: ImageInfo, disk: DiskSummary, dev_key: bool = True) -> BundleIndex:
+        """Index the files, write bundle.json, and move the bundle into place.
+        dev_key False: a bundle without disk-key.dev (write_key not called)."""
         assert self.tmp is not None
         files = {}
         for name in LISTED_FILES:
@@ -291,9 +307,12 @@ class BundleWriter:
             if not p.is_file():
                 raise CvmifyIOError(f"internal: bundle file {name} was not written")
             files[name] = FileEntry(size=p.stat().st_size, sha256=sha256_file(p))
-        index = BundleIndex(created=created, image=image, disk=disk, files=files)
+        for name in OPTIONAL_FILES:
+            if self.path(name).is_file():
+                files[name] = FileEntry(size=self.path(name).stat().st_size, sha256=sha256_file(self.path(name)))
+        index = BundleIndex(created=created, image=image, disk=disk, files=files, dev_key=dev_key)
         self.write_bytes(INDEX_FILE, dumps(index.to_json()).encode())
-        for name in (*LISTED_FILES, INDEX_FILE, KEY_FILE):
+        for name in (*files, INDEX_FILE, *((KEY_FILE,) if dev_key else ())):
             os.chmod(self.path(name), 0o600 if name == KEY_FILE else 0o644)
             os.utime(self.path(name), (created, created))
             _fsync(self.path(name))

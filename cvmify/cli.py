@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from cvmify import __version__, paths
-from cvmify.commands.run import RUN_KEY_WARNING, RunOptions, dry_run, plan_run, run_plan
+from cvmify.commands.run import RunOptions, dry_run, plan_run, run_plan, run_warning
 from cvmify.errors import ExitCode
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
@@ -56,6 +56,12 @@ def measure_bundle(*args, **kwargs):
     from cvmify.commands.measure import measure_bundle as measure
 
     return measure(*args, **kwargs)
+
+
+def verify_quote(*args, **kwargs):
+    from cvmify.commands.verify import verify_quote as verify
+
+    return verify(*args, **kwargs)
 
 
 @dataclass
@@ -152,15 +158,27 @@ def build(
     manifest: ManifestOpt = None,
     key: Annotated[Optional[Path], typer.Option("--key", help="Disk key: 32 raw bytes or 64 hex digits.")] = None,
     kernel: Annotated[Optional[Path], typer.Option("--kernel", help="The cvmify kernel ELF.")] = None,
+    td_kernel: Annotated[
+        Optional[Path], typer.Option("--td-kernel", help="The TDX kernel ELF that td.fd carries.")
+    ] = None,
+    no_dev_key: Annotated[
+        bool, typer.Option("--no-dev-key", help="No disk-key.dev: only a TD with a key broker can run it.")
+    ] = False,
+    key_out: Annotated[
+        Optional[Path], typer.Option("--key-out", help="With --no-dev-key: write the disk key here (0600).")
+    ] = None,
     as_json: JsonOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing bundle.")] = False,
 ) -> None:
     """Build a bundle from a container image."""
     _state(ctx, as_json)
+    kernel_elf = paths.kernel_path(kernel)
     result = build_bundle(
         image,
         output,
-        kernel=paths.kernel_path(kernel),
+        kernel=kernel_elf,
+        td_kernel=paths.td_kernel_path(td_kernel, kernel_elf),
+        **({"dev_key": not no_dev_key, "key_out": key_out} if no_dev_key or key_out else {}),
         manifest_file=manifest,
         key_file=key,
         force=force,
@@ -197,11 +215,82 @@ def inspect(
 def measure(
     ctx: typer.Context,
     bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    mrtd_order: Annotated[
+        str, typer.Option("--mrtd-order", help="single (upstream KVM) or two-pass (QEMU 8.x-era TDX).")
+    ] = "single",
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute a bundle's expected launch measurements."""
+    """Recompute a bundle's expected launch measurements (MRTD, RTMRs with td.fd)."""
     _state(ctx, as_json)
-    _render(ctx, measure_bundle(bundle), as_json)
+    _render(ctx, measure_bundle(bundle, mrtd_order=mrtd_order), as_json)
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    quote: Annotated[Path, typer.Argument(help="The quote (TDX v4/v5, or simulated).")],
+    bundle: Annotated[Optional[Path], typer.Option("--bundle", help="Expect this bundle's measurements.")] = None,
+    reference: Annotated[
+        Optional[Path], typer.Option("--reference", help="Expected values as JSON (mrtd, rtmr0-3, mrconfigid).")
+    ] = None,
+    collateral: Annotated[Optional[Path], typer.Option("--collateral", help="DCAP collateral JSON.")] = None,
+    root_ca: Annotated[Optional[Path], typer.Option("--root-ca", help="Root CA (DER) instead of Intel's.")] = None,
+    at: Annotated[Optional[str], typer.Option("--at", help="Verification time (ISO 8601 or Unix seconds).")] = None,
+    report_data: Annotated[Optional[str], typer.Option("--report-data", help="Expected REPORTDATA (hex).")] = None,
+    event_log: Annotated[Optional[Path], typer.Option("--event-log", help="CCEL/TCG2 log to replay.")] = None,
+    accept_tcb: Annotated[
+        Optional[list[str]], typer.Option("--accept-tcb", help="Also accept this TCB status (repeatable).")
+    ] = None,
+    allow_simulated: Annotated[
+        bool, typer.Option("--allow-simulated", help="Accept simulated quotes (development only).")
+    ] = False,
+    sim_key: Annotated[Optional[Path], typer.Option("--sim-key", help="Development key for simulated quotes.")] = None,
+    mrtd_order: Annotated[str, typer.Option("--mrtd-order", help="single or two-pass.")] = "single",
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a TD quote: DCAP chain, then the bundle's measurements and policy."""
+    from cvmify.commands.verify import VerifyOptions
+
+    _state(ctx, as_json)
+    options = VerifyOptions(
+        bundle=bundle, reference=reference, collateral=collateral, root_ca=root_ca, at=at,
+        report_data=report_data, event_log=event_log, accept_tcb=list(accept_tcb or []),
+        allow_simulated=allow_simulated, sim_key=sim_key, mrtd_order=mrtd_order,
+    )
+    _render(ctx, verify_quote(quote, options, paths.sim_key_path()), as_json)
+
+
+kbs_app = typer.Typer(help="The key broker for TDs (development and CI).", no_args_is_help=True)
+app.add_typer(kbs_app, name="kbs")
+
+
+@kbs_app.command("serve")
+def kbs_serve(
+    ctx: typer.Context,
+    bundle: Annotated[list[Path], typer.Option("--bundle", help="Serve this bundle's disk key (repeatable).")],
+    key: Annotated[
+        Optional[list[Path]], typer.Option("--key", help="Its disk key, per --bundle [default: the bundle's dev key].")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 0,
+    allow_simulated: Annotated[
+        bool, typer.Option("--allow-simulated", help="Accept simulated quotes (development only).")
+    ] = False,
+    sim_key: Annotated[Optional[Path], typer.Option("--sim-key", help="Development key for simulated quotes.")] = None,
+    collateral: Annotated[Optional[Path], typer.Option("--collateral", help="DCAP collateral JSON.")] = None,
+    root_ca: Annotated[Optional[Path], typer.Option("--root-ca", help="Root CA (DER) instead of Intel's.")] = None,
+    accept_tcb: Annotated[
+        Optional[list[str]], typer.Option("--accept-tcb", help="Also accept this TCB status (repeatable).")
+    ] = None,
+    mrtd_order: Annotated[str, typer.Option("--mrtd-order", help="single or two-pass.")] = "single",
+) -> None:
+    """Release bundles' disk keys to TDs whose quotes match them."""
+    from cvmify.commands.kbs import ServeOptions, serve
+
+    _state(ctx, False)
+    serve(ServeOptions(bundles=bundle, keys=list(key or []), host=host, port=port, allow_simulated=allow_simulated,
+                       sim_key=sim_key, collateral=collateral, root_ca=root_ca, accept_tcb=list(accept_tcb or []),
+                       mrtd_order=mrtd_order), paths.sim_key_path())
 
 
 @app.command()
@@ -214,20 +303,29 @@ def run(
     ] = None,
     cpus: Annotated[Optional[int], typer.Option("--cpus", help="Virtual CPUs [default: the manifest's sys.cpus].")] = None,
     accel: Annotated[str, typer.Option("--accel", help="auto, kvm or tcg.")] = "auto",
-    mode: Annotated[str, typer.Option("--mode", help="vm, or tdx (not implemented yet).")] = "vm",
+    mode: Annotated[
+        str, typer.Option("--mode", help="vm (microvm), td-vm (td.fd as a plain q35 VM), tdx-sim (the same with "
+                          "simulated attestation and a key broker) or tdx (a TD; never run).")
+    ] = "vm",
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+    kbs: Annotated[
+        Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
+    ] = None,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
-        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or [])
+        memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
+        kbs=kbs,
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())
-    sys.stderr.write(warning_line(RUN_KEY_WARNING) + "\n")
-    sys.stderr.flush()
+    warning = run_warning(plan)
+    if warning:
+        sys.stderr.write(warning_line(warning) + "\n")
+        sys.stderr.flush()
     if dry_run_:
         _render(ctx, dry_run(plan, qemu), False)
         return

@@ -23,6 +23,7 @@ class ExitCode:
     BAD_BUNDLE = 10
     LAUNCH = 11
     GUEST_FAILURE = 12
+    ATTESTATION = 14
     INTERRUPTED = 130
 
 
@@ -105,3 +106,12 @@ class GuestFailureError(CvmifyError):
 
     code = "guest-failure"
     exit_code = ExitCode.GUEST_FAILURE
+
+
+class AttestationError(CvmifyError):
+    """A quote, event log or attestation was refused: bad signature or
+    collateral, out of its validity window, a TCB status the policy does
+    not accept, or measurements that differ from the bundle's."""
+
+    code = "attestation"
+    exit_code = ExitCode.ATTESTATION

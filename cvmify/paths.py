@@ -13,28 +13,56 @@ from cvmify.errors import CvmifyIOError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"
+DEFAULT_TD_KERNEL = REPO_ROOT / "kernel" / "build" / "tdx" / "cvmify-kernel.elf"
 KERNEL_ENV = "CVMIFY_KERNEL"
+TD_KERNEL_ENV = "CVMIFY_TD_KERNEL"
+TD_KERNEL_SUBPATH = Path("tdx") / "cvmify-kernel.elf"  # beside the kernel, as `make -C kernel` builds it
 QEMU_ENV = "CVMIFY_QEMU"
 DEFAULT_QEMU = "qemu-system-x86_64"
 
 
-def kernel_path(option: Path | None = None) -> Path:
-    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the repo build."""
+def _given(option: Path | None, flag: str, env: str) -> Path | None:
+    """The file named by a command-line option, else by an environment
+    variable; UsageError if it names nothing."""
     if option is not None:
         if not option.is_file():
-            raise UsageError(f"--kernel {option}: no such file")
+            raise UsageError(f"{flag} {option}: no such file")
         return option
-    from_env = os.environ.get(KERNEL_ENV)
+    from_env = os.environ.get(env)
     if from_env:
-        path = Path(from_env)
-        if not path.is_file():
-            raise UsageError(f"${KERNEL_ENV}={from_env}: no such file")
-        return path
+        if not Path(from_env).is_file():
+            raise UsageError(f"${env}={from_env}: no such file")
+        return Path(from_env)
+    return None
+
+
+def kernel_path(option: Path | None = None) -> Path:
+    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the repo build."""
+    given = _given(option, "--kernel", KERNEL_ENV)
+    if given is not None:
+        return given
     if not DEFAULT_KERNEL.is_file():
         raise CvmifyIOError(
             f"kernel binary not found at {DEFAULT_KERNEL}; run `make -C kernel` or pass --kernel"
         )
     return DEFAULT_KERNEL
+
+
+def td_kernel_path(option: Path | None, kernel: Path) -> Path:
+    """The TDX kernel that td.fd carries: --td-kernel, then $CVMIFY_TD_KERNEL,
+    then tdx/cvmify-kernel.elf beside `kernel` (`make -C kernel` builds
+    both), then the repo build."""
+    given = _given(option, "--td-kernel", TD_KERNEL_ENV)
+    if given is not None:
+        return given
+    beside = kernel.parent / TD_KERNEL_SUBPATH
+    if beside.is_file():
+        return beside
+    if not DEFAULT_TD_KERNEL.is_file():
+        raise CvmifyIOError(
+            f"TDX kernel not found at {beside} or {DEFAULT_TD_KERNEL}; run `make -C kernel` or pass --td-kernel"
+        )
+    return DEFAULT_TD_KERNEL
 
 
 def qemu_binary() -> str:
@@ -46,3 +74,8 @@ def cache_dir() -> Path:
     """$XDG_CACHE_HOME/cvmify (default ~/.cache/cvmify); not created here."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cvmify"
+
+
+def sim_key_path() -> Path:
+    """The development key of the simulated quoting enclave (docs/tdx.md)."""
+    return cache_dir() / "sim-qe-key.pem"

@@ -12,12 +12,15 @@
  *  6. syscall entry                 STAR/LSTAR/FMASK
  *  7. time                          TSC (CPUID or PIT), RTC wall clock
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
+ *     interrupts                    I/O APIC (all lines masked), local APIC and its timer
+ *     scheduler                     run queue, this CPU's idle task; the big kernel lock
  *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
  * 10. measure config
  * 11. host overrides and switches   opt/cvmify/overrides, opt/cvmify/trace (not measured)
  * 12. random                        CSPRNG from RDSEED/RDRAND
- * 13. drivers + root fs             virtio-blk, cvmfs checked against DISK_ROOT, tmpfs, dev, proc
- * 14. measure disk root
+ * 13. root disk check              its root (no key needed) must equal DISK_ROOT
+ * 14. measure disk root, then the disk key (VM: fw_cfg; TDX: the key broker)
+ *     and the file systems           cvmfs at /, tmpfs, dev, proc
  * 15. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"
@@ -35,13 +38,15 @@
 #include "panic.h"
 #include "platform/platform.h"
 #ifndef CVMIFY_CORE_ONLY
+#include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
 #include "fs/vfs.h"
+#include "proc/bkl.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #endif
 
 #define FW_CONFIG "opt/cvmify/config"
-#define FW_DISK_KEY "opt/cvmify/disk-key"
 #define FW_OVERRIDES "opt/cvmify/overrides"
 #define FW_TRACE "opt/cvmify/trace"
 #define FW_PROBE "opt/cvmify/probe"
@@ -85,10 +90,28 @@ static u8 *fw_file_copy(const char *name, size_t min, size_t max, size_t *size_o
     return buf;
 }
 
+/* The measured config the platform carries (td.fd), copied to private
+ * memory; NULL when it has none. */
+static u8 *platform_config_copy(size_t *size_out)
+{
+    long size = platform_boot_config_size();
+    if (size < 0)
+        return NULL;
+    if ((size_t)size < CONFIG_MIN_SIZE || (size_t)size > CONFIG_MAX_SIZE)
+        panic("boot config: size %ld out of range", size);
+    u8 *buf = kmalloc((size_t)size);
+    if (!buf || platform_boot_config_read(buf, (size_t)size) != 0)
+        panic("boot config: cannot copy it");
+    *size_out = (size_t)size;
+    return buf;
+}
+
 static void config_init(void)
 {
     size_t size;
-    u8 *blob = fw_file_copy(FW_CONFIG, CONFIG_MIN_SIZE, CONFIG_MAX_SIZE, &size);
+    u8 *blob = platform_config_copy(&size);
+    if (!blob)
+        blob = fw_file_copy(FW_CONFIG, CONFIG_MIN_SIZE, CONFIG_MAX_SIZE, &size);
     if (!blob)
         panic("no boot config (fw_cfg %s)", FW_CONFIG);
     /* Measure exactly the bytes we parse: the private copy. */
@@ -101,6 +124,7 @@ static void config_init(void)
     if (overrides) {
         if (config_apply_overrides(&g_config, overrides, size) != 0)
             panic("refused host overrides: %s", config_error());
+        measure_overrides(overrides, size);
         kfree(overrides);
     }
     g_config.trace = fw_switch(FW_TRACE);
@@ -112,11 +136,20 @@ static void config_init(void)
 static void root_init(void)
 {
     u8 key[DISK_KEY_SIZE];
-    if (platform_fwcfg_size(FW_DISK_KEY) != DISK_KEY_SIZE ||
-        platform_fwcfg_read(FW_DISK_KEY, key, sizeof(key)) != 0)
-        panic("no disk key (fw_cfg %s, %d bytes)", FW_DISK_KEY, DISK_KEY_SIZE);
-    int err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
-                           g_config.tmpfs_count);
+    /* The disk's root (superblock and tag table, no key needed) must be
+     * the measured one before any key is asked for: a changed disk is
+     * never given a key. Then it is measured, so a quote shows it. */
+    int err = fs_root_disk_check(g_config.disk_root);
+    if (err)
+        panic("cannot use the root disk (error %d)", err);
+    measure_disk_root(g_config.disk_root);
+    /* VM: the development key from fw_cfg; TDX: released by the key
+     * broker to this TD's quote, never taken from the host. */
+    err = platform_disk_key(key, g_config.disk_root);
+    if (err)
+        panic("no disk key (error %d)", err);
+    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
+                       g_config.tmpfs_count);
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
@@ -140,6 +173,11 @@ void kmain(u64 boot_info_pa)
     if (fw_switch(FW_PROBE))
         probe_run();
 
+#ifndef CVMIFY_CORE_ONLY
+    irq_init();
+    sched_init();
+    bkl_lock(); /* boot holds it until the first task enters user mode */
+#endif
     config_init();
     measurements_log();
 
@@ -150,7 +188,6 @@ void kmain(u64 boot_info_pa)
     if (random_init() != 0)
         panic("no CPU entropy (RDSEED/RDRAND)");
     root_init();
-    measure_disk_root(g_config.disk_root);
     measurements_log();
     proc_start_init(&g_config);
 #endif

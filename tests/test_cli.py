@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from typer.testing import CliRunner
 
-from cvmify import cli
+from cvmify import cli, paths
 from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
 from cvmify.manifest.bootconfig import parse_overrides
@@ -72,7 +72,7 @@ def test_build_passes_exact_arguments(tmp_path):
     assert result.exit_code == 0, result.stderr
     build.assert_called_once_with(
         "docker-daemon:x:1", tmp_path / "out", kernel=kernel, manifest_file=Path("m.toml"),
-        key_file=Path("k.hex"), force=True, epoch=1700000000,
+        key_file=Path("k.hex"), force=True, epoch=1700000000, td_kernel=paths.td_kernel_path(None, kernel),
     )
     assert result.stdout == "bundle: out\n"
     assert result.stderr == "cvmify: warning: dev key\n"
@@ -149,7 +149,7 @@ def test_inspect_and_measure_and_manifest_arguments(tmp_path):
     inspect.assert_called_once_with(Path("b"), verify=True)
     with mock.patch.object(cli, "measure_bundle", return_value=fake) as measure:
         assert invoke("measure", "b").exit_code == 0
-    measure.assert_called_once_with(Path("b"))
+    measure.assert_called_once_with(Path("b"), mrtd_order="single")
     with mock.patch.object(cli, "show_manifest", return_value=fake) as show:
         assert invoke("manifest", "img", "--manifest", "m.toml").exit_code == 0
     show.assert_called_once_with("img", Path("m.toml"))
@@ -249,10 +249,10 @@ def test_run_extra_args_refused_when_manifest_forbids(tmp_path, stub_kernel, xdg
     assert "refused" in result.stderr
 
 
-def test_run_tdx_mode_is_a_launch_error(bundle, xdg_cache):
+def test_run_tdx_mode_needs_td_fd(bundle, xdg_cache):
     result = invoke("run", str(bundle), "--mode", "tdx", "--dry-run")
-    assert result.exit_code == 11
-    assert "tdx" in result.stderr
+    assert result.exit_code == 10
+    assert "no td.fd" in result.stderr
 
 
 def test_run_bad_bundle(tmp_path, xdg_cache):

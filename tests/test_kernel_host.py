@@ -43,6 +43,14 @@ REQUIRED = [
     "tdx_map_gpa_retry",
     "tdx_rtmr_extend_digest",
     "tdx_report_reportdata",
+    "td_hob_qemu_shape",                      # TD boot: the HOB parser on QEMU's shape...
+    "td_hob_hostile",                         # ...and on hostile lists
+    "td_accept_range_skips_sections_and_uses_2m",
+    "td_accept_falls_back_to_4k",
+    "td_ve_cpuid_other_leaves_are_zero",      # #VE: no feature bits from the host
+    "td_ve_port_in_and_out",
+    "td_ve_string_io_refused",
+    "tdx_get_quote_checks_the_host",          # GetQuote: status and lengths checked
     "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
     "user_return_sysret_when_safe",
     "crypto_gcm_leaves_no_key_on_stacks",     # key schedule wiped after each crypto call

@@ -43,7 +43,7 @@ def test_success_envelope_shape():
 
 def test_build_result_fields_are_pinned():
     result = success_envelope("build", build_result())["result"]
-    assert set(result) == {"bundle", "image", "entrypoint", "argv", "files", "size", "disk", "rtmr",
+    assert set(result) == {"bundle", "image", "entrypoint", "argv", "files", "size", "disk", "rtmr", "mrtd",
                            "created", "key_file"}
     assert set(result["image"]) == {"reference", "config_digest", "manifest_digest", "platform"}
     assert result["disk"] == {"root": "00" * 48, "block_count": 3}

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
-from cvmify.errors import BadBundleError, UsageError
+from cvmify.errors import BadBundleError, LaunchError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
-from cvmify.launch.qemu import Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line
+from cvmify.launch.qemu import (
+    MODES, TD_MODES, Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,10 @@ RUN_KEY_WARNING = (
     "VM mode: the host hands the development disk key to the guest over fw_cfg; "
     "this run is NOT confidential"
 )
+TDX_ACCEL = Accel("kvm", "host")
 DRY_RUN_CONSOLES = Consoles(com2="/dev/stderr", com3="/dev/stderr")
 OVERRIDES_FILE = "overrides.bin"
+KBS_SOCKET = "kbs.sock"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -38,10 +42,11 @@ class RunOptions:
     memory: str | None = None  # None: the manifest's sys.memory, else DEFAULT_MEMORY
     cpus: int | None = None  # None: the manifest's sys.cpus, else 1
     accel: str = "auto"  # auto | kvm | tcg
-    mode: str = "vm"  # vm | tdx
+    mode: str = "vm"  # MODES: vm | td-vm | tdx
     trace: bool = False
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
+    kbs: str | None = None  # key broker URL (tdx, tdx-sim)
 
 
 @dataclass
@@ -53,12 +58,16 @@ class RunPlan:
     cpus: int
     overrides: bytes  # empty: none
     trace: bool
+    host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
+    kbs: str | None = None  # key broker URL: the relay runs (tdx, tdx-sim)
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
-        files = [
-            FwCfg("opt/cvmify/config", file=self.bundle.file("config.bin")),
-            FwCfg("opt/cvmify/disk-key", file=self.bundle.file(KEY_FILE)),
-        ]
+        td = self.mode in TD_MODES
+        # td.fd carries the measured config itself; only VM modes get the
+        # development key from the host.
+        files = [] if td else [FwCfg("opt/cvmify/config", file=self.bundle.file("config.bin"))]
+        if self.mode in ("vm", "td-vm"):
+            files.append(FwCfg("opt/cvmify/disk-key", file=self.bundle.file(KEY_FILE)))
         if self.overrides:
             assert rundir is not None
             files.append(FwCfg("opt/cvmify/overrides", file=rundir / OVERRIDES_FILE))
@@ -72,6 +81,8 @@ class RunPlan:
             consoles=consoles,
             fw_cfg=tuple(files),
             disk=self.bundle.file("rootfs.img"),
+            firmware=self.bundle.file("td.fd") if td else None,
+            kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -127,8 +138,8 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm) -> RunPlan:
     from cvmify.manifest.bootconfig import compile_overrides, parse_boot_config
 
-    if opts.mode not in ("vm", "tdx"):
-        raise UsageError(f"--mode {opts.mode!r}: expected vm or tdx")
+    if opts.mode not in MODES:
+        raise UsageError(f"--mode {opts.mode!r}: expected one of {', '.join(MODES)}")
     env = parse_env(opts.env)
     bundle = load_bundle(path.absolute())  # absolute: the dry-run line works from anywhere
     default_memory, default_cpus = manifest_vm_defaults(bundle)
@@ -136,30 +147,59 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(list(opts.args), env, policy)
-    if opts.mode == "tdx":  # fails with a clear LaunchError before any probing
-        build_argv("tdx", qemu, VmSpec(bundle.file("kernel.elf"), memory, cpus, Accel("kvm", "host"), DRY_RUN_CONSOLES))
+    if opts.mode in TD_MODES and not bundle.has_td_fd:
+        raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
+    attested = opts.mode in ("tdx", "tdx-sim")
+    if not attested and not bundle.index.dev_key:
+        raise BadBundleError(f"{path}: has no development key; run it as a TD (--mode tdx or tdx-sim with --kbs)")
+    if attested and not opts.kbs:
+        raise UsageError(f"--mode {opts.mode} needs --kbs URL: the disk key comes from a key broker")
+    if opts.kbs and not attested:
+        raise UsageError("--kbs is for --mode tdx and tdx-sim; the other modes use the development key")
+    if opts.mode == "tdx":
+        from cvmify.launch.tdx import probe_host
+
+        return RunPlan(bundle, opts.mode, TDX_ACCEL, memory, cpus, overrides, opts.trace,
+                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace)
+    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs)
+
+
+SIM_WARNING = ("tdx-sim mode: attestation is SIMULATED (a plain VM and a development quoting key); "
+               "this run is NOT confidential")
+
+
+def run_warning(plan: RunPlan) -> str | None:
+    """The one warning every run of this mode prints first, if any."""
+    if plan.mode == "tdx-sim":
+        return SIM_WARNING
+    return RUN_KEY_WARNING if plan.mode in ("vm", "td-vm") else None
+
+
+def host_problem_line(plan: RunPlan) -> str:
+    return "this host cannot run a TD: " + "; ".join(plan.host_problems)
 
 
 def _make_rundir(plan: RunPlan) -> Path | None:
-    """A private directory for files QEMU reads that are not in the bundle."""
-    if not plan.overrides:
+    """A private directory for files QEMU reads that are not in the bundle
+    (the overrides) and for the key-release relay's socket."""
+    if not plan.overrides and not plan.kbs:
         return None
     rundir = Path(tempfile.mkdtemp(prefix="cvmify-run-"))
-    fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(plan.overrides)
+    if plan.overrides:
+        fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(plan.overrides)
     return rundir
 
 
 def dry_run(plan: RunPlan, qemu: str) -> RunResult:
     """The command line that would run. Files it needs (overrides) are kept."""
     rundir = _make_rundir(plan)
-    warnings = []
+    warnings = [host_problem_line(plan)] if plan.host_problems else []
     if rundir is not None:
-        warnings.append(f"dry run: the overrides file is kept in {rundir}; delete it when done")
+        warnings.append(f"dry run: the run directory {rundir} is kept; delete it when done")
     return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
 
 
@@ -173,9 +213,15 @@ def run_plan(
 ) -> RunResult:
     from cvmify.launch.runner import app_status, run_qemu
 
+    if plan.host_problems:
+        raise LaunchError(host_problem_line(plan))
+    from cvmify import paths
+    from cvmify.kbs.launch import kbs_relay
+
     rundir = _make_rundir(plan)
     try:
-        run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
+        with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim", paths.sim_key_path()):
+            run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
     finally:
         if rundir is not None:
             shutil.rmtree(rundir, ignore_errors=True)

@@ -83,7 +83,9 @@ def decode_name(name: bytes) -> str:
 
 
 class DiskReader:
-    def __init__(self, path: Path | str, key: bytes, expected_root: bytes | None = None):
+    def __init__(self, path: Path | str, key: bytes | None, expected_root: bytes | None = None):
+        """key None: only the superblock, tag table and root can be read (a
+        bundle whose key is with the key broker); blocks need the key."""
         self.path = Path(path)
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         try:
@@ -132,7 +134,7 @@ class DiskReader:
         if expected_root is not None and not hmac.compare_digest(self.root, expected_root):
             raise IntegrityError(f"disk root mismatch: image has {self.root.hex()}, "
                                  f"expected {expected_root.hex()}")
-        self._aead = AESGCM(image_key(key, sb.salt))
+        self._aead = AESGCM(image_key(key, sb.salt)) if key is not None else None
 
     def _check_superblock(self, sb: Superblock, head: bytes) -> None:
         rules = [
@@ -172,6 +174,8 @@ class DiskReader:
         """Block `index`, decrypted and authenticated, bypassing the cache."""
         if not 0 <= index < self.block_count:
             raise IntegrityError(f"block {index} is outside the image ({self.block_count} blocks)")
+        if self._aead is None:
+            raise UsageError(f"{self.path}: no disk key to read blocks with")
         cipher = self._pread(self.superblock.data_offset + index * BLOCK_SIZE, BLOCK_SIZE)
         tag = self._tags[index * TAG_SIZE:(index + 1) * TAG_SIZE]
         try:

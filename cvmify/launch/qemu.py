@@ -18,7 +18,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvmify.errors import LaunchError, UsageError
+from cvmify.errors import UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
@@ -79,6 +79,8 @@ class VmSpec:
     consoles: Consoles
     fw_cfg: tuple[FwCfg, ...] = ()
     disk: Path | None = None  # the root disk, attached read-only
+    firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
+    kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
 
 
 def escape(value: str) -> str:
@@ -104,6 +106,19 @@ def check_cpus(cpus: int) -> int:
     return cpus
 
 
+def console_args(consoles: Consoles) -> list[str]:
+    """The three UARTs and isa-debug-exit, the same on every machine."""
+    return [
+        "-chardev", "stdio,id=com1",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path={escape(consoles.com2)},append=on",
+        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
+        "-chardev", f"file,id=com3,path={escape(consoles.com3)},append=on",
+        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
+        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+    ]
+
+
 def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
     argv = [
@@ -115,13 +130,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
         "-smp", str(spec.cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(spec.kernel),  # a plain path: not comma-parsed
-        "-chardev", "stdio,id=com1",
-        "-serial", "chardev:com1",
-        "-chardev", f"file,id=com2,path={escape(spec.consoles.com2)},append=on",
-        "-device", f"isa-serial,chardev=com2,iobase={COM2_IOBASE:#x},irq={COM2_IRQ}",
-        "-chardev", f"file,id=com3,path={escape(spec.consoles.com3)},append=on",
-        "-device", f"isa-serial,chardev=com3,iobase={COM3_IOBASE:#x},irq={COM3_IRQ}",
-        "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=4",
+        *console_args(spec.consoles),
     ]
     if spec.disk is not None:
         argv += [
@@ -134,20 +143,21 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     return argv
 
 
-def tdx_argv(qemu: str, spec: VmSpec) -> list[str]:
-    """TDX mode is not implemented: say so plainly instead of half-launching."""
-    raise LaunchError(
-        "--mode tdx is not implemented yet: it needs a TDX host, a QEMU with the "
-        "tdx-guest object and a kernel TDX backend that has never run on hardware; use --mode vm"
-    )
+# Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the
+# development key (td-vm) or with simulated attestation and a key broker
+# (tdx-sim), or as a TD (tdx).
+TD_MODES = ("td-vm", "tdx-sim", "tdx")
+MODES = ("vm", *TD_MODES)
 
 
 def build_argv(mode: str, qemu: str, spec: VmSpec) -> list[str]:
     if mode == "vm":
         return vm_argv(qemu, spec)
-    if mode == "tdx":
-        return tdx_argv(qemu, spec)
-    raise UsageError(f"--mode {mode!r}: expected vm or tdx")
+    if mode in TD_MODES:
+        from cvmify.launch.tdx import td_argv
+
+        return td_argv(mode, qemu, spec)
+    raise UsageError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def shell_line(argv: list[str]) -> str:

@@ -7,8 +7,9 @@ kernel image digest, config.bin digest, disk root (docs/measurements.md).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from cvmify.errors import BadBundleError, UsageError
 from cvmify.measure.chain import DIGEST_SIZE, replay
@@ -25,12 +26,18 @@ class Measurements:
     config: bytes
     disk_root: bytes
     rtmr: bytes
+    tdx: Any = None  # cvmify.tdx.measurements.TdxMeasurements when the bundle has td.fd
 
     def to_json(self) -> dict:
         out: dict = {"format": FORMAT, "algorithm": ALGORITHM}
         for name in FIELDS:
             out[name] = getattr(self, name).hex()
+        if self.tdx is not None:
+            out["tdx"] = self.tdx.to_json()
         return out
+
+    def with_tdx(self, tdx: Any) -> "Measurements":
+        return replace(self, tdx=tdx)
 
     @classmethod
     def from_json(cls, data: dict) -> "Measurements":
@@ -46,6 +53,10 @@ class Measurements:
                 values[name] = bytes.fromhex(text)
             except ValueError:
                 raise BadBundleError(f"measurements.json: {name} is not hex") from None
+        if "tdx" in data:
+            from cvmify.tdx.measurements import TdxMeasurements
+
+            values["tdx"] = TdxMeasurements.from_json(data["tdx"])
         m = cls(**values)
         if replay([m.kernel, m.config, m.disk_root]) != m.rtmr:
             raise BadBundleError("measurements.json: rtmr does not match kernel, config and disk_root")

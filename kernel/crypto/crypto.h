@@ -75,4 +75,19 @@ void aes_gcm_encrypt(struct aes_gcm_key *key, const u8 iv[AES_GCM_IV_SIZE],
 /* Which implementation aes_gcm_key_init picked: "x86ni+pclmul" or "ct64". */
 const char *aes_gcm_impl_name(void);
 
+/* ---- ECDH on P-256 (ec.c) ---- */
+
+#define EC_P256_PRIVATE_SIZE 32
+#define EC_P256_POINT_SIZE 65 /* 0x04 || X || Y */
+
+/* True if priv (big-endian) is in [1, n-1]. */
+bool ec_p256_private_valid(const u8 priv[EC_P256_PRIVATE_SIZE]);
+
+/* The public point of a private scalar. 0, or -1 for an invalid scalar. */
+int ec_p256_public(const u8 priv[EC_P256_PRIVATE_SIZE], u8 pub[EC_P256_POINT_SIZE]);
+
+/* X coordinate of priv * peer. -1 if peer is not a point on the curve. */
+int ec_p256_ecdh(const u8 priv[EC_P256_PRIVATE_SIZE], const u8 peer[EC_P256_POINT_SIZE],
+                 u8 shared_x[EC_P256_PRIVATE_SIZE]);
+
 #endif

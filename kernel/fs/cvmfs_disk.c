@@ -81,6 +81,8 @@ static int open_checked(struct cvmfs_disk *disk, const u8 disk_key[CVMFS_KEY_SIZ
 		return err;
 	if (memcmp_ct(disk->root, expected_root, CVMFS_ROOT_SIZE) != 0)
 		return -EACCES;
+	if (disk_key == NULL) /* only checking the root (fs_root_disk_check) */
+		return 0;
 
 	/* Image key = HKDF-SHA384(disk key, salt, info, 32). */
 	static const char info[] = CVMFS_HKDF_INFO;

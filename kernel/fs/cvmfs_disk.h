@@ -45,7 +45,8 @@ struct cvmfs_disk {
 	u64 failed_blocks;        /* blocks that did not authenticate */
 };
 
-/* Open and verify. expected_root: the measured DISK_ROOT (48 bytes).
+/* Open and verify. expected_root: the measured DISK_ROOT (48 bytes). With
+ * disk_key NULL only the root is checked (nothing can be read after).
  * Returns 0; -EINVAL for a bad superblock; -EACCES when the root does not
  * match (refuse to boot); -EIO / -ENOMEM otherwise. On failure nothing is
  * left allocated. */

@@ -2,13 +2,16 @@
  * devattest.c: /dev/attestation in VM mode (docs/measurements.md):
  * attestation_type, user_report_data (read/write, 64 bytes), report (the
  * 272-byte software report) and measurements/{kernel,config,disk_root,
- * rtmr} as hex lines. Values come from kernel/measure.
+ * rtmr} as hex lines. Values come from kernel/measure. attestation_type
+ * and eventlog come from the platform (TDX: "tdx" or "tdx-simulated" and
+ * the CCEL-style log of every RTMR extend).
  */
 #include "fs/devfs.h"
 #include "fs/pseudofs.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "measure/measure.h"
+#include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define REPORT_MAGIC "CVMREP01"
@@ -20,10 +23,25 @@ static u8 g_user_report_data[ATTEST_USER_DATA_SIZE];
 long attest_type_generate(struct inode *inode, char *buf, size_t size)
 {
 	(void)inode;
-	static const char type[] = "none\n";
-	if (size >= sizeof(type) - 1)
-		memcpy(buf, type, sizeof(type) - 1);
-	return (long)(sizeof(type) - 1);
+	const char *type = platform_attestation_type(); /* none, tdx, tdx-simulated */
+	size_t len = strlen(type);
+	if (size >= len + 1) {
+		memcpy(buf, type, len);
+		buf[len] = '\n';
+	}
+	return (long)(len + 1);
+}
+
+/* The event log of the platform's measurement registers (TDX: every RTMR
+ * extend, CCEL-style); empty in VM mode. */
+long attest_eventlog_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	size_t len;
+	const u8 *log = platform_event_log(&len);
+	if (size >= len && len > 0)
+		memcpy(buf, log, len);
+	return (long)len;
 }
 
 static void put_u32(u8 *p, u32 v)

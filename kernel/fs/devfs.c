@@ -124,6 +124,8 @@ static const struct pseudo_node g_dev_nodes[] = {
 	{ .ino = 23, .parent = DEV_ATTEST, .name = "report", .mode = GEN_MODE,
 	  .size = ATTEST_REPORT_SIZE, .fops = &g_pseudo_generated_fops,
 	  .generate = attest_report_generate },
+	{ .ino = 24, .parent = DEV_ATTEST, .name = "eventlog", .mode = GEN_MODE,
+	  .fops = &g_pseudo_generated_fops, .generate = attest_eventlog_generate },
 	{ .ino = DEV_MEASUREMENTS, .parent = DEV_ATTEST, .name = "measurements",
 	  .mode = S_IFDIR | 0755 },
 	{ .ino = 31, .parent = DEV_MEASUREMENTS, .name = "kernel", .mode = GEN_MODE, .size = 97,

@@ -15,6 +15,7 @@ extern const struct file_ops g_devtty_fops;
 extern const struct file_ops g_attest_report_data_fops;
 long attest_type_generate(struct inode *inode, char *buf, size_t size);
 long attest_report_generate(struct inode *inode, char *buf, size_t size);
+long attest_eventlog_generate(struct inode *inode, char *buf, size_t size);
 long attest_measurement_generate(struct inode *inode, char *buf, size_t size);
 
 #define ATTEST_REPORT_SIZE 272

@@ -3,8 +3,10 @@
  *
  * The line discipline (tty_ldisc.c) does the tty semantics: lines, ^D as
  * end of file, termios. This file only moves bytes between it and the
- * UART, and waits: there are no interrupts, so a read that must wait
- * polls the UART and lets the other tasks run in between.
+ * UART, and waits: COM1's receive interrupt (arch/x86_64/irq.h) moves
+ * what arrived into the line discipline and wakes readers; a reader
+ * sleeps until then, its VTIME deadline or a signal. Without an
+ * interrupt line the reader re-checks the UART every POLL_NS.
  *
  * Trust: input bytes come from the host; they are data for the app and
  * nothing else. The ldisc takes at most as many as it has room for; the
@@ -14,49 +16,87 @@
 #include "fs/tty_ldisc.h"
 #include "lib/string.h"
 #include "platform/platform.h"
-#include "proc/sched.h"
-#include "proc/signal.h"
-#include "proc/task.h"
+#include "arch/x86_64/irq.h"
+#include "proc/poll.h"
+#include "proc/timer.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/termios.h"
 
 #define PUMP_CHUNK 256
+#define POLL_NS (10ULL * 1000 * 1000)
 
 static struct tty_ldisc g_console_tty;
 static bool g_console_ready;
+static bool g_have_irq;
 static u64 g_last_input_ns; /* when the last input byte arrived (VTIME) */
+static struct waitq g_input_wait; /* readers and pollers of the console */
+static struct ktimer g_poll_timer; /* no interrupt: wakes pollers to look */
 
 static void console_output(const char *buf, size_t size)
 {
 	platform_console_write(CONSOLE_STDOUT, buf, size);
 }
 
+static void input_interrupt(void *arg);
+static void poll_timer_fired(struct ktimer *timer);
+
 /* The console tty, set up on first use (devfs has no init hook). */
 static struct tty_ldisc *console_tty(void)
 {
 	if (!g_console_ready) {
 		tty_ldisc_init(&g_console_tty, console_output);
+		waitq_init(&g_input_wait);
+		timer_init(&g_poll_timer, poll_timer_fired, NULL);
 		g_console_ready = true;
+		int gsi = platform_console_input_irq();
+		g_have_irq = gsi >= 0 && irq_register((u32)gsi, input_interrupt, NULL, false) == 0;
 	}
 	return &g_console_tty;
 }
 
-/* Move waiting UART bytes into the ldisc, as many as it has room for. */
-static void pump_input(struct tty_ldisc *ld)
+/* Move waiting UART bytes into the ldisc, as many as it has room for.
+ * True if any arrived. */
+static bool pump_input(struct tty_ldisc *ld)
 {
 	u8 chunk[PUMP_CHUNK];
+	bool any = false;
 	for (;;) {
 		size_t room = MIN(tty_ldisc_room(ld), sizeof(chunk));
 		if (room == 0)
-			return;
+			return any;
 		size_t got = platform_console_read((char *)chunk, room);
 		if (got == 0)
-			return;
+			return any;
+		any = true;
 		g_last_input_ns = platform_time_ns();
 		/* room bytes always fit: each takes at most one slot */
 		tty_ldisc_receive(ld, chunk, got);
 	}
+}
+
+/* COM1 has input (deferred work, big kernel lock held). */
+static void input_interrupt(void *arg)
+{
+	(void)arg;
+	if (pump_input(console_tty()))
+		waitq_wake(&g_input_wait, VFS_POLLIN);
+}
+
+/* When a waiting read must look again without being woken: its VTIME
+ * timer, or the next poll of a UART without an interrupt. */
+static u64 read_deadline(struct tty_ldisc *ld, u64 start_ns)
+{
+	u64 deadline = WAIT_FOREVER;
+	u64 vtime = tty_ldisc_vtime_ns(ld);
+	if (vtime) {
+		u64 from = tty_ldisc_vmin_zero(ld) ? start_ns : MAX(start_ns, g_last_input_ns);
+		deadline = from + vtime;
+	}
+	if (!g_have_irq)
+		deadline = MIN(deadline, platform_time_ns() + POLL_NS);
+	return deadline;
 }
 
 /* Has the VTIME timer of a read that started at start_ns run out? */
@@ -74,18 +114,27 @@ static long tty_read(struct file *file, void *buf, size_t size, u64 offset)
 	(void)offset;
 	struct tty_ldisc *ld = console_tty();
 	u64 start_ns = platform_time_ns();
+	struct wait_entry e;
+	wait_entry_init(&e);
+	long n;
 	for (;;) {
+		wait_prepare(&g_input_wait, &e);
 		pump_input(ld);
-		long n = tty_ldisc_read(ld, buf, size, vtime_expired(ld, start_ns));
+		n = tty_ldisc_read(ld, buf, size, vtime_expired(ld, start_ns));
 		if (n != TTY_WOULD_BLOCK)
-			return n;
-		if (file->flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (signal_interrupts(current_task()))
-			return -EINTR;
-		sched_yield();
-		__builtin_ia32_pause();
+			break;
+		if (file->flags & O_NONBLOCK) {
+			n = -EAGAIN;
+			break;
+		}
+		int err = wait_sleep(read_deadline(ld, start_ns), true);
+		if (err == -EINTR) {
+			n = -EINTR;
+			break;
+		}
 	}
+	wait_finish(&e);
+	return n;
 }
 
 static long tty_write(struct file *file, const void *buf, size_t size, u64 offset)
@@ -131,10 +180,20 @@ static long tty_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 }
 
 /* Readable exactly when a read would return without waiting for a timer. */
-static u32 tty_poll(struct file *file, u32 events)
+/* Without an input interrupt, pollers are woken every POLL_NS to look. */
+static void poll_timer_fired(struct ktimer *timer)
+{
+	(void)timer;
+	waitq_wake_locked(&g_input_wait, 0);
+}
+
+static u32 tty_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	(void)file;
 	struct tty_ldisc *ld = console_tty();
+	poll_wait(pt, &g_input_wait);
+	if (pt && !g_have_irq)
+		timer_arm(&g_poll_timer, platform_time_ns() + POLL_NS);
 	pump_input(ld);
 	u32 ready = VFS_POLLOUT;
 	if (tty_ldisc_readable(ld))

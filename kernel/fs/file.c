@@ -511,11 +511,11 @@ long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 	return file->ops->ioctl(file, cmd, karg, arg);
 }
 
-u32 vfs_poll(struct file *file, u32 events)
+u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	if (file->ops == NULL || file->ops->poll == NULL)
 		return events & (VFS_POLLIN | VFS_POLLOUT); /* regular files are always ready */
-	return file->ops->poll(file, events);
+	return file->ops->poll(file, events, pt);
 }
 
 int vfs_get_page(struct file *file, u64 offset, void *kpage)

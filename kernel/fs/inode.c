@@ -54,7 +54,15 @@ struct file *file_alloc(const struct file_ops *ops, struct inode *inode, u32 fla
 	file->inode = inode;
 	file->ops = ops;
 	file->priv = priv;
+	list_init(&file->epoll_links);
 	return file;
+}
+
+static void (*g_file_release_hook)(struct file *file);
+
+void vfs_set_file_release_hook(void (*hook)(struct file *file))
+{
+	g_file_release_hook = hook;
 }
 
 struct file *file_get(struct file *file)
@@ -71,6 +79,8 @@ void file_put(struct file *file)
 	ASSERT(file->refcount > 0);
 	if (--file->refcount > 0)
 		return;
+	if (g_file_release_hook != NULL && !list_empty(&file->epoll_links))
+		g_file_release_hook(file);
 	if (file->ops != NULL && file->ops->close != NULL)
 		file->ops->close(file);
 	inode_put(file->inode);

@@ -5,6 +5,8 @@
  */
 #include "drivers/virtio/blk.h"
 #include "fs/cvmfs.h"
+#include "fs/cvmfs_disk.h"
+#include "mm/kmalloc.h"
 #include "fs/devfs.h"
 #include "fs/procfs.h"
 #include "fs/tmpfs.h"
@@ -20,19 +22,49 @@ static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
 	return blk_read(ctx, offset / BLK_SECTOR_SIZE, buf, size / BLK_SECTOR_SIZE);
 }
 
-static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
+/* The root disk: the first virtio-blk device, probed once. */
+static int root_source(struct cvmfs_source *src)
 {
-	struct blk_disk *disk = NULL;
-	int err = blk_probe(&disk); /* the first virtio-blk device */
-	if (err < 0) {
-		kprintf("fs: no usable virtio-blk root disk (error %d)\n", err);
-		return err;
+	static struct blk_disk *disk;
+	if (disk == NULL) {
+		int err = blk_probe(&disk);
+		if (err < 0) {
+			kprintf("fs: no usable virtio-blk root disk (error %d)\n", err);
+			disk = NULL;
+			return err;
+		}
 	}
-	struct cvmfs_source src = {
+	*src = (struct cvmfs_source){
 		.read = blk_source_read,
 		.ctx = disk,
 		.size = blk_sector_count(disk) * BLK_SECTOR_SIZE,
 	};
+	return 0;
+}
+
+int fs_root_disk_check(const u8 expected_root[48])
+{
+	struct cvmfs_source src;
+	int err = root_source(&src);
+	if (err < 0)
+		return err;
+	struct cvmfs_disk *check = kzalloc(sizeof(*check));
+	if (check == NULL)
+		return -ENOMEM;
+	err = cvmfs_disk_open(check, &src, NULL, expected_root);
+	if (err == -EACCES)
+		kprintf("fs: the disk root does not match the measured config: refusing the disk\n");
+	cvmfs_disk_close(check);
+	kfree(check);
+	return err;
+}
+
+static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
+{
+	struct cvmfs_source src;
+	int err = root_source(&src);
+	if (err < 0)
+		return err;
 	struct fs_super *root = NULL;
 	err = cvmfs_create(&src, disk_key, expected_root, &root);
 	if (err == -EACCES)

@@ -21,6 +21,7 @@
 #ifndef CVMIFY_FS_VFS_H
 #define CVMIFY_FS_VFS_H
 
+#include "lib/list.h"
 #include "lib/types.h"
 
 #define VFS_NAME_MAX 255      /* one path component */
@@ -54,6 +55,7 @@ struct inode;
 struct file;
 struct fs_super;
 struct mount;
+struct poll_table;
 
 struct ktimespec {
 	s64 sec;
@@ -136,8 +138,10 @@ struct file_ops {
 	/* karg: the argument already copied in (see vfs_ioctl_layout); arg: the
 	 * raw argument value. Unknown commands return -ENOTTY. */
 	long (*ioctl)(struct file *file, u32 cmd, void *karg, u64 arg);
-	/* Poll readiness: returns a mask of POLLIN/POLLOUT-style bits. */
-	u32 (*poll)(struct file *file, u32 events);
+	/* Readiness: the VFS_POLL* bits true now; registers the file's wait
+	 * queues on pt first (proc/poll.h says how). NULL: always readable
+	 * and writable (regular files). */
+	u32 (*poll)(struct file *file, u32 events, struct poll_table *pt);
 	/* Fill one 4096-byte page for mmap from offset (page-aligned); bytes
 	 * past the end are zero. NULL = not mappable (-ENODEV). */
 	int (*get_page)(struct file *file, u64 offset, void *kpage);
@@ -145,9 +149,16 @@ struct file_ops {
 
 /* The poll bits file_ops.poll uses (Linux values). */
 #define VFS_POLLIN 0x001
+#define VFS_POLLPRI 0x002
 #define VFS_POLLOUT 0x004
 #define VFS_POLLERR 0x008
 #define VFS_POLLHUP 0x010
+#define VFS_POLLNVAL 0x020
+#define VFS_POLLRDNORM 0x040
+#define VFS_POLLRDBAND 0x080
+#define VFS_POLLWRNORM 0x100
+#define VFS_POLLWRBAND 0x200
+#define VFS_POLLRDHUP 0x2000
 
 struct inode {
 	u32 refcount;
@@ -196,6 +207,9 @@ struct file {
 	 * VFS_NAME_MAX bytes + NUL). Both NULL when unknown (pipes, ...). */
 	struct inode *path_dir;
 	char *path_name;
+	/* epoll interests watching this open file (proc/epoll.c), dropped
+	 * when the last reference goes, as on Linux. */
+	struct list_node epoll_links;
 };
 
 /* ---- references ---- */
@@ -207,6 +221,9 @@ struct inode *inode_alloc(struct fs_super *sb, u64 ino, u32 mode);
 
 struct file *file_get(struct file *file);
 void file_put(struct file *file);
+/* Called by file_put for a file that epoll still watches, before its
+ * close (proc/epoll.c registers it with the first epoll instance). */
+void vfs_set_file_release_hook(void (*hook)(struct file *file));
 /* A new file with refcount 1 (pipes, eventfd ... and vfs_open). inode may
  * be NULL; otherwise the file takes over one reference the caller owned
  * (file_put drops it). */
@@ -227,6 +244,11 @@ int vfs_mount(const char *path, struct fs_super *sb);
  * on /proc, tmpfs on /tmp and on each extra tmpfs path (whose parent
  * directory must exist). Returns 0 or -errno; main.c panics on failure
  * (fail closed). */
+/* Check that the root disk's root (superblock and tag table) equals
+ * expected_root, without any key: a changed disk is refused before a key
+ * is asked for. 0, -EACCES (mismatch) or another -errno. */
+int fs_root_disk_check(const u8 expected_root[48]);
+
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
                  const char *const *tmpfs_paths, size_t tmpfs_count);
 
@@ -308,7 +330,8 @@ struct vfs_ioctl_layout {
 int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out);
 long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg);
 
-u32 vfs_poll(struct file *file, u32 events);
+/* Readiness of file (file_ops.poll, proc/poll.h); pt may be NULL. */
+u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt);
 
 /* mmap support: fill one page of the file at a page-aligned offset (tail
  * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it

@@ -9,6 +9,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "panic.h"
+#include "platform/platform.h"
 
 extern const u8 __measured_start[];
 extern const u8 __measured_end[];
@@ -40,6 +41,7 @@ void measure_config(const void *blob, size_t size)
         panic("measure: config out of order (stage %d)", g_measurements.stage);
     sha384(blob, size, g_measurements.config);
     extend(g_measurements.config);
+    platform_measure_extend(2, g_measurements.config, "cvmify:config");
 }
 
 void measure_disk_root(const u8 root[SHA384_SIZE])
@@ -48,6 +50,14 @@ void measure_disk_root(const u8 root[SHA384_SIZE])
         panic("measure: disk root out of order (stage %d)", g_measurements.stage);
     memcpy(g_measurements.disk_root, root, SHA384_SIZE);
     extend(g_measurements.disk_root);
+    platform_measure_extend(2, g_measurements.disk_root, "cvmify:disk-root");
+}
+
+void measure_overrides(const void *blob, size_t size)
+{
+    u8 digest[SHA384_SIZE];
+    sha384(blob, size, digest);
+    platform_measure_extend(3, digest, "cvmify:overrides");
 }
 
 const struct measurements *measurements_get(void)

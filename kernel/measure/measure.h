@@ -30,6 +30,11 @@ void measure_config(const void *blob, size_t size);
 /* Extend the disk root (48 bytes, already checked against the config). */
 void measure_disk_root(const u8 root[SHA384_SIZE]);
 
+/* Host overrides are not part of the software register (VM mode shows
+ * the bundle's values); on td.fd's kernel they go into RTMR3
+ * (docs/measurements.md). */
+void measure_overrides(const void *blob, size_t size);
+
 /* The values so far (stage tells which are valid). */
 const struct measurements *measurements_get(void);
 

@@ -53,6 +53,7 @@ struct mm {
 	u64 mmap_top;       /* top-down search starts below this */
 	u64 stack_top;
 	u64 page_count;     /* user pages currently allocated (accounting) */
+	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */
 };
 
 /* A new empty address space (kernel half shared), one user; NULL when

@@ -30,7 +30,8 @@ struct ram_range {
  * Fills at most max ranges, returns how many. Panics on garbage. */
 size_t platform_memory_map(u64 boot_info_pa, struct ram_range *out, size_t max);
 
-/* Mask the legacy interrupt controllers: the kernel polls. */
+/* Mask the legacy 8259 interrupt controllers (their vectors would
+ * collide with exceptions); devices interrupt through the I/O APIC. */
 void platform_irq_init(void);
 
 /* ---- consoles ------------------------------------------------------ */
@@ -51,6 +52,10 @@ size_t platform_console_read(char *buf, size_t len);
 /* True if COM1 has input waiting. */
 bool platform_console_has_input(void);
 
+/* Turn on COM1's receive interrupt and return the device line (GSI) it
+ * raises, or -1 when the backend has none (the tty then polls). */
+int platform_console_input_irq(void);
+
 /* ---- fw_cfg files (docs/boot-config.md) ---------------------------- */
 
 /* Size of the named fw_cfg file, or -ENOENT. */
@@ -59,6 +64,41 @@ long platform_fwcfg_size(const char *name);
 /* Copy the whole named file into buf. size must equal the file's size
  * (as returned by platform_fwcfg_size); returns 0 or -ENOENT/-EINVAL. */
 int platform_fwcfg_read(const char *name, void *buf, size_t size);
+
+/* ---- virtualization exceptions ----------------------------------------
+ * A #VE (vector 20): TDX turns some instructions into one. Handle it and
+ * return true (the frame is updated and resumes after the instruction),
+ * or false: not ours, the trap path treats it as a fault. The VM backend
+ * never gets one. */
+struct trapframe;
+bool platform_virt_exception(struct trapframe *tf);
+
+/* ---- the measured boot config ------------------------------------------
+ * A platform may carry config.bin itself, measured (td.fd's CFV section).
+ * Size, or -ENOENT: then the config comes from fw_cfg opt/cvmify/config.
+ * read copies exactly size bytes (as returned by the size call). */
+long platform_boot_config_size(void);
+int platform_boot_config_read(void *buf, size_t size);
+
+/* ---- measurement (docs/measurements.md, "TDX") -----------------------
+ * Extend a SHA-384 digest into measurement register `rtmr` (2: the
+ * kernel's config and disk root, 3: host overrides) and record `event` in
+ * the event log. TDX: TDG.MR.RTMR.EXTEND (or the simulated module of a
+ * plain VM booted from td.fd). The PVH VM backend measures nothing here
+ * (its software register is measure/measure.c's). 0, or panics. */
+int platform_measure_extend(unsigned rtmr, const u8 digest[48], const char *event);
+
+/* What /dev/attestation shows: the attestation type ("none", "tdx" or
+ * "tdx-simulated") and the event log of every platform_measure_extend
+ * (CCEL-style, TCG2 crypto-agile), or size 0 when there is none. */
+const char *platform_attestation_type(void);
+const u8 *platform_event_log(size_t *size);
+
+/* ---- the disk key -------------------------------------------------------
+ * The key of the root disk whose root hash is disk_root. VM: fw_cfg
+ * opt/cvmify/disk-key (development). TDX: released by the key broker to
+ * this TD's quote (never from the host). 0 or -errno. */
+int platform_disk_key(u8 key[32], const u8 disk_root[48]);
 
 /* ---- device MMIO ------------------------------------------------------
  * Physical addresses in the device window [PLATFORM_MMIO_BASE,
@@ -105,6 +145,58 @@ u64 platform_wallclock_ns(void);
 
 /* TSC ticks per second as calibrated. */
 u64 platform_tsc_hz(void);
+
+/* ---- interrupts, the timer and other CPUs ---------------------------
+ * Each vCPU's local APIC (x2APIC MSRs when the CPU has them, else xAPIC
+ * MMIO), the I/O APIC that routes device lines, and AP start-up. The
+ * host is all of these: an interrupt may come early, late, twice or
+ * never and carry any vector; callers compare the TSC with their
+ * deadline and count what they did not expect (arch/x86_64/irq.c). */
+
+/* Enable the calling CPU's local APIC: LINT0/1 and the other local
+ * sources masked, the one-shot timer (TSC-deadline mode when offered)
+ * on timer_vector, spurious and error vectors set. Every CPU calls it
+ * once; the first call also calibrates the timer. Panics without one. */
+void platform_lapic_init(u8 timer_vector, u8 spurious_vector, u8 error_vector);
+
+/* The calling CPU's APIC id (host-assigned). */
+u32 platform_cpu_apic_id(void);
+
+/* Signal end of interrupt for the vector being handled. */
+void platform_irq_eoi(void);
+
+/* Is vector marked in service at this CPU's local APIC? (A vector we did
+ * not expect needs an EOI only if the APIC delivered it.) */
+bool platform_irq_in_service(u8 vector);
+
+/* Arm this CPU's one-shot timer for deadline_ns of platform_time_ns()
+ * (0 disarms), replacing any earlier deadline. */
+void platform_timer_arm(u64 deadline_ns);
+
+/* A fixed-delivery IPI with vector to the CPU with apic_id. */
+void platform_send_ipi(u32 apic_id, u8 vector);
+
+/* I/O APIC: every line starts masked (called once, by the boot CPU). */
+void platform_ioapic_init(void);
+/* Route device line gsi to vector on the CPU apic_id and unmask it;
+ * level: level-triggered (virtio), else edge (ISA). -EINVAL when the
+ * line does not exist. */
+int platform_irq_route(u32 gsi, u8 vector, u32 apic_id, bool level);
+void platform_irq_mask(u32 gsi, bool masked);
+
+/* How many vCPUs the host says the machine has (fw_cfg); 0 if it does
+ * not say. Untrusted: the caller bounds it. */
+u32 platform_cpu_count_hint(void);
+
+/* Start vCPU number which (1 .. hint-1, in the host's order): it runs
+ * entry(arg) in long mode on stack_top with the kernel's page tables,
+ * interrupts off and a temporary GDT (entry loads the real one) and
+ * never returns. Returns 0 once the CPU is running entry, -ETIMEDOUT
+ * if it never showed up, -ENODEV if this backend cannot start CPUs. The
+ * VM backend sends INIT-SIPI-SIPI to APIC id `which` with a real-mode
+ * trampoline in low memory (platform/vm/smp.c); TDX uses the wake-up
+ * mailbox instead. Boot CPU only, one CPU at a time. */
+int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg);
 
 /* ---- power --------------------------------------------------------- */
 

@@ -12,10 +12,11 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/tlb.h"
 #include "mm/vma.h"
 #include "proc/elf.h"
 #include "proc/fdtable.h"
-#include "proc/sched.h"
+#include "proc/wait.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -192,12 +193,12 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 {
 	struct mm *old = task->mm;
 	task->mm = img->mm;
-	mm_activate(task->mm);
+	tlb_switch_mm(old, task->mm);
 	if (old)
 		mm_put(old); /* a vfork parent may still use it */
 	if (task->vfork_waiting) {
 		task->vfork_waiting = false;
-		sched_wakeup(task);
+		waitq_wake(&task->parent->child_wait, 0);
 	}
 	strlcpy(task->exe_path, img->exe_path, sizeof(task->exe_path));
 	memset(task->comm, 0, sizeof(task->comm));
@@ -212,12 +213,14 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	task->robust_list = 0;
 	task->robust_list_len = 0;
 	task->fs_base = 0;
-	task->dumpable = true; /* no set-id programs: a plain exec makes it 1 */
+	task->gs_base = 0;
+	task->dumpable = true; /* a plain exec makes it 1 (set-id: cleared below) */
 	task->did_exec = true;
 	cred_commit_exec(task, &img->cred);
 	if (img->cred.secure)
 		task->pdeath_signal = 0; /* Linux: a set-id exec clears it */
 	arch_set_fs_base(0);
+	arch_set_user_gs_base(0);
 	struct fpu_state fpu;
 	fpu_state_init(&fpu);
 	fpu_restore(&fpu);

@@ -9,7 +9,7 @@
  */
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
-#include "mm/kpt.h"
+#include "mm/tlb.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "platform/platform.h"
@@ -18,6 +18,7 @@
 #include "proc/sched.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/signal.h"
 #include "syscalls/syscall.h"
 
@@ -54,11 +55,11 @@ static void release_resources(struct task *task)
 	}
 	if (task->vfork_waiting) {
 		task->vfork_waiting = false;
-		sched_wakeup(task);
+		waitq_wake(&task->parent->child_wait, 0);
 	}
 	struct mm *mm = task->mm;
 	task->mm = NULL;
-	pt_activate(kpt_kernel_root());
+	tlb_switch_mm(mm, NULL);
 	mm_put(mm);
 }
 
@@ -67,7 +68,7 @@ static void release_resources(struct task *task)
 static struct task *new_parent_for_orphans(struct task *task)
 {
 	for (struct task *a = task->parent; a; a = a->parent) {
-		if (a->child_subreaper && a->state != TASK_ZOMBIE)
+		if (a->child_subreaper && !a->exited)
 			return a;
 	}
 	return task_find(1);
@@ -82,10 +83,10 @@ static void reparent_children(struct task *task)
 		if (t->parent != task)
 			continue;
 		t->parent = reaper;
-		if (t->pdeath_signal && t->state != TASK_ZOMBIE)
+		if (t->pdeath_signal && !t->exited)
 			signal_post(t, t->pdeath_signal, 0);
-		if (t->state == TASK_ZOMBIE && reaper)
-			sched_wakeup(reaper);
+		if (t->exited && reaper)
+			waitq_wake(&reaper->child_wait, 0);
 	}
 }
 
@@ -97,8 +98,8 @@ void proc_exit(int status, int signo)
 	release_resources(task);
 	reparent_children(task);
 	task->wait_status = wait_status(status, signo);
-	task->state = TASK_ZOMBIE;
+	task->exited = true;
 	signal_post(task->parent, SIGCHLD, 0);
-	sched_wakeup(task->parent);
+	waitq_wake(&task->parent->child_wait, 0);
 	sched_exit();
 }

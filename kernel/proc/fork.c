@@ -21,6 +21,7 @@
 #include "proc/cred.h"
 #include "proc/sched.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define CLONE_SUPPORTED (CLONE_CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | \
@@ -28,7 +29,7 @@
 
 static void child_first_run(void *tf)
 {
-	arch_enter_user(tf);
+	sched_first_run(tf);
 }
 
 static void copy_state(struct task *child, struct task *parent)
@@ -45,7 +46,8 @@ static void copy_state(struct task *child, struct task *parent)
 	child->sig.blocked = parent->sig.blocked;
 	child->sig.pending = 0;
 	child->sig.altstack = parent->sig.altstack;
-	child->fs_base = parent->fs_base;
+	child->fs_base = arch_get_fs_base();
+	child->gs_base = arch_get_user_gs_base();
 	child->dumpable = parent->dumpable;
 	child->no_new_privs = parent->no_new_privs; /* pdeath_signal: not inherited */
 	child->nice = parent->nice;
@@ -77,6 +79,7 @@ static void discard_child(struct task *child)
 		inode_put(child->cwd);
 	if (child->mm)
 		mm_put(child->mm);
+	child->exited = true;
 	child->state = TASK_ZOMBIE;
 	task_free(child);
 }
@@ -91,6 +94,22 @@ static int set_tids(struct task *child, u64 flags, u64 parent_tid, u64 child_tid
 	if (flags & CLONE_CHILD_CLEARTID)
 		child->clear_child_tid = child_tid;
 	return 0;
+}
+
+/* A vfork parent sleeps until the child execs or exits (only a fatal
+ * signal would end the wait on Linux; here nothing but the child
+ * does). The child cannot be reaped meanwhile: we are its parent. */
+static void wait_vfork_child(struct task *parent, struct task *child)
+{
+	struct wait_entry e;
+	wait_entry_init(&e);
+	for (;;) {
+		wait_prepare(&parent->child_wait, &e);
+		if (!child->vfork_waiting)
+			break;
+		wait_sleep(WAIT_FOREVER, false);
+	}
+	wait_finish(&e);
 }
 
 long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 child_tid,
@@ -126,13 +145,13 @@ long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 
 	if (newsp)
 		ctf->rsp = newsp;
 	child->context = arch_context_init(top - TRAPFRAME_SIZE, child_first_run, ctf);
+	child->state = TASK_SLEEPING; /* made runnable once complete, below */
 
 	int pid = child->pid;
-	if (flags & CLONE_VFORK) {
+	if (flags & CLONE_VFORK)
 		child->vfork_waiting = true;
-		while (child->vfork_waiting)
-			sched_sleep(child);
-		/* The child may be a reaped zombie now: use only pid. */
-	}
+	sched_wake(child);
+	if (flags & CLONE_VFORK)
+		wait_vfork_child(parent, child);
 	return pid;
 }

@@ -19,6 +19,7 @@
 #include "mm/page.h"
 #include "mm/vma.h"
 #include "panic.h"
+#include "proc/bkl.h"
 #include "platform/platform.h"
 #include "proc/cred.h"
 #include "proc/exec.h"
@@ -251,5 +252,6 @@ void proc_start_init(const struct boot_config *cfg)
 
 	struct trapframe *tf = exec_first(task, cfg);
 	task->start_ns = platform_time_ns();
+	bkl_unlock(); /* taken in kmain; from now on held only in the kernel */
 	arch_enter_user(tf);
 }

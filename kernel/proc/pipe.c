@@ -15,7 +15,8 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
-#include "proc/sched.h"
+#include "proc/poll.h"
+#include "proc/wait.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -27,6 +28,7 @@
 #define PIPEFS_DEV 0xc
 
 struct pipe {
+	struct waitq wait;   /* readers and writers waiting for a change */
 	u8 *buf;          /* PIPE_SIZE bytes */
 	u32 head;         /* index of the oldest byte */
 	u32 count;        /* bytes buffered */
@@ -42,28 +44,38 @@ static struct fs_super g_pipefs = {
 };
 static u64 g_next_ino = 1;
 
+/* Data to read, or no writer left (end of file). */
+static bool can_read(void *arg)
+{
+	struct pipe *p = arg;
+	return p->count > 0 || p->writers == 0;
+}
+
+/* Room to write, or no reader left (EPIPE). */
+static bool can_write(void *arg)
+{
+	struct pipe *p = arg;
+	return p->count < PIPE_SIZE || p->readers == 0;
+}
+
 static long pipe_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	(void)offset;
 	struct pipe *p = file->priv;
 	if (size == 0)
 		return 0;
-	while (p->count == 0) {
-		if (p->writers == 0)
-			return 0;
-		if (file->flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (signal_interrupts(current_task()))
-			return -EINTR;
-		sched_sleep(p);
-	}
+	int err = wait_event(&p->wait, can_read, p, file->flags & O_NONBLOCK);
+	if (err)
+		return err;
+	if (p->count == 0)
+		return 0; /* no writer left: end of file */
 	size_t n = MIN(size, (size_t)p->count);
 	size_t first = MIN(n, (size_t)(PIPE_SIZE - p->head));
 	memcpy(buf, p->buf + p->head, first);
 	memcpy((u8 *)buf + first, p->buf, n - first);
 	p->head = (u32)((p->head + n) % PIPE_SIZE);
 	p->count -= (u32)n;
-	sched_wakeup(p);
+	waitq_wake(&p->wait, VFS_POLLOUT);
 	return (long)n;
 }
 
@@ -80,9 +92,9 @@ static long pipe_write(struct file *file, const void *buf, size_t size, u64 offs
 		if (p->count == PIPE_SIZE) {
 			if (file->flags & O_NONBLOCK)
 				return done ? (long)done : -EAGAIN;
-			if (signal_interrupts(current_task()))
-				return done ? (long)done : -EINTR;
-			sched_sleep(p);
+			int err = wait_event(&p->wait, can_write, p, false);
+			if (err)
+				return done ? (long)done : err;
 			continue;
 		}
 		size_t n = MIN(size - done, (size_t)(PIPE_SIZE - p->count));
@@ -92,31 +104,33 @@ static long pipe_write(struct file *file, const void *buf, size_t size, u64 offs
 		memcpy(p->buf, (const u8 *)buf + done + first, n - first);
 		p->count += (u32)n;
 		done += n;
-		sched_wakeup(p);
+		waitq_wake(&p->wait, VFS_POLLIN);
 	}
 	return (long)done;
 }
 
-static u32 pipe_poll_read(struct file *file, u32 events)
+static u32 pipe_poll_read(struct file *file, u32 events, struct poll_table *pt)
 {
 	struct pipe *p = file->priv;
+	poll_wait(pt, &p->wait);
 	u32 ready = 0;
 	if (p->count > 0)
 		ready |= VFS_POLLIN;
 	if (p->writers == 0)
 		ready |= VFS_POLLHUP;
-	return events & ready;
+	return (events | VFS_POLLHUP) & ready;
 }
 
-static u32 pipe_poll_write(struct file *file, u32 events)
+static u32 pipe_poll_write(struct file *file, u32 events, struct poll_table *pt)
 {
 	struct pipe *p = file->priv;
+	poll_wait(pt, &p->wait);
 	u32 ready = 0;
 	if (p->count < PIPE_SIZE)
 		ready |= VFS_POLLOUT;
 	if (p->readers == 0)
 		ready |= VFS_POLLERR;
-	return events & ready;
+	return (events | VFS_POLLERR) & ready;
 }
 
 static long pipe_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
@@ -130,23 +144,24 @@ static long pipe_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 	return 0;
 }
 
-static u32 pipe_poll_both(struct file *file, u32 events)
+static u32 pipe_poll_both(struct file *file, u32 events, struct poll_table *pt)
 {
-	return pipe_poll_read(file, events) | pipe_poll_write(file, events);
+	return pipe_poll_read(file, events, pt) | pipe_poll_write(file, events, NULL);
 }
 
+/* A reader or writer left: sleepers re-check (EOF, EPIPE, poll). */
 static void pipe_close_read(struct file *file)
 {
 	struct pipe *p = file->priv;
 	p->readers--;
-	sched_wakeup(p);
+	waitq_wake(&p->wait, 0);
 }
 
 static void pipe_close_write(struct file *file)
 {
 	struct pipe *p = file->priv;
 	p->writers--;
-	sched_wakeup(p);
+	waitq_wake(&p->wait, 0);
 }
 
 static void pipe_close_both(struct file *file)
@@ -246,6 +261,7 @@ static struct inode *pipe_inode_create(void)
 	struct pipe *p = kzalloc(sizeof(*p));
 	if (!p)
 		return NULL;
+	waitq_init(&p->wait);
 	p->buf = kmalloc(PIPE_SIZE);
 	struct inode *inode = p->buf ? inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600) : NULL;
 	if (!inode) {

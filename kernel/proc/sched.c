@@ -1,101 +1,405 @@
 /*
- * sched.c: the round-robin scheduler (see sched.h).
+ * sched.c: the scheduler (sched.h), the scheduler lock (sched_lock.h)
+ * and the way back to user mode.
  *
- * A switch saves the user FPU registers and FS base of the old task,
- * then loads the new task's address space, kernel stack (TSS.rsp0 and
- * the syscall stack), FPU state and FS base before arch_switch moves
- * the kernel registers.
+ * The scheduler lock is held across arch_switch: the task that switches
+ * in releases it. So no other CPU can pick a task, or see it off its
+ * CPU, before its registers and stack are completely saved. The big
+ * kernel lock is released before a switch and taken again after it
+ * (reschedule), never held by a CPU that waits for the scheduler lock.
+ *
+ * A switch saves the old task's user FPU registers and FS/GS bases
+ * (the app may change them itself with WRFSBASE/WRGSBASE), loads the
+ * new task's address space (mm/tlb.c keeps track of which CPU uses
+ * which), kernel stack (TSS.rsp0 and the syscall stack), FPU state and
+ * bases, then arch_switch moves the kernel registers.
  */
 #include "proc/sched.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/spinlock.h"
 #include "lib/kprintf.h"
-#include "mm/vma.h"
+#include "mm/tlb.h"
 #include "panic.h"
-#include "proc/proc.h"
+#include "platform/platform.h"
+#include "proc/bkl.h"
+#include "proc/runq.h"
+#include "proc/sched_lock.h"
+#include "proc/signal.h"
 #include "proc/task.h"
-#include "syscalls/linux_abi/signal.h"
+#include "proc/timer.h"
+#include "proc/work.h"
+#include "syscalls/linux_abi/errno.h"
 
-static void switch_to(struct task *next)
+static struct spinlock g_sched_lock = SPINLOCK_INIT("sched");
+static struct runq g_runq;
+static u64 g_switches;
+
+u64 sched_lock(void)
 {
-	struct task *prev = current_task();
-	if (next == prev)
+	return spin_lock_irqsave(&g_sched_lock);
+}
+
+void sched_unlock(u64 rflags)
+{
+	spin_unlock_irqrestore(&g_sched_lock, rflags);
+}
+
+bool sched_locked(void)
+{
+	return spin_held(&g_sched_lock);
+}
+
+u64 sched_switch_count(void)
+{
+	return __atomic_load_n(&g_switches, __ATOMIC_RELAXED);
+}
+
+static struct task *task_of(struct runq_node *n)
+{
+	return list_entry(n, struct task, run);
+}
+
+/* ---- the timer of this CPU ---- */
+
+void sched_rearm_locked(void)
+{
+	struct percpu *cpu = this_cpu();
+	u64 next = timer_next_deadline_locked();
+	if (!cpu->current->is_idle && !cpu->need_resched)
+		next = MIN(next, cpu->slice_end_ns);
+	if (next == TIMERQ_NEVER)
+		next = 0;
+	if (next != cpu->timer_armed_ns) {
+		cpu->timer_armed_ns = next;
+		platform_timer_arm(next);
+	}
+}
+
+/* ---- waking ---- */
+
+/* Send a reschedule IPI to one idle CPU that may run task. */
+static void kick_idle_cpu_locked(struct task *task)
+{
+	u64 online = cpu_online_mask() & task->run.cpus_allowed;
+	u32 self = this_cpu()->index;
+	for (u32 i = 0; i < MAX_CPUS; i++) {
+		if (!((online >> i) & 1))
+			continue;
+		struct percpu *c = cpu_by_index(i);
+		if (!c->idle_waiting)
+			continue;
+		c->idle_waiting = false;
+		if (i != self)
+			irq_send_ipi(i, VECTOR_RESCHEDULE);
 		return;
+	}
+}
+
+void sched_wake_locked(struct task *task)
+{
+	if (task->state != TASK_SLEEPING)
+		return;
+	task->state = TASK_RUNNABLE;
+	/* Still on its CPU (between wait_prepare and the switch): it will
+	 * see the new state and not switch away at all. */
+	if (task->on_cpu < 0 && !runq_queued(&task->run)) {
+		runq_push(&g_runq, &task->run);
+		kick_idle_cpu_locked(task);
+	}
+}
+
+void sched_set_sleeping_locked(struct task *task)
+{
+	task->state = TASK_SLEEPING;
+}
+
+void sched_wake(struct task *task)
+{
+	u64 flags = sched_lock();
+	sched_wake_locked(task);
+	sched_unlock(flags);
+}
+
+void sched_kick(struct task *task)
+{
+	u64 flags = sched_lock();
+	sched_wake_locked(task);
+	if (task->on_cpu >= 0 && task->on_cpu != (s32)this_cpu()->index)
+		irq_send_ipi((u32)task->on_cpu, VECTOR_RESCHEDULE);
+	sched_unlock(flags);
+}
+
+/* ---- switching ---- */
+
+static void finish_switch_locked(void)
+{
+	struct percpu *cpu = this_cpu();
+	cpu->current->on_cpu = (s32)cpu->index;
+	sched_rearm_locked();
+}
+
+static void context_switch(struct task *prev, struct task *next)
+{
+	struct percpu *cpu = this_cpu();
 	fpu_save(&prev->fpu);
-	task_set_current(next);
-	mm_activate(next->mm);
+	prev->fs_base = arch_get_fs_base();
+	prev->gs_base = arch_get_user_gs_base();
+	prev->on_cpu = -1;
+
+	cpu->current = next;
+	next->on_cpu = (s32)cpu->index;
+	tlb_switch_mm(prev->mm, next->mm);
 	arch_set_kernel_stack(task_kstack_top(next));
 	fpu_restore(&next->fpu);
 	arch_set_fs_base(next->fs_base);
+	arch_set_user_gs_base(next->gs_base);
+	cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
+	cpu->need_resched = false;
+	__atomic_add_fetch(&g_switches, 1, __ATOMIC_RELAXED);
+
 	arch_switch(&prev->context, next->context);
-	/* Back in prev: whoever switched to us restored our state. */
+	/* prev runs again: whoever switched to it saved its own state. */
+	finish_switch_locked();
 }
 
-/* The next runnable task after the current one, round robin; NULL if
- * there is none (the current one included). */
-static struct task *pick_next(void)
+/* Pick what runs next on this CPU and switch to it. requeue: the
+ * current task stays runnable but goes to the back of the queue. */
+static void switch_locked(bool requeue)
 {
-	struct task *cur = current_task();
-	for (struct task *t = cur->next; t; t = t->next) {
-		if (t->state == TASK_RUNNABLE)
-			return t;
+	struct percpu *cpu = this_cpu();
+	struct task *cur = cpu->current;
+	timer_run_due_locked(platform_time_ns());
+	bool runnable = cur->state == TASK_RUNNABLE && !cur->is_idle;
+	struct task *next;
+	if (runnable && !requeue) {
+		next = cur;
+	} else {
+		if (runnable)
+			runq_push(&g_runq, &cur->run);
+		struct runq_node *n = runq_pop_for(&g_runq, cpu->index);
+		next = n ? task_of(n) : cpu->idle;
 	}
-	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_RUNNABLE)
-			return t;
-		if (t == cur)
-			break;
+	cpu->need_resched = false;
+	if (next == cur) {
+		cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
+		sched_rearm_locked();
+		return;
 	}
-	return NULL;
+	context_switch(cur, next);
 }
 
-static void schedule(void)
+/* Switch with the big kernel lock released around it (if held). */
+static void reschedule(bool requeue)
 {
-	struct task *next = pick_next();
-	if (!next) {
-		kprintf("sched: every task is asleep: deadlock, ending the app\n");
-		proc_exit_app(0, SIGKILL);
-	}
-	switch_to(next);
-}
-
-void sched_sleep(const void *chan)
-{
-	struct task *cur = current_task();
-	cur->state = TASK_SLEEPING;
-	cur->sleep_chan = chan;
-	schedule();
-	ASSERT(cur->state == TASK_RUNNABLE);
-}
-
-void sched_wakeup(const void *chan)
-{
-	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_SLEEPING && t->sleep_chan == chan) {
-			t->state = TASK_RUNNABLE;
-			t->sleep_chan = NULL;
-		}
-	}
+	bool had_bkl = bkl_held();
+	if (had_bkl)
+		bkl_unlock();
+	u64 flags = sched_lock();
+	switch_locked(requeue);
+	sched_unlock(flags);
+	if (had_bkl)
+		bkl_lock();
 }
 
 void sched_yield(void)
 {
-	struct task *next = pick_next();
-	if (next)
-		switch_to(next);
+	reschedule(true);
+}
+
+/* wait_sleep's switch: away if the task is still marked asleep. */
+void sched_sleep_switch(void)
+{
+	reschedule(false);
 }
 
 void sched_exit(void)
 {
-	ASSERT(current_task()->state == TASK_ZOMBIE);
-	schedule();
+	struct task *cur = current_task();
+	if (bkl_held())
+		bkl_unlock();
+	sched_lock();
+	cur->state = TASK_ZOMBIE;
+	switch_locked(false);
 	panic("sched_exit: a zombie ran again");
 }
 
-int sched_live_tasks(void)
+void sched_wait_off_cpu(struct task *task)
 {
-	int n = 0;
-	for (struct task *t = task_first(); t; t = t->next)
-		n += t->state != TASK_ZOMBIE;
-	return n;
+	/* Its last switch held the lock until it was off its CPU. */
+	for (;;) {
+		u64 flags = sched_lock();
+		bool off = task->on_cpu < 0;
+		sched_unlock(flags);
+		if (off)
+			return;
+		cpu_pause();
+	}
+}
+
+int sched_set_affinity(struct task *task, u64 mask)
+{
+	mask &= cpu_online_mask();
+	if (!mask)
+		return -EINVAL;
+	u64 flags = sched_lock();
+	task->run.cpus_allowed = mask;
+	if (task->on_cpu >= 0 && !((mask >> task->on_cpu) & 1)) {
+		if (task->on_cpu == (s32)this_cpu()->index)
+			this_cpu()->need_resched = true;
+		else
+			irq_send_ipi((u32)task->on_cpu, VECTOR_RESCHEDULE);
+	}
+	sched_unlock(flags);
+	return 0;
+}
+
+void sched_first_run(struct trapframe *tf)
+{
+	/* We got here from context_switch in the task before us, which
+	 * holds the scheduler lock; interrupts stay off until user mode. */
+	finish_switch_locked();
+	spin_unlock(&g_sched_lock);
+	arch_enter_user(tf);
+}
+
+void sched_start_first(struct task *task)
+{
+	struct percpu *cpu = this_cpu();
+	u64 flags = sched_lock();
+	cpu->idle->on_cpu = -1;
+	cpu->current = task;
+	task->on_cpu = (s32)cpu->index;
+	cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
+	sched_rearm_locked();
+	sched_unlock(flags);
+}
+
+/* ---- interrupts ---- */
+
+void sched_timer_interrupt(void)
+{
+	struct percpu *cpu = this_cpu();
+	u64 flags = sched_lock();
+	u64 now = platform_time_ns();
+	if (cpu->timer_armed_ns && now < cpu->timer_armed_ns)
+		cpu->ticks_early++; /* the host fired early: re-armed below */
+	cpu->timer_armed_ns = 0;
+	timer_run_due_locked(now);
+	if (!cpu->current->is_idle && now >= cpu->slice_end_ns) {
+		if (runq_has_work_for(&g_runq, cpu->index))
+			cpu->need_resched = true;
+		else
+			cpu->slice_end_ns = now + SCHED_SLICE_NS;
+	}
+	sched_rearm_locked();
+	sched_unlock(flags);
+}
+
+void sched_resched_ipi(void)
+{
+	/* The interrupted code decides: the idle loop looks at the run
+	 * queue, the way back to user mode at signals and the slice. */
+	struct percpu *cpu = this_cpu();
+	u64 flags = sched_lock();
+	struct task *cur = cpu->current;
+	if (!cur->is_idle && !((cur->run.cpus_allowed >> cpu->index) & 1))
+		cpu->need_resched = true; /* its affinity no longer has us */
+	sched_unlock(flags);
+}
+
+/* ---- the way back to user mode ---- */
+
+void sched_exit_to_user(struct trapframe *tf)
+{
+	struct percpu *cpu = this_cpu();
+	for (;;) {
+		if (work_pending())
+			work_run_pending();
+		if (!cpu->need_resched)
+			break;
+		sched_yield();
+	}
+	signal_deliver_pending(tf);
+	bkl_unlock();
+}
+
+void sched_irq_exit_to_user(struct trapframe *tf)
+{
+	struct percpu *cpu = this_cpu();
+	if (cpu->need_resched || work_pending() || signal_interrupts(cpu->current)) {
+		bkl_lock();
+		sched_exit_to_user(tf);
+	}
+}
+
+/* ---- idle ---- */
+
+static void idle_loop(void)
+{
+	struct percpu *cpu = this_cpu();
+	for (;;) {
+		if (work_pending()) {
+			bkl_lock();
+			work_run_pending();
+			bkl_unlock();
+		}
+		u64 flags = sched_lock();
+		if (runq_has_work_for(&g_runq, cpu->index)) {
+			switch_locked(true);
+			sched_unlock(flags);
+			continue;
+		}
+		timer_run_due_locked(platform_time_ns());
+		cpu->idle_waiting = true;
+		sched_rearm_locked();
+		sched_unlock(flags);
+		/* A wake-up after the check above sends an IPI, which stays
+		 * pending until sti and then ends the hlt. */
+		if (!work_pending() && cpu->idle_waiting)
+			cpu_sti_hlt();
+		cpu_cli();
+		flags = sched_lock();
+		cpu->idle_waiting = false;
+		sched_unlock(flags);
+	}
+}
+
+static void idle_entry(void *arg)
+{
+	(void)arg;
+	/* First switch to the idle task: finish it like any other. */
+	finish_switch_locked();
+	spin_unlock(&g_sched_lock);
+	idle_loop();
+}
+
+void sched_run_idle(void)
+{
+	idle_loop();
+	__builtin_unreachable();
+}
+
+void sched_init_cpu(u64 ap_stack)
+{
+	struct percpu *cpu = this_cpu();
+	struct task *idle = task_alloc_idle(ap_stack ? (void *)(uptr)ap_stack : NULL);
+	if (!idle)
+		panic("sched: no memory for cpu %u's idle task", cpu->index);
+	cpu->idle = idle;
+	cpu->current = idle;
+	idle->on_cpu = (s32)cpu->index;
+	if (!ap_stack) {
+		/* The boot CPU leaves its boot stack for the first task; its
+		 * idle task starts fresh the first time it is switched to. */
+		idle->context = arch_context_init(task_kstack_top(idle), idle_entry, NULL);
+	}
+}
+
+void sched_init(void)
+{
+	runq_init(&g_runq);
+	sched_init_cpu(0);
 }

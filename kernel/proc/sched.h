@@ -1,8 +1,16 @@
 /*
- * sched.h: running several tasks on one CPU, xv6 style. There is no
- * preemption: a task runs until it sleeps (wait4, a pipe, a vfork
- * parent), yields (sched_yield, sleeps) or exits. Conditions are always
- * re-checked in a loop: while (!cond) sched_sleep(chan);
+ * sched.h: the scheduler: which task runs on which CPU, and when.
+ *
+ * Policy (docs/kernel-locking.md has the locks): one global run queue,
+ * first in first out, of tasks that are runnable and on no CPU; each
+ * task may be limited to some CPUs (sched_setaffinity). A CPU takes the
+ * first task allowed on it. A task runs until it sleeps (wait.h),
+ * yields, exits, or its time slice of SCHED_SLICE_NS ends while another
+ * task waits for this CPU: the timer interrupt then preempts it on its
+ * way back to user mode (the kernel itself is never preempted). A woken
+ * task goes to the tail of the queue, and an idle CPU that may run it
+ * is sent a reschedule IPI. A CPU with nothing to run halts (HLT with
+ * interrupts on) until an interrupt.
  */
 #ifndef CVMIFY_PROC_SCHED_H
 #define CVMIFY_PROC_SCHED_H
@@ -10,18 +18,61 @@
 #include "lib/types.h"
 
 struct task;
+struct trapframe;
 
-/* Sleep on chan until someone calls sched_wakeup(chan). If every task
- * is asleep nothing can ever wake them: that deadlock ends the app
- * (logged, SIGKILL status), where Linux would hang forever. */
-void sched_sleep(const void *chan);
-/* Make every task sleeping on chan runnable. */
-void sched_wakeup(const void *chan);
-/* Let another runnable task run, if there is one. */
+#define SCHED_SLICE_NS (10ULL * 1000 * 1000)
+
+/* Boot CPU, once: the scheduler's interrupts (timer, IPIs) and this
+ * CPU's idle task. */
+void sched_init(void);
+/* Each CPU: its idle task, on the stack it runs on now (an AP) or on a
+ * fresh one (the boot CPU, whose boot stack is left behind). */
+void sched_init_cpu(u64 stack_base_for_ap);
+/* An AP's last boot step: run tasks forever. */
+void sched_run_idle(void) __attribute__((noreturn));
+
+/* Give up the CPU if another task may run here (sched_yield). */
 void sched_yield(void);
-/* Switch away from a zombie for good. */
+/* Switch away for good (an exited task; it is freed later). */
 void sched_exit(void) __attribute__((noreturn));
-/* How many tasks are not zombies. */
-int sched_live_tasks(void);
+
+/* Make a sleeping task runnable (signals, wait queue wake-ups). Any
+ * context. */
+void sched_wake(struct task *task);
+
+/* A signal is pending for task: wake it if it sleeps; if it runs on
+ * another CPU, interrupt that CPU so it delivers the signal before it
+ * goes on in user mode. */
+void sched_kick(struct task *task);
+
+/* Pin task to the CPUs in mask (bit n = CPU n, only online ones
+ * count); -EINVAL if none of them is online. Takes effect at its next
+ * switch. */
+int sched_set_affinity(struct task *task, u64 mask);
+
+/* The kernel is about to return to user mode on this CPU (syscall,
+ * trap or interrupt): run deferred work, switch if the time slice is
+ * over, deliver a pending signal. Called with the big kernel lock,
+ * releases it. */
+void sched_exit_to_user(struct trapframe *tf);
+/* From an interrupt that arrived in user mode: the same, but only takes
+ * the big kernel lock when there is something to do. */
+void sched_irq_exit_to_user(struct trapframe *tf);
+
+/* Interrupt handlers (arch/x86_64/irq.c). */
+void sched_timer_interrupt(void);
+void sched_resched_ipi(void);
+
+/* A new task's first run starts here (fork.c): finish the switch that
+ * led to it, then go to user mode with tf. */
+void sched_first_run(struct trapframe *tf) __attribute__((noreturn));
+
+/* The first task becomes this CPU's current task (proc_start_init). */
+void sched_start_first(struct task *task);
+/* Return once task has left its CPU for good (before freeing it). */
+void sched_wait_off_cpu(struct task *task);
+
+/* Counters for the log and tests. */
+u64 sched_switch_count(void);
 
 #endif

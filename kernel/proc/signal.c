@@ -134,10 +134,11 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	frame.uc.uc_stack.ss_flags = task->sig.altstack.ss_flags |
 	                             (was_on_alt ? SS_ONSTACK : 0);
 	fill_sigcontext(&frame.uc.uc_mcontext, tf);
-	frame.uc.uc_mcontext.oldmask = task->sig.blocked;
+	u64 mask_to_save = signal_mask_to_save(task);
+	frame.uc.uc_mcontext.oldmask = mask_to_save;
 	frame.uc.uc_mcontext.cr2 = fault_addr;
 	frame.uc.uc_mcontext.fpstate = fp_addr;
-	frame.uc.uc_sigmask = task->sig.blocked;
+	frame.uc.uc_sigmask = mask_to_save;
 	frame.info = *info;
 
 	if (copyout(fp_addr, fpu.area, FXSAVE_SIZE) != 0)
@@ -159,6 +160,7 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	tf->cs = SEL_UCODE;
 	tf->ss = SEL_UDATA;
 
+	task->sig.restore_blocked = false; /* the frame holds the real mask */
 	task->sig.blocked |= act->mask;
 	if (!(act->flags & SA_NODEFER))
 		task->sig.blocked |= sig_bit(signo);
@@ -233,9 +235,10 @@ void signal_post(struct task *task, int signo, int code)
 	if (signo != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && !default_kills(signo))))
 		return; /* ignored (explicitly or by default): discarded, as on Linux */
 	task->sig.pending |= sig_bit(signo);
-	/* A sleeper re-checks its condition and sees the signal (EINTR). */
-	if (task->state == TASK_SLEEPING && signal_interrupts(task))
-		sched_wakeup(task->sleep_chan);
+	/* A sleeper re-checks its condition and sees the signal (EINTR); a
+	 * task running on another CPU is sent there to deliver it. */
+	if (signal_interrupts(task))
+		sched_kick(task);
 }
 
 bool signal_interrupts(const struct task *task)
@@ -243,12 +246,29 @@ bool signal_interrupts(const struct task *task)
 	return (task->sig.pending & ~task->sig.blocked) != 0;
 }
 
+u64 signal_mask_to_save(const struct task *task)
+{
+	return task->sig.restore_blocked ? task->sig.saved_blocked : task->sig.blocked;
+}
+
+void signal_set_temporary_mask(struct task *task, u64 mask)
+{
+	task->sig.saved_blocked = task->sig.blocked;
+	task->sig.restore_blocked = true;
+	task->sig.blocked = mask & ~UNBLOCKABLE;
+}
+
 void signal_deliver_pending(struct trapframe *tf)
 {
 	struct task *task = current_task();
 	u64 ready = task->sig.pending & ~task->sig.blocked;
-	if (!ready)
+	if (!ready) {
+		if (task->sig.restore_blocked) {
+			task->sig.blocked = task->sig.saved_blocked;
+			task->sig.restore_blocked = false;
+		}
 		return;
+	}
 	int signo = __builtin_ctzll(ready) + 1;
 	task->sig.pending &= ~sig_bit(signo);
 	struct linux_siginfo info;

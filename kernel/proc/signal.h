@@ -33,6 +33,14 @@ bool signal_interrupts(const struct task *task);
  * syscall). tf is the frame that returns to user mode. */
 void signal_deliver_pending(struct trapframe *tf);
 
+/* Run with mask until the next signal delivery (rt_sigsuspend, ppoll,
+ * pselect6): the handler's frame saves the task's real mask, which comes
+ * back at its rt_sigreturn; if no handler runs, it comes back on the way
+ * to user mode. */
+void signal_set_temporary_mask(struct task *task, u64 mask);
+/* The mask a signal frame records (the real one during a temporary). */
+u64 signal_mask_to_save(const struct task *task);
+
 /* rt_sigreturn: restore *tf from the sigframe at the user stack. */
 long signal_sigreturn(struct trapframe *tf);
 

@@ -36,9 +36,10 @@ static long stderr_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 	return vfs_ioctl(console, cmd, karg, arg);
 }
 
-static u32 stderr_poll(struct file *file, u32 events)
+static u32 stderr_poll(struct file *file, u32 events, struct poll_table *pt)
 {
 	(void)file;
+	(void)pt; /* always writable: nothing to wait for */
 	return events & VFS_POLLOUT;
 }
 

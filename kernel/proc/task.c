@@ -4,28 +4,25 @@
  */
 #include "proc/task.h"
 
+#include "arch/x86_64/percpu.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/kstack.h"
 #include "mm/page.h"
 #include "panic.h"
+#include "proc/sched.h"
 #include "syscalls/linux_abi/signal.h"
 
 #define PID_MAX 0x3fffffff
 
-static struct task *g_current;
 static struct task *g_tasks;      /* list head, creation order */
 static int g_next_pid = 1;
 
 struct task *current_task(void)
 {
-	ASSERT(g_current != NULL);
-	return g_current;
-}
-
-void task_set_current(struct task *task)
-{
-	g_current = task;
+	struct task *cur = this_cpu()->current;
+	ASSERT(cur != NULL);
+	return cur;
 }
 
 struct task *task_first(void)
@@ -67,6 +64,10 @@ struct task *task_alloc(void)
 	task->pid = g_next_pid++;
 	task->tid = task->pid;
 	task->state = TASK_RUNNABLE;
+	task->on_cpu = -1;
+	runq_node_init(&task->run, ~0ULL);
+	waitq_init(&task->child_wait);
+	fpu_state_init(&task->fpu);
 	struct task **link = &g_tasks;
 	while (*link)
 		link = &(*link)->next;
@@ -74,9 +75,29 @@ struct task *task_alloc(void)
 	return task;
 }
 
+struct task *task_alloc_idle(void *stack)
+{
+	struct task *task = kzalloc(sizeof(*task));
+	if (!task)
+		return NULL;
+	task->kstack = stack ? stack : kstack_alloc();
+	if (!task->kstack) {
+		kfree(task);
+		return NULL;
+	}
+	task->is_idle = true;
+	task->state = TASK_RUNNABLE;
+	task->on_cpu = -1;
+	runq_node_init(&task->run, 0);
+	waitq_init(&task->child_wait);
+	fpu_state_init(&task->fpu);
+	return task;
+}
+
 void task_free(struct task *task)
 {
-	ASSERT(task != g_current && task->state == TASK_ZOMBIE);
+	ASSERT(task != current_task() && task->exited);
+	sched_wait_off_cpu(task);
 	struct task **link = &g_tasks;
 	while (*link != task)
 		link = &(*link)->next;
@@ -111,7 +132,7 @@ static void default_rlimits(struct task *task)
 
 struct task *task_create_first(void)
 {
-	ASSERT(g_current == NULL);
+	ASSERT(g_tasks == NULL);
 	struct task *task = task_alloc();
 	if (!task)
 		return NULL;
@@ -121,6 +142,6 @@ struct task *task_create_first(void)
 	task->dumpable = true;
 	task->sig.altstack.ss_flags = SS_DISABLE;
 	default_rlimits(task);
-	g_current = task;
+	sched_start_first(task);
 	return task;
 }

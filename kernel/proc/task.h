@@ -14,6 +14,8 @@
 
 #include "arch/x86_64/arch.h"
 #include "lib/types.h"
+#include "proc/runq.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/misc.h"
 #include "syscalls/linux_abi/signal.h"
 
@@ -42,11 +44,16 @@ struct sig_state {
 	u64 blocked;          /* bit (n-1) = signal n */
 	u64 pending;
 	struct linux_stack altstack;
+	/* rt_sigsuspend/ppoll/pselect run with a temporary mask; the real
+	 * one comes back when the handler's frame is built (it saves this
+	 * one) or on the way back to user mode if no handler ran. */
+	u64 saved_blocked;
+	bool restore_blocked;
 };
 
 enum task_state {
-	TASK_RUNNABLE,
-	TASK_SLEEPING,     /* in sched_sleep(chan) until sched_wakeup(chan) */
+	TASK_RUNNABLE,     /* running on a CPU, or on the run queue */
+	TASK_SLEEPING,     /* in wait_sleep until woken (proc/wait.h) */
 	TASK_ZOMBIE,       /* exited, waiting for its parent's wait4 */
 };
 
@@ -56,16 +63,25 @@ struct task {
 	int pgid;                     /* process group (syscalls/session.c) */
 	int sid;                      /* session */
 	bool did_exec;                /* setpgid on a child that exec'd: EACCES */
-	/* family and scheduling (proc/sched.c, proc/fork.c, proc/exit.c) */
+	/* family (proc/fork.c, proc/exit.c; big kernel lock) */
 	struct task *parent;          /* NULL for the first task */
 	struct task *next;            /* all tasks, in creation order */
-	enum task_state state;
-	const void *sleep_chan;
-	int wait_status;              /* Linux wait status word, when a zombie */
+	bool exited;                  /* called exit: wait4 may reap it */
+	int wait_status;              /* Linux wait status word, once exited */
 	bool vfork_waiting;           /* a vfork parent waits for this child */
+	struct waitq child_wait;      /* wait4 and vfork sleep here (children wake it) */
+	/* scheduling (proc/sched.c; the scheduler lock) */
+	enum task_state state;
+	struct runq_node run;         /* on the run queue while runnable and off-CPU */
+	s32 on_cpu;                   /* index of the CPU running it, -1 if none */
+	bool is_idle;                 /* a CPU's idle task (never queued, no pid) */
 	struct arch_context *context; /* saved kernel registers while switched out */
 	u8 *kstack;                   /* from kstack_alloc (mm/kstack.h): guarded */
-	struct fpu_state fpu;         /* user FPU state while switched out */
+	/* user register state that lives outside the trapframe, saved at
+	 * every switch (the app may change FS/GS base with WRFSBASE) */
+	struct fpu_state fpu;
+	u64 fs_base;
+	u64 gs_base;
 	/* address space */
 	struct mm *mm;
 	/* files and fs context */
@@ -89,7 +105,6 @@ struct task {
 	u64 clear_child_tid;
 	u64 robust_list;
 	u64 robust_list_len;
-	u64 fs_base;
 	u64 start_ns;         /* platform_time_ns() at exec, for times() */
 	/* prctl state (syscalls/process.c) */
 	int pdeath_signal;    /* sent when the parent exits; 0 = none */
@@ -103,9 +118,12 @@ struct task {
 	bool sched_reset_on_fork;
 };
 
-/* The running task. */
+/* The task running on this CPU (its idle task when it has no other). */
 struct task *current_task(void);
-void task_set_current(struct task *task);
+
+/* A CPU's idle task: a kernel stack and a context, no pid, on no list.
+ * stack: the stack it already runs on (an AP), or NULL for a new one. */
+struct task *task_alloc_idle(void *stack);
 
 /* Allocate the first task with Linux defaults (pid 1, umask 022, default
  * rlimits, no files, signals at SIG_DFL, a kernel stack) and make it

@@ -8,6 +8,7 @@
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "proc/fdtable.h"
+#include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -72,4 +73,26 @@ int file_of(int fd, struct file **out)
 		return -EBADF;
 	*out = file;
 	return 0;
+}
+
+int sigmask_set_temporary(u64 umask, u64 size)
+{
+	if (!umask)
+		return 0;
+	if (size != sizeof(u64))
+		return -EINVAL;
+	u64 mask;
+	if (copyin(&mask, umask, sizeof(mask)) != 0)
+		return -EFAULT;
+	signal_set_temporary_mask(current_task(), mask);
+	return 0;
+}
+
+void sigmask_end_temporary(long result)
+{
+	struct task *task = current_task();
+	if (result != -EINTR && task->sig.restore_blocked) {
+		task->sig.blocked = task->sig.saved_blocked;
+		task->sig.restore_blocked = false;
+	}
 }

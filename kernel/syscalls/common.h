@@ -28,6 +28,13 @@ int lookup_at(int dirfd, u64 user_path, bool allow_empty, u32 lookup_flags,
 /* The open file at fd, borrowed (-EBADF when none). */
 int file_of(int fd, struct file **out);
 
+/* ppoll, pselect6, epoll_pwait: run the wait with the user's signal
+ * mask at umask (size must be 8; 0 = no mask). -EINVAL, -EFAULT. */
+int sigmask_set_temporary(u64 umask, u64 size);
+/* After such a wait: unless a handler is about to run (-EINTR), the
+ * real mask is back at once, before any signal is delivered. */
+void sigmask_end_temporary(long result);
+
 /* Argument registers hold 64 bits; ints are the low 32, sign-extended. */
 static inline int arg_int(u64 v)
 {

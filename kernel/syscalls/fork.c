@@ -5,9 +5,9 @@
  */
 #include "mm/uaccess.h"
 #include "proc/fork.h"
-#include "proc/sched.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
@@ -49,6 +49,32 @@ static bool wait_matches(const struct task *c, int pid)
 	return c->pgid == pgid;
 }
 
+/* One pass over the children: the pid of a reaped zombie, 0 if there
+ * are matching children but none has exited, -ECHILD if none match. */
+static long reap_one(struct task *self, int pid, u64 ustatus, u64 urusage)
+{
+	bool have_child = false;
+	for (struct task *c = task_first(); c; c = c->next) {
+		if (c->parent != self || !wait_matches(c, pid))
+			continue;
+		have_child = true;
+		if (!c->exited)
+			continue;
+		s32 status = c->wait_status;
+		if (ustatus && copyout(ustatus, &status, sizeof(status)) != 0)
+			return -EFAULT;
+		if (urusage) {
+			struct linux_rusage ru = {0};
+			if (copyout(urusage, &ru, sizeof(ru)) != 0)
+				return -EFAULT;
+		}
+		int reaped = c->pid;
+		task_free(c);
+		return reaped;
+	}
+	return have_child ? 0 : -ECHILD;
+}
+
 long sys_wait4(const struct syscall_args *args)
 {
 	struct task *self = current_task();
@@ -58,32 +84,19 @@ long sys_wait4(const struct syscall_args *args)
 	u64 urusage = args->a[3];
 	if (options & ~(u32)(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
 		return -EINVAL;
+	struct wait_entry e;
+	wait_entry_init(&e);
+	long ret;
 	for (;;) {
-		bool have_child = false;
-		for (struct task *c = task_first(); c; c = c->next) {
-			if (c->parent != self || !wait_matches(c, pid))
-				continue;
-			have_child = true;
-			if (c->state != TASK_ZOMBIE)
-				continue;
-			s32 status = c->wait_status;
-			if (ustatus && copyout(ustatus, &status, sizeof(status)) != 0)
-				return -EFAULT;
-			if (urusage) {
-				struct linux_rusage ru = {0};
-				if (copyout(urusage, &ru, sizeof(ru)) != 0)
-					return -EFAULT;
-			}
-			int reaped = c->pid;
-			task_free(c);
-			return reaped;
-		}
-		if (!have_child)
-			return -ECHILD;
-		if (options & WNOHANG)
-			return 0;
-		if (signal_interrupts(self))
-			return -EINTR;
-		sched_sleep(self); /* a child's exit wakes its parent */
+		/* A child's exit wakes child_wait (proc/exit.c). */
+		wait_prepare(&self->child_wait, &e);
+		ret = reap_one(self, pid, ustatus, urusage);
+		if (ret != 0 || (options & WNOHANG))
+			break;
+		ret = wait_sleep(WAIT_FOREVER, true);
+		if (ret)
+			break;
 	}
+	wait_finish(&e);
+	return ret;
 }

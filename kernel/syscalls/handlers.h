@@ -10,6 +10,19 @@
 
 #define HANDLER(name) long name(const struct syscall_args *args)
 
+/* epoll.c: epoll, eventfd, timerfd */
+HANDLER(sys_epoll_create);
+HANDLER(sys_epoll_create1);
+HANDLER(sys_epoll_ctl);
+HANDLER(sys_epoll_wait);
+HANDLER(sys_epoll_pwait);
+HANDLER(sys_epoll_pwait2);
+HANDLER(sys_eventfd);
+HANDLER(sys_eventfd2);
+HANDLER(sys_timerfd_create);
+HANDLER(sys_timerfd_settime);
+HANDLER(sys_timerfd_gettime);
+
 /* file_io.c: I/O on open descriptors */
 HANDLER(sys_read);
 HANDLER(sys_write);
@@ -136,6 +149,8 @@ HANDLER(sys_sigaltstack);
 HANDLER(sys_kill);
 HANDLER(sys_tgkill);
 HANDLER(sys_tkill);
+HANDLER(sys_rt_sigsuspend);
+HANDLER(sys_pause);
 
 /* system.c: randomness, scheduling, resources, futex */
 HANDLER(sys_getrandom);

@@ -235,7 +235,7 @@ long sys_capget(const struct syscall_args *args)
 	if (pid < 0)
 		return -EINVAL;
 	struct task *t = pid == 0 ? current_task() : task_find(pid);
-	if (!t || t->state == TASK_ZOMBIE)
+	if (!t || t->exited)
 		return -ESRCH;
 	if (!args->a[1])
 		return 0;

@@ -130,11 +130,12 @@ long sys_arch_prctl(const struct syscall_args *args)
 		arch_set_fs_base(addr);
 		return 0;
 	case ARCH_GET_FS:
-		value = task->fs_base;
+		value = arch_get_fs_base(); /* live: the app may have used WRFSBASE */
 		return copyout(addr, &value, sizeof(value));
 	case ARCH_SET_GS:
 		if (addr >= USER_TOP)
 			return -EPERM;
+		task->gs_base = addr;
 		arch_set_user_gs_base(addr);
 		return 0;
 	case ARCH_GET_GS:
@@ -169,7 +170,7 @@ long sys_get_robust_list(const struct syscall_args *args)
 	struct task *self = current_task();
 	int pid = arg_int(args->a[0]);
 	struct task *t = pid == 0 ? self : task_find(pid);
-	if (!t || t->state == TASK_ZOMBIE)
+	if (!t || t->exited)
 		return -ESRCH;
 	if (t != self && !capable(CAP_SYS_PTRACE) && self->uid != t->uid)
 		return -EPERM;

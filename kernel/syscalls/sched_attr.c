@@ -39,7 +39,7 @@ static struct task *task_of(int pid)
 	if (pid == 0)
 		return current_task();
 	struct task *t = pid > 0 ? task_find(pid) : NULL;
-	return t && t->state != TASK_ZOMBIE ? t : NULL;
+	return t && !t->exited ? t : NULL;
 }
 
 /* Does which/who select t? */
@@ -80,7 +80,7 @@ long sys_getpriority(const struct syscall_args *args)
 		return -EINVAL;
 	long best = -ESRCH;
 	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_ZOMBIE || !prio_selects(t, which, who))
+		if (t->exited || !prio_selects(t, which, who))
 			continue;
 		long prio = 20 - t->nice; /* the raw syscall's 1..40 form */
 		if (prio > best)
@@ -99,7 +99,7 @@ long sys_setpriority(const struct syscall_args *args)
 	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
 	long err = -ESRCH;
 	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_ZOMBIE || !prio_selects(t, which, who))
+		if (t->exited || !prio_selects(t, which, who))
 			continue;
 		if (!may_renice(t)) {
 			err = -EPERM;

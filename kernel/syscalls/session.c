@@ -33,13 +33,13 @@ static int g_tty_pgrp;
 static struct task *live_task(int pid)
 {
 	struct task *t = task_find(pid);
-	return t && t->state != TASK_ZOMBIE ? t : NULL;
+	return t && !t->exited ? t : NULL;
 }
 
 bool pgrp_exists_in_session(int pgid, int sid)
 {
 	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state != TASK_ZOMBIE && t->pgid == pgid && t->sid == sid)
+		if (!t->exited && t->pgid == pgid && t->sid == sid)
 			return true;
 	}
 	return false;
@@ -93,7 +93,7 @@ long sys_setsid(const struct syscall_args *args)
 	struct task *self = current_task();
 	/* A group leader, or anyone whose pid names a group, cannot. */
 	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state != TASK_ZOMBIE && t->pgid == self->pid)
+		if (!t->exited && t->pgid == self->pid)
 			return -EPERM;
 	}
 	self->sid = self->pid;

@@ -10,6 +10,7 @@
 #include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/capability.h"
@@ -157,7 +158,7 @@ static long send_to(struct task *task, int signo, int code)
 {
 	if (signo < 0 || signo > NSIG)
 		return -EINVAL;
-	if (!task || task->state == TASK_ZOMBIE)
+	if (!task || task->exited)
 		return -ESRCH;
 	if (!may_signal(task, signo))
 		return -EPERM;
@@ -176,7 +177,7 @@ static long send_to_many(int pid, int signo)
 	bool delivered = false;
 	long last_err = -ESRCH;
 	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->state == TASK_ZOMBIE)
+		if (t->exited)
 			continue;
 		if (pid == -1 ? (t->pid == 1 || t == self) : t->pgid != pgid)
 			continue;
@@ -218,4 +219,29 @@ long sys_tkill(const struct syscall_args *args)
 	if (tid <= 0)
 		return -EINVAL;
 	return send_to(task_find(tid), arg_int(args->a[1]), SI_TKILL);
+}
+
+/* Sleep until a signal is delivered: the result is always -EINTR (the
+ * handler runs first, as on Linux). */
+static long wait_for_signal(void)
+{
+	wait_until(WAIT_FOREVER, true);
+	return -EINTR;
+}
+
+long sys_rt_sigsuspend(const struct syscall_args *args)
+{
+	if (args->a[1] != SIGSET_SIZE)
+		return -EINVAL;
+	u64 mask;
+	if (copyin(&mask, args->a[0], sizeof(mask)) != 0)
+		return -EFAULT;
+	signal_set_temporary_mask(current_task(), mask);
+	return wait_for_signal();
+}
+
+long sys_pause(const struct syscall_args *args)
+{
+	(void)args;
+	return wait_for_signal();
 }

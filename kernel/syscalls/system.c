@@ -71,7 +71,7 @@ long sys_sysinfo(const struct syscall_args *args)
 	info.totalram = (u64)page_total_count() * PAGE_SIZE;
 	info.freeram = (u64)page_free_count() * PAGE_SIZE;
 	for (struct task *t = task_first(); t; t = t->next)
-		info.procs += t->state != TASK_ZOMBIE;
+		info.procs += !t->exited;
 	info.mem_unit = 1;
 	return copyout(args->a[0], &info, sizeof(info));
 }

@@ -13,7 +13,6 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/nospec.h"
 #include "lib/kprintf.h"
-#include "proc/signal.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -56,7 +55,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[28] = {"madvise", sys_madvise},
 	[32] = {"dup", sys_dup},
 	[33] = {"dup2", sys_dup2},
-	[34] = {"pause", NULL},
+	[34] = {"pause", sys_pause},
 	[35] = {"nanosleep", sys_nanosleep},
 	[36] = {"getitimer", NULL},
 	[37] = {"alarm", NULL},
@@ -129,7 +128,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[126] = {"capset", sys_capset},
 	[127] = {"rt_sigpending", sys_rt_sigpending},
 	[128] = {"rt_sigtimedwait", NULL},
-	[130] = {"rt_sigsuspend", NULL},
+	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
 	[132] = {"utime", sys_utime},
 	[133] = {"mknod", sys_mknod},
@@ -190,7 +189,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[203] = {"sched_setaffinity", NULL},
 	[204] = {"sched_getaffinity", sys_sched_getaffinity},
 	[212] = {"lookup_dcookie", sys_needs_capability},
-	[213] = {"epoll_create", NULL},
+	[213] = {"epoll_create", sys_epoll_create},
 	[217] = {"getdents64", sys_getdents64},
 	[218] = {"set_tid_address", sys_set_tid_address},
 	[221] = {"fadvise64", sys_fadvise64},
@@ -199,6 +198,8 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[229] = {"clock_getres", sys_clock_getres},
 	[230] = {"clock_nanosleep", sys_clock_nanosleep},
 	[231] = {"exit_group", sys_exit_group},
+	[232] = {"epoll_wait", sys_epoll_wait},
+	[233] = {"epoll_ctl", sys_epoll_ctl},
 	[234] = {"tgkill", sys_tgkill},
 	[235] = {"utimes", sys_utimes},
 	[246] = {"kexec_load", sys_needs_capability},
@@ -222,8 +223,13 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[274] = {"get_robust_list", sys_get_robust_list},
 	[277] = {"sync_file_range", sys_sync_file_range},
 	[280] = {"utimensat", sys_utimensat},
-	[290] = {"eventfd2", NULL},
-	[291] = {"epoll_create1", NULL},
+	[281] = {"epoll_pwait", sys_epoll_pwait},
+	[283] = {"timerfd_create", sys_timerfd_create},
+	[284] = {"eventfd", sys_eventfd},
+	[286] = {"timerfd_settime", sys_timerfd_settime},
+	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[290] = {"eventfd2", sys_eventfd2},
+	[291] = {"epoll_create1", sys_epoll_create1},
 	[292] = {"dup3", sys_dup3},
 	[293] = {"pipe2", sys_pipe2},
 	[295] = {"preadv", sys_preadv},
@@ -256,6 +262,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[435] = {"clone3", NULL},
 	[436] = {"close_range", sys_close_range},
 	[439] = {"faccessat2", sys_faccessat2},
+	[441] = {"epoll_pwait2", sys_epoll_pwait2},
 	[442] = {"mount_setattr", sys_needs_capability},
 };
 
@@ -294,7 +301,6 @@ long syscall_dispatch(struct trapframe *tf)
 		ret = -ENOSYS;
 	}
 	tf->rax = (u64)ret;
-	signal_deliver_pending(tf);
 	return (long)tf->rax;
 }
 

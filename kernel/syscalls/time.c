@@ -4,12 +4,14 @@
  * Time comes from platform_time_ns (monotonic, TSC) and
  * platform_wallclock_ns (the host's RTC at boot + monotonic): the wall
  * clock is host input and only ever shown to the app, never trusted by
- * the kernel. Sleeps spin on the monotonic clock, yielding to other
- * tasks: there is no timer interrupt to wait for yet.
+ * the kernel. Sleeps are real: the task sleeps on a kernel timer
+ * (proc/wait.h) until its deadline or a signal. Absolute deadlines on
+ * the realtime clock become monotonic ones (the wall clock is boot time
+ * plus monotonic time: it never jumps).
  */
 #include "mm/uaccess.h"
 #include "platform/platform.h"
-#include "proc/sched.h"
+#include "proc/wait.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -108,15 +110,16 @@ static int read_timespec(u64 uaddr, u64 *ns)
 	return 0;
 }
 
-/* Let the other tasks run while we wait. */
-static void spin_until(int clock, u64 deadline)
+u64 clock_to_monotonic(int clock, u64 ns)
 {
-	u64 now;
-	while (clock_now(clock, &now) == 0 && now < deadline)
-		sched_yield();
+	if (clock != CLOCK_REALTIME && clock != CLOCK_REALTIME_COARSE)
+		return ns;
+	u64 mono = platform_time_ns();
+	u64 offset = platform_wallclock_ns() - mono; /* constant: boot wall time */
+	return ns > offset ? ns - offset : 0;
 }
 
-static long do_sleep(int clock, bool absolute, u64 ureq)
+static long do_sleep(int clock, bool absolute, u64 ureq, u64 urem)
 {
 	u64 req, now;
 	int err = clock_now(clock, &now);
@@ -128,13 +131,26 @@ static long do_sleep(int clock, bool absolute, u64 ureq)
 	if (err)
 		return err;
 	u64 deadline = absolute ? req : (req > ~0ull - now ? ~0ull : now + req);
-	spin_until(clock, deadline);
-	return 0; /* never interrupted: rem stays untouched, as Linux does */
+	u64 mono_deadline = deadline == ~0ull ? WAIT_FOREVER : clock_to_monotonic(clock, deadline);
+	err = wait_until(mono_deadline, true);
+	if (err != -EINTR)
+		return 0;
+	/* Interrupted by a signal handler: a relative sleep reports what
+	 * was left (Linux does not restart nanosleep after a handler). */
+	if (!absolute && urem) {
+		u64 left_now;
+		clock_now(clock, &left_now);
+		u64 left = deadline > left_now ? deadline - left_now : 0;
+		struct linux_timespec rem = ns_to_timespec(left);
+		if (copyout(urem, &rem, sizeof(rem)) != 0)
+			return -EFAULT;
+	}
+	return -EINTR;
 }
 
 long sys_nanosleep(const struct syscall_args *args)
 {
-	return do_sleep(CLOCK_MONOTONIC, false, args->a[0]);
+	return do_sleep(CLOCK_MONOTONIC, false, args->a[0], args->a[1]);
 }
 
 long sys_clock_nanosleep(const struct syscall_args *args)
@@ -142,5 +158,5 @@ long sys_clock_nanosleep(const struct syscall_args *args)
 	int flags = arg_int(args->a[1]);
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
-	return do_sleep(arg_int(args->a[0]), flags & TIMER_ABSTIME, args->a[2]);
+	return do_sleep(arg_int(args->a[0]), flags & TIMER_ABSTIME, args->a[2], args->a[3]);
 }

@@ -57,6 +57,9 @@ boot_stack_top:
 pvh_start32:
     cli
     cld
+    /* Also entered from platform/tdx/td_entry.S (td.fd) with %ebx = 0. */
+    .globl boot32_common
+boot32_common:
     mov %ebx, %esi                  /* keep start_info across the setup */
 
     /* zero the four table pages (.bss may not be cleared by the loader) */
@@ -99,8 +102,11 @@ pvh_start32:
     mov %eax, %cr3
     mov $0xc0000080, %ecx
     rdmsr
+    bt $8, %eax                     /* a TD starts with LME set: writing */
+    jc 3f                           /* EFER there would be a #VE */
     or $(1 << 8), %eax
     wrmsr
+3:
     mov %cr0, %eax
     or $0x80000001, %eax
     mov %eax, %cr0

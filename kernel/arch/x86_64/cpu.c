@@ -59,7 +59,9 @@ void cpu_features_init(void)
     if (!g_cpu.nx)
         panic("cpu: no NX bit; W^X cannot be enforced");
 
-    cpu_wrmsr(MSR_EFER, cpu_rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
+    u64 efer = cpu_rdmsr(MSR_EFER);
+    if ((efer & (EFER_NXE | EFER_SCE)) != (EFER_NXE | EFER_SCE)) /* a TD has both: no write */
+        cpu_wrmsr(MSR_EFER, efer | EFER_NXE | EFER_SCE);
 
     u64 cr0 = cpu_read_cr0();
     cr0 |= CR0_WP | CR0_NE | CR0_MP;

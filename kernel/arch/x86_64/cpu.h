@@ -14,6 +14,9 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_APIC_BASE 0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_BASE 0x800  /* x2APIC register r is MSR 0x800 + r / 16 */
 
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
@@ -69,6 +72,16 @@ static inline void cpu_hlt(void) { __asm__ volatile("hlt"); }
 static inline void cpu_cli(void) { __asm__ volatile("cli" : : : "memory"); }
 static inline void cpu_sti(void) { __asm__ volatile("sti" : : : "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+/* Enable interrupts and halt as one step: an interrupt that is already
+ * pending, or arrives in between, ends the halt (STI's one-instruction
+ * shadow), so a check made with interrupts off cannot miss a wake-up. */
+static inline void cpu_sti_hlt(void) { __asm__ volatile("sti; hlt" : : : "memory"); }
+static inline u64 cpu_read_rflags(void)
+{
+    u64 v;
+    __asm__ volatile("pushfq; popq %0" : "=r"(v) : : "memory");
+    return v;
+}
 static inline void cpu_ud2(void) { __asm__ volatile("ud2"); } /* selftest only */
 static inline void cpu_stac(void) { __asm__ volatile("stac" : : : "memory", "cc"); }
 static inline void cpu_clac(void) { __asm__ volatile("clac" : : : "memory", "cc"); }
@@ -101,6 +114,14 @@ static inline u64 cpu_index_mask_nospec(u64 index, u64 size) { u64 mask; __asm__
 static inline void cpu_fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fninit(void) { __asm__ volatile("fninit"); }
+
+/* The quadword at %gs:16: the per-CPU area's self pointer (percpu.h). */
+static inline u64 cpu_gs_read_self(void)
+{
+    u64 v;
+    __asm__ volatile("mov %%gs:16, %0" : "=r"(v));
+    return v;
+}
 
 static inline void cpu_wrfsbase(u64 v) { __asm__ volatile("wrfsbase %0" : : "r"(v)); }
 static inline u64 cpu_rdfsbase(void) { u64 v; __asm__ volatile("rdfsbase %0" : "=r"(v)); return v; }

@@ -11,6 +11,10 @@
 #include "arch/x86_64/probe.h"
 #include "arch/x86_64/user_return.h"
 #include "mm/kpt.h"
+#ifndef CVMIFY_CORE_ONLY
+#include "proc/bkl.h"
+#include "proc/sched.h"
+#endif
 
 /* FMASK: clear IF, TF, DF, AC, NT and IOPL on entry. */
 #define SYSCALL_FMASK 0x47700ULL
@@ -43,7 +47,9 @@ int syscall_entry_c(struct trapframe *tf)
 #ifdef CVMIFY_CORE_ONLY
     tf->rax = (u64)-38; /* -ENOSYS: a core-only kernel runs no apps */
 #else
+    bkl_lock();
     tf->rax = (u64)syscall_dispatch(tf);
+    sched_exit_to_user(tf); /* signals, preemption; drops the lock */
 #endif
     return sysret_safe(tf);
 }

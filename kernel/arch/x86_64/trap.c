@@ -7,17 +7,24 @@
  *   - from ring 0: always a kernel bug or a host attack on our state:
  *     panic with the vector, rip and cr2 (never a hang, never a triple
  *     fault: #DF runs on its own stack and panics too);
- *   - vectors >= 32: no device interrupts are enabled; a stray one is
- *     counted and ignored.
+ *   - vectors >= 32: interrupts, to irq.c; on the way back to user mode
+ *     the scheduler may preempt the task or deliver a signal.
+ *
+ * A trap from user mode takes the big kernel lock for its handling; an
+ * interrupt takes none (proc/bkl.h).
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
+#include "platform/platform.h"
 #include "lib/kprintf.h"
 #include "panic.h"
 #include "syscalls/linux_abi/signal.h"
+#include "arch/x86_64/irq.h"
 #ifndef CVMIFY_CORE_ONLY
 #include "mm/fault.h"
+#include "proc/bkl.h"
+#include "proc/sched.h"
 #include "proc/signal.h"
 #endif
 
@@ -37,16 +44,9 @@ static const char *const g_exception_names[32] = {
     "#VC VMM communication", "#SX security", "reserved 31",
 };
 
-static u64 g_spurious_count;
-
 const char *trap_name(u64 vector)
 {
     return vector < 32 ? g_exception_names[vector] : "interrupt";
-}
-
-u64 trap_spurious_count(void)
-{
-    return g_spurious_count;
 }
 
 #ifndef CVMIFY_CORE_ONLY
@@ -94,12 +94,25 @@ void trap_handler(struct trapframe *tf)
      * window before touching anything. */
     arch_clac();
 
+    /* #VE in a TD: the platform emulates the instruction (platform/tdx/ve.c). */
+    if (tf->trapno == TRAP_VE && platform_virt_exception(tf))
+        return;
     if (tf->trapno >= 32) {
-        g_spurious_count++;
+        irq_dispatch(tf);
+#ifndef CVMIFY_CORE_ONLY
+        if (trapframe_from_user(tf))
+            sched_irq_exit_to_user(tf);
+#endif
         return;
     }
     if (trapframe_from_user(tf)) {
+#ifndef CVMIFY_CORE_ONLY
+        bkl_lock();
+#endif
         user_trap(tf);
+#ifndef CVMIFY_CORE_ONLY
+        sched_exit_to_user(tf);
+#endif
         return;
     }
     kernel_fault_panic(tf);

@@ -8,7 +8,6 @@
 
 void trap_handler(struct trapframe *tf);
 const char *trap_name(u64 vector);
-u64 trap_spurious_count(void);
 
 /* An exception in ring 0: panic naming the fault (kernel_fault.c). */
 void kernel_fault_panic(const struct trapframe *tf) __attribute__((noreturn));

@@ -12,6 +12,7 @@
 #define CVMIFY_ARCH_TRAPFRAME_H
 
 #define TRAP_SYSCALL 0x100
+#define TRAP_VE 20 /* virtualization exception (TDX) */
 #define TRAPFRAME_SIZE (22 * 8)
 #define TRAPFRAME_CS (18 * 8) /* offset of cs */
 

@@ -6,6 +6,7 @@
  */
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtio_mmio.h"
+#include "drivers/virtio/virtio_pci.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -18,6 +19,7 @@
 /* Each transport's bus scan; virtio-pci joins here. */
 static void (*const g_scanners[])(void) = {
 	virtio_mmio_scan,
+	virtio_pci_scan,
 };
 
 static struct virtio_dev *g_devices[VIRTIO_MAX_DEVICES];
@@ -74,6 +76,9 @@ int virtio_negotiate(struct virtio_dev *dev, u64 required, u64 optional)
 	u8 status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
 	required |= 1ULL << VIRTIO_F_VERSION_1;
+	/* All our device memory comes from platform_shared_alloc, which is
+	 * what ACCESS_PLATFORM asks for (a TD's devices need it). */
+	optional |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 	t->set_status(dev, 0); /* reset */
 	t->set_status(dev, VIRTIO_STATUS_ACKNOWLEDGE);
 	t->set_status(dev, status);

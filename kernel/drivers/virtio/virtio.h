@@ -25,6 +25,7 @@
 
 /* Transport-level feature bits. */
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_ACCESS_PLATFORM 33
 
 /* Device status bits (virtio 1.x, 2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1

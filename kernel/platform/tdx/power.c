@@ -14,6 +14,11 @@
 void platform_poweroff(u8 code)
 {
     cpu_cli();
+    if (!tdx_active()) { /* td.fd as a plain VM */
+        cpu_outl(DEBUG_EXIT_PORT, code);
+        for (;;)
+            cpu_hlt();
+    }
     tdx_io_write(DEBUG_EXIT_PORT, 4, code);
     if (code == POWEROFF_PANIC)
         tdx_report_fatal_error(code);

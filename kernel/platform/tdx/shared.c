@@ -28,8 +28,6 @@
 
 u64 g_tdx_shared_window = TDX_SHARED_WINDOW_BASE;
 
-#define ACCEPT_LEVEL_4K 0
-
 static void *window_va(u64 pa)
 {
     return (void *)(uptr)(g_tdx_shared_window + pa);
@@ -63,6 +61,12 @@ void *platform_shared_alloc(size_t size, u64 *dma_addr)
     void *priv = page_alloc_contig(pages);
     if (!priv)
         return NULL;
+    if (!tdx_active()) { /* td.fd as a plain VM: all memory is host-visible */
+        memset(priv, 0, (size_t)pages * PAGE_SIZE);
+        if (dma_addr)
+            *dma_addr = virt_to_phys(priv);
+        return priv;
+    }
     u64 pa = virt_to_phys(priv);
     u64 bytes = (u64)pages * PAGE_SIZE;
     if (tdx_map_gpa(pa | tdx_shared_bit(), bytes) != 0) {
@@ -84,8 +88,7 @@ void *platform_shared_alloc(size_t size, u64 *dma_addr)
 static bool accept_pages(u64 pa, size_t pages)
 {
     for (size_t i = 0; i < pages; i++) {
-        struct tdx_regs regs = { .rcx = (pa + i * PAGE_SIZE) | ACCEPT_LEVEL_4K };
-        if (tdx_tdcall(TDG_MEM_PAGE_ACCEPT, &regs) != TDX_SUCCESS)
+        if (tdx_accept_page(pa + i * PAGE_SIZE, false) != 0)
             return false;
     }
     return true;
@@ -96,6 +99,10 @@ void platform_shared_free(void *va, size_t size)
     if (!va)
         return;
     size_t pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    if (!tdx_active()) {
+        page_free_contig(va, pages);
+        return;
+    }
     u64 pa = (u64)(uptr)va - g_tdx_shared_window;
     unmap_window(pa, pages);
     if (tdx_map_gpa(pa, (u64)pages * PAGE_SIZE) != 0 || !accept_pages(pa, pages)) {

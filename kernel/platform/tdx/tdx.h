@@ -15,9 +15,14 @@
 /* GHCI 1.5 section 3 sub-function numbers (R11 of TDG.VP.VMCALL).
  * Numbers below 0x10000 are the VMX exit reasons of the emulated
  * instruction; 0x10000 and up are TDX-specific. */
+#define TDVMCALL_INSTRUCTION_CPUID 10     /* Instruction.CPUID */
+#define TDVMCALL_INSTRUCTION_HLT 12       /* Instruction.HLT */
 #define TDVMCALL_INSTRUCTION_IO 30        /* GHCI 3.9 Instruction.IO */
+#define TDVMCALL_INSTRUCTION_RDMSR 31     /* Instruction.RDMSR */
+#define TDVMCALL_INSTRUCTION_WRMSR 32     /* Instruction.WRMSR */
 #define TDVMCALL_REQUEST_MMIO 48          /* GHCI 3.7 #VE.RequestMMIO */
 #define TDVMCALL_MAP_GPA 0x10001          /* GHCI 3.2 MapGPA */
+#define TDVMCALL_GET_QUOTE 0x10002       /* GHCI 3.3 GetQuote */
 #define TDVMCALL_REPORT_FATAL_ERROR 0x10003 /* GHCI 3.4 ReportFatalError */
 
 /* TDG.VP.VMCALL status codes in R10 (GHCI 2.4.1, status code table). */
@@ -46,6 +51,22 @@ int tdx_mmio_write(u64 gpa, unsigned size, u64 value);
  * to private (no shared bit). Page-aligned; follows RETRY answers only
  * forward inside the range. */
 int tdx_map_gpa(u64 gpa, u64 size);
+
+/* Instruction.CPUID: R12 = leaf, R13 = subleaf; EAX..EDX from R12..R15,
+ * each cut to 32 bits. 0 or -EIO. */
+int tdx_cpuid_vmcall(u32 leaf, u32 subleaf, u32 out[4]);
+
+/* Instruction.HLT: R12 = 1 if interrupts were blocked. 0 or -EIO. */
+int tdx_hlt_vmcall(bool interrupts_blocked);
+
+/* Instruction.RDMSR (R12 = index, value in R11) / WRMSR (R13 = value). */
+int tdx_rdmsr_vmcall(u32 msr, u64 *value);
+int tdx_wrmsr_vmcall(u32 msr, u64 value);
+
+/* GetQuote (GHCI): ask the host to quote the TDREPORT in the shared
+ * buffer at gpa (shared bit set) of size bytes. 0 if the request was
+ * taken; the answer arrives in the buffer later (quote.c polls it). */
+int tdx_get_quote_vmcall(u64 gpa, u64 size);
 
 /* Tell the VMM the TD hit a fatal error (code in R12[31:0]). Returns if
  * the VMM lets the TD run on. */
@@ -76,6 +97,58 @@ int tdx_rtmr_extend(unsigned index, const u8 digest[TDX_DIGEST_SIZE]);
 
 /* TDG.MR.REPORT: the TDREPORT_STRUCT binding reportdata. 0 or -EIO. */
 int tdx_get_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
+
+/* ---- mode.c: TD or plain VM (docs/tdx.md, "Two ways in") ---- */
+
+/* True when td.fd's stub was entered as a TD; false in a plain VM, where
+ * every primitive falls back to the plain-VM instruction. */
+bool tdx_active(void);
+
+/* Check the boot mode; in a TD also CPUID 0x21 ("IntelTDX    "). */
+void tdx_mode_check(void);
+
+/* ---- tdvf.c: td.fd's measured TDVF descriptor ---- */
+
+struct td_section {
+    u64 address;
+    u64 size;      /* MemoryDataSize */
+    u32 raw_size;
+    u32 type;      /* TDVF_TYPE_* (tdboot/layout.h) */
+    u32 attributes;
+};
+
+/* Parse the descriptor (once; panics on garbage). */
+void tdvf_init(void);
+
+/* The first section of `type` that is not the boot stub, or NULL. */
+const struct td_section *tdvf_section(u32 type);
+
+/* True if [base, base + size) touches any section (stub, kernel, config,
+ * TempMem, HOB): memory the host already added, never to be accepted. */
+bool tdvf_overlaps(u64 base, u64 size);
+
+/* ---- accept.c: TDG.MEM.PAGE.ACCEPT ---- */
+
+/* Accept one page (4 KiB, or 2 MiB if huge). 0 or -1 (refused). */
+int tdx_accept_page(u64 gpa, bool huge);
+
+/* Accept [base, end), skipping td.fd's own sections. 0 or -1. */
+int tdx_accept_range(u64 base, u64 end);
+
+/* ---- eventlog.c, sim.c, measure_td.c: measurements ---- */
+
+/* Record an extend of RTMR[rtmr] in the CCEL-style event log. */
+void td_eventlog_append(unsigned rtmr, u32 type, const u8 digest[TDX_DIGEST_SIZE], const char *data);
+
+/* The log so far (Spec ID event first). */
+const u8 *td_eventlog(size_t *size);
+
+/* The simulated module of a plain VM (sim.c). */
+void sim_rtmr_extend(unsigned index, const u8 digest[TDX_DIGEST_SIZE]);
+void sim_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
+
+/* A TDREPORT binding reportdata: TDG.MR.REPORT in a TD, sim_report in a VM. */
+void td_report(const u8 reportdata[TDX_REPORTDATA_SIZE], u8 report[TDX_REPORT_SIZE]);
 
 /* ---- shared.c ---- */
 

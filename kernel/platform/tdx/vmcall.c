@@ -30,13 +30,13 @@ static u64 width_mask(unsigned size)
     return size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
-/* Issue sub-function fn with R12..R15 = a..d. On success *data (if not
- * NULL) gets R11 masked by data_mask. Returns the VMCALL status, checked
- * against the codes the spec defines; anything else becomes
- * INVALID_OPERAND (a refusal). */
-static u64 vmcall(u64 fn, u64 a, u64 b, u64 c, u64 d, u64 *data, u64 data_mask)
+/* Issue sub-function fn with R12..R15 = a..d; *out gets the registers
+ * the host wrote (R10..R15). Returns the VMCALL status, checked against
+ * the codes the spec defines; anything else becomes INVALID_OPERAND (a
+ * refusal). */
+static u64 vmcall_out(u64 fn, u64 a, u64 b, u64 c, u64 d, struct tdx_regs *out)
 {
-    struct tdx_regs regs = {
+    *out = (struct tdx_regs){
         .rcx = TDX_VMCALL_EXPOSE_R10_R15,
         .r10 = 0, /* 0: a GHCI-standard sub-function */
         .r11 = fn,
@@ -45,11 +45,11 @@ static u64 vmcall(u64 fn, u64 a, u64 b, u64 c, u64 d, u64 *data, u64 data_mask)
         .r14 = c,
         .r15 = d,
     };
-    u64 rax = tdx_vmcall(&regs);
+    u64 rax = tdx_vmcall(out);
     if (rax != TDX_SUCCESS)
         panic("tdx: TDG.VP.VMCALL %lx refused by the TDX module: %lx", fn, rax);
 
-    u64 status = regs.r10;
+    u64 status = out->r10;
     switch (status) {
     case TDVMCALL_STATUS_SUCCESS:
     case TDVMCALL_STATUS_RETRY:
@@ -63,6 +63,15 @@ static u64 vmcall(u64 fn, u64 a, u64 b, u64 c, u64 d, u64 *data, u64 data_mask)
     }
     if (status != TDVMCALL_STATUS_SUCCESS)
         g_refused++;
+    return status;
+}
+
+/* The common case: on success *data (if not NULL) gets R11 masked by
+ * data_mask. */
+static u64 vmcall(u64 fn, u64 a, u64 b, u64 c, u64 d, u64 *data, u64 data_mask)
+{
+    struct tdx_regs regs;
+    u64 status = vmcall_out(fn, a, b, c, d, &regs);
     if (data)
         *data = regs.r11 & data_mask;
     return status;
@@ -163,4 +172,49 @@ int tdx_map_gpa(u64 gpa, u64 size)
 void tdx_report_fatal_error(u32 code)
 {
     vmcall(TDVMCALL_REPORT_FATAL_ERROR, code, 0, 0, 0, NULL, 0);
+}
+
+/* GetQuote (GHCI 3.3): R12 = shared GPA of the buffer, R13 = its size
+ * (4 KiB aligned). Only the status matters here; the buffer is read by
+ * quote.c. */
+int tdx_get_quote_vmcall(u64 gpa, u64 size)
+{
+    if (gpa % PAGE_SIZE != 0 || size % PAGE_SIZE != 0 || size == 0)
+        panic("tdx: GetQuote buffer %lx+%lx not page aligned", gpa, size);
+    return vmcall(TDVMCALL_GET_QUOTE, gpa, size, 0, 0, NULL, 0) == TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+}
+
+/* Instruction.CPUID (GHCI): R12 = leaf, R13 = subleaf in; R12..R15 =
+ * EAX..EDX out, cut to 32 bits. */
+int tdx_cpuid_vmcall(u32 leaf, u32 subleaf, u32 out[4])
+{
+    struct tdx_regs regs;
+    if (vmcall_out(TDVMCALL_INSTRUCTION_CPUID, leaf, subleaf, 0, 0, &regs) != TDVMCALL_STATUS_SUCCESS)
+        return -EIO;
+    out[0] = (u32)regs.r12;
+    out[1] = (u32)regs.r13;
+    out[2] = (u32)regs.r14;
+    out[3] = (u32)regs.r15;
+    return 0;
+}
+
+/* Instruction.HLT (GHCI): R12 = interrupt blocked flag. */
+int tdx_hlt_vmcall(bool interrupts_blocked)
+{
+    return vmcall(TDVMCALL_INSTRUCTION_HLT, interrupts_blocked, 0, 0, 0, NULL, 0) ==
+                   TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+}
+
+/* Instruction.RDMSR (GHCI): R12 = index; the value in R11. */
+int tdx_rdmsr_vmcall(u32 msr, u64 *value)
+{
+    return vmcall(TDVMCALL_INSTRUCTION_RDMSR, msr, 0, 0, 0, value, ~0ULL) ==
+                   TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
+}
+
+/* Instruction.WRMSR (GHCI): R12 = index, R13 = value. */
+int tdx_wrmsr_vmcall(u32 msr, u64 value)
+{
+    return vmcall(TDVMCALL_INSTRUCTION_WRMSR, msr, value, 0, 0, NULL, 0) ==
+                   TDVMCALL_STATUS_SUCCESS ? 0 : -EIO;
 }

@@ -27,14 +27,14 @@ struct fw_cfg_file {
 
 static void select_item(u16 key)
 {
-    cpu_outw(FW_CFG_PORT_SELECTOR, key);
+    platform_outw(FW_CFG_PORT_SELECTOR, key);
 }
 
 static void read_bytes(void *buf, size_t size)
 {
     u8 *p = buf;
     for (size_t i = 0; i < size; i++)
-        p[i] = cpu_inb(FW_CFG_PORT_DATA);
+        p[i] = platform_inb(FW_CFG_PORT_DATA);
 }
 
 static u32 be32(u32 v)

@@ -8,14 +8,14 @@
 
 void platform_irq_init(void)
 {
-    cpu_outb(0x20, 0x11); /* ICW1: init, ICW4 follows */
-    cpu_outb(0xa0, 0x11);
-    cpu_outb(0x21, 0x20); /* ICW2: vector base */
-    cpu_outb(0xa1, 0x28);
-    cpu_outb(0x21, 0x04); /* ICW3: slave on IRQ2 */
-    cpu_outb(0xa1, 0x02);
-    cpu_outb(0x21, 0x01); /* ICW4: 8086 mode */
-    cpu_outb(0xa1, 0x01);
-    cpu_outb(0x21, 0xff); /* mask everything */
-    cpu_outb(0xa1, 0xff);
+    platform_outb(0x20, 0x11); /* ICW1: init, ICW4 follows */
+    platform_outb(0xa0, 0x11);
+    platform_outb(0x21, 0x20); /* ICW2: vector base */
+    platform_outb(0xa1, 0x28);
+    platform_outb(0x21, 0x04); /* ICW3: slave on IRQ2 */
+    platform_outb(0xa1, 0x02);
+    platform_outb(0x21, 0x01); /* ICW4: 8086 mode */
+    platform_outb(0xa1, 0x01);
+    platform_outb(0x21, 0xff); /* mask everything */
+    platform_outb(0xa1, 0xff);
 }

@@ -5,6 +5,7 @@
  * stops the boot. Only RAM above 1 MiB is used.
  */
 #include "platform/platform.h"
+#include "platform/ram_ranges.h"
 #include "mm/page.h"
 #include "lib/string.h"
 #include "lib/kprintf.h"
@@ -13,7 +14,6 @@
 #define HVM_START_MAGIC 0x336ec578
 #define HVM_MEMMAP_TYPE_RAM 1
 #define MEMMAP_MAX_ENTRIES 128
-#define LOW_MEMORY_END 0x100000ULL
 #define BOOT_MAP_END (1ULL << 30) /* what the boot page tables reach */
 
 struct hvm_start_info {
@@ -45,19 +45,6 @@ static void copy_from_boot_phys(void *dst, u64 pa, u64 size)
     memcpy(dst, phys_to_virt(pa), size);
 }
 
-static void sort_ranges(struct ram_range *r, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        struct ram_range key = r[i];
-        size_t j = i;
-        while (j > 0 && r[j - 1].base > key.base) {
-            r[j] = r[j - 1];
-            j--;
-        }
-        r[j] = key;
-    }
-}
-
 size_t platform_memory_map(u64 boot_info_pa, struct ram_range *out, size_t max)
 {
     struct hvm_start_info info;
@@ -75,31 +62,9 @@ size_t platform_memory_map(u64 boot_info_pa, struct ram_range *out, size_t max)
 
     size_t count = 0;
     for (u32 i = 0; i < info.memmap_entries; i++) {
-        const struct hvm_memmap_entry *e = &entries[i];
-        if (e->type != HVM_MEMMAP_TYPE_RAM)
-            continue;
-        if (e->size == 0 || e->addr + e->size < e->addr)
-            panic("pvh: memory map entry %u wraps", i);
-        u64 base = ALIGN_UP(e->addr, PAGE_SIZE);
-        u64 end = ALIGN_DOWN(e->addr + e->size, PAGE_SIZE);
-        if (base < LOW_MEMORY_END)
-            base = LOW_MEMORY_END;
-        if (end > DIRECT_MAP_MAX)
-            end = DIRECT_MAP_MAX;
-        if (end <= base)
-            continue;
-        if (count == max)
-            panic("pvh: more than %zu RAM ranges", max);
-        out[count].base = base;
-        out[count].size = end - base;
-        count++;
+        if (entries[i].type == HVM_MEMMAP_TYPE_RAM)
+            count = ram_ranges_add(out, count, max, entries[i].addr, entries[i].size, "pvh");
     }
-    sort_ranges(out, count);
-    for (size_t i = 1; i < count; i++) {
-        if (out[i - 1].base + out[i - 1].size > out[i].base)
-            panic("pvh: overlapping RAM ranges at %lx", out[i].base);
-    }
-    if (count == 0)
-        panic("pvh: no usable RAM");
+    ram_ranges_finish(out, count, "pvh");
     return count;
 }

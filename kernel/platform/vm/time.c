@@ -6,6 +6,7 @@
  * sane ranges, used only for the app's clock, never for security.
  */
 #include "platform/platform.h"
+#include "platform/vm/lapic.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
 #include "panic.h"
@@ -23,6 +24,7 @@
 static u64 g_tsc_hz;
 static u64 g_tsc_boot;
 static u64 g_ns_mult;        /* ns = (ticks * mult) >> 32 */
+static u64 g_tsc_per_ns;     /* ticks = (ns * this) >> 32 */
 static u64 g_wall_boot_ns;
 
 static u64 tsc_hz_from_cpuid(void)
@@ -45,9 +47,9 @@ static u64 tsc_hz_from_cpuid(void)
 
 static u16 pit_read_count(void)
 {
-    cpu_outb(PIT_COMMAND, PIT_CH0_LATCH);
-    u8 lo = cpu_inb(PIT_CHANNEL0);
-    u8 hi = cpu_inb(PIT_CHANNEL0);
+    platform_outb(PIT_COMMAND, PIT_CH0_LATCH);
+    u8 lo = platform_inb(PIT_CHANNEL0);
+    u8 hi = platform_inb(PIT_CHANNEL0);
     return (u16)(lo | (hi << 8));
 }
 
@@ -85,9 +87,9 @@ static bool pit_next_count(u16 *count, u64 *tsc)
  */
 static u64 tsc_hz_from_pit(void)
 {
-    cpu_outb(PIT_COMMAND, PIT_CH0_MODE0_LOHI);
-    cpu_outb(PIT_CHANNEL0, 0);
-    cpu_outb(PIT_CHANNEL0, 0);
+    platform_outb(PIT_COMMAND, PIT_CH0_MODE0_LOHI);
+    platform_outb(PIT_CHANNEL0, 0);
+    platform_outb(PIT_CHANNEL0, 0);
 
     /* Start on an edge: also skips a first read taken before the
      * counter was loaded. */
@@ -112,8 +114,8 @@ static u64 tsc_hz_from_pit(void)
 
 static u8 cmos_read(u8 reg)
 {
-    cpu_outb(0x70, reg);
-    return cpu_inb(0x71);
+    platform_outb(0x70, reg);
+    return platform_inb(0x71);
 }
 
 static u32 from_bcd(u8 v, bool binary)
@@ -159,6 +161,12 @@ static u64 rtc_read_ns(void)
     return secs * 1000000000ULL;
 }
 
+u64 rate_per_ns(u64 hz)
+{
+    /* hz / 1e9 in 32.32 fixed point without a 128-bit division. */
+    return ((hz / 1000000000ULL) << 32) + ((hz % 1000000000ULL) << 32) / 1000000000ULL;
+}
+
 void platform_time_init(void)
 {
     g_tsc_hz = tsc_hz_from_cpuid();
@@ -173,6 +181,7 @@ void platform_time_init(void)
     if (g_tsc_hz < TSC_HZ_MIN || g_tsc_hz > TSC_HZ_MAX)
         panic("time: implausible TSC frequency %lu Hz (%s)", g_tsc_hz, source);
     g_ns_mult = (1000000000ULL << 32) / g_tsc_hz;
+    g_tsc_per_ns = rate_per_ns(g_tsc_hz);
     g_tsc_boot = cpu_rdtsc();
     g_wall_boot_ns = rtc_read_ns();
     kprintf("time: tsc %lu kHz (%s), wall clock %lu s\n", g_tsc_hz / 1000, source,
@@ -183,6 +192,15 @@ u64 platform_time_ns(void)
 {
     u64 ticks = cpu_rdtsc() - g_tsc_boot;
     return (u64)(((unsigned __int128)ticks * g_ns_mult) >> 32);
+}
+
+u64 time_tsc_at_ns(u64 ns)
+{
+    /* ticks = ns * (hz / 1e9) in 32.32 fixed point, plus a few ticks so
+     * the rounding never makes us early; saturate far futures. */
+    unsigned __int128 ticks = ((unsigned __int128)ns * g_tsc_per_ns >> 32) + 4;
+    unsigned __int128 tsc = ticks + g_tsc_boot;
+    return tsc > ~0ULL ? ~0ULL : (u64)tsc;
 }
 
 u64 platform_wallclock_ns(void)

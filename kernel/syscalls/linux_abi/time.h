@@ -33,6 +33,16 @@ struct linux_rusage {
 };
 _Static_assert(sizeof(struct linux_rusage) == 144, "struct rusage is 144 bytes");
 
+struct linux_itimerspec {
+	struct linux_timespec it_interval;
+	struct linux_timespec it_value;
+};
+
+struct linux_itimerval {
+	struct linux_timeval it_interval;
+	struct linux_timeval it_value;
+};
+
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
 #define CLOCK_PROCESS_CPUTIME_ID 2
@@ -41,6 +51,9 @@ _Static_assert(sizeof(struct linux_rusage) == 144, "struct rusage is 144 bytes")
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
+
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
 
 #define TIMER_ABSTIME 1
 

@@ -24,6 +24,7 @@ HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
+    proc/runq.c proc/timerq.c proc/waitq.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
     tests/host/golden.c tests/host/fixture.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o) $(HOST_BUILD)/arch/x86_64/call_on_stack.o
@@ -64,9 +65,13 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.o $(HOST_LIB_OBJS) \
 # (tdx_model.c stands in for tdcall.S); only this binary links them.
 HOST_TDX_SRCS := platform/tdx/vmcall.c platform/tdx/info.c platform/tdx/pio.c \
     platform/tdx/mmio.c platform/tdx/shared.c platform/tdx/attest.c \
+    platform/tdx/accept.c platform/tdx/hob.c platform/tdx/mode.c platform/tdx/tdvf.c \
+    platform/tdx/ve.c platform/tdx/quote.c platform/tdx/kbs_channel.c \
     tests/host/tdx_model.c
 HOST_TDX_OBJS := $(HOST_TDX_SRCS:%.c=$(HOST_BUILD)/%.o)
 $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
+$(HOST_BUILD)/test_td_boot: $(HOST_TDX_OBJS)
+$(HOST_BUILD)/test_td_ve: $(HOST_TDX_OBJS)
 
 # test_virtio_dev: the device layer; the test provides the bus scan and
 # the shared-memory allocator.

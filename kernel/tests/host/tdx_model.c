@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tdx_model.h"
+#include "tdboot/layout.h"
 #include "tdx_mem.h"
 #include "platform/tdx/tdx.h"
 #include "mm/page.h"
@@ -22,10 +23,16 @@ static void violation(const char *what, u64 value)
     g_model.convention_errors++;
 }
 
+/* What td_entry.S provides in the kernel: the copy of td.fd's descriptor
+ * area (tests fill it) and, in mode.c, the boot mode. */
+u8 g_td_bfv_data[TD_BFV_DATA_SIZE];
+extern u32 g_td_boot_mode;
+
 void model_reset(void)
 {
     memset(&g_model, 0, sizeof(g_model));
     g_model.gpaw = 48;
+    g_td_boot_mode = TD_BOOT_TDX; /* the model is a TD */
 }
 
 static struct model_call *record(u64 leaf, const struct tdx_regs *regs)
@@ -102,7 +109,31 @@ u64 tdx_vmcall(struct tdx_regs *regs)
             return 0;
         }
         break;
+    case TDVMCALL_GET_QUOTE: {
+        /* The host answers in the shared buffer: status, out_len, quote. */
+        if (!(regs->r12 & shared_bit()) || regs->r12 % 4096 || regs->r13 % 4096)
+            violation("GetQuote buffer", regs->r12);
+        u8 *buf = (u8 *)(uptr)(g_tdx_shared_window + (regs->r12 & ~shared_bit()));
+        u32 in_len;
+        memcpy(&in_len, buf + 16, 4);
+        if (in_len != 1024)
+            violation("GetQuote in_len", in_len);
+        memcpy(buf + 8, &g_model.quote_status, 8);
+        memcpy(buf + 20, &g_model.quote_out_len, 4);
+        u64 room = regs->r13 - 24;
+        memset(buf + 24, 0x51, g_model.quote_out_len < room ? g_model.quote_out_len : room);
+        break;
+    }
     case TDVMCALL_REPORT_FATAL_ERROR:
+    case TDVMCALL_INSTRUCTION_HLT:
+    case TDVMCALL_INSTRUCTION_RDMSR:
+    case TDVMCALL_INSTRUCTION_WRMSR:
+        break;
+    case TDVMCALL_INSTRUCTION_CPUID:
+        regs->r12 = g_model.vmcall_out[0];
+        regs->r13 = g_model.vmcall_out[1];
+        regs->r14 = g_model.vmcall_out[2];
+        regs->r15 = g_model.vmcall_out[3];
         break;
     default:
         violation("unknown VMCALL sub-function", regs->r11);
@@ -143,12 +174,23 @@ u64 tdx_tdcall(u64 leaf, struct tdx_regs *regs)
             memcpy(report + 128, c->reportdata, 64);
         }
         break;
-    case TDG_MEM_PAGE_ACCEPT:
-        if ((regs->rcx & ~7ULL) % 4096 != 0 || (regs->rcx & 7) != 0)
+    case TDG_VP_VEINFO_GET:
+        regs->rcx = g_model.ve_exit_reason;
+        regs->rdx = g_model.ve_qualification;
+        regs->r8 = 0;
+        regs->r9 = 0;
+        regs->r10 = g_model.ve_length;
+        break;
+    case TDG_MEM_PAGE_ACCEPT: {
+        u64 level = regs->rcx & 7, gpa = regs->rcx & ~7ULL;
+        if (level > 1 || gpa % (level ? 2ULL << 20 : 4096) != 0)
             violation("PAGE.ACCEPT GPA or level", regs->rcx);
         if (regs->rcx & shared_bit())
             violation("PAGE.ACCEPT of a shared GPA", regs->rcx);
+        if ((level == 1 && g_model.refuse_2m) || (level == 0 && gpa == g_model.refuse_accept_gpa))
+            return 0xc000000000000000ULL; /* an error status */
         break;
+    }
     default:
         violation("unknown TDCALL leaf", leaf);
     }

@@ -10,7 +10,7 @@
 
 #include "platform/tdx/tdcall.h"
 
-#define MODEL_MAX_CALLS 64
+#define MODEL_MAX_CALLS 1024
 #define MODEL_MAX_RETRIES 4
 
 struct model_call {
@@ -26,6 +26,14 @@ struct tdx_model {
     u64 tdcall_status;        /* RAX for leaves other than VMCALL */
     u64 vmcall_status;        /* R10 of every VMCALL... */
     u64 vmcall_r11;           /* ...and R11 */
+    u64 vmcall_out[4];        /* R12..R15 of Instruction.CPUID */
+    u64 quote_status;         /* GetQuote: what the host writes back */
+    u32 quote_out_len;
+    u32 ve_exit_reason;       /* TDG.VP.VEINFO.GET: RCX */
+    u64 ve_qualification;     /* RDX */
+    u64 ve_length;            /* R10 (instruction length) */
+    bool refuse_2m;           /* PAGE.ACCEPT: refuse level 1 (2 MiB) */
+    u64 refuse_accept_gpa;    /* PAGE.ACCEPT: refuse this 4 KiB page (0: none) */
     int retry_count;          /* MapGPA: answer RETRY this many times first, */
     u64 retry_gpa[MODEL_MAX_RETRIES]; /* with these R11 values */
 

@@ -11,6 +11,7 @@
 #include "tdx_mem.h"
 #include "platform/platform.h"
 #include "platform/tdx/tdx.h"
+#include "platform/tdx/kbs.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
@@ -291,6 +292,33 @@ static void test_gpaw_shared_bit(void)
     CHECK_EQ(model_count(TDG_VP_INFO, 0), 1);
 }
 
+static void test_get_quote_checks_the_host(void)
+{
+    static u8 report[1024], quote[8192];
+    setup();
+    g_model.quote_out_len = 5000;
+    CHECK_EQ(td_get_quote(report, quote, sizeof(quote)), 5000);
+    CHECK(quote[0] == 0x51 && quote[4999] == 0x51);
+    const struct model_call *c = model_find(TDG_VP_VMCALL, TDVMCALL_GET_QUOTE, 0);
+    CHECK(c != NULL && (c->in.r12 & SHARED_BIT) && c->in.r13 == 0x4000);
+    CHECK(g_mem.freed_count == 4); /* the shared buffer went back, private */
+
+    setup();
+    g_model.quote_status = 0x8000000000000000ULL; /* GET_QUOTE_ERROR */
+    g_model.quote_out_len = 5000;
+    CHECK(td_get_quote(report, quote, sizeof(quote)) < 0);
+    setup();
+    g_model.quote_out_len = 0x4000; /* more than the buffer holds */
+    CHECK(td_get_quote(report, quote, sizeof(quote)) < 0);
+    setup();
+    g_model.quote_out_len = 9000; /* more than the caller's space */
+    CHECK(td_get_quote(report, quote, sizeof(quote)) < 0);
+    setup();
+    g_model.vmcall_status = TDVMCALL_STATUS_INVALID_OPERAND; /* request refused */
+    CHECK(td_get_quote(report, quote, sizeof(quote)) < 0);
+    CHECK_EQ(g_model.convention_errors, 0);
+}
+
 static void cleanup(void)
 {
     free(g_mem.pool);
@@ -310,6 +338,7 @@ static const struct host_test g_tests[] = {
     {"tdx_rtmr_extend_digest", test_rtmr_extend_digest},
     {"tdx_report_reportdata", test_report_reportdata},
     {"tdx_gpaw_shared_bit", test_gpaw_shared_bit},
+    {"tdx_get_quote_checks_the_host", test_get_quote_checks_the_host},
 };
 
 int main(int argc, char **argv)
