@@ -68,19 +68,10 @@ static const struct pseudo_node *find_node(struct pseudofs *fs, u32 ino)
 	return NULL;
 }
 
-static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+int pseudofs_lookup_static(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pseudofs *fs = pfs(dir);
 	const struct pseudo_node *node = pseudofs_node(dir);
-	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		const struct pseudo_node *parent = find_node(fs, node->parent);
-		if (parent == NULL)
-			return -ENOENT;
-		*out = pseudofs_inode(&fs->sb, parent, parent->ino);
-		return *out ? 0 : -ENOMEM;
-	}
-	if (node->lookup != NULL)
-		return node->lookup(dir, name, len, out);
 	for (size_t i = 1; i < fs->count; i++) {
 		const struct pseudo_node *child = &fs->nodes[i];
 		if (child->parent != node->ino || strlen(child->name) != len ||
@@ -92,13 +83,27 @@ static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct
 	return -ENOENT;
 }
 
-/* cookie = index in the table of the next candidate. */
-static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pseudofs *fs = pfs(dir);
 	const struct pseudo_node *node = pseudofs_node(dir);
-	if (node->iterate != NULL)
-		return node->iterate(dir, cookie, out);
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		const struct pseudo_node *parent = find_node(fs, node->parent);
+		if (parent == NULL) /* a dynamic directory knows its own parent */
+			return node->lookup != NULL ? node->lookup(dir, name, len, out) : -ENOENT;
+		*out = pseudofs_inode(&fs->sb, parent, parent->ino);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (node->lookup != NULL)
+		return node->lookup(dir, name, len, out);
+	return pseudofs_lookup_static(dir, name, len, out);
+}
+
+/* cookie = index in the table of the next candidate. */
+int pseudofs_iterate_static(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	struct pseudofs *fs = pfs(dir);
+	const struct pseudo_node *node = pseudofs_node(dir);
 	for (size_t i = (size_t)*cookie + 1; i < fs->count; i++) {
 		const struct pseudo_node *child = &fs->nodes[i];
 		if (child->parent != node->ino)
@@ -111,6 +116,14 @@ static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out
 		return 1;
 	}
 	return 0;
+}
+
+static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	const struct pseudo_node *node = pseudofs_node(dir);
+	if (node->iterate != NULL)
+		return node->iterate(dir, cookie, out);
+	return pseudofs_iterate_static(dir, cookie, out);
 }
 
 static long pseudo_readlink(struct inode *link, char *buf, size_t size)

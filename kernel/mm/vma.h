@@ -22,6 +22,8 @@
 /* Where the initial stack ends and below which mmap allocates top-down. */
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)          /* default RLIMIT_STACK */
+#define USER_STACK_LIMIT_MAX (1ull << 30)    /* largest stack exec maps */
+#define USER_STACK_LIMIT_MIN (64ull << 10)   /* smallest: room for the arguments */
 #define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_MAX - (1ull << 30))
 
 struct file;
@@ -53,6 +55,8 @@ struct mm {
 	u64 mmap_top;       /* top-down search starts below this */
 	u64 stack_top;
 	u64 page_count;     /* user pages currently allocated (accounting) */
+	/* where exec put the argv and envp strings (/proc/<pid>/cmdline) */
+	u64 arg_start, arg_end, env_start, env_end;
 	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */
 };
 

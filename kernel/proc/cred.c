@@ -146,3 +146,15 @@ void cred_commit_exec(struct task *task, const struct exec_cred *c)
 	task->cap_ambient = c->ambient;
 	task->securebits &= ~(u32)SECBIT_KEEP_CAPS; /* exec clears keep-caps */
 }
+
+bool cred_nproc_exceeded(const struct task *task)
+{
+	u64 max = task->rlimits[RLIMIT_NPROC].rlim_cur;
+	if (max == RLIM_INFINITY || task->uid == 0 || task_capable(task, CAP_SYS_RESOURCE) ||
+	    task_capable(task, CAP_SYS_ADMIN))
+		return false;
+	u64 count = 0;
+	for (struct task *t = task_first(); t; t = t->next)
+		count += !t->exited && t->uid == task->uid;
+	return count >= max;
+}

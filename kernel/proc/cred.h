@@ -37,6 +37,11 @@ void cred_set_uids(struct task *task, u32 ruid, u32 euid, u32 suid);
 /* setfsuid: the fs-related effective capabilities follow fsuid 0. */
 void cred_set_fsuid(struct task *task, u32 fsuid);
 
+/* RLIMIT_NPROC at fork: the caller's real user already runs as many
+ * processes as its limit allows (root, CAP_SYS_RESOURCE and CAP_SYS_ADMIN
+ * are exempt, as on Linux): fork answers EAGAIN. */
+bool cred_nproc_exceeded(const struct task *task);
+
 /* What exec makes of the credentials (prepare computes, commit applies):
  * set-user-ID / set-group-ID files (unless no_new_privs), then the
  * capability sets as Linux computes them for a file without file

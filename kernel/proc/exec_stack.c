@@ -136,10 +136,17 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 		err = push_string(mm, &sp, "x86_64", &platform_addr);
 	if (!err)
 		err = push_string(mm, &sp, args->execfn, &execfn_addr);
-	for (size_t i = 0; !err && i < args->envc; i++)
+	/* Last string first, so that argv[0..] and envp[0..] each lie in
+	 * ascending order, as on Linux (/proc/<pid>/cmdline and environ
+	 * read them as one range each). */
+	mm->env_end = sp;
+	for (size_t i = args->envc; !err && i-- > 0;)
 		err = push_string(mm, &sp, args->envp[i], &envp_addrs[i]);
-	for (size_t i = 0; !err && i < args->argc; i++)
+	mm->env_start = sp;
+	mm->arg_end = sp;
+	for (size_t i = args->argc; !err && i-- > 0;)
 		err = push_string(mm, &sp, args->argv[i], &argv_addrs[i]);
+	mm->arg_start = sp;
 	if (err)
 		return err;
 
@@ -160,9 +167,15 @@ int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_im
 		return -E2BIG;
 	if (strings_size(args) + (args->argc + args->envc) * 8 > EXEC_STRINGS_MAX)
 		return -E2BIG;
+	/* RLIMIT_STACK sizes the stack mapping: past it, a fault (SIGSEGV)
+	 * as on Linux. Unlimited (or above 1 GiB) is 1 GiB, which still
+	 * leaves the mmap area below it (USER_MMAP_TOP); below 64 KiB is
+	 * 64 KiB, room for the arguments. */
 	u64 stack_size = task->rlimits[RLIMIT_STACK].rlim_cur;
-	if (stack_size < (1ull << 20) || stack_size > (1ull << 30))
-		stack_size = USER_STACK_MAX; /* unlimited or silly: the default */
+	if (stack_size > USER_STACK_LIMIT_MAX)
+		stack_size = USER_STACK_LIMIT_MAX;
+	if (stack_size < USER_STACK_LIMIT_MIN)
+		stack_size = USER_STACK_LIMIT_MIN;
 	stack_size = ALIGN_UP(stack_size, PAGE_SIZE);
 	int err = vma_add(mm, USER_STACK_TOP - stack_size, USER_STACK_TOP,
 	                  PROT_READ | PROT_WRITE, VMA_ANON | VMA_STACK, NULL, 0, 0);

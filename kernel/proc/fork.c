@@ -125,6 +125,8 @@ long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 
 	if (newsp >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
 		return -EINVAL;
 	struct task *parent = current_task();
+	if (cred_nproc_exceeded(parent))
+		return -EAGAIN; /* RLIMIT_NPROC */
 	struct task *child = task_alloc();
 	if (!child)
 		return -EAGAIN;

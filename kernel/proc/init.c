@@ -23,6 +23,7 @@
 #include "platform/platform.h"
 #include "proc/cred.h"
 #include "proc/exec.h"
+#include "proc/procfs_task.h"
 #include "proc/fdtable.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
@@ -113,45 +114,6 @@ static const char **build_envp(const struct boot_config *cfg, size_t *envc)
 	return envp;
 }
 
-static long hook_exe_path(char *buf, size_t size)
-{
-	struct task *task = current_task();
-	size_t len = strlen(task->exe_path);
-	if (len > size)
-		return -ENAMETOOLONG;
-	memcpy(buf, task->exe_path, len);
-	return (long)len;
-}
-
-static long hook_maps(char *buf, size_t size)
-{
-	return vma_format_maps(current_task()->mm, buf, size);
-}
-
-static long hook_fd_path(int fd, char *buf, size_t size)
-{
-	struct file *f = fd_get(current_task(), fd);
-	if (!f)
-		return -EBADF;
-	/* Pipes (and other internal files) read "pipe:[ino]", as on Linux. */
-	if (f->inode && f->inode->sb->anon_link) {
-		char link[64];
-		int n = snprintf(link, sizeof(link), "%s:[%llu]", f->inode->sb->anon_link,
-		                 (unsigned long long)f->inode->ino);
-		size_t len = MIN((size_t)n, size);
-		memcpy(buf, link, len);
-		return (long)len;
-	}
-	/* Files opened by path remember it (vfs_file_path). The stderr
-	 * channel is a wrapper without one: it is the console too. */
-	if (!stdio_is_console(f) || f->inode)
-		return vfs_file_path(f, buf, size);
-	const char *name = "/dev/console";
-	size_t len = MIN(strlen(name), size);
-	memcpy(buf, name, len);
-	return (long)len;
-}
-
 /* The VFS checks files against the current task's fs ids, groups and
  * effective capabilities (DAC override, fowner, chown: proc/cred.c). */
 static void hook_cred(struct vfs_cred *out)
@@ -163,36 +125,6 @@ static void hook_cred(struct vfs_cred *out)
 	out->group_count = task->group_count;
 	out->caps = task->cap_effective;
 }
-
-static int hook_fd_inode(int fd, struct inode **out)
-{
-	struct file *f = fd_get(current_task(), fd);
-	if (!f)
-		return -EBADF;
-	if (!f->inode || !f->inode->sb->anon_link)
-		return 1;
-	*out = inode_get(f->inode);
-	return 0;
-}
-
-static int hook_fd_next(int after)
-{
-	return fd_next(current_task(), after);
-}
-
-static int hook_pid(void)
-{
-	return current_task()->pid;
-}
-
-static const struct procfs_hooks g_procfs_hooks = {
-	.exe_path = hook_exe_path,
-	.maps = hook_maps,
-	.fd_path = hook_fd_path,
-	.fd_inode = hook_fd_inode,
-	.fd_next = hook_fd_next,
-	.pid = hook_pid,
-};
 
 /* Exit status for a program that could not be started, like a shell:
  * 127 not found, 126 found but not runnable. Other errors (EIO from the
@@ -247,7 +179,7 @@ void proc_start_init(const struct boot_config *cfg)
 	apply_credentials(task, cfg);
 	apply_rlimits(task, cfg);
 	set_start_dir(task, cfg->cwd);
-	procfs_set_hooks(&g_procfs_hooks);
+	procfs_task_register();
 	syscall_set_trace(cfg->trace);
 
 	struct trapframe *tf = exec_first(task, cfg);

@@ -11,6 +11,7 @@
 #include "mm/uaccess.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
@@ -56,6 +57,9 @@ static long copy_data(struct copy_end *in, struct copy_end *out, u64 len)
 	long err = 0;
 	while (done < len) {
 		size_t want = (size_t)MIN(len - done, (u64)COPY_CHUNK);
+		err = rlimit_fsize(out->file, (u64)out->offset, &want);
+		if (err)
+			break;
 		long n = vfs_pread(in->file, buf, want, in->offset);
 		if (n <= 0) {
 			err = n;

@@ -17,6 +17,7 @@
 #include "syscalls/common.h"
 #include "syscalls/file_ioctl.h"
 #include "syscalls/handlers.h"
+#include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
@@ -61,6 +62,15 @@ static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
 		size = IO_MAX;
 	if (!user_range_ok(ubuf, size))
 		return -EFAULT;
+	if (dir == IO_WRITE) {
+		/* RLIMIT_FSIZE, once per call as on Linux: cut short, or EFBIG. */
+		size_t room = (size_t)size;
+		long err = rlimit_fsize(f, rlimit_write_pos(f, pos->explicit_offset, pos->offset),
+		                        &room);
+		if (err)
+			return err;
+		size = room;
+	}
 	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
 	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
 	if (!kbuf)
@@ -432,6 +442,8 @@ long sys_ftruncate(const struct syscall_args *args)
 		return -EINVAL;
 	if (!can_write(f))
 		return -EINVAL; /* Linux: EINVAL when not open for writing */
+	if (f->inode != NULL && (err = (int)rlimit_truncate(f->inode, args->a[1])) != 0)
+		return err;
 	return vfs_ftruncate(f, args->a[1]);
 }
 

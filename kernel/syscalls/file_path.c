@@ -16,6 +16,7 @@
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -334,6 +335,8 @@ long sys_truncate(const struct syscall_args *args)
 		err = -EISDIR;
 	else
 		err = vfs_access(inode, W_OK, &cred);
+	if (!err)
+		err = (int)rlimit_truncate(inode, args->a[1]);
 	if (!err)
 		err = vfs_truncate(inode, args->a[1]);
 	inode_put(inode);

@@ -201,6 +201,7 @@ HANDLER(sys_mincore);
 HANDLER(sys_mlockall);
 HANDLER(sys_munlockall);
 HANDLER(sys_mlock2);
+HANDLER(sys_munlock);
 
 /* session.c: process groups and sessions */
 HANDLER(sys_setpgid);

@@ -12,12 +12,16 @@
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
 
 long sys_brk(const struct syscall_args *args)
 {
-	return (long)mm_brk(current_task()->mm, args->a[0]);
+	struct mm *mm = current_task()->mm;
+	if (!rlimit_brk_ok(args->a[0]))
+		return (long)mm->brk; /* brk answers the old break on failure */
+	return (long)mm_brk(mm, args->a[0]);
 }
 
 long sys_mmap(const struct syscall_args *args)
@@ -29,6 +33,9 @@ long sys_mmap(const struct syscall_args *args)
 		if (err)
 			return err;
 	}
+	long err = rlimit_map(args->a[0], args->a[1], (u32)args->a[2], flags);
+	if (err)
+		return err;
 	return mm_mmap(current_task()->mm, args->a[0], args->a[1], (u32)args->a[2], flags, file,
 	               args->a[5]);
 }
@@ -45,6 +52,12 @@ long sys_mprotect(const struct syscall_args *args)
 
 long sys_mremap(const struct syscall_args *args)
 {
+	/* Growing counts against RLIMIT_AS (and DATA, as private writable). */
+	if (args->a[2] > args->a[1]) {
+		long err = rlimit_map(0, args->a[2] - args->a[1], PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		if (err)
+			return err;
+	}
 	return mm_mremap(current_task()->mm, args->a[0], args->a[1], args->a[2], (u32)args->a[3],
 	                 args->a[4]);
 }
@@ -76,7 +89,8 @@ long sys_msync(const struct syscall_args *args)
  * Linux checks the range the same way. */
 long sys_mlock(const struct syscall_args *args)
 {
-	return sys_msync(args);
+	long err = sys_msync(args);
+	return err ? err : rlimit_memlock(args->a[1]);
 }
 
 /* mincore: one byte per page of [addr, addr + len): 1 when the page is
@@ -125,7 +139,7 @@ long sys_mlockall(const struct syscall_args *args)
 	if (!flags || (flags & ~(u64)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
 	    flags == MCL_ONFAULT)
 		return -EINVAL;
-	return 0;
+	return rlimit_memlock((flags & MCL_CURRENT) ? rlimit_vm_total() : 1);
 }
 
 long sys_munlockall(const struct syscall_args *args)
@@ -142,4 +156,10 @@ long sys_mlock2(const struct syscall_args *args)
 	if (args->a[2] & ~(u64)MLOCK_ONFAULT)
 		return -EINVAL;
 	return sys_mlock(args);
+}
+
+/* munlock: only the range check (nothing is ever locked in). */
+long sys_munlock(const struct syscall_args *args)
+{
+	return sys_msync(args);
 }

@@ -8,6 +8,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/nospec.h"
 #include "lib/string.h"
+#include "lib/uts.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/cred.h"
@@ -107,12 +108,12 @@ long sys_uname(const struct syscall_args *args)
 {
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
-	put_field(u.sysname, "Linux");
-	put_field(u.nodename, "cvmify");
-	put_field(u.release, "6.1.0-cvmify");
-	put_field(u.version, "#1 cvmify library OS");
-	put_field(u.machine, "x86_64");
-	put_field(u.domainname, "(none)");
+	put_field(u.sysname, UTS_SYSNAME);
+	put_field(u.nodename, UTS_NODENAME);
+	put_field(u.release, UTS_RELEASE);
+	put_field(u.version, UTS_VERSION);
+	put_field(u.machine, UTS_MACHINE);
+	put_field(u.domainname, UTS_DOMAINNAME);
 	return copyout(args->a[0], &u, sizeof(u));
 }
 

@@ -74,29 +74,6 @@ static int can_read(const char *path)
 	return fd >= 0;
 }
 
-/* Run fn in a child; it returns 0 for success; the check passes if the
- * child exited 0. The child's own failures are printed by it. */
-static void in_child(const char *what, int (*fn)(void))
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	int status = 0;
-	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	      WEXITSTATUS(status) == 0, what);
-}
-
-/* Inside children: one failed step ends it with that step's number. */
-#define STEP(n, cond)                                          \
-	do {                                                   \
-		if (!(cond)) {                                 \
-			printf("  step %d failed: %s\n", n, #cond); \
-			fflush(stdout);                        \
-			return n;                              \
-		}                                              \
-	} while (0)
-
 static int drop_everything(void)
 {
 	gid_t groups[2] = {100, 200};
@@ -267,13 +244,13 @@ int main(int argc, char **argv)
 	int fd = open(SECRET, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	check(fd >= 0 && fchown(fd, 0, 0) == 0, "a root-only file");
 	close(fd);
-	in_child("drop to a user: ids, groups, no capabilities, no way back", drop_everything);
-	in_child("effective id only: the saved id brings root back", effective_only);
-	in_child("fs ids: file checks and new files follow fsuid", fs_ids);
-	in_child("PR_SET_KEEPCAPS keeps the permitted set across a uid change", keep_caps);
-	in_child("root's capabilities: docker's set, bounding set, capset rules", capability_sets);
+	check_in_child("drop to a user: ids, groups, no capabilities, no way back", drop_everything);
+	check_in_child("effective id only: the saved id brings root back", effective_only);
+	check_in_child("fs ids: file checks and new files follow fsuid", fs_ids);
+	check_in_child("PR_SET_KEEPCAPS keeps the permitted set across a uid change", keep_caps);
+	check_in_child("root's capabilities: docker's set, bounding set, capset rules", capability_sets);
 	check(make_suid_copy(), "a set-user-ID-root copy in /tmp");
-	in_child("exec of a set-user-ID program; no_new_privs ignores it", setuid_exec);
+	check_in_child("exec of a set-user-ID program; no_new_privs ignores it", setuid_exec);
 	unlink(SUID_COPY);
 	unlink(SECRET);
 	return check_done("identity");
