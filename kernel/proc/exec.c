@@ -221,8 +221,7 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 		task->pdeath_signal = 0; /* Linux: a set-id exec clears it */
 	arch_set_fs_base(0);
 	arch_set_user_gs_base(0);
-	struct fpu_state fpu;
-	fpu_state_init(&fpu);
-	fpu_restore(&fpu);
+	fpu_state_init(&task->fpu);
+	fpu_restore(&task->fpu);
 	trapframe_init_user(tf, img->entry, img->sp);
 }

@@ -18,6 +18,7 @@
 #include "mm/vma.h"
 #include "proc/elf.h"
 #include "proc/cred.h"
+#include "proc/sigframe_fpu.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/auxv.h"
 #include "syscalls/linux_abi/errno.h"
@@ -83,11 +84,11 @@ static void fill_auxv(struct auxv *aux, const struct task *task, const struct ex
 	aux_put(aux, AT_SECURE, cred->secure ? 1 : 0);
 	aux_put(aux, AT_RANDOM, random_addr);
 	aux_put(aux, AT_HWCAP, cpu_hwcap());
-	aux_put(aux, AT_HWCAP2, 0);
+	aux_put(aux, AT_HWCAP2, g_cpu.fsgsbase ? HWCAP2_FSGSBASE : 0);
 	aux_put(aux, AT_CLKTCK, 100);
 	aux_put(aux, AT_EXECFN, execfn_addr);
 	aux_put(aux, AT_PLATFORM, platform_addr);
-	aux_put(aux, AT_MINSIGSTKSZ, MINSIGSTKSZ);
+	aux_put(aux, AT_MINSIGSTKSZ, sigframe_min_stack());
 	aux_put(aux, AT_NULL, 0);
 }
 
