@@ -283,7 +283,8 @@ long vfs_file_path(struct file *file, char *buf, size_t size)
 	return len;
 }
 
-long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
+/* The read both vfs_read and vfs_pread do (streams ignore offset). */
+static long read_at(struct file *file, void *buf, size_t size, s64 offset)
 {
 	if (!can_read(file))
 		return -EBADF;
@@ -298,7 +299,7 @@ long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
 	return file->ops->read(file, buf, size, (u64)offset);
 }
 
-long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
+static long write_at(struct file *file, const void *buf, size_t size, s64 offset)
 {
 	if (!can_write(file))
 		return -EBADF;
@@ -311,9 +312,21 @@ long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
 	return file->ops->write(file, buf, size, (u64)offset);
 }
 
+/* pread/pwrite on a stream (tty, pipe) is ESPIPE before anything else,
+ * as on Linux (no FMODE_PREAD/PWRITE). */
+long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
+{
+	return is_stream(file) ? -ESPIPE : read_at(file, buf, size, offset);
+}
+
+long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
+{
+	return is_stream(file) ? -ESPIPE : write_at(file, buf, size, offset);
+}
+
 long vfs_read(struct file *file, void *buf, size_t size)
 {
-	long n = vfs_pread(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
+	long n = read_at(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
 	if (n > 0 && !is_stream(file))
 		file->offset += (u64)n;
 	return n;
@@ -323,7 +336,7 @@ long vfs_write(struct file *file, const void *buf, size_t size)
 {
 	if (!is_stream(file) && (file->flags & O_APPEND) && file->inode != NULL)
 		file->offset = file->inode->size;
-	long n = vfs_pwrite(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
+	long n = write_at(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
 	if (n > 0 && !is_stream(file))
 		file->offset += (u64)n;
 	return n;

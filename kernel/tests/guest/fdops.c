@@ -60,6 +60,13 @@ static void check_pipe_ioctls(void)
 	      "pipe: FIOASYNC on sets O_ASYNC");
 	check(ioctl(p[0], FIOASYNC, &off) == 0 && !(fcntl(p[0], F_GETFL) & O_ASYNC),
 	      "pipe: FIOASYNC off clears it");
+	char byte;
+	errno = 0;
+	check(pread(p[0], &byte, 1, 0) == -1 && errno == ESPIPE, "pread on a pipe: ESPIPE");
+	errno = 0;
+	check(pwrite(p[1], "x", 1, 0) == -1 && errno == ESPIPE, "pwrite on a pipe: ESPIPE");
+	errno = 0;
+	check(pread(1, &byte, 1, 0) == -1 && errno == ESPIPE, "pread on stdout: ESPIPE");
 	check(fcntl(p[0], F_GETPIPE_SZ) == 65536, "F_GETPIPE_SZ: 64 KiB");
 	check(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096, "F_SETPIPE_SZ 4096 gives at least 4096");
 	close(p[0]);

@@ -26,7 +26,7 @@ HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
     proc/runq.c proc/timerq.c proc/waitq.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
-    tests/host/golden.c tests/host/fixture.c
+    tests/host/golden.c tests/host/fixture.c tests/host/cvmfs_image.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o) $(HOST_BUILD)/arch/x86_64/call_on_stack.o
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
