@@ -293,6 +293,71 @@ def kbs_serve(
                        mrtd_order=mrtd_order), paths.sim_key_path())
 
 
+volume_app = typer.Typer(help="Persistent encrypted volumes (docs/volumes.md).", no_args_is_help=True)
+app.add_typer(volume_app, name="volume")
+
+
+def _volume_store():
+    from cvmify.volume.registry import VolumeStore
+
+    return VolumeStore(paths.state_dir())
+
+
+@volume_app.command("create")
+def volume_create(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Argument(help="The volume's name [default: a random one].")] = None,
+    size: Annotated[Optional[str], typer.Option("--size", help="Capacity, e.g. 512M, 10G [default: 1G].")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a volume (an existing one of that name is returned as is)."""
+    from cvmify.commands.volume import create_volume
+
+    _state(ctx, as_json)
+    _render(ctx, create_volume(_volume_store(), name, size), as_json)
+
+
+@volume_app.command("ls")
+def volume_ls(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only the names.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List volumes."""
+    from cvmify.commands.volume import list_volumes
+
+    _state(ctx, as_json)
+    _render(ctx, list_volumes(_volume_store(), quiet), as_json)
+
+
+@volume_app.command("rm")
+def volume_rm(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Volumes to remove.")],
+    force: Annotated[bool, typer.Option("-f", "--force", help="No error for a missing volume.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove volumes (never one in use by a running container)."""
+    from cvmify.commands.volume import remove_volumes
+
+    _state(ctx, as_json)
+    _render(ctx, remove_volumes(_volume_store(), names, force), as_json)
+
+
+@volume_app.command("inspect")
+def volume_inspect(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Volumes to show.")],
+    verify: Annotated[bool, typer.Option("--verify", help="Authenticate every block and check the state.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show volumes in detail; --verify checks their integrity."""
+    from cvmify.commands.volume import inspect_volumes
+
+    _state(ctx, as_json)
+    _render(ctx, inspect_volumes(_volume_store(), names, verify), as_json)
+
+
 @app.command()
 def run(
     ctx: typer.Context,
@@ -313,12 +378,18 @@ def run(
     kbs: Annotated[
         Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
     ] = None,
+    volume: Annotated[
+        Optional[list[str]], typer.Option("-v", "--volume", help="NAME:/path[:ro], a persistent volume (created if missing).")
+    ] = None,
+    mount: Annotated[
+        Optional[list[str]], typer.Option("--mount", help="type=volume,source=NAME,target=/path[,readonly].")
+    ] = None,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, False)
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
-        kbs=kbs,
+        kbs=kbs, volumes=list(volume or []), mounts=list(mount or []),
     )
     qemu = paths.qemu_binary()
     plan = plan_run(bundle, options, qemu, paths.cache_dir())

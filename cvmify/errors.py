@@ -24,6 +24,7 @@ class ExitCode:
     LAUNCH = 11
     GUEST_FAILURE = 12
     ATTESTATION = 14
+    VOLUME = 15
     INTERRUPTED = 130
 
 
@@ -115,3 +116,11 @@ class AttestationError(CvmifyError):
 
     code = "attestation"
     exit_code = ExitCode.ATTESTATION
+
+
+class VolumeError(CvmifyError):
+    """A persistent volume cannot be used: no such volume, in use by a
+    running container, a bind mount or a mount the bundle's policy refuses."""
+
+    code = "volume"
+    exit_code = ExitCode.VOLUME

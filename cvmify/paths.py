@@ -79,3 +79,16 @@ def cache_dir() -> Path:
 def sim_key_path() -> Path:
     """The development key of the simulated quoting enclave (docs/tdx.md)."""
     return cache_dir() / "sim-qe-key.pem"
+
+
+STATE_ENV = "CVMIFY_STATE_DIR"
+
+
+def state_dir() -> Path:
+    """Per-user state (containers): $CVMIFY_STATE_DIR, else
+    $XDG_STATE_HOME/cvmify (default ~/.local/state/cvmify); not created here."""
+    explicit = os.environ.get(STATE_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "cvmify"

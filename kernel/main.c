@@ -14,6 +14,7 @@
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
  *     interrupts                    I/O APIC (all lines masked), local APIC and its timer
  *     scheduler                     run queue, this CPU's idle task; the big kernel lock
+ *     other vCPUs                   as many as the host says (bounded), each to its idle loop
  *  9. config                        fw_cfg opt/cvmify/config -> private copy -> parse (fail closed)
  * 10. measure config
  * 11. host overrides and switches   opt/cvmify/overrides, opt/cvmify/trace (not measured)
@@ -41,6 +42,7 @@
 #include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
 #include "fs/vfs.h"
+#include "fs/volfs.h"
 #include "proc/bkl.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -148,11 +150,16 @@ static void root_init(void)
     err = platform_disk_key(key, g_config.disk_root);
     if (err)
         panic("no disk key (error %d)", err);
-    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs,
-                       g_config.tmpfs_count);
+    /* A volume replaces the tmpfs an image VOLUME would get at its path. */
+    size_t tmpfs_count = volfs_drop_tmpfs(g_config.tmpfs, g_config.tmpfs_count,
+                                          g_config.volumes, g_config.volume_count);
+    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs, tmpfs_count);
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
+    err = fs_mount_volumes(g_config.volumes, g_config.volume_count);
+    if (err)
+        panic("cannot attach the persistent volumes (error %d)", err);
 }
 #endif
 
@@ -177,6 +184,7 @@ void kmain(u64 boot_info_pa)
     irq_init();
     sched_init();
     bkl_lock(); /* boot holds it until the first task enters user mode */
+    smp_start_cpus();
 #endif
     config_init();
     measurements_log();

@@ -1,21 +1,31 @@
 /*
  * panic.c: the one way the kernel stops on an error it cannot handle.
  * Prints "cvmify: panic <text>" on COM3 and powers off with code 0x20
- * (QEMU exits 65). Interrupts go off first; a panic inside a panic just
- * powers off.
+ * (QEMU exits 65). Interrupts go off first and the other CPUs are told
+ * to halt; a panic inside a panic (on any CPU) just powers off.
  */
 #include "panic.h"
 #include "lib/printf.h"
 #include "platform/platform.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/percpu.h"
 
 static volatile int g_panicking;
+static volatile int g_panic_cpu = -1;
 
 void panic(const char *fmt, ...)
 {
     cpu_cli();
-    if (g_panicking++)
-        platform_poweroff(POWEROFF_PANIC);
+    int me = percpu_ready() ? (int)this_cpu()->index : 0;
+    if (__atomic_fetch_add(&g_panicking, 1, __ATOMIC_SEQ_CST)) {
+        if (g_panic_cpu == me)
+            platform_poweroff(POWEROFF_PANIC); /* a panic inside our panic */
+        arch_halt_forever(); /* another CPU is reporting its panic */
+    }
+    g_panic_cpu = me;
+    irq_stop_other_cpus();
 
     char buf[400];
     va_list ap;

@@ -179,7 +179,7 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
     assert argv == [
         QEMU,
         "-M", "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=on,acpi=off",
-        "-accel", "tcg", "-cpu", "max", "-m", "1G", "-smp", "2",
+        "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "1G", "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", f"{b}/kernel.elf",
         "-chardev", "stdio,id=com1", "-serial", "chardev:com1",

@@ -51,6 +51,14 @@ REQUIRED = [
     "td_ve_port_in_and_out",
     "td_ve_string_io_refused",
     "tdx_get_quote_checks_the_host",          # GetQuote: status and lengths checked
+    "td_start_cpu_mailbox",                   # TD APs: the wake-up mailbox
+    "volume_header_flips_refused",            # volumes: a flipped header bit refuses that state
+    "volume_blocks_authenticated",            # ... every block against its pointer
+    "volume_golden_listing",                  # ... the golden volume through the VFS
+    "volume_files_persist",                   # ... what the kernel writes survives a remount
+    "volume_crash_anywhere",                  # ... a crash at any write or flush: old or new state
+    "volume_full_gives_enospc",               # ... -ENOSPC when full, room again after rm
+    "volume_tampering_detected",              # ... flipped blocks refuse the mount or fail reads
     "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
     "user_return_sysret_when_safe",
     "crypto_gcm_leaves_no_key_on_stacks",     # key schedule wiped after each crypto call

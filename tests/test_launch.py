@@ -38,7 +38,7 @@ def test_vm_argv_is_exact():
     assert vm_argv(QEMU, spec) == [
         QEMU,
         "-M", "microvm,x-option-roms=off,isa-serial=on,pit=on,pic=off,rtc=on,acpi=off",
-        "-accel", "tcg", "-cpu", "max", "-m", "512M", "-smp", "2",
+        "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "512M", "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", "/b/kernel.elf",
         "-chardev", "stdio,id=com1", "-serial", "chardev:com1",

@@ -13,9 +13,10 @@ import re
 import shutil
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
 from cvmify.errors import BadBundleError, LaunchError, UsageError
@@ -47,6 +48,8 @@ class RunOptions:
     env: list[str] = field(default_factory=list)  # "K=V" from -e
     args: list[str] = field(default_factory=list)  # after `--`
     kbs: str | None = None  # key broker URL (tdx, tdx-sim)
+    volumes: list[str] = field(default_factory=list)  # -v specs
+    mounts: list[str] = field(default_factory=list)  # --mount specs
 
 
 @dataclass
@@ -60,6 +63,9 @@ class RunPlan:
     trace: bool
     host_problems: list[str] = field(default_factory=list)  # --mode tdx: what this host lacks
     kbs: str | None = None  # key broker URL: the relay runs (tdx, tdx-sim)
+    volumes: list = field(default_factory=list)  # cvmify.volume.mounts.VolumeMount, checked
+    volume_launch: Any = None  # cvmify.volume.attach.VolumeLaunch while the volumes are held
+    override_request: Any = None  # (args, env, policy): the overrides again, with VOLUME records
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         td = self.mode in TD_MODES
@@ -73,6 +79,13 @@ class RunPlan:
             files.append(FwCfg("opt/cvmify/overrides", file=rundir / OVERRIDES_FILE))
         if self.trace:
             files.append(FwCfg("opt/cvmify/trace", string="1"))
+        drives: tuple = ()
+        if self.volume_launch is not None and self.volume_launch.drives:
+            from cvmify.volume import attach
+
+            assert rundir is not None
+            files.append(FwCfg(attach.KEYS_FW_CFG, file=rundir / attach.KEY_FILE))
+            drives = tuple((d.path, d.read_only) for d in self.volume_launch.drives)
         return VmSpec(
             kernel=self.bundle.file("kernel.elf"),
             memory=self.memory,
@@ -83,6 +96,7 @@ class RunPlan:
             disk=self.bundle.file("rootfs.img"),
             firmware=self.bundle.file("td.fd") if td else None,
             kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
+            volumes=drives,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -147,6 +161,7 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(list(opts.args), env, policy)
+    volumes = parse_volume_flags(opts, policy.allow_host_volumes)
     if opts.mode in TD_MODES and not bundle.has_td_fd:
         raise BadBundleError(f"{path}: no td.fd; rebuild it with this cvmify to use --mode {opts.mode}")
     attested = opts.mode in ("tdx", "tdx-sim")
@@ -163,7 +178,46 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
                        host_problems=probe_host(qemu).missing(), kbs=opts.kbs)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
-    return RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs)
+    plan = RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs,
+                   volumes=volumes)
+    plan.override_request = (list(opts.args), env, policy)
+    return plan
+
+
+def parse_volume_flags(opts: RunOptions, allowed: list[str]) -> list:
+    """-v and --mount, checked against the bundle's policy and the mode
+    before anything is created or locked."""
+    if not opts.volumes and not opts.mounts:
+        return []
+    from cvmify.volume.attach import check_request
+    from cvmify.volume.mounts import parse_mount_flag, parse_volume_flag
+
+    mounts = [parse_volume_flag(v) for v in opts.volumes] + [parse_mount_flag(m) for m in opts.mounts]
+    check_request(mounts, allowed, opts.mode)
+    return mounts
+
+
+@contextmanager
+def held_volumes(plan: RunPlan) -> Iterator[None]:
+    """Hold the plan's volumes for the run (VolumeStore.attach) and put
+    their VOLUME records into the overrides."""
+    if not plan.volumes:
+        yield
+        return
+    from cvmify import paths
+    from cvmify.manifest.bootconfig import compile_overrides
+    from cvmify.volume.attach import attach_volumes
+    from cvmify.volume.registry import VolumeStore
+
+    args, env, policy = plan.override_request
+    with attach_volumes(VolumeStore(paths.state_dir()), plan.volumes, policy.allow_host_volumes,
+                        plan.mode) as launch:
+        plan.volume_launch = launch
+        plan.overrides = compile_overrides(args, env, policy, launch.records)
+        try:
+            yield
+        finally:
+            plan.volume_launch = None
 
 
 SIM_WARNING = ("tdx-sim mode: attestation is SIMULATED (a plain VM and a development quoting key); "
@@ -181,26 +235,37 @@ def host_problem_line(plan: RunPlan) -> str:
     return "this host cannot run a TD: " + "; ".join(plan.host_problems)
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def _make_rundir(plan: RunPlan) -> Path | None:
     """A private directory for files QEMU reads that are not in the bundle
-    (the overrides) and for the key-release relay's socket."""
+    (the overrides, the volume keys) and for the key-release relay's socket."""
     if not plan.overrides and not plan.kbs:
         return None
     rundir = Path(tempfile.mkdtemp(prefix="cvmify-run-"))
     if plan.overrides:
-        fd = os.open(rundir / OVERRIDES_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(plan.overrides)
+        _write_private(rundir / OVERRIDES_FILE, plan.overrides)
+    if plan.volume_launch is not None and plan.volume_launch.keys:
+        from cvmify.volume import attach
+
+        _write_private(rundir / attach.KEY_FILE, plan.volume_launch.keys)
     return rundir
 
 
 def dry_run(plan: RunPlan, qemu: str) -> RunResult:
-    """The command line that would run. Files it needs (overrides) are kept."""
-    rundir = _make_rundir(plan)
+    """The command line that would run. Files it needs (overrides, volume
+    keys) are kept; volumes are created if missing, their state as of now."""
+    with held_volumes(plan):
+        rundir = _make_rundir(plan)
+        command = shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir))
     warnings = [host_problem_line(plan)] if plan.host_problems else []
     if rundir is not None:
         warnings.append(f"dry run: the run directory {rundir} is kept; delete it when done")
-    return RunResult(status=0, command=shell_line(plan.argv(qemu, DRY_RUN_CONSOLES, rundir)), warnings=warnings)
+    return RunResult(status=0, command=command, warnings=warnings)
 
 
 def run_plan(
@@ -218,12 +283,15 @@ def run_plan(
     from cvmify import paths
     from cvmify.kbs.launch import kbs_relay
 
-    rundir = _make_rundir(plan)
-    try:
-        with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim", paths.sim_key_path()):
-            run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr, timeout)
-    finally:
-        if rundir is not None:
-            shutil.rmtree(rundir, ignore_errors=True)
+    with held_volumes(plan):
+        rundir = _make_rundir(plan)
+        try:
+            with kbs_relay(plan.kbs, rundir, plan.bundle.file("td.fd"), plan.mode == "tdx-sim",
+                           paths.sim_key_path()):
+                run = run_qemu(lambda consoles: plan.argv(qemu, consoles, rundir), stdin, stdout, stderr,
+                               timeout)
+        finally:
+            if rundir is not None:
+                shutil.rmtree(rundir, ignore_errors=True)
     status = app_status(run)
     return RunResult(status=status, syscalls=list(run.control.syscalls))

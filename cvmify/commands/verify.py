@@ -38,7 +38,6 @@ class VerifyOptions:
 class VerifyResult:
     quote: Path
     verdict: Any  # cvmify.attest.policy.Verdict
-    replayed: tuple[bytes, ...] | None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -157,4 +156,4 @@ def verify_quote(quote_path: Path, opts: VerifyOptions, default_sim_key: Path) -
     )
     event_log = _read(opts.event_log) if opts.event_log else None
     verdict = evaluate(_read(quote_path), policy, evidence, event_log)
-    return VerifyResult(quote=quote_path, verdict=verdict, replayed=None, warnings=list(verdict.warnings))
+    return VerifyResult(quote=quote_path, verdict=verdict, warnings=list(verdict.warnings))

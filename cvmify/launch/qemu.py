@@ -41,9 +41,15 @@ MAX_CPUS = 64
 class Accel:
     name: str  # "kvm" or "tcg"
     cpu: str  # the -cpu model
+    option: str = ""  # the -accel value when it says more than the name
+
+    def arg(self) -> str:
+        return self.option or self.name
 
 
-TCG = Accel("tcg", "max")
+# Multi-threaded TCG: one host thread per vCPU, so `--cpus N` really runs
+# in parallel (an x86 guest on an x86 host keeps its memory order).
+TCG = Accel("tcg", "max", "tcg,thread=multi")
 # arch-capabilities is hidden because nested KVM often cannot provide it.
 KVM = Accel("kvm", "host,-arch-capabilities")
 
@@ -81,6 +87,7 @@ class VmSpec:
     disk: Path | None = None  # the root disk, attached read-only
     firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
     kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
+    volumes: tuple[tuple[Path, bool], ...] = ()  # persistent volumes: (file, read-only), in order
 
 
 def escape(value: str) -> str:
@@ -119,12 +126,23 @@ def console_args(consoles: Consoles) -> list[str]:
     ]
 
 
+def volume_args(spec: VmSpec, device: str) -> list[str]:
+    """One writable (or read-only) virtio-blk disk per volume, after the
+    root disk, in the order of the VOLUME records (docs/boot-config.md)."""
+    argv: list[str] = []
+    for i, (path, read_only) in enumerate(spec.volumes):
+        ro = ",readonly=on" if read_only else ""
+        argv += ["-drive", f"file={escape(str(path))},format=raw,if=none,cache=writeback{ro},id=vol{i}",
+                 "-device", f"{device},drive=vol{i}"]
+    return argv
+
+
 def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     """The full QEMU argv for VM mode (the disk key travels by fw_cfg)."""
     argv = [
         qemu,
         "-M", MACHINE,
-        "-accel", spec.accel.name,
+        "-accel", spec.accel.arg(),
         "-cpu", spec.accel.cpu,
         "-m", spec.memory,
         "-smp", str(spec.cpus),
@@ -138,6 +156,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", "virtio-blk-device,drive=root",
         ]
+    argv += volume_args(spec, "virtio-blk-device")
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
     return argv

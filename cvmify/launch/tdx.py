@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import LaunchError
-from cvmify.launch.qemu import VmSpec, console_args, escape
+from cvmify.launch.qemu import VmSpec, console_args, escape, volume_args
 
 MIN_QEMU_TDX = (10, 1)
 KVM_CHECK_EXTENSION = 0xAE03  # _IO(KVMIO 0xae, 0x03)
@@ -114,12 +114,13 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
         "-bios", str(spec.firmware),
         *console_args(spec.consoles),
     ]
+    access = ",iommu_platform=on" if td else ""
     if spec.disk is not None:
-        access = ",iommu_platform=on" if td else ""
         argv += [
             "-drive", f"file={escape(str(spec.disk))},format=raw,if=none,readonly=on,id=root",
             "-device", f"virtio-blk-pci,drive=root,disable-legacy=on{access}",
         ]
+    argv += volume_args(spec, f"virtio-blk-pci,disable-legacy=on{access}")
     if spec.kbs_socket is not None:
         from cvmify.kbs.launch import kbs_device_args
 

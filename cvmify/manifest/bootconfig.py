@@ -33,6 +33,7 @@ class BootConfig:
     allow_host_argv: bool = False
     allow_host_env: list[str] = field(default_factory=list)
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)  # resource -> (soft, hard)
+    allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
 
 
 # -- compile ----------------------------------------------------------------------
@@ -67,6 +68,7 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_argv=bool(loader.get("insecure__use_cmdline_argv", False)),
         allow_host_env=allowed,
         rlimits=rlimits,
+        allow_host_volumes=list(fs.get("host_volumes", [])),
     )
 
 
@@ -106,6 +108,8 @@ def encode(cfg: BootConfig) -> bytes:
         out.string(r.ALLOW_HOST_ENV, name)
     for resource, (soft, hard) in cfg.rlimits.items():
         out.raw(r.RLIMIT, struct.pack("<IIQQ", resource, 0, soft, hard))
+    for path in cfg.allow_host_volumes:
+        out.string(r.ALLOW_HOST_VOLUME, path)
     return out.finish()
 
 
@@ -135,6 +139,7 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_argv=bool(values[r.ALLOW_HOST_ARGV]),
         allow_host_env=values[r.ALLOW_HOST_ENV],
         rlimits=_rlimits(values[r.RLIMIT]),
+        allow_host_volumes=values[r.ALLOW_HOST_VOLUME],
     )
 
 
@@ -156,9 +161,11 @@ MAX_OVERRIDES_SIZE = 256 << 10
 class Overrides:
     argv_tail: list[str]  # replaces argv[1..] when non-empty
     env: list[str]  # "KEY=VALUE"
+    volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
 
 
-def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootConfig | dict") -> bytes:
+def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootConfig | dict",
+                      volumes: list[bytes] = ()) -> bytes:
     """The overrides file for `cvmify run ARGS... -e K=V`. Permission is
     checked first against `policy` (the bundle's parsed config.bin, or the
     manifest), and a refused argument or variable raises UsageError naming
@@ -175,7 +182,7 @@ def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootCo
                 f"environment variable {name} refused: the manifest does not allow it "
                 f"(loader.env.{name} = {{ passthrough = true }})"
             )
-    if not argv_tail and not env:
+    if not argv_tail and not env and not volumes:
         return b""
     out = r.RecordWriter()
     for arg in argv_tail:
@@ -184,6 +191,8 @@ def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootCo
     for name in sorted(env):
         _check_override_string(f"{name}={env[name]}", f"variable {name}")
         out.string(r.ENV, f"{name}={env[name]}")
+    for value in volumes:  # VOLUME records, already checked (cvmify/volume/attach.py)
+        out.raw(r.VOLUME, value)
     data = out.finish()
     if len(data) > MAX_OVERRIDES_SIZE:
         raise UsageError(f"overrides are {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
@@ -200,7 +209,8 @@ def parse_overrides(data: bytes) -> Overrides:
     r.check_counts(recs, r.OVERRIDE_COUNTS, "overrides")
     argv = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ARG]
     env = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ENV]
-    return Overrides(argv, env)
+    volumes = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.VOLUME]
+    return Overrides(argv, env, volumes)
 
 
 def _permissions(policy: "BootConfig | dict") -> tuple[bool, set[str]]:

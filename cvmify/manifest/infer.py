@@ -65,7 +65,8 @@ def infer_settings(config: dict, rootfs: RootFS) -> dict:
         loader["user"] = str(user_spec)
     manifest: dict[str, Any] = {
         "loader": loader,
-        "fs": {"start_dir": _start_dir(cfg.get("WorkingDir")), "mounts": volume_mounts(cfg.get("Volumes"))},
+        "fs": {"start_dir": _start_dir(cfg.get("WorkingDir")), "mounts": volume_mounts(cfg.get("Volumes")),
+               "host_volumes": host_volumes(cfg.get("Volumes"))},
         "image": {},
     }
     ports = sorted((cfg.get("ExposedPorts") or {}).keys())
@@ -95,9 +96,16 @@ def volume_mounts(volumes: Any) -> list[dict]:
         clean = posixpath.normpath(path) if path.startswith("/") else path
         if clean == "/tmp":
             continue
-        log.warning("volume %s becomes a tmpfs: its data does not persist", clean)
+        log.warning("volume %s becomes a tmpfs unless `cvmify run -v NAME:%s` names a persistent "
+                    "volume: its data does not persist", clean, clean)
         mounts.append({"type": "tmpfs", "path": clean, "origin": "volume"})
     return mounts
+
+
+def host_volumes(volumes: Any) -> list[str]:
+    """Where the host may attach persistent volumes: the image's Volumes."""
+    paths = {posixpath.normpath(p) for p in (volumes or {}) if p.startswith("/")}
+    return sorted(p for p in paths if p not in ("/", "/tmp"))
 
 
 def resolve_entrypoint(rootfs: RootFS, argv0: str, manifest: dict) -> str:

@@ -19,23 +19,25 @@ RECORD = struct.Struct("<HHI")
 
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
 ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS = 9, 10, 11, 12
+ALLOW_HOST_VOLUME, VOLUME = 24, 25  # docs/boot-config.md; VOLUME's value: cvmify/volume/attach.py
 
 NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
     TMPFS: "TMPFS", DISK_ROOT: "DISK_ROOT", ALLOW_HOST_ARGV: "ALLOW_HOST_ARGV",
     ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS",
+    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME",
 }
 
 # type -> (min count, max count)
 CONFIG_COUNTS = {
     ENTRYPOINT: (1, 1), ARG: (1, 4096), ENV: (0, 4096), CWD: (1, 1), UID: (1, 1),
     GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
-    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64),
+    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), ALLOW_HOST_VOLUME: (0, 64),
 }
-OVERRIDE_COUNTS = {ARG: (0, 4096), ENV: (0, 4096)}
+OVERRIDE_COUNTS = {ARG: (0, 4096), ENV: (0, 4096), VOLUME: (0, 16)}
 
-STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV}
-PATH_TYPES = {ENTRYPOINT, CWD, TMPFS}
+STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, ALLOW_HOST_VOLUME}
+PATH_TYPES = {ENTRYPOINT, CWD, TMPFS, ALLOW_HOST_VOLUME}
 LONG_STRING_TYPES = {ARG, ENV}
 U32_TYPES = {UID, GID, ALLOW_HOST_ARGV, GROUPS}
 MAX_STRING = 4096
@@ -116,6 +118,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         if len(value) != 48:
             raise BadBundleError(f"{what}: DISK_ROOT is {len(value)} bytes, expected 48")
         return bytes(value)
+    if rec_type == VOLUME:
+        from cvmify.volume.attach import decode_volume_record
+
+        return decode_volume_record(value, f"{what}: VOLUME")
     return _decode_rlimit(value, f"{what}: RLIMIT")
 
 

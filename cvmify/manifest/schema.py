@@ -22,6 +22,7 @@ MAX_ARGS = 4096
 MAX_ENV = 4096
 MAX_HOST_ENV = 256
 MAX_TMPFS = 64
+MAX_HOST_VOLUMES = 64
 MAX_GROUPS = 64
 MIN_MEMORY = 32 << 20
 RLIM_INFINITY = (1 << 64) - 1
@@ -247,6 +248,23 @@ class Mounts:
             fail(path, f"more than {MAX_TMPFS} mounts")
 
 
+@dataclass
+class HostVolumes:
+    """fs.host_volumes: where `cvmify run -v NAME:PATH` may attach a volume."""
+
+    def check(self, path: str, value: Any) -> None:
+        expect(path, value, "array")
+        if len(value) > MAX_HOST_VOLUMES:
+            fail(path, f"more than {MAX_HOST_VOLUMES} paths")
+        for i, item in enumerate(value):
+            where = f"{path}[{i}]"
+            Str(absolute=True).check(where, item)
+            if posixpath.normpath(item) != item or item == "/" or item.startswith("//"):
+                fail(where, f"must be a normalized path other than '/', got {item!r}")
+            if item in value[:i]:
+                fail(where, f"{item} is listed twice")
+
+
 def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -269,7 +287,7 @@ SCHEMA = Table(
             },
             required=("argv",),
         ),
-        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts()}),
+        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "host_volumes": HostVolumes()}),
         "sys": Table({"memory": Size(), "cpus": Int(1, 64), "max_threads": Int(1, 65536)}),
         "image": Table(
             {

@@ -39,16 +39,19 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
     [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
+    [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
 };
 
 static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
     [CFG_ARG] = { 0, 4096 },
     [CFG_ENV] = { 0, 4096 },
+    [CFG_VOLUME] = { 0, CONFIG_MAX_VOLUMES },
 };
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
     "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS",
+    [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
 };
 
 static char g_error[160];
@@ -129,7 +132,7 @@ static bool has_nul(const u8 *s, size_t n)
 static bool is_string_type(u16 t)
 {
     return t == CFG_ENTRYPOINT || t == CFG_ARG || t == CFG_ENV || t == CFG_CWD ||
-           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV;
+           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV || t == CFG_ALLOW_HOST_VOLUME;
 }
 
 static const char *check_string(const struct record *r)
@@ -141,7 +144,8 @@ static const char *check_string(const struct record *r)
         return "NUL inside string";
     if (!utf8_valid(r->value, r->length))
         return "string is not UTF-8";
-    bool is_path = r->type == CFG_ENTRYPOINT || r->type == CFG_CWD || r->type == CFG_TMPFS;
+    bool is_path = r->type == CFG_ENTRYPOINT || r->type == CFG_CWD || r->type == CFG_TMPFS ||
+                   r->type == CFG_ALLOW_HOST_VOLUME;
     if (is_path && (r->length == 0 || r->value[0] != '/'))
         return "not an absolute path";
     if (r->type == CFG_ENV) {
@@ -184,6 +188,10 @@ static const char *check_value(const struct record *r)
         return NULL;
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
+    case CFG_VOLUME: {
+        static struct config_volume scratch; /* 4 KiB: not on the stack */
+        return config_volume_decode(r->value, r->length, &scratch);
+    }
     case CFG_RLIMIT:
         if (r->length != 24)
             return "RLIMIT is not 24 bytes";
@@ -310,6 +318,8 @@ void config_free(struct boot_config *cfg)
     free_vector(cfg->envp);
     free_vector(cfg->tmpfs);
     free_vector(cfg->allow_host_env);
+    free_vector(cfg->allow_host_volumes);
+    kfree(cfg->volumes);
     free_vector(cfg->host_argv_tail);
     free_vector(cfg->host_envp);
     memzero_explicit(cfg, sizeof(*cfg));
@@ -322,7 +332,9 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
     cfg->envp = new_vector(counts[CFG_ENV]);
     cfg->tmpfs = new_vector(counts[CFG_TMPFS]);
     cfg->allow_host_env = new_vector(counts[CFG_ALLOW_HOST_ENV]);
-    if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env)
+    cfg->allow_host_volumes = new_vector(counts[CFG_ALLOW_HOST_VOLUME]);
+    if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env ||
+        !cfg->allow_host_volumes)
         return -ENOMEM;
 
     u32 record_count = get_u32(blob + 12);
@@ -341,6 +353,9 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_CWD: cfg->cwd = s; break;
         case CFG_TMPFS: cfg->tmpfs[cfg->tmpfs_count++] = s; break;
         case CFG_ALLOW_HOST_ENV: cfg->allow_host_env[cfg->allow_host_env_count++] = s; break;
+        case CFG_ALLOW_HOST_VOLUME:
+            cfg->allow_host_volumes[cfg->allow_host_volume_count++] = s;
+            break;
         case CFG_UID: cfg->uid = get_u32(r.value); break;
         case CFG_GID: cfg->gid = get_u32(r.value); break;
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = get_u32(r.value); break;
@@ -438,13 +453,23 @@ int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
 
     char **argv_tail = new_vector(counts[CFG_ARG]);
     char **envp = new_vector(counts[CFG_ENV]);
-    size_t argc = 0, envc = 0;
-    if (!argv_tail || !envp)
+    struct config_volume *volumes = kzalloc((counts[CFG_VOLUME] + 1) * sizeof(*volumes));
+    size_t argc = 0, envc = 0, volume_count = 0;
+    if (!argv_tail || !envp || !volumes)
         goto no_memory;
+    err = config_volumes_collect(cfg, blob, size, volumes, &volume_count);
+    if (err) {
+        free_vector(argv_tail);
+        free_vector(envp);
+        kfree(volumes);
+        return err;
+    }
     offset = HEADER_SIZE;
     for (u32 i = 0; i < record_count; i++) {
         struct record r;
         next_record(blob, size, &offset, i, "overrides", &r);
+        if (r.type == CFG_VOLUME)
+            continue;
         char *s = dup_value(&r);
         if (!s)
             goto no_memory;
@@ -455,15 +480,45 @@ int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
     }
     free_vector(cfg->host_argv_tail);
     free_vector(cfg->host_envp);
+    kfree(cfg->volumes);
     cfg->host_argv_tail = argv_tail;
     cfg->host_argc = argc;
     cfg->host_envp = envp;
     cfg->host_envc = envc;
+    cfg->volumes = volumes;
+    cfg->volume_count = volume_count;
     return 0;
 
 no_memory:
     free_vector(argv_tail);
     free_vector(envp);
+    kfree(volumes);
     snprintf(g_error, sizeof(g_error), "overrides: out of memory");
     return -ENOMEM;
+}
+
+/* The VOLUME records of a scanned overrides blob, each target allowed by
+ * an ALLOW_HOST_VOLUME record, no target twice. */
+int config_volumes_collect(const struct boot_config *cfg, const u8 *blob, size_t size,
+                           struct config_volume *out, size_t *count)
+{
+    u32 record_count = get_u32(blob + 12);
+    size_t offset = HEADER_SIZE;
+    *count = 0;
+    for (u32 i = 0; i < record_count; i++) {
+        struct record r;
+        next_record(blob, size, &offset, i, "overrides", &r);
+        if (r.type != CFG_VOLUME)
+            continue;
+        struct config_volume *v = &out[*count];
+        config_volume_decode(r.value, r.length, v); /* checked by scan() */
+        if (!config_volume_allowed(v->path, cfg->allow_host_volumes, cfg->allow_host_volume_count))
+            return fail(-EPERM, "overrides", i, "volume target not allowed by the config");
+        for (size_t k = 0; k < *count; k++) {
+            if (strcmp(out[k].path, v->path) == 0)
+                return fail(-EINVAL, "overrides", i, "two volumes for one target");
+        }
+        (*count)++;
+    }
+    return 0;
 }

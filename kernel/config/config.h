@@ -11,6 +11,7 @@
 #ifndef CVMIFY_CONFIG_H
 #define CVMIFY_CONFIG_H
 
+#include "config/volume_record.h"
 #include "lib/types.h"
 
 #define CONFIG_MAGIC "CVMCFG01"
@@ -34,7 +35,10 @@ enum config_record_type {
     CFG_ALLOW_HOST_ENV = 10,
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
-    CFG_TYPE_COUNT = 13,
+    /* 13..23: other parts of the kernel */
+    CFG_ALLOW_HOST_VOLUME = 24,
+    CFG_VOLUME = 25,
+    CFG_TYPE_COUNT = 26,
 };
 
 struct config_rlimit {
@@ -63,12 +67,16 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
+    size_t allow_host_volume_count;
+    char **allow_host_volumes; /* mount points the host may put volumes on */
 
     /* from the host, not measured, filtered by the permissions above */
     size_t host_argc;      /* > 0: replaces argv[1..] */
     char **host_argv_tail; /* host_argc entries + NULL */
     size_t host_envc;
     char **host_envp;      /* host_envc entries + NULL, "KEY=VALUE" */
+    size_t volume_count;
+    struct config_volume *volumes; /* VOLUME records, targets allowed and unique */
 
     /* diagnostics switches (fw_cfg opt/cvmify/trace) */
     bool trace;
@@ -78,10 +86,16 @@ struct boot_config {
  * -ENOMEM with a reason in config_error(). */
 int config_parse(const u8 *blob, size_t size, struct boot_config *out);
 
-/* Parse the overrides file (same framing; only ARG and ENV records) and
+/* Parse the overrides file (same framing; ARG, ENV and VOLUME records) and
  * keep what cfg permits. A record that is not permitted, or any framing
  * error, is refused with -EPERM / -EINVAL (fail closed). */
 int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size);
+
+/* The VOLUME records of an overrides blob that passed the scan, each
+ * target checked against cfg's ALLOW_HOST_VOLUME list (-EPERM) and unique
+ * (-EINVAL). config_apply_overrides calls it. */
+int config_volumes_collect(const struct boot_config *cfg, const u8 *blob, size_t size,
+                           struct config_volume *out, size_t *count);
 
 /* Why the last call failed (static text). */
 const char *config_error(void);

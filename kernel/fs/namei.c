@@ -105,6 +105,11 @@ int vfs_chown(struct inode *inode, u32 uid, u32 gid)
 		return -EROFS;
 	if (!may_chown(inode, uid, gid, &cred))
 		return -EPERM;
+	if (inode->iops != NULL && inode->iops->prepare_change != NULL) {
+		int err = inode->iops->prepare_change(inode);
+		if (err < 0)
+			return err;
+	}
 	if (uid != (u32)-1)
 		inode->uid = uid;
 	if (gid != (u32)-1)
@@ -123,6 +128,11 @@ int vfs_set_times(struct inode *inode, const struct ktimespec *atime,
 	 * "now", which this interface cannot tell apart). */
 	if (!vfs_is_owner(inode, &cred) && vfs_permission(inode, W_OK, &cred) < 0)
 		return -EPERM;
+	if (inode->iops != NULL && inode->iops->prepare_change != NULL) {
+		int err = inode->iops->prepare_change(inode);
+		if (err < 0)
+			return err;
+	}
 	if (atime != NULL)
 		inode->atime = *atime;
 	if (mtime != NULL)

@@ -117,6 +117,10 @@ struct inode_ops {
 	 * it stands for in *out, which the walk continues from instead of
 	 * the readlink text; 1 to follow the readlink text after all. */
 	int (*jump)(struct inode *link, struct inode **out);
+	/* The VFS is about to change the inode's owner or times in place
+	 * (chown, utimensat): a filesystem that keeps metadata on a disk
+	 * makes room for it first, or refuses (-ENOSPC). NULL: nothing. */
+	int (*prepare_change)(struct inode *inode);
 	/* Last reference dropped: free the in-memory inode (kfree(inode)
 	 * included) and, for tmpfs, its data. NULL: the VFS kfree()s it. */
 	void (*release)(struct inode *inode);
@@ -191,6 +195,9 @@ struct fs_super {
 	/* Internal filesystems (pipes): /proc/self/fd/N reads
 	 * "<anon_link>:[ino]" for their files, as on Linux. NULL otherwise. */
 	const char *anon_link;
+	/* Make every change so far durable (fsync, sync). NULL: nothing to
+	 * write back (in memory, or read-only). */
+	int (*sync)(struct fs_super *sb);
 	void *priv;
 };
 
@@ -337,6 +344,15 @@ u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt);
  * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it
  * was opened with O_PATH or O_WRONLY. */
 int vfs_get_page(struct file *file, u64 offset, void *kpage);
+
+/* ---- durability (fs/sync.c) ---- */
+
+/* fsync(2)/fdatasync(2): the file's filesystem commits (a volume commits
+ * all its changes, not only this file's). syncfs(2) for inode's
+ * filesystem; sync(2) and the app's exit for every one. */
+int vfs_fsync(struct file *file);
+int vfs_syncfs(struct inode *inode);
+int vfs_sync_all(void);
 
 /* ---- metadata ---- */
 

@@ -6,12 +6,13 @@
  * KSTACK_SLOT_PAGES pages; its first page is the guard and is never
  * mapped. The region's page tables hang from the kernel half of the
  * kernel root, whose PML4 entries every address space shares, so a
- * stack mapped here is visible in all of them. Single CPU: a local
- * invlpg is a full shootdown.
+ * stack mapped here is visible in all of them; freeing one flushes every
+ * CPU's TLB (mm/tlb.h) before its pages are reused.
  */
 #include "mm/kstack.h"
 
 #include "mm/kpt.h"
+#include "mm/tlb.h"
 #include "mm/page.h"
 #include "panic.h"
 
@@ -45,14 +46,16 @@ static u64 slot_stack(size_t slot)
 static void unmap_pages(u64 stack, size_t mapped)
 {
     u64 *root = kpt_kernel_root();
+    struct tlb_batch batch; /* freed once no CPU has the stack in its TLB */
+    tlb_batch_init(&batch, NULL);
     for (size_t i = 0; i < mapped; i++) {
         u64 va = stack + i * PAGE_SIZE;
         u64 pa;
         if (pt_unmap(root, va, &pa) != 0)
             panic("kstack: page %lx of a stack was not mapped", va);
-        tlb_flush_page(va);
-        page_free(phys_to_virt(pa));
+        tlb_batch_add(&batch, va, phys_to_virt(pa));
     }
+    tlb_batch_finish(&batch);
 }
 
 static bool find_free_slot(size_t *out)

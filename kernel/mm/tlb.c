@@ -44,7 +44,7 @@ void tlb_switch_mm(struct mm *prev, struct mm *next)
 		return;
 	if (next) {
 		__atomic_or_fetch(&next->cpu_mask, bit, __ATOMIC_SEQ_CST);
-		mm_activate(next);
+		pt_activate(next->root);
 	} else {
 		pt_activate(kpt_kernel_root());
 	}
@@ -135,7 +135,7 @@ void tlb_batch_finish(struct tlb_batch *batch)
 			tlb_flush_kernel_range(batch->start, batch->end);
 	}
 	for (u32 i = 0; i < batch->count; i++)
-		page_free(batch->pages[i]);
+		page_put(batch->pages[i]);
 	tlb_batch_init(batch, batch->mm);
 }
 

@@ -14,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/tlb.h"
 #include "panic.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
@@ -103,6 +104,8 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end)
  * that have no page table, so huge sparse reservations stay cheap. */
 static void unmap_pages(struct mm *mm, u64 start, u64 end)
 {
+	struct tlb_batch batch; /* pages are freed once no CPU maps them */
+	tlb_batch_init(&batch, mm);
 	u64 va = start;
 	while (va < end) {
 		u64 *pte = pt_lookup(mm->root, va);
@@ -113,12 +116,13 @@ static void unmap_pages(struct mm *mm, u64 start, u64 end)
 		if (*pte & PTE_P) {
 			u64 pa = 0;
 			if (pt_unmap(mm->root, va, &pa) == 0) {
-				page_free(phys_to_virt(pa));
+				tlb_batch_add(&batch, va, phys_to_virt(pa));
 				mm->page_count--;
 			}
 		}
 		va += PAGE_SIZE;
 	}
+	tlb_batch_finish(&batch);
 }
 
 void vma_zap(struct mm *mm, u64 start, u64 end)
@@ -268,10 +272,10 @@ static void vma_update_ptes(struct mm *mm, struct vma *v)
 			} else {
 				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
 			}
-			tlb_flush_page(va);
 		}
 		va += PAGE_SIZE;
 	}
+	tlb_flush_range(mm, v->start, v->end); /* every CPU that uses mm */
 }
 
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
@@ -319,23 +323,28 @@ u64 vma_find_hole(struct mm *mm, u64 size)
 
 int vma_move_pages(struct mm *mm, u64 old_start, u64 new_start, u64 size)
 {
-	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+	struct tlb_batch batch; /* the old addresses, forgotten everywhere */
+	tlb_batch_init(&batch, mm);
+	int err = 0;
+	for (u64 off = 0; off < size && !err; off += PAGE_SIZE) {
 		u64 *pte = pt_lookup(mm->root, old_start + off);
 		if (!pte || !(*pte & PTE_P))
 			continue;
 		u64 flags = *pte & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D);
 		u64 pa = 0;
 		pt_unmap(mm->root, old_start + off, &pa);
-		int err = pt_map(mm->root, new_start + off, pa, flags & ~PTE_P);
+		err = pt_map(mm->root, new_start + off, pa, flags & ~PTE_P);
 		if (err) {
 			/* Only -ENOMEM for a page table; the page is lost to
 			 * the app but not leaked. */
-			page_free(phys_to_virt(pa));
+			tlb_batch_add(&batch, old_start + off, phys_to_virt(pa));
 			mm->page_count--;
-			return err;
+		} else {
+			tlb_batch_add(&batch, old_start + off, NULL);
 		}
 	}
-	return 0;
+	tlb_batch_finish(&batch);
+	return err;
 }
 
 static char prot_char(u32 prot, u32 bit, char c)

@@ -100,6 +100,12 @@ const u8 *platform_event_log(size_t *size);
  * this TD's quote (never from the host). 0 or -errno. */
 int platform_disk_key(u8 key[32], const u8 disk_root[48]);
 
+/* The key of persistent volume `index` (in the order of the VOLUME
+ * records). VM: the development key at index in fw_cfg
+ * opt/cvmify/volume-keys (32 bytes each). A TD: -ENOSYS (the key broker
+ * will release them: docs/volume-format.md, "Rollback"). 0 or -errno. */
+int platform_volume_key(u32 index, u8 key[32]);
+
 /* ---- device MMIO ------------------------------------------------------
  * Physical addresses in the device window [PLATFORM_MMIO_BASE,
  * PLATFORM_MMIO_END) only (virtio-mmio lives at 0xfeb00000). Anything
@@ -197,6 +203,9 @@ u32 platform_cpu_count_hint(void);
  * trampoline in low memory (platform/vm/smp.c); TDX uses the wake-up
  * mailbox instead. Boot CPU only, one CPU at a time. */
 int platform_start_cpu(u32 which, u64 stack_top, void (*entry)(void *), void *arg);
+/* All started: drop what start-up needed (the VM backend's low-memory
+ * trampoline mapping). */
+void platform_start_cpus_end(void);
 
 /* ---- power --------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
  * bkl.c: the big kernel lock (bkl.h): a ticket lock whose waiters spin
  * with interrupts enabled, so that a CPU waiting for it still takes
  * IPIs and timer interrupts (their handlers never take it). It is
- * acquired with interrupts off and held with interrupts off.
+ * held with interrupts off.
  */
 #include "proc/bkl.h"
 
@@ -25,11 +25,15 @@ void bkl_lock(void)
 	u32 ticket = __atomic_fetch_add(&g_next, 1, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&g_serving, __ATOMIC_ACQUIRE) != ticket) {
 		__atomic_add_fetch(&g_contended, 1, __ATOMIC_RELAXED);
-		while (__atomic_load_n(&g_serving, __ATOMIC_ACQUIRE) != ticket) {
-			cpu_sti();
+		/* The whole wait with interrupts on, not a short window per
+		 * try: QEMU's TCG only takes interrupts between translation
+		 * blocks, and "sti; pause; cli" never leaves it one. An
+		 * interrupt after the last check is harmless: our ticket
+		 * holds the lock whatever the handler does. */
+		cpu_sti();
+		while (__atomic_load_n(&g_serving, __ATOMIC_ACQUIRE) != ticket)
 			cpu_pause();
-			cpu_cli();
-		}
+		cpu_cli();
 	}
 	__atomic_store_n(&g_owner, me, __ATOMIC_RELAXED);
 	(void)rflags; /* held with interrupts off, whatever they were */

@@ -46,6 +46,7 @@ static void copy_state(struct task *child, struct task *parent)
 	child->sig.blocked = parent->sig.blocked;
 	child->sig.pending = 0;
 	child->sig.altstack = parent->sig.altstack;
+	child->run.cpus_allowed = parent->run.cpus_allowed;
 	child->fs_base = arch_get_fs_base();
 	child->gs_base = arch_get_user_gs_base();
 	child->dumpable = parent->dumpable;

@@ -68,7 +68,7 @@ void sched_rearm_locked(void)
 {
 	struct percpu *cpu = this_cpu();
 	u64 next = timer_next_deadline_locked();
-	if (!cpu->current->is_idle && !cpu->need_resched)
+	if (!cpu->current->is_idle)
 		next = MIN(next, cpu->slice_end_ns);
 	if (next == TIMERQ_NEVER)
 		next = 0;
@@ -149,6 +149,7 @@ static void context_switch(struct task *prev, struct task *next)
 	prev->gs_base = arch_get_user_gs_base();
 	prev->on_cpu = -1;
 
+	ASSERT(next->on_cpu < 0 && !runq_queued(&next->run));
 	cpu->current = next;
 	next->on_cpu = (s32)cpu->index;
 	tlb_switch_mm(prev->mm, next->mm);
@@ -177,8 +178,12 @@ static void switch_locked(bool requeue)
 	if (runnable && !requeue) {
 		next = cur;
 	} else {
-		if (runnable)
+		if (runnable) {
+			ASSERT(!runq_queued(&cur->run));
 			runq_push(&g_runq, &cur->run);
+			if (!((cur->run.cpus_allowed >> cpu->index) & 1))
+				kick_idle_cpu_locked(cur); /* pinned elsewhere */
+		}
 		struct runq_node *n = runq_pop_for(&g_runq, cpu->index);
 		next = n ? task_of(n) : cpu->idle;
 	}
@@ -290,9 +295,11 @@ void sched_timer_interrupt(void)
 	timer_run_due_locked(now);
 	if (!cpu->current->is_idle && now >= cpu->slice_end_ns) {
 		if (runq_has_work_for(&g_runq, cpu->index))
-			cpu->need_resched = true;
-		else
-			cpu->slice_end_ns = now + SCHED_SLICE_NS;
+			cpu->need_resched = true; /* acted on before user mode */
+		/* The next tick, one slice on: a new slice, or a backstop if
+		 * the switch has to wait (never a deadline in the past, which
+		 * would fire again at once). */
+		cpu->slice_end_ns = now + SCHED_SLICE_NS;
 	}
 	sched_rearm_locked();
 	sched_unlock(flags);
@@ -314,11 +321,11 @@ void sched_resched_ipi(void)
 
 void sched_exit_to_user(struct trapframe *tf)
 {
-	struct percpu *cpu = this_cpu();
 	for (;;) {
 		if (work_pending())
 			work_run_pending();
-		if (!cpu->need_resched)
+		/* Ask again each time: after a switch we may be on another CPU. */
+		if (!this_cpu()->need_resched)
 			break;
 		sched_yield();
 	}
@@ -384,24 +391,32 @@ void sched_run_idle(void)
 	__builtin_unreachable();
 }
 
-void sched_init_cpu(u64 ap_stack)
+struct task *sched_alloc_idle(void *stack)
 {
-	struct percpu *cpu = this_cpu();
-	struct task *idle = task_alloc_idle(ap_stack ? (void *)(uptr)ap_stack : NULL);
+	struct task *idle = task_alloc_idle(stack);
 	if (!idle)
-		panic("sched: no memory for cpu %u's idle task", cpu->index);
-	cpu->idle = idle;
-	cpu->current = idle;
-	idle->on_cpu = (s32)cpu->index;
-	if (!ap_stack) {
+		return NULL;
+	if (!stack) {
 		/* The boot CPU leaves its boot stack for the first task; its
 		 * idle task starts fresh the first time it is switched to. */
 		idle->context = arch_context_init(task_kstack_top(idle), idle_entry, NULL);
 	}
+	return idle;
+}
+
+void sched_init_cpu(struct task *idle)
+{
+	struct percpu *cpu = this_cpu();
+	cpu->idle = idle;
+	cpu->current = idle;
+	idle->on_cpu = (s32)cpu->index;
 }
 
 void sched_init(void)
 {
 	runq_init(&g_runq);
-	sched_init_cpu(0);
+	struct task *idle = sched_alloc_idle(NULL);
+	if (!idle)
+		panic("sched: no memory for the boot CPU's idle task");
+	sched_init_cpu(idle);
 }

@@ -25,9 +25,12 @@ struct trapframe;
 /* Boot CPU, once: the scheduler's interrupts (timer, IPIs) and this
  * CPU's idle task. */
 void sched_init(void);
-/* Each CPU: its idle task, on the stack it runs on now (an AP) or on a
- * fresh one (the boot CPU, whose boot stack is left behind). */
-void sched_init_cpu(u64 stack_base_for_ap);
+/* The boot CPU makes each CPU's idle task (an AP's runs on the stack
+ * the AP starts on; the boot CPU's gets a fresh one: its boot stack is
+ * left behind); NULL when out of memory. Each CPU then installs its own
+ * with sched_init_cpu. */
+struct task *sched_alloc_idle(void *ap_stack);
+void sched_init_cpu(struct task *idle);
 /* An AP's last boot step: run tasks forever. */
 void sched_run_idle(void) __attribute__((noreturn));
 

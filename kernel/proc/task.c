@@ -39,6 +39,15 @@ struct task *task_find(int pid)
 	return NULL;
 }
 
+struct task *task_find_tid(int tid)
+{
+	for (struct task *t = g_tasks; t; t = t->next) {
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
 u64 task_kstack_top(const struct task *task)
 {
 	return kstack_top(task->kstack);

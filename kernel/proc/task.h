@@ -139,6 +139,8 @@ void task_free(struct task *task);
 /* Iterate over all tasks: for (t = task_first(); t; t = t->next). */
 struct task *task_first(void);
 struct task *task_find(int pid);
+/* The task (thread) with this tid, or NULL. */
+struct task *task_find_tid(int tid);
 u64 task_kstack_top(const struct task *task);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * file_hints.c: fadvise64, readahead, sync, syncfs, sync_file_range.
- * Hints about future access, and requests to write data back, that have
- * nothing to act on here: the root filesystem is read-only and
- * authenticated block by block, tmpfs lives in RAM, and nothing is ever
- * written back. Each still checks its arguments exactly as Linux does,
- * so a wrong call fails the same way.
+ * file_hints.c: fadvise64, readahead, sync_file_range (sync and syncfs
+ * are in file_sync.c). Hints about future access, and a request to start
+ * writeback, that have nothing to act on here: the root filesystem is
+ * read-only and authenticated block by block, tmpfs lives in RAM, and a
+ * persistent volume commits on fsync, sync and syncfs only
+ * (sync_file_range promises no durability on Linux either). Each still
+ * checks its arguments exactly as Linux does, so a wrong call fails the
+ * same way.
  */
 #include "fs/vfs.h"
 #include "proc/pipe.h"
@@ -47,18 +49,6 @@ long sys_readahead(const struct syscall_args *args)
 	if (f->inode == NULL || !inode_is_reg(f->inode))
 		return -EINVAL;
 	return 0;
-}
-
-long sys_sync(const struct syscall_args *args)
-{
-	(void)args;
-	return 0;
-}
-
-long sys_syncfs(const struct syscall_args *args)
-{
-	struct file *f;
-	return file_of(arg_int(args->a[0]), &f);
 }
 
 long sys_sync_file_range(const struct syscall_args *args)

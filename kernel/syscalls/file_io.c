@@ -421,10 +421,10 @@ long sys_ioctl(const struct syscall_args *args)
 
 long sys_fsync(const struct syscall_args *args)
 {
-	/* Nothing is ever written back (tmpfs lives in RAM, the root is
-	 * read-only): syncing an open fd trivially succeeds, as on tmpfs. */
+	/* Only volumes write back (fs/sync.c); tmpfs and the root succeed. */
 	struct file *f;
-	return file_of(arg_int(args->a[0]), &f);
+	int err = file_of(arg_int(args->a[0]), &f);
+	return err < 0 ? err : vfs_fsync(f);
 }
 
 long sys_fdatasync(const struct syscall_args *args)

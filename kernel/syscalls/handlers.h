@@ -41,6 +41,10 @@ HANDLER(sys_fcntl);
 HANDLER(sys_ioctl);
 HANDLER(sys_fsync);
 HANDLER(sys_fdatasync);
+
+/* file_sync.c: sync, syncfs */
+HANDLER(sys_sync);
+HANDLER(sys_syncfs);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
 
@@ -158,6 +162,7 @@ HANDLER(sys_sysinfo);
 HANDLER(sys_futex);
 HANDLER(sys_sched_yield);
 HANDLER(sys_sched_getaffinity);
+HANDLER(sys_sched_setaffinity);
 HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);
@@ -189,8 +194,6 @@ HANDLER(sys_fchownat);
 /* file_hints.c: access hints and write-back requests */
 HANDLER(sys_fadvise64);
 HANDLER(sys_readahead);
-HANDLER(sys_sync);
-HANDLER(sys_syncfs);
 HANDLER(sys_sync_file_range);
 
 /* file_copy.c */

@@ -5,6 +5,7 @@
  * RDSEED/RDRAND, never from the host). No threads: futex has no other
  * thread to wait for.
  */
+#include "arch/x86_64/percpu.h"
 #include "drivers/random/random.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -133,18 +134,42 @@ long sys_sched_yield(const struct syscall_args *args)
 	return 0;
 }
 
+/* The task a sched_*affinity pid names: 0 is the caller. */
+static struct task *affinity_target(int pid)
+{
+	if (pid == 0)
+		return current_task();
+	struct task *t = task_find_tid(pid);
+	return t && !t->exited ? t : NULL;
+}
+
 long sys_sched_getaffinity(const struct syscall_args *args)
 {
-	int pid = arg_int(args->a[0]);
 	u64 len = args->a[1];
-	if (pid != 0 && pid != current_task()->pid)
+	struct task *task = affinity_target(arg_int(args->a[0]));
+	if (!task)
 		return -ESRCH;
 	if (len < 8 || len % 8 != 0)
 		return -EINVAL;
-	u64 mask = 1; /* CPU 0 only */
+	/* The CPUs it may run on that are really there. */
+	u64 mask = task->run.cpus_allowed & cpu_online_mask();
 	if (copyout(args->a[2], &mask, sizeof(mask)) != 0)
 		return -EFAULT;
 	return sizeof(mask);
+}
+
+long sys_sched_setaffinity(const struct syscall_args *args)
+{
+	u64 len = args->a[1];
+	struct task *task = affinity_target(arg_int(args->a[0]));
+	if (!task)
+		return -ESRCH;
+	u64 mask = 0;
+	if (copyin(&mask, args->a[2], MIN(len, (u64)sizeof(mask))) != 0)
+		return -EFAULT;
+	if (len < sizeof(mask))
+		mask &= (1ULL << (len * 8)) - 1;
+	return sched_set_affinity(task, mask);
 }
 
 static struct linux_timeval elapsed_timeval(void)
@@ -182,10 +207,11 @@ long sys_times(const struct syscall_args *args)
 
 long sys_getcpu(const struct syscall_args *args)
 {
-	u32 zero = 0;
-	if (args->a[0] && copyout(args->a[0], &zero, sizeof(zero)) != 0)
+	u32 cpu = this_cpu()->index;
+	u32 node = 0;
+	if (args->a[0] && copyout(args->a[0], &cpu, sizeof(cpu)) != 0)
 		return -EFAULT;
-	if (args->a[1] && copyout(args->a[1], &zero, sizeof(zero)) != 0)
+	if (args->a[1] && copyout(args->a[1], &node, sizeof(node)) != 0)
 		return -EFAULT;
 	return 0;
 }

@@ -12,7 +12,12 @@
 /* ---- boot ---------------------------------------------------------- */
 void gdt_init(void);     /* final GDT + TSS with IST stacks */
 void idt_init(void);     /* all 32 exceptions + spurious vectors */
+void idt_load(void);     /* an AP: load the table idt_init built */
 void cpu_features_init(void); /* NXE, SMEP, SMAP, OSFXSR, UMIP... */
+void cpu_features_init_ap(void); /* the same protections on an AP */
+/* Boot CPU, after the scheduler: start the other vCPUs the host gave
+ * us (bounded by MAX_CPUS); each ends in its idle loop. */
+void smp_start_cpus(void);
 void syscall_init(void); /* STAR/LSTAR/FMASK, per-CPU area via GS */
 
 /* CPU features found at boot. */

@@ -63,12 +63,9 @@ static void detect(void)
     }
 }
 
-void cpu_features_init(void)
+/* Turn on what detect() found, on the calling CPU. */
+static void apply(void)
 {
-    detect();
-    if (!g_cpu.nx)
-        panic("cpu: no NX bit; W^X cannot be enforced");
-
     u64 efer = cpu_rdmsr(MSR_EFER);
     if ((efer & (EFER_NXE | EFER_SCE)) != (EFER_NXE | EFER_SCE)) /* a TD has both: no write */
         cpu_wrmsr(MSR_EFER, efer | EFER_NXE | EFER_SCE);
@@ -89,6 +86,14 @@ void cpu_features_init(void)
         cr4 |= CR4_FSGSBASE;
     cpu_write_cr4(cr4);
     fpu_cpu_init();
+}
+
+void cpu_features_init(void)
+{
+    detect();
+    if (!g_cpu.nx)
+        panic("cpu: no NX bit; W^X cannot be enforced");
+    apply();
 
     kprintf("cpu: nx smep=%d smap=%d umip=%d rdrand=%d rdseed=%d aesni=%d pclmul=%d "
             "fsgsbase=%d physbits=%u\n",
@@ -97,6 +102,13 @@ void cpu_features_init(void)
     kprintf("cpu: xsave=%d xsaveopt=%d avx=%d avx2=%d avx512f=%d xcr0=0x%llx area=%u bytes\n",
             g_cpu.xsave, g_cpu.xsaveopt, g_cpu.avx, g_cpu.avx2, g_cpu.avx512f,
             (unsigned long long)fpu_xfeatures(), fpu_area_size());
+}
+
+void cpu_features_init_ap(void)
+{
+    /* The vCPUs of one machine share one model: the boot CPU's CPUID
+     * answers decide for all of them. */
+    apply();
 }
 
 void arch_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)

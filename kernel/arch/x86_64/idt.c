@@ -47,7 +47,12 @@ void idt_init(void)
     set_gate(4, trap_vectors[4], 0, GATE_DPL3);
     set_gate(8, trap_vectors[8], IST_DOUBLE_FAULT, 0);
     set_gate(18, trap_vectors[18], IST_MACHINE_CHECK, 0);
+    idt_load();
+}
 
+/* Every CPU loads the one table (APs: after the boot CPU built it). */
+void idt_load(void)
+{
     struct descriptor_pointer idtr = { sizeof(g_idt) - 1, (u64)(uptr)g_idt };
     cpu_lidt(&idtr);
 }

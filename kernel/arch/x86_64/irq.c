@@ -67,6 +67,18 @@ void irq_send_ipi(u32 cpu_index, u8 vector)
 		platform_send_ipi(p->apic_id, vector);
 }
 
+void irq_stop_other_cpus(void)
+{
+	if (!percpu_ready())
+		return;
+	u32 self = this_cpu()->index;
+	u64 online = cpu_online_mask();
+	for (u32 i = 0; i < MAX_CPUS; i++) {
+		if (i != self && ((online >> i) & 1))
+			irq_send_ipi(i, VECTOR_STOP);
+	}
+}
+
 #ifndef CVMIFY_CORE_ONLY
 /* Deferred part: the driver's handler, then the line opens again. */
 static void line_work(void *arg)

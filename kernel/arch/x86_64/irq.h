@@ -52,6 +52,9 @@ void irq_init_cpu(void);
 void irq_dispatch(struct trapframe *tf);
 /* An IPI to the CPU with that index (ignored for an offline one). */
 void irq_send_ipi(u32 cpu_index, u8 vector);
+/* Panic: halt every other CPU (best effort; they may have interrupts
+ * off, and power off follows anyway). */
+void irq_stop_other_cpus(void);
 /* Vectors we did not expect, and spurious ones (log, tests). */
 u64 irq_unexpected_count(void);
 u64 irq_spurious_count(void);

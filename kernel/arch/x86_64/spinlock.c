@@ -43,6 +43,9 @@ void spin_lock(struct spinlock *lock)
 
 void spin_unlock(struct spinlock *lock)
 {
+    s32 me = cpu_index_or_zero();
+    if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != me)
+        panic("spinlock %s: released by cpu %d, held by cpu %d", lock->name, me, lock->owner);
     __atomic_store_n(&lock->owner, -1, __ATOMIC_RELAXED);
     __atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
 }

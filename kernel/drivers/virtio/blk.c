@@ -1,5 +1,5 @@
 /*
- * blk.c: virtio-blk, read-only, one request at a time per disk, polled.
+ * blk.c: virtio-blk, one request at a time per disk, polled.
  *
  * Trust: capacity comes from config space and is checked once here. Data
  * moves through a shared bounce buffer and is copied into the caller's
@@ -17,7 +17,10 @@
 
 /* virtio-blk (virtio 1.x, 5.2). */
 #define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_FLUSH 9
 #define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_S_OK 0
 #define BLK_CONFIG_CAPACITY 0
 
@@ -60,7 +63,8 @@ static int blk_break(struct blk_disk *disk, const char *why)
 
 static int blk_setup(struct blk_disk *disk)
 {
-	int err = virtio_negotiate(disk->dev, 0, 1ULL << VIRTIO_BLK_F_RO);
+	int err = virtio_negotiate(disk->dev, 0,
+	                           (1ULL << VIRTIO_BLK_F_RO) | (1ULL << VIRTIO_BLK_F_FLUSH));
 	if (err < 0)
 		return err;
 	disk->vq = virtio_queue_setup(disk->dev, 0, BLK_QUEUE_SIZE);
@@ -129,23 +133,27 @@ static int wait_for_completion(struct blk_disk *disk, void *expected_cookie, u32
 	}
 }
 
-/* One request of at most BLK_BOUNCE_SIZE bytes. */
-static int read_chunk(struct blk_disk *disk, u64 lba, u8 *buf, size_t sectors)
+/* One request: type, at lba, moving size bytes (at most BLK_BOUNCE_SIZE)
+ * through the bounce buffer: device-writable for reads, device-readable
+ * for writes, none for a flush. */
+static int request(struct blk_disk *disk, u32 type, u64 lba, u32 size)
 {
-	u32 size = (u32)(sectors * BLK_SECTOR_SIZE);
-	struct vq_buf bufs[3] = {
-		{ disk->shared_dma + __builtin_offsetof(struct blk_shared, header),
-		  sizeof(struct blk_request_header) },
-		{ disk->bounce_dma, size },
-		{ disk->shared_dma + __builtin_offsetof(struct blk_shared, status), 1 },
-	};
+	struct vq_buf bufs[3];
+	u16 out = 0, in = 0;
+	bufs[out++] = (struct vq_buf){ disk->shared_dma + __builtin_offsetof(struct blk_shared, header),
+	                               sizeof(struct blk_request_header) };
+	if (type == VIRTIO_BLK_T_OUT)
+		bufs[out++] = (struct vq_buf){ disk->bounce_dma, size };
+	else if (type == VIRTIO_BLK_T_IN)
+		bufs[out + in++] = (struct vq_buf){ disk->bounce_dma, size };
+	bufs[out + in++] = (struct vq_buf){ disk->shared_dma + __builtin_offsetof(struct blk_shared, status), 1 };
 
-	disk->shared->header.type = VIRTIO_BLK_T_IN;
+	disk->shared->header.type = type;
 	disk->shared->header.reserved = 0;
 	disk->shared->header.sector = lba;
 	disk->shared->status = 0xff;
 
-	int err = vq_submit(disk->vq, bufs, 1, 2, disk->shared);
+	int err = vq_submit(disk->vq, bufs, out, in, disk->shared);
 	if (err < 0)
 		return blk_break(disk, "submit failed");
 	u32 written = 0;
@@ -156,27 +164,68 @@ static int read_chunk(struct blk_disk *disk, u64 lba, u8 *buf, size_t sectors)
 	u8 status = *(volatile u8 *)&disk->shared->status; /* read once */
 	if (status != VIRTIO_BLK_S_OK)
 		return blk_break(disk, "device reported an error");
+	return 0;
+}
+
+static int read_chunk(struct blk_disk *disk, u64 lba, u8 *buf, size_t sectors)
+{
+	u32 size = (u32)(sectors * BLK_SECTOR_SIZE);
+	int err = request(disk, VIRTIO_BLK_T_IN, lba, size);
+	if (err < 0)
+		return err;
 	memcpy(buf, disk->bounce, size);
 	return 0;
 }
 
-int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count)
+static int write_chunk(struct blk_disk *disk, u64 lba, const u8 *buf, size_t sectors)
+{
+	u32 size = (u32)(sectors * BLK_SECTOR_SIZE);
+	memcpy(disk->bounce, buf, size);
+	return request(disk, VIRTIO_BLK_T_OUT, lba, size);
+}
+
+/* Move count sectors at lba in requests of at most the bounce size. */
+static int transfer(struct blk_disk *disk, u64 lba, u8 *buf, size_t count, bool write)
 {
 	if (disk->broken)
 		return -EIO;
+	if (write && blk_read_only(disk))
+		return -EROFS;
 	if (lba > disk->sector_count || count > disk->sector_count - lba)
 		return -EINVAL;
-
-	u8 *out = buf;
 	size_t per_chunk = BLK_BOUNCE_SIZE / BLK_SECTOR_SIZE;
 	while (count > 0) {
 		size_t n = count < per_chunk ? count : per_chunk;
-		int err = read_chunk(disk, lba, out, n);
+		int err = write ? write_chunk(disk, lba, buf, n) : read_chunk(disk, lba, buf, n);
 		if (err < 0)
 			return err;
 		lba += n;
-		out += n * BLK_SECTOR_SIZE;
+		buf += n * BLK_SECTOR_SIZE;
 		count -= n;
 	}
 	return 0;
+}
+
+bool blk_read_only(const struct blk_disk *disk)
+{
+	return virtio_has_feature(disk->dev, VIRTIO_BLK_F_RO);
+}
+
+int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count)
+{
+	return transfer(disk, lba, buf, count, false);
+}
+
+int blk_write(struct blk_disk *disk, u64 lba, const void *buf, size_t count)
+{
+	return transfer(disk, lba, (u8 *)buf, count, true); /* only read from */
+}
+
+int blk_flush(struct blk_disk *disk)
+{
+	if (disk->broken)
+		return -EIO;
+	if (!virtio_has_feature(disk->dev, VIRTIO_BLK_F_FLUSH))
+		return 0; /* no volatile write cache: a completed write is durable */
+	return request(disk, VIRTIO_BLK_T_FLUSH, 0, 0);
 }

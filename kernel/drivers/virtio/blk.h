@@ -1,5 +1,5 @@
 /*
- * blk.h: virtio-blk disks, read-only.
+ * blk.h: virtio-blk disks: reads, writes and cache flushes.
  *
  * Trust: the device is the host. Sector counts come from its config space
  * and are checked once at probe; data is copied from shared bounce buffers
@@ -26,5 +26,16 @@ u64 blk_sector_count(const struct blk_disk *disk);
 /* Read count 512-byte sectors starting at lba into buf (private memory).
  * Returns 0 or -EIO / -EINVAL (range outside the disk). */
 int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count);
+
+/* Write count sectors from buf (private memory; copied to a shared bounce
+ * buffer first) at lba. 0, -EIO, -EINVAL, -EROFS (a read-only device). */
+int blk_write(struct blk_disk *disk, u64 lba, const void *buf, size_t count);
+
+/* Make every completed write durable (VIRTIO_BLK_T_FLUSH; a device
+ * without a volatile cache needs nothing). 0 or -EIO. */
+int blk_flush(struct blk_disk *disk);
+
+/* The device refuses writes (VIRTIO_BLK_F_RO). */
+bool blk_read_only(const struct blk_disk *disk);
 
 #endif

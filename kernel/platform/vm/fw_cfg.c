@@ -7,6 +7,7 @@
  * equals the directory's size for it. Callers check the content.
  */
 #include "platform/platform.h"
+#include "platform/vm/fw_cfg.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "syscalls/linux_abi/errno.h"
@@ -96,4 +97,14 @@ int platform_fwcfg_read(const char *name, void *buf, size_t size)
     select_item(f.select);
     read_bytes(buf, size);
     return 0;
+}
+
+u16 fw_cfg_item_u16(u16 key)
+{
+    if (!has_signature())
+        return 0;
+    u16 value;
+    select_item(key);
+    read_bytes(&value, sizeof(value));
+    return value;
 }

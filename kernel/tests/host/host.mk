@@ -20,13 +20,15 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := config/config.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
+HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
     proc/runq.c proc/timerq.c proc/waitq.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
-    tests/host/golden.c tests/host/fixture.c tests/host/cvmfs_image.c
+    tests/host/golden.c tests/host/fixture.c tests/host/cvmfs_image.c \
+    fs/volfs_store.c fs/volfs_tree.c fs/volfs.c fs/volfs_dir.c fs/volfs_ops.c fs/sync.c \
+    tests/host/voldev.c tests/host/pagerefs.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o) $(HOST_BUILD)/arch/x86_64/call_on_stack.o
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
@@ -66,7 +68,7 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.o $(HOST_LIB_OBJS) \
 HOST_TDX_SRCS := platform/tdx/vmcall.c platform/tdx/info.c platform/tdx/pio.c \
     platform/tdx/mmio.c platform/tdx/shared.c platform/tdx/attest.c \
     platform/tdx/accept.c platform/tdx/hob.c platform/tdx/mode.c platform/tdx/tdvf.c \
-    platform/tdx/ve.c platform/tdx/quote.c platform/tdx/kbs_channel.c \
+    platform/tdx/ve.c platform/tdx/quote.c platform/tdx/kbs_channel.c platform/tdx/smp_td.c \
     tests/host/tdx_model.c
 HOST_TDX_OBJS := $(HOST_TDX_SRCS:%.c=$(HOST_BUILD)/%.o)
 $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)

@@ -26,6 +26,7 @@ static void violation(const char *what, u64 value)
 /* What td_entry.S provides in the kernel: the copy of td.fd's descriptor
  * area (tests fill it) and, in mode.c, the boot mode. */
 u8 g_td_bfv_data[TD_BFV_DATA_SIZE];
+u8 g_td_wakeup[40] __attribute__((aligned(8)));
 extern u32 g_td_boot_mode;
 
 void model_reset(void)

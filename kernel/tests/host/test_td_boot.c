@@ -4,6 +4,7 @@
  * descriptor, and accepting RAM (2 MiB where possible, 4 KiB otherwise,
  * never td.fd's own sections) against the TDX module model.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #include "platform/tdx/hob.h"
 #include "platform/tdx/tdcall.h"
 #include "tdboot/layout.h"
+#include "platform/platform.h"
+#include "syscalls/linux_abi/errno.h"
 
 extern u8 g_td_bfv_data[TD_BFV_DATA_SIZE]; /* tdx_model.c; filled by these tests */
 extern u32 g_td_boot_mode;
@@ -239,7 +242,48 @@ static void test_accept_refused_is_an_error(void)
     CHECK_EQ(tdx_accept_range(2 * MIB, 4 * MIB), -1);
 }
 
+/* ---- waking a vCPU through the mailbox (smp_td.c, td_entry.S) ---- */
+
+struct wakeup_view {
+    volatile u32 vcpu;
+    volatile u32 started;
+    u64 cr3, stack_top, entry, arg;
+};
+extern struct wakeup_view g_td_wakeup;
+extern u32 g_td_boot_mode;
+
+static void fake_entry(void *arg) { (void)arg; }
+
+/* What vCPU 3 does in td_entry.S: wait for its index, report in. */
+static void *fake_vcpu3(void *unused)
+{
+    (void)unused;
+    while (__atomic_load_n(&g_td_wakeup.vcpu, __ATOMIC_ACQUIRE) != 3)
+        ;
+    __atomic_store_n(&g_td_wakeup.started, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void test_start_cpu_mailbox(void)
+{
+    setup();
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, fake_vcpu3, NULL), 0);
+    CHECK_EQ(platform_start_cpu(3, 0x1234000, fake_entry, (void *)0x55), 0);
+    pthread_join(t, NULL);
+    CHECK_EQ(g_td_wakeup.stack_top, 0x1234000);
+    CHECK_EQ(g_td_wakeup.entry, (u64)(uptr)fake_entry);
+    CHECK_EQ(g_td_wakeup.arg, 0x55);
+    CHECK_EQ(g_td_wakeup.vcpu, 0); /* closed again */
+    CHECK_EQ(platform_start_cpu(0, 0, fake_entry, NULL), -EINVAL);
+    CHECK_EQ(platform_start_cpu(4, 0x1000, fake_entry, NULL), -ETIMEDOUT); /* nobody answers */
+    CHECK_EQ(g_td_wakeup.vcpu, 0);
+    g_td_boot_mode = TD_BOOT_VM;
+    CHECK_EQ(platform_start_cpu(3, 0x1000, fake_entry, NULL), -ENODEV);
+}
+
 static const struct host_test g_tests[] = {
+    {"td_start_cpu_mailbox", test_start_cpu_mailbox},
     {"td_hob_qemu_shape", test_hob_qemu_shape},
     {"td_hob_hostile", test_hob_hostile},
     {"td_descriptor_sections", test_descriptor_sections},

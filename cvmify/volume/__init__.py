@@ -1,0 +1,1 @@
+"""Persistent encrypted volumes (docs/volume-format.md)."""
