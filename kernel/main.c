@@ -21,7 +21,7 @@
  * 12. random                        CSPRNG from RDSEED/RDRAND
  * 13. root disk check              its root (no key needed) must equal DISK_ROOT
  * 14. measure disk root, then the disk key (VM: fw_cfg; TDX: the key broker)
- *     and the file systems           cvmfs at /, tmpfs, dev, proc
+ *     and the file systems           cvmfs at /, tmpfs, dev, proc, persistent volumes
  * 15. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"

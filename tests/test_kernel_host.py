@@ -59,6 +59,8 @@ REQUIRED = [
     "volume_crash_anywhere",                  # ... a crash at any write or flush: old or new state
     "volume_full_gives_enospc",               # ... -ENOSPC when full, room again after rm
     "volume_tampering_detected",              # ... flipped blocks refuse the mount or fail reads
+    "volume_records_refused",                 # ... VOLUME overrides outside the measured policy
+    "volume_malformed_authentic_metadata",    # ... re-committed corrupt metadata: refused or read safely
     "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
     "user_return_sysret_when_safe",
     "crypto_gcm_leaves_no_key_on_stacks",     # key schedule wiped after each crypto call

@@ -265,3 +265,43 @@ def test_slots_alternate_by_generation(vol):
     with open(path, "rb") as f:
         slots = read_slots(path, f.fileno(), VolumeKeys.derive(KEY, open_volume(path, KEY).header.uuid))
     assert sorted((s.index, s.header.generation % 2) for s in slots) == [(0, 1), (1, 0)]
+
+
+def test_malformed_authentic_metadata_gives_clean_errors(tmp_path):
+    """Corrupt inode-table and directory blocks, committed with valid tags
+    (what a writer bug could leave): reading gives IntegrityError or
+    UsageError, never a crash of the reader itself."""
+    import random
+
+    from cvmify.errors import CvmifyError
+
+    rng = random.Random(7)
+    base = tmp_path / "base.img"
+    state = mkfs(base, KEY, 512)
+    state = write(base, state, lambda fs: (fs.mkdir("/d"), fs.write_file("/d/f", b"x" * 9000),
+                                           fs.symlink("d/f", "/l"),
+                                           [fs.write_file(f"/n{i:02d}", b"") for i in range(40)]))
+    outcomes = {"error": 0, "read": 0}
+    for round_ in range(150):
+        path = tmp_path / f"r{round_}.img"
+        shutil.copy(base, path)
+        with open_volume(path, KEY, state, writable=True) as v:
+            target = v._table if rng.random() < 0.5 else v.obj(rng.choice([1, VolumeFS(v).lookup("/d")]))
+            page = bytearray(v.read_block(target, 0))
+            for _ in range(rng.randint(1, 4)):
+                page[rng.randrange(512)] = rng.randrange(256)
+            target.dirty_data[0] = bytes(page)
+            if target.depth > 0:
+                v._dirty_path(target, 1, 0)
+            bad = v.commit()
+        try:
+            with open_volume(path, KEY, bad) as v:
+                fs = VolumeFS(v)
+                for entry in fs.walk():
+                    if entry.inode.dtype == 8:
+                        v.read_all(v.obj(entry.ino))
+            outcomes["read"] += 1
+        except CvmifyError:
+            outcomes["error"] += 1
+        path.unlink()
+    assert outcomes["error"] > 0

@@ -18,8 +18,64 @@
 #include "syscalls/linux_abi/errno.h"
 
 #define VOLFS_DEV_BASE 0xfd10
+#define VOLFS_MAX_MOUNTS 32
 
 static u64 g_next_dev = VOLFS_DEV_BASE;
+static struct volfs_fs *g_mounted[VOLFS_MAX_MOUNTS];
+static u32 g_busy; /* operations under way (nested): reclaim keeps out */
+
+/* ---- memory: the busy guard and reclaim ---- */
+
+static size_t evict_all(size_t want)
+{
+	size_t freed = 0;
+	for (u32 i = 0; i < VOLFS_MAX_MOUNTS && freed < want; i++)
+		if (g_mounted[i] != NULL)
+			freed += volfs_reclaim(&g_mounted[i]->sb, want - freed);
+	return freed;
+}
+
+/* The allocator's hook: clean pages and unused inodes go, but never
+ * while an operation runs (it may hold any page or node). */
+static size_t reclaim_hook(size_t want)
+{
+	return g_busy == 0 ? evict_all(want) : 0;
+}
+
+void volfs_enter(void)
+{
+	/* A safe point: if memory runs low, give back before starting. */
+	if (g_busy == 0 && page_free_count() < page_total_count() / 16)
+		evict_all(page_total_count() / 32);
+	g_busy++;
+}
+
+void volfs_leave(void)
+{
+	g_busy--;
+}
+
+static void register_mount(struct volfs_fs *fs)
+{
+	static bool hooked;
+	if (!hooked) {
+		page_set_reclaim_hook(reclaim_hook);
+		hooked = true;
+	}
+	for (u32 i = 0; i < VOLFS_MAX_MOUNTS; i++) {
+		if (g_mounted[i] == NULL) {
+			g_mounted[i] = fs;
+			return;
+		}
+	}
+}
+
+static void unregister_mount(struct volfs_fs *fs)
+{
+	for (u32 i = 0; i < VOLFS_MAX_MOUNTS; i++)
+		if (g_mounted[i] == fs)
+			g_mounted[i] = NULL;
+}
 
 struct ktimespec volfs_now(void)
 {
@@ -492,11 +548,15 @@ static u64 volfs_free_blocks_of(struct fs_super *sb)
 
 static int volfs_sync_sb(struct fs_super *sb)
 {
-	return volfs_commit(sb->priv);
+	volfs_enter();
+	int err = volfs_commit(sb->priv);
+	volfs_leave();
+	return err;
 }
 
 static void volfs_destroy(struct volfs_fs *fs)
 {
+	unregister_mount(fs);
 	for (u32 b = 0; b < VOLFS_CACHE_BUCKETS; b++) {
 		while (fs->cache[b] != NULL) {
 			struct inode *inode = fs->cache[b];
@@ -550,6 +610,7 @@ int volfs_mount(const struct volfs_dev *dev, const u8 key[VOLFS_KEY_SIZE],
 		volfs_destroy(fs);
 		return err;
 	}
+	register_mount(fs);
 	*out = &fs->sb;
 	return 0;
 }
@@ -595,7 +656,7 @@ void volfs_unmount(struct fs_super *sb, bool commit)
 {
 	struct volfs_fs *fs = sb->priv;
 	if (commit)
-		volfs_commit(fs);
+		volfs_sync_sb(sb);
 	inode_put(sb->root);
 	volfs_destroy(fs);
 }

@@ -81,6 +81,12 @@ extern const struct file_ops g_volfs_fops;
 
 /* ---- volfs.c ---- */
 
+/* Around every operation the VFS calls (volfs_ops.c): while one runs, the
+ * allocator's reclaim hook leaves volfs alone; at the outermost entry,
+ * low memory makes volfs give back clean pages first. */
+void volfs_enter(void);
+void volfs_leave(void);
+
 struct ktimespec volfs_now(void);
 /* The inode numbered ino (a new reference), loaded and checked. -EIO for
  * a corrupt or free slot. */

@@ -45,7 +45,7 @@ static int find(struct inode *dir, const char *name, size_t len, struct volfs_na
 	return 0;
 }
 
-static int volfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+static int lookup_op(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return volfs_iget(vfs_of(dir), vinode(dir)->parent, out);
@@ -53,7 +53,7 @@ static int volfs_lookup(struct inode *dir, const char *name, size_t len, struct 
 	return find(dir, name, len, &n, out);
 }
 
-static int volfs_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+static int iterate_op(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
 {
 	int err = volfs_dir_ready(dir);
 	if (err < 0)
@@ -86,13 +86,13 @@ static int make_child(struct inode *dir, const char *name, size_t len, u32 mode,
 	return 0;
 }
 
-static int volfs_create(struct inode *dir, const char *name, size_t len, u32 mode,
+static int create_op(struct inode *dir, const char *name, size_t len, u32 mode,
                         struct inode **out)
 {
 	return make_child(dir, name, len, S_IFREG | (mode & 07777), out);
 }
 
-static int volfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode)
+static int mkdir_op(struct inode *dir, const char *name, size_t len, u32 mode)
 {
 	struct inode *child;
 	int err = make_child(dir, name, len, S_IFDIR | (mode & 07777), &child);
@@ -103,7 +103,7 @@ static int volfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode
 	return 0;
 }
 
-static int volfs_symlink(struct inode *dir, const char *name, size_t len, const char *target)
+static int symlink_op(struct inode *dir, const char *name, size_t len, const char *target)
 {
 	size_t size = strlen(target);
 	if (size == 0 || size > VOLFS_SYMLINK_MAX)
@@ -133,7 +133,7 @@ static int volfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	return err;
 }
 
-static long volfs_readlink(struct inode *link, char *buf, size_t size)
+static long readlink_op(struct inode *link, char *buf, size_t size)
 {
 	u8 *page;
 	int err = volfs_obj_page(&vfs_of(link)->st, &vinode(link)->obj, 0, true, &page);
@@ -164,7 +164,7 @@ static int remove_name(struct inode *dir, struct volfs_name *n, struct inode *ch
 	return 0;
 }
 
-static int volfs_unlink(struct inode *dir, const char *name, size_t len)
+static int unlink_op(struct inode *dir, const char *name, size_t len)
 {
 	struct volfs_name *n;
 	struct inode *child;
@@ -184,7 +184,7 @@ static int dir_empty(struct inode *dir)
 	return vinode(dir)->dir->count == 0 ? 0 : -ENOTEMPTY;
 }
 
-static int volfs_rmdir(struct inode *dir, const char *name, size_t len)
+static int rmdir_op(struct inode *dir, const char *name, size_t len)
 {
 	struct volfs_name *n;
 	struct inode *child;
@@ -276,7 +276,7 @@ static int do_rename(struct inode *old_dir, struct volfs_name *src, struct inode
 	return 0;
 }
 
-static int volfs_rename(struct inode *old_dir, const char *old_name, size_t old_len,
+static int rename_op(struct inode *old_dir, const char *old_name, size_t old_len,
                         struct inode *new_dir, const char *new_name, size_t new_len, u32 flags)
 {
 	struct volfs_name *src, *dst = NULL;
@@ -313,7 +313,7 @@ static int volfs_rename(struct inode *old_dir, const char *old_name, size_t old_
 	return err == 1 ? 0 : err;
 }
 
-static int volfs_chmod(struct inode *inode, u32 mode)
+static int chmod_op(struct inode *inode, u32 mode)
 {
 	int err = volfs_touch_meta(inode);
 	if (err < 0)
@@ -323,12 +323,12 @@ static int volfs_chmod(struct inode *inode, u32 mode)
 	return 0;
 }
 
-static int volfs_prepare_change(struct inode *inode)
+static int prepare_change_op(struct inode *inode)
 {
 	return volfs_touch_meta(inode);
 }
 
-static int volfs_truncate(struct inode *inode, u64 size)
+static int truncate_op(struct inode *inode, u64 size)
 {
 	struct volfs_fs *fs = vfs_of(inode);
 	struct volfs_obj *obj = &vinode(inode)->obj;
@@ -346,25 +346,11 @@ static int volfs_truncate(struct inode *inode, u64 size)
 	return 0;
 }
 
-const struct inode_ops g_volfs_iops = {
-	.lookup = volfs_lookup,
-	.iterate = volfs_iterate,
-	.readlink = volfs_readlink,
-	.create = volfs_create,
-	.mkdir = volfs_mkdir,
-	.symlink = volfs_symlink,
-	.unlink = volfs_unlink,
-	.rmdir = volfs_rmdir,
-	.rename = volfs_rename,
-	.truncate = volfs_truncate,
-	.chmod = volfs_chmod,
-	.prepare_change = volfs_prepare_change,
-	.release = volfs_forget_inode,
-};
+
 
 /* ---- file content ---- */
 
-static long volfs_read(struct file *file, void *buf, size_t size, u64 offset)
+static long read_op(struct file *file, void *buf, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -387,7 +373,7 @@ static long volfs_read(struct file *file, void *buf, size_t size, u64 offset)
 	return (long)done;
 }
 
-static long volfs_write(struct file *file, const void *buf, size_t size, u64 offset)
+static long write_op(struct file *file, const void *buf, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -423,19 +409,164 @@ static long volfs_write(struct file *file, const void *buf, size_t size, u64 off
 		touch(inode);
 	if (done == 0 && size > 0)
 		return err;
-	if (fs->st.dirty_blocks > fs->dirty_page_limit)
+	if (file->flags & O_DSYNC) { /* O_SYNC includes O_DSYNC's bit */
+		err = volfs_commit(fs);
+		if (err < 0)
+			return err;
+	} else if (fs->st.dirty_blocks > fs->dirty_page_limit) {
 		volfs_commit(fs); /* a full cache: write back now (an error shows at fsync) */
+	}
 	return (long)done;
 }
 
-static int volfs_get_page(struct file *file, u64 offset, void *kpage)
+static int get_page_op(struct file *file, u64 offset, void *kpage)
 {
-	long n = volfs_read(file, kpage, VOLFS_BLOCK_SIZE, offset);
+	long n = read_op(file, kpage, VOLFS_BLOCK_SIZE, offset);
 	if (n < 0)
 		return (int)n;
 	memset((u8 *)kpage + n, 0, VOLFS_BLOCK_SIZE - (size_t)n);
 	return 0;
 }
+
+/* ---- the doors: every operation holds the busy guard (volfs.c), so
+ * that reclaim never frees a page or node an operation is using ---- */
+
+static int volfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	volfs_enter();
+	int result = lookup_op(dir, name, len, out);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	volfs_enter();
+	int result = iterate_op(dir, cookie, out);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_create(struct inode *dir, const char *name, size_t len, u32 mode, struct inode **out)
+{
+	volfs_enter();
+	int result = create_op(dir, name, len, mode, out);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode)
+{
+	volfs_enter();
+	int result = mkdir_op(dir, name, len, mode);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_symlink(struct inode *dir, const char *name, size_t len, const char *target)
+{
+	volfs_enter();
+	int result = symlink_op(dir, name, len, target);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_readlink(struct inode *link, char *buf, size_t size)
+{
+	volfs_enter();
+	long result = readlink_op(link, buf, size);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_unlink(struct inode *dir, const char *name, size_t len)
+{
+	volfs_enter();
+	int result = unlink_op(dir, name, len);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_rmdir(struct inode *dir, const char *name, size_t len)
+{
+	volfs_enter();
+	int result = rmdir_op(dir, name, len);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_rename(struct inode *old_dir, const char *old_name, size_t old_len,
+                        struct inode *new_dir, const char *new_name, size_t new_len, u32 flags)
+{
+	volfs_enter();
+	int result = rename_op(old_dir, old_name, old_len, new_dir, new_name, new_len, flags);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_chmod(struct inode *inode, u32 mode)
+{
+	volfs_enter();
+	int result = chmod_op(inode, mode);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_prepare_change(struct inode *inode)
+{
+	volfs_enter();
+	int result = prepare_change_op(inode);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_truncate(struct inode *inode, u64 size)
+{
+	volfs_enter();
+	int result = truncate_op(inode, size);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_read(struct file *file, void *buf, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = read_op(file, buf, size, offset);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_write(struct file *file, const void *buf, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = write_op(file, buf, size, offset);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_get_page(struct file *file, u64 offset, void *kpage)
+{
+	volfs_enter();
+	int result = get_page_op(file, offset, kpage);
+	volfs_leave();
+	return result;
+}
+
+const struct inode_ops g_volfs_iops = {
+	.lookup = volfs_lookup,
+	.iterate = volfs_iterate,
+	.readlink = volfs_readlink,
+	.create = volfs_create,
+	.mkdir = volfs_mkdir,
+	.symlink = volfs_symlink,
+	.unlink = volfs_unlink,
+	.rmdir = volfs_rmdir,
+	.rename = volfs_rename,
+	.truncate = volfs_truncate,
+	.chmod = volfs_chmod,
+	.prepare_change = volfs_prepare_change,
+	.release = volfs_forget_inode,
+};
 
 const struct file_ops g_volfs_fops = {
 	.read = volfs_read,

@@ -197,7 +197,8 @@ int volfs_store_open(struct volfs_store *st, const struct volfs_dev *dev,
 		return err;
 	derive_keys(st, key);
 	st->batch = kmalloc(VOLFS_BATCH_BLOCKS * VOLFS_BLOCK_SIZE);
-	if (st->batch == NULL) {
+	st->read_run = kmalloc(VOLFS_BATCH_BLOCKS * VOLFS_BLOCK_SIZE);
+	if (st->batch == NULL || st->read_run == NULL) {
 		volfs_store_close(st);
 		return -ENOMEM;
 	}
@@ -220,11 +221,14 @@ void volfs_store_close(struct volfs_store *st)
 	memzero_explicit(st->header_key, sizeof(st->header_key));
 	if (st->batch != NULL)
 		kfree(st->batch);
+	if (st->read_run != NULL)
+		kfree(st->read_run);
 	if (st->used != NULL)
 		kfree(st->used);
 	if (st->pending != NULL)
 		kfree(st->pending);
 	st->batch = NULL;
+	st->read_run = NULL;
 	st->used = NULL;
 	st->pending = NULL;
 }
@@ -250,6 +254,29 @@ int volfs_read_block(struct volfs_store *st, const struct volfs_ptr *ptr, void *
 		return -EIO;
 	}
 	return 0;
+}
+
+int volfs_read_run(struct volfs_store *st, const struct volfs_ptr *ptrs, u32 count, u8 **bufs)
+{
+	for (u32 i = 0; i < count; i++) {
+		if (ptrs[i].block == 0 || !volfs_ptr_valid(st, &ptrs[i]) ||
+		    ptrs[i].block != ptrs[0].block + i || i >= VOLFS_BATCH_BLOCKS)
+			return -EIO; /* a caller bug: only runs of real blocks */
+	}
+	if (st->dev.read(st->dev.ctx, ptrs[0].block, st->read_run, count) < 0)
+		return -EIO;
+	st->stats.blocks_read += count;
+	for (u32 i = 0; i < count; i++) {
+		memcpy(bufs[i], st->read_run + (u64)i * VOLFS_BLOCK_SIZE, VOLFS_BLOCK_SIZE);
+		if (aes_gcm_decrypt(&st->data_key, ptrs[i].nonce, bufs[i], VOLFS_BLOCK_SIZE, ptrs[i].tag) < 0) {
+			st->stats.auth_failures++;
+			kprintf("volfs: block %u failed authentication\n", ptrs[i].block);
+			for (u32 k = i; k < count; k++)
+				memset(bufs[k], 0, VOLFS_BLOCK_SIZE);
+			return (int)i;
+		}
+	}
+	return (int)count;
 }
 
 /* ---- free space ---- */

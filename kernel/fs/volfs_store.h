@@ -81,8 +81,10 @@ struct volfs_store {
 	u64 cursor;                  /* next-fit allocation */
 	u64 dirty_blocks;            /* reserved: blocks the next commit writes */
 	u64 meta_reserve;            /* blocks only metadata changes may take */
-	/* Writes are gathered into runs of consecutive blocks. */
+	/* Writes are gathered into runs of consecutive blocks; reads ahead
+	 * come in runs too (into their own buffer). */
 	u8 *batch;
+	u8 *read_run;
 	u64 batch_start;
 	u32 batch_count;
 	struct volfs_stats stats;
@@ -107,6 +109,12 @@ void volfs_store_close(struct volfs_store *st);
  * zeros). -EIO when the tag fails (buf zeroed), the pointer is out of
  * range, or the device fails. */
 int volfs_read_block(struct volfs_store *st, const struct volfs_ptr *ptr, void *buf);
+
+/* Readahead: count (<= VOLFS_BATCH_BLOCKS) pointers naming consecutive
+ * blocks, read in one device request; bufs[i] gets block i
+ * authenticated. Returns how many leading blocks are good (a failed
+ * block and those after it are zeroed), or -EIO if the device failed. */
+int volfs_read_run(struct volfs_store *st, const struct volfs_ptr *ptrs, u32 count, u8 **bufs);
 
 /* The mount walk: block is in the committed state. -EIO if it is outside
  * the volume or already used (a corrupt tree). */

@@ -128,6 +128,41 @@ static int load_page(struct volfs_store *st, const struct volfs_ptr *ptr, bool n
 	return 0;
 }
 
+/* A sequential reader of page i of n: read the pages after it that sit
+ * in consecutive blocks in the same request (COW allocation writes a file
+ * in runs). Pages that fail stay unloaded; the caller's is the first. */
+static int read_ahead(struct volfs_store *st, struct volfs_obj *obj, struct volfs_node *n, u32 i)
+{
+	struct volfs_ptr ptrs[VOLFS_BATCH_BLOCKS];
+	u8 *pages[VOLFS_BATCH_BLOCKS];
+	u32 count = 0;
+	while (count < VOLFS_BATCH_BLOCKS && i + count < VOLFS_FANOUT && n->child[i + count] == NULL) {
+		node_ptr(n, i + count, &ptrs[count]);
+		if (ptrs[count].block == 0 || ptrs[count].block != ptrs[0].block + count)
+			break;
+		count++;
+	}
+	if (count < 2)
+		return 0; /* not a run: the ordinary path */
+	u32 got = 0;
+	for (; got < count; got++) {
+		pages[got] = page_alloc();
+		if (pages[got] == NULL)
+			break;
+	}
+	int good = got == count ? volfs_read_run(st, ptrs, count, pages) : -ENOMEM;
+	for (u32 k = 0; k < got; k++) {
+		if ((int)k < good) {
+			n->child[i + k] = pages[k];
+			n->loaded++;
+			obj->pages++;
+		} else {
+			page_put(pages[k]);
+		}
+	}
+	return good < 0 ? good : 0;
+}
+
 int volfs_obj_page(struct volfs_store *st, struct volfs_obj *obj, u64 index, bool need_content,
                    u8 **page)
 {
@@ -148,6 +183,10 @@ int volfs_obj_page(struct volfs_store *st, struct volfs_obj *obj, u64 index, boo
 	if (err < 0)
 		return err;
 	u32 i = slot_of(index, 1);
+	bool sequential = index == obj->seq_next;
+	obj->seq_next = index + 1;
+	if (n->child[i] == NULL && need_content && sequential)
+		read_ahead(st, obj, n, i); /* a failure falls back to the single read */
 	if (n->child[i] == NULL) {
 		struct volfs_ptr ptr;
 		node_ptr(n, i, &ptr);

@@ -43,6 +43,7 @@ struct volfs_obj {
 	void *top;                   /* depth 0: the data page, else the top node; NULL: not loaded */
 	u64 pages;                   /* data pages cached */
 	u64 dirty_pages;
+	u64 seq_next;                /* a read of this page next looks sequential */
 };
 
 /* The data page of block index (< capacity of the depth), loaded and

@@ -20,7 +20,8 @@ extern u8 __kernel_end[];
 
 static u64 *g_bitmap;       /* direct-map address */
 static u32 *g_refs;         /* reference count per page, direct-map address */
-static size_t (*g_reclaim)(size_t want);
+#define MAX_RECLAIM_HOOKS 4
+static size_t (*g_reclaim[MAX_RECLAIM_HOOKS])(size_t want);
 static size_t g_page_limit; /* pages covered by the bitmap */
 static size_t g_search_limit;
 static size_t g_next_hint;
@@ -126,7 +127,24 @@ static bool find_run(size_t count, size_t *first)
 
 void page_set_reclaim_hook(size_t (*hook)(size_t want))
 {
-    g_reclaim = hook;
+    for (size_t i = 0; i < MAX_RECLAIM_HOOKS; i++) {
+        if (g_reclaim[i] == NULL || g_reclaim[i] == hook) {
+            g_reclaim[i] = hook;
+            return;
+        }
+    }
+    panic("page_set_reclaim_hook: more than %d hooks", MAX_RECLAIM_HOOKS);
+}
+
+/* Ask every hook in turn until one gives pages back. */
+static size_t reclaim(size_t want)
+{
+    for (size_t i = 0; i < MAX_RECLAIM_HOOKS && g_reclaim[i] != NULL; i++) {
+        size_t freed = g_reclaim[i](want);
+        if (freed > 0)
+            return freed;
+    }
+    return 0;
 }
 
 /* A run of count free pages, asking the reclaim hook for memory while
@@ -137,7 +155,7 @@ static bool find_run_or_reclaim(size_t count, size_t *first)
     for (;;) {
         if (count <= g_free_pages && find_run(count, first))
             return true;
-        if (g_reclaim == NULL || g_reclaim(count) == 0)
+        if (reclaim(count) == 0)
             return false;
     }
 }

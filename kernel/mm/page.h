@@ -54,10 +54,11 @@ u32 page_refcount(const void *page);
 void *page_alloc_contig(size_t count);
 void page_free_contig(void *first, size_t count);
 
-/* Who can give memory back when page_alloc finds none: the page cache.
- * hook(want) frees up to want pages it holds alone and returns how many
- * it freed (0: nothing left to give). Called with no locks of the
- * caller's held beyond the kernel's own. */
+/* Who can give memory back when page_alloc finds none: the page caches
+ * (the root disk's, volumes'). Each call adds a hook (at most 4); they are
+ * asked in turn. hook(want) frees up to want pages it holds alone and
+ * returns how many it freed (0: nothing left to give). Called with no
+ * locks of the caller's held beyond the kernel's own. */
 void page_set_reclaim_hook(size_t (*hook)(size_t want));
 
 /* Free and total pages (for sysinfo and /proc/meminfo). */

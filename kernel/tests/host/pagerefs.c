@@ -76,3 +76,13 @@ __attribute__((weak)) size_t page_total_count(void)
 {
 	return 1 << 20;
 }
+
+__attribute__((weak)) size_t page_free_count(void)
+{
+	return 1 << 20;
+}
+
+__attribute__((weak)) void page_set_reclaim_hook(size_t (*hook)(size_t want))
+{
+	(void)hook;
+}

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "fs/volfs.h"
+#include "fs/volfs_fs.h"
 #include "golden.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -558,6 +559,133 @@ static void test_volume_many_names(void)
 	}
 }
 
+
+/* ---- authentic but malformed metadata: what a writer bug could leave ---- */
+
+static u32 g_rand = 2463534242u;
+
+static u32 rnd(void)
+{
+	g_rand ^= g_rand << 13;
+	g_rand ^= g_rand >> 17;
+	g_rand ^= g_rand << 5;
+	return g_rand;
+}
+
+/* A volume with directories, files of several depths and a symlink. */
+static struct voldev fuzz_base(struct volfs_state *state)
+{
+	struct volfs_state first;
+	struct voldev d = voldev_mkfs(1024, g_key, &first);
+	int err;
+	struct fs_super *sb = open_dev(&d, &first, false, &err);
+	struct inode *root = sb->root, *dir, *f;
+	CHECK_EQ(root->iops->mkdir(root, "dir", 3, 0755), 0);
+	CHECK_EQ(root->iops->lookup(root, "dir", 3, &dir), 0);
+	static u8 data[600 * 1024];
+	pattern(11, data, sizeof(data));
+	const size_t sizes[] = { 10, 5000, sizeof(data) };
+	for (int i = 0; i < 3; i++) {
+		char name[8] = { 'f', (char)('0' + i), 0 };
+		CHECK_EQ(dir->iops->create(dir, name, 2, 0644, &f), 0);
+		struct file file = { .refcount = 1, .inode = f, .ops = f->fops };
+		CHECK_EQ(f->fops->write(&file, data, sizes[i], 0), (long)sizes[i]);
+		inode_put(f);
+	}
+	for (int i = 0; i < 40; i++) {
+		char name[32];
+		int n = snprintf(name, sizeof(name), "entry-with-a-name-%02d", i);
+		CHECK_EQ(root->iops->create(root, name, (size_t)n, 0600, &f), 0);
+		inode_put(f);
+	}
+	CHECK_EQ(root->iops->symlink(root, "link", 4, "dir/f1"), 0);
+	inode_put(dir);
+	volfs_unmount(sb, true);
+	sb = open_dev(&d, NULL, true, &err);
+	volfs_state_of(sb, state);
+	volfs_unmount(sb, false);
+	return d;
+}
+
+/* Corrupt one metadata page of a mounted volume in place and commit it:
+ * the result is authentic (the tags and MAC are right) but malformed. */
+static void corrupt_and_commit(struct fs_super *sb, struct volfs_state *out)
+{
+	struct volfs_fs *fs = sb->priv;
+	struct volfs_obj *obj = &fs->table;
+	u64 index = 0;
+	struct inode *dir = NULL;
+	if (rnd() % 2 == 0) {
+		index = rnd() % (fs->table_size / VOLFS_BLOCK_SIZE);
+	} else {
+		const char *names[] = { "dir", "link" };
+		u32 pick = rnd() % 3;
+		if (pick < 2 && sb->root->iops->lookup(sb->root, names[pick], strlen(names[pick]), &dir) == 0)
+			obj = &vinode(dir)->obj;
+		else
+			obj = &vinode(sb->root)->obj; /* the root directory's first block */
+	}
+	u8 *page;
+	if (volfs_obj_page(&fs->st, obj, index, true, &page) == 0 &&
+	    volfs_obj_dirty(&fs->st, obj, index, false, false) == 0) {
+		if (obj != &fs->table)
+			volfs_touch_meta(dir != NULL ? dir : sb->root);
+		u32 flips = 1 + rnd() % 4;
+		for (u32 k = 0; k < flips; k++) {
+			u32 at = rnd() % 512; /* records and names sit near the start */
+			page[at] = (u8)rnd();
+		}
+	}
+	inode_put(dir);
+	volfs_commit(fs);
+	volfs_state_of(sb, out);
+}
+
+static void test_volume_malformed_authentic_metadata(void)
+{
+	struct volfs_state base;
+	struct voldev d = fuzz_base(&base);
+	int refused = 0, mounted = 0;
+	for (int round = 0; round < 300; round++) {
+		struct voldev run = voldev_copy(&d);
+		int err;
+		struct fs_super *sb = open_dev(&run, &base, false, &err);
+		if (sb == NULL) {
+			CHECK(false);
+			voldev_free(&run);
+			continue;
+		}
+		struct volfs_state bad;
+		corrupt_and_commit(sb, &bad);
+		volfs_unmount(sb, false);
+		/* read-only: walk everything; writable: also change something */
+		for (int writable = 0; writable < 2; writable++) {
+			sb = open_dev(&run, &bad, !writable, &err);
+			if (sb == NULL) {
+				CHECK(err == -EIO || err == -EINVAL || err == -ENOMEM);
+				refused++;
+				break;
+			}
+			mounted++;
+			u8 digest[32];
+			tree_digest(sb, digest);
+			if (writable) {
+				struct inode *f;
+				if (sb->root->iops->create(sb->root, "after", 5, 0644, &f) == 0)
+					inode_put(f);
+				sb->root->iops->unlink(sb->root, "entry-with-a-name-07", 20);
+				sb->root->iops->rename(sb->root, "dir", 3, sb->root, "dir2", 4, 0);
+			}
+			volfs_unmount(sb, writable);
+		}
+		voldev_free(&run);
+	}
+	if (getenv("CVMIFY_HOST_LOG") != NULL)
+		fprintf(stderr, "  300 malformed volumes: %d refused, %d mounts survived\n", refused, mounted);
+	CHECK(refused > 0);
+	voldev_free(&d);
+}
+
 /* A volume the kernel wrote, for the Python reader (tests/test_volume_kernel.py). */
 static void test_volume_export_for_python(void)
 {
@@ -608,6 +736,7 @@ static const struct host_test g_tests[] = {
 	{ "volume_full_gives_enospc", test_volume_full_gives_enospc },
 	{ "volume_tampering_detected", test_volume_tampering_detected },
 	{ "volume_many_names", test_volume_many_names },
+	{ "volume_malformed_authentic_metadata", test_volume_malformed_authentic_metadata },
 	{ "volume_export_for_python", test_volume_export_for_python },
 };
 
