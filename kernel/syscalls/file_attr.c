@@ -1,6 +1,7 @@
 /*
  * file_attr.c: file and filesystem attributes: statfs, fstatfs,
- * utimensat, futimesat, utimes, utime, chown, fchown, lchown, fchownat.
+ * utimensat, futimesat, utimes, utime, chown, fchown, lchown, fchownat,
+ * fchmodat2 (the other chmods are in file_path.c).
  *
  * Trust: paths, fds, flags and the time structs are raw user values;
  * every timespec is checked here before the VFS sees it. The VFS
@@ -274,4 +275,22 @@ long sys_fchownat(const struct syscall_args *args)
 			return -ENOENT;
 	}
 	return chown_at(arg_int(args->a[0]), args->a[1], (u32)args->a[2], (u32)args->a[3], flags);
+}
+
+/* ---- fchmodat2 ---- */
+
+/* fchmodat2(dirfd, path, mode, flags): fchmodat with the flags that
+ * Linux 6.6 added (glibc's fchmodat uses it for AT_SYMLINK_NOFOLLOW). A
+ * symbolic link's own mode cannot be changed: EOPNOTSUPP, as on Linux. */
+long sys_fchmodat2(const struct syscall_args *args)
+{
+	if (args->a[1] == 0)
+		return -EFAULT;
+	struct inode *inode;
+	int err = times_target(arg_int(args->a[0]), args->a[1], (u32)args->a[3], &inode);
+	if (err)
+		return err;
+	err = inode_is_link(inode) ? -EOPNOTSUPP : vfs_chmod(inode, (u32)args->a[2] & 07777);
+	inode_put(inode);
+	return err;
 }

@@ -190,6 +190,7 @@ HANDLER(sys_chown);
 HANDLER(sys_fchown);
 HANDLER(sys_lchown);
 HANDLER(sys_fchownat);
+HANDLER(sys_fchmodat2);
 
 /* file_hints.c: access hints and write-back requests */
 HANDLER(sys_fadvise64);
@@ -224,6 +225,8 @@ HANDLER(sys_sched_get_priority_max);
 HANDLER(sys_sched_get_priority_min);
 HANDLER(sys_sched_rr_get_interval);
 HANDLER(sys_personality);
+HANDLER(sys_sched_setattr);
+HANDLER(sys_sched_getattr);
 
 /* identity.c: set*id, groups, capabilities */
 HANDLER(sys_setuid);
@@ -241,6 +244,10 @@ HANDLER(sys_capset);
 
 /* privileged.c: what a container may not do (EPERM) */
 HANDLER(sys_needs_capability);
+
+/* timex.c: the NTP clock state (read only) */
+HANDLER(sys_adjtimex);
+HANDLER(sys_clock_adjtime);
 
 /* xattr.c: extended attributes (no filesystem keeps any) */
 HANDLER(sys_setxattr);

@@ -231,3 +231,122 @@ long sys_personality(const struct syscall_args *args)
 		return -EPERM;
 	return 0; /* PER_LINUX */
 }
+
+/* struct sched_attr (include/uapi/linux/sched/types.h): 48 bytes in its
+ * first version, 56 with the utilisation clamps. */
+struct linux_sched_attr {
+	u32 size;
+	u32 sched_policy;
+	u64 sched_flags;
+	s32 sched_nice;
+	u32 sched_priority;
+	u64 sched_runtime;
+	u64 sched_deadline;
+	u64 sched_period;
+	u32 sched_util_min;
+	u32 sched_util_max;
+};
+_Static_assert(sizeof(struct linux_sched_attr) == 56, "struct sched_attr is 56 bytes");
+#define SCHED_ATTR_SIZE_VER0 48
+
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#define SCHED_FLAG_RECLAIM 0x02
+#define SCHED_FLAG_DL_OVERRUN 0x04
+#define SCHED_FLAG_KEEP_POLICY 0x08
+#define SCHED_FLAG_KEEP_PARAMS 0x10
+#define SCHED_FLAG_UTIL_CLAMP 0x60
+#define SCHED_FLAG_ALL 0x7f
+
+/* Read a sched_attr of the size the caller says (Linux's
+ * sched_copy_attr): 0 means the first version; a smaller one is E2BIG
+ * with our size written back; bytes beyond ours must be zero. */
+static long sched_attr_copyin(u64 uattr, struct linux_sched_attr *attr)
+{
+	u32 size;
+	if (copyin(&size, uattr, sizeof(size)) != 0)
+		return -EFAULT;
+	if (size == 0)
+		size = SCHED_ATTR_SIZE_VER0;
+	if (size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE)
+		goto too_big;
+	for (u32 off = sizeof(*attr); off < size; off++) {
+		u8 byte;
+		if (copyin(&byte, uattr + off, 1) != 0)
+			return -EFAULT;
+		if (byte)
+			goto too_big;
+	}
+	if (copyin(attr, uattr, MIN(size, (u32)sizeof(*attr))) != 0)
+		return -EFAULT;
+	attr->size = size;
+	return 0;
+too_big:
+	size = sizeof(*attr);
+	return copyout(uattr, &size, sizeof(size)) == 0 ? -E2BIG : -EFAULT;
+}
+
+/* sched_setattr(pid, attr, flags): the policy and nice value in one
+ * call, with sched_setscheduler's and setpriority's rules. Deadline and
+ * real-time policies need CAP_SYS_NICE (EPERM); utilisation clamps are
+ * not supported (EOPNOTSUPP, as on a kernel without them). */
+long sys_sched_setattr(const struct syscall_args *args)
+{
+	struct linux_sched_attr attr;
+	struct task *t;
+	if (args->a[1] == 0 || args->a[2] != 0 || arg_int(args->a[0]) < 0)
+		return -EINVAL;
+	long err = sched_attr_copyin(args->a[1], &attr);
+	if (err)
+		return err;
+	err = sched_target(args->a[0], &t);
+	if (err)
+		return err;
+	if (attr.sched_flags & ~(u64)SCHED_FLAG_ALL)
+		return -EINVAL;
+	u32 policy = (attr.sched_flags & SCHED_FLAG_KEEP_POLICY) ? t->sched_policy
+	                                                          : attr.sched_policy;
+	if (!policy_known(policy))
+		return -EINVAL;
+	bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
+	if (realtime ? (attr.sched_priority < 1 || attr.sched_priority > 99)
+	             : attr.sched_priority != 0)
+		return -EINVAL;
+	if (!realtime && policy != SCHED_DEADLINE &&
+	    (attr.sched_nice < NICE_MIN || attr.sched_nice > NICE_MAX))
+		return -EINVAL;
+	if (!may_renice(t))
+		return -EPERM;
+	if (realtime || policy == SCHED_DEADLINE)
+		return -EPERM; /* CAP_SYS_NICE: outside the bounding set */
+	if (attr.sched_flags & SCHED_FLAG_UTIL_CLAMP)
+		return -EOPNOTSUPP;
+	bool keep_params = attr.sched_flags & SCHED_FLAG_KEEP_PARAMS;
+	if (!keep_params && !may_lower(t, attr.sched_nice))
+		return -EPERM;
+	t->sched_policy = policy;
+	t->sched_reset_on_fork = attr.sched_flags & SCHED_FLAG_RESET_ON_FORK;
+	if (!keep_params)
+		t->nice = attr.sched_nice;
+	return 0;
+}
+
+/* sched_getattr(pid, attr, size, flags): as much of our struct as the
+ * caller has room for, its size field saying how much that was. */
+long sys_sched_getattr(const struct syscall_args *args)
+{
+	u64 usize = (u32)args->a[2];
+	struct task *t;
+	if (args->a[1] == 0 || args->a[3] != 0 || usize < SCHED_ATTR_SIZE_VER0 ||
+	    usize > PAGE_SIZE || arg_int(args->a[0]) < 0)
+		return -EINVAL;
+	long err = sched_target(args->a[0], &t);
+	if (err)
+		return err;
+	struct linux_sched_attr attr = {
+		.size = (u32)MIN(usize, (u64)sizeof(attr)),
+		.sched_policy = t->sched_policy,
+		.sched_flags = t->sched_reset_on_fork ? SCHED_FLAG_RESET_ON_FORK : 0,
+		.sched_nice = t->nice,
+	};
+	return copyout(args->a[1], &attr, attr.size) == 0 ? 0 : -EFAULT;
+}

@@ -2,7 +2,8 @@
  * fileattr.c: the file calls that coreutils, tar, git and language
  * runtimes need beyond open/read/write: statfs, file times, owners, hard
  * links, mknod, the old getdents, close_range, access hints and
- * write-back calls, copy_file_range, preadv2/pwritev2, mincore, mlockall.
+ * write-back calls, copy_file_range, preadv2/pwritev2, mincore, mlockall,
+ * fchmodat2.
  * Runs as root (the image has no USER); the read-only root is "/".
  */
 #define _GNU_SOURCE
@@ -265,6 +266,37 @@ static void check_memory_calls(void)
 	munmap(m, len);
 }
 
+/* fchmodat2 (Linux 6.6). docker's seccomp profile may predate it and
+ * answer ENOSYS; only there (/.dockerenv) is that accepted. */
+static void check_fchmodat2(void)
+{
+	const char *f = "/tmp/fa-mode", *l = "/tmp/fa-modelink";
+	close(open(f, O_RDWR | O_CREAT | O_TRUNC, 0644));
+	check(symlink(f, l) == 0, "symlink for fchmodat2");
+	errno = 0;
+	long r = syscall(452, AT_FDCWD, f, 0600, 0);
+	if (r == -1 && errno == ENOSYS && access("/.dockerenv", F_OK) == 0) {
+		check(1, "fchmodat2: ENOSYS from docker's seccomp profile");
+	} else {
+		struct stat st;
+		check(r == 0 && stat(f, &st) == 0 && (st.st_mode & 07777) == 0600, "fchmodat2");
+		errno = 0;
+		check(syscall(452, AT_FDCWD, l, 0640, AT_SYMLINK_NOFOLLOW) == -1 &&
+		      errno == EOPNOTSUPP, "fchmodat2 on a link itself: EOPNOTSUPP");
+		check(syscall(452, AT_FDCWD, l, 0640, 0) == 0 && stat(f, &st) == 0 &&
+		      (st.st_mode & 07777) == 0640, "fchmodat2 follows a link by default");
+		int fd = open(f, O_RDONLY);
+		check(syscall(452, fd, "", 0604, AT_EMPTY_PATH) == 0 && fstat(fd, &st) == 0 &&
+		      (st.st_mode & 07777) == 0604, "fchmodat2 with AT_EMPTY_PATH");
+		close(fd);
+		errno = 0;
+		check(syscall(452, AT_FDCWD, f, 0600, 0x4) == -1 && errno == EINVAL,
+		      "fchmodat2 unknown flag: EINVAL");
+	}
+	unlink(l);
+	unlink(f);
+}
+
 int main(void)
 {
 	check_statfs();
@@ -276,5 +308,6 @@ int main(void)
 	check_hints();
 	check_copy_and_vectors();
 	check_memory_calls();
+	check_fchmodat2();
 	return check_done("fileattr");
 }

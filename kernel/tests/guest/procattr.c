@@ -3,18 +3,24 @@
  * init helpers (tini) and privilege-dropping tools use: dumpable, the
  * parent-death signal, the child subreaper, no_new_privs; unknown
  * options are EINVAL, never a silent success. Also nice values and
- * scheduling policies (kept and reported), personality, and the calls
+ * scheduling policies (kept and reported, sched_setattr too), the NTP
+ * clock state (adjtimex, clock_adjtime), personality, and the calls
  * a container may not make (EPERM, as under docker).
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/timex.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,6 +162,83 @@ static void check_priorities(void)
 	check(sched_getparam(0, &sp) == 0 && sp.sched_priority == 0, "sched_getparam");
 }
 
+/* struct sched_attr's first version (the raw calls have no glibc
+ * wrapper in bookworm). */
+struct sched_attr0 {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+static void check_sched_attr(void)
+{
+	/* check_priorities left nice at 19: without CAP_SYS_NICE and with
+	 * RLIMIT_NICE 0 (docker's default) it cannot go back down. */
+	int nice = getpriority(PRIO_PROCESS, 0);
+	struct sched_attr0 a;
+	memset(&a, 0xff, sizeof(a));
+	check(syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0) == 0 && a.size == sizeof(a) &&
+	      a.policy == SCHED_OTHER && a.nice == nice && a.priority == 0,
+	      "sched_getattr: SCHED_OTHER and the nice value");
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.policy = SCHED_BATCH;
+	a.nice = nice;
+	check(syscall(SYS_sched_setattr, 0, &a, 0) == 0 && sched_getscheduler(0) == SCHED_BATCH,
+	      "sched_setattr: SCHED_BATCH");
+	a.policy = SCHED_OTHER;
+	check(syscall(SYS_sched_setattr, 0, &a, 0) == 0 && sched_getscheduler(0) == SCHED_OTHER,
+	      "sched_setattr back to SCHED_OTHER");
+	if (nice > 0) {
+		a.nice = nice - 1;
+		errno = 0;
+		check(syscall(SYS_sched_setattr, 0, &a, 0) == -1 && errno == EPERM &&
+		      getpriority(PRIO_PROCESS, 0) == nice,
+		      "sched_setattr lowering nice past RLIMIT_NICE: EPERM");
+		a.nice = nice;
+	}
+	a.policy = SCHED_FIFO;
+	a.priority = 10;
+	errno = 0;
+	check(syscall(SYS_sched_setattr, 0, &a, 0) == -1 && errno == EPERM,
+	      "sched_setattr SCHED_FIFO without CAP_SYS_NICE: EPERM");
+	a.policy = SCHED_OTHER;
+	a.priority = 0;
+	errno = 0;
+	check(syscall(SYS_sched_setattr, 0, &a, 1) == -1 && errno == EINVAL,
+	      "sched_setattr flags: EINVAL");
+	a.size = 40;
+	errno = 0;
+	check(syscall(SYS_sched_setattr, 0, &a, 0) == -1 && errno == E2BIG && a.size >= 48,
+	      "sched_setattr too small: E2BIG and the kernel's size");
+}
+
+/* Reading the NTP state is allowed; changing it needs CAP_SYS_TIME. */
+static void check_timex(void)
+{
+	struct timex tx;
+	memset(&tx, 0, sizeof(tx));
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	int r = adjtimex(&tx);
+	check(r >= 0 && r <= 5 && tx.tick == 10000 && tx.time.tv_sec >= now.tv_sec &&
+	      tx.time.tv_sec <= now.tv_sec + 5, "adjtimex reads the clock state");
+	tx.modes = ADJ_FREQUENCY;
+	errno = 0;
+	check(adjtimex(&tx) == -1 && errno == EPERM, "adjtimex ADJ_FREQUENCY: EPERM");
+	memset(&tx, 0, sizeof(tx));
+	check(syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx) >= 0 && tx.tick == 10000,
+	      "clock_adjtime(CLOCK_REALTIME) reads");
+	errno = 0;
+	check(syscall(SYS_clock_adjtime, CLOCK_MONOTONIC, &tx) == -1 && errno == EOPNOTSUPP,
+	      "clock_adjtime(CLOCK_MONOTONIC): EOPNOTSUPP");
+	errno = 0;
+	check(syscall(SYS_clock_adjtime, 10, &tx) == -1 && errno == EINVAL,
+	      "clock_adjtime(bad clock): EINVAL");
+}
+
 static void check_personality_and_privileged(void)
 {
 	check(personality(0xffffffff) == PER_LINUX, "personality: PER_LINUX");
@@ -176,6 +259,8 @@ int main(void)
 	check_no_new_privs();
 	check_sysinfo_procs();
 	check_priorities();
+	check_sched_attr();
+	check_timex();
 	check_personality_and_privileged();
 	return check_done("procattr");
 }
