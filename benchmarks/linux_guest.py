@@ -59,10 +59,11 @@ def fetch_kernel() -> Path:
     return target
 
 
-def _cpio_entry(name: str, mode: int, data: bytes, ino: int) -> bytes:
+def _cpio_entry(name: str, mode: int, data: bytes, ino: int, uid: int = 0, gid: int = 0,
+                mtime: int = 0) -> bytes:
     """One newc record: 110-byte ASCII header, name, data, each padded to 4."""
     name_b = name.encode() + b"\0"
-    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0]
+    fields = [ino, mode, uid, gid, 1, mtime, len(data), 0, 0, 0, 0, len(name_b), 0]
     header = b"070701" + b"".join(b"%08x" % f for f in fields)
     out = header + name_b
     out += b"\0" * (-len(out) % 4)
@@ -87,7 +88,78 @@ def build_initramfs() -> Path:
     return target
 
 
-def qemu_argv(accel: str, memory: str = "512M") -> list[str]:
+def _tree_entries(root: Path, prefix: str = ""):
+    """(name, mode, data, uid, gid, mtime) for every path under root,
+    parents first. Modification times matter: Python checks its .pyc
+    files against the sources' and recompiles on a mismatch."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in sorted(dirnames) + sorted(filenames):
+            path = Path(dirpath) / name
+            st = path.lstat()
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if stat.S_ISLNK(st.st_mode):
+                data = os.readlink(path).encode()
+            elif stat.S_ISREG(st.st_mode):
+                data = path.read_bytes()
+            elif stat.S_ISDIR(st.st_mode):
+                data = b""
+            else:
+                continue  # device nodes and fifos: the guest's devtmpfs has its own
+            yield prefix + rel, st.st_mode, data, st.st_uid, st.st_gid, int(st.st_mtime)
+
+
+def write_tree_initramfs(target: Path, root: Path, extra: list[tuple[str, int, bytes]]) -> Path:
+    """An uncompressed newc initramfs of the tree under root (owners, modes
+    and times kept, hard links stored as copies) plus extra (name, mode,
+    data) entries, streamed to target."""
+    ino = 1
+    with target.open("wb") as out:
+        for name, mode, data in extra:
+            out.write(_cpio_entry(name, mode, data, ino, 0, 0))
+            ino += 1
+        for name, mode, data, uid, gid, mtime in _tree_entries(root):
+            out.write(_cpio_entry(name, mode, data, ino, uid, gid, mtime))
+            ino += 1
+        out.write(_cpio_entry("TRAILER!!!", 0, b"", 0))
+    return target
+
+
+def kernel_modules(names: list[str]) -> dict[str, bytes]:
+    """The named .ko files of the cloud kernel package (for an initramfs
+    that must load virtio drivers: Debian builds them as modules)."""
+    cached = {n: cache_dir() / f"{n}.ko" for n in names}
+    if not all(p.exists() for p in cached.values()):
+        package = _real_kernel_package()
+        with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+            subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
+            deb = glob.glob(os.path.join(tmp, "*.deb"))[0]
+            root = Path(tmp) / "root"
+            subprocess.run(["dpkg-deb", "-x", deb, str(root)], check=True)
+            for name, path in cached.items():
+                found = sorted(root.glob(f"lib/modules/*/kernel/**/{name}.ko"))
+                if not found:
+                    raise RuntimeError(f"{package} has no {name}.ko")
+                shutil.copyfile(found[0], path)
+    return {n: p.read_bytes() for n, p in cached.items()}
+
+
+def _cmdline(tsc_khz: int | None) -> str:
+    """Without tsc_khz: the boot benchmark's settings. With it (a guest
+    whose own clock times work, benchmarks/io.py): the true TSC rate and
+    tsc=reliable. Otherwise Linux starts at the assumed 2 GHz and its
+    clocksource watchdog soon switches to jiffies, which under TCG lose
+    ticks whenever the host is busy: the guest's seconds then stretch
+    and shrink against real ones (measured: 6 guest seconds in 4.6 to 9.1
+    host seconds)."""
+    if tsc_khz is None:
+        return "console=ttyS0 tsc_early_khz=2000000 reboot=t panic=-1 quiet"
+    return f"console=ttyS0 tsc_early_khz={tsc_khz} tsc=reliable reboot=t panic=-1 quiet"
+
+
+def qemu_argv(accel: str, memory: str = "512M", initrd: Path | None = None,
+              disk: Path | None = None, tsc_khz: int | None = None) -> list[str]:
     """The Linux guest on the same machine type as cvmify's (microvm).
 
     tsc_early_khz avoids the TSC calibration hang of Linux on microvm under TCG.
@@ -102,6 +174,11 @@ def qemu_argv(accel: str, memory: str = "512M") -> list[str]:
         "-accel", accel, "-cpu", cpu, "-m", memory, "-smp", "1",
         "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
         "-serial", "stdio",
-        "-kernel", str(fetch_kernel()), "-initrd", str(build_initramfs()),
-        "-append", "console=ttyS0 tsc_early_khz=2000000 reboot=t panic=-1 quiet",
-    ]
+        "-kernel", str(fetch_kernel()), "-initrd", str(initrd or build_initramfs()),
+        "-append", _cmdline(tsc_khz),
+    ] + ([] if disk is None else [
+        # the same disk attachment as cvmify's root (cvmify/launch/qemu.py)
+        "-global", "virtio-mmio.force-legacy=false",
+        "-drive", f"file={disk},format=raw,if=none,readonly=on,id=root",
+        "-device", "virtio-blk-device,drive=root",
+    ])

@@ -10,7 +10,7 @@
  *  5. memory                        PVH memory map -> pages -> W^X kernel page tables
  *     selftest?                     fw_cfg opt/cvmify/selftest: a deliberate kernel fault
  *  6. syscall entry                 STAR/LSTAR/FMASK
- *  7. time                          TSC (CPUID or PIT), RTC wall clock
+ *  7. time                          TSC (CPUID or PIT), RTC wall clock; the vDSO's vvar page
  *  8. probe?                        fw_cfg opt/cvmify/probe = "1": ring-3 round trip, off
  *     interrupts                    I/O APIC (all lines masked), local APIC and its timer
  *     scheduler                     run queue, this CPU's idle task; the big kernel lock
@@ -36,6 +36,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/vdso.h"
 #include "panic.h"
 #include "platform/platform.h"
 #ifndef CVMIFY_CORE_ONLY
@@ -153,7 +154,8 @@ static void root_init(void)
     /* A volume replaces the tmpfs an image VOLUME would get at its path. */
     size_t tmpfs_count = volfs_drop_tmpfs(g_config.tmpfs, g_config.tmpfs_count,
                                           g_config.volumes, g_config.volume_count);
-    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs, tmpfs_count);
+    err = fs_mount_all(key, g_config.disk_root, (const char *const *)g_config.tmpfs, tmpfs_count,
+                       g_config.read_only_root);
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
@@ -176,6 +178,9 @@ void kmain(u64 boot_info_pa)
     selftest_run_if_requested();
     syscall_init();
     platform_time_init();
+#ifndef CVMIFY_CORE_ONLY
+    vdso_init();
+#endif
 
     if (fw_switch(FW_PROBE))
         probe_run();

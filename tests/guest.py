@@ -29,8 +29,9 @@ import tomli_w
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
-GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp", "hardening",
-                  "fdops", "procattr", "fileattr", "sessions", "identity", "procfs", "limits", "cpustate")  # one per syscall family
+GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp", "cow",
+                  "filesem", "vdso", "hardening", "fdops", "procattr", "fileattr", "sessions",
+                  "identity", "procfs", "limits", "cpustate")  # one per syscall family
 GUEST_EXTRA = ("oom", "sigbus", "sysfuzz")  # built into the image, not pass/fail checklists
 QEMU = "qemu-system-x86_64"
 MACHINE = "microvm,x-option-roms=off,isa-serial=on,pit=on,rtc=on,pic=off,acpi=off"
@@ -53,12 +54,13 @@ class Boot:
         return [line for line in self.log.splitlines() if line.startswith("cvmify: ")]
 
 
-def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], cpus: int = 1) -> list[str]:
+def qemu_argv(kernel: Path, logs: Path, fw_cfg: dict[str, Path], cpus: int = 1,
+              memory: str = "256M") -> list[str]:
     """The launcher's machine, written out independently of cvmify.launch:
     COM1 on stdout, COM2 and COM3 to files in `logs`, isa-debug-exit;
     `cpus` vCPUs on multi-threaded TCG."""
     argv = [
-        QEMU, "-M", MACHINE, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "256M",
+        QEMU, "-M", MACHINE, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", memory,
         "-smp", str(cpus),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
@@ -94,12 +96,12 @@ def boot_kernel(kernel: Path, tmp_path: Path, files: dict[str, bytes], cpus: int
     return run_qemu(qemu_argv(kernel, tmp_path, fw_cfg, cpus), tmp_path, BOOT_TIMEOUT)
 
 
-def boot_bundle(bundle: Path, tmp_path: Path, cpus: int = 1) -> Boot:
+def boot_bundle(bundle: Path, tmp_path: Path, cpus: int = 1, memory: str = "256M") -> Boot:
     """Boot a bundle's files with QEMU directly (no launcher checks)."""
     argv = qemu_argv(bundle / "kernel.elf", tmp_path, {
         "opt/cvmify/config": bundle / "config.bin",
         "opt/cvmify/disk-key": bundle / "disk-key.dev",
-    }, cpus)
+    }, cpus, memory)
     argv += [
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={bundle / 'rootfs.img'},format=raw,if=none,readonly=on,id=root",

@@ -22,9 +22,19 @@ pytestmark = [pytest.mark.slow]
 REQUIRED = [
     "every_data_byte_flip_fails_that_block",  # cvmfs: each flipped byte -> EIO for that block
     "tag_table_flips_refused",                # cvmfs: root mismatch refuses the disk
+    "failed_block_is_never_cached",           # page cache: no unauthenticated block is kept
+    "readahead_skips_a_bad_neighbour",
+    "eviction_under_memory_pressure",         # page cache: reclaim + reserve, bytes stay right
     "malformed_authentic_images",             # fuzzer: re-encrypted malformed metadata
     "golden_listing",                         # VFS over cvmfs: metadata + sha256 of every file
     "tmpfs_dirs_and_rename",                  # tmpfs namespace operations
+    "overlay_shows_the_image",                # root overlay: the image through it
+    "overlay_copy_up_one_page",               # root overlay: copy-up per page, truncation
+    "overlay_deletes_and_renames",
+    "overlay_metadata_and_links",
+    "overlay_directories",
+    "overlay_space_limit",                    # root overlay: ENOSPC, image intact
+    "overlay_read_only_refuses_changes",      # READ_ONLY_ROOT
     "used_idx_jump",                          # virtqueue: hostile device writes
     "len_too_large",
     "id_not_in_flight",

@@ -24,6 +24,7 @@ from cvmify.launch.accel import Prober, choose_accel, probe_kvm
 from cvmify.launch.qemu import (
     MODES, TD_MODES, Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line,
 )
+from cvmify.launch.trace import format_trace
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class RunResult:
 
     @property
     def notes(self) -> list[str]:
-        return [f"cvmify: trace: syscall {line}" for line in self.syscalls]
+        return format_trace(self.syscalls)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "command": self.command, "syscalls": self.syscalls}

@@ -38,7 +38,7 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_CWD] = { 1, 1 },         [CFG_UID] = { 1, 1 },         [CFG_GID] = { 1, 1 },
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
-    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
+    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS }, [CFG_READ_ONLY_ROOT] = { 0, 1 },
     [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
 };
 
@@ -51,6 +51,7 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
     "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS",
+    [CFG_READ_ONLY_ROOT] = "READ_ONLY_ROOT",
     [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
 };
 
@@ -185,6 +186,10 @@ static const char *check_value(const struct record *r)
     case CFG_ALLOW_HOST_ARGV:
         if (r->length != 4 || get_u32(r->value) != 1)
             return "ALLOW_HOST_ARGV must be u32 1";
+        return NULL;
+    case CFG_READ_ONLY_ROOT:
+        if (r->length != 4 || get_u32(r->value) != 1)
+            return "READ_ONLY_ROOT must be u32 1";
         return NULL;
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
@@ -360,6 +365,7 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_GID: cfg->gid = get_u32(r.value); break;
         case CFG_GROUPS: cfg->groups[cfg->group_count++] = get_u32(r.value); break;
         case CFG_ALLOW_HOST_ARGV: cfg->allow_host_argv = true; break;
+        case CFG_READ_ONLY_ROOT: cfg->read_only_root = true; break;
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;
         case CFG_RLIMIT: {
             struct config_rlimit *l = &cfg->rlimits[cfg->rlimit_count++];

@@ -35,7 +35,8 @@ enum config_record_type {
     CFG_ALLOW_HOST_ENV = 10,
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
-    /* 13..23: other parts of the kernel */
+    CFG_READ_ONLY_ROOT = 13,
+    /* 14..23: other parts of the kernel */
     CFG_ALLOW_HOST_VOLUME = 24,
     CFG_VOLUME = 25,
     CFG_TYPE_COUNT = 26,
@@ -67,6 +68,7 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
+    bool read_only_root;   /* READ_ONLY_ROOT: no writable overlay on / */
     size_t allow_host_volume_count;
     char **allow_host_volumes; /* mount points the host may put volumes on */
 

@@ -11,6 +11,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define CVMFS_DEV 0x801 /* st_dev of the root filesystem */
@@ -75,6 +76,13 @@ static int load_inode(struct cvmfs_fs *fs, u32 ino, struct inode **out)
 	inode->priv = ci;
 	*out = inode;
 	return 0;
+}
+
+static int cvmfs_iget(struct fs_super *sb, u64 ino, struct inode **out)
+{
+	if (ino < 1 || ino > ((struct cvmfs_fs *)sb->priv)->disk.sb.inode_count)
+		return -EIO;
+	return load_inode(sb->priv, (u32)ino, out);
 }
 
 static void cvmfs_release(struct inode *inode)
@@ -156,7 +164,7 @@ static long cvmfs_readlink(struct inode *link, char *buf, size_t size)
 	return (long)n;
 }
 
-static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
+static long cvmfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct cvmfs_inode *ci = cinode(inode);
@@ -164,17 +172,40 @@ static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
 		return 0;
 	u64 left = ci->size - offset;
 	size_t n = left < size ? (size_t)left : size;
-	if (cvmfs_disk_read(&fs_of(inode)->disk, ci->data_offset + offset, buf, n) < 0)
-		return -EIO;
-	return (long)n;
+	long got = cvmfs_disk_read_to(&fs_of(inode)->disk, ci->data_offset + offset, n, c);
+	return got == -EINVAL ? -EIO : got;
 }
 
-static int cvmfs_get_page(struct file *file, u64 offset, void *kpage)
+static long cvmfs_read(struct file *file, void *buf, size_t size, u64 offset)
 {
-	long n = cvmfs_read(file, kpage, PAGE_SIZE, offset);
-	if (n < 0)
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
+	return cvmfs_read_direct(file, &k.c, size, offset);
+}
+
+/* A page wholly inside a block-aligned file is the cache page itself;
+ * any other page (a file's last, partial page, small files packed
+ * between others) is a private copy with zeros past the end, so no
+ * bytes of the next file in the image ever reach a mapping. */
+static int cvmfs_get_page(struct file *file, u64 offset, bool write, void **page)
+{
+	struct cvmfs_inode *ci = cinode(file->inode);
+	if (write)
+		return -EACCES;
+	if (ci->data_offset % CVMFS_BLOCK_SIZE == 0 && offset < ci->size &&
+	    ci->size - offset >= PAGE_SIZE) {
+		u64 block = (ci->data_offset + offset) / CVMFS_BLOCK_SIZE;
+		return cvmfs_block_get(&fs_of(file->inode)->disk, block, 1, (u8 **)page);
+	}
+	u8 *copy = page_alloc();
+	if (copy == NULL)
+		return -ENOMEM;
+	long n = cvmfs_read(file, copy, PAGE_SIZE, offset);
+	if (n < 0) {
+		page_free(copy);
 		return (int)n;
-	memset((u8 *)kpage + n, 0, PAGE_SIZE - (size_t)n);
+	}
+	*page = copy;
 	return 0;
 }
 
@@ -187,6 +218,7 @@ static const struct inode_ops g_cvmfs_iops = {
 
 static const struct file_ops g_cvmfs_file_ops = {
 	.read = cvmfs_read,
+	.read_direct = cvmfs_read_direct,
 	.get_page = cvmfs_get_page,
 };
 
@@ -206,6 +238,7 @@ int cvmfs_create(const struct cvmfs_source *src, const u8 disk_key[CVMFS_KEY_SIZ
 	fs->sb.read_only = true;
 	fs->sb.magic = CVMFS_MAGIC;
 	fs->sb.total_blocks = fs->disk.sb.block_count;
+	fs->sb.iget = cvmfs_iget;
 	fs->sb.priv = fs;
 	err = load_inode(fs, fs->disk.sb.root_inode, &fs->sb.root);
 	if (err == 0 && !inode_is_dir(fs->sb.root)) {
@@ -225,4 +258,16 @@ const u8 *cvmfs_root_hash(struct fs_super *sb)
 {
 	struct cvmfs_fs *fs = sb->priv;
 	return fs->disk.root;
+}
+
+u64 cvmfs_inode_count(struct fs_super *sb)
+{
+	struct cvmfs_fs *fs = sb->priv;
+	return fs->disk.sb.inode_count;
+}
+
+void cvmfs_log_stats(struct fs_super *sb)
+{
+	struct cvmfs_fs *fs = sb->priv;
+	cvmfs_disk_log_stats(&fs->disk);
 }

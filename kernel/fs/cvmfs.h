@@ -18,4 +18,10 @@ int cvmfs_create(const struct cvmfs_source *src, const u8 disk_key[CVMFS_KEY_SIZ
 /* The verified disk root of an instance (for measurement). */
 const u8 *cvmfs_root_hash(struct fs_super *sb);
 
+/* The image's highest inode number (an overlay numbers new inodes above). */
+u64 cvmfs_inode_count(struct fs_super *sb);
+
+/* Log the block layer's statistics (cvmfs_disk_log_stats). */
+void cvmfs_log_stats(struct fs_super *sb);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * cvmfs_disk.c: superblock + tag table + disk root check, then
- * authenticated block reads with a small cache (docs/disk-format.md).
+ * authenticated block reads through the page cache (docs/disk-format.md,
+ * docs/kernel-memory.md).
  *
  * Trust: the source is the host. Nothing read from it is used before it
  * is checked: the superblock and tag table through the disk root, each
@@ -8,8 +9,12 @@
  * memory, so the host cannot change a tag after the root check.
  */
 #include "fs/cvmfs_disk.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
+#include "lib/kprintf.h"
+#include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define TAG_READ_CHUNK (64 * 1024)
@@ -54,15 +59,13 @@ static int compute_root(struct cvmfs_disk *disk, const u8 *raw_sb)
 
 static int setup_cache(struct cvmfs_disk *disk)
 {
-	disk->scratch = kmalloc(CVMFS_BLOCK_SIZE);
-	if (disk->scratch == NULL)
+	disk->ciphertext = kmalloc(CVMFS_READ_BLOCKS * CVMFS_BLOCK_SIZE);
+	if (disk->ciphertext == NULL)
 		return -ENOMEM;
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		disk->cache[i].data = kmalloc(CVMFS_BLOCK_SIZE);
-		if (disk->cache[i].data == NULL)
-			return -ENOMEM;
-	}
-	return 0;
+	int err = cvmfs_cache_init(&disk->cache);
+	if (err == 0)
+		disk->cache_ready = true;
+	return err;
 }
 
 static int open_checked(struct cvmfs_disk *disk, const u8 disk_key[CVMFS_KEY_SIZE],
@@ -112,17 +115,12 @@ int cvmfs_disk_open(struct cvmfs_disk *disk, const struct cvmfs_source *src,
 
 void cvmfs_disk_close(struct cvmfs_disk *disk)
 {
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		if (disk->cache[i].data != NULL) {
-			memzero_explicit(disk->cache[i].data, CVMFS_BLOCK_SIZE);
-			kfree(disk->cache[i].data);
-		}
-		disk->cache[i].data = NULL;
-		disk->cache[i].valid = false;
-	}
-	if (disk->scratch != NULL)
-		kfree(disk->scratch);
-	disk->scratch = NULL;
+	if (disk->cache_ready)
+		cvmfs_cache_destroy(&disk->cache);
+	disk->cache_ready = false;
+	if (disk->ciphertext != NULL)
+		kfree(disk->ciphertext);
+	disk->ciphertext = NULL;
 	if (disk->tags != NULL)
 		kfree(disk->tags);
 	disk->tags = NULL;
@@ -131,76 +129,132 @@ void cvmfs_disk_close(struct cvmfs_disk *disk)
 	disk->key = NULL;
 }
 
-/* The cache slot holding block, or the least recently used one. */
-static struct cvmfs_cache_entry *cache_slot(struct cvmfs_disk *disk, u64 block, bool *hit)
+/* Decrypt block into a new page and authenticate it; only a block whose
+ * tag verifies reaches the cache. The ciphertext is in the read buffer. */
+static int decrypt_into_cache(struct cvmfs_disk *disk, u64 block, const u8 *ciphertext)
 {
-	struct cvmfs_cache_entry *victim = &disk->cache[0];
-	for (int i = 0; i < CVMFS_CACHE_BLOCKS; i++) {
-		struct cvmfs_cache_entry *e = &disk->cache[i];
-		if (e->valid && e->block == block) {
-			*hit = true;
-			return e;
-		}
-		if (!e->valid || (victim->valid && e->last_use < victim->last_use))
-			victim = e;
-	}
-	*hit = false;
-	return victim;
-}
-
-/* Authenticated plaintext of one block (a pointer into the cache). */
-static int get_block(struct cvmfs_disk *disk, u64 block, const u8 **out)
-{
-	bool hit = false;
-	struct cvmfs_cache_entry *e = cache_slot(disk, block, &hit);
-	e->last_use = ++disk->use_clock;
-	if (hit) {
-		*out = e->data;
-		return 0;
-	}
-
-	e->valid = false;
-	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
-	if (disk->src.read(disk->src.ctx, device_offset, disk->scratch, CVMFS_BLOCK_SIZE) < 0)
-		return -EIO;
+	u8 *page = cvmfs_cache_new_page(&disk->cache);
+	if (page == NULL)
+		return -ENOMEM;
+	memcpy(page, ciphertext, CVMFS_BLOCK_SIZE);
 	/* nonce = u64le(block) || 00 00 00 00 */
 	u8 iv[AES_GCM_IV_SIZE] = { 0 };
 	for (int i = 0; i < 8; i++)
 		iv[i] = (u8)(block >> (8 * i));
 	const u8 *tag = disk->tags + block * CVMFS_TAG_SIZE;
-	if (aes_gcm_decrypt(disk->key, iv, disk->scratch, CVMFS_BLOCK_SIZE, tag) < 0) {
+	u64 start = platform_time_ns();
+	int verdict = aes_gcm_decrypt(disk->key, iv, page, CVMFS_BLOCK_SIZE, tag);
+	disk->decrypt_ns += platform_time_ns() - start;
+	disk->blocks_decrypted++;
+	if (verdict < 0) {
 		disk->failed_blocks++;
+		memzero_explicit(page, CVMFS_BLOCK_SIZE);
+		page_free(page);
 		return -EIO;
 	}
-	memcpy(e->data, disk->scratch, CVMFS_BLOCK_SIZE);
-	memzero_explicit(disk->scratch, CVMFS_BLOCK_SIZE);
-	e->block = block;
-	e->valid = true;
-	*out = e->data;
-	return 0;
+	return cvmfs_cache_insert(&disk->cache, block, page);
 }
 
-int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
+/* How many blocks to read from block on: what the caller wants, or a
+ * full readahead window when the block before is cached (a sequential
+ * reader); never past the image or into a block already cached. */
+static u64 read_window(struct cvmfs_disk *disk, u64 block, u64 want)
+{
+	u64 n = want;
+	if (block > 0 && cvmfs_cache_contains(&disk->cache, block - 1))
+		n = CVMFS_READ_BLOCKS;
+	if (n > CVMFS_READ_BLOCKS)
+		n = CVMFS_READ_BLOCKS;
+	if (n > disk->sb.block_count - block)
+		n = disk->sb.block_count - block;
+	for (u64 i = 1; i < n; i++) {
+		if (cvmfs_cache_contains(&disk->cache, block + i))
+			return i;
+	}
+	return n > 0 ? n : 1;
+}
+
+/* Read a window of blocks in one device request and cache each one that
+ * authenticates; the result is block's own (the first). A neighbour that
+ * fails or finds no memory is simply not cached. */
+static int fill(struct cvmfs_disk *disk, u64 block, u64 want)
+{
+	u64 n = read_window(disk, block, want);
+	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
+	disk->device_reads++;
+	disk->blocks_read += n;
+	u64 start = platform_time_ns();
+	int got = disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
+	                         (size_t)n * CVMFS_BLOCK_SIZE);
+	disk->device_ns += platform_time_ns() - start;
+	if (got < 0)
+		return -EIO;
+	int err = decrypt_into_cache(disk, block, disk->ciphertext);
+	for (u64 i = 1; err == 0 && i < n; i++) {
+		if (decrypt_into_cache(disk, block + i, disk->ciphertext + i * CVMFS_BLOCK_SIZE) ==
+		    -ENOMEM)
+			break;
+	}
+	return err;
+}
+
+int cvmfs_block_get(struct cvmfs_disk *disk, u64 block, u64 want, u8 **page)
+{
+	if (block >= disk->sb.block_count)
+		return -EINVAL;
+	*page = cvmfs_cache_get(&disk->cache, block);
+	if (*page != NULL)
+		return 0;
+	int err = fill(disk, block, want ? want : 1);
+	if (err < 0)
+		return err;
+	*page = cvmfs_cache_get(&disk->cache, block);
+	return *page != NULL ? 0 : -ENOMEM;
+}
+
+long cvmfs_disk_read_to(struct cvmfs_disk *disk, u64 offset, size_t size, struct vfs_copier *c)
 {
 	u64 image_size = disk->sb.block_count * CVMFS_BLOCK_SIZE;
 	if (offset > image_size || size > image_size - offset)
 		return -EINVAL;
-
-	u8 *out = buf;
-	while (size > 0) {
+	size_t done = 0;
+	while (done < size) {
 		u64 block = offset / CVMFS_BLOCK_SIZE;
 		size_t in_block = (size_t)(offset % CVMFS_BLOCK_SIZE);
-		size_t n = CVMFS_BLOCK_SIZE - in_block;
-		if (n > size)
-			n = size;
-		const u8 *data = NULL;
-		int err = get_block(disk, block, &data);
+		size_t n = MIN(CVMFS_BLOCK_SIZE - in_block, size - done);
+		u64 want = (in_block + (size - done) + CVMFS_BLOCK_SIZE - 1) / CVMFS_BLOCK_SIZE;
+		u8 *page = NULL;
+		int err = cvmfs_block_get(disk, block, want, &page);
+		if (err == 0) {
+			/* The reference keeps the page while the copy may fault. */
+			err = c->copy(c, page + in_block, n);
+			page_put(page);
+		}
 		if (err < 0)
-			return err;
-		memcpy(out, data + in_block, n);
-		out += n;
+			return done > 0 ? (long)done : err;
+		done += n;
 		offset += n;
-		size -= n;
 	}
-	return 0;
+	return (long)done;
+}
+
+int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size)
+{
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
+	long n = cvmfs_disk_read_to(disk, offset, size, &k.c);
+	return n < 0 ? (int)n : 0;
+}
+
+void cvmfs_disk_log_stats(const struct cvmfs_disk *disk)
+{
+	u64 per_block = disk->blocks_decrypted ? disk->decrypt_ns / disk->blocks_decrypted : 0;
+	kprintf("fs: page cache: %llu hits, %llu misses, %llu evictions, %zu cached; "
+	        "disk: %llu requests, %llu blocks, %llu failed, %llu ms; "
+	        "aes-gcm: %llu ns per 4 KiB block\n",
+	        (unsigned long long)disk->cache.hits, (unsigned long long)disk->cache.misses,
+	        (unsigned long long)disk->cache.evictions, disk->cache.count,
+	        (unsigned long long)disk->device_reads, (unsigned long long)disk->blocks_read,
+	        (unsigned long long)disk->failed_blocks,
+	        (unsigned long long)(disk->device_ns / 1000000), (unsigned long long)per_block);
 }

@@ -6,14 +6,15 @@
  * memory, compares the disk root with the expected (measured) root, and
  * then serves logical reads: each 4096-byte block is decrypted and
  * authenticated before any byte of it is used; a block that fails makes
- * the read fail with -EIO. Authenticated plaintext is kept in a small
- * private LRU cache.
+ * the read fail with -EIO and is never cached. Authenticated plaintext is
+ * kept in the page cache (cvmfs_cache.h) until memory pressure evicts it.
  */
 #ifndef CVMIFY_FS_CVMFS_DISK_H
 #define CVMIFY_FS_CVMFS_DISK_H
 
 #include "lib/types.h"
 #include "crypto/crypto.h"
+#include "fs/cvmfs_cache.h"
 #include "fs/cvmfs_parse.h"
 
 /* Where the encrypted image bytes come from. read: size bytes at the
@@ -24,14 +25,8 @@ struct cvmfs_source {
 	u64 size;                 /* device size in bytes */
 };
 
-#define CVMFS_CACHE_BLOCKS 64
-
-struct cvmfs_cache_entry {
-	u64 block;
-	u64 last_use;
-	bool valid;
-	u8 *data;                 /* CVMFS_BLOCK_SIZE bytes, private */
-};
+/* Most blocks one device request reads (readahead included). */
+#define CVMFS_READ_BLOCKS 16
 
 struct cvmfs_disk {
 	struct cvmfs_source src;
@@ -39,10 +34,15 @@ struct cvmfs_disk {
 	u8 root[CVMFS_ROOT_SIZE];
 	u8 *tags;                 /* private copy, 16 * block_count bytes used */
 	struct aes_gcm_key *key;  /* the image key, expanded (a crypto slot) */
-	u8 *scratch;              /* one block for ciphertext */
-	struct cvmfs_cache_entry cache[CVMFS_CACHE_BLOCKS];
-	u64 use_clock;
-	u64 failed_blocks;        /* blocks that did not authenticate */
+	u8 *ciphertext;           /* CVMFS_READ_BLOCKS blocks from the device */
+	struct cvmfs_cache cache;
+	bool cache_ready;
+	u64 failed_blocks;        /* block reads that did not authenticate */
+	u64 device_reads;         /* requests to the source */
+	u64 blocks_read;          /* blocks those requests read */
+	u64 device_ns;            /* time those requests took */
+	u64 decrypt_ns;           /* time in AES-GCM (decrypt + tag check) */
+	u64 blocks_decrypted;
 };
 
 /* Open and verify. expected_root: the measured DISK_ROOT (48 bytes). With
@@ -59,6 +59,23 @@ int cvmfs_disk_open(struct cvmfs_disk *disk, const struct cvmfs_source *src,
  * is outside the image. */
 int cvmfs_disk_read(struct cvmfs_disk *disk, u64 offset, void *buf, size_t size);
 
+/* The same, handing each block's bytes straight from the page cache to
+ * c (fs/vfs.h); returns how many bytes moved before a copy faulted, or
+ * the error when none did. */
+struct vfs_copier;
+long cvmfs_disk_read_to(struct cvmfs_disk *disk, u64 offset, size_t size, struct vfs_copier *c);
+
+/* The authenticated plaintext of one block: *page gets a reference to
+ * the cache page (page_put when done). want: how many blocks from this
+ * one on the caller will read (a hint for readahead, at least 1).
+ * Returns 0, -EIO (the block failed its tag, or the device failed),
+ * -EINVAL (beyond the image) or -ENOMEM. */
+int cvmfs_block_get(struct cvmfs_disk *disk, u64 block, u64 want, u8 **page);
+
 void cvmfs_disk_close(struct cvmfs_disk *disk);
+
+/* One log line: cache hits/misses/evictions, device requests, failed
+ * blocks and the AES-GCM cost per 4 KiB block (the benchmarks read it). */
+void cvmfs_disk_log_stats(const struct cvmfs_disk *disk);
 
 #endif

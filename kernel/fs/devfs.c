@@ -7,6 +7,7 @@
 #include "drivers/random/random.h"
 #include "fs/pseudofs.h"
 #include "lib/string.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define DEVFS_DEV 0x5
@@ -38,12 +39,51 @@ static long zero_read(struct file *file, void *buf, size_t size, u64 offset)
 	return (long)size;
 }
 
-static int zero_get_page(struct file *file, u64 offset, void *kpage)
+/* The direct forms (read(2)/write(2) on user memory, no bounce buffer):
+ * /dev/null takes writes without touching the buffer, as Linux does, and
+ * /dev/zero copies out of one zero page. */
+static u8 g_zeros[PAGE_SIZE]; /* never written; in .bss, not the image */
+
+static long null_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	(void)file;
+	(void)c;
+	(void)size;
+	(void)offset;
+	return 0;
+}
+
+static long sink_write_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	(void)file;
+	(void)c;
+	(void)offset;
+	return (long)size;
+}
+
+static long zero_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	(void)file;
 	(void)offset;
-	memset(kpage, 0, PAGE_SIZE);
-	return 0;
+	size_t done = 0;
+	while (done < size) {
+		size_t n = MIN(size - done, sizeof g_zeros);
+		if (c->copy(c, g_zeros, n) != 0)
+			return done > 0 ? (long)done : -EFAULT;
+		done += n;
+	}
+	return (long)done;
+}
+
+/* Linux maps /dev/zero as private anonymous memory: a fresh zero page,
+ * the mapping's own. */
+static int zero_get_page(struct file *file, u64 offset, bool write, void **page)
+{
+	(void)file;
+	(void)offset;
+	(void)write;
+	*page = page_alloc();
+	return *page != NULL ? 0 : -ENOMEM;
 }
 
 static long random_read(struct file *file, void *buf, size_t size, u64 offset)
@@ -54,9 +94,13 @@ static long random_read(struct file *file, void *buf, size_t size, u64 offset)
 	return (long)size;
 }
 
-static const struct file_ops g_null_fops = { .read = null_read, .write = sink_write };
+static const struct file_ops g_null_fops = {
+	.read = null_read, .write = sink_write,
+	.read_direct = null_read_direct, .write_direct = sink_write_direct,
+};
 static const struct file_ops g_zero_fops = {
 	.read = zero_read, .write = sink_write, .get_page = zero_get_page,
+	.read_direct = zero_read_direct, .write_direct = sink_write_direct,
 };
 static const struct file_ops g_random_fops = { .read = random_read, .write = sink_write };
 

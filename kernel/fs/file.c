@@ -283,32 +283,46 @@ long vfs_file_path(struct file *file, char *buf, size_t size)
 	return len;
 }
 
-/* The read both vfs_read and vfs_pread do (streams ignore offset). */
-static long read_at(struct file *file, void *buf, size_t size, s64 offset)
+/* What every read at offset must pass (have_op: the file can do this
+ * kind of read); trims size at the largest offset. */
+static int check_read(struct file *file, s64 offset, size_t *size, bool have_op)
 {
 	if (!can_read(file))
 		return -EBADF;
 	if (file->inode != NULL && inode_is_dir(file->inode))
 		return -EISDIR;
-	if (file->ops == NULL || file->ops->read == NULL)
+	if (!have_op || offset < 0)
 		return -EINVAL;
-	if (offset < 0)
+	if (*size > (u64)MAX_FILE_OFFSET - (u64)offset)
+		*size = (size_t)((u64)MAX_FILE_OFFSET - (u64)offset);
+	return 0;
+}
+
+static int check_write(struct file *file, s64 offset, size_t size, bool have_op)
+{
+	if (!can_write(file))
+		return -EBADF;
+	if (!have_op || offset < 0)
 		return -EINVAL;
 	if (size > (u64)MAX_FILE_OFFSET - (u64)offset)
-		size = (size_t)((u64)MAX_FILE_OFFSET - (u64)offset);
+		return -EFBIG;
+	return 0;
+}
+
+/* The read both vfs_read and vfs_pread do (streams ignore offset). */
+static long read_at(struct file *file, void *buf, size_t size, s64 offset)
+{
+	int err = check_read(file, offset, &size, file->ops != NULL && file->ops->read != NULL);
+	if (err < 0)
+		return err;
 	return file->ops->read(file, buf, size, (u64)offset);
 }
 
 static long write_at(struct file *file, const void *buf, size_t size, s64 offset)
 {
-	if (!can_write(file))
-		return -EBADF;
-	if (file->ops == NULL || file->ops->write == NULL)
-		return -EINVAL;
-	if (offset < 0)
-		return -EINVAL;
-	if (size > (u64)MAX_FILE_OFFSET - (u64)offset)
-		return -EFBIG;
+	int err = check_write(file, offset, size, file->ops != NULL && file->ops->write != NULL);
+	if (err < 0)
+		return err;
 	return file->ops->write(file, buf, size, (u64)offset);
 }
 
@@ -332,14 +346,87 @@ long vfs_read(struct file *file, void *buf, size_t size)
 	return n;
 }
 
-long vfs_write(struct file *file, const void *buf, size_t size)
+/* O_APPEND: every write goes to the end, wherever the offset was. */
+static void seek_append(struct file *file)
 {
 	if (!is_stream(file) && (file->flags & O_APPEND) && file->inode != NULL)
 		file->offset = file->inode->size;
+}
+
+long vfs_write(struct file *file, const void *buf, size_t size)
+{
+	seek_append(file);
 	long n = write_at(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
 	if (n > 0 && !is_stream(file))
 		file->offset += (u64)n;
 	return n;
+}
+
+/* Advance *offset, or file->offset when offset is NULL, by n > 0. */
+static void advance(struct file *file, s64 *offset, long n)
+{
+	if (n <= 0)
+		return;
+	if (offset != NULL)
+		*offset += n;
+	else
+		file->offset += (u64)n;
+}
+
+long vfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset)
+{
+	if (file->ops == NULL || file->ops->read_direct == NULL || is_stream(file))
+		return -EOPNOTSUPP;
+	s64 at = offset != NULL ? *offset : (s64)file->offset;
+	int err = check_read(file, at, &size, true);
+	if (err < 0)
+		return err;
+	long n = file->ops->read_direct(file, c, size, (u64)at);
+	advance(file, offset, n);
+	return n;
+}
+
+long vfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset)
+{
+	if (file->ops == NULL || file->ops->write_direct == NULL || is_stream(file))
+		return -EOPNOTSUPP;
+	if (offset == NULL)
+		seek_append(file);
+	s64 at = offset != NULL ? *offset : (s64)file->offset;
+	int err = check_write(file, at, size, true);
+	if (err < 0)
+		return err;
+	long n = file->ops->write_direct(file, c, size, (u64)at);
+	advance(file, offset, n);
+	return n;
+}
+
+static int copy_to_kernel(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct vfs_kcopier *k = (struct vfs_kcopier *)c;
+	memcpy(k->at, kaddr, n);
+	k->at += n;
+	return 0;
+}
+
+static int copy_from_kernel(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct vfs_kcopier *k = (struct vfs_kcopier *)c;
+	memcpy(kaddr, k->at, n);
+	k->at += n;
+	return 0;
+}
+
+void vfs_copier_to_kernel(struct vfs_kcopier *k, void *buf)
+{
+	k->c.copy = copy_to_kernel;
+	k->at = buf;
+}
+
+void vfs_copier_from_kernel(struct vfs_kcopier *k, const void *buf)
+{
+	k->c.copy = copy_from_kernel;
+	k->at = (u8 *)(uptr)buf; /* only read from: copy_from_kernel */
 }
 
 s64 vfs_lseek(struct file *file, s64 offset, int whence)
@@ -531,13 +618,13 @@ u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt)
 	return file->ops->poll(file, events, pt);
 }
 
-int vfs_get_page(struct file *file, u64 offset, void *kpage)
+int vfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	if (!can_read(file))
+	if (!can_read(file) || (write && !can_write(file)))
 		return -EACCES;
 	if (offset % PAGE_SIZE != 0)
 		return -EINVAL;
 	if (file->ops == NULL || file->ops->get_page == NULL)
 		return -ENODEV;
-	return file->ops->get_page(file, offset, kpage);
+	return file->ops->get_page(file, offset, write, page);
 }

@@ -5,6 +5,7 @@
  * its filesystem to release it. A file holds one inode reference and is
  * freed (after its close op) when its last reference goes.
  */
+#include "fs/lock.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -83,6 +84,9 @@ void file_put(struct file *file)
 		g_file_release_hook(file);
 	if (file->ops != NULL && file->ops->close != NULL)
 		file->ops->close(file);
+	/* The file's own locks (OFD, flock) go with its last reference. */
+	if (file->inode != NULL && file->inode->locks != NULL)
+		lock_release(file->inode, LOCK_OFD, (u64)(uptr)file);
 	inode_put(file->inode);
 	inode_put(file->path_dir);
 	if (file->path_name != NULL)

@@ -1,7 +1,8 @@
 /*
  * mount_all.c: the boot step that builds the file tree (fs_mount_all in
  * vfs.h): virtio-blk root disk -> cvmfs (refused unless its root equals
- * the measured DISK_ROOT) at /, then devfs, procfs and the tmpfs mounts.
+ * the measured DISK_ROOT) under the root overlay at /, then devfs, procfs
+ * and the tmpfs mounts.
  */
 #include "drivers/virtio/blk.h"
 #include "fs/cvmfs.h"
@@ -14,6 +15,14 @@
 #include "lib/string.h"
 #include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
+
+static struct fs_super *g_image; /* the root disk, under the overlay */
+
+void fs_log_stats(void)
+{
+	if (g_image != NULL)
+		cvmfs_log_stats(g_image);
+}
 
 static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
 {
@@ -59,7 +68,7 @@ int fs_root_disk_check(const u8 expected_root[48])
 	return err;
 }
 
-static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
+static int mount_root(const u8 disk_key[32], const u8 expected_root[48], bool read_only)
 {
 	struct cvmfs_source src;
 	int err = root_source(&src);
@@ -73,7 +82,13 @@ static int mount_root(const u8 disk_key[32], const u8 expected_root[48])
 		kprintf("fs: the disk superblock is invalid\n");
 	if (err < 0)
 		return err;
-	return vfs_mount_root(root);
+	g_image = root;
+	/* The overlay's changes may take half of RAM, like a tmpfs. */
+	struct fs_super *overlay = tmpfs_create_overlay(root, cvmfs_inode_count(root) + 1,
+	                                                page_total_count() / 2, read_only);
+	if (overlay == NULL)
+		return -ENOMEM;
+	return vfs_mount_root(overlay);
 }
 
 static int mount_one(const char *path, struct fs_super *sb)
@@ -92,9 +107,9 @@ static bool is_tmp(const char *path)
 }
 
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
-                 const char *const *tmpfs_paths, size_t tmpfs_count)
+                 const char *const *tmpfs_paths, size_t tmpfs_count, bool read_only_root)
 {
-	int err = mount_root(disk_key, expected_root);
+	int err = mount_root(disk_key, expected_root, read_only_root);
 	if (err < 0)
 		return err;
 	/* Each tmpfs may take half of RAM; page_alloc failing stops it first. */
@@ -116,6 +131,7 @@ int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
 		extra++;
 	}
 	if (err == 0)
-		kprintf("fs: root mounted; /dev, /dev/shm, /proc, /tmp and %zu more tmpfs\n", extra);
+		kprintf("fs: root mounted (%s); /dev, /dev/shm, /proc, /tmp and %zu more tmpfs\n",
+		        read_only_root ? "read-only" : "writable overlay", extra);
 	return err;
 }

@@ -1,6 +1,7 @@
 /*
  * namei.c: metadata and namespace operations: stat, readlink, truncate,
- * chmod, chown, mkdir, rmdir, unlink, symlink, rename. The VFS checks
+ * fallocate, chmod, chown, mkdir, rmdir, unlink, symlink, link, rename.
+ * The VFS checks
  * names, types, read-only filesystems and the caller's permissions
  * (fs/perm.c) here; filesystems do the rest.
  */
@@ -42,6 +43,20 @@ long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size)
 	return n;
 }
 
+static void (*g_unmap_hook)(struct inode *inode, u64 start, u64 end, bool private_too);
+
+void vfs_set_unmap_hook(void (*hook)(struct inode *inode, u64 start, u64 end,
+                                     bool private_too))
+{
+	g_unmap_hook = hook;
+}
+
+void vfs_unmap_file_range(struct inode *inode, u64 start, u64 end, bool private_too)
+{
+	if (g_unmap_hook != NULL)
+		g_unmap_hook(inode, start, end, private_too);
+}
+
 int vfs_truncate(struct inode *inode, u64 size)
 {
 	if (inode_is_dir(inode))
@@ -54,7 +69,11 @@ int vfs_truncate(struct inode *inode, u64 size)
 		return -EINVAL;
 	if (inode->iops == NULL || inode->iops->truncate == NULL)
 		return -EPERM;
-	return inode->iops->truncate(inode, size);
+	u64 old_size = inode->size;
+	int err = inode->iops->truncate(inode, size);
+	if (err == 0 && size < old_size)
+		vfs_unmap_file_range(inode, ALIGN_UP(size, PAGE_SIZE), ~0ULL, true);
+	return err;
 }
 
 int vfs_ftruncate(struct file *file, u64 size)
@@ -65,6 +84,31 @@ int vfs_ftruncate(struct file *file, u64 size)
 	if (!inode_is_reg(file->inode))
 		return -EINVAL;
 	return vfs_truncate(file->inode, size);
+}
+
+int vfs_fallocate(struct file *file, u32 mode, s64 offset, s64 len)
+{
+	u32 acc = file->flags & O_ACCMODE;
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~(u32)(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (file->inode == NULL || (file->flags & O_PATH) || (acc != O_WRONLY && acc != O_RDWR))
+		return -EBADF;
+	struct inode *inode = file->inode;
+	if (inode_is_dir(inode))
+		return -EISDIR;
+	if (!inode_is_reg(inode))
+		return -ENODEV;
+	if (inode->sb->read_only)
+		return -EROFS;
+	if (inode->iops == NULL || inode->iops->fallocate == NULL)
+		return -EOPNOTSUPP;
+	if (len > 0x7fffffffffffffffLL - offset)
+		return -EFBIG;
+	return inode->iops->fallocate(inode, mode, (u64)offset, (u64)len);
 }
 
 int vfs_chmod(struct inode *inode, u32 mode)
@@ -274,6 +318,25 @@ int vfs_unlink(struct inode *start, const char *path)
 	return err;
 }
 
+/* May c's name be added to its directory? -EEXIST if it is there (or is
+ * "." / ".."), -EROFS, -EACCES without search or write permission. */
+static int may_add_name(const struct dir_change *c)
+{
+	struct inode *existing = NULL;
+	if (path_name_is_dot(c->name, c->len))
+		return -EEXIST;
+	int err = vfs_permission(c->dir, X_OK, &c->cred);
+	if (err < 0)
+		return err; /* no search permission: cannot even tell whether it exists */
+	if (path_lookup_child(c->dir, c->name, c->len, &existing) == 0) {
+		inode_put(existing);
+		return -EEXIST;
+	}
+	if (c->dir->sb->read_only)
+		return -EROFS;
+	return vfs_permission(c->dir, W_OK | X_OK, &c->cred);
+}
+
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 {
 	size_t target_len = strnlen(target, VFS_PATH_MAX);
@@ -285,22 +348,56 @@ int vfs_symlink(const char *target, struct inode *start, const char *linkpath)
 	int err = change_lookup(start, linkpath, &c);
 	if (err < 0)
 		return err;
-	struct inode *existing = NULL;
-	if (path_name_is_dot(c.name, c.len)) {
-		err = -EEXIST;
-	} else if ((err = vfs_permission(c.dir, X_OK, &c.cred)) < 0) {
-		/* no search permission: cannot even tell whether it exists */
-	} else if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
-		inode_put(existing);
-		err = -EEXIST;
-	} else if (c.dir->sb->read_only) {
-		err = -EROFS;
-	} else if (c.dir->iops == NULL || c.dir->iops->symlink == NULL) {
+	err = may_add_name(&c);
+	if (err == 0 && (c.dir->iops == NULL || c.dir->iops->symlink == NULL))
 		err = -EPERM;
-	} else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0) {
+	if (err == 0)
 		err = c.dir->iops->symlink(c.dir, c.name, c.len, target);
-	}
 	inode_put(c.dir);
+	return err;
+}
+
+/* Linux's protected_hardlinks (on in Debian and in docker): without
+ * privilege, only a file one owns or may read and write gets a new name. */
+static int may_link_to(struct inode *target, const struct vfs_cred *cred)
+{
+	if (vfs_is_owner(target, cred))
+		return 0;
+	if (!inode_is_reg(target) || (target->mode & S_ISUID) ||
+	    (target->mode & (S_ISGID | 0010)) == (S_ISGID | 0010))
+		return -EPERM;
+	return vfs_permission(target, R_OK | W_OK, cred) == 0 ? 0 : -EPERM;
+}
+
+int vfs_link(struct inode *old_start, const char *old_path, struct inode *new_start,
+             const char *new_path, u32 flags)
+{
+	struct inode *target = NULL;
+	int err = vfs_lookup(old_start, old_path, flags & LOOKUP_FOLLOW, &target);
+	if (err < 0)
+		return err;
+	struct dir_change c;
+	err = change_lookup(new_start, new_path, &c);
+	if (err < 0) {
+		inode_put(target);
+		return err;
+	}
+	if (inode_is_dir(target))
+		err = -EPERM;
+	else if (c.name[c.len] == '/')
+		err = -ENOENT; /* a trailing slash names a directory */
+	else
+		err = may_add_name(&c);
+	if (err == 0 && target->sb != c.dir->sb)
+		err = -EXDEV;
+	if (err == 0)
+		err = may_link_to(target, &c.cred);
+	if (err == 0 && (c.dir->iops == NULL || c.dir->iops->link == NULL))
+		err = -EPERM;
+	if (err == 0)
+		err = c.dir->iops->link(target, c.dir, c.name, c.len);
+	inode_put(c.dir);
+	inode_put(target);
 	return err;
 }
 
@@ -345,46 +442,5 @@ int vfs_rename(struct inode *old_start, const char *old_path, struct inode *new_
 		                             flags);
 	inode_put(from.dir);
 	inode_put(to.dir);
-	return err;
-}
-
-/* Linux's protected_hardlinks (on by default): linking someone else's
- * file needs read and write access to it, or CAP_FOWNER. */
-static bool may_link(struct inode *target, const struct vfs_cred *cred)
-{
-	if (vfs_is_owner(target, cred))
-		return true;
-	return inode_is_reg(target) && vfs_permission(target, R_OK | W_OK, cred) == 0 &&
-	       !(target->mode & S_ISUID);
-}
-
-int vfs_link(struct inode *target, struct inode *new_start, const char *newpath)
-{
-	if (inode_is_dir(target))
-		return -EPERM;
-	struct dir_change c;
-	int err = change_lookup(new_start, newpath, &c);
-	if (err < 0)
-		return err;
-	struct inode *existing = NULL;
-	if (path_name_is_dot(c.name, c.len) || c.name[c.len] == '/') {
-		err = -EEXIST;
-	} else if ((err = vfs_permission(c.dir, X_OK, &c.cred)) < 0) {
-		/* no search permission */
-	} else if (path_lookup_child(c.dir, c.name, c.len, &existing) == 0) {
-		inode_put(existing);
-		err = -EEXIST;
-	} else if (c.dir->sb != target->sb) {
-		err = -EXDEV;
-	} else if (c.dir->sb->read_only) {
-		err = -EROFS;
-	} else if (c.dir->iops == NULL || c.dir->iops->link == NULL) {
-		err = -EPERM;
-	} else if (!may_link(target, &c.cred)) {
-		err = -EPERM;
-	} else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0) {
-		err = c.dir->iops->link(c.dir, c.name, c.len, target);
-	}
-	inode_put(c.dir);
 	return err;
 }

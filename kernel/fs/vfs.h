@@ -55,6 +55,7 @@ struct inode;
 struct file;
 struct fs_super;
 struct mount;
+struct file_lock;
 struct poll_table;
 
 struct ktimespec {
@@ -104,14 +105,16 @@ struct inode_ops {
 	              struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
-	/* A new name for target (not a directory) in dir; nlink grows. */
-	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* A new name in dir for target (same filesystem, not a directory). */
+	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
 	int (*rmdir)(struct inode *dir, const char *name, size_t len);
 	int (*rename)(struct inode *old_dir, const char *old_name, size_t old_len,
 	              struct inode *new_dir, const char *new_name, size_t new_len,
 	              u32 flags);
 	int (*truncate)(struct inode *inode, u64 size);
+	/* fallocate(2) on a regular file, mode already checked by the VFS. */
+	int (*fallocate)(struct inode *inode, u32 mode, u64 offset, u64 len);
 	int (*chmod)(struct inode *inode, u32 mode);
 	/* A magic link (/proc/self/fd/N): 0 and a new reference to the inode
 	 * it stands for in *out, which the walk continues from instead of
@@ -126,6 +129,23 @@ struct inode_ops {
 	void (*release)(struct inode *inode);
 };
 
+/* Where the bytes of a direct read go to / a direct write comes from:
+ * copy(c, kaddr, n) moves n bytes between the filesystem's memory at
+ * kaddr and the caller's buffer, and advances through that buffer.
+ * Returns 0, or -EFAULT when the caller's buffer (user memory) is not
+ * there: the filesystem then stops and reports what moved before. */
+struct vfs_copier {
+	int (*copy)(struct vfs_copier *c, void *kaddr, size_t n);
+};
+
+/* A copier over a kernel buffer (vfs_copier_kernel). */
+struct vfs_kcopier {
+	struct vfs_copier c;
+	u8 *at;
+};
+void vfs_copier_to_kernel(struct vfs_kcopier *k, void *buf);
+void vfs_copier_from_kernel(struct vfs_kcopier *k, const void *buf);
+
 /* Operations on an open file; NULL means "not supported". Offsets are
  * explicit: the VFS keeps file->offset and passes it in. */
 struct file_ops {
@@ -135,10 +155,20 @@ struct file_ops {
 	/* FIOASYNC / O_ASYNC may be turned on (pipes, ttys, sockets, as on
 	 * Linux); else FIOASYNC on is -ENOTTY. SIGIO is not sent yet. */
 	bool fasync;
+	/* get_page(write=true) gives the file's own pages, so writable
+	 * MAP_SHARED mappings work (tmpfs, the overlay); without it mmap
+	 * refuses them (-ENODEV). */
+	bool shared_writable;
 	int (*open)(struct inode *inode, struct file *file);
 	void (*close)(struct file *file);
 	long (*read)(struct file *file, void *buf, size_t size, u64 offset);
 	long (*write)(struct file *file, const void *buf, size_t size, u64 offset);
+	/* Optional direct forms for files whose bytes live in pages (tmpfs,
+	 * the overlay, cvmfs): move them straight between those pages and
+	 * c, with no intermediate buffer. Same results as read/write; a
+	 * copy that faults ends the transfer (what moved is returned). */
+	long (*read_direct)(struct file *file, struct vfs_copier *c, size_t size, u64 offset);
+	long (*write_direct)(struct file *file, struct vfs_copier *c, size_t size, u64 offset);
 	/* karg: the argument already copied in (see vfs_ioctl_layout); arg: the
 	 * raw argument value. Unknown commands return -ENOTTY. */
 	long (*ioctl)(struct file *file, u32 cmd, void *karg, u64 arg);
@@ -146,9 +176,15 @@ struct file_ops {
 	 * queues on pt first (proc/poll.h says how). NULL: always readable
 	 * and writable (regular files). */
 	u32 (*poll)(struct file *file, u32 events, struct poll_table *pt);
-	/* Fill one 4096-byte page for mmap from offset (page-aligned); bytes
-	 * past the end are zero. NULL = not mappable (-ENODEV). */
-	int (*get_page)(struct file *file, u64 offset, void *kpage);
+	/* mmap: *page gets a reference to a page holding the file's bytes
+	 * at offset (page-aligned); bytes past the end of the file read as
+	 * zero. write: the caller maps it writable and shared, so it must be
+	 * the file's own page, which writes reach (-EACCES if the file has
+	 * none). Otherwise it may be shared with the page cache or other
+	 * mappings (page_refcount > 1): private mappings map such a page
+	 * read-only and copy it on the first write. NULL = not mappable
+	 * (-ENODEV). */
+	int (*get_page)(struct file *file, u64 offset, bool write, void **page);
 };
 
 /* The poll bits file_ops.poll uses (Linux values). */
@@ -180,6 +216,7 @@ struct inode {
 	const struct inode_ops *iops;
 	const struct file_ops *fops;     /* used by vfs_open for this inode */
 	void *priv;                      /* the filesystem's own data */
+	struct file_lock *locks;         /* fcntl, OFD and flock locks (fs/lock.c) */
 };
 
 /* A mounted filesystem instance. */
@@ -195,6 +232,9 @@ struct fs_super {
 	/* Internal filesystems (pipes): /proc/self/fd/N reads
 	 * "<anon_link>:[ino]" for their files, as on Linux. NULL otherwise. */
 	const char *anon_link;
+	/* The inode numbered ino, a new reference in *out (filesystems an
+	 * overlay sits on). NULL: not supported. */
+	int (*iget)(struct fs_super *sb, u64 ino, struct inode **out);
 	/* Make every change so far durable (fsync, sync). NULL: nothing to
 	 * write back (in memory, or read-only). */
 	int (*sync)(struct fs_super *sb);
@@ -247,17 +287,21 @@ int vfs_mount(const char *path, struct fs_super *sb);
 
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
  * cvmfs with disk_key, refuse it unless its root equals expected_root
- * (-EACCES), mount it at /, then devfs on /dev, tmpfs on /dev/shm, procfs
- * on /proc, tmpfs on /tmp and on each extra tmpfs path (whose parent
- * directory must exist). Returns 0 or -errno; main.c panics on failure
- * (fail closed). */
+ * (-EACCES), mount the root overlay on it at / (writable in memory, or
+ * read-only when read_only_root: docs/kernel-memory.md), then devfs on
+ * /dev, tmpfs on /dev/shm, procfs on /proc, tmpfs on /tmp and on each
+ * extra tmpfs path (whose parent directory must exist). Returns 0 or
+ * -errno; main.c panics on failure (fail closed). */
 /* Check that the root disk's root (superblock and tag table) equals
  * expected_root, without any key: a changed disk is refused before a key
  * is asked for. 0, -EACCES (mismatch) or another -errno. */
 int fs_root_disk_check(const u8 expected_root[48]);
 
 int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
-                 const char *const *tmpfs_paths, size_t tmpfs_count);
+                 const char *const *tmpfs_paths, size_t tmpfs_count, bool read_only_root);
+
+/* Log the root disk's cache and decryption statistics (at the app's end). */
+void fs_log_stats(void);
 
 /* A new reference to the root directory (the start for absolute paths). */
 struct inode *vfs_root(void);
@@ -317,6 +361,13 @@ long vfs_write(struct file *file, const void *buf, size_t size);
  * streams (ttys, pipes), -EINVAL on a negative offset. */
 long vfs_pread(struct file *file, void *buf, size_t size, s64 offset);
 long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset);
+/* The direct forms (file_ops.read_direct/write_direct): at *offset,
+ * advanced by what moved, or at file->offset when offset is NULL (as
+ * vfs_read/vfs_write, O_APPEND included). -EOPNOTSUPP when the file has
+ * no direct form: the caller uses a buffer and vfs_read/vfs_write. */
+long vfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset);
+long vfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset);
+
 /* lseek with SEEK_SET/CUR/END; returns the new offset. */
 s64 vfs_lseek(struct file *file, s64 offset, int whence);
 
@@ -340,10 +391,11 @@ long vfs_ioctl(struct file *file, u32 cmd, void *karg, u64 arg);
 /* Readiness of file (file_ops.poll, proc/poll.h); pt may be NULL. */
 u32 vfs_poll(struct file *file, u32 events, struct poll_table *pt);
 
-/* mmap support: fill one page of the file at a page-aligned offset (tail
- * past EOF zeroed). -ENODEV if the file cannot be mapped, -EACCES if it
- * was opened with O_PATH or O_WRONLY. */
-int vfs_get_page(struct file *file, u64 offset, void *kpage);
+/* mmap support: a reference to the page of the file at a page-aligned
+ * offset (file_ops.get_page). -ENODEV if the file cannot be mapped,
+ * -EACCES if it was opened with O_PATH or O_WRONLY (or, for write, not
+ * O_RDWR). */
+int vfs_get_page(struct file *file, u64 offset, bool write, void **page);
 
 /* ---- durability (fs/sync.c) ---- */
 
@@ -361,6 +413,9 @@ void vfs_stat(struct inode *inode, struct kstat *out);
 long vfs_readlink(struct inode *start, const char *path, char *buf, size_t size);
 int vfs_truncate(struct inode *inode, u64 size);
 int vfs_ftruncate(struct file *file, u64 size);
+/* fallocate(2): mode 0, FALLOC_FL_KEEP_SIZE, or FALLOC_FL_PUNCH_HOLE |
+ * FALLOC_FL_KEEP_SIZE (others -EOPNOTSUPP); offset >= 0, len > 0. */
+int vfs_fallocate(struct file *file, u32 mode, s64 offset, s64 len);
 int vfs_chmod(struct inode *inode, u32 mode);
 /* chown/utimensat: change the in-memory inode (tmpfs keeps it; -EROFS on
  * a read-only fs). uid/gid (u32)-1 = unchanged; atime/mtime NULL = unchanged. */
@@ -387,10 +442,11 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath);
-/* A hard link to the inode target at newpath: -EPERM for a directory or
- * (protected_hardlinks) a file the caller neither owns nor may read and
- * write, -EXDEV across filesystems, -EEXIST, -EROFS. */
-int vfs_link(struct inode *target, struct inode *new_start, const char *newpath);
+/* link(2): a new name newpath for the file at oldpath (LOOKUP_FOLLOW in
+ * flags follows a final symlink of oldpath). -EXDEV across filesystems,
+ * -EPERM for directories. */
+int vfs_link(struct inode *old_start, const char *old_path, struct inode *new_start,
+             const char *new_path, u32 flags);
 /* flags: 0, RENAME_NOREPLACE. Across filesystems: -EXDEV. */
 int vfs_rename(struct inode *old_start, const char *old_path,
                struct inode *new_start, const char *new_path, u32 flags);
@@ -414,6 +470,16 @@ struct vfs_cred {
  * Without a hook (boot, host tests) the caller is root with every
  * capability. */
 void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out));
+
+/* The memory layer's hook for file pages that changed under mappings:
+ * unmap the file's pages for offsets [start, end) from every address
+ * space, from private mappings too when private_too (truncation and
+ * punched holes, where Linux drops even private copies; a copy-up only
+ * concerns shared mappings). None in host tests. */
+void vfs_set_unmap_hook(void (*hook)(struct inode *inode, u64 start, u64 end,
+                                     bool private_too));
+/* Called by filesystems when pages of inode go or move (see above). */
+void vfs_unmap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
 void vfs_current_cred(struct vfs_cred *out);
 
 /* The Unix check, once for the whole VFS: mask of R_OK/W_OK/X_OK against

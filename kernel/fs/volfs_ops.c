@@ -10,6 +10,7 @@
  */
 #include "fs/volfs_fs.h"
 #include "lib/string.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 
@@ -419,13 +420,12 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 	return (long)done;
 }
 
-static int get_page_op(struct file *file, u64 offset, void *kpage)
+/* Reads one page of the file into copy (a zeroed page, so a short
+ * read leaves the tail zero). */
+static int get_page_op(struct file *file, u64 offset, void *copy)
 {
-	long n = read_op(file, kpage, VOLFS_BLOCK_SIZE, offset);
-	if (n < 0)
-		return (int)n;
-	memset((u8 *)kpage + n, 0, VOLFS_BLOCK_SIZE - (size_t)n);
-	return 0;
+	long n = read_op(file, copy, VOLFS_BLOCK_SIZE, offset);
+	return n < 0 ? (int)n : 0;
 }
 
 /* ---- the doors: every operation holds the busy guard (volfs.c), so
@@ -544,12 +544,26 @@ static long volfs_write(struct file *file, const void *buf, size_t size, u64 off
 	return result;
 }
 
-static int volfs_get_page(struct file *file, u64 offset, void *kpage)
+/* Mappings of volume files are private copies: nothing writes a shared
+ * mapping's pages back to the volume, so writable MAP_SHARED is refused
+ * (mm/mmap.c, file_ops.shared_writable). The copy is allocated outside
+ * the busy guard so that the allocator may reclaim volume pages. */
+static int volfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
+	if (write)
+		return -EACCES;
+	u8 *copy = page_alloc();
+	if (copy == NULL)
+		return -ENOMEM;
 	volfs_enter();
-	int result = get_page_op(file, offset, kpage);
+	int result = get_page_op(file, offset, copy);
 	volfs_leave();
-	return result;
+	if (result < 0) {
+		page_free(copy);
+		return result;
+	}
+	*page = copy;
+	return 0;
 }
 
 const struct inode_ops g_volfs_iops = {

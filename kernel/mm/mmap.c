@@ -5,12 +5,17 @@
  * length overflow and the user range first, then changes the VMA list
  * (vma.c). Pages appear on first touch (fault.c).
  *
- * Not supported (honest errors, not fake success): writable MAP_SHARED
- * file mappings (-ENODEV: there is no shared page cache to write back
- * through), MAP_32BIT and MAP_HUGETLB (-EINVAL), mremap of old_len 0.
+ * Shared mappings map the file's own pages (tmpfs and the root overlay
+ * keep file data in memory, so there is nothing to write back);
+ * MAP_SHARED|MAP_ANONYMOUS is a mapping of an unnamed tmpfs file.
+ *
+ * Not supported (honest errors, not fake success): files without pages
+ * to map (-ENODEV), MAP_32BIT and MAP_HUGETLB (-EINVAL), mremap of
+ * old_len 0.
  */
 #include "mm/mmap.h"
 
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/vma.h"
@@ -19,6 +24,7 @@
 #include "syscalls/linux_abi/mman.h"
 
 #define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define DEV_ZERO_RDEV ((1ULL << 8) | 5) /* char 1:5, fs/devfs.c */
 
 /* Round len up to pages; 0 when it would overflow or leave user space. */
 static u64 page_len(u64 len)
@@ -41,10 +47,12 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 		return -EBADF;
 	if (acc == O_WRONLY)
 		return -EACCES;
-	if (shared && (prot & PROT_WRITE)) {
-		if (acc != O_RDWR)
-			return -EACCES;
-		kprintf("mmap: writable MAP_SHARED file mapping not supported\n");
+	if (shared && (prot & PROT_WRITE) && acc != O_RDWR)
+		return -EACCES;
+	if (file->ops == NULL || file->ops->get_page == NULL)
+		return -ENODEV;
+	if (shared && (prot & PROT_WRITE) && !file->ops->shared_writable) {
+		kprintf("mmap: writable MAP_SHARED of a file that cannot share its pages\n");
 		return -ENODEV;
 	}
 	return 0;
@@ -57,6 +65,25 @@ static u64 choose_addr(struct mm *mm, u64 hint, u64 len)
 	    vma_range_free(mm, hint, hint + len))
 		return hint;
 	return vma_find_hole(mm, len);
+}
+
+static bool is_dev_zero(const struct file *file)
+{
+	const struct inode *inode = file->inode;
+	return inode != NULL && (inode->mode & S_IFMT) == S_IFCHR && inode->rdev == DEV_ZERO_RDEV;
+}
+
+/* MAP_SHARED|MAP_ANONYMOUS: a mapping of an unnamed tmpfs file, so the
+ * pages are shared with every process that inherits the mapping. */
+static long map_shared_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 vflags)
+{
+	struct file *backing = NULL;
+	long err = tmpfs_anon_file(len, &backing);
+	if (err)
+		return err == -ENOSPC ? -ENOMEM : err;
+	err = vma_add(mm, addr, addr + len, prot, vflags, backing, 0, len);
+	file_put(backing); /* the VMA holds its own reference */
+	return err ? err : (long)addr;
 }
 
 long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file *file,
@@ -72,7 +99,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	len = page_len(len);
 	if (len == 0 || offset % PAGE_SIZE != 0)
 		return -EINVAL;
-	bool anon = flags & MAP_ANONYMOUS;
+	/* Linux: a mapping of /dev/zero is anonymous memory (shared ones too). */
+	bool anon = (flags & MAP_ANONYMOUS) || (file != NULL && is_dev_zero(file));
 	bool shared = type != MAP_PRIVATE;
 	if (!anon) {
 		if (!file)
@@ -106,6 +134,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	}
 
 	u32 vflags = (shared ? VMA_SHARED : 0) | (anon ? VMA_ANON : 0);
+	if (anon && shared)
+		return map_shared_anon(mm, addr, len, prot, vflags);
 	int err = vma_add(mm, addr, addr + len, prot, vflags, anon ? NULL : file,
 	                  anon ? 0 : offset, anon ? 0 : offset + len);
 	if (err)

@@ -45,8 +45,8 @@ struct tlb_batch {
 	void *pages[TLB_BATCH_PAGES];
 };
 void tlb_batch_init(struct tlb_batch *batch, struct mm *mm);
-/* va's entry was just cleared; free page (direct-map address, NULL for
- * none) once every CPU has forgotten va. */
+/* va's entry was just cleared; drop its reference on page (direct-map
+ * address, NULL for none) once every CPU has forgotten va. */
 void tlb_batch_add(struct tlb_batch *batch, u64 va, void *page);
 /* Flush what is pending and free its pages. */
 void tlb_batch_finish(struct tlb_batch *batch);

@@ -25,14 +25,18 @@ bool user_range_ok(u64 addr, u64 size)
 	return size <= USER_TOP - addr;
 }
 
-/* Kernel alias of the user page holding addr, faulting it in if needed;
- * NULL when the task may not access it that way. */
+/* Kernel alias of the user page holding addr, faulting it in if needed
+ * exactly as the app's own access would (a write to a copy-on-write page
+ * copies it first, so the kernel never writes a page another address
+ * space or the page cache still reads); NULL when the task may not
+ * access it that way. */
 static u8 *user_page(struct mm *mm, u64 addr, bool write)
 {
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
 	u64 *pte = pt_lookup(mm->root, va);
-	if (!pte || !(*pte & PTE_P)) {
-		u64 err = PF_USER | (write ? PF_WRITE : 0);
+	bool present = pte && (*pte & PTE_P);
+	if (!present || (write && !(*pte & PTE_W))) {
+		u64 err = PF_USER | (write ? PF_WRITE : 0) | (present ? PF_PRESENT : 0);
 		if (vm_fault_in(mm, addr, err) != 0)
 			return NULL;
 		pte = pt_lookup(mm->root, va);

@@ -2,9 +2,10 @@
  * vma.c: user address spaces (page-table root + sorted VMA list).
  *
  * Trust: callers pass page-aligned ranges inside [USER_BOTTOM, USER_TOP)
- * (the mmap syscalls check user input before calling). Every user page is
- * mapped by exactly one PTE of exactly one address space: there is no
- * sharing and no copy-on-write, so unmapping a PTE frees its page.
+ * (the mmap syscalls check user input before calling). Each present PTE
+ * holds one reference on its page (docs/kernel-memory.md): unmapping
+ * drops it, and the page goes when nobody else (the page cache, a file,
+ * another address space) holds one.
  */
 #include "mm/vma.h"
 
@@ -16,6 +17,7 @@
 #include "mm/page.h"
 #include "mm/tlb.h"
 #include "panic.h"
+#include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/mman.h"
 
@@ -100,8 +102,9 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end)
 	return !v || v->start >= end;
 }
 
-/* Unmap and free every page mapped in [start, end). Skips 2 MiB spans
- * that have no page table, so huge sparse reservations stay cheap. */
+/* Unmap every page mapped in [start, end) and drop the PTEs' references.
+ * Skips 2 MiB spans that have no page table, so huge sparse reservations
+ * stay cheap. */
 static void unmap_pages(struct mm *mm, u64 start, u64 end)
 {
 	struct tlb_batch batch; /* pages are freed once no CPU maps them */
@@ -128,6 +131,30 @@ static void unmap_pages(struct mm *mm, u64 start, u64 end)
 void vma_zap(struct mm *mm, u64 start, u64 end)
 {
 	unmap_pages(mm, start, end);
+}
+
+/* The pages of v that map file offsets in [from, to) (page-aligned). */
+static void zap_vma_offsets(struct mm *mm, const struct vma *v, u64 from, u64 to)
+{
+	u64 v_end_off = v->offset + (v->end - v->start);
+	u64 lo = MAX(from, v->offset);
+	u64 hi = MIN(to, v_end_off);
+	if (lo < hi)
+		unmap_pages(mm, v->start + (lo - v->offset), v->start + (hi - v->offset));
+}
+
+void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too)
+{
+	for (struct task *t = task_first(); t != NULL; t = t->next) {
+		if (t->mm == NULL)
+			continue;
+		for (struct vma *v = t->mm->vmas; v != NULL; v = v->next) {
+			if (v->file == NULL || v->file->inode != inode)
+				continue;
+			if (private_too || (v->flags & VMA_SHARED))
+				zap_vma_offsets(t->mm, v, start, end);
+		}
+	}
 }
 
 static struct vma *vma_new(u64 start, u64 end, u32 prot, u32 flags, struct file *file,
@@ -204,7 +231,9 @@ int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags, struct file 
 static int vma_split(struct vma *v, u64 addr)
 {
 	ASSERT(v->start < addr && addr < v->end);
-	u64 offset = v->file ? v->offset + (addr - v->start) : 0;
+	/* Anonymous VMAs keep the offset too: the vDSO's pages are found by
+	 * it (mm/vdso.c). */
+	u64 offset = v->offset + (addr - v->start);
 	struct vma *n = vma_new(addr, v->end, v->prot, v->flags, v->file, offset, v->file_end);
 	if (!n)
 		return -ENOMEM;
@@ -250,7 +279,10 @@ int vma_remove(struct mm *mm, u64 start, u64 end)
 	return 0;
 }
 
-/* Rewrite the PTE flags of the present pages of v (after mprotect). */
+/* Rewrite the PTE flags of the present pages of v (after mprotect).
+ * Write access is never added here: the next write fault grants it under
+ * the write rule (a shared page must be copied, a page of the page cache
+ * must never become writable in place). */
 static void vma_update_ptes(struct mm *mm, struct vma *v)
 {
 	u64 flags = vma_pte_flags(v->prot);
@@ -270,7 +302,9 @@ static void vma_update_ptes(struct mm *mm, struct vma *v)
 				 * supervisor-only instead. */
 				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | PTE_NX;
 			} else {
-				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | flags;
+				u64 keep_w = (*pte & PTE_U) ? (*pte & PTE_W) : 0;
+				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | (flags & ~PTE_W) |
+				       (flags & keep_w);
 			}
 		}
 		va += PAGE_SIZE;
@@ -362,6 +396,12 @@ long vma_format_maps(struct mm *mm, char *buf, size_t size)
 			name = "[stack]";
 		else if (v->flags & VMA_HEAP)
 			name = "[heap]";
+		else if ((v->flags & VMA_ANON) && v->file)
+			name = "/dev/zero (deleted)"; /* shared anonymous, as Linux shows it */
+		else if (v->flags & VMA_VDSO)
+			name = "[vdso]";
+		else if (v->flags & VMA_VVAR)
+			name = "[vvar]";
 		int n = snprintf(line, sizeof(line), "%012llx-%012llx %c%c%c%c %08llx 00:00 %llu %s\n",
 		                  (unsigned long long)v->start, (unsigned long long)v->end,
 		                  prot_char(v->prot, PROT_READ, 'r'), prot_char(v->prot, PROT_WRITE, 'w'),

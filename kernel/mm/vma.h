@@ -33,6 +33,8 @@ struct file;
 #define VMA_ANON 0x2        /* no file: zero-filled pages */
 #define VMA_STACK 0x4       /* the main stack (for /proc/self/maps) */
 #define VMA_HEAP 0x8        /* the brk area (for /proc/self/maps) */
+#define VMA_VDSO 0x10       /* the vDSO's code (mm/vdso.c) */
+#define VMA_VVAR 0x20       /* the vDSO's data page */
 
 struct vma {
 	u64 start;          /* page-aligned, inclusive */
@@ -54,6 +56,7 @@ struct mm {
 	u64 brk;            /* current break */
 	u64 mmap_top;       /* top-down search starts below this */
 	u64 stack_top;
+	u64 vdso_base;      /* where the vDSO is mapped (0: not) */
 	u64 page_count;     /* user pages currently allocated (accounting) */
 	/* where exec put the argv and envp strings (/proc/<pid>/cmdline) */
 	u64 arg_start, arg_end, env_start, env_end;
@@ -104,6 +107,13 @@ u64 vma_pte_flags(u32 prot);
 
 /* Drop the pages of [start, end) so they refault (MADV_DONTNEED). */
 void vma_zap(struct mm *mm, u64 start, u64 end);
+
+/* Pages of a file went or moved (truncation, a punched hole, a copy-up):
+ * drop the pages for file offsets [start, end) from every address space
+ * that maps the file (private mappings only when private_too); a later
+ * touch refaults (past the end of the file: SIGBUS). */
+struct inode;
+void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
 
 /* Write /proc/self/maps text for mm into buf; returns the length. */
 long vma_format_maps(struct mm *mm, char *buf, size_t size);

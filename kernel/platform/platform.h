@@ -152,6 +152,11 @@ u64 platform_wallclock_ns(void);
 /* TSC ticks per second as calibrated. */
 u64 platform_tsc_hz(void);
 
+/* How the two clocks above are computed, for the vDSO (mm/vdso.c), which
+ * must give the same answers in user mode: monotonic ns = ((rdtsc -
+ * *tsc_base) * *ns_mult) >> 32, wall ns = *wall_base_ns + monotonic ns. */
+void platform_time_params(u64 *tsc_base, u64 *ns_mult, u64 *wall_base_ns);
+
 /* ---- interrupts, the timer and other CPUs ---------------------------
  * Each vCPU's local APIC (x2APIC MSRs when the CPU has them, else xAPIC
  * MMIO), the I/O APIC that routes device lines, and AP start-up. The

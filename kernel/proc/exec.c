@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/tlb.h"
+#include "mm/vdso.h"
 #include "mm/vma.h"
 #include "proc/elf.h"
 #include "proc/fdtable.h"
@@ -124,6 +125,8 @@ static int load_binary(struct task *task, const char *path, const struct exec_ar
 		return -ENOMEM;
 	struct elf_image img;
 	int err = elf_load(mm, task->cwd, path, &img);
+	if (!err)
+		vdso_map(mm); /* best effort: without it the app makes real syscalls */
 	if (!err) {
 		cred_for_exec(task, img.file_mode, img.file_uid, img.file_gid, &out->cred);
 		err = exec_build_stack(mm, task, &img, &out->cred, args, &out->sp);

@@ -67,7 +67,7 @@ static void aux_put(struct auxv *aux, u64 key, u64 value)
 
 static void fill_auxv(struct auxv *aux, const struct task *task, const struct exec_cred *cred,
                       const struct elf_image *img, u64 random_addr, u64 platform_addr,
-                      u64 execfn_addr)
+                      u64 execfn_addr, u64 vdso_base)
 {
 	aux->count = 0;
 	aux_put(aux, AT_PHDR, img->phdr);
@@ -89,6 +89,8 @@ static void fill_auxv(struct auxv *aux, const struct task *task, const struct ex
 	aux_put(aux, AT_EXECFN, execfn_addr);
 	aux_put(aux, AT_PLATFORM, platform_addr);
 	aux_put(aux, AT_MINSIGSTKSZ, sigframe_min_stack());
+	if (vdso_base != 0)
+		aux_put(aux, AT_SYSINFO_EHDR, vdso_base);
 	aux_put(aux, AT_NULL, 0);
 }
 
@@ -151,7 +153,7 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 	if (err)
 		return err;
 
-	fill_auxv(aux, task, cred, img, random_addr, platform_addr, execfn_addr);
+	fill_auxv(aux, task, cred, img, random_addr, platform_addr, execfn_addr, mm->vdso_base);
 	u64 words = 1 + args->argc + 1 + args->envc + 1 + 2 * aux->count;
 	sp = ALIGN_DOWN(sp - words * 8, 16);
 	err = write_vectors(mm, sp, args->argc, argv_addrs, args->envc, envp_addrs, aux);

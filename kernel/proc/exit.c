@@ -27,6 +27,7 @@ void proc_exit_app(int status, int signo)
 	/* Like a container's end: what the app wrote to its volumes stays,
 	 * fsync'ed or not (a failed commit is in the log). */
 	vfs_sync_all();
+	fs_log_stats();
 	syscall_print_trace();
 	if (signo > 0)
 		kprintf("cvmify: signal %d\n", signo);

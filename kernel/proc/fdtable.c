@@ -5,6 +5,7 @@
 #include "proc/fdtable.h"
 
 #include "arch/x86_64/nospec.h"
+#include "fs/lock.h"
 #include "fs/vfs.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
@@ -27,6 +28,15 @@ struct file *fd_get(struct task *task, int fd)
 	if (!fd_valid(task, fd))
 		return NULL;
 	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file;
+}
+
+/* A descriptor of file goes away: POSIX says the process's record locks
+ * on the file go with it (any descriptor, not only the one that locked). */
+static void drop_descriptor(struct task *task, struct file *file)
+{
+	if (file->inode != NULL && file->inode->locks != NULL)
+		lock_release(file->inode, LOCK_POSIX, (u64)task->pid);
+	file_put(file);
 }
 
 int fd_install(struct task *task, struct file *file, int min, bool cloexec)
@@ -54,7 +64,7 @@ int fd_install_at(struct task *task, struct file *file, int fd, bool cloexec)
 	e->file = file_get(file);
 	e->cloexec = cloexec;
 	if (old)
-		file_put(old);
+		drop_descriptor(task, old);
 	return fd;
 }
 
@@ -66,7 +76,7 @@ int fd_close(struct task *task, int fd)
 	struct file *old = e->file;
 	e->file = NULL;
 	e->cloexec = false;
-	file_put(old);
+	drop_descriptor(task, old);
 	return 0;
 }
 

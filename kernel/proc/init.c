@@ -27,6 +27,7 @@
 #include "proc/fdtable.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
+#include "syscalls/file_lock.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/syscall.h"
 
@@ -170,6 +171,8 @@ void proc_start_init(const struct boot_config *cfg)
 	if (!task)
 		panic("out of memory creating the first task");
 	vfs_set_cred_hook(hook_cred);
+	file_lock_init();
+	vfs_set_unmap_hook(vma_zap_file_range);
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
 	 * after that runs with the app's credentials. */

@@ -1,7 +1,7 @@
 /*
- * file_attr.c: file and filesystem attributes: statfs, fstatfs,
- * utimensat, futimesat, utimes, utime, chown, fchown, lchown, fchownat,
- * fchmodat2 (the other chmods are in file_path.c).
+ * file_attr.c: file attributes: utimensat, futimesat, utimes, utime,
+ * chown, fchown, lchown, fchownat, fchmodat2 (statfs is in file_stat.c,
+ * the other chmods in file_path.c).
  *
  * Trust: paths, fds, flags and the time structs are raw user values;
  * every timespec is checked here before the VFS sees it. The VFS
@@ -20,50 +20,6 @@
 #include "syscalls/linux_abi/time.h"
 
 #define NS_PER_SEC 1000000000ull
-
-/* ---- statfs ---- */
-
-static long put_statfs(struct inode *inode, u64 ubuf)
-{
-	struct kstatfs ks;
-	vfs_statfs(inode, &ks);
-	struct linux_statfs st;
-	memset(&st, 0, sizeof(st));
-	st.f_type = (s64)ks.type;
-	st.f_bsize = (s64)ks.block_size;
-	st.f_frsize = (s64)ks.block_size;
-	st.f_blocks = ks.blocks;
-	st.f_bfree = ks.blocks_free;
-	st.f_bavail = ks.blocks_free;
-	st.f_files = ks.files;
-	st.f_ffree = ks.files_free;
-	st.f_fsid[0] = (s32)inode->sb->dev;
-	st.f_namelen = (s64)ks.name_max;
-	st.f_flags = ST_VALID | (ks.read_only ? ST_RDONLY : 0);
-	return copyout(ubuf, &st, sizeof(st)) == 0 ? 0 : -EFAULT;
-}
-
-long sys_statfs(const struct syscall_args *args)
-{
-	struct inode *inode;
-	int err = lookup_at(AT_FDCWD, args->a[0], false, LOOKUP_FOLLOW, &inode);
-	if (err)
-		return err;
-	long ret = put_statfs(inode, args->a[1]);
-	inode_put(inode);
-	return ret;
-}
-
-long sys_fstatfs(const struct syscall_args *args)
-{
-	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
-	if (err)
-		return err;
-	if (f->inode == NULL)
-		return -ENOSYS; /* the stderr console wrapper: no filesystem */
-	return put_statfs(f->inode, args->a[1]);
-}
 
 /* ---- times ---- */
 

@@ -1,11 +1,12 @@
 /*
  * file_io.c: I/O on open file descriptors: read/write and their vector
  * and positional forms, lseek, close, dup*, fcntl, ioctl, fsync,
- * ftruncate, getdents64.
+ * ftruncate, fallocate, getdents64.
  *
  * Trust: fds, sizes and user buffers are raw user input. Data moves
- * between user memory and the VFS through a kernel bounce buffer, one
- * chunk at a time (the VFS only sees kernel memory).
+ * between user memory and a file's pages directly when the file offers
+ * that (tmpfs, the overlay, the root disk: copyout/copyin per page
+ * piece), else through a kernel bounce buffer, one chunk at a time.
  */
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -16,6 +17,7 @@
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/file_ioctl.h"
+#include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
 #include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
@@ -52,9 +54,50 @@ static long do_chunk(struct file *f, void *kbuf, size_t size, enum io_dir dir,
 	return n;
 }
 
-/* Move up to size bytes between user memory at ubuf and the file, one
- * bounce-buffer chunk at a time; stops at a short transfer. Returns the
- * bytes moved, or -errno when nothing moved. */
+/* The direct path's copier: user memory at uaddr, advancing. */
+struct user_copier {
+	struct vfs_copier c;
+	u64 uaddr;
+};
+
+static int copy_to_user_buf(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct user_copier *u = (struct user_copier *)c;
+	if (copyout(u->uaddr, kaddr, n) != 0)
+		return -EFAULT;
+	u->uaddr += n;
+	return 0;
+}
+
+static int copy_from_user_buf(struct vfs_copier *c, void *kaddr, size_t n)
+{
+	struct user_copier *u = (struct user_copier *)c;
+	if (copyin(kaddr, u->uaddr, n) != 0)
+		return -EFAULT;
+	u->uaddr += n;
+	return 0;
+}
+
+/* Files whose bytes live in pages (tmpfs, the overlay, the root disk's
+ * page cache) move them straight to or from user memory: one copy, no
+ * bounce buffer. -EOPNOTSUPP when the file has no such path. */
+static long transfer_direct(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
+                            struct io_pos *pos)
+{
+	struct user_copier u = {
+		.c.copy = dir == IO_WRITE ? copy_from_user_buf : copy_to_user_buf,
+		.uaddr = ubuf,
+	};
+	s64 *at = pos->explicit_offset ? &pos->offset : NULL;
+	if (dir == IO_WRITE)
+		return vfs_write_direct(f, &u.c, (size_t)size, at);
+	return vfs_read_direct(f, &u.c, (size_t)size, at);
+}
+
+/* Move up to size bytes between user memory at ubuf and the file:
+ * directly when the file can, else one bounce-buffer chunk at a time;
+ * stops at a short transfer. Returns the bytes moved, or -errno when
+ * nothing moved. */
 static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
                           struct io_pos *pos)
 {
@@ -71,6 +114,9 @@ static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
 			return err;
 		size = room;
 	}
+	long direct = transfer_direct(f, ubuf, size, dir, pos);
+	if (direct != -EOPNOTSUPP)
+		return direct;
 	size_t chunk_max = MIN(size, (u64)IO_CHUNK);
 	void *kbuf = kmalloc(chunk_max ? chunk_max : 1);
 	if (!kbuf)
@@ -376,8 +422,15 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ:
 		return pipe_fcntl_size(f, cmd == F_SETPIPE_SZ, arg);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock(f, cmd, arg);
 	default:
-		return -EINVAL; /* record locks (F_GETLK ...) are not supported */
+		return -EINVAL;
 	}
 }
 
@@ -445,6 +498,26 @@ long sys_ftruncate(const struct syscall_args *args)
 	if (f->inode != NULL && (err = (int)rlimit_truncate(f->inode, args->a[1])) != 0)
 		return err;
 	return vfs_ftruncate(f, args->a[1]);
+}
+
+long sys_fallocate(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	if (f->inode == NULL)
+		return -ESPIPE; /* pipes */
+	u32 mode = (u32)args->a[1];
+	s64 offset = (s64)args->a[2], len = (s64)args->a[3];
+	/* Growing the file past RLIMIT_FSIZE: EFBIG and SIGXFSZ, as Linux's
+	 * inode_newsize_ok (FALLOC_FL_KEEP_SIZE, 1, does not grow it). */
+	if (!(mode & 1) && offset >= 0 && len > 0 && offset <= (s64)0x7fffffffffffffff - len) {
+		long over = rlimit_truncate(f->inode, (u64)(offset + len));
+		if (over)
+			return over;
+	}
+	return vfs_fallocate(f, mode, offset, len);
 }
 
 /* Fill a kernel buffer with getdents64 records for the fd; the caller

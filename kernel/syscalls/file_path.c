@@ -1,6 +1,6 @@
 /*
  * file_path.c: calls that take a path: open, readlink, access, cwd,
- * mkdir/unlink/rmdir/rename/symlink, truncate, chmod, umask.
+ * mkdir/unlink/rmdir/rename/symlink/link, truncate, chmod, chown, umask.
  *
  * Trust: paths are copied in (bounded by VFS_PATH_MAX) before the VFS
  * sees them; dirfds and flags are checked here. Permission checks on the
@@ -251,28 +251,46 @@ long sys_rmdir(const struct syscall_args *args)
 	return do_unlinkat(AT_FDCWD, args->a[0], AT_REMOVEDIR);
 }
 
+/* The two (start directory, path) pairs of renameat/linkat; on success
+ * the caller kfree()s both paths. */
+struct path_pair {
+	struct inode *old_start;
+	struct inode *new_start;
+	char *old_path;
+	char *new_path;
+};
+
+static int pair_copyin(int olddirfd, u64 uold, int newdirfd, u64 unew, struct path_pair *p)
+{
+	int err = at_dir(olddirfd, &p->old_start);
+	if (!err)
+		err = at_dir(newdirfd, &p->new_start);
+	if (!err)
+		err = path_copyin(uold, false, &p->old_path);
+	if (err)
+		return err;
+	err = path_copyin(unew, false, &p->new_path);
+	if (err)
+		kfree(p->old_path);
+	return err;
+}
+
+static void pair_free(struct path_pair *p)
+{
+	kfree(p->old_path);
+	kfree(p->new_path);
+}
+
 static long do_renameat2(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
 {
 	if (flags & ~(u32)RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE / WHITEOUT unsupported */
-	struct inode *old_start, *new_start;
-	int err = at_dir(olddirfd, &old_start);
-	if (!err)
-		err = at_dir(newdirfd, &new_start);
+	struct path_pair p;
+	int err = pair_copyin(olddirfd, uold, newdirfd, unew, &p);
 	if (err)
 		return err;
-	char *old_path, *new_path;
-	err = path_copyin(uold, false, &old_path);
-	if (err)
-		return err;
-	err = path_copyin(unew, false, &new_path);
-	if (err) {
-		kfree(old_path);
-		return err;
-	}
-	err = vfs_rename(old_start, old_path, new_start, new_path, flags);
-	kfree(old_path);
-	kfree(new_path);
+	err = vfs_rename(p.old_start, p.old_path, p.new_start, p.new_path, flags);
+	pair_free(&p);
 	return err;
 }
 
@@ -319,6 +337,33 @@ long sys_symlink(const struct syscall_args *args)
 long sys_symlinkat(const struct syscall_args *args)
 {
 	return do_symlinkat(args->a[0], arg_int(args->a[1]), args->a[2]);
+}
+
+static long do_linkat(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
+{
+	/* AT_EMPTY_PATH (link an open fd) needs CAP_DAC_READ_SEARCH: not
+	 * supported. */
+	if (flags & ~(u32)AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	struct path_pair p;
+	int err = pair_copyin(olddirfd, uold, newdirfd, unew, &p);
+	if (err)
+		return err;
+	u32 lookup = (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0;
+	err = vfs_link(p.old_start, p.old_path, p.new_start, p.new_path, lookup);
+	pair_free(&p);
+	return err;
+}
+
+long sys_link(const struct syscall_args *args)
+{
+	return do_linkat(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 0);
+}
+
+long sys_linkat(const struct syscall_args *args)
+{
+	return do_linkat(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), args->a[3],
+	                 (u32)args->a[4]);
 }
 
 long sys_truncate(const struct syscall_args *args)
@@ -381,60 +426,6 @@ long sys_fchmod(const struct syscall_args *args)
 	if (!f->inode)
 		return -EINVAL;
 	return vfs_chmod(f->inode, (u32)args->a[1] & 07777);
-}
-
-/* ---- link, linkat ---- */
-
-static long do_linkat(int olddirfd, u64 uold, int newdirfd, u64 unew, u32 flags)
-{
-	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	/* AT_EMPTY_PATH links the open file itself: Linux wants
-	 * CAP_DAC_READ_SEARCH for that (not in a container's set). */
-	bool empty = (flags & AT_EMPTY_PATH) && capable(CAP_DAC_READ_SEARCH);
-	struct inode *target;
-	int err;
-	if (empty && olddirfd != AT_FDCWD) {
-		char c = 0;
-		if (copyin(&c, uold, 1) != 0)
-			return -EFAULT;
-		if (c != '\0')
-			empty = false;
-	}
-	if (empty && olddirfd != AT_FDCWD) {
-		struct file *f;
-		err = file_of(olddirfd, &f);
-		if (err)
-			return err;
-		if (f->inode == NULL)
-			return -EBADF;
-		target = inode_get(f->inode);
-	} else {
-		err = lookup_at(olddirfd, uold, false, (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0,
-		                &target);
-		if (err)
-			return err;
-	}
-	struct inode *start;
-	char *path;
-	err = at_path(newdirfd, unew, false, &start, &path);
-	if (!err) {
-		err = vfs_link(target, start, path);
-		kfree(path);
-	}
-	inode_put(target);
-	return err;
-}
-
-long sys_link(const struct syscall_args *args)
-{
-	return do_linkat(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 0);
-}
-
-long sys_linkat(const struct syscall_args *args)
-{
-	return do_linkat(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), args->a[3],
-	                 (u32)args->a[4]);
 }
 
 /* ---- mknod, mknodat ---- */

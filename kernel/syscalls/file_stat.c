@@ -1,5 +1,5 @@
 /*
- * file_stat.c: stat, lstat, fstat, newfstatat and statx.
+ * file_stat.c: stat, lstat, fstat, newfstatat, statx, statfs and fstatfs.
  *
  * The VFS fills a struct kstat; this file converts it to the two Linux
  * layouts (linux_abi/stat.h). A file with no inode reports itself as a
@@ -161,4 +161,59 @@ long sys_statx(const struct syscall_args *args)
 	struct linux_statx sx;
 	to_linux_statx(&ks, &sx);
 	return copyout(args->a[4], &sx, sizeof(sx));
+}
+
+static long put_statfs(const struct kstatfs *ks, u64 dev, u64 ubuf)
+{
+	struct linux_statfs st;
+	memset(&st, 0, sizeof(st));
+	st.f_type = (s64)ks->type;
+	st.f_bsize = (s64)ks->block_size;
+	st.f_frsize = (s64)ks->block_size;
+	st.f_blocks = ks->blocks;
+	st.f_bfree = ks->blocks_free;
+	st.f_bavail = ks->blocks_free;
+	st.f_files = ks->files;
+	st.f_ffree = ks->files_free;
+	st.f_fsid[0] = (s32)dev;
+	st.f_namelen = (s64)ks->name_max;
+	st.f_flags = ST_VALID | (ks->read_only ? ST_RDONLY : 0);
+	return copyout(ubuf, &st, sizeof(st));
+}
+
+long sys_statfs(const struct syscall_args *args)
+{
+	char *path;
+	int err = path_copyin(args->a[0], false, &path);
+	if (err)
+		return err;
+	struct inode *inode = NULL;
+	err = vfs_lookup(current_task()->cwd, path, LOOKUP_FOLLOW, &inode);
+	kfree(path);
+	if (err)
+		return err;
+	struct kstatfs ks;
+	vfs_statfs(inode, &ks);
+	u64 dev = inode->sb->dev;
+	inode_put(inode);
+	return put_statfs(&ks, dev, args->a[1]);
+}
+
+long sys_fstatfs(const struct syscall_args *args)
+{
+	struct file *f;
+	int err = file_of(arg_int(args->a[0]), &f);
+	if (err)
+		return err;
+	struct kstatfs ks;
+	if (f->inode == NULL) {
+		/* pipes and the console: Linux answers for pipefs, no blocks */
+		memset(&ks, 0, sizeof(ks));
+		ks.type = PIPEFS_MAGIC;
+		ks.block_size = PAGE_SIZE;
+		ks.name_max = VFS_NAME_MAX;
+		return put_statfs(&ks, 0, args->a[1]);
+	}
+	vfs_statfs(f->inode, &ks);
+	return put_statfs(&ks, f->inode->sb->dev, args->a[1]);
 }

@@ -47,6 +47,10 @@ HANDLER(sys_sync);
 HANDLER(sys_syncfs);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
+HANDLER(sys_fallocate);
+
+/* file_lock.c: flock (the fcntl lock commands go through sys_fcntl) */
+HANDLER(sys_flock);
 
 /* file_poll.c: poll/ppoll/select */
 HANDLER(sys_poll);
@@ -76,6 +80,8 @@ HANDLER(sys_renameat);
 HANDLER(sys_renameat2);
 HANDLER(sys_symlink);
 HANDLER(sys_symlinkat);
+HANDLER(sys_link);
+HANDLER(sys_linkat);
 HANDLER(sys_truncate);
 HANDLER(sys_umask);
 HANDLER(sys_chmod);
@@ -88,6 +94,8 @@ HANDLER(sys_lstat);
 HANDLER(sys_fstat);
 HANDLER(sys_newfstatat);
 HANDLER(sys_statx);
+HANDLER(sys_statfs);
+HANDLER(sys_fstatfs);
 
 /* memory.c */
 HANDLER(sys_brk);
@@ -173,15 +181,11 @@ HANDLER(sys_pwritev2);
 HANDLER(sys_close_range);
 HANDLER(sys_getdents);
 
-/* file_path.c (more): hard links, mknod of regular files */
-HANDLER(sys_link);
-HANDLER(sys_linkat);
+/* file_path.c (more): mknod of regular files */
 HANDLER(sys_mknod);
 HANDLER(sys_mknodat);
 
-/* file_attr.c: statfs, times, owners */
-HANDLER(sys_statfs);
-HANDLER(sys_fstatfs);
+/* file_attr.c: times, owners, fchmodat2 */
 HANDLER(sys_utimensat);
 HANDLER(sys_futimesat);
 HANDLER(sys_utimes);

@@ -19,36 +19,20 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 
 import docker
 
+from tests.compat import images as compat_images
 from tests.images import archive, cache, daemon, debian, hostfiles, layers, tarlayer
+from tests.images.recipe import Recipe, source_of
 
 log = logging.getLogger("tests.images")
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 EXAMPLES = REPO_ROOT / "examples"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    repo: str  # image repository, e.g. cvmify-test/busybox
-    kind: str  # "dockerfile" | "debootstrap" | "layers"
-    context: Path | None = None  # dockerfile: directory with the Dockerfile
-    parent: str | None = None  # recipe whose image is passed as build arg BASE
-    inputs: Callable[[], list[bytes]] = field(default=lambda: [])
-    stage: Callable[[Path], None] | None = None  # adds host-made files to the context
-    example: bool = False
-
-
-def source_of(*modules) -> Callable[[], list[bytes]]:
-    """Inputs for images whose content is written by our own code."""
-    return lambda: [Path(m.__file__).read_bytes() for m in modules]
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
@@ -68,6 +52,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("python-app", "cvmify-example/python-app", "dockerfile", EXAMPLES / "python-app",
            parent="python3", example=True),
 ]}
+# The compatibility suite's shared bases and thin per-case images (tests/compat/).
+RECIPES.update({r.name: r for r in compat_images.recipes()})
 
 
 @dataclass
@@ -170,6 +156,8 @@ def select(names: list[str]) -> list[str]:
         return [n for n, r in RECIPES.items() if not r.example]
     if names == ["examples"]:
         return [n for n, r in RECIPES.items() if r.example]
+    if names == ["compat"]:
+        return [n for n in RECIPES if n.startswith(compat_images.PREFIX)]
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise SystemExit(f"unknown image(s): {', '.join(unknown)}; try --list")

@@ -14,6 +14,7 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_X2APIC_BASE 0x800  /* x2APIC register r is MSR 0x800 + r / 16 */
@@ -58,6 +59,17 @@ static inline void cpu_wrmsr(u32 msr, u64 v)
 static inline void cpu_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+/* RDTSCP (and with it IA32_TSC_AUX): CPUID 0x80000001 EDX bit 27. */
+static inline bool cpu_has_rdtscp(void)
+{
+    u32 a, b, c, d;
+    cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpu_cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return (d >> 27) & 1;
 }
 
 static inline u64 cpu_read_cr0(void) { u64 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }

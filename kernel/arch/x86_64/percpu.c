@@ -40,6 +40,9 @@ void percpu_install(struct percpu *p)
 {
     p->self = p;
     cpu_wrmsr(MSR_GS_BASE, (u64)(uptr)p);
+    /* The vDSO's getcpu reads the CPU number with RDTSCP (mm/vdso.c). */
+    if (cpu_has_rdtscp())
+        cpu_wrmsr(MSR_TSC_AUX, p->index);
 }
 
 void percpu_init_boot(void)

@@ -212,3 +212,10 @@ u64 platform_tsc_hz(void)
 {
     return g_tsc_hz;
 }
+
+void platform_time_params(u64 *tsc_base, u64 *ns_mult, u64 *wall_base_ns)
+{
+    *tsc_base = g_tsc_boot;
+    *ns_mult = g_ns_mult;
+    *wall_base_ns = g_wall_boot_ns;
+}

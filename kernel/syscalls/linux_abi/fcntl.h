@@ -43,6 +43,24 @@
 #define F_GETPIPE_SZ 1032
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+
+/* struct flock's l_type */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+/* flock(2) operations */
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+/* fallocate(2) modes */
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -55,5 +73,21 @@
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
+
+#ifndef __ASSEMBLY__
+#include "lib/types.h"
+
+/* struct flock (x86-64: off_t is 64-bit). */
+struct linux_flock {
+	s16 l_type;
+	s16 l_whence;
+	s32 pad0;
+	s64 l_start;
+	s64 l_len;
+	s32 l_pid;
+	s32 pad1;
+};
+_Static_assert(sizeof(struct linux_flock) == 32, "struct flock is 32 bytes");
+#endif
 
 #endif

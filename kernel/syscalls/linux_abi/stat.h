@@ -66,4 +66,25 @@ _Static_assert(sizeof(struct linux_statx) == 256, "struct statx is 256 bytes");
  * ctime, ino, size, blocks (STATX_BASIC_STATS). */
 #define STATX_BASIC_STATS 0x7ffu
 
+/* struct statfs (x86-64; statfs64 is the same). */
+struct linux_statfs {
+	s64 f_type;
+	s64 f_bsize;
+	u64 f_blocks;
+	u64 f_bfree;
+	u64 f_bavail;
+	u64 f_files;
+	u64 f_ffree;
+	s32 f_fsid[2];
+	s64 f_namelen;
+	s64 f_frsize;
+	s64 f_flags;
+	s64 f_spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs is 120 bytes");
+
+#define ST_RDONLY 0x0001
+#define ST_VALID 0x0020     /* f_flags is filled in */
+#define PIPEFS_MAGIC 0x50495045
+
 #endif

@@ -53,6 +53,10 @@ static int fsize(void)
 	STEP(6, ftruncate(fd, 2000) == -1 && errno == EFBIG);
 	STEP(7, ftruncate(fd, 500) == 0);
 	STEP(8, pwrite(fd, buf, 10, 995) == 5);
+	g_xfsz = 0;
+	errno = 0;
+	STEP(9, fallocate(fd, 0, 0, 4096) == -1 && errno == EFBIG && g_xfsz);
+	STEP(10, fallocate(fd, 0, 0, 800) == 0);
 	close(fd);
 	unlink("/tmp/lim-fsize");
 	return 0;

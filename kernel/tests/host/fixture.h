@@ -3,6 +3,7 @@
 #ifndef CVMIFY_TESTS_HOST_FIXTURE_H
 #define CVMIFY_TESTS_HOST_FIXTURE_H
 
+#include "golden.h"
 #include "memsource.h"
 
 struct golden_image {
@@ -19,5 +20,14 @@ bool golden_image_load(const char *dir, struct golden_image *g, char **json);
 /* Open g as a cvmfs filesystem and mount it as the VFS root; g must
  * outlive the mount (the VFS reads g->img). */
 bool golden_mount_root(struct golden_image *g);
+
+/* The same image under the root overlay (what the kernel mounts at /):
+ * writable in memory up to page_limit pages, or read-only. */
+bool golden_mount_overlay(struct golden_image *g, u64 page_limit, bool read_only);
+
+/* Check one listing entry against what the VFS under root shows: stat
+ * fields, symlink target, file content (sha256). Failures go to CHECK. */
+struct inode;
+void golden_check_entry(struct inode *root, const struct golden_entry *e);
 
 #endif

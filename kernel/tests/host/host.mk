@@ -20,8 +20,8 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs.c fs/inode.c fs/mount.c \
-    fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tty_ldisc.c \
+HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs_cache.c fs/cvmfs.c fs/inode.c fs/lock.c fs/mount.c \
+    fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tmpfs_dir.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
     proc/runq.c proc/timerq.c proc/waitq.c \
@@ -39,7 +39,10 @@ GOLDEN := ../tests/golden
 host-tests: host-tests-build
 	@set -e; for t in $(HOST_TESTS); do \
 	    echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t $(GOLDEN); \
-	done; echo "host-tests: all passed"
+	done; \
+	echo "== $(HOST_BUILD)/test_overlay read-only"; \
+	ASAN_OPTIONS=detect_leaks=1 $(HOST_BUILD)/test_overlay $(GOLDEN) read-only; \
+	echo "host-tests: all passed"
 
 host-tests-build: $(HOST_TESTS)
 
@@ -92,3 +95,4 @@ $(HOST_BUILD)/test_crypto_wipe: HOST_CFLAGS += -Wl,-z,now
 
 # Tests may use BearSSL directly (e.g. SHA-256 of golden files).
 $(HOST_BUILD)/tests/host/test_%.o: HOST_CFLAGS += -I$(BEARSSL)/inc
+$(HOST_BUILD)/tests/host/fixture.o: HOST_CFLAGS += -I$(BEARSSL)/inc

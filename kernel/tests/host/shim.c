@@ -57,17 +57,99 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+/* Pages with reference counts, like mm/page.c: a small table of the
+ * live pages (tests hold a few hundred at most). g_shim_free_pages and
+ * g_shim_total_pages are what page_free_count/page_total_count report,
+ * so a test can put the page cache under memory pressure. */
+struct shim_page {
+	void *page;
+	u32 refs;
+	struct shim_page *next;
+};
+
+static struct shim_page *g_pages;
+size_t g_shim_free_pages = 1 << 20;
+size_t g_shim_total_pages = 1 << 20;
+static size_t (*g_reclaim)(size_t want);
+
+static struct shim_page *shim_find(const void *page)
+{
+	for (struct shim_page *p = g_pages; p != NULL; p = p->next) {
+		if (p->page == page)
+			return p;
+	}
+	panic("shim: %p is not a live page", page);
+	return NULL;
+}
+
 void *page_alloc(void)
 {
-	void *p = aligned_alloc(4096, 4096);
-	if (p != NULL)
-		memset(p, 0, 4096);
-	return p;
+	struct shim_page *p = malloc(sizeof(*p));
+	void *page = aligned_alloc(4096, 4096);
+	if (p == NULL || page == NULL) {
+		free(p);
+		free(page);
+		return NULL;
+	}
+	memset(page, 0, 4096);
+	p->page = page;
+	p->refs = 1;
+	p->next = g_pages;
+	g_pages = p;
+	return page;
+}
+
+void *page_get(void *page)
+{
+	shim_find(page)->refs++;
+	return page;
+}
+
+void page_put(void *page)
+{
+	struct shim_page *found = shim_find(page);
+	if (--found->refs > 0)
+		return;
+	for (struct shim_page **link = &g_pages; *link != NULL; link = &(*link)->next) {
+		if (*link == found) {
+			*link = found->next;
+			break;
+		}
+	}
+	free(found->page);
+	free(found);
 }
 
 void page_free(void *page)
 {
-	free(page);
+	if (shim_find(page)->refs != 1)
+		panic("shim: page_free of a shared page %p", page);
+	page_put(page);
+}
+
+u32 page_refcount(const void *page)
+{
+	return shim_find(page)->refs;
+}
+
+size_t page_free_count(void)
+{
+	return g_shim_free_pages;
+}
+
+size_t page_total_count(void)
+{
+	return g_shim_total_pages;
+}
+
+void page_set_reclaim_hook(size_t (*hook)(size_t want))
+{
+	g_reclaim = hook;
+}
+
+size_t shim_reclaim(size_t want)
+{
+	return g_reclaim != NULL ? g_reclaim(want) : 0;
 }
 
 u64 g_shim_wallclock_ns = 1700000000ULL * 1000000000ULL;

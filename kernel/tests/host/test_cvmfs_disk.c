@@ -1,7 +1,9 @@
 /*
  * test_cvmfs_disk.c: the authenticated block layer against the golden
- * image (tests/golden/small.*): open checks, root mismatch, and every
- * flipped byte of every data block failing exactly that block's read.
+ * image (tests/golden/small.*): open checks, root mismatch, every
+ * flipped byte of every data block failing exactly that block's read,
+ * and the page cache: a block that failed is never served from memory,
+ * readahead, eviction under memory pressure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "check.h"
 #include "fixture.h"
+#include "mm/page.h"
 #include "syscalls/linux_abi/errno.h"
 
 static const char *g_golden;
@@ -209,6 +212,99 @@ static void test_cache_serves_repeat_reads(void)
 	cvmfs_disk_close(&disk);
 }
 
+/* The shim's memory figures (tests/host/shim.c). */
+extern size_t g_shim_free_pages;
+extern size_t g_shim_total_pages;
+size_t shim_reclaim(size_t want);
+
+static void test_failed_block_is_never_cached(void)
+{
+	struct memsource m = copy_image();
+	struct cvmfs_disk disk;
+	CHECK_EQ(open_golden(&disk, &m, g_key, g_root), 0);
+	u64 pos = disk.sb.data_offset + 3 * CVMFS_BLOCK_SIZE + 77;
+	m.data[pos] ^= 0x40;
+	u8 buf[16];
+	for (int i = 0; i < 3; i++) {
+		u64 before = m.reads;
+		CHECK_EQ(cvmfs_disk_read(&disk, 3 * CVMFS_BLOCK_SIZE + 10, buf, sizeof(buf)), -EIO);
+		CHECK_EQ(m.reads, before + 1); /* each attempt goes to the device */
+		CHECK(!cvmfs_cache_contains(&disk.cache, 3));
+	}
+	CHECK_EQ(disk.failed_blocks, 3);
+	/* Repaired on the device: the next read verifies and caches it. */
+	m.data[pos] ^= 0x40;
+	CHECK_EQ(cvmfs_disk_read(&disk, 3 * CVMFS_BLOCK_SIZE + 10, buf, sizeof(buf)), 0);
+	CHECK(cvmfs_cache_contains(&disk.cache, 3));
+	/* Broken again after it was cached: the cached, verified copy is
+	 * what a read sees (the device is not asked again). */
+	m.data[pos] ^= 0x40;
+	u64 before = m.reads;
+	CHECK_EQ(cvmfs_disk_read(&disk, 3 * CVMFS_BLOCK_SIZE + 10, buf, sizeof(buf)), 0);
+	CHECK_EQ(m.reads, before);
+	cvmfs_disk_close(&disk);
+	free(m.data);
+}
+
+static void test_readahead_skips_a_bad_neighbour(void)
+{
+	struct memsource m = copy_image();
+	struct cvmfs_disk disk;
+	CHECK_EQ(open_golden(&disk, &m, g_key, g_root), 0);
+	m.data[disk.sb.data_offset + 6 * CVMFS_BLOCK_SIZE] ^= 1;
+	u8 buf[8];
+	CHECK_EQ(cvmfs_disk_read(&disk, 2 * CVMFS_BLOCK_SIZE, buf, sizeof(buf)), 0);
+	/* Block 3 follows a cached block: one request reads the rest. */
+	u64 before = m.reads;
+	CHECK_EQ(cvmfs_disk_read(&disk, 3 * CVMFS_BLOCK_SIZE, buf, sizeof(buf)), 0);
+	CHECK_EQ(m.reads, before + 1);
+	for (u64 b = 3; b < disk.sb.block_count; b++)
+		CHECK_EQ(cvmfs_cache_contains(&disk.cache, b), b != 6);
+	CHECK_EQ(cvmfs_disk_read(&disk, 5 * CVMFS_BLOCK_SIZE, buf, sizeof(buf)), 0);
+	CHECK_EQ(m.reads, before + 1);
+	CHECK_EQ(cvmfs_disk_read(&disk, 6 * CVMFS_BLOCK_SIZE, buf, sizeof(buf)), -EIO);
+	cvmfs_disk_close(&disk);
+	free(m.data);
+}
+
+static void test_eviction_under_memory_pressure(void)
+{
+	struct cvmfs_disk disk;
+	CHECK_EQ(open_golden(&disk, &g_img, g_key, g_root), 0);
+	size_t blocks = disk.sb.block_count * CVMFS_BLOCK_SIZE;
+	u8 *all = malloc(blocks);
+	CHECK_EQ(cvmfs_disk_read(&disk, 0, all, blocks), 0);
+	CHECK_EQ(disk.cache.count, disk.sb.block_count);
+
+	/* The allocator asks for memory back: unmapped blocks go, oldest
+	 * first; a block someone holds stays. */
+	u8 *held = NULL;
+	CHECK_EQ(cvmfs_block_get(&disk, 0, 1, &held), 0);
+	CHECK_EQ(shim_reclaim(1000), disk.sb.block_count - 1);
+	CHECK_EQ(disk.cache.count, 1);
+	CHECK(cvmfs_cache_contains(&disk.cache, 0));
+	page_put(held);
+
+	/* Free RAM below the reserve: the cache recycles its own blocks
+	 * instead of growing, and every byte read is still right. */
+	size_t saved_free = g_shim_free_pages;
+	g_shim_free_pages = g_shim_total_pages / 32;
+	u8 *again = malloc(blocks);
+	for (u64 pass = 0; pass < 2; pass++) {
+		for (u64 b = 0; b < disk.sb.block_count; b++) {
+			u64 at = ((b * 5) % disk.sb.block_count) * CVMFS_BLOCK_SIZE;
+			CHECK_EQ(cvmfs_disk_read(&disk, at, again + at, CVMFS_BLOCK_SIZE), 0);
+			CHECK(disk.cache.count <= 2);
+		}
+	}
+	CHECK(memcmp(all, again, blocks) == 0);
+	CHECK(disk.cache.evictions > 0);
+	g_shim_free_pages = saved_free;
+	free(again);
+	free(all);
+	cvmfs_disk_close(&disk);
+}
+
 static const struct host_test g_tests[] = {
 	{ "open_and_read_all", test_open_and_read_all },
 	{ "read_out_of_range", test_read_out_of_range },
@@ -220,6 +316,9 @@ static const struct host_test g_tests[] = {
 	{ "swapped_blocks_fail", test_swapped_blocks_fail },
 	{ "wrong_key_fails_every_block", test_wrong_key_fails_every_block },
 	{ "cache_serves_repeat_reads", test_cache_serves_repeat_reads },
+	{ "failed_block_is_never_cached", test_failed_block_is_never_cached },
+	{ "readahead_skips_a_bad_neighbour", test_readahead_skips_a_bad_neighbour },
+	{ "eviction_under_memory_pressure", test_eviction_under_memory_pressure },
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "fs/tmpfs.h"
+#include "mm/page.h"
 #include "golden.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -41,74 +42,12 @@ static bool setup(const char *golden)
 	return true;
 }
 
-static void sha256_hex(const u8 *data, size_t size, char out[65])
-{
-	br_sha256_context ctx;
-	u8 digest[32];
-	br_sha256_init(&ctx);
-	br_sha256_update(&ctx, data, size);
-	br_sha256_out(&ctx, digest);
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", digest[i]);
-}
-
-static void check_entry(const struct golden_entry *e)
-{
-	struct inode *inode = NULL;
-	int err = vfs_lookup(g_root, e->path, 0, &inode);
-	if (err != 0) {
-		fprintf(stderr, "  lookup %s: %d\n", e->path, err);
-		CHECK(false);
-		return;
-	}
-	struct kstat st;
-	vfs_stat(inode, &st);
-	CHECK_EQ(st.ino, e->inode);
-	CHECK_EQ(st.mode, e->mode);
-	CHECK_EQ(st.uid, e->uid);
-	CHECK_EQ(st.gid, e->gid);
-	CHECK_EQ(st.nlink, e->nlink);
-	CHECK_EQ(st.mtime.sec, e->mtime);
-	if (e->has_size)
-		CHECK_EQ(st.size, e->size);
-
-	if (inode_is_link(inode)) {
-		char target[4096];
-		long n = vfs_readlink(g_root, e->path, target, sizeof(target));
-		CHECK_EQ(n, strlen(e->target));
-		CHECK(n > 0 && memcmp(target, e->target, (size_t)n) == 0);
-	} else if (inode_is_reg(inode)) {
-		struct file *f = NULL;
-		CHECK_EQ(vfs_open(g_root, e->path, O_RDONLY, 0, &f), 0);
-		u8 *buf = malloc(e->size + 10);
-		/* Read in odd-sized pieces to cross block boundaries. */
-		size_t got = 0;
-		for (;;) {
-			long n = vfs_read(f, buf + got, 777);
-			CHECK(n >= 0);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		CHECK_EQ(got, e->size);
-		char hex[65];
-		sha256_hex(buf, got, hex);
-		if (strcmp(hex, e->sha256) != 0) {
-			fprintf(stderr, "  %s: sha256 mismatch\n", e->path);
-			CHECK(false);
-		}
-		free(buf);
-		file_put(f);
-	}
-	inode_put(inode);
-}
-
 static void test_golden_listing(void)
 {
 	for (int i = 0; i < g_entry_count; i++) {
 		if (strncmp(g_entries[i].path, "/tmp", 4) == 0)
 			continue; /* covered by the tmpfs mount */
-		check_entry(&g_entries[i]);
+		golden_check_entry(g_root, &g_entries[i]);
 	}
 }
 
@@ -214,11 +153,17 @@ static void test_read_only_root(void)
 	file_put(f);
 	CHECK_EQ(vfs_open(g_root, "/etc/hostname", O_RDONLY, 0, &f), 0);
 	CHECK_EQ(vfs_write(f, "x", 1), -EBADF);
-	u8 page[4096];
-	memset(page, 0xcc, sizeof(page));
-	CHECK_EQ(vfs_get_page(f, 0, page), 0);
+	void *mapped = NULL;
+	CHECK_EQ(vfs_get_page(f, 0, true, &mapped), -EACCES); /* O_RDONLY */
+	CHECK_EQ(vfs_get_page(f, 0, false, &mapped), 0);
+	u8 *page = mapped;
+	u8 head[7];
+	CHECK_EQ(vfs_pread(f, head, sizeof(head), 0), 7);
+	CHECK_EQ(memcmp(page, head, sizeof(head)), 0);
 	CHECK_EQ(page[7], 0);          /* zero past EOF (7-byte file) */
 	CHECK_EQ(page[4095], 0);
+	CHECK_EQ(page_refcount(page), 1); /* a private copy, not a cache page */
+	page_put(page);
 	CHECK_EQ(vfs_lseek(f, 0, SEEK_END), 7);
 	CHECK_EQ(vfs_lseek(f, -8, SEEK_END), -EINVAL);
 	file_put(f);

@@ -1,0 +1,2 @@
+double mean(const double *values, int count);
+double stddev(const double *values, int count);

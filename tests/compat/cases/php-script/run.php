@@ -1,0 +1,26 @@
+<?php
+$counts = array_count_values(str_split("mississippi"));
+ksort($counts);
+echo json_encode($counts), "\n";
+echo json_encode(["list" => [1, 2.5, null], "name" => "php"], JSON_UNESCAPED_SLASHES), "\n";
+echo hash("sha256", "compat"), "\n";
+echo md5("compat"), " ", crc32("compat"), "\n";
+preg_match_all('/(\w+)=(\d+)/', "a=1 b=22 c=x", $m);
+echo implode(",", $m[1]), " ", array_sum($m[2]), "\n";
+printf("%08.3f|%-5s|%x|%b\n", 3.14159, "ab", 255, 5);
+echo gmdate("Y-m-d H:i:s", 86400 * 366), "\n";
+$dir = sys_get_temp_dir() . "/php-compat";
+mkdir($dir);
+file_put_contents("$dir/a.txt", "one\ntwo\nthree\n");
+echo count(file("$dir/a.txt")), " lines, size ", filesize("$dir/a.txt"), "\n";
+echo implode(",", array_diff(scandir($dir), [".", ".."])), "\n";
+unlink("$dir/a.txt");
+rmdir($dir);
+$proc = proc_open(["sh", "-c", "cat; echo err >&2; exit 3"], [0 => ["pipe", "r"], 1 => ["pipe", "w"], 2 => ["pipe", "w"]], $pipes);
+fwrite($pipes[0], "through a child\n");
+fclose($pipes[0]);
+echo stream_get_contents($pipes[1]), trim(stream_get_contents($pipes[2])), "\n";
+echo "status ", proc_close($proc), "\n";
+echo shell_exec("echo shell_exec works");
+echo PHP_INT_SIZE, " ", PHP_OS, "\n";
+exit(4);

@@ -1,0 +1,13 @@
+#!/bin/bash
+sleep 30 & victim=$!
+ps -o pid=,comm= -p $$ | awk '{print "ps self:", $2}'
+ps -eo comm= | sort | uniq -c | awk '{print $2, $1}' | grep -E '^(bash|sleep|ps) '
+ps -o ppid= -p "$victim" | grep -qx " *$$" && echo "ps ppid ok"
+[ "$(pgrep -x sleep)" = "$victim" ] && echo "pgrep finds sleep"
+pidof sleep >/dev/null && echo "pidof finds sleep"
+pkill -TERM -x sleep; wait "$victim"; echo "pkill: $?"
+free -b | awk 'NR == 2 { print $1, ($2 > 0 ? "total>0" : "total=0") }'
+uptime >/dev/null && echo "uptime ok"
+vmstat 1 1 | wc -l
+sleep 30 & killall sleep && wait; echo "killall: $?"
+ps -o stat= -p $$ | cut -c1
