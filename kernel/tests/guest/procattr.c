@@ -250,6 +250,21 @@ static void check_personality_and_privileged(void)
 	check(sethostname("x", 1) == -1 && errno == EPERM, "sethostname: EPERM");
 	errno = 0;
 	check(unshare(CLONE_NEWNS) == -1 && errno == EPERM, "unshare(CLONE_NEWNS): EPERM");
+	/* What docker's default seccomp profile refuses, whatever the
+	 * arguments: keyrings, NUMA policy, other processes' memory. */
+	static const long refused[] = {SYS_keyctl, SYS_add_key, SYS_mbind, SYS_get_mempolicy,
+	                               SYS_process_vm_readv, SYS_kcmp, SYS_name_to_handle_at,
+	                               SYS_userfaultfd, SYS_uselib, SYS_ustat};
+	int eperm = 0;
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		if (syscall(refused[i], 0, 0, 0, 0, 0, 0) == -1 && errno == EPERM)
+			eperm++;
+		else
+			printf("  syscall %ld: not EPERM (errno %d)\n", refused[i], errno);
+	}
+	check(eperm == (int)(sizeof(refused) / sizeof(refused[0])),
+	      "calls docker's seccomp profile refuses: EPERM");
 }
 
 int main(void)
