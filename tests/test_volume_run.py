@@ -242,3 +242,17 @@ def test_a_volume_larger_than_memory(bundle, state):
     read = sh(bundle, "md5sum /data/big", "--memory", "96M", "-v", "data:/data")
     assert read.returncode == 0, read.stderr
     assert read.stdout.split()[0] == expected
+
+
+def test_an_image_volume_is_tmpfs_unless_named(script_image, kernel, tmp_path, state):
+    """The image declares VOLUME /data: the inferred manifest allows a
+    volume there; unnamed it is a tmpfs (gone after the run), named it is
+    the persistent volume."""
+    manifest = {"libos": {"entrypoint": "/bin/sh"},
+                "loader": {"argv": ["/bin/sh", "-c", "exit 3"], "insecure__use_cmdline_argv": True}}
+    bundle = build_bundle(script_image, kernel, tmp_path, manifest)
+    script = "grep ' /data ' /proc/mounts | cut -d' ' -f3; cat /data/kept 2>/dev/null; echo kept > /data/kept"
+    assert sh(bundle, script).stdout == "tmpfs\n"
+    assert sh(bundle, script).stdout == "tmpfs\n"  # nothing kept
+    assert sh(bundle, script, "-v", "img:/data").stdout == "volfs\n"
+    assert sh(bundle, script, "-v", "img:/data").stdout == "volfs\nkept\n"

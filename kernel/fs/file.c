@@ -253,6 +253,15 @@ static long build_file_path(struct file *file, char *tmp)
 	struct inode *dir = file->path_dir;
 	if (file->inode != NULL && inode_is_dir(file->inode))
 		return vfs_getcwd(file->inode, tmp, VFS_PATH_MAX);
+	if (dir == NULL && file->path_name != NULL) {
+		/* A file with a name but no directory (a memfd): "/" + name. */
+		size_t n = strlen(file->path_name);
+		if (n + 1 >= VFS_PATH_MAX)
+			return -ENAMETOOLONG;
+		tmp[0] = '/';
+		memcpy(tmp + 1, file->path_name, n + 1);
+		return (long)n + 1;
+	}
 	if (dir == NULL || file->path_name == NULL)
 		return -ENOENT;
 	long len = vfs_getcwd(dir, tmp, VFS_PATH_MAX);

@@ -11,6 +11,7 @@
 #include "fs/devfs.h"
 #include "fs/procfs.h"
 #include "fs/tmpfs.h"
+#include "fs/volfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/page.h"
@@ -22,6 +23,7 @@ void fs_log_stats(void)
 {
 	if (g_image != NULL)
 		cvmfs_log_stats(g_image);
+	volfs_log_stats();
 }
 
 static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)

@@ -57,6 +57,7 @@ static struct inode *alloc_inode(struct tmpfs_fs *fs, u64 ino, u32 mode)
 	inode->iops = &g_tmpfs_iops;
 	inode->fops = &g_tmpfs_fops;
 	inode->priv = node;
+	node->seals = F_SEAL_SEAL; /* only memfd_create's files may be sealed */
 	return inode;
 }
 

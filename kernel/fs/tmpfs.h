@@ -30,4 +30,18 @@ u64 tmpfs_pages_used(struct fs_super *sb);
  * the reference in *out. 0, -ENOMEM or -ENOSPC. */
 int tmpfs_anon_file(u64 size, struct file **out);
 
+/* memfd_create: an unnamed file (no seals when sealable, else
+ * F_SEAL_SEAL) named for /proc/self/fd as "memfd:NAME (deleted)".
+ * -EINVAL for a name longer than MFD_NAME_MAX. */
+int tmpfs_memfd(const char *name, bool sealable, struct file **out);
+/* F_GET_SEALS: the file's seals; -EINVAL when it is not a tmpfs file. */
+int tmpfs_get_seals(const struct file *file);
+/* F_ADD_SEALS: -EPERM when sealed against sealing or open read-only,
+ * -EBUSY for F_SEAL_WRITE while writably_mapped (a shared mapping that
+ * may write exists), -EINVAL for unknown seals or other files. */
+int tmpfs_add_seals(struct file *file, u32 seals, bool writably_mapped);
+
+/* Data pages a tmpfs file holds now (SHM_INFO's resident count). */
+u64 tmpfs_file_pages(struct inode *inode);
+
 #endif

@@ -27,6 +27,15 @@ void tmpfs_free_pages_from(struct tmpfs_fs *fs, struct tmpfs_node *node, size_t 
 	}
 }
 
+u64 tmpfs_file_pages(struct inode *inode)
+{
+	struct tmpfs_node *node = tnode(inode);
+	u64 count = 0;
+	for (size_t i = 0; i < node->page_slots; i++)
+		count += node->pages[i] != NULL;
+	return count;
+}
+
 void tmpfs_data_release(struct tmpfs_node *node)
 {
 	if (node->lower_file != NULL)
@@ -191,11 +200,30 @@ static long tmpfs_read(struct file *file, void *buf, size_t size, u64 offset)
 	return tmpfs_read_direct(file, &k.c, size, offset);
 }
 
+/* The seals a write of size bytes at offset meets: the size it may
+ * write (up to the end of a file sealed against growing), or -EPERM. */
+static long sealed_write_size(struct inode *inode, size_t size, u64 offset)
+{
+	u32 seals = tnode(inode)->seals;
+	if (seals & TMPFS_SEALS_WRITE)
+		return -EPERM;
+	if ((seals & F_SEAL_GROW) && offset + size > inode->size) {
+		if (offset >= inode->size)
+			return -EPERM;
+		size = (size_t)(inode->size - offset);
+	}
+	return (long)size;
+}
+
 static long tmpfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	if (offset > TMPFS_MAX_FILE_SIZE || size > TMPFS_MAX_FILE_SIZE - offset)
 		return -EFBIG;
+	long allowed = sealed_write_size(inode, size, offset);
+	if (allowed < 0)
+		return allowed;
+	size = (size_t)allowed;
 	size_t done = 0;
 	int err = 0;
 	while (done < size) {
@@ -232,6 +260,9 @@ int tmpfs_truncate(struct inode *inode, u64 size)
 	struct tmpfs_node *node = tnode(inode);
 	if (size > TMPFS_MAX_FILE_SIZE)
 		return -EFBIG;
+	if ((size < inode->size && (node->seals & F_SEAL_SHRINK)) ||
+	    (size > inode->size && (node->seals & F_SEAL_GROW)))
+		return -EPERM;
 	if (size < node->lower_size)
 		node->lower_size = size;
 	if (size < inode->size) {
@@ -295,8 +326,14 @@ int tmpfs_fallocate(struct inode *inode, u32 mode, u64 offset, u64 len)
 	if (offset > TMPFS_MAX_FILE_SIZE || len > TMPFS_MAX_FILE_SIZE - offset)
 		return -EFBIG;
 	u64 end = offset + len;
-	if (mode & FALLOC_FL_PUNCH_HOLE)
+	u32 seals = tnode(inode)->seals;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (seals & TMPFS_SEALS_WRITE)
+			return -EPERM;
 		return punch_hole(inode, MIN(offset, inode->size), MIN(end, inode->size));
+	}
+	if ((seals & F_SEAL_GROW) && end > inode->size)
+		return -EPERM; /* even with FALLOC_FL_KEEP_SIZE, as on Linux */
 	/* Reserve every page now, so later writes cannot run out of room. */
 	for (u64 pos = ALIGN_DOWN(offset, PAGE_SIZE); pos < end; pos += PAGE_SIZE) {
 		int err = 0;

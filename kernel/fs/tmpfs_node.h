@@ -12,6 +12,7 @@
 #define CVMIFY_FS_TMPFS_NODE_H
 
 #include "fs/vfs.h"
+#include "syscalls/linux_abi/fcntl.h"
 
 #define TMPFS_MAX_FILE_SIZE (16ULL << 30)
 
@@ -66,6 +67,7 @@ struct tmpfs_node {
 	u8 **pages;              /* regular files: page_slots slots, NULL = hole/lower */
 	size_t page_slots;
 	char *target;            /* symlinks (NULL: read the lower one) */
+	u32 seals;               /* F_SEAL_*: F_SEAL_SEAL unless a sealable memfd */
 };
 
 static inline struct tmpfs_fs *tfs(struct inode *inode)
@@ -79,6 +81,10 @@ static inline struct tmpfs_node *tnode(struct inode *inode)
 }
 
 extern const struct file_ops g_tmpfs_fops;
+
+/* Seals against changing the data (writes, fallocate, writable shared
+ * mappings) and against growing. */
+#define TMPFS_SEALS_WRITE (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
 
 struct ktimespec tmpfs_now(void);
 void tmpfs_touch(struct inode *inode);

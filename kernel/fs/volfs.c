@@ -413,10 +413,12 @@ void volfs_drop_link(struct inode *inode)
 
 /* ---- commit ---- */
 
+/* A page a shared writable mapping dirtied was written: unmap it from
+ * shared mappings so that the next store faults and dirties it again. */
 static void unmapped(void *ctx, u64 index)
 {
-	(void)ctx;
-	(void)index; /* mappings refault through get_page (no shared mappings yet) */
+	if (ctx != NULL)
+		vfs_unmap_file_range(ctx, index * VOLFS_BLOCK_SIZE, (index + 1) * VOLFS_BLOCK_SIZE, false);
 }
 
 /* Orphans (no name, still open at their unlink) that nobody uses any
@@ -446,10 +448,10 @@ int volfs_commit(struct volfs_fs *fs)
 		return 0;
 	for (struct list_node *l = fs->dirty.next; l != &fs->dirty; l = l->next) {
 		struct volfs_inode *vi = list_entry(l, struct volfs_inode, dirty_link);
-		int err = volfs_obj_flush(st, &vi->obj, unmapped, vi);
+		struct inode *inode = cache_find(fs, vi->obj.number);
+		int err = volfs_obj_flush(st, &vi->obj, unmapped, inode);
 		if (err < 0)
 			return err;
-		struct inode *inode = cache_find(fs, vi->obj.number);
 		u8 *rec;
 		err = slot_record(fs, vi->obj.number, &rec);
 		if (err < 0)
@@ -650,6 +652,21 @@ size_t volfs_reclaim(struct fs_super *sb, size_t want)
 		}
 	}
 	return freed;
+}
+
+void volfs_log_stats(void)
+{
+	for (u32 i = 0; i < VOLFS_MAX_MOUNTS; i++) {
+		struct volfs_fs *fs = g_mounted[i];
+		if (fs == NULL)
+			continue;
+		const struct volfs_stats *s = &fs->st.stats;
+		kprintf("volume %u: generation %llu, %llu commits, %llu blocks written, %llu read, "
+		        "%llu flushes, %llu failed authentication\n", i,
+		        (unsigned long long)fs->st.hdr.generation, (unsigned long long)s->commits,
+		        (unsigned long long)s->blocks_written, (unsigned long long)s->blocks_read,
+		        (unsigned long long)s->flushes, (unsigned long long)s->auth_failures);
+	}
 }
 
 void volfs_unmount(struct fs_super *sb, bool commit)

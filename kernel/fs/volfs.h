@@ -38,6 +38,9 @@ size_t volfs_reclaim(struct fs_super *sb, size_t want);
 
 const struct volfs_stats *volfs_stats(struct fs_super *sb);
 
+/* Each mounted volume's counters to the kernel log (at the app's end). */
+void volfs_log_stats(void);
+
 /* The boot step (volfs_boot.c): attach volumes[i] from the (i+2)-th
  * virtio-blk device with platform_volume_key(i), filling a fresh one from
  * the image, and mount it at its path. 0, or the first error (with the

@@ -351,7 +351,8 @@ static int truncate_op(struct inode *inode, u64 size)
 
 /* ---- file content ---- */
 
-static long read_op(struct file *file, void *buf, size_t size, u64 offset)
+/* read(): into c (a kernel buffer, or user memory on the direct path). */
+static long read_op(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -368,13 +369,22 @@ static long read_op(struct file *file, void *buf, size_t size, u64 offset)
 		int err = volfs_obj_page(&fs->st, &vinode(inode)->obj, pos / VOLFS_BLOCK_SIZE, true, &page);
 		if (err < 0)
 			return done > 0 ? (long)done : err;
-		memcpy((u8 *)buf + done, page + in_page, n);
+		/* A reference: the copy may fault into a mapping of this file. */
+		page_get(page);
+		err = c->copy(c, page + in_page, n);
+		page_put(page);
+		if (err < 0)
+			return done > 0 ? (long)done : err;
 		done += n;
 	}
 	return (long)done;
 }
 
-static long write_op(struct file *file, const void *buf, size_t size, u64 offset)
+/* write(): from c. may_fault: c is user memory, so a copy can stop
+ * half way; pages of the file are then read first even when the write
+ * covers them whole, so that a short copy never loses old bytes. */
+static long write_op(struct file *file, struct vfs_copier *c, size_t size, u64 offset,
+                     bool may_fault)
 {
 	struct inode *inode = file->inode;
 	struct volfs_fs *fs = vfs_of(inode);
@@ -394,14 +404,18 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 		size_t n = MIN(VOLFS_BLOCK_SIZE - in_page, size - done);
 		u64 index = pos / VOLFS_BLOCK_SIZE;
 		/* A page wholly overwritten, or past the end, needs no read. */
-		bool need = n < VOLFS_BLOCK_SIZE && index * VOLFS_BLOCK_SIZE < inode->size;
+		bool need = (n < VOLFS_BLOCK_SIZE || may_fault) && index * VOLFS_BLOCK_SIZE < inode->size;
 		u8 *page;
 		err = volfs_obj_page(&fs->st, obj, index, need, &page);
 		if (err == 0)
 			err = volfs_obj_dirty(&fs->st, obj, index, true, false);
 		if (err < 0)
 			break;
-		memcpy(page + in_page, (const u8 *)buf + done, n);
+		page_get(page);
+		err = c->copy(c, page + in_page, n);
+		page_put(page);
+		if (err < 0)
+			break;
 		done += n;
 	}
 	if (offset + done > inode->size)
@@ -420,12 +434,91 @@ static long write_op(struct file *file, const void *buf, size_t size, u64 offset
 	return (long)done;
 }
 
-/* Reads one page of the file into copy (a zeroed page, so a short
- * read leaves the tail zero). */
-static int get_page_op(struct file *file, u64 offset, void *copy)
+/* mmap: the cached page itself, so shared mappings see one page and a
+ * shared writable mapping's stores land in it. write: the page becomes
+ * dirty (its room reserved: -ENOSPC makes the fault a SIGBUS) and stays
+ * dirty while mapped; the commit that writes it unmaps it again so that
+ * the next store faults and dirties it anew. */
+static int get_page_op(struct file *file, u64 offset, bool write, void **page)
 {
-	long n = read_op(file, copy, VOLFS_BLOCK_SIZE, offset);
-	return n < 0 ? (int)n : 0;
+	struct inode *inode = file->inode;
+	struct volfs_fs *fs = vfs_of(inode);
+	struct volfs_obj *obj = &vinode(inode)->obj;
+	u64 index = offset / VOLFS_BLOCK_SIZE;
+	int err = 0;
+	if (write) {
+		err = volfs_touch_meta(inode);
+		if (err == 0)
+			err = volfs_obj_grow(&fs->st, obj, (index + 1) * VOLFS_BLOCK_SIZE);
+	} else if ((index + 1) * VOLFS_BLOCK_SIZE > volfs_capacity(obj->depth)) {
+		*page = page_alloc(); /* past every block of the file: zeros */
+		return *page != NULL ? 0 : -ENOMEM;
+	}
+	u8 *cached = NULL;
+	if (err == 0)
+		err = volfs_obj_page(&fs->st, obj, index, true, &cached);
+	if (err == 0 && write)
+		err = volfs_obj_dirty(&fs->st, obj, index, true, true);
+	if (err < 0)
+		return err;
+	*page = page_get(cached);
+	return 0;
+}
+
+/* fallocate: mode 0 and KEEP_SIZE only check that the room is free now
+ * (copy-on-write cannot set blocks aside for later writes, which all take
+ * new blocks) and mode 0 extends the file; PUNCH_HOLE zeroes the range,
+ * giving whole pages back. */
+static int fallocate_op(struct inode *inode, u32 mode, u64 offset, u64 len)
+{
+	struct volfs_fs *fs = vfs_of(inode);
+	struct volfs_obj *obj = &vinode(inode)->obj;
+	u64 end = offset + len;
+	if (end > volfs_capacity(VOLFS_MAX_DEPTH))
+		return -EFBIG;
+	int err = volfs_touch_meta(inode);
+	if (err < 0)
+		return err;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (offset >= inode->size)
+			return 0;
+		if (end > inode->size)
+			end = inode->size;
+		vfs_unmap_file_range(inode, ALIGN_DOWN(offset, VOLFS_BLOCK_SIZE),
+		                     ALIGN_UP(end, VOLFS_BLOCK_SIZE), true);
+		err = volfs_obj_punch(&fs->st, obj, offset, end);
+		if (err == 0)
+			touch(inode);
+		return err;
+	}
+	u64 blocks = (ALIGN_UP(end, VOLFS_BLOCK_SIZE) - ALIGN_DOWN(offset, VOLFS_BLOCK_SIZE)) / VOLFS_BLOCK_SIZE;
+	if (volfs_free_blocks(&fs->st) < blocks + fs->st.meta_reserve)
+		return -ENOSPC;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
+		err = volfs_obj_grow(&fs->st, obj, end);
+		if (err < 0)
+			return err;
+		inode->size = end;
+		touch(inode);
+	}
+	return 0;
+}
+
+static int link_op(struct inode *target, struct inode *dir, const char *name, size_t len)
+{
+	if (dir->nlink == 0 || target->nlink == 0)
+		return -ENOENT; /* Linux: no names in a removed directory, none for an unlinked file */
+	int err = volfs_dir_ready(dir);
+	if (err == 0)
+		err = volfs_touch_meta(target);
+	if (err == 0)
+		err = volfs_dir_add(dir, name, len, (u32)target->ino, dtype_of(target->mode));
+	if (err < 0)
+		return err;
+	target->nlink++;
+	target->ctime = volfs_now();
+	touch(dir);
+	return 0;
 }
 
 /* ---- the doors: every operation holds the busy guard (volfs.c), so
@@ -530,40 +623,62 @@ static int volfs_truncate(struct inode *inode, u64 size)
 
 static long volfs_read(struct file *file, void *buf, size_t size, u64 offset)
 {
+	struct vfs_kcopier k;
+	vfs_copier_to_kernel(&k, buf);
 	volfs_enter();
-	long result = read_op(file, buf, size, offset);
+	long result = read_op(file, &k.c, size, offset);
 	volfs_leave();
 	return result;
 }
 
 static long volfs_write(struct file *file, const void *buf, size_t size, u64 offset)
 {
+	struct vfs_kcopier k;
+	vfs_copier_from_kernel(&k, buf);
 	volfs_enter();
-	long result = write_op(file, buf, size, offset);
+	long result = write_op(file, &k.c, size, offset, false);
 	volfs_leave();
 	return result;
 }
 
-/* Mappings of volume files are private copies: nothing writes a shared
- * mapping's pages back to the volume, so writable MAP_SHARED is refused
- * (mm/mmap.c, file_ops.shared_writable). The copy is allocated outside
- * the busy guard so that the allocator may reclaim volume pages. */
+static long volfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = read_op(file, c, size, offset);
+	volfs_leave();
+	return result;
+}
+
+static long volfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, u64 offset)
+{
+	volfs_enter();
+	long result = write_op(file, c, size, offset, true);
+	volfs_leave();
+	return result;
+}
+
 static int volfs_get_page(struct file *file, u64 offset, bool write, void **page)
 {
-	if (write)
-		return -EACCES;
-	u8 *copy = page_alloc();
-	if (copy == NULL)
-		return -ENOMEM;
 	volfs_enter();
-	int result = get_page_op(file, offset, copy);
+	int result = get_page_op(file, offset, write, page);
 	volfs_leave();
-	if (result < 0) {
-		page_free(copy);
-		return result;
-	}
-	*page = copy;
-	return 0;
+	return result;
+}
+
+static int volfs_fallocate(struct inode *inode, u32 mode, u64 offset, u64 len)
+{
+	volfs_enter();
+	int result = fallocate_op(inode, mode, offset, len);
+	volfs_leave();
+	return result;
+}
+
+static int volfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
+{
+	volfs_enter();
+	int result = link_op(target, dir, name, len);
+	volfs_leave();
+	return result;
 }
 
 const struct inode_ops g_volfs_iops = {
@@ -573,17 +688,22 @@ const struct inode_ops g_volfs_iops = {
 	.create = volfs_create,
 	.mkdir = volfs_mkdir,
 	.symlink = volfs_symlink,
+	.link = volfs_link,
 	.unlink = volfs_unlink,
 	.rmdir = volfs_rmdir,
 	.rename = volfs_rename,
 	.truncate = volfs_truncate,
+	.fallocate = volfs_fallocate,
 	.chmod = volfs_chmod,
 	.prepare_change = volfs_prepare_change,
 	.release = volfs_forget_inode,
 };
 
 const struct file_ops g_volfs_fops = {
+	.shared_writable = true,
 	.read = volfs_read,
 	.write = volfs_write,
+	.read_direct = volfs_read_direct,
+	.write_direct = volfs_write_direct,
 	.get_page = volfs_get_page,
 };

@@ -444,6 +444,73 @@ int volfs_obj_truncate(struct volfs_store *st, struct volfs_obj *obj, u64 old_si
 	return punch(st, obj, obj->top, last + 1);
 }
 
+/* Zero bytes [from, to) of page index (within one page), dirtying it. */
+static int zero_part(struct volfs_store *st, struct volfs_obj *obj, u64 index, u32 from, u32 to)
+{
+	u8 *page;
+	int err = volfs_obj_page(st, obj, index, true, &page);
+	if (err == 0)
+		err = volfs_obj_dirty(st, obj, index, false, false);
+	if (err == 0)
+		memset(page + from, 0, to - from);
+	return err;
+}
+
+/* Make the nodes above n dirty (they will lose a pointer), reserving
+ * their blocks first. */
+static int dirty_nodes_from(struct volfs_store *st, struct volfs_node *n)
+{
+	u64 cost = 0;
+	for (struct volfs_node *p = n; p != NULL && !p->dirty; p = p->parent)
+		cost++;
+	if (cost > 0) {
+		int err = volfs_reserve(st, cost, false);
+		if (err < 0)
+			return err;
+	}
+	mark_path(n);
+	return 0;
+}
+
+int volfs_obj_punch(struct volfs_store *st, struct volfs_obj *obj, u64 from, u64 to)
+{
+	if (from >= to)
+		return 0;
+	u64 first = from / VOLFS_BLOCK_SIZE, last = (to - 1) / VOLFS_BLOCK_SIZE;
+	u32 head = (u32)(from % VOLFS_BLOCK_SIZE), tail = (u32)((to - 1) % VOLFS_BLOCK_SIZE) + 1;
+	if (first == last && (head != 0 || tail != VOLFS_BLOCK_SIZE))
+		return zero_part(st, obj, first, head, tail);
+	int err = 0;
+	if (head != 0) {
+		err = zero_part(st, obj, first, head, VOLFS_BLOCK_SIZE);
+		first++;
+	}
+	if (err == 0 && tail != VOLFS_BLOCK_SIZE) {
+		err = zero_part(st, obj, last, 0, tail);
+		last--;
+	}
+	for (u64 index = first; err == 0 && index <= last && last != ~0ULL; index++) {
+		if ((index + 1) * VOLFS_BLOCK_SIZE > volfs_capacity(obj->depth))
+			break;
+		if (obj->depth == 0) {
+			err = drop_all(st, obj); /* the only page */
+			break;
+		}
+		struct volfs_node *n;
+		err = get_node(st, obj, 1, index, &n);
+		u32 i = slot_of(index, 1);
+		struct volfs_ptr ptr;
+		if (err == 0)
+			node_ptr(n, i, &ptr);
+		if (err == 0 && (n->child[i] != NULL || ptr.block != 0)) {
+			err = dirty_nodes_from(st, n);
+			if (err == 0)
+				err = drop_child(st, obj, n, i);
+		}
+	}
+	return err;
+}
+
 /* ---- commit ---- */
 
 static int flush_page(struct volfs_store *st, struct volfs_obj *obj, u8 *page, u8 *ptr_raw)

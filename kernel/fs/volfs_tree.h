@@ -68,6 +68,10 @@ int volfs_obj_grow(struct volfs_store *st, struct volfs_obj *obj, u64 size);
  * zero the tail of the last page. Size 0 leaves an empty object. */
 int volfs_obj_truncate(struct volfs_store *st, struct volfs_obj *obj, u64 old_size, u64 size);
 
+/* Punch bytes [from, to) (to <= the object's size): whole pages become
+ * holes (their blocks released), the parts of pages at the ends zero. */
+int volfs_obj_punch(struct volfs_store *st, struct volfs_obj *obj, u64 from, u64 to);
+
 /* Commit step: write the dirty pages and nodes, bottom up; obj->root then
  * names the new top block. For each page that was mapped shared writable,
  * unmapped(ctx, index) is called so that its next write faults again. */

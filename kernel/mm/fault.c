@@ -42,6 +42,18 @@ static bool vma_allows(const struct vma *v, u64 errcode)
 	return true;
 }
 
+/* Does a present PTE let this access through? */
+static bool pte_permits(u64 pte, u64 errcode)
+{
+	if (!(pte & PTE_U))
+		return false;
+	if ((errcode & PF_WRITE) && !(pte & PTE_W))
+		return false;
+	if ((errcode & PF_INSTR) && (pte & PTE_NX))
+		return false;
+	return true;
+}
+
 static bool vma_is_shared(const struct vma *v)
 {
 	return (v->flags & VMA_SHARED) != 0;
@@ -203,6 +215,10 @@ int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
 	u64 *pte = pt_lookup(mm->root, page_va);
 	if (!pte || !(*pte & PTE_P))
 		return map_new(mm, v, page_va, errcode);
+	/* Another CPU may have resolved the fault while this one waited for
+	 * the big kernel lock (a thread of the same process): done. */
+	if (pte_permits(*pte, errcode))
+		return 0;
 	if ((errcode & PF_WRITE) && !(*pte & PTE_W) && (*pte & PTE_U))
 		return make_writable(mm, v, page_va, pte);
 	/* Present and allowed by the VMA: the PTE disagrees with the VMA, a

@@ -39,6 +39,13 @@ static bool range_ok(u64 addr, u64 len)
 	return addr >= USER_BOTTOM && addr < USER_TOP && len <= USER_TOP - addr;
 }
 
+/* A memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE. */
+static bool sealed_against_writes(const struct file *file)
+{
+	int seals = tmpfs_get_seals(file);
+	return seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
 /* May this open file be mapped this way? */
 static long check_file_access(struct file *file, u32 prot, bool shared)
 {
@@ -55,7 +62,17 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 		kprintf("mmap: writable MAP_SHARED of a file that cannot share its pages\n");
 		return -ENODEV;
 	}
+	if (shared && (prot & PROT_WRITE) && sealed_against_writes(file))
+		return -EPERM;
 	return 0;
+}
+
+/* May a shared mapping of this open file be made writable later
+ * (mprotect)? Only when it could have been mapped writable now. */
+static bool may_write_shared(const struct file *file)
+{
+	return (file->flags & O_ACCMODE) == O_RDWR && !(file->flags & O_PATH) &&
+	       file->ops != NULL && file->ops->shared_writable && !sealed_against_writes(file);
 }
 
 /* Pick the address: the hint if it is free, else a hole. 0 = none. */
@@ -134,6 +151,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	}
 
 	u32 vflags = (shared ? VMA_SHARED : 0) | (anon ? VMA_ANON : 0);
+	if (shared && (anon || may_write_shared(file)))
+		vflags |= VMA_MAYWRITE;
 	if (anon && shared)
 		return map_shared_anon(mm, addr, len, prot, vflags);
 	int err = vma_add(mm, addr, addr + len, prot, vflags, anon ? NULL : file,
@@ -141,6 +160,30 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	if (err)
 		return err;
 	return (long)addr;
+}
+
+long mm_map_shm(struct mm *mm, u64 addr, u64 len, u32 prot, bool replace, struct file *file)
+{
+	len = page_len(len);
+	if (len == 0)
+		return -EINVAL;
+	if (addr == 0) {
+		addr = vma_find_hole(mm, len);
+		if (addr == 0)
+			return -ENOMEM;
+	} else if (addr % PAGE_SIZE != 0 || !range_ok(addr, len)) {
+		return -EINVAL;
+	} else if (!vma_range_free(mm, addr, addr + len)) {
+		if (!replace)
+			return -EINVAL;
+		long err = vma_remove(mm, addr, addr + len);
+		if (err)
+			return err;
+	}
+	/* A read-only attach stays read-only (Linux opens it O_RDONLY). */
+	u32 vflags = VMA_SHARED | VMA_SYSV_SHM | ((prot & PROT_WRITE) ? VMA_MAYWRITE : 0);
+	int err = vma_add(mm, addr, addr + len, prot, vflags, file, 0, len);
+	return err ? err : (long)addr;
 }
 
 long mm_munmap(struct mm *mm, u64 addr, u64 len)

@@ -19,6 +19,11 @@ long mm_mprotect(struct mm *mm, u64 addr, u64 len, u32 prot);
 long mm_mremap(struct mm *mm, u64 old_addr, u64 old_len, u64 new_len, u32 flags,
                u64 new_addr);
 long mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);
+/* A System V shared memory attach (mm/shm.c): a shared, VMA_SYSV_SHM
+ * mapping of len bytes of file from offset 0. addr 0: a free hole;
+ * otherwise page-aligned, and it must be free unless replace. Returns
+ * the address or -errno (-EINVAL for an address that is not usable). */
+long mm_map_shm(struct mm *mm, u64 addr, u64 len, u32 prot, bool replace, struct file *file);
 /* brk(addr): returns the new break, or the unchanged one on failure. */
 u64 mm_brk(struct mm *mm, u64 addr);
 

@@ -15,6 +15,7 @@
 #include "mm/kmalloc.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
+#include "mm/shm.h"
 #include "mm/tlb.h"
 #include "panic.h"
 #include "proc/task.h"
@@ -155,6 +156,20 @@ void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_to
 				zap_vma_offsets(t->mm, v, start, end);
 		}
 	}
+}
+
+bool vma_file_writably_mapped(struct inode *inode)
+{
+	for (struct task *t = task_first(); t != NULL; t = t->next) {
+		if (t->mm == NULL)
+			continue;
+		for (struct vma *v = t->mm->vmas; v != NULL; v = v->next) {
+			if (v->file != NULL && v->file->inode == inode && (v->flags & VMA_SHARED) &&
+			    (v->flags & VMA_MAYWRITE))
+				return true;
+		}
+	}
+	return false;
 }
 
 static struct vma *vma_new(u64 start, u64 end, u32 prot, u32 flags, struct file *file,
@@ -319,6 +334,9 @@ int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
 	for (struct vma *v = vma_find_next(mm, start); at < end; v = v->next) {
 		if (!v || v->start > at)
 			return -ENOMEM;
+		/* A file opened read-only stays read-only through its mappings. */
+		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) && !(v->flags & VMA_MAYWRITE))
+			return -EACCES;
 		at = v->end;
 	}
 	int err = vma_split_edges(mm, start, end);
@@ -386,16 +404,26 @@ static char prot_char(u32 prot, u32 bit, char c)
 	return (prot & bit) ? c : '-';
 }
 
+/* Linux names a System V shared memory attach after its key. */
+static const char *sysv_name(const struct file *file, char *buf, size_t size)
+{
+	snprintf(buf, size, "/SYSV%08x (deleted)", (unsigned)shm_key_of(file));
+	return buf;
+}
+
 long vma_format_maps(struct mm *mm, char *buf, size_t size)
 {
 	size_t used = 0;
 	for (struct vma *v = mm->vmas; v; v = v->next) {
 		char line[160];
+		char sysv[32];
 		const char *name = "";
 		if (v->flags & VMA_STACK)
 			name = "[stack]";
 		else if (v->flags & VMA_HEAP)
 			name = "[heap]";
+		else if (v->flags & VMA_SYSV_SHM)
+			name = sysv_name(v->file, sysv, sizeof(sysv));
 		else if ((v->flags & VMA_ANON) && v->file)
 			name = "/dev/zero (deleted)"; /* shared anonymous, as Linux shows it */
 		else if (v->flags & VMA_VDSO)

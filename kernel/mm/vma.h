@@ -35,6 +35,9 @@ struct file;
 #define VMA_HEAP 0x8        /* the brk area (for /proc/self/maps) */
 #define VMA_VDSO 0x10       /* the vDSO's code (mm/vdso.c) */
 #define VMA_VVAR 0x20       /* the vDSO's data page */
+#define VMA_SYSV_SHM 0x40   /* a System V shared memory attach (mm/shm.c) */
+#define VMA_MAYWRITE 0x80   /* shared: may be made writable (the file is open
+                               for writing and can share its pages) */
 
 struct vma {
 	u64 start;          /* page-aligned, inclusive */
@@ -94,7 +97,9 @@ int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags,
  * and freeing its pages. Returns 0 or -ENOMEM (a split needs a VMA). */
 int vma_remove(struct mm *mm, u64 start, u64 end);
 /* Change prot on [start, end); every page in it must be mapped by some
- * VMA (-ENOMEM otherwise, like Linux). Present pages get new PTE flags. */
+ * VMA (-ENOMEM otherwise, like Linux), and a shared VMA without
+ * VMA_MAYWRITE never becomes writable (-EACCES). Present pages get new
+ * PTE flags. */
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot);
 /* The highest free hole of size bytes below mmap_top; 0 when none. */
 u64 vma_find_hole(struct mm *mm, u64 size);
@@ -114,6 +119,10 @@ void vma_zap(struct mm *mm, u64 start, u64 end);
  * touch refaults (past the end of the file: SIGBUS). */
 struct inode;
 void vma_zap_file_range(struct inode *inode, u64 start, u64 end, bool private_too);
+
+/* Does any address space map the file shared with VMA_MAYWRITE (what
+ * F_SEAL_WRITE must not meet)? */
+bool vma_file_writably_mapped(struct inode *inode);
 
 /* Write /proc/self/maps text for mm into buf; returns the length. */
 long vma_format_maps(struct mm *mm, char *buf, size_t size);

@@ -19,6 +19,7 @@
 #include "syscalls/file_ioctl.h"
 #include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
+#include "syscalls/memfd.h"
 #include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -429,6 +430,9 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		return fcntl_lock(f, cmd, arg);
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return fcntl_seals(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

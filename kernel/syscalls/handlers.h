@@ -45,6 +45,7 @@ HANDLER(sys_fdatasync);
 /* file_sync.c: sync, syncfs */
 HANDLER(sys_sync);
 HANDLER(sys_syncfs);
+HANDLER(sys_sync_file_range);
 HANDLER(sys_ftruncate);
 HANDLER(sys_getdents64);
 HANDLER(sys_fallocate);
@@ -106,6 +107,15 @@ HANDLER(sys_mremap);
 HANDLER(sys_madvise);
 HANDLER(sys_msync);
 HANDLER(sys_mlock);
+
+/* memfd.c */
+HANDLER(sys_memfd_create);
+
+/* shm.c */
+HANDLER(sys_shmget);
+HANDLER(sys_shmat);
+HANDLER(sys_shmctl);
+HANDLER(sys_shmdt);
 
 /* process.c */
 HANDLER(sys_exit);
@@ -196,10 +206,9 @@ HANDLER(sys_lchown);
 HANDLER(sys_fchownat);
 HANDLER(sys_fchmodat2);
 
-/* file_hints.c: access hints and write-back requests */
+/* file_hints.c: access hints */
 HANDLER(sys_fadvise64);
 HANDLER(sys_readahead);
-HANDLER(sys_sync_file_range);
 
 /* file_copy.c */
 HANDLER(sys_copy_file_range);

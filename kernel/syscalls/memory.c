@@ -67,8 +67,10 @@ long sys_madvise(const struct syscall_args *args)
 	return mm_madvise(current_task()->mm, args->a[0], args->a[1], arg_int(args->a[2]));
 }
 
-/* Every mapping is private memory or read-only: nothing to write back.
- * Linux still insists the range is mapped. */
+/* Linux insists the range is mapped. Shared pages of tmpfs and the
+ * overlay are the file itself: nothing to write back. */
+#define MS_SYNC_FLAG 4 /* msync(2): MS_SYNC */
+
 long sys_msync(const struct syscall_args *args)
 {
 	u64 addr = args->a[0];
@@ -81,6 +83,19 @@ long sys_msync(const struct syscall_args *args)
 		if (!v)
 			return -ENOMEM;
 		at = v->end;
+	}
+	/* MS_SYNC on a volume's file: its changes are committed (fs/sync.c);
+	 * shared pages of every other file already are the file. */
+	if (args->a[2] & MS_SYNC_FLAG) {
+		for (u64 at = addr; at < addr + len;) {
+			struct vma *v = vma_find(mm, at);
+			if (v->file != NULL) {
+				int err = vfs_fsync(v->file);
+				if (err < 0)
+					return err;
+			}
+			at = v->end;
+		}
 	}
 	return 0;
 }

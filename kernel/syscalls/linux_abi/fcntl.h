@@ -47,6 +47,22 @@
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
 
+/* File seals (memfd_create with MFD_ALLOW_SEALING). */
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#define F_SEAL_FUTURE_WRITE 0x0010
+#define F_SEAL_ALL 0x001f
+
+/* memfd_create flags */
+#define MFD_CLOEXEC 0x0001
+#define MFD_ALLOW_SEALING 0x0002
+#define MFD_HUGETLB 0x0004
+#define MFD_NAME_MAX 249 /* NAME_MAX minus "memfd:" */
+
 /* struct flock's l_type */
 #define F_RDLCK 0
 #define F_WRLCK 1

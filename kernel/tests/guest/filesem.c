@@ -1,8 +1,10 @@
 /* filesem.c: the file semantics databases need: fcntl record locks
  * between processes (F_SETLK, F_SETLKW, F_GETLK, release on any close),
  * OFD locks, flock, fallocate, ftruncate growing and shrinking a mapped
- * file (SIGBUS past the end), and writable MAP_SHARED mappings of files
- * in /tmp (tmpfs) and on the root (the overlay), with msync. */
+ * file (SIGBUS past the end), writable MAP_SHARED mappings of files
+ * (and read-only ones that mprotect may not make writable), msync and
+ * sync_file_range, in /tmp (tmpfs) and on the root (the overlay); or all of
+ * it in the one directory given (a persistent volume). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -158,6 +160,15 @@ static void check_sizes_and_mappings(const char *dir)
 	check(m != MAP_FAILED, "writable MAP_SHARED");
 	memset(m, 'm', 3 * PAGE);
 	check(msync(m, 3 * PAGE, MS_SYNC) == 0, "msync");
+	check(sync_file_range(fd, 0, 3 * PAGE, SYNC_FILE_RANGE_WRITE) == 0 &&
+	      sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	                      SYNC_FILE_RANGE_WAIT_AFTER) == 0, "sync_file_range");
+	errno = 0;
+	check(sync_file_range(fd, -1, 10, SYNC_FILE_RANGE_WRITE) == -1 && errno == EINVAL,
+	      "sync_file_range at a negative offset: EINVAL");
+	errno = 0;
+	check(sync_file_range(fd, 0, 10, 8) == -1 && errno == EINVAL,
+	      "sync_file_range with an unknown flag: EINVAL");
 	char buf[4] = {0};
 	check(pread(fd, buf, 3, PAGE) == 3 && memcmp(buf, "mmm", 3) == 0, "read() sees the mapping's writes");
 	check(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE) == 0 &&
@@ -178,11 +189,43 @@ static void check_sizes_and_mappings(const char *dir)
 	signal(SIGBUS, SIG_DFL);
 	munmap(m, 4 * PAGE);
 	close(fd);
+
+	/* A file opened read-only stays read-only through a shared mapping. */
+	fd = open(path, O_RDONLY);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED, "MAP_SHARED of a file opened read-only");
+	errno = 0;
+	check(mprotect(m, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect cannot make it writable: EACCES");
+	munmap(m, PAGE);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	check(m != MAP_FAILED && mprotect(m, PAGE, PROT_READ | PROT_WRITE) == 0,
+	      "a private mapping of it may become writable");
+	m[0] = 'p';
+	check(pread(fd, buf, 1, 0) == 1 && buf[0] == 'm', "its writes stay private");
+	munmap(m, PAGE);
+	close(fd);
 	unlink(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2) { /* one directory (a volume): everything there */
+		char path[256];
+		snprintf(path, sizeof(path), "%s/locks", argv[1]);
+		check_record_locks(path);
+		check_ofd_and_flock(path);
+		unlink(path);
+		check_sizes_and_mappings(argv[1]);
+		return check_done("filesem");
+	}
+	int p[2];
+	check(pipe(p) == 0, "pipe");
+	errno = 0;
+	check(sync_file_range(p[1], 0, 0, SYNC_FILE_RANGE_WRITE) == -1 && errno == ESPIPE,
+	      "sync_file_range on a pipe: ESPIPE");
+	close(p[0]);
+	close(p[1]);
 	check_record_locks("/tmp/locks");
 	check_ofd_and_flock("/tmp/locks");
 	unlink("/tmp/locks");

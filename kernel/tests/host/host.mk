@@ -28,7 +28,7 @@ HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmf
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
     tests/host/golden.c tests/host/fixture.c tests/host/cvmfs_image.c \
     fs/volfs_store.c fs/volfs_tree.c fs/volfs.c fs/volfs_dir.c fs/volfs_ops.c fs/sync.c \
-    tests/host/voldev.c tests/host/pagerefs.c
+    tests/host/voldev.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_BUILD)/%.o) $(HOST_BUILD)/arch/x86_64/call_on_stack.o
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
