@@ -182,11 +182,26 @@ long sys_get_robust_list(const struct syscall_args *args)
 	return 0;
 }
 
+/* Linux's check_prlimit_permission: another process's limits only for a
+ * caller whose real ids equal all three of the target's uids and gids,
+ * or with CAP_SYS_RESOURCE. */
+static bool may_prlimit(const struct task *self, const struct task *t)
+{
+	if (t == self)
+		return true;
+	bool ids_match = self->uid == t->uid && self->uid == t->euid && self->uid == t->suid &&
+	                 self->gid == t->gid && self->gid == t->egid && self->gid == t->sgid;
+	return ids_match || capable(CAP_SYS_RESOURCE);
+}
+
 static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 {
-	struct task *task = current_task();
-	if (pid != 0 && pid != task->pid)
+	struct task *self = current_task();
+	struct task *task = pid == 0 ? self : task_find(pid);
+	if (pid < 0 || task == NULL || task->exited)
 		return -ESRCH;
+	if (!may_prlimit(self, task))
+		return -EPERM;
 	if (resource >= RLIMIT_NLIMITS)
 		return -EINVAL;
 	resource = (u32)index_nospec(resource, RLIMIT_NLIMITS);

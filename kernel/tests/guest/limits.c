@@ -3,7 +3,8 @@
  * write at the limit, then EFBIG and SIGXFSZ), RLIMIT_NOFILE, RLIMIT_AS,
  * RLIMIT_DATA, RLIMIT_STACK (a deeper recursion faults), RLIMIT_NPROC,
  * RLIMIT_MEMLOCK, and prlimit64 refusing to raise a hard limit without
- * CAP_SYS_RESOURCE. Each limit is tried in a child.
+ * CAP_SYS_RESOURCE, and prlimit64 on another process (same ids only).
+ * Each limit is tried in a child.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -186,6 +187,35 @@ static int hard_limits(void)
 	return 0;
 }
 
+/* prlimit64 on another process: read and changed by a caller with the
+ * same ids; EPERM once the caller's ids differ; ESRCH for no process. */
+static int other_process(void)
+{
+	int pipefd[2];
+	STEP(1, pipe(pipefd) == 0);
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		close(pipefd[1]);
+		read(pipefd[0], &c, 1); /* until the parent closes its end */
+		_exit(0);
+	}
+	close(pipefd[0]);
+	struct rlimit rl = {.rlim_cur = 50, .rlim_max = 60}, got;
+	STEP(2, child > 0 && prlimit(child, RLIMIT_NPROC, &rl, NULL) == 0);
+	STEP(3, prlimit(child, RLIMIT_NPROC, NULL, &got) == 0 && got.rlim_cur == 50 && got.rlim_max == 60);
+	STEP(4, prlimit(getpid(), RLIMIT_NPROC, NULL, &got) == 0 && got.rlim_cur != 50);
+	errno = 0;
+	STEP(5, prlimit(999999, RLIMIT_NPROC, NULL, &got) == -1 && errno == ESRCH);
+	STEP(6, setresgid(1000, 1000, 1000) == 0 && setresuid(1000, 1000, 1000) == 0);
+	errno = 0;
+	STEP(7, prlimit(child, RLIMIT_NPROC, NULL, &got) == -1 && errno == EPERM);
+	close(pipefd[1]);
+	int status;
+	STEP(8, waitpid(child, &status, 0) == child);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "--recurse") == 0)
@@ -205,5 +235,6 @@ int main(int argc, char **argv)
 	check_in_child("RLIMIT_NPROC: a user at its limit cannot fork", nproc);
 	check_in_child("RLIMIT_MEMLOCK: mlock past it is ENOMEM", memlock);
 	check_in_child("hard limits: lowering is fine, raising needs CAP_SYS_RESOURCE", hard_limits);
+	check_in_child("prlimit64 on another process: same ids or CAP_SYS_RESOURCE", other_process);
 	return check_done("limits");
 }
