@@ -134,6 +134,25 @@ static long meminfo_generate(struct inode *inode, char *buf, size_t size)
 	return (long)t.len;
 }
 
+/* vmstat: Linux's "name value" lines; vmstat(8) will not start without
+ * the file. Free pages are real; nothing is swapped or paged in from a
+ * swap device, and the paging counters are not accounted yet (0). */
+static long vmstat_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	static const char *const zero[] = {
+		"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+		"nr_unevictable", "nr_mlock", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+		"nr_dirty", "nr_writeback", "nr_shmem", "pgpgin", "pgpgout", "pswpin", "pswpout",
+		"pgfault", "pgmajfault",
+	};
+	struct textbuf t = { buf, size, 0 };
+	textbuf_add(&t, "nr_free_pages %llu\n", (unsigned long long)page_free_count());
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		textbuf_add(&t, "%s 0\n", zero[i]);
+	return (long)t.len;
+}
+
 /* /proc/mounts: "type mountpoint type options 0 0"; mountinfo (info):
  * "id parent major:minor root mountpoint options - type source
  * superoptions", mount ids from 21, the root's parent 1. */
@@ -275,6 +294,7 @@ static const struct pseudo_node g_proc_nodes[] = {
 	{ .ino = 9, .parent = PROC_ROOT_INO, .name = "version", .mode = GEN_MODE, GEN(version_generate) },
 	{ .ino = 10, .parent = PROC_ROOT_INO, .name = "filesystems", .mode = GEN_MODE,
 	  GEN(filesystems_generate) },
+	{ .ino = 11, .parent = PROC_ROOT_INO, .name = "vmstat", .mode = GEN_MODE, GEN(vmstat_generate) },
 	PROCFS_SYS_NODES
 };
 

@@ -21,6 +21,7 @@ struct pseudofs {
 /* A generated file's content, owned by the open file. */
 struct generated {
 	size_t size;
+	bool fresh;   /* made by the first read, not at open */
 	char data[];
 };
 
@@ -163,8 +164,8 @@ long pseudofs_copy_link(const char *target, char *buf, size_t size)
 	return (long)n;
 }
 
-/* Generate the content once, at open, growing the buffer as needed. */
-static int generated_open(struct inode *inode, struct file *file)
+/* Generate the content, growing the buffer as needed. */
+static long generate(struct inode *inode, struct generated **out)
 {
 	const struct pseudo_node *node = pseudofs_node(inode);
 	if (node->generate == NULL)
@@ -176,16 +177,29 @@ static int generated_open(struct inode *inode, struct file *file)
 		long n = node->generate(inode, g->data, cap);
 		if (n < 0) {
 			kfree(g);
-			return (int)n;
+			return n;
 		}
 		if ((size_t)n <= cap) {
 			g->size = (size_t)n;
-			file->priv = g;
+			g->fresh = false;
+			*out = g;
 			return 0;
 		}
 		kfree(g);
 	}
 	return -EFBIG;
+}
+
+/* At open, so that a file that cannot be read (no such task, no
+ * access) fails the open as on Linux. */
+static int generated_open(struct inode *inode, struct file *file)
+{
+	struct generated *g;
+	long err = generate(inode, &g);
+	if (err < 0)
+		return (int)err;
+	file->priv = g;
+	return 0;
 }
 
 static void generated_close(struct file *file)
@@ -194,9 +208,22 @@ static void generated_close(struct file *file)
 		kfree(file->priv);
 }
 
+/* Linux generates at the first read: /proc/self/cmdline opened by a
+ * shell's redirection and read after exec shows the new program. So the
+ * first read makes the content again (keeping the open's if that fails,
+ * e.g. the task has exited since); later reads see that one. */
 static long generated_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	struct generated *g = file->priv;
+	if (!g->fresh) {
+		struct generated *again;
+		if (generate(file->inode, &again) == 0) {
+			kfree(g);
+			g = again;
+			file->priv = g;
+		}
+		g->fresh = true;
+	}
 	if (offset >= g->size)
 		return 0;
 	size_t n = g->size - (size_t)offset;

@@ -3,7 +3,7 @@
  * Python, JVMs) and libcs read, in Linux's formats: /proc/self and
  * /proc/<pid>/{status,stat,statm,cmdline,environ,comm,limits,cgroup,
  * mounts,mountinfo,exe,fd}, /proc/{meminfo,stat,uptime,loadavg,version,
- * mounts} and /proc/sys/{kernel,fs,vm}/...
+ * mounts,vmstat} and /proc/sys/{kernel,fs,vm}/...
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -237,15 +237,48 @@ static void check_system_files(void)
 	check(slurp("/proc/sys/fs/nr_open") > 0 && (unsigned long)atol(g_buf) >= rl.rlim_max,
 	      "nr_open >= the NOFILE hard limit");
 	check(slurp("/proc/sys/vm/overcommit_memory") > 0 && atoi(g_buf) >= 0, "overcommit_memory");
+	check(slurp("/proc/vmstat") > 0 && strncmp(g_buf, "nr_free_pages ", 14) == 0 &&
+	      strstr(g_buf, "\npswpin ") != NULL, "vmstat (vmstat(8) needs it)");
+}
+
+/* As a shell's `tr ... < /proc/self/cmdline`: opened before execve, read
+ * after it, the file shows the new program's arguments (Linux makes the
+ * content at the first read). */
+static void check_cmdline_after_exec(const char *argv0)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/proc/self/cmdline", O_RDONLY);
+		char fdarg[16];
+		snprintf(fdarg, sizeof(fdarg), "%d", fd);
+		execl(argv0, argv0, "--cmdline-fd", fdarg, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "cmdline opened before execve shows the new arguments");
+}
+
+/* The exec'd side: fd's content must be our own argv. */
+static int cmdline_fd_is_mine(int fd, int argc, char **argv)
+{
+	long n = read(fd, g_buf, sizeof(g_buf));
+	long want = 0;
+	for (int i = 0; i < argc; i++)
+		want += (long)strlen(argv[i]) + 1;
+	return n == want && strcmp(g_buf, argv[0]) == 0 &&
+	       strcmp(g_buf + strlen(argv[0]) + 1, "--cmdline-fd") == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-	(void)argc;
+	if (argc == 3 && strcmp(argv[1], "--cmdline-fd") == 0)
+		return cmdline_fd_is_mine(atoi(argv[2]), argc, argv);
 	check_self(argv[0]);
 	check_mounts();
 	check_other_pid();
 	check_permissions();
 	check_system_files();
+	check_cmdline_after_exec(argv[0]);
 	return check_done("procfs");
 }
