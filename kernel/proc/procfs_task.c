@@ -124,8 +124,8 @@ static void gen_status(const struct task *t, struct textbuf *o)
 	    t->gid, t->egid, t->sgid, t->fsgid);
 	textbuf_add(o, "FDSize:\t%d\nGroups:\t", TASK_FD_MAX);
 	for (u32 i = 0; i < t->group_count; i++)
-		textbuf_add(o, "%u ", t->groups[i]);
-	textbuf_add(o, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", t->pid, t->pid, t->pgid,
+		textbuf_add(o, i ? " %u" : "%u", t->groups[i]);
+	textbuf_add(o, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", t->pid, t->pid, t->pgid,
 	    t->sid);
 	textbuf_add(o, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n",
 	    (unsigned long long)vm.size / 1024, (unsigned long long)vm.size / 1024);

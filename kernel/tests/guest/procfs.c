@@ -73,6 +73,9 @@ static void check_self(const char *argv0)
 	check((v = field("VmSize")) && atol(v) > 0, "status VmSize > 0");
 	check((v = field("CapEff")) && strlen(v) >= 16, "status CapEff");
 	check((v = field("Threads")) && atoi(v) >= 1, "status Threads");
+	const char *groups = strstr(g_buf, "\nGroups:\t");
+	const char *eol = groups ? strchr(groups + 1, '\n') : NULL;
+	check(eol && eol[-1] == ' ', "status Groups ends with a space, as Linux's");
 
 	check(slurp("/proc/self/stat") > 0, "read /proc/self/stat");
 	int pid = 0, ppid = 0, pgrp = 0;
