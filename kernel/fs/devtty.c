@@ -18,10 +18,13 @@
 #include "platform/platform.h"
 #include "arch/x86_64/irq.h"
 #include "proc/poll.h"
+#include "proc/signal.h"
+#include "proc/task.h"
 #include "proc/timer.h"
 #include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
+#include "syscalls/linux_abi/signal.h"
 #include "syscalls/linux_abi/termios.h"
 
 #define PUMP_CHUNK 256
@@ -40,6 +43,7 @@ static void console_output(const char *buf, size_t size)
 }
 
 static void input_interrupt(void *arg);
+static void keyboard_signal(int signo);
 static void poll_timer_fired(struct ktimer *timer);
 
 /* The console tty, set up on first use (devfs has no init hook). */
@@ -47,6 +51,7 @@ static struct tty_ldisc *console_tty(void)
 {
 	if (!g_console_ready) {
 		tty_ldisc_init(&g_console_tty, console_output);
+		tty_ldisc_set_signal(&g_console_tty, keyboard_signal);
 		waitq_init(&g_input_wait);
 		timer_init(&g_poll_timer, poll_timer_fired, NULL);
 		g_console_ready = true;
@@ -73,6 +78,18 @@ static bool pump_input(struct tty_ldisc *ld)
 		g_last_input_ns = platform_time_ns();
 		/* room bytes always fit: each takes at most one slot */
 		tty_ldisc_receive(ld, chunk, got);
+	}
+}
+
+/* ^C, ^\ or ^Z on the console (ISIG): every process is in the one
+ * process group, the foreground one, so each of them gets the signal,
+ * as Linux's kill_pgrp does for a shell without job control. */
+static void keyboard_signal(int signo)
+{
+	struct ksiginfo info = {.code = SI_KERNEL};
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->tid == t->pid && !t->exited && t->group->live > 0)
+			signal_send_process(t, signo, &info);
 	}
 }
 
@@ -129,7 +146,7 @@ static long tty_read(struct file *file, void *buf, size_t size, u64 offset)
 		}
 		int err = wait_sleep(read_deadline(ld, start_ns), true);
 		if (err == -EINTR) {
-			n = -EINTR;
+			n = -ERESTARTSYS;
 			break;
 		}
 	}

@@ -9,6 +9,7 @@
 #include "fs/tty_ldisc.h"
 
 #include "lib/string.h"
+#include "syscalls/linux_abi/signal.h"
 
 #define NS_PER_DECISECOND 100000000ull
 
@@ -25,7 +26,7 @@ void tty_ldisc_init(struct tty_ldisc *ld, tty_output_fn output)
 	ld->termios.c_iflag = TTY_ICRNL;
 	ld->termios.c_oflag = TTY_OPOST;
 	ld->termios.c_cflag = TTY_B38400 | TTY_CS8 | TTY_CREAD;
-	ld->termios.c_lflag = TTY_ICANON | TTY_ECHOE | TTY_ECHOK;
+	ld->termios.c_lflag = TTY_ISIG | TTY_ICANON | TTY_ECHOE | TTY_ECHOK;
 	memcpy(ld->termios.c_cc, g_default_cc, sizeof(g_default_cc));
 	ld->winsize.ws_row = 24;
 	ld->winsize.ws_col = 80;
@@ -139,11 +140,55 @@ static bool translate_input(const struct tty_ldisc *ld, u8 *c)
 	return true;
 }
 
+void tty_ldisc_set_signal(struct tty_ldisc *ld, tty_signal_fn signal)
+{
+	ld->signal = signal;
+}
+
+/* The signal a keyboard character stands for under ISIG, or 0. */
+static int keyboard_signal(const struct tty_ldisc *ld, u8 c)
+{
+	if (!(ld->termios.c_lflag & TTY_ISIG))
+		return 0;
+	if (is_char(ld, c, TTY_VINTR))
+		return SIGINT;
+	if (is_char(ld, c, TTY_VQUIT))
+		return SIGQUIT;
+	if (is_char(ld, c, TTY_VSUSP))
+		return SIGTSTP;
+	return 0;
+}
+
+/* ^C and friends: Linux's isig(): flush what was typed, echo, signal. */
+static void keyboard_interrupt(struct tty_ldisc *ld, u8 c, int signo)
+{
+	u32 lflag = ld->termios.c_lflag;
+	if (!(lflag & TTY_NOFLSH)) {
+		ld->head = 0;
+		ld->count = 0;
+		ld->committed = 0;
+	}
+	if (lflag & TTY_ECHO) {
+		char caret[2] = {'^', (char)(c ^ 0x40)};
+		if (lflag & TTY_ECHOCTL)
+			echo(ld, caret, 2);
+		else
+			echo(ld, (const char *)&c, 1);
+	}
+	if (ld->signal)
+		ld->signal(signo);
+}
+
 /* One input byte; false if there was no room for it (nothing changed). */
 static bool receive_one(struct tty_ldisc *ld, u8 c)
 {
 	if (!translate_input(ld, &c))
 		return true;
+	int signo = keyboard_signal(ld, c);
+	if (signo) {
+		keyboard_interrupt(ld, c, signo);
+		return true;
+	}
 	if (canonical(ld) && is_char(ld, c, TTY_VERASE)) {
 		erase_one(ld, c);
 		return true;

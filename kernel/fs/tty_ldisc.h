@@ -13,13 +13,17 @@
  * buffer is handed out in pieces rather than dropped.
  * Non-canonical mode: bytes as they come, with VMIN/VTIME.
  * Input: ICRNL, INLCR, IGNCR, ISTRIP. Output: OPOST with ONLCR, OCRNL.
- * ECHO, ECHONL, ECHOE, ECHOK are honoured when set.
+ * ECHO, ECHONL, ECHOE, ECHOK, ECHOCTL are honoured when set.
+ * Keyboard signals (ISIG, on by default as on Linux): VINTR (^C), VQUIT
+ * (^\) and VSUSP (^Z) are not stored; the line discipline flushes the
+ * input (unless NOFLSH) and asks the device to send SIGINT, SIGQUIT or
+ * SIGTSTP to the foreground process group (tty_signal_fn).
  *
  * Defaults are Linux's, except that ECHO (and ECHOCTL, ECHOKE), ONLCR,
- * ISIG, IEXTEN and IXON are off: the host terminal (if any) already echoes
- * and turns NL into CR NL, and output piped into a file must stay
- * byte-exact. Keyboard signals, VLNEXT/VWERASE and flow control are not
- * implemented, so the termios never claims them.
+ * IEXTEN and IXON are off: the host terminal (if any) already echoes and
+ * turns NL into CR NL, and output piped into a file must stay
+ * byte-exact. VLNEXT/VWERASE and flow control are not implemented, so
+ * the termios never claims them.
  *
  * Trust: every byte fed in is host data; it only ever lands in buf[].
  * Termios values set by the app are used as given (they are the app's own
@@ -49,11 +53,14 @@
 #define TTY_CS8 0000060
 #define TTY_CREAD 0000200
 /* c_lflag */
+#define TTY_ISIG 0000001
 #define TTY_ICANON 0000002
 #define TTY_ECHO 0000010
 #define TTY_ECHOE 0000020
 #define TTY_ECHOK 0000040
 #define TTY_ECHONL 0000100
+#define TTY_NOFLSH 0000200
+#define TTY_ECHOCTL 0001000
 /* c_cc indices */
 #define TTY_VINTR 0
 #define TTY_VQUIT 1
@@ -62,6 +69,7 @@
 #define TTY_VEOF 4
 #define TTY_VTIME 5
 #define TTY_VMIN 6
+#define TTY_VSUSP 10
 #define TTY_VEOL 11
 /* A c_cc entry with this value matches nothing (Linux _POSIX_VDISABLE). */
 #define TTY_DISABLED 0
@@ -78,11 +86,15 @@ enum tty_mark {
 
 /* Where the tty's output (writes and echo) goes. */
 typedef void (*tty_output_fn)(const char *buf, size_t size);
+/* A keyboard signal (SIGINT, SIGQUIT, SIGTSTP) for the foreground
+ * process group. */
+typedef void (*tty_signal_fn)(int signo);
 
 struct tty_ldisc {
 	struct linux_termios termios;
 	struct linux_winsize winsize;
 	tty_output_fn output;
+	tty_signal_fn signal;  /* NULL: keyboard signals go nowhere */
 	/* The input ring: count slots from head. In canonical mode the first
 	 * committed slots are finished lines (readable); the rest is the line
 	 * being typed. In non-canonical mode committed == count. */
@@ -95,6 +107,9 @@ struct tty_ldisc {
 
 /* Default termios and window size, empty buffer. output must not be NULL. */
 void tty_ldisc_init(struct tty_ldisc *ld, tty_output_fn output);
+
+/* Where keyboard signals go (devtty.c: the foreground processes). */
+void tty_ldisc_set_signal(struct tty_ldisc *ld, tty_signal_fn signal);
 
 /* Free slots: how many input bytes receive() is sure to take now. */
 size_t tty_ldisc_room(const struct tty_ldisc *ld);

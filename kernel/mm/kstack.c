@@ -6,11 +6,13 @@
  * KSTACK_SLOT_PAGES pages; its first page is the guard and is never
  * mapped. The region's page tables hang from the kernel half of the
  * kernel root, whose PML4 entries every address space shares, so a
- * stack mapped here is visible in all of them; freeing one flushes every
- * CPU's TLB (mm/tlb.h) before its pages are reused.
+ * stack mapped here is visible in all of them; unmapping one flushes
+ * every CPU's TLB (mm/tlb.h) before its pages are reused, which is why up
+ * to CACHE_MAX freed stacks stay mapped for reuse instead.
  */
 #include "mm/kstack.h"
 
+#include "lib/string.h"
 #include "mm/kpt.h"
 #include "mm/tlb.h"
 #include "mm/page.h"
@@ -19,7 +21,13 @@
 #define SLOT_BYTES ((u64)KSTACK_SLOT_PAGES * PAGE_SIZE)
 #define REGION_END (KSTACK_REGION_BASE + KSTACK_SLOTS * SLOT_BYTES)
 
+/* Freed stacks kept mapped for the next kstack_alloc: unmapping one
+ * costs a TLB shootdown on every CPU, and threads come and go often. */
+#define CACHE_MAX 64
+
 static u64 g_used[KSTACK_SLOTS / 64]; /* bit set: slot in use */
+static void *g_cache[CACHE_MAX];
+static size_t g_cached;
 static size_t g_next_hint;
 static size_t g_count;
 
@@ -72,6 +80,12 @@ static bool find_free_slot(size_t *out)
 
 void *kstack_alloc(void)
 {
+    if (g_cached > 0) {
+        void *stack = g_cache[--g_cached];
+        memset(stack, 0, KSTACK_SIZE); /* as fresh as a new one */
+        g_count++;
+        return stack;
+    }
     size_t slot;
     if (!find_free_slot(&slot))
         return NULL;
@@ -105,6 +119,15 @@ void kstack_free(void *stack)
     u64 rsp = (u64)(uptr)__builtin_frame_address(0);
     if (rsp >= va && rsp < va + KSTACK_SIZE)
         panic("kstack_free: freeing the running stack %lx", va);
+    for (size_t i = 0; i < g_cached; i++) {
+        if (g_cache[i] == stack)
+            panic("kstack_free: double free of %lx", va);
+    }
+    if (g_cached < CACHE_MAX) {
+        g_cache[g_cached++] = stack; /* still mapped, slot still used */
+        g_count--;
+        return;
+    }
     unmap_pages(va, KSTACK_PAGES);
     slot_mark(slot, false);
     if (slot < g_next_hint)

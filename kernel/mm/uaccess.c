@@ -159,3 +159,15 @@ int copyin_from(struct mm *mm, void *dst, u64 user_src, size_t size)
 	}
 	return 0;
 }
+
+u32 *user_u32_ptr(u64 addr, bool write, u64 *pa_out)
+{
+	if (addr % sizeof(u32) != 0 || !user_range_ok(addr, sizeof(u32)))
+		return NULL;
+	u8 *page = user_page(current_task()->mm, addr, write);
+	if (!page)
+		return NULL;
+	if (pa_out)
+		*pa_out = virt_to_phys(page) + addr % PAGE_SIZE;
+	return (u32 *)(page + addr % PAGE_SIZE);
+}

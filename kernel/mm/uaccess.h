@@ -32,6 +32,13 @@ int clear_user(u64 user_dst, size_t size);
  * Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL within size. */
 long copyinstr(char *dst, u64 user_src, size_t size);
 
+/* The kernel's alias of the 4-byte-aligned u32 at user address addr of
+ * the current task, faulted in (writable if write), and its physical
+ * address in *pa_out if not NULL; NULL if the task may not access it.
+ * For futexes, which need atomic operations on the word: valid while
+ * the caller holds the big kernel lock (nothing can unmap it). */
+u32 *user_u32_ptr(u64 addr, bool write, u64 *pa_out);
+
 /* True when [addr, addr+size) is a user range (no wrap, below USER_TOP). */
 bool user_range_ok(u64 addr, u64 size);
 

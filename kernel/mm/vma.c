@@ -301,6 +301,7 @@ int vma_remove(struct mm *mm, u64 start, u64 end)
 static void vma_update_ptes(struct mm *mm, struct vma *v)
 {
 	u64 flags = vma_pte_flags(v->prot);
+	bool changed = false;
 	u64 va = v->start;
 	while (va < v->end) {
 		u64 *pte = pt_lookup(mm->root, va);
@@ -321,10 +322,12 @@ static void vma_update_ptes(struct mm *mm, struct vma *v)
 				*pte = (*pte & PTE_ADDR_MASK) | PTE_P | (flags & ~PTE_W) |
 				       (flags & keep_w);
 			}
+			changed = true;
 		}
 		va += PAGE_SIZE;
 	}
-	tlb_flush_range(mm, v->start, v->end); /* every CPU that uses mm */
+	if (changed)
+		tlb_flush_range(mm, v->start, v->end); /* every CPU that uses mm */
 }
 
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)

@@ -17,6 +17,7 @@
 #include "mm/vma.h"
 #include "proc/elf.h"
 #include "proc/fdtable.h"
+#include "proc/itimer.h"
 #include "proc/wait.h"
 #include "proc/signal.h"
 #include "proc/task.h"
@@ -192,6 +193,60 @@ static void close_on_exec(struct task *task)
 	}
 }
 
+void exec_discard(struct exec_image *img)
+{
+	if (img->mm)
+		mm_destroy(img->mm);
+	if (img->exe_path)
+		kfree(img->exe_path);
+	img->mm = NULL;
+	img->exe_path = NULL;
+}
+
+/* The exec'ing thread takes the place of the leader that is gone. */
+static void become_leader(struct task *task)
+{
+	struct thread_group *g = task->group;
+	struct task *old = g->leader;
+	task->tid = g->tgid;
+	task->parent = old->parent;
+	g->leader = task;
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->parent == old)
+			t->parent = task;
+	}
+	old->tid = 0; /* no longer findable; freed once off its CPU */
+	task_free(old);
+}
+
+int exec_end_other_threads(struct task *task)
+{
+	struct thread_group *g = task->group;
+	if (g->live == 1)
+		return 0;
+	if (g->exiting)
+		return -EAGAIN;
+	/* Like a group exit, but this thread stays: the others die of
+	 * SIGKILL and we wait (not interruptibly) until they are gone. */
+	signal_group_exit(task, 0);
+	g->execer = task;
+	struct wait_entry e;
+	wait_entry_init(&e);
+	for (;;) {
+		wait_prepare(&g->child_wait, &e); /* each one's exit wakes it */
+		if (g->live == 1)
+			break;
+		wait_sleep(WAIT_FOREVER, false);
+	}
+	wait_finish(&e);
+	g->execer = NULL;
+	g->exiting = false;
+	g->exit_status = 0;
+	if (g->leader != task)
+		become_leader(task);
+	return 0;
+}
+
 void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf)
 {
 	struct mm *old = task->mm;
@@ -201,7 +256,7 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 		mm_put(old); /* a vfork parent may still use it */
 	if (task->vfork_waiting) {
 		task->vfork_waiting = false;
-		waitq_wake(&task->parent->child_wait, 0);
+		waitq_wake(&task->parent->group->child_wait, 0);
 	}
 	strlcpy(task->exe_path, img->exe_path, sizeof(task->exe_path));
 	memset(task->comm, 0, sizeof(task->comm));
@@ -212,6 +267,7 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 
 	close_on_exec(task);
 	signal_reset_on_exec(task);
+	posix_timers_exec(task->group);
 	task->clear_child_tid = 0;
 	task->robust_list = 0;
 	task->robust_list_len = 0;

@@ -38,6 +38,15 @@ struct exec_image {
 int exec_prepare(struct task *task, const char *path, const struct exec_args *args,
                  struct exec_image *out);
 
+/* Between the two: a threaded process first loses its other threads
+ * (Linux's de_thread): they are killed, and the caller waits until they
+ * are gone; if it was not the leader it becomes it, taking the thread
+ * group id as its tid. -EAGAIN if the process is already being ended
+ * (then the caller dies on its way out). */
+int exec_end_other_threads(struct task *task);
+/* Drop a prepared image that will not be committed. */
+void exec_discard(struct exec_image *img);
+
 /* Make img the task's program; tf then enters it. Cannot fail. */
 void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf);
 

@@ -1,13 +1,18 @@
 /*
  * fork.c: proc_clone (see fork.h).
  *
- * The child copies the parent's credentials, limits, cwd, umask, fd
- * table (new references on the same open files), signal actions and
- * mask, and FPU state; pending signals are not inherited. Its first run
- * starts on its own kernel stack from a copy of the parent's trapframe.
+ * Both kinds of child copy the creating thread's credentials, limits,
+ * cwd, umask, signal mask, CPU affinity, FPU state and FS/GS bases;
+ * pending signals are not inherited. A new process gets its own thread
+ * group, a copy of the signal actions and of the fd table (new
+ * references on the same open files) and a copy of the address space
+ * (or, vfork, the parent's). A thread joins the creator's thread group
+ * and shares its actions, fd table and address space; its alternate
+ * signal stack starts disabled. Either starts on its own kernel stack
+ * from a copy of the creator's trapframe.
  *
- * Trust: flags and the tid pointers are user values: unknown flags are
- * refused, the pointers go through uaccess.
+ * Trust: flags and the tid pointers are user values: unknown flags and
+ * combinations are refused, the pointers go through uaccess.
  */
 #include "proc/fork.h"
 
@@ -24,17 +29,39 @@
 #include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 
-#define CLONE_SUPPORTED (CLONE_CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | \
-                         CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+/* Accepted; the ignored ones change nothing here: no SysV semaphore
+ * undo lists, no ptrace, no I/O contexts, and DETACHED is obsolete. */
+#define CLONE_KNOWN (CLONE_CSIGNAL | CLONE_THREAD_FLAGS | CLONE_VFORK | CLONE_SYSVSEM | \
+                     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+                     CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO)
 
 static void child_first_run(void *tf)
 {
 	sched_first_run(tf);
 }
 
-static void copy_state(struct task *child, struct task *parent)
+static int check_flags(u64 flags)
 {
-	child->parent = parent;
+	if (flags & ~CLONE_KNOWN) {
+		kprintf("clone: flags 0x%llx not supported\n", (unsigned long long)flags);
+		return -EINVAL;
+	}
+	u64 shared = flags & CLONE_THREAD_FLAGS;
+	if (flags & CLONE_THREAD) {
+		if (shared != CLONE_THREAD_FLAGS || (flags & CLONE_VFORK))
+			return -EINVAL;
+		return 0;
+	}
+	if (shared & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND))
+		return -EINVAL; /* a partly shared process */
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -EINVAL; /* shared memory without being a thread */
+	return 0;
+}
+
+/* What every child copies from its creator. */
+static void copy_thread_state(struct task *child, struct task *parent)
+{
 	child->pgid = parent->pgid;
 	child->sid = parent->sid;
 	child->umask = parent->umask;
@@ -42,9 +69,7 @@ static void copy_state(struct task *child, struct task *parent)
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
 	cred_copy(child, parent);
 	memcpy(child->rlimits, parent->rlimits, sizeof(child->rlimits));
-	memcpy(child->sig.actions, parent->sig.actions, sizeof(child->sig.actions));
 	child->sig.blocked = parent->sig.blocked;
-	child->sig.pending = 0;
 	child->sig.altstack = parent->sig.altstack;
 	child->run.cpus_allowed = parent->run.cpus_allowed;
 	child->fs_base = arch_get_fs_base();
@@ -59,6 +84,19 @@ static void copy_state(struct task *child, struct task *parent)
 	}
 	child->start_ns = platform_time_ns();
 	child->cwd = inode_get(parent->cwd);
+	fpu_save(&child->fpu);
+}
+
+/* A new process: its own group, actions, fd table and memory. */
+static int make_process(struct task *child, struct task *parent, u64 flags)
+{
+	child->parent = parent->group->leader;
+	child->group = thread_group_create(child);
+	child->sighand = sighand_create();
+	child->files = fd_table_create();
+	if (!child->group || !child->sighand || !child->files)
+		return -EAGAIN;
+	memcpy(child->sighand->actions, parent->sighand->actions, sizeof(child->sighand->actions));
 	for (int fd = 0; fd < TASK_FD_MAX; fd++) {
 		struct fd_entry *e = &parent->files->fds[fd];
 		if (e->file) {
@@ -66,31 +104,56 @@ static void copy_state(struct task *child, struct task *parent)
 			child->files->fds[fd].cloexec = e->cloexec;
 		}
 	}
-	fpu_save(&child->fpu);
+	child->mm = (flags & CLONE_VM) ? mm_get(parent->mm) : mm_copy(parent->mm);
+	return child->mm ? 0 : -EAGAIN;
+}
+
+/* A thread of parent's process: everything shared. */
+static void make_thread(struct task *child, struct task *parent)
+{
+	struct thread_group *g = parent->group;
+	child->pid = g->tgid;
+	child->parent = g->leader->parent;
+	child->group = g;
+	g->refcount++;
+	g->live++;
+	list_push_back(&g->threads, &child->group_link);
+	child->sighand = parent->sighand;
+	child->sighand->refcount++;
+	child->files = parent->files;
+	child->files->refcount++;
+	child->mm = mm_get(parent->mm);
+	/* Linux: a CLONE_VM child without CLONE_VFORK starts with no
+	 * alternate signal stack (it would share the creator's). */
+	child->sig.altstack.ss_sp = 0;
+	child->sig.altstack.ss_size = 0;
+	child->sig.altstack.ss_flags = SS_DISABLE;
 }
 
 /* Undo a half-built child (before it ever ran). */
-static void discard_child(struct task *child)
+static void discard_child(struct task *child, bool thread)
 {
-	for (int fd = 0; fd < TASK_FD_MAX; fd++) {
-		if (child->files->fds[fd].file)
-			file_put(child->files->fds[fd].file);
-	}
+	if (child->files)
+		fd_table_put(child->files);
+	if (child->sighand)
+		sighand_put(child->sighand);
 	if (child->cwd)
 		inode_put(child->cwd);
 	if (child->mm)
 		mm_put(child->mm);
-	child->exited = true;
+	if (thread)
+		child->group->live--;
+	child->thread_exited = true;
 	child->state = TASK_ZOMBIE;
-	task_free(child);
+	task_free(child); /* drops the group reference */
 }
 
 static int set_tids(struct task *child, u64 flags, u64 parent_tid, u64 child_tid)
 {
-	u32 pid = (u32)child->pid;
-	if ((flags & CLONE_PARENT_SETTID) && copyout(parent_tid, &pid, sizeof(pid)) != 0)
+	u32 tid = (u32)child->tid;
+	if ((flags & CLONE_PARENT_SETTID) && copyout(parent_tid, &tid, sizeof(tid)) != 0)
 		return -EFAULT;
-	if ((flags & CLONE_CHILD_SETTID) && copyout_to(child->mm, child_tid, &pid, sizeof(pid)) != 0)
+	if ((flags & CLONE_CHILD_SETTID) && copyout_to(child->mm, child_tid, &tid, sizeof(tid)) != 0)
 		return -EFAULT;
 	if (flags & CLONE_CHILD_CLEARTID)
 		child->clear_child_tid = child_tid;
@@ -105,7 +168,7 @@ static void wait_vfork_child(struct task *parent, struct task *child)
 	struct wait_entry e;
 	wait_entry_init(&e);
 	for (;;) {
-		wait_prepare(&parent->child_wait, &e);
+		wait_prepare(&parent->group->child_wait, &e);
 		if (!child->vfork_waiting)
 			break;
 		wait_sleep(WAIT_FOREVER, false);
@@ -116,26 +179,29 @@ static void wait_vfork_child(struct task *parent, struct task *child)
 long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 child_tid,
                 u64 tls)
 {
-	if (flags & ~CLONE_SUPPORTED) {
-		kprintf("clone: flags 0x%llx not supported (no threads yet)\n",
-		        (unsigned long long)flags);
-		return -ENOSYS;
-	}
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS; /* a thread: shared memory without vfork */
+	int err = check_flags(flags);
+	if (err)
+		return err;
 	if (newsp >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
 		return -EINVAL;
 	struct task *parent = current_task();
 	if (cred_nproc_exceeded(parent))
 		return -EAGAIN; /* RLIMIT_NPROC */
+	if (parent->group->exiting)
+		return -ERESTARTNOINTR; /* we are about to die: never returns */
+	bool thread = flags & CLONE_THREAD;
 	struct task *child = task_alloc();
 	if (!child)
 		return -EAGAIN;
-	copy_state(child, parent);
-	child->mm = (flags & CLONE_VM) ? mm_get(parent->mm) : mm_copy(parent->mm);
-	int err = child->mm ? set_tids(child, flags, parent_tid, child_tid) : -ENOMEM;
+	copy_thread_state(child, parent);
+	if (thread)
+		make_thread(child, parent);
+	else
+		err = make_process(child, parent, flags);
+	if (!err)
+		err = set_tids(child, flags, parent_tid, child_tid);
 	if (err) {
-		discard_child(child);
+		discard_child(child, thread);
 		return err;
 	}
 	if (flags & CLONE_SETTLS)
@@ -150,11 +216,11 @@ long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 
 	child->context = arch_context_init(top - TRAPFRAME_SIZE, child_first_run, ctf);
 	child->state = TASK_SLEEPING; /* made runnable once complete, below */
 
-	int pid = child->pid;
+	int tid = child->tid;
 	if (flags & CLONE_VFORK)
 		child->vfork_waiting = true;
 	sched_wake(child);
 	if (flags & CLONE_VFORK)
 		wait_vfork_child(parent, child);
-	return pid;
+	return tid;
 }

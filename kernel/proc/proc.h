@@ -15,10 +15,19 @@ struct boot_config;
  * "cvmify: panic ..." and powers off. */
 void proc_start_init(const struct boot_config *config) __attribute__((noreturn));
 
-/* The current task ends with exit status (or killed by signo > 0). For
- * the first task that is the end of the app (proc_exit_app); another
- * task becomes a zombie for its parent's wait4. */
+/* The current process ends with exit status (or killed by signo > 0):
+ * exit_group, or a signal's default action. Every thread of it goes
+ * (signal_group_exit), then this one (proc_exit_thread). */
 void proc_exit(int status, int signo) __attribute__((noreturn));
+
+/* The current thread ends (exit, or its process is going). The last
+ * thread of a process ends the process: for the first process that is
+ * the end of the app (proc_exit_app); another becomes a zombie for its
+ * parent's wait4, with status (the exit status of exit(2), unless the
+ * group's exit set one). */
+void proc_exit_thread_status(int status) __attribute__((noreturn));
+/* The same when the group's exit decides the status. */
+void proc_exit_thread(void) __attribute__((noreturn));
 
 /* The app is done: print the --trace summary if asked, "cvmify: exit N"
  * (or "cvmify: signal N" when signo > 0), and power off. */

@@ -27,6 +27,7 @@
 #include "proc/cred.h"
 #include "proc/fdtable.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/capability.h"
@@ -104,7 +105,7 @@ static u64 handled_signals(const struct task *t, bool ignored)
 {
 	u64 mask = 0;
 	for (int s = 1; s <= NSIG; s++) {
-		u64 h = t->sig.actions[s].handler;
+		u64 h = t->sighand->actions[s].handler;
 		if (ignored ? h == SIG_IGN : (h != SIG_IGN && h != SIG_DFL))
 			mask |= 1ull << (s - 1);
 	}
@@ -137,10 +138,11 @@ static void gen_status(const struct task *t, struct textbuf *o)
 	    (unsigned long long)vm.data / 1024, (unsigned long long)vm.stack / 1024,
 	    (unsigned long long)vm.exe / 1024);
 	textbuf_add(o, "VmLib:\t       0 kB\nVmPTE:\t       0 kB\nVmSwap:\t       0 kB\n");
-	textbuf_add(o, "HugetlbPages:\t       0 kB\nCoreDumping:\t0\nThreads:\t1\n");
+	textbuf_add(o, "HugetlbPages:\t       0 kB\nCoreDumping:\t0\nThreads:\t%u\n", t->group->live);
 	textbuf_add(o, "SigQ:\t0/%llu\n", (unsigned long long)t->rlimits[RLIMIT_SIGPENDING].rlim_cur);
-	textbuf_add(o, "SigPnd:\t%016llx\nShdPnd:\t0000000000000000\nSigBlk:\t%016llx\n",
-	    (unsigned long long)t->sig.pending, (unsigned long long)t->sig.blocked);
+	textbuf_add(o, "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n",
+	    (unsigned long long)t->sig.queue.pending, (unsigned long long)t->group->queue.pending,
+	    (unsigned long long)t->sig.blocked);
 	textbuf_add(o, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n", (unsigned long long)handled_signals(t, true),
 	    (unsigned long long)handled_signals(t, false));
 	caps_line(o, "CapInh", t->cap_inheritable);
@@ -168,8 +170,8 @@ static void gen_stat(const struct task *t, struct textbuf *o)
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
 	 * num_threads itrealvalue starttime vsize rss rsslim ... */
-	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d 1 0 %llu %llu %llu %llu ",
-	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, 20 + t->nice, t->nice, start,
+	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d %u 0 %llu %llu %llu %llu ",
+	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, 20 + t->nice, t->nice, t->group->live, start,
 	    (unsigned long long)vm.size, (unsigned long long)vm.rss,
 	    (unsigned long long)t->rlimits[RLIMIT_RSS].rlim_cur);
 	/* startcode endcode startstack kstkesp kstkeip signal blocked
@@ -178,7 +180,7 @@ static void gen_stat(const struct task *t, struct textbuf *o)
 	 * end_data start_brk arg_start arg_end env_start env_end exit_code */
 	textbuf_add(o, "0 0 %llu 0 0 %llu %llu %llu %llu 0 0 0 17 0 0 %u 0 0 0 0 0 %llu %llu %llu %llu "
 	    "%llu 0\n",
-	    (unsigned long long)(mm ? mm->stack_top : 0), (unsigned long long)t->sig.pending,
+	    (unsigned long long)(mm ? mm->stack_top : 0), (unsigned long long)signal_pending_set(t),
 	    (unsigned long long)t->sig.blocked, (unsigned long long)handled_signals(t, true),
 	    (unsigned long long)handled_signals(t, false), t->sched_policy,
 	    (unsigned long long)(mm ? mm->brk : 0), (unsigned long long)(mm ? mm->arg_start : 0),

@@ -134,10 +134,38 @@ void sched_kick(struct task *task)
 
 /* ---- switching ---- */
 
+/* Threads that exited and are off their CPU, waiting to be freed
+ * (not leaders: their parent reaps those). Scheduler lock. */
+static struct task *g_dead;
+static struct kwork g_reap_work;
+
+static void reap_dead(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		u64 flags = sched_lock();
+		struct task *t = g_dead;
+		if (t)
+			g_dead = t->next_dead;
+		sched_unlock(flags);
+		if (!t)
+			return;
+		task_free(t);
+	}
+}
+
+/* In the task switched to: the switch is complete. */
 static void finish_switch_locked(void)
 {
 	struct percpu *cpu = this_cpu();
 	cpu->current->on_cpu = (s32)cpu->index;
+	struct task *prev = cpu->prev;
+	cpu->prev = NULL;
+	if (prev && prev->state == TASK_ZOMBIE && prev->tid != prev->pid) {
+		prev->next_dead = g_dead;
+		g_dead = prev;
+		work_queue(&g_reap_work);
+	}
 	sched_rearm_locked();
 }
 
@@ -159,6 +187,7 @@ static void context_switch(struct task *prev, struct task *next)
 	arch_set_user_gs_base(next->gs_base);
 	cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
 	cpu->need_resched = false;
+	cpu->prev = prev;
 	__atomic_add_fetch(&g_switches, 1, __ATOMIC_RELAXED);
 
 	arch_switch(&prev->context, next->context);
@@ -415,6 +444,7 @@ void sched_init_cpu(struct task *idle)
 void sched_init(void)
 {
 	runq_init(&g_runq);
+	work_init(&g_reap_work, reap_dead, NULL);
 	struct task *idle = sched_alloc_idle(NULL);
 	if (!idle)
 		panic("sched: no memory for the boot CPU's idle task");

@@ -28,6 +28,7 @@
 #include "proc/sched.h"
 #include "proc/sigframe_fpu.h"
 #include "proc/task.h"
+#include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/signal.h"
 
 #define RED_ZONE 128
@@ -44,25 +45,6 @@ static u64 sig_bit(int signo)
 }
 
 static const u64 UNBLOCKABLE = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
-
-/* Default action of a signal: true = terminate, false = ignore. Stop
- * signals are ignored: there is no one to continue the task. */
-static bool default_kills(int signo)
-{
-	switch (signo) {
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return false;
-	default:
-		return true;
-	}
-}
 
 bool signal_on_altstack(const struct task *task, u64 sp)
 {
@@ -103,7 +85,7 @@ static void fill_sigcontext(struct linux_sigcontext *sc, const struct trapframe 
 static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
                         const struct linux_siginfo *info, u64 fault_addr)
 {
-	const struct linux_sigaction *act = &task->sig.actions[signo];
+	const struct linux_sigaction *act = &task->sighand->actions[signo];
 	if (!(act->flags & SA_RESTORER) || act->restorer == 0)
 		return false; /* x86-64 Linux also requires a restorer */
 	/* rt_sigaction stores any value, as Linux does; entering a handler
@@ -161,8 +143,8 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 		task->sig.blocked |= sig_bit(signo);
 	task->sig.blocked &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND) {
-		task->sig.actions[signo].handler = SIG_DFL;
-		task->sig.actions[signo].flags &= ~SA_SIGINFO;
+		task->sighand->actions[signo].handler = SIG_DFL;
+		task->sighand->actions[signo].flags &= ~SA_SIGINFO;
 	}
 	return true;
 }
@@ -189,16 +171,22 @@ static void frame_failed(struct task *task, struct trapframe *tf, int signo)
 static void deliver(struct task *task, struct trapframe *tf, int signo,
                     const struct linux_siginfo *info, u64 fault_addr, bool forced)
 {
-	u64 handler = task->sig.actions[signo].handler;
+	u64 handler = task->sighand->actions[signo].handler;
 	bool blocked = task->sig.blocked & sig_bit(signo);
+	if (signo == SIGKILL && task->group->exiting)
+		proc_exit_thread(); /* its process is going: this thread too */
 	if (signo == SIGKILL || handler == SIG_DFL || (forced && (blocked || handler == SIG_IGN))) {
 		/* A fault that cannot be handled kills even if ignored. */
-		if (forced || default_kills(signo))
+		if (forced || signal_default_kills(signo))
 			proc_exit(0, signo);
+		signal_restart_syscall(task, tf, NULL);
 		return;
 	}
-	if (handler == SIG_IGN)
+	if (handler == SIG_IGN) {
+		signal_restart_syscall(task, tf, NULL);
 		return;
+	}
+	signal_restart_syscall(task, tf, &task->sighand->actions[signo]);
 	if (!setup_frame(task, tf, signo, info, fault_addr))
 		frame_failed(task, tf, signo);
 }
@@ -220,27 +208,6 @@ void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr)
 	deliver(task, tf, signo, &info, addr, true);
 }
 
-void signal_post(struct task *task, int signo, int code)
-{
-	(void)code; /* only SI_USER / SI_TKILL from kill and tgkill today */
-	if (signo < 1 || signo > NSIG)
-		return;
-	signo = (int)index_nospec((u64)signo, NSIG + 1);
-	u64 handler = task->sig.actions[signo].handler;
-	if (signo != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && !default_kills(signo))))
-		return; /* ignored (explicitly or by default): discarded, as on Linux */
-	task->sig.pending |= sig_bit(signo);
-	/* A sleeper re-checks its condition and sees the signal (EINTR); a
-	 * task running on another CPU is sent there to deliver it. */
-	if (signal_interrupts(task))
-		sched_kick(task);
-}
-
-bool signal_interrupts(const struct task *task)
-{
-	return (task->sig.pending & ~task->sig.blocked) != 0;
-}
-
 u64 signal_mask_to_save(const struct task *task)
 {
 	return task->sig.restore_blocked ? task->sig.saved_blocked : task->sig.blocked;
@@ -253,25 +220,54 @@ void signal_set_temporary_mask(struct task *task, u64 mask)
 	task->sig.blocked = mask & ~UNBLOCKABLE;
 }
 
+void signal_restart_syscall(struct task *task, struct trapframe *tf,
+                            const struct linux_sigaction *act)
+{
+	if (tf->trapno != TRAP_SYSCALL)
+		return; /* an interrupt or fault: rax is the app's */
+	switch ((long)tf->rax) {
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		if (act) {
+			tf->rax = (u64)-EINTR;
+			return;
+		}
+		break;
+	case -ERESTARTSYS:
+		if (act && !(act->flags & SA_RESTART)) {
+			tf->rax = (u64)-EINTR;
+			return;
+		}
+		break;
+	case -ERESTARTNOINTR:
+		break;
+	default:
+		return;
+	}
+	/* Run the syscall again: back over the 2-byte syscall instruction,
+	 * with its number (the arguments are still in their registers). */
+	tf->rax = task->syscall_nr;
+	tf->rip -= 2;
+	tf->rcx = tf->rip;
+}
+
 void signal_deliver_pending(struct trapframe *tf)
 {
 	struct task *task = current_task();
-	u64 ready = task->sig.pending & ~task->sig.blocked;
-	if (!ready) {
+	if (task->group->exiting)
+		proc_exit_thread(); /* exit_group or a fatal signal elsewhere */
+	struct ksiginfo k;
+	int signo = signal_dequeue(task, ~task->sig.blocked, &k);
+	if (!signo) {
+		signal_restart_syscall(task, tf, NULL);
 		if (task->sig.restore_blocked) {
 			task->sig.blocked = task->sig.saved_blocked;
 			task->sig.restore_blocked = false;
 		}
 		return;
 	}
-	int signo = __builtin_ctzll(ready) + 1;
-	task->sig.pending &= ~sig_bit(signo);
 	struct linux_siginfo info;
-	memset(&info, 0, sizeof(info));
-	info.si_signo = signo;
-	info.si_code = SI_USER;
-	info.u.kill.pid = task->pid;
-	info.u.kill.uid = task->uid;
+	signal_to_siginfo(signo, &k, &info);
 	deliver(task, tf, signo, &info, 0, false);
 }
 
@@ -329,17 +325,4 @@ long signal_sigreturn(struct trapframe *tf)
 		task->sig.altstack.ss_flags = 0;
 	}
 	return (long)tf->rax;
-}
-
-void signal_reset_on_exec(struct task *task)
-{
-	for (int s = 1; s <= NSIG; s++) {
-		struct linux_sigaction *a = &task->sig.actions[s];
-		if (a->handler != SIG_IGN)
-			memset(a, 0, sizeof(*a));
-	}
-	task->sig.pending = 0;
-	task->sig.altstack.ss_sp = 0;
-	task->sig.altstack.ss_size = 0;
-	task->sig.altstack.ss_flags = SS_DISABLE;
 }

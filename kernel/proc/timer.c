@@ -5,6 +5,7 @@
  */
 #include "proc/timer.h"
 
+#include "platform/platform.h"
 #include "proc/sched_lock.h"
 
 static struct timerq g_timers = { { &g_timers.head, &g_timers.head } };
@@ -48,6 +49,19 @@ bool timer_cancel(struct ktimer *timer)
 	bool was = timer_cancel_locked(timer);
 	sched_unlock(flags);
 	return was;
+}
+
+u64 timer_periodic_rearm_locked(struct ktimer *timer, u64 interval_ns)
+{
+	if (!interval_ns)
+		return 1;
+	u64 now = platform_time_ns();
+	u64 due = timer->node.deadline;
+	u64 count = 1;
+	if (now > due)
+		count += (now - due) / interval_ns; /* periods we were late by */
+	timer_arm_locked(timer, due + count * interval_ns);
+	return count;
 }
 
 void timer_run_due_locked(u64 now)

@@ -38,6 +38,10 @@ bool timer_armed(const struct ktimer *timer);
 /* proc/ only, scheduler lock held: */
 void timer_arm_locked(struct ktimer *timer, u64 deadline_ns);
 bool timer_cancel_locked(struct ktimer *timer);
+/* In a periodic timer's callback: how many periods have passed (1 on
+ * time, more when the interrupt came late), re-arming it for the next
+ * period boundary (interval_ns 0: a one-shot, 1). */
+u64 timer_periodic_rearm_locked(struct ktimer *timer, u64 interval_ns);
 /* Run every timer due at now. */
 void timer_run_due_locked(u64 now);
 /* The earliest armed deadline, or TIMERQ_NEVER. */

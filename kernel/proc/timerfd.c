@@ -33,16 +33,8 @@ struct timerfd {
 static void timerfd_fired(struct ktimer *timer)
 {
 	struct timerfd *tfd = timer->arg;
-	u64 now = platform_time_ns();
-	u64 due = timer->node.deadline;
-	u64 count = 1;
-	if (tfd->interval_ns) {
-		/* Periods missed while we were late count too. */
-		if (now > due)
-			count += (now - due) / tfd->interval_ns;
-		timer_arm_locked(timer, due + count * tfd->interval_ns);
-	}
-	tfd->expirations += count;
+	/* Periods missed while we were late count too. */
+	tfd->expirations += timer_periodic_rearm_locked(timer, tfd->interval_ns);
 	waitq_wake_locked(&tfd->wait, VFS_POLLIN);
 }
 

@@ -142,8 +142,10 @@ int wait_event(struct waitq *q, bool (*ready)(void *arg), void *arg, bool nonblo
 			break;
 		}
 		err = wait_sleep(WAIT_FOREVER, true);
-		if (err)
+		if (err) {
+			err = -ERESTARTSYS; /* EINTR, or a restart with SA_RESTART */
 			break;
+		}
 	}
 	wait_finish(&e);
 	return err;

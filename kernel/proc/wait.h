@@ -101,8 +101,10 @@ void wait_finish(struct wait_entry *e);
 int wait_sleep(u64 deadline_ns, bool interruptible);
 
 /* The common blocking I/O wait (pipes, eventfd, timerfd, sockets):
- * sleep on q until ready(arg) holds (0), a signal arrives (-EINTR), or
- * at once -EAGAIN if nonblock and it does not hold yet. ready() runs
+ * sleep on q until ready(arg) holds (0), a signal arrives (-ERESTARTSYS:
+ * the way back to user mode makes it EINTR, or restarts the syscall if
+ * the handler has SA_RESTART), or at once -EAGAIN if nonblock and it
+ * does not hold yet. ready() runs
  * with the big kernel lock and must not sleep. */
 int wait_event(struct waitq *q, bool (*ready)(void *arg), void *arg, bool nonblock);
 

@@ -7,11 +7,16 @@
 #include "fs/vfs.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "platform/platform.h"
 #include "proc/fdtable.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
+#include "syscalls/linux_abi/time.h"
+
+#define NS_PER_SEC 1000000000ull
 
 int path_copyin(u64 user_path, bool allow_empty, char **out)
 {
@@ -91,8 +96,51 @@ int sigmask_set_temporary(u64 umask, u64 size)
 void sigmask_end_temporary(long result)
 {
 	struct task *task = current_task();
-	if (result != -EINTR && task->sig.restore_blocked) {
+	bool interrupted = result == -EINTR || result == -ERESTARTNOHAND;
+	if (!interrupted && task->sig.restore_blocked) {
 		task->sig.blocked = task->sig.saved_blocked;
 		task->sig.restore_blocked = false;
 	}
+}
+
+int timespec_to_ns(const struct linux_timespec *ts, u64 *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || (u64)ts->tv_nsec >= NS_PER_SEC)
+		return -EINVAL;
+	*ns = (u64)ts->tv_sec >= WAIT_FOREVER / NS_PER_SEC - 1
+	          ? WAIT_FOREVER - 1
+	          : (u64)ts->tv_sec * NS_PER_SEC + (u64)ts->tv_nsec;
+	return 0;
+}
+
+int timespec_copyin_ns(u64 uts, u64 *ns)
+{
+	if (!uts) {
+		*ns = WAIT_FOREVER;
+		return 0;
+	}
+	struct linux_timespec ts;
+	if (copyin(&ts, uts, sizeof(ts)) != 0)
+		return -EFAULT;
+	return timespec_to_ns(&ts, ns);
+}
+
+struct linux_timespec ns_to_timespec(u64 ns)
+{
+	struct linux_timespec ts = {(s64)(ns / NS_PER_SEC), (s64)(ns % NS_PER_SEC)};
+	return ts;
+}
+
+int itimerspec_copyout(u64 uaddr, u64 interval_ns, u64 value_ns)
+{
+	struct linux_itimerspec its = {ns_to_timespec(interval_ns), ns_to_timespec(value_ns)};
+	return copyout(uaddr, &its, sizeof(its));
+}
+
+u64 deadline_after(u64 ns)
+{
+	if (ns == WAIT_FOREVER)
+		return WAIT_FOREVER;
+	u64 now = platform_time_ns();
+	return ns > WAIT_FOREVER - 1 - now ? WAIT_FOREVER : now + ns;
 }

@@ -105,9 +105,7 @@ static long do_epoll_wait(int epfd, u64 uevents, int max, u64 deadline)
 
 static u64 ms_deadline(int timeout_ms)
 {
-	if (timeout_ms < 0)
-		return WAIT_FOREVER;
-	return platform_time_ns() + (u64)timeout_ms * NS_PER_MS;
+	return deadline_after(timeout_ms < 0 ? WAIT_FOREVER : (u64)timeout_ms * NS_PER_MS);
 }
 
 /* epoll_pwait(2): the caller's mask while waiting. */
@@ -135,21 +133,12 @@ long sys_epoll_pwait(const struct syscall_args *args)
 
 long sys_epoll_pwait2(const struct syscall_args *args)
 {
-	u64 deadline = WAIT_FOREVER;
-	if (args->a[3]) {
-		struct linux_timespec ts;
-		if (copyin(&ts, args->a[3], sizeof(ts)) != 0)
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (u64)ts.tv_nsec >= NS_PER_SEC)
-			return -EINVAL;
-		u64 ns = (u64)ts.tv_sec >= WAIT_FOREVER / NS_PER_SEC - 1
-		             ? WAIT_FOREVER - 1
-		             : (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
-		u64 now = platform_time_ns();
-		deadline = ns > WAIT_FOREVER - 1 - now ? WAIT_FOREVER : now + ns;
-	}
-	return wait_with_mask(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]), deadline,
-	                      args->a[4], args->a[5]);
+	u64 ns;
+	int err = timespec_copyin_ns(args->a[3], &ns);
+	if (err)
+		return err;
+	return wait_with_mask(arg_int(args->a[0]), args->a[1], arg_int(args->a[2]),
+	                      deadline_after(ns), args->a[4], args->a[5]);
 }
 
 /* ---- eventfd ---- */
@@ -198,28 +187,6 @@ static int timerfd_file(int fd, struct file **out)
 	return timerfd_is(*out) ? 0 : -EINVAL;
 }
 
-static int timespec_to_ns(const struct linux_timespec *ts, u64 *ns)
-{
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || (u64)ts->tv_nsec >= NS_PER_SEC)
-		return -EINVAL;
-	*ns = (u64)ts->tv_sec >= (~0ULL) / NS_PER_SEC - 1 ? ~0ULL - 1
-	                                                   : (u64)ts->tv_sec * NS_PER_SEC + (u64)ts->tv_nsec;
-	return 0;
-}
-
-static struct linux_timespec ns_to_timespec(u64 ns)
-{
-	struct linux_timespec ts = {(s64)(ns / NS_PER_SEC), (s64)(ns % NS_PER_SEC)};
-	return ts;
-}
-
-static int put_itimerspec(u64 uaddr, const struct timerfd_spec *spec)
-{
-	struct linux_itimerspec its = {ns_to_timespec(spec->interval_ns),
-	                               ns_to_timespec(spec->value_ns)};
-	return copyout(uaddr, &its, sizeof(its));
-}
-
 long sys_timerfd_settime(const struct syscall_args *args)
 {
 	u32 flags = (u32)args->a[1];
@@ -238,7 +205,7 @@ long sys_timerfd_settime(const struct syscall_args *args)
 		return -EINVAL;
 	/* CANCEL_ON_SET: our realtime clock is never set, so never cancels. */
 	timerfd_settime(file, flags & TFD_TIMER_ABSTIME, &spec, &old);
-	if (args->a[3] && put_itimerspec(args->a[3], &old) != 0)
+	if (args->a[3] && itimerspec_copyout(args->a[3], old.interval_ns, old.value_ns) != 0)
 		return -EFAULT;
 	return 0;
 }
@@ -251,5 +218,5 @@ long sys_timerfd_gettime(const struct syscall_args *args)
 		return err;
 	struct timerfd_spec spec;
 	timerfd_gettime(file, &spec);
-	return put_itimerspec(args->a[1], &spec);
+	return itimerspec_copyout(args->a[1], spec.interval_ns, spec.value_ns);
 }

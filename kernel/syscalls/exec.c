@@ -111,6 +111,11 @@ long sys_execve(const struct syscall_args *args)
 		kfree(path);
 	if (err)
 		return err;
+	err = exec_end_other_threads(task);
+	if (err) {
+		exec_discard(&img);
+		return err;
+	}
 	exec_commit(task, &img, args->tf);
 	return 0;
 }

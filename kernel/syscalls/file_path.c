@@ -174,9 +174,8 @@ static long set_cwd(struct inode *dir)
 		inode_put(dir);
 		return err;
 	}
-	struct inode *old = task->cwd;
-	task->cwd = dir;
-	inode_put(old);
+	task_set_cwd(task, dir); /* every thread of the process (CLONE_FS) */
+	inode_put(dir);
 	return 0;
 }
 
@@ -392,7 +391,7 @@ long sys_umask(const struct syscall_args *args)
 {
 	struct task *task = current_task();
 	u32 old = task->umask;
-	task->umask = (u32)args->a[0] & 0777;
+	task_set_umask(task, (u32)args->a[0] & 0777);
 	return old;
 }
 

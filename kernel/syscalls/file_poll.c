@@ -3,7 +3,7 @@
  *
  * Readiness comes from vfs_poll. The first pass registers the calling
  * task on every polled file's wait queues (proc/poll.h); with nothing
- * ready it sleeps until one of them wakes it, a signal arrives (-EINTR)
+ * ready it sleeps until one of them wakes it, a signal arrives (EINTR)
  * or the timeout passes, then looks again. ppoll and pselect6 run with
  * the caller's temporary signal mask for the duration of the wait.
  * Trust: nfds, fd numbers, masks and the user arrays are raw and bounded
@@ -29,14 +29,6 @@
 /* Re-poll period when some queue could not be joined (out of memory). */
 #define FALLBACK_POLL_NS (10 * NS_PER_MS)
 
-static u64 deadline_after(u64 ns)
-{
-	if (ns == WAIT_FOREVER)
-		return WAIT_FOREVER;
-	u64 now = platform_time_ns();
-	return ns > WAIT_FOREVER - 1 - now ? WAIT_FOREVER : now + ns;
-}
-
 /* One readiness pass over all the files of a poll or select call:
  * returns how many are ready (or a -errno the pass found). */
 typedef long (*poll_pass_fn)(void *state, struct poll_table *pt);
@@ -54,7 +46,7 @@ static long poll_wait_loop(poll_pass_fn pass, void *state, u64 deadline)
 		                              : deadline;
 		int err = wait_sleep(until, true);
 		if (err == -EINTR) {
-			ready = -EINTR;
+			ready = -ERESTARTNOHAND; /* EINTR once a handler runs */
 			break;
 		}
 		if (err == -ETIMEDOUT && until == deadline)
@@ -123,23 +115,6 @@ long sys_poll(const struct syscall_args *args)
 
 /* ---- timeouts and temporary masks (ppoll, pselect6) ---- */
 
-static int timespec_ns(u64 uts, u64 *ns)
-{
-	if (!uts) {
-		*ns = WAIT_FOREVER;
-		return 0;
-	}
-	struct linux_timespec ts;
-	if (copyin(&ts, uts, sizeof(ts)) != 0)
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (u64)ts.tv_nsec >= NS_PER_SEC)
-		return -EINVAL;
-	*ns = (u64)ts.tv_sec >= WAIT_FOREVER / NS_PER_SEC - 1
-	          ? WAIT_FOREVER
-	          : (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
-	return 0;
-}
-
 /* Linux writes the time left back into the caller's timeout. */
 static void report_time_left(u64 uts, u64 deadline, bool timeval)
 {
@@ -151,7 +126,7 @@ static void report_time_left(u64 uts, u64 deadline, bool timeval)
 		struct linux_timeval tv = {(s64)(left / NS_PER_SEC), (s64)(left % NS_PER_SEC / 1000)};
 		copyout(uts, &tv, sizeof(tv));
 	} else {
-		struct linux_timespec ts = {(s64)(left / NS_PER_SEC), (s64)(left % NS_PER_SEC)};
+		struct linux_timespec ts = ns_to_timespec(left);
 		copyout(uts, &ts, sizeof(ts));
 	}
 }
@@ -159,7 +134,7 @@ static void report_time_left(u64 uts, u64 deadline, bool timeval)
 long sys_ppoll(const struct syscall_args *args)
 {
 	u64 ns;
-	int err = timespec_ns(args->a[2], &ns);
+	int err = timespec_copyin_ns(args->a[2], &ns);
 	if (err)
 		return err;
 	u64 deadline = deadline_after(ns);
@@ -247,7 +222,7 @@ long sys_select(const struct syscall_args *args)
 		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 			return -EINVAL;
 		ns = (u64)tv.tv_sec >= WAIT_FOREVER / NS_PER_SEC - 1
-		         ? WAIT_FOREVER
+		         ? WAIT_FOREVER - 1
 		         : (u64)tv.tv_sec * NS_PER_SEC + (u64)tv.tv_usec * 1000;
 	}
 	u64 deadline = deadline_after(ns);
@@ -259,7 +234,7 @@ long sys_select(const struct syscall_args *args)
 long sys_pselect6(const struct syscall_args *args)
 {
 	u64 ns;
-	int err = timespec_ns(args->a[4], &ns);
+	int err = timespec_copyin_ns(args->a[4], &ns);
 	if (err)
 		return err;
 	u64 deadline = deadline_after(ns);

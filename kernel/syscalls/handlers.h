@@ -10,6 +10,9 @@
 
 #define HANDLER(name) long name(const struct syscall_args *args)
 
+/* futex.c */
+HANDLER(sys_futex);
+
 /* epoll.c: epoll, eventfd, timerfd */
 HANDLER(sys_epoll_create);
 HANDLER(sys_epoll_create1);
@@ -148,6 +151,7 @@ HANDLER(sys_execve);
 HANDLER(sys_fork);
 HANDLER(sys_vfork);
 HANDLER(sys_clone);
+HANDLER(sys_clone3);
 HANDLER(sys_wait4);
 
 /* file_pipe.c */
@@ -161,6 +165,14 @@ HANDLER(sys_gettimeofday);
 HANDLER(sys_time);
 HANDLER(sys_nanosleep);
 HANDLER(sys_clock_nanosleep);
+HANDLER(sys_alarm);
+HANDLER(sys_getitimer);
+HANDLER(sys_setitimer);
+HANDLER(sys_timer_create);
+HANDLER(sys_timer_settime);
+HANDLER(sys_timer_gettime);
+HANDLER(sys_timer_getoverrun);
+HANDLER(sys_timer_delete);
 
 /* signal.c */
 HANDLER(sys_rt_sigaction);
@@ -173,11 +185,13 @@ HANDLER(sys_tgkill);
 HANDLER(sys_tkill);
 HANDLER(sys_rt_sigsuspend);
 HANDLER(sys_pause);
+HANDLER(sys_rt_sigtimedwait);
+HANDLER(sys_signalfd);
+HANDLER(sys_signalfd4);
 
-/* system.c: randomness, scheduling, resources, futex */
+/* system.c: randomness, scheduling, resources */
 HANDLER(sys_getrandom);
 HANDLER(sys_sysinfo);
-HANDLER(sys_futex);
 HANDLER(sys_sched_yield);
 HANDLER(sys_sched_getaffinity);
 HANDLER(sys_sched_setaffinity);

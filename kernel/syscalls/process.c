@@ -28,8 +28,8 @@
 
 long sys_exit(const struct syscall_args *args)
 {
-	/* Single-threaded: the last thread exiting ends the process. */
-	proc_exit(arg_int(args->a[0]) & 0xff, 0);
+	/* This thread only; the last one out ends the process. */
+	proc_exit_thread_status(arg_int(args->a[0]) & 0xff);
 }
 
 long sys_exit_group(const struct syscall_args *args)
@@ -164,16 +164,16 @@ long sys_set_robust_list(const struct syscall_args *args)
 	return 0;
 }
 
-/* get_robust_list(pid, head_ptr, len_ptr): another task's list only for
- * root or the same user (Linux: ptrace read access). */
+/* get_robust_list(tid, head_ptr, len_ptr): another process's thread
+ * only for root or the same user (Linux: ptrace read access). */
 long sys_get_robust_list(const struct syscall_args *args)
 {
 	struct task *self = current_task();
-	int pid = arg_int(args->a[0]);
-	struct task *t = pid == 0 ? self : task_find(pid);
-	if (!t || t->exited)
+	int tid = arg_int(args->a[0]);
+	struct task *t = tid ? task_find_tid(tid) : self;
+	if (!t || t->thread_exited)
 		return -ESRCH;
-	if (t != self && !capable(CAP_SYS_PTRACE) && self->uid != t->uid)
+	if (t->pid != self->pid && !capable(CAP_SYS_PTRACE) && self->uid != t->uid)
 		return -EPERM;
 	u64 head = t->robust_list, len = t->robust_list ? t->robust_list_len : 24;
 	if (copyout(args->a[1], &head, sizeof(head)) != 0 ||
@@ -192,6 +192,15 @@ static bool may_prlimit(const struct task *self, const struct task *t)
 	bool ids_match = self->uid == t->uid && self->uid == t->euid && self->uid == t->suid &&
 	                 self->gid == t->gid && self->gid == t->egid && self->gid == t->sgid;
 	return ids_match || capable(CAP_SYS_RESOURCE);
+}
+
+/* Limits belong to the process on Linux: every thread gets the new one. */
+static void set_process_rlimit(struct task *task, u32 resource, const struct linux_rlimit *rl)
+{
+	struct thread_group *g = task->group;
+	for (struct list_node *l = g->threads.next; l != &g->threads; l = l->next)
+		list_entry(l, struct task, group_link)->rlimits[resource] = *rl;
+	task->rlimits[resource] = *rl;
 }
 
 static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
@@ -220,7 +229,7 @@ static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 	if (uold && copyout(uold, &task->rlimits[resource], sizeof(struct linux_rlimit)) != 0)
 		return -EFAULT;
 	if (unew)
-		task->rlimits[resource] = next;
+		set_process_rlimit(task, resource, &next);
 	return 0;
 }
 

@@ -1,9 +1,8 @@
 /*
- * system.c: getrandom, sysinfo, futex, scheduling and resource usage.
+ * system.c: getrandom, sysinfo, scheduling and resource usage.
  *
  * Randomness comes from the kernel CSPRNG (drivers/random: seeded from
- * RDSEED/RDRAND, never from the host). No threads: futex has no other
- * thread to wait for.
+ * RDSEED/RDRAND, never from the host). futex is syscalls/futex.c.
  */
 #include "arch/x86_64/percpu.h"
 #include "drivers/random/random.h"
@@ -27,14 +26,6 @@
 #define RANDOM_CHUNK 256
 #define NS_PER_SEC 1000000000ull
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
 
 long sys_getrandom(const struct syscall_args *args)
 {
@@ -75,56 +66,6 @@ long sys_sysinfo(const struct syscall_args *args)
 		info.procs += !t->exited;
 	info.mem_unit = 1;
 	return copyout(args->a[0], &info, sizeof(info));
-}
-
-/* FUTEX_WAIT with nobody to wake us: honour a timeout, refuse to hang. */
-static long futex_wait(u64 uaddr, u32 val, u64 utimeout, bool absolute, bool realtime)
-{
-	u32 cur;
-	if (copyin(&cur, uaddr, sizeof(cur)) != 0)
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	if (!utimeout) {
-		kprintf("futex: wait without timeout and no threads to wake it: would hang\n");
-		return -EDEADLK;
-	}
-	struct linux_timespec ts;
-	if (copyin(&ts, utimeout, sizeof(ts)) != 0)
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (u64)ts.tv_nsec >= NS_PER_SEC)
-		return -EINVAL;
-	u64 span = (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
-	u64 start = realtime ? platform_wallclock_ns() : platform_time_ns();
-	u64 deadline = absolute ? span : start + span;
-	while ((realtime ? platform_wallclock_ns() : platform_time_ns()) < deadline)
-		sched_yield();
-	return -ETIMEDOUT;
-}
-
-long sys_futex(const struct syscall_args *args)
-{
-	u64 uaddr = args->a[0];
-	int op = arg_int(args->a[1]);
-	u32 val = (u32)args->a[2];
-	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	if (uaddr % 4 != 0)
-		return -EINVAL;
-	switch (cmd) {
-	case FUTEX_WAIT:
-		return futex_wait(uaddr, val, args->a[3], false, false);
-	case FUTEX_WAIT_BITSET:
-		if ((u32)args->a[5] == 0)
-			return -EINVAL;
-		return futex_wait(uaddr, val, args->a[3], true, op & FUTEX_CLOCK_REALTIME);
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-	case FUTEX_REQUEUE:
-	case FUTEX_CMP_REQUEUE:
-		return 0; /* no waiters exist: woke nobody */
-	default:
-		return -ENOSYS;
-	}
 }
 
 long sys_sched_yield(const struct syscall_args *args)

@@ -18,6 +18,7 @@
 #include "lib/kprintf.h"
 #include "platform/platform.h"
 #include "proc/signal.h"
+#include "proc/task.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -65,9 +66,9 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[33] = {"dup2", sys_dup2},
 	[34] = {"pause", sys_pause},
 	[35] = {"nanosleep", sys_nanosleep},
-	[36] = {"getitimer", NULL},
-	[37] = {"alarm", NULL},
-	[38] = {"setitimer", NULL},
+	[36] = {"getitimer", sys_getitimer},
+	[37] = {"alarm", sys_alarm},
+	[38] = {"setitimer", sys_setitimer},
 	[39] = {"getpid", sys_getpid},
 	[40] = {"sendfile", NULL},
 	[41] = {"socket", NULL},
@@ -136,7 +137,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[125] = {"capget", sys_capget},
 	[126] = {"capset", sys_capset},
 	[127] = {"rt_sigpending", sys_rt_sigpending},
-	[128] = {"rt_sigtimedwait", NULL},
+	[128] = {"rt_sigtimedwait", sys_rt_sigtimedwait},
 	[130] = {"rt_sigsuspend", sys_rt_sigsuspend},
 	[131] = {"sigaltstack", sys_sigaltstack},
 	[132] = {"utime", sys_utime},
@@ -216,6 +217,11 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[217] = {"getdents64", sys_getdents64},
 	[218] = {"set_tid_address", sys_set_tid_address},
 	[221] = {"fadvise64", sys_fadvise64},
+	[222] = {"timer_create", sys_timer_create},
+	[223] = {"timer_settime", sys_timer_settime},
+	[224] = {"timer_gettime", sys_timer_gettime},
+	[225] = {"timer_getoverrun", sys_timer_getoverrun},
+	[226] = {"timer_delete", sys_timer_delete},
 	[227] = {"clock_settime", sys_needs_capability},
 	[228] = {"clock_gettime", sys_clock_gettime},
 	[229] = {"clock_getres", sys_clock_getres},
@@ -256,11 +262,13 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[279] = {"move_pages", sys_needs_capability},
 	[280] = {"utimensat", sys_utimensat},
 	[281] = {"epoll_pwait", sys_epoll_pwait},
+	[282] = {"signalfd", sys_signalfd},
 	[283] = {"timerfd_create", sys_timerfd_create},
 	[284] = {"eventfd", sys_eventfd},
 	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[289] = {"signalfd4", sys_signalfd4},
 	[290] = {"eventfd2", sys_eventfd2},
 	[291] = {"epoll_create1", sys_epoll_create1},
 	[292] = {"dup3", sys_dup3},
@@ -303,7 +311,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[431] = {"fsconfig", sys_needs_capability},
 	[432] = {"fsmount", sys_needs_capability},
 	[433] = {"fspick", sys_needs_capability},
-	[435] = {"clone3", NULL},
+	[435] = {"clone3", sys_clone3},
 	[436] = {"close_range", sys_close_range},
 	[438] = {"pidfd_getfd", sys_needs_capability},
 	[439] = {"faccessat2", sys_faccessat2},
@@ -342,6 +350,7 @@ long syscall_dispatch(struct trapframe *tf)
 		.tf = tf,
 	};
 	long ret;
+	current_task()->syscall_nr = nr; /* a restart after a signal needs it */
 	if (nr < SYSCALL_COUNT) {
 		/* The check above may be mispredicted: the index may not. */
 		nr = index_nospec(nr, SYSCALL_COUNT);

@@ -30,6 +30,8 @@ from tests.images.recipe import Recipe
 PREFIX = "compat-"
 # Bases that need another parent than the debian image.
 BASE_PARENTS = {"pytests": "python3"}
+# Bases no case uses: only benchmarks/conformance.py builds them.
+BENCHMARK_BASES = {"pytests"}
 FILES_DOCKERFILE = "ARG BASE\nFROM ${BASE}\nCOPY files/ /compat/\n"
 
 
@@ -86,7 +88,7 @@ def recipes() -> list[Recipe]:
         Recipe(base_recipe_name(base), f"cvmify-compat/base-{base}", "dockerfile",
                BASES_DIR / base, parent=BASE_PARENTS.get(base, "debian"),
                inputs=lambda base=base: [base_dockerfile(base).encode()],
-               stage=stage_base(base))
+               stage=stage_base(base), benchmark=base in BENCHMARK_BASES)
         for base in bases()
     ]
     cases = load_cases()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -36,15 +38,34 @@ def verdict(comparison: Comparison, known: bool) -> str:
     return "xfail" if known else "FAIL"
 
 
-def missing_syscalls(results: dict) -> dict[tuple[int, str], set[str]]:
+# The host's x86-64 syscall numbers (linux-libc-dev), to name what the
+# kernel's trace calls "unknown" (numbers its table has no entry for).
+UNISTD = Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")
+
+
+def syscall_names(header: Path = UNISTD) -> dict[int, str]:
+    names = {}
+    if header.is_file():
+        for match in re.finditer(r"^#define __NR_(\w+) (\d+)$", header.read_text(), re.MULTILINE):
+            names[int(match.group(2))] = match.group(1)
+    return names
+
+
+def missing_syscalls(results: dict, names: dict[int, str] | None = None
+                     ) -> dict[tuple[int, str], set[str]]:
     """(number, name) -> cases whose --trace summary lists it as missing
-    (`cvmify: trace: syscall NR NAME COUNT missing`)."""
+    (`cvmify: trace: syscall NR NAME COUNT missing`); an `unknown` name is
+    replaced by the host's name for the number, marked with a `?`."""
+    names = syscall_names() if names is None else names
     found: dict[tuple[int, str], set[str]] = {}
     for case, result in results.items():
         for line in result.get("cvmify", {}).get("stderr", "").splitlines():
             words = line.split()
             if line.startswith("cvmify: trace: syscall") and words[-1] == "missing":
-                found.setdefault((int(words[3]), words[4]), set()).add(case)
+                number, name = int(words[3]), words[4]
+                if name == "unknown" and number in names:
+                    name = names[number] + "?"
+                found.setdefault((number, name), set()).add(case)
     return found
 
 
@@ -66,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}")
     workroot = Path(tempfile.mkdtemp(prefix="cvmify-compat-"))
+    try:
+        return run_all(args, cases, known, names, workroot)
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+
+
+def run_all(args: argparse.Namespace, cases: dict, known: dict, names: list[str],
+            workroot: Path) -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {n: pool.submit(run_case, cases[n], args.kernel, workroot / n, args.trace)
                    for n in names}

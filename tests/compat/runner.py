@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,15 +141,20 @@ def cvmify_run(case: Case, tag: str, kernel: Path, workdir: Path,
     start = time.monotonic()
     bundle = workdir / "bundle"
     cli = [sys.executable, "-m", "cvmify"]
-    code, out, err = run_bounded([*cli, "build", f"docker-daemon:{tag}", "-o", str(bundle),
-                                  "--kernel", str(kernel), "--force"], timeout=600)
-    if code != 0:
-        return Outcome(BUILD_FAILED, out, err, time.monotonic() - start)
-    run_argv = [*cli, "run", str(bundle), "--accel", "tcg", *case.run_args]
-    if trace:
-        run_argv.append("--trace")
-    code, out, err = run_bounded(run_argv, timeout=case.timeout)
-    return Outcome(code, out, err, time.monotonic() - start)
+    try:
+        code, out, err = run_bounded([*cli, "build", f"docker-daemon:{tag}", "-o", str(bundle),
+                                      "--kernel", str(kernel), "--force"], timeout=600)
+        if code != 0:
+            return Outcome(BUILD_FAILED, out, err, time.monotonic() - start)
+        run_argv = [*cli, "run", str(bundle), "--accel", "tcg", *case.run_args]
+        if trace:
+            run_argv.append("--trace")
+        code, out, err = run_bounded(run_argv, timeout=case.timeout)
+        return Outcome(code, out, err, time.monotonic() - start)
+    finally:
+        # A bundle is the image's size again (all cases: several GB); the
+        # outcome holds everything the comparison needs.
+        shutil.rmtree(bundle, ignore_errors=True)
 
 
 class ReferenceError(RuntimeError):

@@ -41,7 +41,16 @@ def test_every_case_has_an_image_recipe_on_a_known_base() -> None:
         files = images.RECIPES[recipe.parent]
         assert files.parent == compat_images.base_recipe_name(case.base)
         assert files.parent in images.RECIPES
-    assert images.select(["compat"]) == [n for n in images.RECIPES if n.startswith("compat-")]
+    compat = [n for n in images.RECIPES if n.startswith("compat-")]
+    assert images.select(["compat"]) == [n for n in compat if n != "compat-base-pytests"]
+
+
+def test_the_conformance_image_is_built_only_when_named() -> None:
+    """CI builds `all` images; the CPython test suite serves only the
+    conformance benchmark, so it is left out unless asked for by name."""
+    assert "compat-base-pytests" not in images.select(["all"])
+    assert "compat-files-debian" in images.select(["all"])
+    assert images.select(["compat-base-pytests"]) == ["compat-base-pytests"]
 
 
 def test_known_entries_name_existing_cases_and_areas() -> None:
@@ -185,5 +194,93 @@ def test_report_collects_missing_syscalls_from_traces() -> None:
               "cvmify: trace: syscall 117 unknown 1 missing\n")
     results = {"a": {"cvmify": {"stderr": stderr}}, "b": {"verdict": "ERROR"},
                "c": {"cvmify": {"stderr": "cvmify: trace: syscall 280 utimensat 1 missing\n"}}}
-    assert missing_syscalls(results) == {(280, "utimensat"): {"a", "c"},
-                                         (117, "unknown"): {"a"}}
+    assert missing_syscalls(results, {}) == {(280, "utimensat"): {"a", "c"},
+                                             (117, "unknown"): {"a"}}
+    named = missing_syscalls(results, {117: "setresuid", 280: "utimensat"})
+    assert named == {(280, "utimensat"): {"a", "c"}, (117, "setresuid?"): {"a"}}
+
+
+def test_report_names_syscalls_from_the_host_header(tmp_path) -> None:
+    from tests.compat.report import syscall_names
+
+    header = tmp_path / "unistd_64.h"
+    header.write_text("#define __NR_read 0\n#define __NR_setresuid 117\n#define X 1\n")
+    assert syscall_names(header) == {0: "read", 117: "setresuid"}
+    assert syscall_names(tmp_path / "absent.h") == {}
+
+
+def test_a_guest_run_leaves_no_bundle_behind(tmp_path, monkeypatch) -> None:
+    """Every case's bundle is as large as its image: the suite removes each
+    one once its run is over, whether the build or the run failed."""
+    from tests.compat import runner
+
+    calls = []
+
+    def fake_run(argv, timeout):
+        calls.append(argv[3])
+        if argv[3] == "build":
+            bundle = Path(argv[argv.index("-o") + 1])
+            bundle.mkdir()
+            (bundle / "rootfs.img").write_bytes(b"x" * 4096)
+        return 0, "out", ""
+
+    monkeypatch.setattr(runner, "run_bounded", fake_run)
+    case = load_cases()["bash-basics"]
+    outcome = runner.cvmify_run(case, "tag", Path("kernel.elf"), tmp_path)
+    assert (outcome.returncode, outcome.stdout, calls) == (0, "out", ["build", "run"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def load_conformance():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "conformance.py"
+    spec = importlib.util.spec_from_file_location("conformance", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["conformance"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_conformance_counts_unittest_verbose_lines_by_test_id() -> None:
+    conformance = load_conformance()
+    output = textwrap.dedent("""\
+        test_a (test.test_x.T.test_a) ... ok
+        test_b (test.test_x.T.test_b) ... Tested length: 2000
+        ok
+        test_c (test.test_x.T.test_c)
+        Check the repr. ... FAIL
+        test_d (test.test_x.T.test_d) ... skipped 'needs network'
+        test_e (test.test_x.T.test_e) ... ERROR
+        test_f (test.test_x.U.test_a) ... expected failure
+        test_g (test.test_x.U.test_g) ...
+        Tests result: FAILURE
+        """)
+    result = conformance.parse(output, 2, 1.0)
+    assert (result.ok, result.fail, result.error, result.skipped) == (3, 1, 1, 1)
+    assert result.passed == ["test.test_x.T.test_a", "test.test_x.T.test_b",
+                             "test.test_x.U.test_a"]
+    assert result.ended == "FAILURE"
+    assert conformance.parse(output, -1, 1.0).ended == "timeout"
+    assert conformance.parse("test_a (x.y) ... ok\n", 1, 1.0).ended == "crash"
+    docker = conformance.ModuleResult(passed=["a", "b", "c"])
+    guest = conformance.ModuleResult(passed=["b", "c", "d"])
+    assert conformance.both_passed(docker, guest) == 2
+
+
+def test_conformance_resume_reads_back_only_finished_guest_logs(tmp_path) -> None:
+    conformance = load_conformance()
+    (tmp_path / "guest-test_done.log").write_text(
+        "test_a (test.test_done.T.test_a) ... ok\n\n--- stderr ---\n\n"
+        "--- exit -1 after 240.0 s ---\n")
+    (tmp_path / "guest-test_cut.log").write_text("test_a (test.test_cut.T.test_a) ... ok\n")
+    done = conformance.finished_guest_module(tmp_path, "test_done")
+    assert (done.ok, done.ended, done.seconds) == (1, "timeout", 240.0)
+    assert conformance.finished_guest_module(tmp_path, "test_cut") is None
+    assert conformance.finished_guest_module(tmp_path, "test_never") is None
+    marks = "@@@compat start test_x 100\ntest_a (test.test_x.T.test_a) ... ok\n" \
+            "Tests result: SUCCESS\n@@@compat end test_x 0 103\n"
+    docker = conformance.docker_results(marks, ["test_x", "test_y"])
+    assert (docker["test_x"].ok, docker["test_x"].ended, docker["test_x"].seconds) == \
+        (1, "SUCCESS", 3)
+    assert docker["test_y"].ended == "missing"

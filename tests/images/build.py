@@ -47,6 +47,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("script", "cvmify-test/script", "dockerfile", HERE / "script", parent="busybox"),
     Recipe("cprogs", "cvmify-test/cprogs", "dockerfile", HERE / "cprogs",
            inputs=hostfiles.cprogs_inputs, stage=hostfiles.stage_cprogs),
+    Recipe("runtimes", "cvmify-test/runtimes", "dockerfile", HERE / "runtimes", parent="python3"),
     Recipe("hello", "cvmify-example/hello", "dockerfile", EXAMPLES / "hello",
            parent="busybox", example=True),
     Recipe("python-app", "cvmify-example/python-app", "dockerfile", EXAMPLES / "python-app",
@@ -151,13 +152,14 @@ def is_script(path: Path) -> bool:
 
 def select(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return list(RECIPES)
+        return [n for n, r in RECIPES.items() if not r.benchmark]
     if names == ["tests"]:
         return [n for n, r in RECIPES.items() if not r.example]
     if names == ["examples"]:
         return [n for n, r in RECIPES.items() if r.example]
     if names == ["compat"]:
-        return [n for n in RECIPES if n.startswith(compat_images.PREFIX)]
+        return [n for n, r in RECIPES.items()
+                if n.startswith(compat_images.PREFIX) and not r.benchmark]
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise SystemExit(f"unknown image(s): {', '.join(unknown)}; try --list")

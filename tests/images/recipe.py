@@ -21,6 +21,7 @@ class Recipe:
     inputs: Callable[[], list[bytes]] = field(default=lambda: [])
     stage: Callable[[Path], None] | None = None  # adds host-made files to the context
     example: bool = False
+    benchmark: bool = False  # only for benchmarks/: built when named, not by `all`
 
 
 def source_of(*modules) -> Callable[[], list[bytes]]:

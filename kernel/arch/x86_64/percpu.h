@@ -35,6 +35,7 @@ struct percpu {
     /* scheduler (proc/sched.c) */
     struct task *current;     /* never NULL once the CPU runs tasks */
     struct task *idle;        /* this CPU's idle task */
+    struct task *prev;        /* the task switched away from last */
     bool need_resched;        /* switch at the next exit to user mode */
     bool idle_waiting;        /* sched lock: halted, wake with an IPI */
     u64 slice_end_ns;         /* the running task's time slice ends */

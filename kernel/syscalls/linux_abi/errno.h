@@ -50,4 +50,12 @@
 #define EAFNOSUPPORT 97
 #define ETIMEDOUT 110
 
+/* Kernel-internal: a syscall interrupted by a signal; the way back to
+ * user mode turns these into EINTR or a restart (proc/signal.c), as
+ * Linux does. User space never sees them. */
+#define ERESTARTSYS 512           /* restart if the handler has SA_RESTART */
+#define ERESTARTNOINTR 513        /* always restart */
+#define ERESTARTNOHAND 514        /* restart only if no handler runs */
+#define ERESTART_RESTARTBLOCK 516 /* like ERESTARTNOHAND (nanosleep, futex with a timeout) */
+
 #endif

@@ -61,7 +61,11 @@
 /* si_code values */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
+#define SI_TIMER (-2)
 #define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define BUS_ADRERR 2
@@ -95,6 +99,24 @@ struct linux_siginfo {
 			s32 pid;
 			u32 uid;
 		} kill;
+		struct {
+			s32 pid;
+			u32 uid;
+			u64 value;    /* sigval */
+		} rt;         /* SI_QUEUE */
+		struct {
+			s32 tid;
+			s32 overrun;
+			u64 value;    /* sigval */
+		} timer;      /* SI_TIMER */
+		struct {
+			s32 pid;
+			u32 uid;
+			s32 status;
+			s32 pad;
+			s64 utime;
+			s64 stime;
+		} chld;       /* SIGCHLD */
 		u8 bytes[112];
 	} u;
 };

@@ -24,7 +24,7 @@ HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmf
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tmpfs_dir.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
-    proc/runq.c proc/timerq.c proc/waitq.c \
+    proc/runq.c proc/timerq.c proc/waitq.c proc/futex_hash.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \
     tests/host/golden.c tests/host/fixture.c tests/host/cvmfs_image.c \
     fs/volfs_store.c fs/volfs_tree.c fs/volfs.c fs/volfs_dir.c fs/volfs_ops.c fs/sync.c \

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "fs/tty_ldisc.h"
+#include "syscalls/linux_abi/signal.h"
 
 static struct tty_ldisc g_ld;
 static char g_out[8192]; /* what the tty wrote (output and echo) */
@@ -57,10 +58,21 @@ static void set_raw(u8 vmin, u8 vtime)
 	tty_ldisc_set_termios(&g_ld, &t, false);
 }
 
+static int g_signals[8];
+static int g_signal_count;
+
+static void capture_signal(int signo)
+{
+	if (g_signal_count < 8)
+		g_signals[g_signal_count] = signo;
+	g_signal_count++;
+}
+
 static void test_defaults(void)
 {
 	fresh();
 	CHECK(g_ld.termios.c_lflag & TTY_ICANON);
+	CHECK(g_ld.termios.c_lflag & TTY_ISIG);
 	CHECK(!(g_ld.termios.c_lflag & TTY_ECHO));
 	CHECK(g_ld.termios.c_iflag & TTY_ICRNL);
 	CHECK_EQ(g_ld.termios.c_cc[TTY_VEOF], 4);
@@ -352,7 +364,46 @@ static void test_poll_agrees_with_read(void)
 	}
 }
 
+/* ISIG: ^C, ^\ and ^Z become signals, flush the input, are never read;
+ * off, they are plain bytes; NOFLSH keeps the input; ECHOCTL echoes ^C. */
+static void test_keyboard_signals(void)
+{
+	fresh();
+	tty_ldisc_set_signal(&g_ld, capture_signal);
+	g_signal_count = 0;
+	char buf[64];
+	CHECK_EQ(feed("half a line\x03"), 12);
+	CHECK_EQ(g_signal_count, 1);
+	CHECK_EQ(g_signals[0], SIGINT);
+	CHECK_EQ(feed("next\n"), 5);
+	CHECK_EQ(read_str(buf, sizeof(buf)), 5);
+	CHECK(strcmp(buf, "next\n") == 0); /* the half line was flushed */
+	CHECK_EQ(feed("\x1c\x1a"), 2);
+	CHECK_EQ(g_signal_count, 3);
+	CHECK_EQ(g_signals[1], SIGQUIT);
+	CHECK_EQ(g_signals[2], SIGTSTP);
+	CHECK(!tty_ldisc_readable(&g_ld));
+
+	struct linux_termios t = g_ld.termios;
+	t.c_lflag |= TTY_NOFLSH | TTY_ECHO | TTY_ECHOCTL;
+	tty_ldisc_set_termios(&g_ld, &t, false);
+	g_out_len = 0;
+	CHECK_EQ(feed("kept\x03\n"), 6);
+	CHECK_EQ(g_signal_count, 4);
+	CHECK_EQ(read_str(buf, sizeof(buf)), 5);
+	CHECK(strcmp(buf, "kept\n") == 0);
+	CHECK(g_out_len == 7 && memcmp(g_out, "kept^C\n", 7) == 0);
+
+	t.c_lflag &= ~(u32)(TTY_ISIG | TTY_ECHO);
+	tty_ldisc_set_termios(&g_ld, &t, false);
+	CHECK_EQ(feed("\x03\n"), 2);
+	CHECK_EQ(g_signal_count, 4); /* no ISIG: a plain byte */
+	CHECK_EQ(read_str(buf, sizeof(buf)), 2);
+	CHECK_EQ(buf[0], 3);
+}
+
 static const struct host_test g_tests[] = {
+	{ "keyboard_signals", test_keyboard_signals },
 	{ "defaults", test_defaults },
 	{ "canonical_reads_return_one_line", test_canonical_reads_return_one_line },
 	{ "eof_at_line_start", test_eof_at_line_start },
