@@ -29,7 +29,6 @@ from cvmify.disk.writer import write_disk  # noqa: E402
 from cvmify.image.rootfs import Node, RootFS, new_dir  # noqa: E402
 
 KEY = bytes(32)
-SALT = bytes(32)
 
 
 class NullFile:
@@ -95,7 +94,7 @@ def main() -> None:
         for run in range(args.runs):
             out = Path(tmp) / "rootfs.img"
             start = time.perf_counter()
-            info = write_disk(rootfs, out, KEY, SALT)
+            info = write_disk(rootfs, out, KEY)
             written = time.perf_counter() - start
             start = time.perf_counter()
             with DiskReader(out, KEY, info.root) as reader:

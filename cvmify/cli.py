@@ -20,8 +20,11 @@ import typer
 from typer.core import TyperGroup
 
 from cvmify import __version__, paths
-from cvmify.commands.run import RunOptions, dry_run, plan_run, run_plan, run_warning
-from cvmify.errors import ExitCode
+from cvmify.commands.run import (
+    RunOptions, check_terminal, dry_run, launch, plan_run, run_warning, terminal_size,
+)
+from cvmify.errors import ExitCode, UsageError
+from cvmify.launch.signals import DEFAULT_STOP_TIMEOUT
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
 
@@ -375,6 +378,20 @@ def run(
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Print the QEMU command line; run nothing.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Print the guest's syscall summary on exit.")] = False,
     env: Annotated[Optional[list[str]], typer.Option("-e", "--env", help="NAME=VALUE, if the manifest allows.")] = None,
+    env_file: Annotated[Optional[list[Path]], typer.Option("--env-file", help="A file of NAME=VALUE lines.")] = None,
+    entrypoint: Annotated[Optional[str], typer.Option("--entrypoint", help="Run this program instead.")] = None,
+    workdir: Annotated[Optional[str], typer.Option("-w", "--workdir", help="The app's working directory.")] = None,
+    user: Annotated[Optional[str], typer.Option("-u", "--user", help="NAME, UID or UID:GID to run as.")] = None,
+    tmpfs: Annotated[Optional[list[str]], typer.Option("--tmpfs", help="Mount a tmpfs: PATH[:OPTIONS].")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="The app's root filesystem is read-only.")] = False,
+    interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Keep stdin open: the app reads ours.")] = False,
+    tty: Annotated[bool, typer.Option("-t", "--tty", help="Give the app a terminal.")] = False,
+    stop_timeout: Annotated[
+        float, typer.Option("--stop-timeout", help="Seconds the app has to exit after a forwarded SIGTERM/SIGINT.")
+    ] = DEFAULT_STOP_TIMEOUT,
+    name: Annotated[Optional[str], typer.Option("--name", help="Name the container (cvmify ps/logs/stop/rm).")] = None,
+    detach: Annotated[bool, typer.Option("-d", "--detach", help="Run in the background; print the container id.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With -d: print the result as a JSON envelope.")] = False,
     kbs: Annotated[
         Optional[str], typer.Option("--kbs", help="Key broker URL (--mode tdx and tdx-sim).")
     ] = None,
@@ -386,13 +403,19 @@ def run(
     ] = None,
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
-    _state(ctx, False)
+    _state(ctx, as_json)
+    if as_json and not detach:
+        raise UsageError("--json needs -d: in the foreground stdout is the app's")
     options = RunOptions(
         memory=memory, cpus=cpus, accel=accel, mode=mode, trace=trace, env=list(env or []), args=list(args or []),
+        interactive=interactive, tty=tty, stop_timeout=stop_timeout, env_files=list(env_file or []),
+        entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []), name=name, detach=detach,
+        read_only=read_only,
         kbs=kbs, volumes=list(volume or []), mounts=list(mount or []),
     )
     qemu = paths.qemu_binary()
-    plan = plan_run(bundle, options, qemu, paths.cache_dir())
+    check_terminal(options, sys.stdin)
+    plan = plan_run(bundle, options, qemu, paths.cache_dir(), terminal_size=terminal_size(sys.stdout))
     warning = run_warning(plan)
     if warning:
         sys.stderr.write(warning_line(warning) + "\n")
@@ -401,10 +424,104 @@ def run(
         _render(ctx, dry_run(plan, qemu), False)
         return
     stdin = getattr(sys.stdin, "buffer", None)  # None when started without a stdin
-    result = run_plan(plan, qemu, stdin, sys.stdout.buffer, sys.stderr.buffer)
-    _render(ctx, result, False)
+    result = launch(plan, options, qemu, paths.state_dir(), sys.argv[1:], stdin, sys.stdout.buffer,
+                    sys.stderr.buffer)
+    _render(ctx, result, as_json)
     raise typer.Exit(result.status)
 
 
+def _command(name: str):
+    """These commands load their modules when called (cvmify run's start-up
+    stays small)."""
+    import importlib
+
+    return importlib.import_module(f"cvmify.commands.{name}")
+
+
+@app.command()
+def ps(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Ended containers too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List containers (runs with --name or -d)."""
+    _state(ctx, as_json)
+    _render(ctx, _command("ps").list_containers(paths.state_dir(), all_), as_json)
+
+
+@app.command()
+def logs(
+    ctx: typer.Context,
+    container: Annotated[str, typer.Argument(help="Name, id or id prefix.")],
+    follow: Annotated[bool, typer.Option("-f", "--follow", help="Keep printing until the container ends.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a container's stdout and stderr."""
+    _state(ctx, as_json)
+    module = _command("logs")
+    if as_json:
+        _render(ctx, module.read_logs(paths.state_dir(), container), True)
+        return
+    _render(ctx, module.show_logs(paths.state_dir(), container, sys.stdout.buffer, sys.stderr.buffer, follow), False)
+
+
+@app.command()
+def stop(
+    ctx: typer.Context,
+    containers: Annotated[list[str], typer.Argument(help="Names, ids or id prefixes.")],
+    timeout: Annotated[Optional[float], typer.Option("-t", "--time", help="Seconds before the VM is killed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop containers: their stop signal, then the VM is killed after the timeout."""
+    _state(ctx, as_json)
+    _render(ctx, _command("stop").stop_containers(paths.state_dir(), containers, timeout), as_json)
+
+
+@app.command()
+def rm(
+    ctx: typer.Context,
+    containers: Annotated[list[str], typer.Argument(help="Names, ids or id prefixes.")],
+    force: Annotated[bool, typer.Option("-f", "--force", help="Kill running ones first.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove ended containers and their logs."""
+    _state(ctx, as_json)
+    _render(ctx, _command("rm").remove_containers(paths.state_dir(), containers, force), as_json)
+
+
+@app.command("version")
+def version_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Show the version and the kernel (with its SHA-384) bundles get."""
+    _state(ctx, as_json)
+    _render(ctx, _command("version").version_info(), as_json)
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    no_probe: Annotated[bool, typer.Option("--no-probe", help="Do not boot a guest to test KVM.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check this machine for cvmify: what is there, what is missing, the fix."""
+    _state(ctx, as_json)
+    result = _command("doctor").run_doctor(paths.qemu_binary(), paths.cache_dir(), probe_kvm=not no_probe)
+    _render(ctx, result, as_json)
+    raise typer.Exit(result.status)
+
+
+def _only_invoked_command(argv: list[str]) -> None:
+    """Keep only the command argv names, if it names one: typer builds
+    every registered command's parameters on each call, which cost
+    `cvmify run` about 25 ms of its start-up (docs/benchmarks.md, Boot).
+    Without a known command (help, a typo) they all stay."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    commands = [c for c in app.registered_commands
+                if (c.name or c.callback.__name__.lower().replace("_", "-")) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def main() -> None:
+    _only_invoked_command(sys.argv[1:])
     app(prog_name="cvmify")

@@ -25,6 +25,7 @@ class ExitCode:
     GUEST_FAILURE = 12
     ATTESTATION = 14
     VOLUME = 15
+    NO_SUCH_CONTAINER = 16
     INTERRUPTED = 130
 
 
@@ -124,3 +125,10 @@ class VolumeError(CvmifyError):
 
     code = "volume"
     exit_code = ExitCode.VOLUME
+
+
+class NoSuchContainerError(CvmifyError):
+    """`cvmify logs/stop/rm` named a container that does not exist."""
+
+    code = "no-such-container"
+    exit_code = ExitCode.NO_SUCH_CONTAINER

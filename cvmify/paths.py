@@ -12,8 +12,15 @@ from pathlib import Path
 from cvmify.errors import CvmifyIOError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"
+DEFAULT_KERNEL = REPO_ROOT / "kernel" / "build" / "cvmify-kernel.elf"  # in a checkout
 DEFAULT_TD_KERNEL = REPO_ROOT / "kernel" / "build" / "tdx" / "cvmify-kernel.elf"
+# What an installed wheel carries (scripts/build-wheel.sh puts it there;
+# the TDX kernel beside it, as TD_KERNEL_SUBPATH).
+PACKAGED_DATA = Path(__file__).resolve().parent / "_data"
+PACKAGED_KERNEL = PACKAGED_DATA / "cvmify-kernel.elf"
+CHECKOUT_BASE_MANIFESTS = REPO_ROOT / "base-manifests"
+PACKAGED_BASE_MANIFESTS = PACKAGED_DATA / "base-manifests"
+BASE_MANIFESTS_ENV = "CVMIFY_BASE_MANIFESTS"
 KERNEL_ENV = "CVMIFY_KERNEL"
 TD_KERNEL_ENV = "CVMIFY_TD_KERNEL"
 TD_KERNEL_SUBPATH = Path("tdx") / "cvmify-kernel.elf"  # beside the kernel, as `make -C kernel` builds it
@@ -37,15 +44,18 @@ def _given(option: Path | None, flag: str, env: str) -> Path | None:
 
 
 def kernel_path(option: Path | None = None) -> Path:
-    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the repo build."""
+    """The kernel binary: --kernel, then $CVMIFY_KERNEL, then the build in a
+    checkout, then the one the installed package carries."""
     given = _given(option, "--kernel", KERNEL_ENV)
     if given is not None:
         return given
-    if not DEFAULT_KERNEL.is_file():
-        raise CvmifyIOError(
-            f"kernel binary not found at {DEFAULT_KERNEL}; run `make -C kernel` or pass --kernel"
-        )
-    return DEFAULT_KERNEL
+    for candidate in (DEFAULT_KERNEL, PACKAGED_KERNEL):
+        if candidate.is_file():
+            return candidate
+    raise CvmifyIOError(
+        f"kernel binary not found at {DEFAULT_KERNEL} (a checkout) or {PACKAGED_KERNEL} (a wheel); "
+        "run `make -C kernel` or pass --kernel"
+    )
 
 
 def td_kernel_path(option: Path | None, kernel: Path) -> Path:
@@ -79,6 +89,15 @@ def cache_dir() -> Path:
 def sim_key_path() -> Path:
     """The development key of the simulated quoting enclave (docs/tdx.md)."""
     return cache_dir() / "sim-qe-key.pem"
+
+
+def base_manifest_dir() -> Path:
+    """$CVMIFY_BASE_MANIFESTS, else base-manifests/ of a checkout, else the
+    copy the installed package carries."""
+    override = os.environ.get(BASE_MANIFESTS_ENV)
+    if override:
+        return Path(override)
+    return CHECKOUT_BASE_MANIFESTS if CHECKOUT_BASE_MANIFESTS.is_dir() else PACKAGED_BASE_MANIFESTS
 
 
 STATE_ENV = "CVMIFY_STATE_DIR"

@@ -21,7 +21,7 @@
  * 12. random                        CSPRNG from RDSEED/RDRAND
  * 13. root disk check              its root (no key needed) must equal DISK_ROOT
  * 14. measure disk root, then the disk key (VM: fw_cfg; TDX: the key broker)
- *     and the file systems           cvmfs at /, tmpfs, dev, proc, persistent volumes
+ *     and the file systems           cvmfs at /, tmpfs, dev, proc, the host's tmpfs, volumes
  * 15. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"
@@ -29,6 +29,7 @@
 #include "arch/x86_64/selftest.h"
 #include "arch/x86_64/stack_guard.h"
 #include "config/config.h"
+#include "control/control.h"
 #include "crypto/crypto.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -42,6 +43,7 @@
 #ifndef CVMIFY_CORE_ONLY
 #include "arch/x86_64/irq.h"
 #include "drivers/random/random.h"
+#include "fs/tmpfs_host.h"
 #include "fs/vfs.h"
 #include "fs/volfs.h"
 #include "proc/bkl.h"
@@ -53,6 +55,9 @@
 #define FW_OVERRIDES "opt/cvmify/overrides"
 #define FW_TRACE "opt/cvmify/trace"
 #define FW_PROBE "opt/cvmify/probe"
+#define FW_TTY "opt/cvmify/tty"
+#define FW_STDIN "opt/cvmify/control-stdin"
+#define TTY_FILE_MAX 16
 #define DISK_KEY_SIZE 32
 #define MAX_RAM_RANGES 64
 
@@ -93,6 +98,43 @@ static u8 *fw_file_copy(const char *name, size_t min, size_t max, size_t *size_o
     return buf;
 }
 
+/* One decimal number 0..65535 at *p, moving *p past it; -1 if none. */
+static long parse_u16(const char **p)
+{
+    long v = 0;
+    const char *s = *p;
+    if (*s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9' && v <= 65535)
+        v = v * 10 + (*s++ - '0');
+    *p = s;
+    return v <= 65535 ? v : -1;
+}
+
+/* opt/cvmify/tty: "ROWS COLS" in decimal; present means a terminal
+ * (cvmify run -t). Anything else is refused: the host said something we
+ * do not know. opt/cvmify/control-stdin "1": stdin is attached (-i). */
+static void stdio_config_init(struct boot_config *cfg)
+{
+    size_t size;
+    char *tty = (char *)fw_file_copy(FW_TTY, 3, TTY_FILE_MAX, &size);
+    cfg->stdin_open = fw_switch(FW_STDIN);
+    if (!tty)
+        return;
+    char text[TTY_FILE_MAX + 1];
+    memcpy(text, tty, size);
+    text[size] = 0;
+    kfree(tty);
+    const char *p = text;
+    long rows = parse_u16(&p);
+    long cols = *p == ' ' ? (p++, parse_u16(&p)) : -1;
+    if (rows < 0 || cols < 0 || *p != 0)
+        panic("fw_cfg %s: expected \"ROWS COLS\"", FW_TTY);
+    cfg->tty = true;
+    cfg->tty_rows = (u16)rows;
+    cfg->tty_cols = (u16)cols;
+}
+
 /* The measured config the platform carries (td.fd), copied to private
  * memory; NULL when it has none. */
 static u8 *platform_config_copy(size_t *size_out)
@@ -131,6 +173,10 @@ static void config_init(void)
         kfree(overrides);
     }
     g_config.trace = fw_switch(FW_TRACE);
+    stdio_config_init(&g_config);
+    /* docker -t sets TERM=xterm unless the image set TERM */
+    if (g_config.tty && config_default_env(&g_config, "TERM", "xterm") != 0)
+        panic("out of memory for TERM");
     kprintf("config: entrypoint %s, %zu args, %zu env, uid %u gid %u\n", g_config.entrypoint,
             g_config.argc, g_config.envc, g_config.uid, g_config.gid);
 }
@@ -159,6 +205,9 @@ static void root_init(void)
     memzero_explicit(key, sizeof(key));
     if (err)
         panic("cannot mount the root filesystem (error %d)", err);
+    err = fs_mount_host_tmpfs(g_config.host_tmpfs, g_config.host_tmpfs_count);
+    if (err)
+        panic("cannot mount the host's tmpfs (error %d)", err);
     err = fs_mount_volumes(g_config.volumes, g_config.volume_count);
     if (err)
         panic("cannot attach the persistent volumes (error %d)", err);
@@ -169,6 +218,7 @@ void kmain(u64 boot_info_pa)
 {
     measure_kernel_image();
     platform_console_init();
+    control_init();
     kprintf("cvmify kernel: booting (stack canary from %s)\n", stack_guard_source());
     gdt_init();
     idt_init();
@@ -195,8 +245,7 @@ void kmain(u64 boot_info_pa)
     measurements_log();
 
 #ifdef CVMIFY_CORE_ONLY
-    kprintf("cvmify: panic core-only kernel: no drivers, file systems or processes\n");
-    platform_poweroff(POWEROFF_PANIC);
+    panic("core-only kernel: no drivers, file systems or processes");
 #else
     if (random_init() != 0)
         panic("no CPU entropy (RDSEED/RDRAND)");

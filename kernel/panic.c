@@ -1,10 +1,12 @@
 /*
  * panic.c: the one way the kernel stops on an error it cannot handle.
- * Prints "cvmify: panic <text>" on COM3 and powers off with code 0x20
- * (QEMU exits 65). Interrupts go off first and the other CPUs are told
- * to halt; a panic inside a panic (on any CPU) just powers off.
+ * Sends the PANIC message on the control channel, prints "cvmify: panic
+ * <text>" in the log (COM3) and powers off with code 0x20 (QEMU exits
+ * 65). Interrupts go off first and the other CPUs are told to halt; a
+ * panic inside a panic (on any CPU) just powers off.
  */
 #include "panic.h"
+#include "control/control.h"
 #include "lib/printf.h"
 #include "platform/platform.h"
 #include "arch/x86_64/cpu.h"
@@ -30,17 +32,18 @@ void panic(const char *fmt, ...)
     char buf[400];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = vsnprintf_log(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     size_t len = n < 0 ? 0 : (size_t)n;
     if (len >= sizeof(buf))
         len = sizeof(buf) - 1;
 
-    /* A newline inside the text would split the control line. */
+    /* A newline in the format itself would split the log line. */
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\n' || buf[i] == '\r')
             buf[i] = ' ';
     }
+    control_send(CONTROL_PANIC, buf, len);
     platform_console_write(CONSOLE_LOG, "\ncvmify: panic ", 15);
     platform_console_write(CONSOLE_LOG, buf, len);
     platform_console_write(CONSOLE_LOG, "\n", 1);

@@ -103,12 +103,18 @@ step_venv() {
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
         && "$VENV/bin/python" -c 'import cvmify, pytest, docker' 2>/dev/null; then
         say "venv: up to date"
-        return
+    else
+        say "venv: pip install -e '.[test]'"
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+        # compat: a plain path in a .pth file, not an import hook that every
+        # interpreter start loads (it cost `cvmify run` ~15 ms, docs/benchmarks.md)
+        "$VENV/bin/python" -m pip install -q -e ".[test]" --config-settings editable_mode=compat
+        echo "$want" >"$stamp"
     fi
-    say "venv: pip install -e '.[test]'"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[test]"
-    echo "$want" >"$stamp"
+    # Bytecode now, as pip does for an installed wheel: `cvmify run` then
+    # starts fast even where nothing may write a cache at run time
+    # (PYTHONDONTWRITEBYTECODE), docs/benchmarks.md.
+    "$VENV/bin/python" -m compileall -q "$ROOT/cvmify" >/dev/null
 }
 
 step_docker() {

@@ -3,9 +3,9 @@
 The stub is a few lines of 32-bit assembly with a PVH ELF note. It speaks
 the guest side of docs/boot-config.md just enough to exercise the real
 QEMU and the real runner: it can echo one line of COM1 input, writes given
-text to COM1 (stdout), COM2 (stderr) and COM3 (kernel log and control
-lines), then powers off through isa-debug-exit with a given value, or
-triple-faults, or halts forever.
+text to COM1 (stdout), COM2 (stderr) and COM3 (kernel log) and given
+bytes (control frames) to COM4, then powers off through isa-debug-exit
+with a given value, or triple-faults, or halts forever.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ _start:
 	mov $msg3, %esi
 	mov $0x3e8, %dx
 	call puts
+	mov $ctl, %esi
+	mov $CTLLEN, %ecx
+	mov $0x2e0, %dx
+	call putn
 	mov $EXITVAL, %eax
 	cmp $0x100, %eax
 	je 1f
@@ -68,6 +72,14 @@ puts:
 	out %al, %dx
 	jmp puts
 5:	ret
+putn:                           /* ecx bytes from esi (may be 0) */
+	test %ecx, %ecx
+	jz 6f
+	lodsb
+	out %al, %dx
+	dec %ecx
+	jmp putn
+6:	ret
 
 	.data
 zero_idt: .word 0
@@ -75,6 +87,7 @@ zero_idt: .word 0
 msg1: .asciz "COM1"
 msg2: .asciz "COM2"
 msg3: .asciz "COM3"
+ctl: .byte 0CTLBYTES
 """
 
 STUB_LD = """
@@ -87,6 +100,13 @@ SECTIONS {
 }
 """
 
+def exit_frame(status: int) -> bytes:
+    """The control message the kernel sends when the app exits."""
+    from cvmify.launch.control import EXIT, encode
+
+    return encode(EXIT, status.to_bytes(4, "little"))
+
+
 WRITE_APP_EXIT = 0x10  # QEMU exits 33
 WRITE_PANIC_EXIT = 0x20  # QEMU exits 65
 HANG = 0x100
@@ -94,7 +114,8 @@ TRIPLE_FAULT = 0x200
 
 
 def _asm_string(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """`text` (Latin-1, no NUL) inside an assembler string literal."""
+    return "".join(c if " " <= c < "\x7f" and c not in '"\\' else f"\\{ord(c):03o}" for c in text)
 
 
 def build_stub_kernel(
@@ -105,12 +126,15 @@ def build_stub_kernel(
     exit_value: int = WRITE_APP_EXIT,
     echo: bool = False,
     name: str = "stub",
+    control: bytes = b"",
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     source = STUB_ASM
     for port, text in (("COM1", com1), ("COM2", com2), ("COM3", com3)):
         source = source.replace(f'"{port}"', f'"{_asm_string(text)}"')
     source = source.replace("$ECHO", f"${int(echo)}").replace("$EXITVAL", f"${exit_value:#x}")
+    source = source.replace("$CTLLEN", f"${len(control)}")
+    source = source.replace("0CTLBYTES", "".join(f"{b:#x}, " for b in control) + "0")
     (directory / f"{name}.S").write_text(source)
     (directory / "stub.ld").write_text(STUB_LD)
     obj, elf = directory / f"{name}.o", directory / f"{name}.elf"

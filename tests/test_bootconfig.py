@@ -9,12 +9,9 @@ import pytest
 
 from cvmify.errors import BadBundleError, InvalidManifestError, UsageError
 from cvmify.manifest import records as r
-from cvmify.manifest.bootconfig import (
-    compile_boot_config,
-    compile_overrides,
-    parse_boot_config,
-    parse_overrides,
-)
+from cvmify.manifest.bootconfig import compile_boot_config, parse_boot_config
+from cvmify.manifest.overrides import HostRequest, compile_overrides, parse_overrides
+from cvmify.manifest.tmpfs import TmpfsMount
 
 ROOT = bytes(range(48))
 
@@ -135,7 +132,8 @@ def test_minimal_blob_parses():
         (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 0, 1, 1)] * 2}), "RLIMIT 7 given twice"),
         (minimal({r.RLIMIT: [b"\0" * 20]}), "20 bytes, expected 24"),
         (minimal({r.TMPFS: [b"/t%d" % i for i in range(65)]}), "65 TMPFS records"),
-        (minimal() + [(13, b"")], "unknown type 13"),
+        (minimal() + [(14, b"")], "unknown type 14"),  # NET: not a record this kernel reads yet
+        (minimal() + [(r.READ_ONLY_ROOT, u32(2))], "value 2, expected 1"),
     ],
 )
 def test_malformed_records(records, message):
@@ -173,28 +171,69 @@ def test_every_truncation_is_refused():
 
 def test_overrides_round_trip_with_permission():
     policy = parse_boot_config(compile_boot_config(manifest(insecure__use_cmdline_argv=True), ROOT))
-    data = compile_overrides(["--port", "9"], {"TERM": "xterm", "LANG": "de_DE"}, policy)
+    data = compile_overrides(HostRequest(["--port", "9"], {"TERM": "xterm", "LANG": "de_DE"}), policy)
     parsed = parse_overrides(data)
     assert parsed.argv_tail == ["--port", "9"]
     assert parsed.env == ["LANG=de_DE", "TERM=xterm"]
-    assert compile_overrides([], {}, policy) == b""
+    assert compile_overrides(HostRequest(), policy) == b""
     assert parse_overrides(b"").argv_tail == []
 
 
 def test_overrides_refused_without_permission():
     m = manifest()
     with pytest.raises(UsageError, match="extra arguments '--port'"):
-        compile_overrides(["--port"], {}, m)
+        compile_overrides(HostRequest(["--port"]), m)
     with pytest.raises(UsageError, match="environment variable PATH refused"):
-        compile_overrides([], {"PATH": "/evil"}, m)
+        compile_overrides(HostRequest(env={"PATH": "/evil"}), m)
     policy = parse_boot_config(compile_boot_config(m, ROOT))
     with pytest.raises(UsageError, match="environment variable HOME refused"):
-        compile_overrides([], {"TERM": "x", "HOME": "/"}, policy)
-    assert compile_overrides([], {"TERM": "x"}, m) == compile_overrides([], {"TERM": "x"}, policy)
+        compile_overrides(HostRequest(env={"TERM": "x", "HOME": "/"}), policy)
+    assert compile_overrides(HostRequest(env={"TERM": "x"}), m) == \
+        compile_overrides(HostRequest(env={"TERM": "x"}), policy)
+    for request, key in [
+        (HostRequest(entrypoint="/bin/sh"), "loader.insecure__allow_entrypoint"),
+        (HostRequest(workdir="/srv"), "loader.insecure__allow_workdir"),
+        (HostRequest(user="0"), "loader.allowed_users"),
+        (HostRequest(tmpfs=[TmpfsMount("/run")]), "fs.insecure__allow_host_tmpfs"),
+    ]:
+        with pytest.raises(UsageError, match=key.replace(".", r"\.")):
+            compile_overrides(request, policy)
 
 
-def test_overrides_only_arg_and_env_records():
-    with pytest.raises(BadBundleError, match="UID records are not allowed"):
+def test_docker_flag_overrides_round_trip_when_the_manifest_allows_them():
+    m = manifest(insecure__allow_entrypoint=True, insecure__allow_workdir=True,
+                 allowed_users=[{"user": "app", "uid": 1000, "gid": 1000}, {"uid": 0, "gid": 0}])
+    m["fs"] = {"insecure__allow_host_tmpfs": True}
+    policy = parse_boot_config(compile_boot_config(m, ROOT))
+    assert policy.host_users == [(1000, 1000, "app"), (0, 0, None)]
+    assert policy.allow_host_entrypoint and policy.allow_host_cwd and policy.allow_host_tmpfs
+    for spec in ("app", "1000", "1000:1000", "app:1000"):
+        data = compile_overrides(HostRequest(user=spec), policy)
+        assert parse_overrides(data).user == (1000, 1000)
+    tmpfs = [TmpfsMount("/run", 65536, 0o755, 1000, 1000), TmpfsMount("/cache")]
+    data = compile_overrides(HostRequest(entrypoint="/bin/sh", workdir="/srv", tmpfs=tmpfs), policy)
+    parsed = parse_overrides(data)
+    assert (parsed.entrypoint, parsed.cwd, parsed.tmpfs) == ("/bin/sh", "/srv", tmpfs)
+    for bad in [HostRequest(user="app:0"), HostRequest(user="nobody"), HostRequest(entrypoint="sh"),
+                HostRequest(tmpfs=[TmpfsMount("/")]), HostRequest(tmpfs=[TmpfsMount("run")]),
+                HostRequest(tmpfs=[TmpfsMount("/run"), TmpfsMount("/run", 4096)])]:
+        with pytest.raises(UsageError):
+            compile_overrides(bad, policy)
+
+
+def test_overrides_refuse_records_the_host_never_sends():
+    with pytest.raises(BadBundleError, match="DISK_ROOT records are not allowed"):
+        parse_overrides(blob([(r.DISK_ROOT, bytes(48))]))
+    with pytest.raises(BadBundleError, match="UID and GID come together"):
         parse_overrides(blob([(r.UID, u32(0))]))
     with pytest.raises(BadBundleError):
         parse_overrides(b"\0" * 3)
+
+
+def test_read_only_root_from_the_manifest_and_from_the_host():
+    m = manifest()
+    m["fs"] = {"read_only": True}
+    assert parse_boot_config(compile_boot_config(m, ROOT)).read_only_root
+    assert not parse_boot_config(compile_boot_config(manifest(), ROOT)).read_only_root
+    policy = parse_boot_config(compile_boot_config(manifest(), ROOT))  # no permission needed
+    assert parse_overrides(compile_overrides(HostRequest(read_only=True), policy)).read_only

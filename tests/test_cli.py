@@ -3,6 +3,9 @@ one line and an exit code, and `run` builds the QEMU argv we expect."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import shlex
 from dataclasses import dataclass, field
 import shutil
@@ -15,9 +18,10 @@ from typer.testing import CliRunner
 from cvmify import cli, paths
 from cvmify.commands.run import RunResult
 from cvmify.errors import IntegrityError
-from cvmify.manifest.bootconfig import parse_overrides
+from cvmify.manifest.overrides import parse_overrides
 from tests.conftest import require_tools
-from tests.fake_bundle import build_stub_kernel, make_bundle
+from cvmify.launch import control as ctl
+from tests.fake_bundle import build_stub_kernel, exit_frame, make_bundle
 
 runner = CliRunner()
 QEMU = "qemu-system-x86_64"
@@ -44,7 +48,8 @@ def invoke(*args: str, env: dict | None = None):
 def stub_kernel(tmp_path: Path) -> Path:
     require_tools("gcc", "ld")
     return build_stub_kernel(tmp_path / "stub", com1="hello from the stub\n", com2="stub stderr\n",
-                             com3="cvmify: syscall 1 write 1\ncvmify: exit 3\n")
+                             com3="cvmify: exit 0\n",  # the log: never parsed
+                             control=ctl.encode(ctl.TRACE, b"1 write 1") + exit_frame(3))
 
 
 @pytest.fixture
@@ -194,6 +199,8 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
         "-fw_cfg", f"name=opt/cvmify/config,file={b}/config.bin",
         "-fw_cfg", f"name=opt/cvmify/disk-key,file={b}/disk-key.dev",
         "-fw_cfg", "name=opt/cvmify/trace,string=1",
+        "-chardev", "null,id=control",
+        "-device", "isa-serial,chardev=control,iobase=0x2e0,irq=3,index=3",
     ]
 
 
@@ -231,7 +238,7 @@ def test_run_overrides_go_to_fw_cfg_when_allowed(bundle, xdg_cache):
 
 @pytest.mark.parametrize(
     "args",
-    [["-e", "PATH=/evil"], ["-e", "novalue"], ["-e", "1BAD=x"], ["--memory", "lots"], ["--cpus", "0"],
+    [["-e", "PATH=/evil"], ["-e", "=x"], ["-e", "1BAD=x"], ["--memory", "lots"], ["--cpus", "0"],
      ["--accel", "hvf"], ["--mode", "sev"]],
 )
 def test_run_usage_errors(bundle, xdg_cache, args):
@@ -268,18 +275,19 @@ def test_run_missing_qemu_is_a_launch_error(bundle, xdg_cache):
 
 
 def test_run_ctrl_c_exits_130(bundle, xdg_cache):
-    with mock.patch.object(cli, "run_plan", side_effect=KeyboardInterrupt):
+    with mock.patch.object(cli, "launch", side_effect=KeyboardInterrupt):
         result = invoke("run", str(bundle), "--accel", "tcg")
     assert result.exit_code == 130
     assert result.stderr.endswith("cvmify: error: interrupted\n")
 
 
 def test_run_passes_the_plan_and_exits_with_the_app_status(bundle, xdg_cache):
-    with mock.patch.object(cli, "run_plan", return_value=RunResult(status=42)) as run:
+    with mock.patch.object(cli, "launch", return_value=RunResult(status=42)) as run:
         result = invoke("run", str(bundle), "--accel", "tcg", "--memory", "256M")
     assert result.exit_code == 42
-    plan, qemu = run.call_args.args[:2]
+    plan, options, qemu = run.call_args.args[:3]
     assert qemu == QEMU and plan.memory == "256M" and plan.accel.name == "tcg" and plan.mode == "vm"
+    assert not options.detach and options.name is None
 
 
 def test_run_real_qemu_streams_and_exits_with_app_status(bundle, xdg_cache):
@@ -414,3 +422,15 @@ def test_run_a_real_bundle(cprogs_image, cvmify_kernel, key_file, tmp_path, xdg_
     result = invoke("run", str(out), "--accel", "tcg")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "hello from cvmify\n"
+
+
+def test_the_entry_point_builds_only_the_invoked_command_and_help_lists_all():
+    def main(*argv):
+        return subprocess.run([sys.executable, "-m", "cvmify", *argv], capture_output=True, text=True,
+                              timeout=60, cwd=Path(__file__).parent.parent)
+
+    listed = main("--help").stdout
+    assert all(f"  {name} " in listed for name in ("build", "run", "ps", "logs", "stop", "rm", "doctor", "kbs"))
+    assert "--stop-timeout" in main("run", "--help").stdout
+    assert "--follow" in main("-v", "logs", "--help").stdout
+    assert "No such command 'nosuch'" in main("nosuch").stderr

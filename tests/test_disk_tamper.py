@@ -18,13 +18,11 @@ from pathlib import Path
 import pytest
 
 from cvmify.disk.reader import DiskReader
-from cvmify.disk.salt import derive_salt
 from cvmify.disk.writer import write_disk
 from cvmify.errors import IntegrityError
 from cvmify.image.rootfs import Node, RootFS, new_dir
 
 KEY = bytes(range(32, 64))
-SALT = derive_salt("sha256:" + "12" * 32, None)
 GOLDEN = Path(__file__).parent / "golden"
 
 
@@ -49,7 +47,7 @@ def tiny(tmp_path):
     staging = tmp_path / "staging"
     staging.mkdir()
     image = tmp_path / "tiny.img"
-    info = write_disk(tiny_rootfs(staging, bytes(range(256)) * 19 + b"x" * 136), image, KEY, SALT)
+    info = write_disk(tiny_rootfs(staging, bytes(range(256)) * 19 + b"x" * 136), image, KEY)
     assert info.block_count == 3 and info.size == 5 * 4096
     return image, info.root
 
@@ -143,13 +141,14 @@ def test_swapped_ciphertext_with_tags_in_place_is_refused(tiny):
 
 
 def test_block_from_an_older_image_with_the_same_key_is_refused(tmp_path):
-    """Same key and salt (a rebuild of the same image config): every old block
-    carries a valid tag for its index, so only the root can catch a splice."""
+    """Same disk key, one changed block (a rebuild of a changed image): the
+    salt commits to the plaintext, so the old image has another image key
+    and its block fails its tag; the root refuses the splice as well."""
     old_dir, new_dir_ = tmp_path / "old", tmp_path / "new"
     old_dir.mkdir()
     new_dir_.mkdir()
-    old_info = write_disk(tiny_rootfs(old_dir, b"A" * 5000), tmp_path / "old.img", KEY, SALT)
-    new_info = write_disk(tiny_rootfs(new_dir_, b"A" * 4096 + b"B" * 904), tmp_path / "new.img", KEY, SALT)
+    old_info = write_disk(tiny_rootfs(old_dir, b"A" * 5000), tmp_path / "old.img", KEY)
+    new_info = write_disk(tiny_rootfs(new_dir_, b"A" * 4096 + b"B" * 904), tmp_path / "new.img", KEY)
     old, new = (tmp_path / "old.img").read_bytes(), bytearray((tmp_path / "new.img").read_bytes())
     cipher, tag = _region(new, 2)
     assert old[cipher] != new[cipher]  # the files differ in block 2 only
@@ -158,6 +157,8 @@ def test_block_from_an_older_image_with_the_same_key_is_refused(tmp_path):
     spliced.write_bytes(bytes(new))
     with pytest.raises(IntegrityError, match="root mismatch"):
         verify(spliced, new_info.root)
+    with pytest.raises(IntegrityError, match="block 2"):  # even without the root
+        verify(spliced, None)
     # the whole old image is refused as well
     with pytest.raises(IntegrityError, match="root mismatch"):
         verify(tmp_path / "old.img", new_info.root)

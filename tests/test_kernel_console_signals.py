@@ -1,11 +1,14 @@
 """Console signals: ^C typed at the app's console reaches the app as
 SIGINT (the tty's ISIG, to the foreground processes), through the real
-path: our stdin -> the launcher's relay -> COM1 -> the kernel's line
-discipline. ^\\ is SIGQUIT the same way.
+path: our terminal (a pty, `-t -i` puts it in raw mode) -> the launcher's
+relay -> COM1 -> the kernel's line discipline. ^\\ is SIGQUIT the same
+way. Without -t the app has no tty, as under docker (tests/test_cli.py).
 """
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 import time
@@ -18,12 +21,14 @@ pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
 
 def run_and_type(bundle, keys: bytes, ready: bytes = b"ready") -> tuple[int, bytes]:
-    """Start `cvmify run`, type `keys` once the app printed `ready`;
-    returns the exit status and everything the app printed."""
+    """Start `cvmify run -t -i` on a pty, type `keys` once the app printed
+    `ready`; returns the exit status and everything the app printed."""
+    master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cvmify", "run", str(bundle), "--accel", "tcg"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "cvmify", "run", "-t", "-i", str(bundle), "--accel", "tcg"],
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         cwd=REPO_ROOT)
+    os.close(slave)
     out = b""
     deadline = time.monotonic() + RUN_TIMEOUT
     while ready not in out:
@@ -32,9 +37,11 @@ def run_and_type(bundle, keys: bytes, ready: bytes = b"ready") -> tuple[int, byt
             proc.kill()
             pytest.fail(f"the app never said {ready!r}: {out!r}")
         out += chunk
-    proc.stdin.write(keys)
-    proc.stdin.flush()
-    rest, _ = proc.communicate(timeout=RUN_TIMEOUT)
+    os.write(master, keys)
+    try:
+        rest, _ = proc.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(master)
     return proc.returncode, out + rest
 
 

@@ -2,7 +2,8 @@
 
 Static busybox applets run one per boot (the kernel has one task, no
 fork): they read the encrypted root through virtio-blk + cvmfs, list the
-pseudo file systems, read /dev/attestation, and use the console tty. The
+pseudo file systems, read /dev/attestation, and use the console tty
+(with -t). The
 integrity tests tamper with a built bundle's rootfs.img and boot QEMU
 directly (docs/boot-config.md machine), so no host-side check can hide
 what the guest does: a flipped data byte must make exactly that read
@@ -214,18 +215,21 @@ def test_proc_self(busybox_image, kernel, tmp_path):
                            program("/bin/ls", "-l", "/proc/self/exe", "/proc/self/fd/0", "/dev/stdout"))
     assert result.returncode == 0, result.stderr
     links = dict(line.split()[-3::2] for line in result.stdout.splitlines())
-    assert links["/proc/self/fd/0"] == "/dev/console"
+    assert links["/proc/self/fd/0"] == "/dev/null"  # no -i: as under docker run
     assert links["/dev/stdout"] == "/proc/self/fd/1"
     # The exe path is the program's resolved absolute path, like Linux:
     # /bin/ls is a symlink to /bin/busybox.
     assert links["/proc/self/exe"] == "/bin/busybox"
 
 
-def test_console_is_a_tty(busybox_image, kernel, tmp_path):
+def test_console_is_a_tty_only_with_t(busybox_image, kernel, tmp_path):
     # tty(1) calls isatty (TCGETS) and ttyname (/proc/self/fd/0).
-    result = build_and_run(busybox_image, kernel, tmp_path, program("/bin/tty"))
+    bundle = build_bundle(busybox_image, kernel, tmp_path, program("/bin/tty"))
+    result = run_bundle(bundle, "-t")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "/dev/console"
+    result = run_bundle(bundle)
+    assert (result.returncode, result.stdout) == (1, "not a tty\n")
 
 
 def test_urandom_gives_bytes(busybox_image, kernel, tmp_path):
@@ -310,7 +314,7 @@ print(report[160:208].hex())
 assert open("/dev/zero", "rb").read(16) == bytes(16)
 assert open("/dev/null", "rb").read() == b""
 assert len(os.urandom(100)) == 100 and len(open("/dev/urandom", "rb").read(33)) == 33
-assert os.isatty(0) and os.isatty(1)
+assert not os.isatty(0) and not os.isatty(1)  # no -t: as under docker run
 print("fs ok")
 """
 

@@ -70,6 +70,8 @@ REQUIRED = [
     "volume_full_gives_enospc",               # ... -ENOSPC when full, room again after rm
     "volume_tampering_detected",              # ... flipped blocks refuse the mount or fail reads
     "volume_records_refused",                 # ... VOLUME overrides outside the measured policy
+    "tmpfs_mount_records_refused",            # --tmpfs: TMPFS_MOUNT overrides checked and allowed
+    "new_and_existing_mount_points",          # ... mounted with their size, mode and owner
     "volume_malformed_authentic_metadata",    # ... re-committed corrupt metadata: refused or read safely
     "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
     "user_return_sysret_when_safe",

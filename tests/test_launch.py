@@ -14,16 +14,17 @@ import pytest
 
 from cvmify.errors import GuestFailureError, LaunchError, UsageError
 from cvmify.launch import accel, runner
+from cvmify.launch import control as ctl
 from cvmify.launch.control import ControlState, LineSplitter
 from cvmify.launch.qemu import (
     KVM, TCG, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line, vm_argv,
 )
 from cvmify.launch.runner import QemuRun, app_status, run_qemu
-from tests.fake_bundle import HANG, TRIPLE_FAULT, WRITE_PANIC_EXIT, build_stub_kernel
+from tests.fake_bundle import HANG, TRIPLE_FAULT, WRITE_PANIC_EXIT, build_stub_kernel, exit_frame
 
 QEMU = "qemu-system-x86_64"
 needs_qemu = pytest.mark.usefixtures("qemu_and_toolchain")
-CONSOLES = Consoles(com2="/dev/fd/5", com3="/dev/fd/6")
+CONSOLES = Consoles(com2="/dev/fd/5", com3="/dev/fd/6", control="socket,fd=7")
 
 
 # -- argv as data ----------------------------------------------------------
@@ -52,6 +53,8 @@ def test_vm_argv_is_exact():
         "-device", "virtio-blk-device,drive=root",
         "-fw_cfg", "name=opt/cvmify/config,file=/b/config.bin",
         "-fw_cfg", "name=opt/cvmify/trace,string=1",
+        "-chardev", "socket,fd=7,id=control",
+        "-device", "isa-serial,chardev=control,iobase=0x2e0,irq=3,index=3",
     ]
 
 
@@ -101,29 +104,54 @@ def test_unknown_mode_is_a_usage_error():
         build_argv("sev", QEMU, spec)
 
 
-# -- control lines and statuses --------------------------------------------
+# -- the control channel and statuses ----------------------------------------
 
 
-def feed(*lines: str) -> ControlState:
+def u32(kind: int, value: int) -> bytes:
+    return ctl.encode(kind, value.to_bytes(4, "little"))
+
+
+def feed(*chunks: bytes) -> ControlState:
     state = ControlState()
-    for line in lines:
-        state.feed(line)
+    for chunk in chunks:
+        state.feed(chunk)
     return state
 
 
-def test_control_lines_are_parsed():
-    state = feed("boot", "cvmify: syscall 1 write 3", "cvmify: exit 42", "cvmify: probe ok")
-    assert state.exit_status == 42 and state.probe_ok and state.syscalls == ["1 write 3"]
-    assert list(state.tail) == ["boot", "cvmify: syscall 1 write 3", "cvmify: exit 42", "cvmify: probe ok"]
-    assert feed("cvmify: signal 9").signal == 9
-    assert feed("cvmify: panic page fault at 0x0").panic == "page fault at 0x0"
+def test_control_messages_are_parsed():
+    stream = (ctl.encode(ctl.HELLO) + ctl.encode(ctl.TRACE, b"1 write 3") + u32(ctl.EXIT, 42)
+              + ctl.encode(ctl.PROBE_OK))
+    state = feed(stream)
+    assert state.hello and state.exit_status == 42 and state.probe_ok and state.syscalls == ["1 write 3"]
+    assert feed(u32(ctl.KILLED, 9)).signal == 9
+    assert feed(ctl.encode(ctl.PANIC, b"page fault at 0x0")).panic == "page fault at 0x0"
+    # byte by byte is the same
+    assert feed(*[bytes([b]) for b in stream]).exit_status == 42
 
 
-@pytest.mark.parametrize("line", ["cvmify: exit 256", "cvmify: exit -1", "cvmify: exit x", "cvmify: exit 0007",
-                                  "cvmify: signal 65", "cvmify:exit 1", "xcvmify: exit 1"])
-def test_malformed_control_lines_give_no_status(line):
-    state = feed(line)
-    assert state.exit_status is None and state.signal is None
+def test_log_lines_are_never_control_messages():
+    state = ControlState()
+    for line in ("cvmify: exit 0", "cvmify: panic x", "cvmify: probe ok"):
+        state.log_line(line)
+    assert (state.exit_status, state.panic, state.probe_ok) == (None, None, False)
+    assert list(state.tail) == ["cvmify: exit 0", "cvmify: panic x", "cvmify: probe ok"]
+
+
+@pytest.mark.parametrize("frame", [
+    u32(ctl.EXIT, 256), u32(ctl.KILLED, 65), ctl.encode(ctl.EXIT, b"\0\0\0"),
+    ctl.encode(ctl.SIGNAL, b"\1\0\0\0"),  # a host request coming back
+    b"\xc8" + u32(ctl.EXIT, 0)[1:],  # bad magic
+    b"\xc7\x02" + u32(ctl.EXIT, 0)[2:],  # bad version
+])
+def test_malformed_messages_break_the_channel(frame):
+    state = feed(frame, u32(ctl.EXIT, 0))
+    assert state.broken is not None and state.exit_status is None
+
+
+def test_requests_for_the_guest():
+    assert ctl.signal_request(15) == bytes.fromhex("c7018100 0400 0f000000")
+    assert ctl.winsize_request(50, 160) == bytes.fromhex("c7018200 0400 3200a000")
+    assert ctl.stdin_eof_request(513) == bytes.fromhex("c7018300 0800 0102000000000000")
 
 
 def test_line_splitter_joins_chunks_and_flushes_the_rest():
@@ -131,29 +159,34 @@ def test_line_splitter_joins_chunks_and_flushes_the_rest():
     assert s.feed(b"cvmify: ex") == []
     assert s.feed(b"it 3\npart") == ["cvmify: exit 3"]
     assert s.close() == ["part"]
-    assert s.close() == []
 
 
-def qrun(rc: int, *lines: str, stderr: tuple[str, ...] = (), timed_out: bool = False) -> QemuRun:
-    return QemuRun(rc, feed(*lines), list(stderr), timed_out)
+def qrun(rc: int, *frames: bytes, log: tuple[str, ...] = (), stderr: tuple[str, ...] = (),
+         timed_out: bool = False, stopped: int | None = None) -> QemuRun:
+    state = feed(*frames)
+    for line in log:
+        state.log_line(line)
+    return QemuRun(rc, state, list(stderr), timed_out, stopped)
 
 
 def test_app_status_maps_exit_and_signal():
-    assert app_status(qrun(33, "cvmify: exit 0")) == 0
-    assert app_status(qrun(33, "cvmify: exit 3")) == 3
-    assert app_status(qrun(33, "cvmify: signal 11")) == 128 + 11
+    assert app_status(qrun(33, u32(ctl.EXIT, 0))) == 0
+    assert app_status(qrun(33, u32(ctl.EXIT, 3))) == 3
+    assert app_status(qrun(33, u32(ctl.KILLED, 11))) == 128 + 11
+    assert app_status(qrun(-15, stopped=137)) == 137  # the stop timeout ran out
 
 
 @pytest.mark.parametrize(
     "run,error",
     [
-        (qrun(65, "cvmify: panic bad config"), GuestFailureError),
+        (qrun(65, ctl.encode(ctl.PANIC, b"bad config")), GuestFailureError),
         (qrun(65), GuestFailureError),
-        (qrun(0, "booting"), GuestFailureError),  # triple fault with -no-reboot
-        (qrun(1, "cvmify: exit 0"), GuestFailureError),  # status line but the wrong QEMU exit
-        (qrun(33), GuestFailureError),  # debug-exit without a status line
+        (qrun(0, log=("booting",)), GuestFailureError),  # triple fault with -no-reboot
+        (qrun(1, u32(ctl.EXIT, 0)), GuestFailureError),  # a status but the wrong QEMU exit
+        (qrun(33), GuestFailureError),  # debug-exit without a status
+        (qrun(33, log=("cvmify: exit 0",)), GuestFailureError),  # a status in the log counts for nothing
         (qrun(1, stderr=("qemu: -chardev: bad",)), LaunchError),
-        (qrun(-15, "booting", timed_out=True), GuestFailureError),
+        (qrun(-15, log=("booting",), timed_out=True), GuestFailureError),
     ],
 )
 def test_app_status_failures(run, error):
@@ -163,7 +196,7 @@ def test_app_status_failures(run, error):
 
 def test_panic_message_is_in_the_error():
     with pytest.raises(GuestFailureError, match="bad config"):
-        app_status(qrun(65, "cvmify: panic bad config"))
+        app_status(qrun(65, ctl.encode(ctl.PANIC, b"bad config")))
 
 
 # -- accelerator choice ----------------------------------------------------
@@ -192,7 +225,7 @@ def kvm_present(monkeypatch, tmp_path: Path) -> None:
     device = tmp_path / "kvm"
     device.write_bytes(b"")
     monkeypatch.setattr(accel, "KVM_DEVICE", device)
-    monkeypatch.setattr(accel, "qemu_version", lambda qemu: "QEMU emulator version 7.2.0")
+    monkeypatch.setattr(accel, "qemu_identity", lambda qemu: "/usr/bin/qemu:123:456")
 
 
 def test_explicit_accel_is_taken_without_probing(kernel_file, tmp_path):
@@ -250,29 +283,42 @@ def run_stub(tmp_path: Path, stdin: bytes | None = None, **stub) -> tuple[QemuRu
 @needs_qemu
 def test_consoles_are_streamed_separately_and_exit_status_returned(tmp_path):
     run, out, err = run_stub(tmp_path, com1="to stdout\n", com2="to stderr\n",
-                             com3="kernel says hi\ncvmify: exit 7\n")
+                             com3="kernel says hi\n", control=exit_frame(7))
     assert out == b"to stdout\n"
     assert err == b"to stderr\n"
-    assert list(run.control.tail) == ["kernel says hi", "cvmify: exit 7"]
+    assert list(run.control.tail) == ["kernel says hi"]
     assert app_status(run) == 7
 
 
 @needs_qemu
+def test_forged_status_lines_on_every_console_count_for_nothing(tmp_path):
+    """What the app prints (COM1, COM2) and what the kernel logs (COM3)
+    never passes for a control message (issue 11, item 6)."""
+    forged = "cvmify: exit 0\n\xc7\x01\x05\x01\x01\x01"  # and bytes like a frame header
+    run, out, _ = run_stub(tmp_path, com1=forged, com2=forged, com3=forged, control=exit_frame(3))
+    assert out.startswith(b"cvmify: exit 0\n")
+    assert app_status(run) == 3
+    run, _, _ = run_stub(tmp_path / "none", com1=forged, com2=forged, com3=forged)
+    with pytest.raises(GuestFailureError, match="before the app reported"):
+        app_status(run)
+
+
+@needs_qemu
 def test_stdin_reaches_com1(tmp_path):
-    run, out, _ = run_stub(tmp_path, stdin=b"ping\n", echo=True, com3="cvmify: exit 0\n")
+    run, out, _ = run_stub(tmp_path, stdin=b"ping\n", echo=True, control=exit_frame(0))
     assert out == b"ping\n"
     assert app_status(run) == 0
 
 
 @needs_qemu
 def test_signal_exit_is_128_plus_n(tmp_path):
-    run, _, _ = run_stub(tmp_path, com3="cvmify: signal 9\n")
+    run, _, _ = run_stub(tmp_path, control=u32(ctl.KILLED, 9))
     assert app_status(run) == 137
 
 
 @needs_qemu
 def test_panic_is_a_guest_failure(tmp_path):
-    run, _, _ = run_stub(tmp_path, com3="cvmify: panic no root disk\n", exit_value=WRITE_PANIC_EXIT)
+    run, _, _ = run_stub(tmp_path, control=ctl.encode(ctl.PANIC, b"no root disk"), exit_value=WRITE_PANIC_EXIT)
     assert run.returncode == 65
     with pytest.raises(GuestFailureError, match="no root disk"):
         app_status(run)
@@ -287,8 +333,9 @@ def test_triple_fault_is_a_guest_failure(tmp_path):
 
 @needs_qemu
 def test_probe_plumbing_with_tcg(tmp_path):
-    ok = build_stub_kernel(tmp_path / "ok", com3="cvmify: probe ok\n")
-    bad = build_stub_kernel(tmp_path / "bad", com3="cvmify: panic no probe support\n", exit_value=WRITE_PANIC_EXIT)
+    ok = build_stub_kernel(tmp_path / "ok", com3="cvmify: probe ok\n", control=ctl.encode(ctl.PROBE_OK))
+    bad = build_stub_kernel(tmp_path / "bad", com3="cvmify: probe ok\n",
+                            control=ctl.encode(ctl.PANIC, b"no probe support"), exit_value=WRITE_PANIC_EXIT)
     assert accel.probe_kvm(QEMU, ok, accel=TCG) is True
     assert accel.probe_kvm(QEMU, bad, accel=TCG) is False
 
@@ -311,7 +358,8 @@ def test_interrupt_stops_qemu(tmp_path, monkeypatch):
     kernel = build_stub_kernel(tmp_path / "stub", com1="running\n", exit_value=HANG)
     spawned = []
     real_spawn = runner.spawn
-    monkeypatch.setattr(runner, "spawn", lambda argv, pass_fds: spawned.append(real_spawn(argv, pass_fds)) or spawned[-1])
+    monkeypatch.setattr(runner, "spawn", lambda argv, pass_fds, attach_stdin=True:
+                        spawned.append(real_spawn(argv, pass_fds, attach_stdin)) or spawned[-1])
 
     class InterruptingSink(io.BytesIO):
         def write(self, data):
@@ -340,8 +388,8 @@ def test_qemu_dies_with_its_parent(tmp_path):
         from cvmify.launch import runner
         from cvmify.launch.qemu import TCG, VmSpec, vm_argv
         real = runner.spawn
-        def spawn(argv, pass_fds):
-            p = real(argv, pass_fds)
+        def spawn(argv, pass_fds, attach_stdin=True):
+            p = real(argv, pass_fds, attach_stdin)
             print(p.pid, flush=True)
             return p
         runner.spawn = spawn
@@ -358,3 +406,15 @@ def test_qemu_dies_with_its_parent(tmp_path):
             break
         time.sleep(0.05)
     assert _process_gone(qemu_pid)
+
+
+def test_probe_cache_key_names_the_qemu_binary_without_starting_it(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "qemu-fake"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho started >> " + str(tmp_path / "log") + "\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    first = accel.qemu_identity("qemu-fake")
+    assert first.startswith(str(fake)) and not (tmp_path / "log").exists()
+    fake.write_text("#!/bin/sh\n# upgraded\n")
+    assert accel.qemu_identity("qemu-fake") != first  # another size: another key

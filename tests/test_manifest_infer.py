@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cvmify.errors import InvalidManifestError, MissingLibraryError, UnsupportedImageError
-from cvmify.manifest.infer import infer_manifest
+from cvmify.manifest.paths import DEFAULT_PATH
+from cvmify.manifest.infer import infer_manifest, infer_settings
 from tests.test_manifest_fakes import EM_AARCH64, GLIBC_LD, MUSL_LD, FakeRoot, image_config, make_elf
 
 
@@ -164,7 +165,7 @@ def test_env_volumes_ports_signal_workdir(root):
         WorkingDir="/srv/../srv/app/",
     )
     m = infer_manifest(cfg, root.rootfs)
-    assert m["loader"]["env"] == {"A": "2", "B": "x=y"}
+    assert m["loader"]["env"] == {"A": "2", "B": "x=y", "PATH": DEFAULT_PATH, "HOME": "/"}
     assert m["fs"]["mounts"] == [
         {"type": "tmpfs", "path": "/tmp"},
         {"type": "tmpfs", "path": "/data", "origin": "volume"},
@@ -179,4 +180,15 @@ def test_env_volumes_ports_signal_workdir(root):
 def test_docker_inspect_style_config_is_accepted(root):
     root.file("/bin/app", make_elf())
     m = infer_manifest({"Cmd": ["/bin/app"], "Env": ["X=1"]}, root.rootfs)
-    assert m["loader"]["env"] == {"X": "1"}
+    assert m["loader"]["env"] == {"X": "1", "PATH": DEFAULT_PATH, "HOME": "/"}
+
+
+@pytest.mark.parametrize("user, home", [("", "/root"), ("app", "/home/app"), ("1234", "/"), ("nobody", "/nonexistent")])
+def test_home_comes_from_the_users_passwd_entry_as_docker_sets_it(tmp_path, user, home):
+    fake = FakeRoot(tmp_path)
+    fake.etc("root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n"
+             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", "")
+    m = infer_settings({"config": {"User": user, "Cmd": ["x"]}}, fake.rootfs)
+    assert m["loader"]["env"]["HOME"] == home
+    m = infer_settings({"config": {"User": user, "Env": ["HOME=/mine"]}}, fake.rootfs)
+    assert m["loader"]["env"]["HOME"] == "/mine"

@@ -65,7 +65,8 @@ def test_precedence_inferred_base_user(py_root):
     final = build_manifest(cfg, py_root.rootfs, user)
     assert final["sys"]["memory"] == "3G"
     assert final["sys"]["max_threads"] == python["sys"]["max_threads"]
-    assert final["loader"]["env"] == {"PATH": "/usr/bin", "LANG": "en_US.UTF-8", "TERM": {"passthrough": True}}
+    assert final["loader"]["env"] == {"PATH": "/usr/bin", "LANG": "en_US.UTF-8", "TERM": {"passthrough": True},
+                                      "HOME": "/"}
 
 
 def test_user_argv_changes_what_is_analysed(py_root):

@@ -32,16 +32,16 @@ def rootfs(tmp_path):
 @pytest.mark.parametrize(
     "spec, uid, gid, groups, name",
     [
-        ("", 0, 0, [], "root"),
+        ("", 0, 0, [0], "root"),
         ("app", 1000, 1000, [100, 999], "app"),
         ("1000", 1000, 1000, [100, 999], "app"),
         ("svc", 1001, 100, [999, 29], "svc"),
         ("app:docker", 1000, 999, [100], "app"),
         ("app:50", 1000, 50, [100, 999], "app"),
         ("1000:1000", 1000, 1000, [100, 999], "app"),
-        ("4242", 4242, 0, [], None),
-        ("4242:4343", 4242, 4343, [], None),
-        ("4242:users", 4242, 100, [], None),
+        ("4242", 4242, 0, [0], None),
+        ("4242:4343", 4242, 4343, [4343], None),
+        ("4242:users", 4242, 100, [100], None),
     ],
 )
 def test_user_forms(rootfs, spec, uid, gid, groups, name):

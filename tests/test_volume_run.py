@@ -111,6 +111,19 @@ def test_a_volume_survives_a_second_run(bundle, state):
     assert "data" in listed.stdout
 
 
+def test_a_volume_moves_between_td_vm_and_vm(bundle, state):
+    """td.fd's kernel (booted as a plain VM: virtio-blk over virtio-pci,
+    the development key from fw_cfg) writes and reads the same volumes as
+    the microvm kernel, in both directions."""
+    first = sh(bundle, "echo from-td-vm > /data/a && echo ok", "--mode", "td-vm", "-v", "data:/data")
+    assert first.returncode == 0 and first.stdout == "ok\n", first.stdout + first.stderr
+    second = sh(bundle, "cat /data/a && echo from-vm > /data/b", "-v", "data:/data")
+    assert second.returncode == 0 and second.stdout == "from-td-vm\n", second.stdout + second.stderr
+    third = sh(bundle, "cat /data/a /data/b && ls -1 /data", "--mode", "td-vm", "-v", "data:/data")
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert third.stdout == "from-td-vm\nfrom-vm\na\nb\n"
+
+
 def test_fsynced_data_survives_a_killed_qemu(bundle, state):
     run_then_kill_qemu(bundle, "echo durable > /data/a; sync; echo synced; "
                        "echo lost > /data/b; sleep 1000", "synced")

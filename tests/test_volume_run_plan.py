@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from cvmify import cli
 from cvmify.bundle import BLOCK_SIZE, BundleWriter, DiskSummary, ImageInfo
-from cvmify.manifest.bootconfig import BootConfig, encode, parse_boot_config, parse_overrides
+from cvmify.manifest.bootconfig import BootConfig, encode, parse_boot_config
+from cvmify.manifest.overrides import parse_overrides
 from cvmify.volume.registry import VolumeStore
 
 runner = CliRunner()

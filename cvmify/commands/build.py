@@ -143,7 +143,6 @@ def build(
 ) -> BuildResult:
     """Build a bundle at `out`. `kernel` is an existing kernel ELF (paths.kernel_path);
     with `td_kernel` (the PLATFORM=tdx kernel) the bundle also gets td.fd."""
-    from cvmify.disk.salt import derive_salt
     from cvmify.disk.writer import write_disk
     from cvmify.image.source import open_image
     from cvmify.image.unpack import unpack
@@ -170,7 +169,7 @@ def build(
         if epoch is not None:
             clamp_mtimes(rootfs, epoch)
         log.info("writing the encrypted disk image")
-        disk = write_disk(rootfs, bundle.path("rootfs.img"), key, derive_salt(info.config_digest, epoch))
+        disk = write_disk(rootfs, bundle.path("rootfs.img"), key)
         config_bin = compile_boot_config(manifest, disk.root)
         bundle.write_bytes("config.bin", config_bin)
         bundle.write_bytes("manifest.toml", render_toml(manifest).encode())

@@ -1,8 +1,10 @@
 """Write a RootFS model as an encrypted, integrity-protected disk image.
 
 `write_disk` plans the layout (plan.py), then streams the plaintext image
-through the block encryptor (encryptor.py) in one pass: inode table,
-directory records, symlink targets, file contents. The ciphertext is
+twice: first through the salt's keyed hash (salt.py: the salt commits to
+the plaintext, so nonces are unique by construction), then through the
+block encryptor (encryptor.py): inode table, directory records, symlink
+targets, file contents. The ciphertext is
 written from `data_offset` on; the tag table and the superblock are
 written last, at the front. The disk root (SHA-384 over the superblock's
 128 bytes and the tag table) is returned for the boot config and
@@ -21,7 +23,7 @@ from typing import Callable
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cvmify.disk.encryptor import BlockEncryptor
-from cvmify.disk.keys import SALT_SIZE, check_disk_key, image_key
+from cvmify.disk.keys import check_disk_key, image_key
 from cvmify.disk.layout import (
     BLOCK_SIZE,
     SUPERBLOCK_SIZE,
@@ -31,7 +33,8 @@ from cvmify.disk.layout import (
     tag_table_size,
 )
 from cvmify.disk.plan import DiskPlan, plan_disk
-from cvmify.errors import CvmifyError, CvmifyIOError, UsageError
+from cvmify.disk.salt import SaltHasher
+from cvmify.errors import CvmifyError, CvmifyIOError
 from cvmify.image.rootfs import Node, RootFS, open_content
 
 log = logging.getLogger(__name__)
@@ -45,17 +48,17 @@ class DiskInfo:
     inode_count: int = 0
 
 
-def write_disk(rootfs: RootFS, out: Path, key: bytes, salt: bytes,
+def write_disk(rootfs: RootFS, out: Path, key: bytes,
                progress: Callable[[int], None] | None = None) -> DiskInfo:
     """Write `rootfs` to `out`. `progress` (optional) is called with each
     number of plaintext bytes encrypted. A failed write removes `out`."""
     check_disk_key(key)
-    if len(salt) != SALT_SIZE:
-        raise UsageError(f"disk salt must be {SALT_SIZE} bytes, got {len(salt)}")
     plan = plan_disk(rootfs)
     out = Path(out)
     try:
-        info = _write(plan, out, key, salt, progress)
+        hasher = SaltHasher(key, plan.block_count, plan.inode_table_offset, plan.inode_count)
+        _emit(plan, hasher)
+        info = _write(plan, out, key, hasher.salt(), progress)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
@@ -95,7 +98,7 @@ def _write(plan: DiskPlan, out: Path, key: bytes, salt: bytes,
     return DiskInfo(root=root, block_count=block_count, size=size, inode_count=plan.inode_count)
 
 
-def _emit(plan: DiskPlan, encryptor: BlockEncryptor) -> None:
+def _emit(plan: DiskPlan, encryptor: "BlockEncryptor | SaltHasher") -> None:
     """The logical image, in the order the plan placed it."""
     encryptor.pad_to(plan.inode_table_offset)
     for planned in plan.inodes:
@@ -116,7 +119,7 @@ def _emit(plan: DiskPlan, encryptor: BlockEncryptor) -> None:
     encryptor.pad_to(plan.content_size)
 
 
-def _copy_blob(node: Node, size: int, where: str, encryptor: BlockEncryptor) -> None:
+def _copy_blob(node: Node, size: int, where: str, encryptor: "BlockEncryptor | SaltHasher") -> None:
     assert node.blob is not None  # plan.py checked: size > 0 means a blob exists
     try:
         with open_content(node) as f:

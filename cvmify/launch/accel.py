@@ -42,6 +42,19 @@ def qemu_version(qemu: str) -> str:
     return out.stdout.splitlines()[0].strip() if out.stdout else ""
 
 
+def qemu_identity(qemu: str) -> str:
+    """The QEMU binary as a cache key: its resolved path, size and mtime
+    (an upgrade changes them), without starting it."""
+    import shutil
+
+    found = shutil.which(qemu)
+    if found is None:
+        return qemu
+    path = Path(found).resolve()
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def kernel_sha256(kernel: Path) -> str:
     return hashlib.sha256(kernel.read_bytes()).hexdigest()
 
@@ -96,7 +109,7 @@ def kvm_works(qemu: str, kernel: Path, cache_dir: Path, prober: Prober = probe_k
     if not os.access(KVM_DEVICE, os.R_OK | os.W_OK):
         log.info("%s is not usable; using TCG", KVM_DEVICE)
         return False
-    key = f"{qemu_version(qemu)}|{kernel_sha256(kernel)}"
+    key = f"{qemu_identity(qemu)}|{kernel_sha256(kernel)}"
     cache_path = cache_dir / CACHE_FILE
     cache = _load_cache(cache_path)
     if key in cache:

@@ -6,9 +6,12 @@ docs/boot-config.md: microvm, PVH `-kernel`, three UARTs, fw_cfg files,
 one read-only virtio-blk disk over virtio-mmio, isa-debug-exit.
 
 Consoles: COM1 is QEMU's stdio (the app's stdin and stdout); COM2 (stderr)
-and COM3 (kernel log and control lines) are `file` chardevs whose path the
-caller picks: `/dev/fd/N` for a pipe the runner reads, or `/dev/stderr`
-in the command that `cvmify run --dry-run` prints.
+and COM3 (kernel log) are `file` chardevs whose path the caller picks:
+`/dev/fd/N` for a pipe the runner reads, or `/dev/stderr` in the command
+that `cvmify run --dry-run` prints. The control channel
+(cvmify/launch/control.py) is a UART at 0x2e0 whose chardev is a `socket`
+on an inherited, connected socket (`fd=N`), or `null` in a dry run; it is
+the last device on every machine (control_args).
 """
 
 from __future__ import annotations
@@ -22,10 +25,16 @@ from cvmify.errors import UsageError
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
+# The control channel: not COM4's 0x2e8, which is the key-release wire in
+# the TD modes (cvmify/kbs/launch.py). IRQ 3 is shared with COM2 and COM4,
+# which never enable interrupts. QEMU allows four ISA serial ports by
+# index; with COM4 there are five, so this last one takes index 3 by hand
+# (the index only picks default ports, which are given here).
+CONTROL_IOBASE, CONTROL_IRQ, CONTROL_INDEX = 0x2E0, 3, 3
 DEBUG_EXIT_IOBASE = 0xF4
 # isa-debug-exit turns a guest write of v into QEMU exit status (v << 1) | 1.
-EXIT_APP = (0x10 << 1) | 1  # 33: after `cvmify: exit N` or `cvmify: signal N`
-EXIT_PANIC = (0x20 << 1) | 1  # 65: after `cvmify: panic ...`
+EXIT_APP = (0x10 << 1) | 1  # 33: after the EXIT or KILLED message
+EXIT_PANIC = (0x20 << 1) | 1  # 65: after the PANIC message
 
 # microvm without firmware extras: no option ROMs, no ACPI, no PIC; the PIT
 # stays for TSC calibration and the CMOS RTC for the wall clock at boot
@@ -74,6 +83,7 @@ class FwCfg:
 class Consoles:
     com2: str  # path QEMU opens for writing the app's stderr
     com3: str  # path QEMU opens for writing the kernel log
+    control: str = "null"  # the control UART's chardev backend: "socket,fd=N" or "null"
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,15 @@ def console_args(consoles: Consoles) -> list[str]:
     ]
 
 
+def control_args(consoles: Consoles) -> list[str]:
+    """The control channel's UART: the last device of every machine."""
+    return [
+        "-chardev", f"{consoles.control},id=control",
+        "-device", f"isa-serial,chardev=control,iobase={CONTROL_IOBASE:#x},irq={CONTROL_IRQ},"
+                   f"index={CONTROL_INDEX}",
+    ]
+
+
 def volume_args(spec: VmSpec, device: str) -> list[str]:
     """One writable (or read-only) virtio-blk disk per volume, after the
     root disk, in the order of the VOLUME records (docs/boot-config.md)."""
@@ -159,7 +178,7 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
     argv += volume_args(spec, "virtio-blk-device")
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
-    return argv
+    return argv + control_args(spec.consoles)
 
 
 # Modes that boot td.fd (cvmify/launch/tdx.py): as a plain q35 VM with the

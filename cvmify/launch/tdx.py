@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import LaunchError
-from cvmify.launch.qemu import VmSpec, console_args, escape, volume_args
+from cvmify.launch.qemu import VmSpec, console_args, control_args, escape, volume_args
 
 MIN_QEMU_TDX = (10, 1)
 KVM_CHECK_EXTENSION = 0xAE03  # _IO(KVMIO 0xae, 0x03)
@@ -127,7 +127,7 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
         argv += kbs_device_args(spec.kbs_socket)
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
-    return argv
+    return argv + control_args(spec.consoles)
 
 
 def q35_argv(qemu: str, spec: VmSpec) -> list[str]:

@@ -8,18 +8,17 @@ java) if one is recognised in the executed chain.
 from __future__ import annotations
 
 import logging
-import os
 import posixpath
 import re
 from pathlib import Path
 
+from cvmify import paths
 from cvmify.errors import CvmifyIOError
 from cvmify.manifest.load import load_manifest_file
 from cvmify.manifest.schema import validate_fragment
 
 log = logging.getLogger(__name__)
 
-ENV_DIR = "CVMIFY_BASE_MANIFESTS"
 LANGUAGES = (
     ("python", re.compile(r"python(\d+(\.\d+)*)?")),
     ("node", re.compile(r"node(js)?")),
@@ -28,11 +27,8 @@ LANGUAGES = (
 
 
 def base_manifest_dir() -> Path:
-    """$CVMIFY_BASE_MANIFESTS, else <repo>/base-manifests next to the package."""
-    override = os.environ.get(ENV_DIR)
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "base-manifests"
+    """Where the fragments are (cvmify/paths.py decides)."""
+    return paths.base_manifest_dir()
 
 
 def select_fragments(m: dict) -> list[str]:
@@ -56,7 +52,7 @@ def select_fragments(m: dict) -> list[str]:
 def load_fragment(name: str, directory: Path | None = None) -> dict:
     path = (directory or base_manifest_dir()) / f"{name}.toml"
     if not path.is_file():
-        raise CvmifyIOError(f"base manifest {path} is missing (set {ENV_DIR} to the base-manifests directory)")
+        raise CvmifyIOError(f"base manifest {path} is missing (set {paths.BASE_MANIFESTS_ENV} to the base-manifests directory)")
     fragment = load_manifest_file(path)
     validate_fragment(fragment, str(path))
     return fragment

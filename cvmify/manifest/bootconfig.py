@@ -10,9 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from cvmify.errors import BadBundleError, UsageError
+from cvmify.errors import BadBundleError
 from cvmify.manifest import records as r
-from cvmify.manifest.schema import RLIMITS, rlimit_pair, validate_manifest
 
 MIN_CONFIG_SIZE = 64
 MAX_CONFIG_SIZE = 1 << 20
@@ -33,6 +32,12 @@ class BootConfig:
     allow_host_argv: bool = False
     allow_host_env: list[str] = field(default_factory=list)
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)  # resource -> (soft, hard)
+    read_only_root: bool = False  # fs.read_only, as docker's --read-only
+    # what else the host may override (cvmify/manifest/overrides.py)
+    allow_host_entrypoint: bool = False
+    allow_host_cwd: bool = False
+    allow_host_tmpfs: bool = False
+    host_users: list[tuple[int, int, str | None]] = field(default_factory=list)  # (uid, gid, name)
     allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
 
 
@@ -41,6 +46,8 @@ class BootConfig:
 
 def compile_boot_config(m: dict, disk_root: bytes) -> bytes:
     """The manifest (validated here again) plus the disk root hash as config.bin."""
+    from cvmify.manifest.schema import validate_manifest  # not needed by `cvmify run`
+
     validate_manifest(m)
     if len(disk_root) != DISK_ROOT_SIZE:
         raise ValueError(f"disk root must be {DISK_ROOT_SIZE} bytes, got {len(disk_root)}")
@@ -48,6 +55,8 @@ def compile_boot_config(m: dict, disk_root: bytes) -> bytes:
 
 
 def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
+    from cvmify.manifest.schema import RLIMITS, rlimit_pair
+
     loader = m["loader"]
     fs = m.get("fs", {})
     env, allowed = _env_records(loader.get("env", {}))
@@ -68,8 +77,19 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_argv=bool(loader.get("insecure__use_cmdline_argv", False)),
         allow_host_env=allowed,
         rlimits=rlimits,
+        allow_host_entrypoint=bool(loader.get("insecure__allow_entrypoint", False)),
+        allow_host_cwd=bool(loader.get("insecure__allow_workdir", False)),
+        allow_host_tmpfs=bool(fs.get("insecure__allow_host_tmpfs", False)),
+        read_only_root=bool(fs.get("read_only", False)),
+        host_users=[_host_user(u) for u in loader.get("allowed_users", [])],
         allow_host_volumes=list(fs.get("host_volumes", [])),
     )
+
+
+def _host_user(entry) -> tuple[int, int, str | None]:
+    if not isinstance(entry, dict):  # the build resolves names (manifest/pipeline.py)
+        raise ValueError(f"loader.allowed_users entry {entry!r} was not resolved to ids")
+    return entry["uid"], entry["gid"], entry.get("user")
 
 
 def _env_records(env: dict) -> tuple[list[str], list[str]]:
@@ -108,6 +128,16 @@ def encode(cfg: BootConfig) -> bytes:
         out.string(r.ALLOW_HOST_ENV, name)
     for resource, (soft, hard) in cfg.rlimits.items():
         out.raw(r.RLIMIT, struct.pack("<IIQQ", resource, 0, soft, hard))
+    if cfg.read_only_root:
+        out.u32(r.READ_ONLY_ROOT, 1)
+    if cfg.allow_host_entrypoint:
+        out.u32(r.ALLOW_HOST_ENTRYPOINT, 1)
+    if cfg.allow_host_cwd:
+        out.u32(r.ALLOW_HOST_CWD, 1)
+    for uid, gid, name in cfg.host_users:
+        out.raw(r.ALLOW_HOST_USER, r.encode_host_user(uid, gid, name))
+    if cfg.allow_host_tmpfs:
+        out.u32(r.ALLOW_HOST_TMPFS, 1)
     for path in cfg.allow_host_volumes:
         out.string(r.ALLOW_HOST_VOLUME, path)
     return out.finish()
@@ -121,11 +151,7 @@ def parse_boot_config(data: bytes) -> BootConfig:
     would refuse."""
     if not MIN_CONFIG_SIZE <= len(data) <= MAX_CONFIG_SIZE:
         raise BadBundleError(f"config.bin: size {len(data)} outside {MIN_CONFIG_SIZE}..{MAX_CONFIG_SIZE}")
-    recs = r.split_records(data, "config.bin")
-    r.check_counts(recs, r.CONFIG_COUNTS, "config.bin")
-    values: dict[int, list] = {t: [] for t in r.CONFIG_COUNTS}
-    for rec_type, value in recs:
-        values[rec_type].append(r.decode_value(rec_type, value, "config.bin"))
+    values = r.decode_all(data, r.CONFIG_COUNTS, "config.bin")
     return BootConfig(
         entrypoint=values[r.ENTRYPOINT][0],
         argv=values[r.ARG],
@@ -139,6 +165,11 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_argv=bool(values[r.ALLOW_HOST_ARGV]),
         allow_host_env=values[r.ALLOW_HOST_ENV],
         rlimits=_rlimits(values[r.RLIMIT]),
+        allow_host_entrypoint=bool(values[r.ALLOW_HOST_ENTRYPOINT]),
+        allow_host_cwd=bool(values[r.ALLOW_HOST_CWD]),
+        allow_host_tmpfs=bool(values[r.ALLOW_HOST_TMPFS]),
+        read_only_root=bool(values[r.READ_ONLY_ROOT]),
+        host_users=values[r.ALLOW_HOST_USER],
         allow_host_volumes=values[r.ALLOW_HOST_VOLUME],
     )
 
@@ -150,79 +181,3 @@ def _rlimits(items: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
             raise BadBundleError(f"config.bin: RLIMIT {resource} given twice")
         out[resource] = (soft, hard)
     return out
-
-
-# -- host overrides (opt/cvmify/overrides) -------------------------------------------
-
-MAX_OVERRIDES_SIZE = 256 << 10
-
-
-@dataclass
-class Overrides:
-    argv_tail: list[str]  # replaces argv[1..] when non-empty
-    env: list[str]  # "KEY=VALUE"
-    volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
-
-
-def compile_overrides(argv_tail: list[str], env: dict[str, str], policy: "BootConfig | dict",
-                      volumes: list[bytes] = ()) -> bytes:
-    """The overrides file for `cvmify run ARGS... -e K=V`. Permission is
-    checked first against `policy` (the bundle's parsed config.bin, or the
-    manifest), and a refused argument or variable raises UsageError naming
-    it. No arguments and no variables give b"" (an empty fw_cfg file)."""
-    allow_argv, allowed_env = _permissions(policy)
-    if argv_tail and not allow_argv:
-        raise UsageError(
-            f"extra arguments {argv_tail[0]!r}... refused: the manifest does not set "
-            "loader.insecure__use_cmdline_argv = true"
-        )
-    for name in env:
-        if name not in allowed_env:
-            raise UsageError(
-                f"environment variable {name} refused: the manifest does not allow it "
-                f"(loader.env.{name} = {{ passthrough = true }})"
-            )
-    if not argv_tail and not env and not volumes:
-        return b""
-    out = r.RecordWriter()
-    for arg in argv_tail:
-        _check_override_string(arg, "argument")
-        out.string(r.ARG, arg)
-    for name in sorted(env):
-        _check_override_string(f"{name}={env[name]}", f"variable {name}")
-        out.string(r.ENV, f"{name}={env[name]}")
-    for value in volumes:  # VOLUME records, already checked (cvmify/volume/attach.py)
-        out.raw(r.VOLUME, value)
-    data = out.finish()
-    if len(data) > MAX_OVERRIDES_SIZE:
-        raise UsageError(f"overrides are {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
-    return data
-
-
-def parse_overrides(data: bytes) -> Overrides:
-    """The kernel's view of the overrides file (empty means none)."""
-    if not data:
-        return Overrides([], [])
-    if len(data) > MAX_OVERRIDES_SIZE:
-        raise BadBundleError(f"overrides: {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
-    recs = r.split_records(data, "overrides")
-    r.check_counts(recs, r.OVERRIDE_COUNTS, "overrides")
-    argv = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ARG]
-    env = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.ENV]
-    volumes = [r.decode_value(t, v, "overrides") for t, v in recs if t == r.VOLUME]
-    return Overrides(argv, env, volumes)
-
-
-def _permissions(policy: "BootConfig | dict") -> tuple[bool, set[str]]:
-    if isinstance(policy, BootConfig):
-        return policy.allow_host_argv, set(policy.allow_host_env)
-    loader = policy.get("loader", {})
-    _, allowed = _env_records(loader.get("env", {}))
-    return bool(loader.get("insecure__use_cmdline_argv", False)), set(allowed)
-
-
-def _check_override_string(text: str, what: str) -> None:
-    if "\0" in text:
-        raise UsageError(f"{what} contains a NUL character")
-    if len(text.encode("utf-8")) > r.MAX_LONG_STRING:
-        raise UsageError(f"{what} is longer than {r.MAX_LONG_STRING} bytes")

@@ -51,6 +51,9 @@ def infer_settings(config: dict, rootfs: RootFS) -> dict:
     env = parse_env(_string_list(cfg.get("Env"), "Env"))
     user_spec = cfg.get("User") or ""
     user = resolve_user(str(user_spec), rootfs)
+    # what docker adds when the image does not set them
+    env.setdefault("PATH", DEFAULT_PATH)
+    env.setdefault("HOME", user.home)
     loader: dict[str, Any] = {
         "env": env,
         "insecure__use_cmdline_argv": False,

@@ -10,6 +10,7 @@ from cvmify.manifest.base import load_fragment, select_fragments
 from cvmify.manifest.infer import NO_COMMAND, analyze_for, apply_program, infer_settings, resolve_entrypoint
 from cvmify.manifest.merge import merge_all, merge_manifests
 from cvmify.manifest.schema import validate_fragment, validate_manifest
+from cvmify.manifest.users import resolve_user
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,31 @@ def build_manifest(config: dict, rootfs: RootFS, user_manifest: dict | None = No
     names = select_fragments(merge_manifests(inferred, user))
     log.info("base manifests: %s", ", ".join(names))
     final = merge_all([inferred, *(load_fragment(name) for name in names), user])
+    resolve_allowed_users(final, rootfs)
     validate_manifest(final)
     return final
+
+
+def resolve_allowed_users(manifest: dict, rootfs: RootFS) -> None:
+    """loader.allowed_users as written ("app", "1000:1000") -> tables with
+    the ids from the image's /etc/passwd and /etc/group, so that the
+    config records them and `cvmify run -u` can match names."""
+    entries = manifest.get("loader", {}).get("allowed_users")
+    if not entries:
+        return
+    resolved = []
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            resolved.append(entry)
+            continue
+        try:
+            user = resolve_user(entry, rootfs)
+        except InvalidManifestError as e:
+            raise InvalidManifestError(f"loader.allowed_users[{i}]: {e.message}") from None
+        name = entry.partition(":")[0]
+        table = {"uid": user.uid, "gid": user.gid}
+        if not name.isdigit():
+            table["user"] = name
+        resolved.append(table)
+    manifest["loader"]["allowed_users"] = resolved
 

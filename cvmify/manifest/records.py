@@ -18,28 +18,42 @@ HEADER = struct.Struct("<8sII")
 RECORD = struct.Struct("<HHI")
 
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
-ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS = 9, 10, 11, 12
+ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS, READ_ONLY_ROOT = 9, 10, 11, 12, 13
+ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_USER, ALLOW_HOST_TMPFS = 16, 17, 18, 19
 ALLOW_HOST_VOLUME, VOLUME = 24, 25  # docs/boot-config.md; VOLUME's value: cvmify/volume/attach.py
+TMPFS_MOUNT = 26  # overrides only; its value: cvmify/manifest/tmpfs.py
 
 NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
     TMPFS: "TMPFS", DISK_ROOT: "DISK_ROOT", ALLOW_HOST_ARGV: "ALLOW_HOST_ARGV",
-    ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS",
-    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME",
+    ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS", READ_ONLY_ROOT: "READ_ONLY_ROOT",
+    ALLOW_HOST_ENTRYPOINT: "ALLOW_HOST_ENTRYPOINT", ALLOW_HOST_CWD: "ALLOW_HOST_CWD",
+    ALLOW_HOST_USER: "ALLOW_HOST_USER", ALLOW_HOST_TMPFS: "ALLOW_HOST_TMPFS",
+    ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME", TMPFS_MOUNT: "TMPFS_MOUNT",
 }
 
 # type -> (min count, max count)
 CONFIG_COUNTS = {
     ENTRYPOINT: (1, 1), ARG: (1, 4096), ENV: (0, 4096), CWD: (1, 1), UID: (1, 1),
     GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
-    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), ALLOW_HOST_VOLUME: (0, 64),
+    ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), READ_ONLY_ROOT: (0, 1),
+    ALLOW_HOST_ENTRYPOINT: (0, 1), ALLOW_HOST_CWD: (0, 1), ALLOW_HOST_USER: (0, 64), ALLOW_HOST_TMPFS: (0, 1),
+    ALLOW_HOST_VOLUME: (0, 64),
 }
-OVERRIDE_COUNTS = {ARG: (0, 4096), ENV: (0, 4096), VOLUME: (0, 16)}
+MAX_HOST_TMPFS = 16
+OVERRIDE_COUNTS = {
+    ARG: (0, 4096), ENV: (0, 4096), ENTRYPOINT: (0, 1), CWD: (0, 1), UID: (0, 1), GID: (0, 1),
+    TMPFS_MOUNT: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
+}
 
 STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, ALLOW_HOST_VOLUME}
 PATH_TYPES = {ENTRYPOINT, CWD, TMPFS, ALLOW_HOST_VOLUME}
 LONG_STRING_TYPES = {ARG, ENV}
-U32_TYPES = {UID, GID, ALLOW_HOST_ARGV, GROUPS}
+PERMISSION_TYPES = {ALLOW_HOST_ARGV, ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_TMPFS,
+                    READ_ONLY_ROOT}  # switches: u32 1
+U32_TYPES = {UID, GID, GROUPS} | PERMISSION_TYPES
+USER_ID = struct.Struct("<II")
+MAX_USER_NAME = 32
 MAX_STRING = 4096
 MAX_LONG_STRING = 131072
 RLIMIT_VALUE = struct.Struct("<IIQQ")
@@ -108,12 +122,25 @@ def check_counts(recs: list[tuple[int, bytes]], allowed: dict[int, tuple[int, in
             raise BadBundleError(f"{what}: {n} {NAMES[rec_type]} records, expected {low}..{high}")
 
 
+def decode_all(data: bytes, allowed: dict[int, tuple[int, int]], what: str) -> dict[int, list]:
+    """Framing, counts and every value checked: type -> decoded values,
+    in record order, for every type in `allowed`."""
+    recs = split_records(data, what)
+    check_counts(recs, allowed, what)
+    values: dict[int, list] = {t: [] for t in allowed}
+    for rec_type, value in recs:
+        values[rec_type].append(decode_value(rec_type, value, what))
+    return values
+
+
 def decode_value(rec_type: int, value: bytes, what: str):
     name = NAMES[rec_type]
     if rec_type in STRING_TYPES:
         return _decode_string(rec_type, value, f"{what}: {name}")
     if rec_type in U32_TYPES:
         return _decode_u32(rec_type, value, f"{what}: {name}")
+    if rec_type == ALLOW_HOST_USER:
+        return decode_host_user(value, f"{what}: {name}")
     if rec_type == DISK_ROOT:
         if len(value) != 48:
             raise BadBundleError(f"{what}: DISK_ROOT is {len(value)} bytes, expected 48")
@@ -122,6 +149,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         from cvmify.volume.attach import decode_volume_record
 
         return decode_volume_record(value, f"{what}: VOLUME")
+    if rec_type == TMPFS_MOUNT:
+        from cvmify.manifest.tmpfs import decode_tmpfs_mount
+
+        return decode_tmpfs_mount(value, f"{what}: TMPFS_MOUNT")
     return _decode_rlimit(value, f"{what}: RLIMIT")
 
 
@@ -148,11 +179,34 @@ def _decode_u32(rec_type: int, value: bytes, where: str) -> int:
     if len(value) != 4:
         raise BadBundleError(f"{where}: {len(value)} bytes, expected 4")
     (number,) = struct.unpack("<I", value)
-    if rec_type == ALLOW_HOST_ARGV and number != 1:
+    if rec_type in PERMISSION_TYPES and number != 1:
         raise BadBundleError(f"{where}: value {number}, expected 1")
     if rec_type in (UID, GID, GROUPS) and number == INVALID_ID:
         raise BadBundleError(f"{where}: {number:#x} is not a valid id")
     return number
+
+
+def encode_host_user(uid: int, gid: int, name: str | None) -> bytes:
+    """An ALLOW_HOST_USER value: u32 uid, u32 gid, then the name if any
+    (printable ASCII without ':' or spaces, at most 32 bytes)."""
+    return USER_ID.pack(uid, gid) + (name or "").encode("ascii")
+
+
+def valid_user_name(name: str) -> bool:
+    return 0 < len(name) <= MAX_USER_NAME and all(" " < c < "\x7f" and c != ":" for c in name)
+
+
+def decode_host_user(value: bytes, where: str) -> tuple[int, int, str | None]:
+    if not USER_ID.size <= len(value) <= USER_ID.size + MAX_USER_NAME:
+        raise BadBundleError(f"{where}: {len(value)} bytes, expected 8..{8 + MAX_USER_NAME}")
+    uid, gid = USER_ID.unpack_from(value)
+    if INVALID_ID in (uid, gid):
+        raise BadBundleError(f"{where}: {INVALID_ID:#x} is not a valid id")
+    raw = value[USER_ID.size:]
+    name = raw.decode("ascii", "replace")
+    if raw and not valid_user_name(name):
+        raise BadBundleError(f"{where}: name {name!r} is not printable ASCII without ':'")
+    return uid, gid, name or None
 
 
 def _decode_rlimit(value: bytes, where: str) -> tuple[int, int, int]:

@@ -249,6 +249,28 @@ class Mounts:
 
 
 @dataclass
+class AllowedUser:
+    """"name", "uid", "name:group" or "uid:gid" as written, or the table
+    the build resolves it to: { user = "name", uid = N, gid = N }."""
+
+    shape: Table = field(default_factory=lambda: Table(
+        {"user": Str(max_bytes=32), "uid": Int(), "gid": Int()}, required=("uid", "gid")))
+
+    def check(self, path: str, value: Any) -> None:
+        if isinstance(value, str):
+            Str(max_bytes=64).check(path, value)
+            if not value or value.startswith(":") or value.count(":") > 1:
+                fail(path, f"expected NAME, UID, NAME:GROUP or UID:GID, got {value!r}")
+            return
+        if not isinstance(value, dict):
+            fail(path, f"expected string or table, got {type_name(value)}")
+        self.shape.check(path, value)
+        name = value.get("user")
+        if name is not None and (not name or any(c <= " " or c == ":" or c >= "\x7f" for c in name)):
+            fail(f"{path}.user", f"not a user name: {name!r}")
+
+
+@dataclass
 class HostVolumes:
     """fs.host_volumes: where `cvmify run -v NAME:PATH` may attach a volume."""
 
@@ -284,10 +306,14 @@ SCHEMA = Table(
                 "groups": List(Int(), high=MAX_GROUPS),
                 "user": Str(),
                 "rlimits": Rlimits(),
+                "insecure__allow_entrypoint": Bool(),
+                "insecure__allow_workdir": Bool(),
+                "allowed_users": List(AllowedUser(), high=64),
             },
             required=("argv",),
         ),
-        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "host_volumes": HostVolumes()}),
+        "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "insecure__allow_host_tmpfs": Bool(),
+                     "read_only": Bool(), "host_volumes": HostVolumes()}),
         "sys": Table({"memory": Size(), "cpus": Int(1, 64), "max_threads": Int(1, 65536)}),
         "image": Table(
             {

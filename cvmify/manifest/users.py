@@ -6,7 +6,9 @@ container runtime does:
 - a numeric uid need not exist; then the primary gid is 0;
 - without an explicit group the primary gid comes from /etc/passwd;
 - supplementary groups: every /etc/group entry listing the user's name as a
-  member, minus the primary gid.
+  member, minus the primary gid; with none, the primary gid alone (what
+  docker gives: /proc/self/status shows "Groups: 1000" for a user in no
+  group of its own).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class PasswdEntry:
     name: str
     uid: int
     gid: int
+    home: str = "/"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ResolvedUser:
     gid: int
     groups: list[int]
     name: str | None  # the user name, when the image knows one
+    home: str = "/"  # the passwd entry's home directory; "/" without one, as docker
 
 
 def parse_passwd(text: str) -> list[PasswdEntry]:
@@ -52,7 +56,8 @@ def parse_passwd(text: str) -> list[PasswdEntry]:
         if uid is None or gid is None:
             log.debug("skipping malformed /etc/passwd line %r", line)
             continue
-        entries.append(PasswdEntry(fields[0], uid, gid))
+        home = fields[5] if len(fields) >= 6 and fields[5].startswith("/") else "/"
+        entries.append(PasswdEntry(fields[0], uid, gid, home))
     return entries
 
 
@@ -89,7 +94,8 @@ def resolve_user(spec: str, rootfs: RootFS) -> ResolvedUser:
         for group in groups:
             if name in group.members and group.gid != gid and group.gid not in supplementary:
                 supplementary.append(group.gid)
-    return ResolvedUser(uid=uid, gid=gid, groups=supplementary, name=name)
+    return ResolvedUser(uid=uid, gid=gid, groups=supplementary or [gid], name=name,
+                        home=entry.home if entry else "/")
 
 
 def _find_user(user: str, passwd: list[PasswdEntry], spec: str) -> PasswdEntry | None:

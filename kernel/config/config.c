@@ -9,66 +9,52 @@
  * for tests/host/test_config.c.
  */
 #include "config/config.h"
+#include "config/records.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "syscalls/linux_abi/errno.h"
 
-#define HEADER_SIZE 16
-#define RECORD_HEADER_SIZE 8
 #define MAX_STRING 4096
 #define MAX_LONG_STRING 131072
 #define RLIMIT_RESOURCES 16
 #define INVALID_ID 0xffffffffU
-
-struct record {
-    u16 type;
-    u32 length;
-    const u8 *value;
-};
-
-/* Allowed record counts per type: {min, max}. */
-struct count_rule {
-    u32 min;
-    u32 max;
-};
 
 static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_ENTRYPOINT] = { 1, 1 },  [CFG_ARG] = { 1, 4096 },      [CFG_ENV] = { 0, 4096 },
     [CFG_CWD] = { 1, 1 },         [CFG_UID] = { 1, 1 },         [CFG_GID] = { 1, 1 },
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
-    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS }, [CFG_READ_ONLY_ROOT] = { 0, 1 },
+    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
+    [CFG_READ_ONLY_ROOT] = { 0, 1 },
+    [CFG_ALLOW_HOST_ENTRYPOINT] = { 0, 1 }, [CFG_ALLOW_HOST_CWD] = { 0, 1 },
+    [CFG_ALLOW_HOST_USER] = { 0, CONFIG_MAX_HOST_USERS }, [CFG_ALLOW_HOST_TMPFS] = { 0, 1 },
     [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
-};
-
-static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
-    [CFG_ARG] = { 0, 4096 },
-    [CFG_ENV] = { 0, 4096 },
-    [CFG_VOLUME] = { 0, CONFIG_MAX_VOLUMES },
 };
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
-    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS",
-    [CFG_READ_ONLY_ROOT] = "READ_ONLY_ROOT",
+    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT",
+    [CFG_ALLOW_HOST_ENTRYPOINT] = "ALLOW_HOST_ENTRYPOINT", [CFG_ALLOW_HOST_CWD] = "ALLOW_HOST_CWD",
+    [CFG_ALLOW_HOST_USER] = "ALLOW_HOST_USER", [CFG_ALLOW_HOST_TMPFS] = "ALLOW_HOST_TMPFS",
     [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
+    [CFG_TMPFS_MOUNT] = "TMPFS_MOUNT",
 };
 
-static char g_error[160];
+char g_config_error[CONFIG_ERROR_SIZE];
 
 const char *config_error(void)
 {
-    return g_error;
+    return g_config_error;
 }
 
-static int fail(int err, const char *what, u32 index, const char *why)
+int config_fail(int err, const char *what, u32 index, const char *why)
 {
-    snprintf(g_error, sizeof(g_error), "%s: record %u: %s", what, index, why);
+    snprintf(g_config_error, sizeof(g_config_error), "%s: record %u: %s", what, index, why);
     return err;
 }
 
-static u32 get_u32(const u8 *p)
+u32 config_get_u32(const u8 *p)
 {
     return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
 }
@@ -78,9 +64,10 @@ static u16 get_u16(const u8 *p)
     return (u16)(p[0] | p[1] << 8);
 }
 
+
 static u64 get_u64(const u8 *p)
 {
-    return (u64)get_u32(p) | (u64)get_u32(p + 4) << 32;
+    return (u64)config_get_u32(p) | (u64)config_get_u32(p + 4) << 32;
 }
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -180,27 +167,33 @@ static const char *check_value(const struct record *r)
     case CFG_GROUPS:
         if (r->length != 4)
             return "u32 record with wrong length";
-        if (get_u32(r->value) == INVALID_ID)
+        if (config_get_u32(r->value) == INVALID_ID)
             return "invalid id 0xffffffff";
         return NULL;
     case CFG_ALLOW_HOST_ARGV:
-        if (r->length != 4 || get_u32(r->value) != 1)
-            return "ALLOW_HOST_ARGV must be u32 1";
-        return NULL;
     case CFG_READ_ONLY_ROOT:
-        if (r->length != 4 || get_u32(r->value) != 1)
-            return "READ_ONLY_ROOT must be u32 1";
+    case CFG_ALLOW_HOST_ENTRYPOINT:
+    case CFG_ALLOW_HOST_CWD:
+    case CFG_ALLOW_HOST_TMPFS:
+        if (r->length != 4 || config_get_u32(r->value) != 1)
+            return "a switch record must be u32 1";
         return NULL;
+    case CFG_ALLOW_HOST_USER:
+        return config_check_host_user(r);
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
     case CFG_VOLUME: {
         static struct config_volume scratch; /* 4 KiB: not on the stack */
         return config_volume_decode(r->value, r->length, &scratch);
     }
+    case CFG_TMPFS_MOUNT: {
+        static struct config_tmpfs scratch; /* 4 KiB: not on the stack */
+        return config_tmpfs_decode(r->value, r->length, &scratch);
+    }
     case CFG_RLIMIT:
         if (r->length != 24)
             return "RLIMIT is not 24 bytes";
-        if (get_u32(r->value) >= RLIMIT_RESOURCES || get_u32(r->value + 4) != 0)
+        if (config_get_u32(r->value) >= RLIMIT_RESOURCES || config_get_u32(r->value + 4) != 0)
             return "RLIMIT resource or reserved field";
         if (get_u64(r->value + 8) > get_u64(r->value + 16))
             return "RLIMIT soft above hard";
@@ -212,29 +205,29 @@ static const char *check_value(const struct record *r)
 
 /* Read record *index at *offset (framing: header, flags, length,
  * padding). On success advances *offset. */
-static int next_record(const u8 *blob, size_t total, size_t *offset, u32 index,
+int config_next_record(const u8 *blob, size_t total, size_t *offset, u32 index,
                        const char *what, struct record *r)
 {
     size_t off = *offset;
     if (total - off < RECORD_HEADER_SIZE)
-        return fail(-EINVAL, what, index, "record header past the end");
+        return config_fail(-EINVAL, what, index, "record header past the end");
     r->type = get_u16(blob + off);
     u16 flags = get_u16(blob + off + 2);
-    r->length = get_u32(blob + off + 4);
+    r->length = config_get_u32(blob + off + 4);
     off += RECORD_HEADER_SIZE;
     if (r->type == 0 || r->type >= CFG_TYPE_COUNT)
-        return fail(-EINVAL, what, index, "unknown record type");
+        return config_fail(-EINVAL, what, index, "unknown record type");
     if (flags != 0)
-        return fail(-EINVAL, what, index, "non-zero flags");
+        return config_fail(-EINVAL, what, index, "non-zero flags");
     if (r->length > total - off)
-        return fail(-EINVAL, what, index, "value runs past the end");
+        return config_fail(-EINVAL, what, index, "value runs past the end");
     size_t padded = ALIGN_UP((size_t)r->length, 4);
     if (padded > total - off)
-        return fail(-EINVAL, what, index, "padding runs past the end");
+        return config_fail(-EINVAL, what, index, "padding runs past the end");
     r->value = blob + off;
     for (size_t i = r->length; i < padded; i++) {
         if (blob[off + i] != 0)
-            return fail(-EINVAL, what, index, "non-zero padding");
+            return config_fail(-EINVAL, what, index, "non-zero padding");
     }
     *offset = off + padded;
     return 0;
@@ -242,46 +235,46 @@ static int next_record(const u8 *blob, size_t total, size_t *offset, u32 index,
 
 /* First pass: header, framing, values and counts. counts[] gets the
  * number of records per type. */
-static int scan(const u8 *blob, size_t size, const struct count_rule *rules, const char *what,
+int config_scan(const u8 *blob, size_t size, const struct count_rule *rules, const char *what,
                 u32 counts[CFG_TYPE_COUNT])
 {
     memset(counts, 0, sizeof(u32) * CFG_TYPE_COUNT);
     if (size < HEADER_SIZE) {
-        snprintf(g_error, sizeof(g_error), "%s: shorter than its header", what);
+        snprintf(g_config_error, sizeof(g_config_error), "%s: shorter than its header", what);
         return -EINVAL;
     }
     if (memcmp(blob, CONFIG_MAGIC, 8) != 0) {
-        snprintf(g_error, sizeof(g_error), "%s: bad magic", what);
+        snprintf(g_config_error, sizeof(g_config_error), "%s: bad magic", what);
         return -EINVAL;
     }
-    u32 total = get_u32(blob + 8);
-    u32 record_count = get_u32(blob + 12);
+    u32 total = config_get_u32(blob + 8);
+    u32 record_count = config_get_u32(blob + 12);
     if (total != size) {
-        snprintf(g_error, sizeof(g_error), "%s: total_size %u but %zu bytes", what, total, size);
+        snprintf(g_config_error, sizeof(g_config_error), "%s: total_size %u but %zu bytes", what, total, size);
         return -EINVAL;
     }
     size_t offset = HEADER_SIZE;
     for (u32 i = 0; i < record_count; i++) {
         struct record r;
-        int err = next_record(blob, size, &offset, i, what, &r);
+        int err = config_next_record(blob, size, &offset, i, what, &r);
         if (err)
             return err;
         if (rules[r.type].max == 0)
-            return fail(-EINVAL, what, i, "record type not allowed here");
+            return config_fail(-EINVAL, what, i, "record type not allowed here");
         const char *why = check_value(&r);
         if (why)
-            return fail(-EINVAL, what, i, why);
+            return config_fail(-EINVAL, what, i, why);
         if (++counts[r.type] > rules[r.type].max)
-            return fail(-EINVAL, what, i, "too many records of this type");
+            return config_fail(-EINVAL, what, i, "too many records of this type");
     }
     if (offset != size) {
-        snprintf(g_error, sizeof(g_error), "%s: %zu bytes after the last record", what,
+        snprintf(g_config_error, sizeof(g_config_error), "%s: %zu bytes after the last record", what,
                  size - offset);
         return -EINVAL;
     }
     for (u32 t = 1; t < CFG_TYPE_COUNT; t++) {
         if (counts[t] < rules[t].min) {
-            snprintf(g_error, sizeof(g_error), "%s: %u %s records, need at least %u", what,
+            snprintf(g_config_error, sizeof(g_config_error), "%s: %u %s records, need at least %u", what,
                      counts[t], g_type_names[t], rules[t].min);
             return -EINVAL;
         }
@@ -289,7 +282,7 @@ static int scan(const u8 *blob, size_t size, const struct count_rule *rules, con
     return 0;
 }
 
-static char *dup_value(const struct record *r)
+char *config_dup_value(const struct record *r)
 {
     char *s = kmalloc((size_t)r->length + 1);
     if (s) {
@@ -300,13 +293,13 @@ static char *dup_value(const struct record *r)
 }
 
 /* A NULL-terminated array for n strings. */
-static char **new_vector(size_t n)
+char **config_new_vector(size_t n)
 {
     char **v = kzalloc((n + 1) * sizeof(char *));
     return v;
 }
 
-static void free_vector(char **v)
+void config_free_vector(char **v)
 {
     if (!v)
         return;
@@ -319,37 +312,38 @@ void config_free(struct boot_config *cfg)
 {
     kfree(cfg->entrypoint);
     kfree(cfg->cwd);
-    free_vector(cfg->argv);
-    free_vector(cfg->envp);
-    free_vector(cfg->tmpfs);
-    free_vector(cfg->allow_host_env);
-    free_vector(cfg->allow_host_volumes);
+    config_free_vector(cfg->argv);
+    config_free_vector(cfg->envp);
+    config_free_vector(cfg->tmpfs);
+    config_free_vector(cfg->allow_host_env);
+    config_free_vector(cfg->allow_host_volumes);
     kfree(cfg->volumes);
-    free_vector(cfg->host_argv_tail);
-    free_vector(cfg->host_envp);
+    kfree(cfg->host_tmpfs);
+    config_free_vector(cfg->host_argv_tail);
+    config_free_vector(cfg->host_envp);
     memzero_explicit(cfg, sizeof(*cfg));
 }
 
 /* Second pass over a blob scan() accepted: copy values into cfg. */
 static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 counts[])
 {
-    cfg->argv = new_vector(counts[CFG_ARG]);
-    cfg->envp = new_vector(counts[CFG_ENV]);
-    cfg->tmpfs = new_vector(counts[CFG_TMPFS]);
-    cfg->allow_host_env = new_vector(counts[CFG_ALLOW_HOST_ENV]);
-    cfg->allow_host_volumes = new_vector(counts[CFG_ALLOW_HOST_VOLUME]);
+    cfg->argv = config_new_vector(counts[CFG_ARG]);
+    cfg->envp = config_new_vector(counts[CFG_ENV]);
+    cfg->tmpfs = config_new_vector(counts[CFG_TMPFS]);
+    cfg->allow_host_env = config_new_vector(counts[CFG_ALLOW_HOST_ENV]);
+    cfg->allow_host_volumes = config_new_vector(counts[CFG_ALLOW_HOST_VOLUME]);
     if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env ||
         !cfg->allow_host_volumes)
         return -ENOMEM;
 
-    u32 record_count = get_u32(blob + 12);
+    u32 record_count = config_get_u32(blob + 12);
     size_t offset = HEADER_SIZE;
     for (u32 i = 0; i < record_count; i++) {
         struct record r;
-        if (next_record(blob, size, &offset, i, "config", &r) != 0)
+        if (config_next_record(blob, size, &offset, i, "config", &r) != 0)
             return -EINVAL; /* cannot happen after scan() */
         char *s = NULL;
-        if (is_string_type(r.type) && !(s = dup_value(&r)))
+        if (is_string_type(r.type) && !(s = config_dup_value(&r)))
             return -ENOMEM;
         switch (r.type) {
         case CFG_ENTRYPOINT: cfg->entrypoint = s; break;
@@ -361,15 +355,24 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
         case CFG_ALLOW_HOST_VOLUME:
             cfg->allow_host_volumes[cfg->allow_host_volume_count++] = s;
             break;
-        case CFG_UID: cfg->uid = get_u32(r.value); break;
-        case CFG_GID: cfg->gid = get_u32(r.value); break;
-        case CFG_GROUPS: cfg->groups[cfg->group_count++] = get_u32(r.value); break;
+        case CFG_UID: cfg->uid = config_get_u32(r.value); break;
+        case CFG_GID: cfg->gid = config_get_u32(r.value); break;
+        case CFG_GROUPS: cfg->groups[cfg->group_count++] = config_get_u32(r.value); break;
         case CFG_ALLOW_HOST_ARGV: cfg->allow_host_argv = true; break;
         case CFG_READ_ONLY_ROOT: cfg->read_only_root = true; break;
+        case CFG_ALLOW_HOST_ENTRYPOINT: cfg->allow_host_entrypoint = true; break;
+        case CFG_ALLOW_HOST_CWD: cfg->allow_host_cwd = true; break;
+        case CFG_ALLOW_HOST_TMPFS: cfg->allow_host_tmpfs = true; break;
+        case CFG_ALLOW_HOST_USER: {
+            struct config_host_user *u = &cfg->host_users[cfg->host_user_count++];
+            u->uid = config_get_u32(r.value);
+            u->gid = config_get_u32(r.value + 4);
+            break;
+        }
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;
         case CFG_RLIMIT: {
             struct config_rlimit *l = &cfg->rlimits[cfg->rlimit_count++];
-            l->resource = get_u32(r.value);
+            l->resource = config_get_u32(r.value);
             l->soft = get_u64(r.value + 8);
             l->hard = get_u64(r.value + 16);
             break;
@@ -395,136 +398,25 @@ static bool duplicate_rlimits(const struct boot_config *cfg)
 int config_parse(const u8 *blob, size_t size, struct boot_config *out)
 {
     memset(out, 0, sizeof(*out));
-    g_error[0] = 0;
+    g_config_error[0] = 0;
     if (size < CONFIG_MIN_SIZE || size > CONFIG_MAX_SIZE) {
-        snprintf(g_error, sizeof(g_error), "config: size %zu outside %u..%u", size,
+        snprintf(g_config_error, sizeof(g_config_error), "config: size %zu outside %u..%u", size,
                  CONFIG_MIN_SIZE, CONFIG_MAX_SIZE);
         return -EINVAL;
     }
     u32 counts[CFG_TYPE_COUNT];
-    int err = scan(blob, size, g_config_counts, "config", counts);
+    int err = config_scan(blob, size, g_config_counts, "config", counts);
     if (err)
         return err;
     err = fill(blob, size, out, counts);
     if (!err && duplicate_rlimits(out)) {
-        snprintf(g_error, sizeof(g_error), "config: two RLIMIT records for one resource");
+        snprintf(g_config_error, sizeof(g_config_error), "config: two RLIMIT records for one resource");
         err = -EINVAL;
     }
     if (err) {
         if (err == -ENOMEM)
-            snprintf(g_error, sizeof(g_error), "config: out of memory");
+            snprintf(g_config_error, sizeof(g_config_error), "config: out of memory");
         config_free(out);
     }
     return err;
-}
-
-static bool env_allowed(const struct boot_config *cfg, const struct record *r)
-{
-    for (size_t i = 0; i < cfg->allow_host_env_count; i++) {
-        size_t n = strlen(cfg->allow_host_env[i]);
-        if (n < r->length && memcmp(cfg->allow_host_env[i], r->value, n) == 0 &&
-            r->value[n] == '=')
-            return true;
-    }
-    return false;
-}
-
-int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
-{
-    g_error[0] = 0;
-    if (size == 0)
-        return 0; /* no overrides */
-    if (size > OVERRIDES_MAX_SIZE) {
-        snprintf(g_error, sizeof(g_error), "overrides: %zu bytes, more than %u", size,
-                 OVERRIDES_MAX_SIZE);
-        return -EINVAL;
-    }
-    u32 counts[CFG_TYPE_COUNT];
-    int err = scan(blob, size, g_override_counts, "overrides", counts);
-    if (err)
-        return err;
-    /* Permission first, for every record, before anything is taken. */
-    if (counts[CFG_ARG] > 0 && !cfg->allow_host_argv) {
-        snprintf(g_error, sizeof(g_error), "overrides: extra arguments not allowed by the config");
-        return -EPERM;
-    }
-    u32 record_count = get_u32(blob + 12);
-    size_t offset = HEADER_SIZE;
-    for (u32 i = 0; i < record_count; i++) {
-        struct record r;
-        next_record(blob, size, &offset, i, "overrides", &r);
-        if (r.type == CFG_ENV && !env_allowed(cfg, &r))
-            return fail(-EPERM, "overrides", i, "variable not allowed by the config");
-    }
-
-    char **argv_tail = new_vector(counts[CFG_ARG]);
-    char **envp = new_vector(counts[CFG_ENV]);
-    struct config_volume *volumes = kzalloc((counts[CFG_VOLUME] + 1) * sizeof(*volumes));
-    size_t argc = 0, envc = 0, volume_count = 0;
-    if (!argv_tail || !envp || !volumes)
-        goto no_memory;
-    err = config_volumes_collect(cfg, blob, size, volumes, &volume_count);
-    if (err) {
-        free_vector(argv_tail);
-        free_vector(envp);
-        kfree(volumes);
-        return err;
-    }
-    offset = HEADER_SIZE;
-    for (u32 i = 0; i < record_count; i++) {
-        struct record r;
-        next_record(blob, size, &offset, i, "overrides", &r);
-        if (r.type == CFG_VOLUME)
-            continue;
-        char *s = dup_value(&r);
-        if (!s)
-            goto no_memory;
-        if (r.type == CFG_ARG)
-            argv_tail[argc++] = s;
-        else
-            envp[envc++] = s;
-    }
-    free_vector(cfg->host_argv_tail);
-    free_vector(cfg->host_envp);
-    kfree(cfg->volumes);
-    cfg->host_argv_tail = argv_tail;
-    cfg->host_argc = argc;
-    cfg->host_envp = envp;
-    cfg->host_envc = envc;
-    cfg->volumes = volumes;
-    cfg->volume_count = volume_count;
-    return 0;
-
-no_memory:
-    free_vector(argv_tail);
-    free_vector(envp);
-    kfree(volumes);
-    snprintf(g_error, sizeof(g_error), "overrides: out of memory");
-    return -ENOMEM;
-}
-
-/* The VOLUME records of a scanned overrides blob, each target allowed by
- * an ALLOW_HOST_VOLUME record, no target twice. */
-int config_volumes_collect(const struct boot_config *cfg, const u8 *blob, size_t size,
-                           struct config_volume *out, size_t *count)
-{
-    u32 record_count = get_u32(blob + 12);
-    size_t offset = HEADER_SIZE;
-    *count = 0;
-    for (u32 i = 0; i < record_count; i++) {
-        struct record r;
-        next_record(blob, size, &offset, i, "overrides", &r);
-        if (r.type != CFG_VOLUME)
-            continue;
-        struct config_volume *v = &out[*count];
-        config_volume_decode(r.value, r.length, v); /* checked by scan() */
-        if (!config_volume_allowed(v->path, cfg->allow_host_volumes, cfg->allow_host_volume_count))
-            return fail(-EPERM, "overrides", i, "volume target not allowed by the config");
-        for (size_t k = 0; k < *count; k++) {
-            if (strcmp(out[k].path, v->path) == 0)
-                return fail(-EINVAL, "overrides", i, "two volumes for one target");
-        }
-        (*count)++;
-    }
-    return 0;
 }

@@ -11,6 +11,7 @@
 #ifndef CVMIFY_CONFIG_H
 #define CVMIFY_CONFIG_H
 
+#include "config/tmpfs_record.h"
 #include "config/volume_record.h"
 #include "lib/types.h"
 
@@ -36,10 +37,26 @@ enum config_record_type {
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
     CFG_READ_ONLY_ROOT = 13,
-    /* 14..23: other parts of the kernel */
+    /* 14 NET, 15 HOSTNAME: other parts of the kernel */
+    CFG_ALLOW_HOST_ENTRYPOINT = 16,
+    CFG_ALLOW_HOST_CWD = 17,
+    CFG_ALLOW_HOST_USER = 18,
+    CFG_ALLOW_HOST_TMPFS = 19,
+    /* 20..23: other parts of the kernel */
     CFG_ALLOW_HOST_VOLUME = 24,
     CFG_VOLUME = 25,
-    CFG_TYPE_COUNT = 26,
+    CFG_TMPFS_MOUNT = 26,
+    CFG_TYPE_COUNT = 27,
+};
+
+#define CONFIG_MAX_HOST_USERS 64
+#define CONFIG_MAX_USER_NAME 32
+#define CONFIG_MAX_HOST_TMPFS 16
+
+/* An ALLOW_HOST_USER record: a uid:gid pair the host may run the app as. */
+struct config_host_user {
+    u32 uid;
+    u32 gid;
 };
 
 struct config_rlimit {
@@ -68,7 +85,12 @@ struct boot_config {
     struct config_rlimit rlimits[CONFIG_MAX_RLIMITS];
     size_t group_count;
     u32 groups[CONFIG_MAX_GROUPS];
-    bool read_only_root;   /* READ_ONLY_ROOT: no writable overlay on / */
+    bool read_only_root;   /* READ_ONLY_ROOT (config or host): no writable root */
+    bool allow_host_entrypoint;
+    bool allow_host_cwd;
+    bool allow_host_tmpfs;
+    size_t host_user_count;
+    struct config_host_user host_users[CONFIG_MAX_HOST_USERS];
     size_t allow_host_volume_count;
     char **allow_host_volumes; /* mount points the host may put volumes on */
 
@@ -79,19 +101,37 @@ struct boot_config {
     char **host_envp;      /* host_envc entries + NULL, "KEY=VALUE" */
     size_t volume_count;
     struct config_volume *volumes; /* VOLUME records, targets allowed and unique */
+    size_t host_tmpfs_count;
+    struct config_tmpfs *host_tmpfs; /* TMPFS_MOUNT records (--tmpfs), paths unique */
 
     /* diagnostics switches (fw_cfg opt/cvmify/trace) */
     bool trace;
+
+    /* the app's stdio as `docker run` makes it (proc/stdio.h): with a
+     * terminal (fw_cfg opt/cvmify/tty, -t) fds 0/1/2 are a tty of
+     * tty_rows x tty_cols, else plain streams; stdin_open (fw_cfg
+     * opt/cvmify/control-stdin, -i): the host's stdin is attached, else
+     * fd 0 is /dev/null (without a terminal) */
+    bool tty;
+    u16 tty_rows;
+    u16 tty_cols;
+    bool stdin_open;
 };
 
 /* Parse and check a private copy of config.bin. Returns 0, or -EINVAL /
  * -ENOMEM with a reason in config_error(). */
 int config_parse(const u8 *blob, size_t size, struct boot_config *out);
 
-/* Parse the overrides file (same framing; ARG, ENV and VOLUME records) and
- * keep what cfg permits. A record that is not permitted, or any framing
- * error, is refused with -EPERM / -EINVAL (fail closed). */
+/* Parse the overrides file (same framing; ARG, ENV, ENTRYPOINT, CWD, UID
+ * + GID, TMPFS_MOUNT, READ_ONLY_ROOT and VOLUME records, config/overrides.c)
+ * and apply what cfg permits.
+ * A record that is not permitted, or any framing error, is refused with
+ * -EPERM / -EINVAL before anything changes (fail closed). */
 int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size);
+
+/* Add NAME=VALUE to the host variables unless the config or the host
+ * already set NAME (docker's TERM=xterm with -t). Returns 0 or -ENOMEM. */
+int config_default_env(struct boot_config *cfg, const char *name, const char *value);
 
 /* The VOLUME records of an overrides blob that passed the scan, each
  * target checked against cfg's ALLOW_HOST_VOLUME list (-EPERM) and unique

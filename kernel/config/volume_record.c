@@ -9,8 +9,7 @@
 #include "fs/cvmfs_format.h"
 #include "lib/string.h"
 
-/* Absolute, no empty, "." or ".." component, no trailing slash, not "/". */
-static bool path_normal(const char *p, size_t len)
+bool config_path_normal(const char *p, size_t len)
 {
 	if (len < 2 || p[0] != '/' || p[len - 1] == '/')
 		return false;
@@ -42,7 +41,7 @@ const char *config_volume_decode(const u8 *value, u32 length, struct config_volu
 	memcpy(out->root, value + 32, sizeof(out->root));
 	size_t len = length - CONFIG_VOLUME_FIXED;
 	const char *path = (const char *)value + CONFIG_VOLUME_FIXED;
-	if (strnlen(path, len) != len || !path_normal(path, len))
+	if (strnlen(path, len) != len || !config_path_normal(path, len))
 		return "VOLUME target is not a normalized absolute path";
 	memcpy(out->path, path, len);
 	out->path[len] = 0;

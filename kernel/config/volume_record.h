@@ -29,6 +29,10 @@ struct config_volume {
 /* Decode and check one VOLUME value; NULL, or why it is refused. */
 const char *config_volume_decode(const u8 *value, u32 length, struct config_volume *out);
 
+/* A mount point: absolute, no empty, "." or ".." component, no name
+ * over 255 bytes, no trailing slash, not "/" (len bytes at p). */
+bool config_path_normal(const char *p, size_t len);
+
 /* May a volume go at path? (An ALLOW_HOST_VOLUME record names it.) */
 bool config_volume_allowed(const char *path, char *const *allowed, size_t count);
 

@@ -115,6 +115,9 @@ int cvmfs_disk_open(struct cvmfs_disk *disk, const struct cvmfs_source *src,
 
 void cvmfs_disk_close(struct cvmfs_disk *disk)
 {
+	if (disk->ahead)
+		disk->src.read_finish(disk->src.ctx, NULL); /* the device is done with it */
+	disk->ahead = false;
 	if (disk->cache_ready)
 		cvmfs_cache_destroy(&disk->cache);
 	disk->cache_ready = false;
@@ -174,28 +177,91 @@ static u64 read_window(struct cvmfs_disk *disk, u64 block, u64 want)
 	return n > 0 ? n : 1;
 }
 
-/* Read a window of blocks in one device request and cache each one that
- * authenticates; the result is block's own (the first). A neighbour that
- * fails or finds no memory is simply not cached. */
-static int fill(struct cvmfs_disk *disk, u64 block, u64 want)
+/* Decrypt the window of n blocks from first (in disk->ciphertext) into
+ * the cache; the result is block's own (block is inside the window). A
+ * neighbour that fails or finds no memory is simply not cached. */
+static int decrypt_window(struct cvmfs_disk *disk, u64 first, u64 n, u64 block)
 {
-	u64 n = read_window(disk, block, want);
+	int result = 0;
+	for (u64 i = 0; i < n; i++) {
+		if (first + i != block && cvmfs_cache_contains(&disk->cache, first + i))
+			continue;
+		int err = decrypt_into_cache(disk, first + i, disk->ciphertext + i * CVMFS_BLOCK_SIZE);
+		if (first + i == block)
+			result = err;
+		if (err == -ENOMEM)
+			return first + i < block ? -ENOMEM : result;
+	}
+	return result;
+}
+
+/* After a full window (a sequential reader), have the source read the
+ * next one while this one decrypts: under the device's latency the
+ * kernel then does its own work instead of waiting. Not past the image,
+ * not into cached blocks, only one at a time. */
+static void start_ahead(struct cvmfs_disk *disk, u64 block)
+{
+	if (disk->src.read_start == NULL || disk->ahead || block >= disk->sb.block_count)
+		return;
+	u64 n = MIN((u64)CVMFS_READ_BLOCKS, disk->sb.block_count - block);
+	for (u64 i = 0; i < n; i++) {
+		if (cvmfs_cache_contains(&disk->cache, block + i)) {
+			n = i;
+			break;
+		}
+	}
+	if (n == 0)
+		return;
 	u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
+	if (disk->src.read_start(disk->src.ctx, device_offset, (size_t)n * CVMFS_BLOCK_SIZE) < 0)
+		return; /* a plain read will follow */
+	disk->ahead = true;
+	disk->ahead_block = block;
+	disk->ahead_count = n;
 	disk->device_reads++;
 	disk->blocks_read += n;
+}
+
+/* Collect the outstanding read-ahead: into disk->ciphertext if it holds
+ * block (true, with its window in *first and *n), dropped otherwise. Its
+ * ciphertext is checked like any other: block by block, by tag. */
+static bool take_ahead(struct cvmfs_disk *disk, u64 block, u64 *first, u64 *n)
+{
+	if (!disk->ahead)
+		return false;
+	disk->ahead = false;
+	bool wanted = block >= disk->ahead_block && block - disk->ahead_block < disk->ahead_count;
 	u64 start = platform_time_ns();
-	int got = disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
-	                         (size_t)n * CVMFS_BLOCK_SIZE);
+	int err = disk->src.read_finish(disk->src.ctx, wanted ? disk->ciphertext : NULL);
 	disk->device_ns += platform_time_ns() - start;
-	if (got < 0)
-		return -EIO;
-	int err = decrypt_into_cache(disk, block, disk->ciphertext);
-	for (u64 i = 1; err == 0 && i < n; i++) {
-		if (decrypt_into_cache(disk, block + i, disk->ciphertext + i * CVMFS_BLOCK_SIZE) ==
-		    -ENOMEM)
-			break;
+	if (!wanted || err < 0)
+		return false;
+	disk->ahead_used++;
+	*first = disk->ahead_block;
+	*n = disk->ahead_count;
+	return true;
+}
+
+/* Read block's window (from the read-ahead, or in one device request)
+ * and cache each block that authenticates; the result is block's own. */
+static int fill(struct cvmfs_disk *disk, u64 block, u64 want)
+{
+	u64 first = block, n = 0;
+	if (!take_ahead(disk, block, &first, &n)) {
+		n = read_window(disk, block, want);
+		u64 device_offset = disk->sb.data_offset + block * CVMFS_BLOCK_SIZE;
+		disk->device_reads++;
+		disk->blocks_read += n;
+		u64 start = platform_time_ns();
+		int got = disk->src.read(disk->src.ctx, device_offset, disk->ciphertext,
+		                         (size_t)n * CVMFS_BLOCK_SIZE);
+		disk->device_ns += platform_time_ns() - start;
+		if (got < 0)
+			return -EIO;
 	}
-	return err;
+	if (n == CVMFS_READ_BLOCKS)
+		start_ahead(disk, first + n);
+	return decrypt_window(disk, first, n, block);
 }
 
 int cvmfs_block_get(struct cvmfs_disk *disk, u64 block, u64 want, u8 **page)
@@ -250,11 +316,12 @@ void cvmfs_disk_log_stats(const struct cvmfs_disk *disk)
 {
 	u64 per_block = disk->blocks_decrypted ? disk->decrypt_ns / disk->blocks_decrypted : 0;
 	kprintf("fs: page cache: %llu hits, %llu misses, %llu evictions, %zu cached; "
-	        "disk: %llu requests, %llu blocks, %llu failed, %llu ms; "
+	        "disk: %llu requests, %llu blocks, %llu read-aheads used, %llu failed, %llu ms; "
 	        "aes-gcm: %llu ns per 4 KiB block\n",
 	        (unsigned long long)disk->cache.hits, (unsigned long long)disk->cache.misses,
 	        (unsigned long long)disk->cache.evictions, disk->cache.count,
 	        (unsigned long long)disk->device_reads, (unsigned long long)disk->blocks_read,
+	        (unsigned long long)disk->ahead_used,
 	        (unsigned long long)disk->failed_blocks,
 	        (unsigned long long)(disk->device_ns / 1000000), (unsigned long long)per_block);
 }

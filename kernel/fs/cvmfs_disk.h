@@ -18,9 +18,14 @@
 #include "fs/cvmfs_parse.h"
 
 /* Where the encrypted image bytes come from. read: size bytes at the
- * device offset (both multiples of 512) into private memory; 0 or -EIO. */
+ * device offset (both multiples of 512) into private memory; 0 or -EIO.
+ * A source may also read ahead without waiting (both NULL if not):
+ * read_start begins one read of at most CVMFS_READ_BLOCKS blocks,
+ * read_finish waits for it and copies it into buf (NULL: drop it). */
 struct cvmfs_source {
 	int (*read)(void *ctx, u64 offset, void *buf, size_t size);
+	int (*read_start)(void *ctx, u64 offset, size_t size);
+	int (*read_finish)(void *ctx, void *buf);
 	void *ctx;
 	u64 size;                 /* device size in bytes */
 };
@@ -35,6 +40,10 @@ struct cvmfs_disk {
 	u8 *tags;                 /* private copy, 16 * block_count bytes used */
 	struct aes_gcm_key *key;  /* the image key, expanded (a crypto slot) */
 	u8 *ciphertext;           /* CVMFS_READ_BLOCKS blocks from the device */
+	bool ahead;               /* a read-ahead is outstanding at the source */
+	u64 ahead_block;          /* its first block */
+	u64 ahead_count;          /* and how many */
+	u64 ahead_used;           /* read-aheads that a later miss used */
 	struct cvmfs_cache cache;
 	bool cache_ready;
 	u64 failed_blocks;        /* block reads that did not authenticate */

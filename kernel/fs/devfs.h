@@ -18,6 +18,15 @@ long attest_report_generate(struct inode *inode, char *buf, size_t size);
 long attest_eventlog_generate(struct inode *inode, char *buf, size_t size);
 long attest_measurement_generate(struct inode *inode, char *buf, size_t size);
 
+/* The app has a terminal (`cvmify run -t`): the console tty takes a
+ * terminal's defaults (echo, NL to CR NL on output) and this size.
+ * Without this call /dev/tty has no terminal behind it (ENXIO). */
+void devtty_make_terminal(u16 rows, u16 cols);
+/* The host's terminal changed size; true if the console's size changed. */
+bool devtty_resize(u16 rows, u16 cols);
+/* Whether devtty_make_terminal was called. */
+bool devtty_is_terminal(void);
+
 #define ATTEST_REPORT_SIZE 272
 #define ATTEST_USER_DATA_SIZE 64
 

@@ -8,6 +8,11 @@
  * sleeps until then, its VTIME deadline or a signal. Without an
  * interrupt line the reader re-checks the UART every POLL_NS.
  *
+ * With `cvmify run -t` the console is the app's terminal: the host's
+ * terminal is in raw mode, so this tty echoes and turns NL into CR NL
+ * itself, like the pty docker allocates. Without -t the app's fds are
+ * plain streams (proc/stdio.c) and /dev/tty has no terminal (ENXIO).
+ *
  * Trust: input bytes come from the host; they are data for the app and
  * nothing else. The ldisc takes at most as many as it has room for; the
  * rest wait in the UART (QEMU holds them back, nothing is lost).
@@ -29,10 +34,12 @@
 
 #define PUMP_CHUNK 256
 #define POLL_NS (10ULL * 1000 * 1000)
+#define DEV_TTY_RDEV ((5ULL << 8) | 0) /* /dev/tty, MKDEV(5, 0) */
 
 static struct tty_ldisc g_console_tty;
 static bool g_console_ready;
 static bool g_have_irq;
+static bool g_terminal; /* cvmify run -t */
 static u64 g_last_input_ns; /* when the last input byte arrived (VTIME) */
 static struct waitq g_input_wait; /* readers and pollers of the console */
 static struct ktimer g_poll_timer; /* no interrupt: wakes pollers to look */
@@ -59,6 +66,42 @@ static struct tty_ldisc *console_tty(void)
 		g_have_irq = gsi >= 0 && irq_register((u32)gsi, input_interrupt, NULL, false) == 0;
 	}
 	return &g_console_tty;
+}
+
+void devtty_make_terminal(u16 rows, u16 cols)
+{
+	struct tty_ldisc *ld = console_tty();
+	struct linux_termios t = ld->termios;
+	t.c_lflag |= TTY_ECHO | TTY_ECHOE | TTY_ECHOK;
+	t.c_oflag |= TTY_OPOST | TTY_ONLCR;
+	tty_ldisc_set_termios(ld, &t, false);
+	ld->winsize.ws_row = rows;
+	ld->winsize.ws_col = cols;
+	g_terminal = true;
+}
+
+bool devtty_is_terminal(void)
+{
+	return g_terminal;
+}
+
+bool devtty_resize(u16 rows, u16 cols)
+{
+	struct tty_ldisc *ld = console_tty();
+	if (ld->winsize.ws_row == rows && ld->winsize.ws_col == cols)
+		return false;
+	ld->winsize.ws_row = rows;
+	ld->winsize.ws_col = cols;
+	return true;
+}
+
+/* /dev/tty is the controlling terminal: there is none without -t. */
+static int tty_open(struct inode *inode, struct file *file)
+{
+	(void)file;
+	if (inode->rdev == DEV_TTY_RDEV && !g_terminal)
+		return -ENXIO;
+	return 0;
 }
 
 /* Move waiting UART bytes into the ldisc, as many as it has room for.
@@ -220,6 +263,7 @@ static u32 tty_poll(struct file *file, u32 events, struct poll_table *pt)
 
 const struct file_ops g_devtty_fops = {
 	.stream = true,
+	.open = tty_open,
 	.read = tty_read,
 	.write = tty_write,
 	.ioctl = tty_ioctl,

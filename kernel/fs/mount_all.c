@@ -33,6 +33,18 @@ static int blk_source_read(void *ctx, u64 offset, void *buf, size_t size)
 	return blk_read(ctx, offset / BLK_SECTOR_SIZE, buf, size / BLK_SECTOR_SIZE);
 }
 
+static int blk_source_read_start(void *ctx, u64 offset, size_t size)
+{
+	if (offset % BLK_SECTOR_SIZE != 0 || size % BLK_SECTOR_SIZE != 0)
+		return -EINVAL;
+	return blk_read_ahead_start(ctx, offset / BLK_SECTOR_SIZE, size / BLK_SECTOR_SIZE);
+}
+
+static int blk_source_read_finish(void *ctx, void *buf)
+{
+	return blk_read_ahead_finish(ctx, buf);
+}
+
 /* The root disk: the first virtio-blk device, probed once. */
 static int root_source(struct cvmfs_source *src)
 {
@@ -47,6 +59,8 @@ static int root_source(struct cvmfs_source *src)
 	}
 	*src = (struct cvmfs_source){
 		.read = blk_source_read,
+		.read_start = blk_source_read_start,
+		.read_finish = blk_source_read_finish,
 		.ctx = disk,
 		.size = blk_sector_count(disk) * BLK_SECTOR_SIZE,
 	};

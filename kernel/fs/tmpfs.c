@@ -455,6 +455,25 @@ struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit)
 	return &fs->sb;
 }
 
+void tmpfs_destroy(struct fs_super *sb)
+{
+	inode_put(sb->root);
+	kfree(sb->priv);
+}
+
+int tmpfs_configure(struct fs_super *sb, u32 root_mode, u32 uid, u32 gid, u64 page_limit)
+{
+	struct tmpfs_fs *fs = sb->priv;
+	if (fs->pages_used != 0 || fs->lower != NULL || tnode(sb->root)->dir.count != 0)
+		return -EBUSY; /* only a tmpfs nothing has used yet */
+	fs->page_limit = page_limit;
+	sb->total_blocks = page_limit;
+	sb->root->mode = S_IFDIR | (root_mode & 07777);
+	sb->root->uid = uid;
+	sb->root->gid = gid;
+	return 0;
+}
+
 struct fs_super *tmpfs_create_overlay(struct fs_super *lower, u64 first_new_ino,
                                       u64 page_limit, bool read_only)
 {

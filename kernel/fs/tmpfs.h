@@ -13,6 +13,14 @@
 /* A new, empty tmpfs whose root has mode (e.g. 01777 for /tmp). */
 struct fs_super *tmpfs_create(u32 root_mode, u64 page_limit);
 
+/* Free a tmpfs that was never mounted and holds nothing (a mount that
+ * failed). */
+void tmpfs_destroy(struct fs_super *sb);
+
+/* New options for a tmpfs nothing has used yet (-EBUSY otherwise): the
+ * root's mode and owner, the page limit (docker's --tmpfs options). */
+int tmpfs_configure(struct fs_super *sb, u32 root_mode, u32 uid, u32 gid, u64 page_limit);
+
 /* The root overlay (docs/kernel-memory.md): a tmpfs whose tree starts as
  * the tree of lower (read-only, with iget), changed in memory. New inodes
  * are numbered from first_new_ino up (above the image's numbers); file

@@ -1,7 +1,9 @@
 /*
  * kprintf.c: formatted kernel log to the LOG console (COM3). Lines are
  * formatted into a stack buffer and written in one go; longer output is
- * cut at 512 bytes (the log is for people, the control lines are short).
+ * cut at 512 bytes. The log is for people: %s and %c arguments are
+ * escaped (vsnprintf_log), and the launcher reads its messages from the
+ * control channel (control/control.h), never from here.
  */
 #include "lib/kprintf.h"
 #include "lib/printf.h"
@@ -10,7 +12,7 @@
 int vkprintf(const char *fmt, va_list ap)
 {
     char buf[512];
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = vsnprintf_log(buf, sizeof(buf), fmt, ap);
     size_t len = n < 0 ? 0 : (size_t)n;
     if (len >= sizeof(buf))
         len = sizeof(buf) - 1;

@@ -1,7 +1,7 @@
 /*
- * kprintf.h: kernel log output, to the LOG console channel (COM3).
- * Lines starting with "cvmify: " are control lines for the launcher
- * (docs/boot-config.md); use kprintf_control for those.
+ * kprintf.h: kernel log output, to the LOG console channel (COM3), for
+ * people. Arguments (%s, %c) are escaped; messages for the launcher go
+ * through the control channel (control/control.h).
  */
 #ifndef CVMIFY_LIB_KPRINTF_H
 #define CVMIFY_LIB_KPRINTF_H

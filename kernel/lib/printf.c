@@ -8,7 +8,8 @@
 struct out {
     char *buf;
     size_t size;
-    size_t len; /* bytes the full output needs */
+    size_t len;  /* bytes the full output needs */
+    bool escape; /* vsnprintf_log: escape %s and %c arguments */
 };
 
 static void put(struct out *o, char c)
@@ -18,15 +19,42 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, int width, bool left, char pad)
+/* An argument byte in the log: printable ASCII as is, a backslash
+ * doubled, anything else (newlines, escape sequences, non-ASCII) as \xNN,
+ * so that text from the app can neither start a line nor steer a
+ * terminal. */
+static void put_escaped(struct out *o, char c)
+{
+    const char *digits = "0123456789abcdef";
+    u8 b = (u8)c;
+    if (b == '\\') {
+        put(o, '\\');
+        put(o, '\\');
+    } else if (b >= 0x20 && b < 0x7f) {
+        put(o, c);
+    } else {
+        put(o, '\\');
+        put(o, 'x');
+        put(o, digits[b >> 4]);
+        put(o, digits[b & 15]);
+    }
+}
+
+/* text: a %s or %c argument, escaped when formatting for the log. */
+static void put_padded(struct out *o, const char *s, size_t n, int width, bool left, char pad,
+                       bool text)
 {
     size_t fill = width > 0 && (size_t)width > n ? (size_t)width - n : 0;
     if (!left) {
         while (fill--)
             put(o, pad);
     }
-    for (size_t i = 0; i < n; i++)
-        put(o, s[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (text && o->escape)
+            put_escaped(o, s[i]);
+        else
+            put(o, s[i]);
+    }
     if (left) {
         while (fill--)
             put(o, ' ');
@@ -47,9 +75,9 @@ static size_t format_unsigned(char *tmp, u64 v, unsigned base, bool upper)
     return n;
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+static int format(char *buf, size_t size, const char *fmt, va_list ap, bool escape)
 {
-    struct out o = { buf, size, 0 };
+    struct out o = { buf, size, 0, escape };
 
     for (; *fmt; fmt++) {
         if (*fmt != '%') {
@@ -109,7 +137,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (v < 0)
                 tmp[off++] = '-';
             n = off + format_unsigned(tmp + off, mag, 10, false);
-            put_padded(&o, tmp, n, width, left, pad);
+            put_padded(&o, tmp, n, width, left, pad, false);
             break;
         }
         case 'u':
@@ -120,7 +148,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                   : longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
             unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
             n = format_unsigned(tmp, v, base, *fmt == 'X');
-            put_padded(&o, tmp, n, width, left, pad);
+            put_padded(&o, tmp, n, width, left, pad, false);
             break;
         }
         case 'p': {
@@ -128,7 +156,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             tmp[0] = '0';
             tmp[1] = 'x';
             n = 2 + format_unsigned(tmp + 2, v, 16, false);
-            put_padded(&o, tmp, n, width, left, pad);
+            put_padded(&o, tmp, n, width, left, pad, false);
             break;
         }
         case 's': {
@@ -136,12 +164,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (!s)
                 s = "(null)";
             n = precision >= 0 ? strnlen(s, (size_t)precision) : strlen(s);
-            put_padded(&o, s, n, width, left, ' ');
+            put_padded(&o, s, n, width, left, ' ', true);
             break;
         }
         case 'c':
             tmp[0] = (char)va_arg(ap, int);
-            put_padded(&o, tmp, 1, width, left, ' ');
+            put_padded(&o, tmp, 1, width, left, ' ', true);
             break;
         case '%':
             put(&o, '%');
@@ -158,6 +186,16 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     if (size > 0)
         o.buf[o.len < size ? o.len : size - 1] = 0;
     return (int)o.len;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    return format(buf, size, fmt, ap, false);
+}
+
+int vsnprintf_log(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    return format(buf, size, fmt, ap, true);
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)

@@ -12,6 +12,11 @@
 /* Format into buf (always NUL-terminated when size > 0).
  * Returns the length the full output would have had. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* vsnprintf for the kernel log: every byte of a %s or %c argument that
+ * is not printable ASCII becomes \xNN (a backslash \\), so nothing an
+ * app named (a path, a hostname) can add a line or a terminal escape. */
+int vsnprintf_log(char *buf, size_t size, const char *fmt, va_list ap);
+
 int snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

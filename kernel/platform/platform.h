@@ -39,7 +39,8 @@ void platform_irq_init(void);
 enum console_channel {
     CONSOLE_STDOUT = 0, /* COM1: app stdout and tty input */
     CONSOLE_STDERR = 1, /* COM2: app stderr */
-    CONSOLE_LOG = 2,    /* COM3: kernel log and "cvmify:" control lines */
+    CONSOLE_LOG = 2,    /* COM3: kernel log, for people */
+    CONSOLE_CONTROL = 3, /* COM4: control frames (control/control.h) */
 };
 
 /* Write len bytes; blocks until the UART took them all. */
@@ -55,6 +56,14 @@ bool platform_console_has_input(void);
 /* Turn on COM1's receive interrupt and return the device line (GSI) it
  * raises, or -1 when the backend has none (the tty then polls). */
 int platform_console_input_irq(void);
+
+/* Read up to len bytes the host sent on the control channel (COM4) that
+ * are already waiting; never blocks. Returns the number read. */
+size_t platform_control_read(char *buf, size_t len);
+
+/* Turn on the control channel's receive interrupt and return its device
+ * line (GSI), or -1 when the backend has none (control_poll then polls). */
+int platform_control_input_irq(void);
 
 /* ---- fw_cfg files (docs/boot-config.md) ---------------------------- */
 
@@ -214,8 +223,8 @@ void platform_start_cpus_end(void);
 
 /* ---- power --------------------------------------------------------- */
 
-#define POWEROFF_APP_EXIT 0x10 /* after "cvmify: exit N" / "signal N" (QEMU exits 33) */
-#define POWEROFF_PANIC 0x20    /* after "cvmify: panic ..." (QEMU exits 65) */
+#define POWEROFF_APP_EXIT 0x10 /* after the EXIT / KILLED message (QEMU exits 33) */
+#define POWEROFF_PANIC 0x20    /* after the PANIC message (QEMU exits 65) */
 
 /* Power off through isa-debug-exit with code; halts forever if the host
  * ignores it. */

@@ -7,12 +7,13 @@
  * a process ends the process: its children go to the first process, its
  * leader becomes a zombie holding the wait status, the parent gets
  * SIGCHLD and a wake-up. The first process (pid 1) is the app: when it
- * ends, the kernel prints the control line for the launcher
- * (docs/boot-config.md), the --trace summary, and powers off; processes
- * still running end with it. A thread other than the leader is freed
- * once it is off its CPU (proc/sched.c reaps it); a leader when its
- * parent reaps it.
+ * ends, the kernel sends the --trace summary and the exit message to the
+ * launcher over the control channel (docs/boot-config.md), echoes it in
+ * the log, and powers off; processes still running end with it. A thread
+ * other than the leader is freed once it is off its CPU (proc/sched.c
+ * reaps it); a leader when its parent reaps it.
  */
+#include "control/control.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/tlb.h"
@@ -37,10 +38,13 @@ void proc_exit_app(int status, int signo)
 	vfs_sync_all();
 	fs_log_stats();
 	syscall_print_trace();
-	if (signo > 0)
+	if (signo > 0) {
 		kprintf("cvmify: signal %d\n", signo);
-	else
+		control_send_u32(CONTROL_KILLED, (u32)signo);
+	} else {
 		kprintf("cvmify: exit %d\n", status & 0xff);
+		control_send_u32(CONTROL_EXIT, (u32)status & 0xff);
+	}
 	platform_poweroff(POWEROFF_APP_EXIT);
 }
 

@@ -25,6 +25,7 @@
 #include "proc/exec.h"
 #include "proc/procfs_task.h"
 #include "proc/fdtable.h"
+#include "proc/host_requests.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/file_lock.h"
@@ -54,6 +55,33 @@ static void apply_rlimits(struct task *task, const struct boot_config *cfg)
 		nofile->rlim_max = TASK_FD_MAX;
 	if (nofile->rlim_cur > nofile->rlim_max)
 		nofile->rlim_cur = nofile->rlim_max;
+}
+
+/* Docker creates a missing working directory (and its parents, root's,
+ * mode 755) before the app starts, e.g. an image's WORKDIR under a
+ * --tmpfs; so does the kernel, as root, where the filesystem lets it.
+ * set_start_dir reports what could not be made. */
+static void make_start_dir(const char *cwd)
+{
+	struct inode *root = vfs_root();
+	struct inode *dir = NULL;
+	if (vfs_lookup(root, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir) == 0) {
+		inode_put(dir);
+		inode_put(root);
+		return;
+	}
+	static char prefix[VFS_PATH_MAX];
+	size_t len = strnlen(cwd, sizeof(prefix) - 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && cwd[i] != '/')
+			continue;
+		memcpy(prefix, cwd, i);
+		prefix[i] = 0;
+		int err = vfs_mkdir(root, prefix, 0755);
+		if (err < 0 && err != -EEXIST)
+			break;
+	}
+	inode_put(root);
 }
 
 static void set_start_dir(struct task *task, const char *cwd)
@@ -176,14 +204,16 @@ void proc_start_init(const struct boot_config *cfg)
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
 	 * after that runs with the app's credentials. */
-	int err = stdio_open(task);
+	int err = stdio_open(task, cfg);
 	if (err)
 		panic("cannot open the console for fds 0/1/2 (error %d)", err);
+	make_start_dir(cfg->cwd);
 	apply_credentials(task, cfg);
 	apply_rlimits(task, cfg);
 	set_start_dir(task, cfg->cwd);
 	procfs_task_register();
 	syscall_set_trace(cfg->trace);
+	host_requests_start();
 
 	struct trapframe *tf = exec_first(task, cfg);
 	task->start_ns = platform_time_ns();

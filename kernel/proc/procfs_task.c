@@ -427,11 +427,12 @@ static long hook_fd_path(int pid, int fd, char *buf, size_t size)
 		         (unsigned long long)f->inode->ino);
 		return copy_text(link, buf, size);
 	}
-	/* Files opened by path remember it (vfs_file_path). The stderr
-	 * channel is a wrapper without one: it is the console too. */
-	if (!stdio_is_console(f) || f->inode)
+	/* Files opened by path remember it (vfs_file_path). The stdio
+	 * wrappers have none: stdio names them. */
+	const char *name = f->inode ? NULL : stdio_file_name(f);
+	if (!name)
 		return vfs_file_path(f, buf, size);
-	return copy_text("/dev/console", buf, size);
+	return copy_text(name, buf, size);
 }
 
 static int hook_fd_inode(int pid, int fd, struct inode **out)

@@ -3,13 +3,15 @@
  *
  * The VFS fills a struct kstat; this file converts it to the two Linux
  * layouts (linux_abi/stat.h). A file with no inode reports itself as a
- * FIFO (pipes) or a character device (the stderr console).
+ * FIFO (pipes, and stdio streams without -t) or a character device (the
+ * stderr console).
  */
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "proc/pipe.h"
+#include "proc/stdio.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
@@ -24,7 +26,7 @@ static void stat_of_file(struct file *f, struct kstat *ks)
 		return;
 	}
 	memset(ks, 0, sizeof(*ks));
-	ks->mode = pipe_is(f) ? (S_IFIFO | 0600) : (S_IFCHR | 0620);
+	ks->mode = pipe_is(f) || stdio_is_stream(f) ? (S_IFIFO | 0600) : (S_IFCHR | 0620);
 	ks->nlink = 1;
 	ks->blksize = 1024;
 }

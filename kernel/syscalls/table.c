@@ -10,6 +10,7 @@
  * needed and did not get, by name (names.c for numbers not listed here).
  * docs/syscalls.md lists every one of them with its reason.
  */
+#include "control/control.h"
 #include "syscalls/syscall.h"
 
 #include "arch/x86_64/arch.h"
@@ -394,13 +395,13 @@ void syscall_print_trace(void)
 	for (u32 nr = 0; nr < SYSCALL_COUNT; nr++) {
 		if (g_counts[nr] == 0)
 			continue;
-		/* docs/boot-config.md: nr name count total_ns max_ns [missing] */
-		kprintf("cvmify: syscall %u %s %u %llu %llu%s\n", nr, name_of(nr), g_counts[nr],
-		        (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
-		        (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
-		        g_table[nr].fn ? "" : " missing");
+		/* docs/boot-config.md, TRACE: nr name count total_ns max_ns [missing] */
+		control_send_text(CONTROL_TRACE, "%u %s %u %llu %llu%s", nr, name_of(nr), g_counts[nr],
+		                  (unsigned long long)cycles_to_ns(g_cycles_total[nr]),
+		                  (unsigned long long)cycles_to_ns(g_cycles_max[nr]),
+		                  g_table[nr].fn ? "" : " missing");
 	}
 	if (g_counts[SYSCALL_COUNT])
-		kprintf("cvmify: syscall %u out-of-range %u 0 0 missing\n", SYSCALL_COUNT,
-		        g_counts[SYSCALL_COUNT]);
+		control_send_text(CONTROL_TRACE, "%u out-of-range %u 0 0 missing", SYSCALL_COUNT,
+		                  g_counts[SYSCALL_COUNT]);
 }

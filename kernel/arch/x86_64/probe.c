@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/probe.h"
 #include "arch/x86_64/arch.h"
+#include "control/control.h"
 #include "mm/kpt.h"
 #include "mm/page.h"
 #include "lib/string.h"
@@ -37,6 +38,7 @@ u64 probe_syscall(struct trapframe *tf)
     }
     if (tf->rax == PROBE_DONE && tf->rdi == PROBE_PONG && g_probe_pings == 1) {
         kprintf("cvmify: probe ok\n");
+        control_send(CONTROL_PROBE_OK, NULL, 0);
         platform_poweroff(POWEROFF_APP_EXIT);
     }
     panic("probe: unexpected syscall %lx (rdi=%lx)", tf->rax, tf->rdi);

@@ -1,5 +1,7 @@
 /*
- * blk.c: virtio-blk, one request at a time per disk, polled.
+ * blk.c: virtio-blk, polled: one request at a time per disk, plus at
+ * most one read-ahead the caller collects later (so that the device reads
+ * the next blocks while the kernel decrypts the last ones).
  *
  * Trust: capacity comes from config space and is checked once here. Data
  * moves through a shared bounce buffer and is copied into the caller's
@@ -35,21 +37,30 @@ struct blk_request_header {
 	u64 sector;
 };
 
-/* The shared page: request header and status byte. */
+/* One request's header and status byte, in the shared page. */
 struct blk_shared {
 	struct blk_request_header header;
 	u8 status;
 };
+
+/* The shared page holds two: the waited-for request and the read-ahead. */
+enum { SLOT_SYNC, SLOT_AHEAD, SLOT_COUNT };
+
+enum ahead_state { AHEAD_NONE, AHEAD_SUBMITTED, AHEAD_COMPLETED };
 
 struct blk_disk {
 	struct virtio_dev *dev;
 	struct virtqueue *vq;
 	u64 sector_count;
 	bool broken;
-	struct blk_shared *shared;   /* shared with the device */
+	struct blk_shared *shared;   /* SLOT_COUNT slots, shared with the device */
 	u64 shared_dma;
 	u8 *bounce;                  /* shared with the device */
 	u64 bounce_dma;
+	u8 *ahead_bounce;            /* the read-ahead's, shared with the device */
+	u64 ahead_bounce_dma;
+	enum ahead_state ahead;
+	u32 ahead_size;              /* bytes the read-ahead asked for */
 };
 
 static int blk_break(struct blk_disk *disk, const char *why)
@@ -79,7 +90,8 @@ static int blk_setup(struct blk_disk *disk)
 
 	disk->shared = platform_shared_alloc(PAGE_SIZE, &disk->shared_dma);
 	disk->bounce = platform_shared_alloc(BLK_BOUNCE_SIZE, &disk->bounce_dma);
-	if (disk->shared == NULL || disk->bounce == NULL)
+	disk->ahead_bounce = platform_shared_alloc(BLK_BOUNCE_SIZE, &disk->ahead_bounce_dma);
+	if (disk->shared == NULL || disk->bounce == NULL || disk->ahead_bounce == NULL)
 		return -ENOMEM;
 
 	disk->sector_count = capacity;
@@ -113,19 +125,25 @@ u64 blk_sector_count(const struct blk_disk *disk)
 	return disk->sector_count;
 }
 
-/* Wait for the disk's single request; any completion must be it. */
-static int wait_for_completion(struct blk_disk *disk, void *expected_cookie, u32 *written)
+/* Wait until the request of slot `want` completes. The only other
+ * completion allowed meanwhile is the read-ahead's, which is noted. */
+static int wait_for_completion(struct blk_disk *disk, struct blk_shared *want)
 {
 	u64 deadline = platform_time_ns() + BLK_TIMEOUT_NS;
 	for (;;) {
 		void *cookie = NULL;
-		int got = vq_poll(disk->vq, &cookie, written);
+		u32 written = 0;
+		int got = vq_poll(disk->vq, &cookie, &written);
 		if (got < 0)
 			return blk_break(disk, "device broke a virtqueue rule");
 		if (got == 1) {
-			if (cookie != expected_cookie)
+			if (cookie == &disk->shared[SLOT_AHEAD] && disk->ahead == AHEAD_SUBMITTED)
+				disk->ahead = AHEAD_COMPLETED;
+			else if (cookie != &disk->shared[SLOT_SYNC] || want != cookie)
 				return blk_break(disk, "unexpected completion");
-			return 0;
+			if (cookie == want)
+				return 0;
+			continue;
 		}
 		if (platform_time_ns() > deadline)
 			return blk_break(disk, "request timed out");
@@ -133,38 +151,51 @@ static int wait_for_completion(struct blk_disk *disk, void *expected_cookie, u32
 	}
 }
 
-/* One request: type, at lba, moving size bytes (at most BLK_BOUNCE_SIZE)
- * through the bounce buffer: device-writable for reads, device-readable
- * for writes, none for a flush. */
-static int request(struct blk_disk *disk, u32 type, u64 lba, u32 size)
+/* Fill in slot's header and queue a request moving size bytes (at most
+ * BLK_BOUNCE_SIZE) through the bounce buffer at dma: device-writable for
+ * reads, device-readable for writes, none for a flush. */
+static int submit(struct blk_disk *disk, struct blk_shared *slot, u32 type, u64 lba,
+                  u64 dma, u32 size)
 {
+	u64 slot_dma = disk->shared_dma + (u64)((u8 *)slot - (u8 *)disk->shared);
 	struct vq_buf bufs[3];
 	u16 out = 0, in = 0;
-	bufs[out++] = (struct vq_buf){ disk->shared_dma + __builtin_offsetof(struct blk_shared, header),
+	bufs[out++] = (struct vq_buf){ slot_dma + __builtin_offsetof(struct blk_shared, header),
 	                               sizeof(struct blk_request_header) };
 	if (type == VIRTIO_BLK_T_OUT)
-		bufs[out++] = (struct vq_buf){ disk->bounce_dma, size };
+		bufs[out++] = (struct vq_buf){ dma, size };
 	else if (type == VIRTIO_BLK_T_IN)
-		bufs[out + in++] = (struct vq_buf){ disk->bounce_dma, size };
-	bufs[out + in++] = (struct vq_buf){ disk->shared_dma + __builtin_offsetof(struct blk_shared, status), 1 };
+		bufs[out + in++] = (struct vq_buf){ dma, size };
+	bufs[out + in++] = (struct vq_buf){ slot_dma + __builtin_offsetof(struct blk_shared, status), 1 };
 
-	disk->shared->header.type = type;
-	disk->shared->header.reserved = 0;
-	disk->shared->header.sector = lba;
-	disk->shared->status = 0xff;
+	slot->header.type = type;
+	slot->header.reserved = 0;
+	slot->header.sector = lba;
+	slot->status = 0xff;
 
-	int err = vq_submit(disk->vq, bufs, out, in, disk->shared);
-	if (err < 0)
+	if (vq_submit(disk->vq, bufs, out, in, slot) < 0)
 		return blk_break(disk, "submit failed");
-	u32 written = 0;
-	err = wait_for_completion(disk, disk->shared, &written);
-	if (err < 0)
-		return err;
+	return 0;
+}
 
-	u8 status = *(volatile u8 *)&disk->shared->status; /* read once */
+static int check_status(struct blk_disk *disk, struct blk_shared *slot)
+{
+	u8 status = *(volatile u8 *)&slot->status; /* read once */
 	if (status != VIRTIO_BLK_S_OK)
 		return blk_break(disk, "device reported an error");
 	return 0;
+}
+
+/* One request through the main bounce buffer, waited for. */
+static int request(struct blk_disk *disk, u32 type, u64 lba, u32 size)
+{
+	struct blk_shared *slot = &disk->shared[SLOT_SYNC];
+	int err = submit(disk, slot, type, lba, disk->bounce_dma, size);
+	if (err == 0)
+		err = wait_for_completion(disk, slot);
+	if (err == 0)
+		err = check_status(disk, slot);
+	return err;
 }
 
 static int read_chunk(struct blk_disk *disk, u64 lba, u8 *buf, size_t sectors)
@@ -228,4 +259,40 @@ int blk_flush(struct blk_disk *disk)
 	if (!virtio_has_feature(disk->dev, VIRTIO_BLK_F_FLUSH))
 		return 0; /* no volatile write cache: a completed write is durable */
 	return request(disk, VIRTIO_BLK_T_FLUSH, 0, 0);
+}
+
+int blk_read_ahead_start(struct blk_disk *disk, u64 lba, size_t count)
+{
+	if (disk->broken)
+		return -EIO;
+	if (disk->ahead != AHEAD_NONE)
+		return -EBUSY;
+	if (count == 0 || count > BLK_BOUNCE_SIZE / BLK_SECTOR_SIZE || lba > disk->sector_count ||
+	    count > disk->sector_count - lba)
+		return -EINVAL;
+	u32 size = (u32)(count * BLK_SECTOR_SIZE);
+	int err = submit(disk, &disk->shared[SLOT_AHEAD], VIRTIO_BLK_T_IN, lba,
+	                 disk->ahead_bounce_dma, size);
+	if (err < 0)
+		return err;
+	disk->ahead = AHEAD_SUBMITTED;
+	disk->ahead_size = size;
+	return 0;
+}
+
+int blk_read_ahead_finish(struct blk_disk *disk, void *buf)
+{
+	if (disk->ahead == AHEAD_NONE)
+		return -EINVAL;
+	struct blk_shared *slot = &disk->shared[SLOT_AHEAD];
+	int err = disk->broken ? -EIO : 0;
+	if (err == 0 && disk->ahead == AHEAD_SUBMITTED)
+		err = wait_for_completion(disk, slot);
+	/* Broken or not, the device is done with the buffer or never will be. */
+	disk->ahead = AHEAD_NONE;
+	if (err == 0)
+		err = check_status(disk, slot);
+	if (err == 0 && buf != NULL)
+		memcpy(buf, disk->ahead_bounce, disk->ahead_size);
+	return err;
 }

@@ -31,6 +31,16 @@ int blk_read(struct blk_disk *disk, u64 lba, void *buf, size_t count);
  * buffer first) at lba. 0, -EIO, -EINVAL, -EROFS (a read-only device). */
 int blk_write(struct blk_disk *disk, u64 lba, const void *buf, size_t count);
 
+/* Read-ahead: start reading count sectors (at most 64 KiB) at lba into
+ * a second bounce buffer and return without waiting; other requests may
+ * go meanwhile. One at a time: -EBUSY while one is outstanding; -EIO,
+ * -EINVAL (range). */
+int blk_read_ahead_start(struct blk_disk *disk, u64 lba, size_t count);
+
+/* Wait for the outstanding read-ahead and copy its sectors into buf
+ * (private memory; NULL drops them). 0, -EIO, -EINVAL (none started). */
+int blk_read_ahead_finish(struct blk_disk *disk, void *buf);
+
 /* Make every completed write durable (VIRTIO_BLK_T_FLUSH; a device
  * without a volatile cache needs nothing). 0 or -EIO. */
 int blk_flush(struct blk_disk *disk);

@@ -63,6 +63,17 @@ bool golden_mount_root(struct golden_image *g)
 	return vfs_mount_root(sb) >= 0;
 }
 
+int golden_test_main(int argc, char **argv, bool (*setup)(const char *golden),
+                     const struct host_test *tests, int count)
+{
+	const char *golden = argc > 1 ? argv[1] : "../tests/golden";
+	if (!setup(golden)) {
+		fprintf(stderr, "setup failed (golden image at %s)\n", golden);
+		return 1;
+	}
+	return run_tests(tests, count, argc - 1, argv + 1);
+}
+
 static void sha256_hex(const u8 *data, size_t size, char out[65])
 {
 	br_sha256_context ctx;

@@ -3,6 +3,7 @@
 #ifndef CVMIFY_TESTS_HOST_FIXTURE_H
 #define CVMIFY_TESTS_HOST_FIXTURE_H
 
+#include "check.h"
 #include "golden.h"
 #include "memsource.h"
 
@@ -20,6 +21,12 @@ bool golden_image_load(const char *dir, struct golden_image *g, char **json);
 /* Open g as a cvmfs filesystem and mount it as the VFS root; g must
  * outlive the mount (the VFS reads g->img). */
 bool golden_mount_root(struct golden_image *g);
+
+/* The body of main() for a test over the golden image: setup(argv[1], or
+ * ../tests/golden without it), then the table, or only the test argv[2]
+ * names. Returns the exit status. */
+int golden_test_main(int argc, char **argv, bool (*setup)(const char *golden),
+                     const struct host_test *tests, int count);
 
 /* The same image under the root overlay (what the kernel mounts at /):
  * writable in memory up to page_limit pages, or read-only. */

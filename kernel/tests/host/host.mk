@@ -20,9 +20,10 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := config/config.c config/volume_record.c fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs_cache.c fs/cvmfs.c fs/inode.c fs/lock.c fs/mount.c \
+HOST_LIB_SRCS := config/config.c config/overrides.c config/volume_record.c config/tmpfs_record.c fs/tmpfs_host.c \
+    fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs_cache.c fs/cvmfs.c fs/inode.c fs/lock.c fs/mount.c \
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tmpfs_dir.c fs/tty_ldisc.c \
-    drivers/virtio/virtqueue.c \
+    drivers/virtio/virtqueue.c control/frame.c \
     proc/elf_parse.c tests/host/elf_mem.c lib/bytes.c arch/x86_64/user_return.c \
     proc/runq.c proc/timerq.c proc/waitq.c proc/futex_hash.c \
     tests/host/shim.c tests/host/check.c tests/host/memsource.c \

@@ -56,7 +56,7 @@ static int mem_read(void *ctx, u64 offset, void *buf, size_t size)
 
 struct cvmfs_source memsource_source(struct memsource *m)
 {
-	struct cvmfs_source src = { mem_read, m, m->size };
+	struct cvmfs_source src = { .read = mem_read, .ctx = m, .size = m->size };
 	return src;
 }
 

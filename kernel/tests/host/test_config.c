@@ -53,6 +53,22 @@ static void add_u32(struct builder *b, u16 type, u32 v)
     add(b, type, tmp, 4);
 }
 
+/* A TMPFS_MOUNT value: u64 size, u32 mode, uid, gid, reserved, path. */
+static void add_tmpfs_mount(struct builder *b, const char *path, u64 size, u32 mode, u32 uid,
+                            u32 gid, u32 reserved)
+{
+    u8 v[24 + 64];
+    size_t n = strlen(path);
+    put32(v, (u32)size);
+    put32(v + 4, (u32)(size >> 32));
+    put32(v + 8, mode);
+    put32(v + 12, uid);
+    put32(v + 16, gid);
+    put32(v + 20, reserved);
+    memcpy(v + 24, path, n);
+    add(b, CFG_TMPFS_MOUNT, v, (u32)(24 + n));
+}
+
 static size_t finish(struct builder *b)
 {
     memcpy(b->buf, CONFIG_MAGIC, 8);
@@ -320,7 +336,12 @@ static void test_overrides(void)
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
 
     begin(&o);
-    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* only ARG and ENV allowed */
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh"); /* the config does not allow it */
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+
+    begin(&o);
+    add(&o, CFG_DISK_ROOT, (u8[48]){ 0 }, 48); /* never a host record */
     osize = finish(&o);
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
 
@@ -346,6 +367,178 @@ static void test_overrides(void)
     config_free(&cfg);
 }
 
+/* A config that allows every docker flag: --entrypoint, -w, -u 1000:100
+ * (named "app"), --tmpfs, extra args. */
+static size_t build_permissive(struct builder *b)
+{
+    u8 root[48] = { 0 };
+    u8 user[11] = { 0xe8, 0x03, 0, 0, 100, 0, 0, 0, 'a', 'p', 'p' };
+    begin(b);
+    add_str(b, CFG_ENTRYPOINT, "/bin/app");
+    add_str(b, CFG_ARG, "/bin/app");
+    add_str(b, CFG_ARG, "--from-cmd");
+    add_str(b, CFG_CWD, "/srv");
+    add_u32(b, CFG_UID, 0);
+    add_u32(b, CFG_GID, 0);
+    add_u32(b, CFG_GROUPS, 27);
+    add_str(b, CFG_TMPFS, "/tmp");
+    add(b, CFG_DISK_ROOT, root, 48);
+    add_u32(b, CFG_ALLOW_HOST_ARGV, 1);
+    add_u32(b, CFG_ALLOW_HOST_ENTRYPOINT, 1);
+    add_u32(b, CFG_ALLOW_HOST_CWD, 1);
+    add(b, CFG_ALLOW_HOST_USER, user, sizeof(user));
+    add_u32(b, CFG_ALLOW_HOST_TMPFS, 1);
+    add_str(b, CFG_ALLOW_HOST_VOLUME, "/data");
+    return finish(b);
+}
+
+static void test_overrides_for_docker_flags(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    CHECK(cfg.allow_host_entrypoint && cfg.allow_host_cwd && cfg.allow_host_tmpfs);
+    CHECK_EQ(cfg.host_user_count, 1);
+
+    begin(&o);
+    add_str(&o, CFG_ENTRYPOINT, "/bin/sh");
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 1000);
+    add_u32(&o, CFG_GID, 100);
+    add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100, 0);
+    add_u32(&o, CFG_READ_ONLY_ROOT, 1);
+    size_t osize = finish(&o);
+    CHECK(!cfg.read_only_root);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), 0);
+    CHECK(cfg.read_only_root);
+    CHECK(strcmp(cfg.entrypoint, "/bin/sh") == 0);
+    CHECK_EQ(cfg.argc, 1); /* the image's CMD goes with its entrypoint */
+    CHECK(strcmp(cfg.argv[0], "/bin/sh") == 0);
+    CHECK(strcmp(cfg.cwd, "/work") == 0);
+    CHECK_EQ(cfg.uid, 1000);
+    CHECK_EQ(cfg.gid, 100);
+    CHECK_EQ(cfg.group_count, 1);
+    CHECK_EQ(cfg.groups[0], 100);
+    CHECK_EQ(cfg.tmpfs_count, 1); /* the config's own, /tmp */
+    CHECK_EQ(cfg.host_tmpfs_count, 1);
+    CHECK(strcmp(cfg.host_tmpfs[0].path, "/run") == 0);
+    CHECK_EQ(cfg.host_tmpfs[0].size, 1ULL << 32);
+    CHECK_EQ(cfg.host_tmpfs[0].mode, 0700);
+    CHECK_EQ(cfg.host_tmpfs[0].uid, 1000);
+    CHECK_EQ(cfg.host_tmpfs[0].gid, 100);
+    config_free(&cfg);
+
+    /* a user the config does not list, or half a user, changes nothing */
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_str(&o, CFG_CWD, "/work");
+    add_u32(&o, CFG_UID, 0);
+    add_u32(&o, CFG_GID, 100);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    begin(&o);
+    add_u32(&o, CFG_UID, 1000);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strcmp(cfg.cwd, "/srv") == 0);
+    CHECK_EQ(cfg.uid, 0);
+    CHECK_EQ(cfg.group_count, 1);
+
+    /* TERM for -t: added once, never over the config's own */
+    CHECK_EQ(config_default_env(&cfg, "TERM", "xterm"), 0);
+    CHECK_EQ(config_default_env(&cfg, "TERM", "vt100"), 0);
+    CHECK_EQ(cfg.host_envc, 1);
+    CHECK(strcmp(cfg.host_envp[0], "TERM=xterm") == 0);
+    config_free(&cfg);
+
+    /* policy records are checked like any other */
+    u8 bad_user[12] = { 1, 0, 0, 0, 1, 0, 0, 0, 'a', ':', 'b', 'c' };
+    begin(&b);
+    add_str(&b, CFG_ENTRYPOINT, "/bin/true");
+    add_str(&b, CFG_ARG, "true");
+    add_str(&b, CFG_CWD, "/");
+    add_u32(&b, CFG_UID, 0);
+    add_u32(&b, CFG_GID, 0);
+    add(&b, CFG_DISK_ROOT, (u8[48]){ 0 }, 48);
+    add(&b, CFG_ALLOW_HOST_USER, bad_user, sizeof(bad_user));
+    size = finish(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), -EINVAL);
+    CHECK(strstr(config_error(), "ALLOW_HOST_USER name") != NULL);
+}
+
+/* TMPFS_MOUNT overrides: only with ALLOW_HOST_TMPFS, every value
+ * checked, no path twice, never a volume's target; a refused file
+ * changes nothing. */
+static void test_tmpfs_mount_records_refused(void)
+{
+    struct builder b, o;
+    struct boot_config cfg;
+    size_t size = build_permissive(&b);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    struct {
+        const char *path;
+        u32 mode, uid, reserved;
+        int err;
+    } cases[] = {
+        { "/run", 010000, 0, 0, -EINVAL },        /* mode above 07777 */
+        { "/run", 0755, 0xffffffffU, 0, -EINVAL }, /* invalid owner */
+        { "/run", 0755, 0, 1, -EINVAL },           /* reserved field */
+        { "/", 0755, 0, 0, -EINVAL },
+        { "run", 0755, 0, 0, -EINVAL },
+        { "/run/", 0755, 0, 0, -EINVAL },
+        { "/a//b", 0755, 0, 0, -EINVAL },
+        { "/a/../b", 0755, 0, 0, -EINVAL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        begin(&o);
+        add_tmpfs_mount(&o, cases[i].path, 0, cases[i].mode, cases[i].uid, 0, cases[i].reserved);
+        size_t osize = finish(&o);
+        CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), cases[i].err);
+    }
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    add_tmpfs_mount(&o, "/run", 4096, 0755, 0, 0, 0);
+    size_t osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "two tmpfs mounts") != NULL);
+    /* never where a volume goes */
+    u8 volume[80 + 5] = { 0 };
+    volume[24] = 1; /* generation 1 */
+    memcpy(volume + 80, "/data", 5);
+    begin(&o);
+    add(&o, CFG_VOLUME, volume, sizeof(volume));
+    add_tmpfs_mount(&o, "/data", 0, 0755, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK(strstr(config_error(), "where a volume goes") != NULL);
+    CHECK_EQ(cfg.volume_count, 0);
+    /* a path with a NUL in it */
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 0755, 0, 0, 0);
+    o.buf[16 + 8 + 24 + 2] = 0;
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+
+    /* without ALLOW_HOST_TMPFS: refused, with the reason */
+    size = build_valid(&b, 0);
+    CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
+    begin(&o);
+    add_tmpfs_mount(&o, "/run", 0, 01777, 0, 0, 0);
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    CHECK(strstr(config_error(), "tmpfs mounts not allowed") != NULL);
+    /* a plain TMPFS record is config.bin's, never the host's */
+    begin(&o);
+    add_str(&o, CFG_TMPFS, "/run");
+    osize = finish(&o);
+    CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    CHECK_EQ(cfg.host_tmpfs_count, 0);
+    config_free(&cfg);
+}
+
 static const struct host_test g_tests[] = {
     { "valid", test_valid },
     { "missing_required", test_missing_required },
@@ -356,6 +549,8 @@ static const struct host_test g_tests[] = {
     { "every_truncation_fails", test_every_truncation_fails },
     { "byte_flips_never_crash", test_byte_flips_never_crash },
     { "overrides", test_overrides },
+    { "overrides_for_docker_flags", test_overrides_for_docker_flags },
+    { "tmpfs_mount_records_refused", test_tmpfs_mount_records_refused },
 };
 
 int main(int argc, char **argv)

@@ -427,13 +427,8 @@ static const struct host_test g_tests[] = {
 
 int main(int argc, char **argv)
 {
-	const char *golden = argc > 1 ? argv[1] : "../tests/golden";
-	if (!setup(golden)) {
-		fprintf(stderr, "setup failed (golden image at %s)\n", golden);
-		return 1;
-	}
-	int status = run_tests(g_tests, (int)(sizeof(g_tests) / sizeof(g_tests[0])),
-	                       argc - 1, argv + 1);
+	int status = golden_test_main(argc, argv, setup, g_tests,
+	                              (int)(sizeof(g_tests) / sizeof(g_tests[0])));
 	inode_put(g_root);
 	return status;
 }

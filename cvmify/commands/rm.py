@@ -1,0 +1,37 @@
+"""`cvmify rm [-f] CONTAINER...`: forget ended containers and their logs;
+a running one only with -f (it is killed first), as `docker rm`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cvmify.commands.stop import kill
+from cvmify.containers.store import RUNNING, Store
+from cvmify.errors import UsageError
+
+
+@dataclass
+class RmResult:
+    removed: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"removed": self.removed}
+
+    def text_lines(self) -> list[str]:
+        return list(self.removed)
+
+
+def remove_containers(state_dir: Path, refs: list[str], force: bool = False) -> RmResult:
+    store = Store(state_dir)
+    containers = [store.find(ref) for ref in refs]
+    running = [ref for ref, c in zip(refs, containers) if c.state == RUNNING]
+    if running and not force:
+        raise UsageError(f"container {running[0]} is running: stop it first, or use rm -f")
+    for c in containers:
+        if c.state == RUNNING:
+            kill(store, c)
+        store.remove(c)
+    return RmResult(list(refs))
