@@ -69,7 +69,7 @@ static void thread_library_exit(struct task *task)
 
 static void release_resources(struct task *task)
 {
-	fd_table_put(task->files);
+	fd_table_release(task);
 	task->files = NULL;
 	if (task->cwd) {
 		inode_put(task->cwd);

@@ -39,6 +39,20 @@ static void drop_descriptor(struct task *task, struct file *file)
 	file_put(file);
 }
 
+void fd_table_release(struct task *task)
+{
+	struct fd_table *files = task->files;
+	if (files->refcount == 1) {
+		for (int fd = 0; fd < TASK_FD_MAX; fd++) {
+			struct file *f = files->fds[fd].file;
+			files->fds[fd].file = NULL;
+			if (f)
+				drop_descriptor(task, f);
+		}
+	}
+	fd_table_put(files);
+}
+
 int fd_install(struct task *task, struct file *file, int min, bool cloexec)
 {
 	int limit = fd_limit(task);
