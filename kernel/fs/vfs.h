@@ -359,6 +359,9 @@ long vfs_read(struct file *file, void *buf, size_t size);
 long vfs_write(struct file *file, const void *buf, size_t size);
 /* pread/pwrite: explicit offset, file->offset unchanged; -ESPIPE on
  * streams (ttys, pipes), -EINVAL on a negative offset. */
+/* A tty, pipe or socket: no offsets, so pread/pwrite are ESPIPE (Linux:
+ * no FMODE_PREAD), before the access mode is checked. */
+bool vfs_is_stream(const struct file *file);
 long vfs_pread(struct file *file, void *buf, size_t size, s64 offset);
 long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset);
 /* The direct forms (file_ops.read_direct/write_direct): at *offset,

@@ -178,6 +178,8 @@ static long fd_io(const struct syscall_args *args, enum io_dir dir, bool positio
 	int err = file_of(arg_int(args->a[0]), &f);
 	if (err)
 		return err;
+	if (positional && vfs_is_stream(f))
+		return -ESPIPE; /* before the mode: pread(1) on a write-only pipe */
 	if (!can_transfer(f, dir))
 		return -EBADF;
 	struct io_pos pos;
