@@ -85,13 +85,14 @@ static u32 area_size_now(void)
 
 void fpu_cpu_init(void)
 {
-    struct {
-        u8 area[FXSAVE_SIZE];
-    } __attribute__((aligned(16))) probe;
-    memset(&probe, 0, sizeof(probe));
-    cpu_fxsave(probe.area);
+    /* FXSAVE needs 16-byte alignment; an AP's first stack frame need not
+     * give it to an aligned local, so align by hand. */
+    u8 probe[FXSAVE_SIZE + 15];
+    u8 *area = (u8 *)ALIGN_UP((uptr)probe, 16);
+    memset(area, 0, FXSAVE_SIZE);
+    cpu_fxsave(area);
     u32 mask;
-    memcpy(&mask, probe.area + FXSAVE_MXCSR_MASK, sizeof(mask));
+    memcpy(&mask, area + FXSAVE_MXCSR_MASK, sizeof(mask));
     g_mxcsr_mask = mask ? mask : 0xffbf;
 
     if (!g_cpu.xsave)
