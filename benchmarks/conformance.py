@@ -254,24 +254,29 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="cvmify-conformance-"))
     logs = args.logs or workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    bundle = build_bundle(tag, args.kernel, workdir)
     docker_log = logs / "docker.log"
     if args.resume and docker_log.exists():
         docker = docker_results(docker_log.read_text(errors="replace"), modules)
     else:
         docker = docker_side(tag, modules, DOCKER_TIMEOUT, logs)
     done = {m: finished_guest_module(logs, m) for m in modules} if args.resume else {}
+    todo = [m for m in modules if done.get(m) is None]
+    bundle = build_bundle(tag, args.kernel, workdir) if todo else None
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {m: pool.submit(guest_module, bundle, m,
                                   guest_timeout(docker[m], args.timeout), logs, args.trace)
-                   for m in modules if done.get(m) is None}
+                   for m in todo}
         guest = {}
         for m in modules:
             guest[m] = done.get(m) or futures[m].result()
             print(f"{m:26} docker {docker[m].ok:4} ok {docker[m].seconds:5.0f}s  "
                   f"guest {guest[m].ok:4} ok {guest[m].ended:8} {guest[m].seconds:5.0f}s",
                   file=sys.stderr, flush=True)
-    shutil.rmtree(bundle)  # the image's size again; the logs stay
+    # The bundle is the image's size again: remove it, keep the logs.
+    if args.logs:
+        shutil.rmtree(workdir)
+    elif bundle:
+        shutil.rmtree(bundle)
     print(table(modules, docker, guest))
     print(f"\nlogs: {logs}")
     if args.json:

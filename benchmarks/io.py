@@ -263,13 +263,6 @@ def run_guest(argv: list[str]) -> tuple[dict[str, float], str]:
     return times, output
 
 
-def cvmify_tsc_khz(log: str) -> int:
-    m = re.search(r"time: tsc (\d+) kHz", log)
-    if not m:
-        raise RuntimeError("cvmify's kernel log gives no TSC rate")
-    return int(m.group(1))
-
-
 def aes_gcm_ns(log: str) -> int | None:
     m = re.search(r"aes-gcm: (\d+) ns per 4 KiB block", log)
     return int(m.group(1)) if m else None
@@ -294,7 +287,7 @@ def main() -> None:
         tree_initrd, disk, disk_initrd = build_linux_guests(tag, work)
         # Linux is told the TSC rate cvmify's kernel calibrated (and to
         # trust its TSC), so both guests time with the same real clock.
-        tsc_khz = cvmify_tsc_khz(run_guest(cvmify_argv)[1])
+        tsc_khz = linux_guest.cvmify_tsc_khz(run_guest(cvmify_argv)[1])
         guests = {
             "cvmify": cvmify_argv,
             "linux-initramfs": linux_guest.qemu_argv(args.accel, args.memory, initrd=tree_initrd,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -156,6 +157,15 @@ def _cmdline(tsc_khz: int | None) -> str:
     if tsc_khz is None:
         return "console=ttyS0 tsc_early_khz=2000000 reboot=t panic=-1 quiet"
     return f"console=ttyS0 tsc_early_khz={tsc_khz} tsc=reliable reboot=t panic=-1 quiet"
+
+
+def cvmify_tsc_khz(log: str) -> int:
+    """The TSC rate cvmify's kernel calibrated, from its boot log (what
+    a Linux guest is told to use: _cmdline)."""
+    m = re.search(r"time: tsc (\d+) kHz", log)
+    if not m:
+        raise RuntimeError("cvmify's kernel log gives no TSC rate")
+    return int(m.group(1))
 
 
 def qemu_argv(accel: str, memory: str = "512M", initrd: Path | None = None,

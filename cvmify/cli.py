@@ -24,6 +24,7 @@ from cvmify.commands.run import (
     RunOptions, check_terminal, dry_run, launch, plan_run, run_warning, terminal_size,
 )
 from cvmify.errors import ExitCode, UsageError
+from cvmify.launch.ports import mapping_lines
 from cvmify.launch.signals import DEFAULT_STOP_TIMEOUT
 from cvmify.result import CommandResult, render_error, render_success, warning_line
 
@@ -401,6 +402,19 @@ def run(
     mount: Annotated[
         Optional[list[str]], typer.Option("--mount", help="type=volume,source=NAME,target=/path[,readonly].")
     ] = None,
+    publish: Annotated[
+        Optional[list[str]], typer.Option("-p", "--publish", help="[HOSTIP:][HOSTPORT:]GUESTPORT[/tcp|/udp]: "
+                                          "forward a host port to the guest; HOSTIP defaults to 127.0.0.1 "
+                                          "(not all interfaces, unlike docker).")
+    ] = None,
+    publish_all: Annotated[
+        bool, typer.Option("-P", "--publish-all", help="Publish every port the image EXPOSEs on a free "
+                           "port of 127.0.0.1; the mapping is printed.")
+    ] = False,
+    network: Annotated[
+        str, typer.Option("--network", help="user (QEMU user networking: egress, -p) or none (no network "
+                          "device).")
+    ] = "user",
 ) -> None:
     """Run a bundle under QEMU; exit with the app's status."""
     _state(ctx, as_json)
@@ -412,6 +426,7 @@ def run(
         entrypoint=entrypoint, workdir=workdir, user=user, tmpfs=list(tmpfs or []), name=name, detach=detach,
         read_only=read_only,
         kbs=kbs, volumes=list(volume or []), mounts=list(mount or []),
+        network=network, publish=list(publish or []), publish_all=publish_all,
     )
     qemu = paths.qemu_binary()
     check_terminal(options, sys.stdin)
@@ -419,7 +434,9 @@ def run(
     warning = run_warning(plan)
     if warning:
         sys.stderr.write(warning_line(warning) + "\n")
-        sys.stderr.flush()
+    for line in mapping_lines(plan.network):
+        sys.stderr.write(f"cvmify: {line}\n")
+    sys.stderr.flush()
     if dry_run_:
         _render(ctx, dry_run(plan, qemu), False)
         return

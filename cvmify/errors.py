@@ -23,6 +23,7 @@ class ExitCode:
     BAD_BUNDLE = 10
     LAUNCH = 11
     GUEST_FAILURE = 12
+    PORT_UNAVAILABLE = 13
     ATTESTATION = 14
     VOLUME = 15
     NO_SUCH_CONTAINER = 16
@@ -108,6 +109,14 @@ class GuestFailureError(CvmifyError):
 
     code = "guest-failure"
     exit_code = ExitCode.GUEST_FAILURE
+
+
+class PortUnavailableError(CvmifyError):
+    """`cvmify run -p/-P`: a malformed spec, or a host port that is taken,
+    privileged or published twice; found before QEMU starts."""
+
+    code = "port-unavailable"
+    exit_code = ExitCode.PORT_UNAVAILABLE
 
 
 class AttestationError(CvmifyError):

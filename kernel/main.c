@@ -22,7 +22,8 @@
  * 13. root disk check              its root (no key needed) must equal DISK_ROOT
  * 14. measure disk root, then the disk key (VM: fw_cfg; TDX: the key broker)
  *     and the file systems           cvmfs at /, tmpfs, dev, proc, the host's tmpfs, volumes
- * 15. proc_start_init               the app, in ring 3; never returns
+ * 15. network                       lwIP, loopback, virtio-net with the config's addresses
+ * 16. proc_start_init               the app, in ring 3; never returns
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/probe.h"
@@ -46,6 +47,7 @@
 #include "fs/tmpfs_host.h"
 #include "fs/vfs.h"
 #include "fs/volfs.h"
+#include "net/net.h"
 #include "proc/bkl.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -251,6 +253,7 @@ void kmain(u64 boot_info_pa)
         panic("no CPU entropy (RDSEED/RDRAND)");
     root_init();
     measurements_log();
+    net_init(&g_config);
     proc_start_init(&g_config);
 #endif
 }

@@ -38,6 +38,10 @@ PACKAGES=(
     binutils:objdump
     ca-certificates
     python3:python3
+    curl:curl
+    redis-tools:redis-cli
+    clang:clang
+    libclang-rt-14-dev
 )
 
 say() { echo "setup: $*"; }

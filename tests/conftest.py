@@ -103,6 +103,7 @@ script_image = image_fixture("script", "script_image")
 cprogs_image = image_fixture("cprogs", "cprogs_image")
 hello_example = image_fixture("hello", "hello_example")
 python_app_example = image_fixture("python-app", "python_app_example")
+netservers_image = image_fixture("netservers", "netservers_image")
 
 
 # -- a real local registry (tests/registry.py) ---------------------------------

@@ -132,7 +132,8 @@ def test_minimal_blob_parses():
         (minimal({r.RLIMIT: [struct.pack("<IIQQ", 7, 0, 1, 1)] * 2}), "RLIMIT 7 given twice"),
         (minimal({r.RLIMIT: [b"\0" * 20]}), "20 bytes, expected 24"),
         (minimal({r.TMPFS: [b"/t%d" % i for i in range(65)]}), "65 TMPFS records"),
-        (minimal() + [(14, b"")], "unknown type 14"),  # NET: not a record this kernel reads yet
+        (minimal() + [(20, b"")], "unknown type 20"),  # reserved for tdx, not read yet
+        (minimal() + [(r.NET, b"")], "NET: 0 bytes, expected 96"),
         (minimal() + [(r.READ_ONLY_ROOT, u32(2))], "value 2, expected 1"),
     ],
 )

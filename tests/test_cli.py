@@ -196,6 +196,8 @@ def test_run_dry_run_exact_argv(bundle, xdg_cache):
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={b}/rootfs.img,format=raw,if=none,readonly=on,id=root",
         "-device", "virtio-blk-device,drive=root",
+        "-netdev", "user,id=net0,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3",
+        "-device", "virtio-net-device,netdev=net0",
         "-fw_cfg", f"name=opt/cvmify/config,file={b}/config.bin",
         "-fw_cfg", f"name=opt/cvmify/disk-key,file={b}/disk-key.dev",
         "-fw_cfg", "name=opt/cvmify/trace,string=1",

@@ -38,6 +38,13 @@ REQUIRED = [
     "used_idx_jump",                          # virtqueue: hostile device writes
     "len_too_large",
     "id_not_in_flight",
+    "batch_and_kick",                         # virtqueue: one notification per batch
+    "negotiate_refused",                      # virtio device layer: lying transports
+    "config_generation",
+    "receive_frames",                         # virtio-net: frames copied out, runts dropped
+    "rule_violations",                        # virtio-net: a lying device breaks it for good
+    "net_refusals",                           # config: the NET record
+    "hostname",
     "elf_loads_refused",                      # ELF parser: hostile program headers
     "elf_interp_refused",
     "elf_bias_choice",

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Iterator
 from cvmify.bundle import KEY_FILE, Bundle, load_bundle
 from cvmify.errors import BadBundleError, LaunchError, UsageError
 from cvmify.launch.accel import Prober, choose_accel, probe_kvm
+from cvmify.launch.ports import NetSpec, net_spec
 from cvmify.launch.qemu import (
     MODES, TD_MODES, Accel, Consoles, FwCfg, VmSpec, build_argv, check_cpus, parse_memory, shell_line,
 )
@@ -50,6 +51,9 @@ class RunOptions:
     kbs: str | None = None  # key broker URL (tdx, tdx-sim)
     volumes: list[str] = field(default_factory=list)  # -v specs
     mounts: list[str] = field(default_factory=list)  # --mount specs
+    network: str = "user"  # user | none
+    publish: list[str] = field(default_factory=list)  # -p specs
+    publish_all: bool = False  # -P
     env_files: list[Path] = field(default_factory=list)  # --env-file
     entrypoint: str | None = None  # --entrypoint
     workdir: str | None = None  # -w
@@ -81,6 +85,7 @@ class RunPlan:
     tty: tuple[int, int] | None = None  # -t: the terminal's (rows, columns) at start
     stop_timeout: float = DEFAULT_STOP_TIMEOUT
     stop_signal: str = "SIGTERM"  # the image's STOPSIGNAL, for `cvmify stop`
+    network: NetSpec | None = None  # None: no network device (--network none)
 
     def spec(self, consoles: Consoles, rundir: Path | None) -> VmSpec:
         td = self.mode in TD_MODES
@@ -116,6 +121,7 @@ class RunPlan:
             firmware=self.bundle.file("td.fd") if td else None,
             kbs_socket=rundir / KBS_SOCKET if self.kbs and rundir is not None else None,
             volumes=drives,
+            network=self.network,
         )
 
     def argv(self, qemu: str, consoles: Consoles, rundir: Path | None) -> list[str]:
@@ -161,6 +167,14 @@ def manifest_vm_defaults(bundle: Bundle) -> tuple[str, int]:
     return memory, cpus
 
 
+def manifest_exposed_ports(bundle: Bundle) -> list[str]:
+    """image.exposed_ports from the bundle's manifest (for -P)."""
+    ports = bundle_manifest(bundle).get("image", {}).get("exposed_ports", [])
+    if not isinstance(ports, list) or not all(isinstance(p, str) for p in ports):
+        raise BadBundleError(f"{bundle.file('manifest.toml')}: image.exposed_ports is not a list of strings")
+    return ports
+
+
 def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: Prober = probe_kvm,
              terminal_size: tuple[int, int] = (0, 0)) -> RunPlan:
     """`terminal_size`: the host terminal's (rows, columns) for -t."""
@@ -184,6 +198,8 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
     cpus = check_cpus(opts.cpus if opts.cpus is not None else default_cpus)
     policy = parse_boot_config(bundle.file("config.bin").read_bytes())
     overrides = compile_overrides(request, policy)
+    exposed = manifest_exposed_ports(bundle) if opts.publish_all else []
+    network = net_spec(opts.network, opts.publish, opts.publish_all, exposed, policy.net, os.geteuid())
     volumes = parse_volume_flags(opts, policy.allow_host_volumes)
     for mount in request.tmpfs:
         if any(v.target == mount.path for v in volumes):
@@ -204,11 +220,11 @@ def plan_run(path: Path, opts: RunOptions, qemu: str, cache_dir: Path, prober: P
         from cvmify.launch.tdx import probe_host
 
         return RunPlan(bundle, opts.mode, TDX_ACCEL, memory, cpus, overrides, opts.trace,
-                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs, **docker)
+                       host_problems=probe_host(qemu).missing(), kbs=opts.kbs, network=network, **docker)
     accel = choose_accel(opts.accel, qemu, bundle.file("kernel.elf"), cache_dir, prober)
     log.info("accelerator: %s (-cpu %s)", accel.name, accel.cpu)
     plan = RunPlan(bundle, opts.mode, accel, memory, cpus, overrides, opts.trace, kbs=opts.kbs,
-                   volumes=volumes, **docker)
+                   volumes=volumes, network=network, **docker)
     plan.override_request = (request, policy)
     return plan
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvmify.errors import UsageError
+from cvmify.launch.ports import NetSpec
 
 COM2_IOBASE, COM2_IRQ = 0x2F8, 3
 COM3_IOBASE, COM3_IRQ = 0x3E8, 4
@@ -98,6 +99,7 @@ class VmSpec:
     firmware: Path | None = None  # td.fd, for the td modes (cvmify/launch/tdx.py)
     kbs_socket: Path | None = None  # the key-release relay (cvmify/kbs/launch.py)
     volumes: tuple[tuple[Path, bool], ...] = ()  # persistent volumes: (file, read-only), in order
+    network: NetSpec | None = None  # user networking (cvmify/launch/ports.py); None: no NIC
 
 
 def escape(value: str) -> str:
@@ -176,6 +178,9 @@ def vm_argv(qemu: str, spec: VmSpec) -> list[str]:
             "-device", "virtio-blk-device,drive=root",
         ]
     argv += volume_args(spec, "virtio-blk-device")
+    if spec.network is not None:
+        argv += ["-netdev", spec.network.netdev_arg("net0"),
+                 "-device", "virtio-net-device,netdev=net0"]
     for item in spec.fw_cfg:
         argv += ["-fw_cfg", item.arg()]
     return argv + control_args(spec.consoles)

@@ -121,6 +121,9 @@ def _devices(spec: VmSpec, td: bool) -> list[str]:
             "-device", f"virtio-blk-pci,drive=root,disable-legacy=on{access}",
         ]
     argv += volume_args(spec, f"virtio-blk-pci,disable-legacy=on{access}")
+    if spec.network is not None:
+        argv += ["-netdev", spec.network.netdev_arg("net0"),
+                 "-device", f"virtio-net-pci,netdev=net0,disable-legacy=on{access}"]
     if spec.kbs_socket is not None:
         from cvmify.kbs.launch import kbs_device_args
 

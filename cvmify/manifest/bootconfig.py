@@ -10,7 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from cvmify.errors import BadBundleError
+from cvmify.errors import BadBundleError, UsageError
+from cvmify.manifest import netconfig
 from cvmify.manifest import records as r
 
 MIN_CONFIG_SIZE = 64
@@ -38,6 +39,8 @@ class BootConfig:
     allow_host_cwd: bool = False
     allow_host_tmpfs: bool = False
     host_users: list[tuple[int, int, str | None]] = field(default_factory=list)  # (uid, gid, name)
+    net: netconfig.NetConfig | None = None  # None: no NET record, the kernel's defaults
+    hostname: str | None = None  # None: the kernel names the guest
     allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
 
 
@@ -82,6 +85,8 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
         allow_host_tmpfs=bool(fs.get("insecure__allow_host_tmpfs", False)),
         read_only_root=bool(fs.get("read_only", False)),
         host_users=[_host_user(u) for u in loader.get("allowed_users", [])],
+        net=netconfig.from_manifest(m["net"]) if "net" in m else None,
+        hostname=m.get("net", {}).get("hostname"),
         allow_host_volumes=list(fs.get("host_volumes", [])),
     )
 
@@ -138,6 +143,10 @@ def encode(cfg: BootConfig) -> bytes:
         out.raw(r.ALLOW_HOST_USER, r.encode_host_user(uid, gid, name))
     if cfg.allow_host_tmpfs:
         out.u32(r.ALLOW_HOST_TMPFS, 1)
+    if cfg.net is not None:
+        out.raw(r.NET, netconfig.encode(cfg.net))
+    if cfg.hostname is not None:
+        out.string(r.HOSTNAME, cfg.hostname)
     for path in cfg.allow_host_volumes:
         out.string(r.ALLOW_HOST_VOLUME, path)
     return out.finish()
@@ -170,6 +179,8 @@ def parse_boot_config(data: bytes) -> BootConfig:
         allow_host_tmpfs=bool(values[r.ALLOW_HOST_TMPFS]),
         read_only_root=bool(values[r.READ_ONLY_ROOT]),
         host_users=values[r.ALLOW_HOST_USER],
+        net=values[r.NET][0] if values[r.NET] else None,
+        hostname=values[r.HOSTNAME][0] if values[r.HOSTNAME] else None,
         allow_host_volumes=values[r.ALLOW_HOST_VOLUME],
     )
 

@@ -19,6 +19,7 @@ RECORD = struct.Struct("<HHI")
 
 ENTRYPOINT, ARG, ENV, CWD, UID, GID, TMPFS, DISK_ROOT = 1, 2, 3, 4, 5, 6, 7, 8
 ALLOW_HOST_ARGV, ALLOW_HOST_ENV, RLIMIT, GROUPS, READ_ONLY_ROOT = 9, 10, 11, 12, 13
+NET, HOSTNAME = 14, 15
 ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_USER, ALLOW_HOST_TMPFS = 16, 17, 18, 19
 ALLOW_HOST_VOLUME, VOLUME = 24, 25  # docs/boot-config.md; VOLUME's value: cvmify/volume/attach.py
 TMPFS_MOUNT = 26  # overrides only; its value: cvmify/manifest/tmpfs.py
@@ -27,6 +28,7 @@ NAMES = {
     ENTRYPOINT: "ENTRYPOINT", ARG: "ARG", ENV: "ENV", CWD: "CWD", UID: "UID", GID: "GID",
     TMPFS: "TMPFS", DISK_ROOT: "DISK_ROOT", ALLOW_HOST_ARGV: "ALLOW_HOST_ARGV",
     ALLOW_HOST_ENV: "ALLOW_HOST_ENV", RLIMIT: "RLIMIT", GROUPS: "GROUPS", READ_ONLY_ROOT: "READ_ONLY_ROOT",
+    NET: "NET", HOSTNAME: "HOSTNAME",
     ALLOW_HOST_ENTRYPOINT: "ALLOW_HOST_ENTRYPOINT", ALLOW_HOST_CWD: "ALLOW_HOST_CWD",
     ALLOW_HOST_USER: "ALLOW_HOST_USER", ALLOW_HOST_TMPFS: "ALLOW_HOST_TMPFS",
     ALLOW_HOST_VOLUME: "ALLOW_HOST_VOLUME", VOLUME: "VOLUME", TMPFS_MOUNT: "TMPFS_MOUNT",
@@ -37,6 +39,7 @@ CONFIG_COUNTS = {
     ENTRYPOINT: (1, 1), ARG: (1, 4096), ENV: (0, 4096), CWD: (1, 1), UID: (1, 1),
     GID: (1, 1), TMPFS: (0, 64), DISK_ROOT: (1, 1), ALLOW_HOST_ARGV: (0, 1),
     ALLOW_HOST_ENV: (0, 256), RLIMIT: (0, 16), GROUPS: (0, 64), READ_ONLY_ROOT: (0, 1),
+    NET: (0, 1), HOSTNAME: (0, 1),
     ALLOW_HOST_ENTRYPOINT: (0, 1), ALLOW_HOST_CWD: (0, 1), ALLOW_HOST_USER: (0, 64), ALLOW_HOST_TMPFS: (0, 1),
     ALLOW_HOST_VOLUME: (0, 64),
 }
@@ -46,7 +49,7 @@ OVERRIDE_COUNTS = {
     TMPFS_MOUNT: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
 }
 
-STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, ALLOW_HOST_VOLUME}
+STRING_TYPES = {ENTRYPOINT, ARG, ENV, CWD, TMPFS, ALLOW_HOST_ENV, HOSTNAME, ALLOW_HOST_VOLUME}
 PATH_TYPES = {ENTRYPOINT, CWD, TMPFS, ALLOW_HOST_VOLUME}
 LONG_STRING_TYPES = {ARG, ENV}
 PERMISSION_TYPES = {ALLOW_HOST_ARGV, ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_TMPFS,
@@ -139,6 +142,10 @@ def decode_value(rec_type: int, value: bytes, what: str):
         return _decode_string(rec_type, value, f"{what}: {name}")
     if rec_type in U32_TYPES:
         return _decode_u32(rec_type, value, f"{what}: {name}")
+    if rec_type == NET:
+        from cvmify.manifest import netconfig
+
+        return netconfig.decode(value, f"{what}: NET")
     if rec_type == ALLOW_HOST_USER:
         return decode_host_user(value, f"{what}: {name}")
     if rec_type == DISK_ROOT:
@@ -172,6 +179,12 @@ def _decode_string(rec_type: int, value: bytes, where: str) -> str:
         raise BadBundleError(f"{where}: {text!r} is not KEY=VALUE")
     if rec_type == ALLOW_HOST_ENV and (not text or "=" in text):
         raise BadBundleError(f"{where}: {text!r} is not a variable name")
+    if rec_type == HOSTNAME:
+        from cvmify.manifest.netconfig import hostname_problem
+
+        problem = hostname_problem(text)
+        if problem:
+            raise BadBundleError(f"{where}: {text!r} {problem}")
     return text
 
 

@@ -249,6 +249,24 @@ class Mounts:
 
 
 @dataclass
+class NetTable(Table):
+    """`[net]`: the types, then (for a final manifest) the addresses and the
+    host name, with the rules the kernel applies to NET and HOSTNAME."""
+
+    def check(self, path: str, value: Any, partial: bool = False) -> None:
+        super().check(path, value, partial)
+        if partial:
+            return
+        from cvmify.manifest import netconfig
+
+        netconfig.from_manifest(value)
+        if "hostname" in value:
+            problem = netconfig.hostname_problem(value["hostname"])
+            if problem:
+                fail(join(path, "hostname"), f"{value['hostname']!r} {problem}")
+
+
+@dataclass
 class AllowedUser:
     """"name", "uid", "name:group" or "uid:gid" as written, or the table
     the build resolves it to: { user = "name", uid = N, gid = N }."""
@@ -315,6 +333,17 @@ SCHEMA = Table(
         "fs": Table({"start_dir": Str(absolute=True), "mounts": Mounts(), "insecure__allow_host_tmpfs": Bool(),
                      "read_only": Bool(), "host_volumes": HostVolumes()}),
         "sys": Table({"memory": Size(), "cpus": Int(1, 64), "max_threads": Int(1, 65536)}),
+        "net": NetTable(
+            {
+                "ipv4": Str(),
+                "gateway4": Str(),
+                "ipv6": Str(),
+                "gateway6": Str(),
+                "dns": List(Str(), high=3),
+                "hostname": Str(),
+                "etc_files": Bool(),
+            }
+        ),
         "image": Table(
             {
                 "kind": Str(choices=IMAGE_KINDS),

@@ -9,6 +9,7 @@
  * for tests/host/test_config.c.
  */
 #include "config/config.h"
+#include "config/config_net.h"
 #include "config/records.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -26,7 +27,7 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
     [CFG_TMPFS] = { 0, 64 },      [CFG_DISK_ROOT] = { 1, 1 },   [CFG_ALLOW_HOST_ARGV] = { 0, 1 },
     [CFG_ALLOW_HOST_ENV] = { 0, 256 }, [CFG_RLIMIT] = { 0, CONFIG_MAX_RLIMITS },
     [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
-    [CFG_READ_ONLY_ROOT] = { 0, 1 },
+    [CFG_READ_ONLY_ROOT] = { 0, 1 }, [CFG_NET] = { 0, 1 }, [CFG_HOSTNAME] = { 0, 1 },
     [CFG_ALLOW_HOST_ENTRYPOINT] = { 0, 1 }, [CFG_ALLOW_HOST_CWD] = { 0, 1 },
     [CFG_ALLOW_HOST_USER] = { 0, CONFIG_MAX_HOST_USERS }, [CFG_ALLOW_HOST_TMPFS] = { 0, 1 },
     [CFG_ALLOW_HOST_VOLUME] = { 0, 64 },
@@ -34,7 +35,7 @@ static const struct count_rule g_config_counts[CFG_TYPE_COUNT] = {
 
 static const char *const g_type_names[CFG_TYPE_COUNT] = {
     "?", "ENTRYPOINT", "ARG", "ENV", "CWD", "UID", "GID", "TMPFS", "DISK_ROOT",
-    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT",
+    "ALLOW_HOST_ARGV", "ALLOW_HOST_ENV", "RLIMIT", "GROUPS", "READ_ONLY_ROOT", "NET", "HOSTNAME",
     [CFG_ALLOW_HOST_ENTRYPOINT] = "ALLOW_HOST_ENTRYPOINT", [CFG_ALLOW_HOST_CWD] = "ALLOW_HOST_CWD",
     [CFG_ALLOW_HOST_USER] = "ALLOW_HOST_USER", [CFG_ALLOW_HOST_TMPFS] = "ALLOW_HOST_TMPFS",
     [CFG_ALLOW_HOST_VOLUME] = "ALLOW_HOST_VOLUME", [CFG_VOLUME] = "VOLUME",
@@ -120,7 +121,8 @@ static bool has_nul(const u8 *s, size_t n)
 static bool is_string_type(u16 t)
 {
     return t == CFG_ENTRYPOINT || t == CFG_ARG || t == CFG_ENV || t == CFG_CWD ||
-           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV || t == CFG_ALLOW_HOST_VOLUME;
+           t == CFG_TMPFS || t == CFG_ALLOW_HOST_ENV || t == CFG_HOSTNAME ||
+           t == CFG_ALLOW_HOST_VOLUME;
 }
 
 static const char *check_string(const struct record *r)
@@ -128,6 +130,8 @@ static const char *check_string(const struct record *r)
     size_t limit = (r->type == CFG_ARG || r->type == CFG_ENV) ? MAX_LONG_STRING : MAX_STRING;
     if (r->length > limit)
         return "string too long";
+    if (r->type == CFG_HOSTNAME)
+        return config_hostname_check(r->value, r->length);
     if (has_nul(r->value, r->length))
         return "NUL inside string";
     if (!utf8_valid(r->value, r->length))
@@ -182,6 +186,8 @@ static const char *check_value(const struct record *r)
         return config_check_host_user(r);
     case CFG_DISK_ROOT:
         return r->length == CONFIG_DISK_ROOT_SIZE ? NULL : "DISK_ROOT is not 48 bytes";
+    case CFG_NET:
+        return config_net_check(r->value, r->length);
     case CFG_VOLUME: {
         static struct config_volume scratch; /* 4 KiB: not on the stack */
         return config_volume_decode(r->value, r->length, &scratch);
@@ -312,6 +318,7 @@ void config_free(struct boot_config *cfg)
 {
     kfree(cfg->entrypoint);
     kfree(cfg->cwd);
+    kfree(cfg->hostname);
     config_free_vector(cfg->argv);
     config_free_vector(cfg->envp);
     config_free_vector(cfg->tmpfs);
@@ -335,6 +342,7 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
     if (!cfg->argv || !cfg->envp || !cfg->tmpfs || !cfg->allow_host_env ||
         !cfg->allow_host_volumes)
         return -ENOMEM;
+    config_net_defaults(&cfg->net);
 
     u32 record_count = config_get_u32(blob + 12);
     size_t offset = HEADER_SIZE;
@@ -370,6 +378,8 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
             break;
         }
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;
+        case CFG_NET: config_net_decode(r.value, &cfg->net); break;
+        case CFG_HOSTNAME: cfg->hostname = s; break;
         case CFG_RLIMIT: {
             struct config_rlimit *l = &cfg->rlimits[cfg->rlimit_count++];
             l->resource = config_get_u32(r.value);

@@ -37,7 +37,8 @@ enum config_record_type {
     CFG_RLIMIT = 11,
     CFG_GROUPS = 12,
     CFG_READ_ONLY_ROOT = 13,
-    /* 14 NET, 15 HOSTNAME: other parts of the kernel */
+    CFG_NET = 14,
+    CFG_HOSTNAME = 15,
     CFG_ALLOW_HOST_ENTRYPOINT = 16,
     CFG_ALLOW_HOST_CWD = 17,
     CFG_ALLOW_HOST_USER = 18,
@@ -63,6 +64,25 @@ struct config_rlimit {
     u32 resource; /* RLIMIT_* number, < 16 */
     u64 soft;
     u64 hard;
+};
+
+/* The network (record NET, docs/boot-config.md); defaults: QEMU user
+ * networking's addresses. Addresses in network byte order. */
+#define CONFIG_NET_MAX_DNS 3
+#define CONFIG_NET_IPV4 0x1      /* ipv4_* are set (else: none) */
+#define CONFIG_NET_IPV6 0x2      /* ipv6_* are set (else: SLAAC only) */
+#define CONFIG_NET_ETC_FILES 0x4 /* serve /etc/resolv.conf, hosts, hostname */
+
+struct config_net {
+    u32 flags;
+    u8 ipv4_addr[4];
+    u8 ipv4_gateway[4];
+    u8 ipv4_prefix;        /* 0..32 */
+    u8 ipv6_prefix;        /* 0..128 */
+    u8 dns_count;          /* 0..CONFIG_NET_MAX_DNS */
+    u8 ipv6_addr[16];
+    u8 ipv6_gateway[16];
+    u8 dns[CONFIG_NET_MAX_DNS][16]; /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
 };
 
 struct boot_config {
@@ -93,6 +113,9 @@ struct boot_config {
     struct config_host_user host_users[CONFIG_MAX_HOST_USERS];
     size_t allow_host_volume_count;
     char **allow_host_volumes; /* mount points the host may put volumes on */
+
+    struct config_net net; /* NET, or the defaults */
+    char *hostname;        /* HOSTNAME, or NULL: the kernel picks one */
 
     /* from the host, not measured, filtered by the permissions above */
     size_t host_argc;      /* > 0: replaces argv[1..] */

@@ -64,6 +64,8 @@ static int may_open(struct inode *inode, u32 o_flags, const struct vfs_cred *cre
 		return -ENOTDIR;
 	if (inode_is_link(inode))
 		return -ELOOP;
+	if ((inode->mode & S_IFMT) == S_IFSOCK)
+		return -ENXIO; /* a socket's name is for connect(), not open() */
 	if (wants_write && inode_is_dir(inode))
 		return -EISDIR;
 	if (wants_write && inode->sb->read_only && !((inode->mode & S_IFMT) == S_IFCHR))

@@ -78,7 +78,10 @@ static int split_mount_path(const char *path, char *parent, size_t parent_size,
 	return 0;
 }
 
-int vfs_mount(const char *path, struct fs_super *sb)
+/* Attach sb at path. A directory mount (file == false) may cover a
+ * directory or nothing; a file mount (sb's root is not a directory) may
+ * cover anything but a directory. */
+static int mount_at_path(const char *path, struct fs_super *sb, bool file)
 {
 	char parent_path[VFS_PATH_MAX];
 	const char *name = NULL;
@@ -104,15 +107,15 @@ int vfs_mount(const char *path, struct fs_super *sb)
 		inode_put(parent);
 		return -EBUSY;
 	}
-	/* If the name exists in the parent, it must be a directory. */
+	/* If the name exists in the parent, it must be of the same kind. */
 	if (parent->iops != NULL && parent->iops->lookup != NULL) {
 		struct inode *existing = NULL;
 		if (parent->iops->lookup(parent, name, name_len, &existing) == 0) {
 			bool is_dir = inode_is_dir(existing);
 			inode_put(existing);
-			if (!is_dir) {
+			if (is_dir == file) {
 				inode_put(parent);
-				return -ENOTDIR;
+				return file ? -EISDIR : -ENOTDIR;
 			}
 		}
 	}
@@ -124,4 +127,16 @@ int vfs_mount(const char *path, struct fs_super *sb)
 	m->name[name_len] = 0;
 	sb->mount = m;
 	return 0;
+}
+
+int vfs_mount(const char *path, struct fs_super *sb)
+{
+	return mount_at_path(path, sb, false);
+}
+
+int vfs_mount_file(const char *path, struct fs_super *sb)
+{
+	if (inode_is_dir(sb->root))
+		return -EISDIR;
+	return mount_at_path(path, sb, true);
 }

@@ -250,7 +250,8 @@ static int may_remove(const struct dir_change *c, bool *is_dir)
 	return err;
 }
 
-int vfs_mkdir(struct inode *start, const char *path, u32 mode)
+/* mkdir and mknod: a new name in a writable, searchable directory. */
+static int make_node(struct inode *start, const char *path, u32 mode)
 {
 	struct dir_change c;
 	int err = change_lookup(start, path, &c);
@@ -267,14 +268,30 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode)
 		inode_put(c.dir);
 		return -EEXIST;
 	}
+	bool dir = (mode & S_IFMT) == S_IFDIR;
+	const struct inode_ops *ops = c.dir->iops;
 	if (c.dir->sb->read_only)
 		err = -EROFS;
-	else if (c.dir->iops == NULL || c.dir->iops->mkdir == NULL)
+	else if (ops == NULL || (dir ? ops->mkdir == NULL : ops->mknod == NULL))
 		err = -EPERM;
-	else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0)
-		err = c.dir->iops->mkdir(c.dir, c.name, c.len, mode & 07777);
+	else if ((err = vfs_permission(c.dir, W_OK | X_OK, &c.cred)) == 0 && dir)
+		err = ops->mkdir(c.dir, c.name, c.len, mode & 07777);
+	else if (err == 0)
+		err = ops->mknod(c.dir, c.name, c.len, mode);
 	inode_put(c.dir);
 	return err;
+}
+
+int vfs_mkdir(struct inode *start, const char *path, u32 mode)
+{
+	return make_node(start, path, S_IFDIR | (mode & 07777));
+}
+
+int vfs_mknod(struct inode *start, const char *path, u32 mode)
+{
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return -EPERM;
+	return make_node(start, path, mode);
 }
 
 int vfs_rmdir(struct inode *start, const char *path)

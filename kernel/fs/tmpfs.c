@@ -213,6 +213,13 @@ static int tmpfs_create_file(struct inode *dir, const char *name, size_t len, u3
 	return make_child(dir, name, len, S_IFREG | (mode & 07777), out);
 }
 
+static int tmpfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode)
+{
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return -EPERM;
+	return make_child(dir, name, len, S_IFSOCK | (mode & 07777), NULL);
+}
+
 static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode)
 {
 	int err = make_child(dir, name, len, S_IFDIR | (mode & 07777), NULL);
@@ -409,6 +416,7 @@ static const struct inode_ops g_tmpfs_iops = {
 	.readlink = tmpfs_readlink,
 	.create = tmpfs_create_file,
 	.mkdir = tmpfs_mkdir,
+	.mknod = tmpfs_mknod,
 	.symlink = tmpfs_symlink,
 	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,

@@ -104,6 +104,8 @@ struct inode_ops {
 	int (*create)(struct inode *dir, const char *name, size_t len, u32 mode,
 	              struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, u32 mode);
+	/* A special node: mode carries its type (only S_IFSOCK so far). */
+	int (*mknod)(struct inode *dir, const char *name, size_t len, u32 mode);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
 	/* A new name in dir for target (same filesystem, not a directory). */
 	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
@@ -245,6 +247,7 @@ struct fs_super {
 struct file {
 	u32 refcount;
 	u32 flags;                       /* O_ACCMODE | O_APPEND | O_NONBLOCK ... */
+	int owner;                       /* F_SETOWN: the pid O_ASYNC signals (0: none) */
 	u64 offset;                      /* bytes; for directories a cookie */
 	struct inode *inode;             /* owned reference (NULL for pipes etc.) */
 	const struct file_ops *ops;
@@ -284,6 +287,10 @@ int vfs_mount_root(struct fs_super *root_sb);
 /* Mount sb on the directory at path (absolute). The directory need not
  * exist in the parent filesystem, but its parent must. */
 int vfs_mount(const char *path, struct fs_super *sb);
+/* Mount sb, whose root is a file, over the file at path (or where its
+ * name would be), like docker's bind mount of /etc/resolv.conf. The
+ * parent directory must exist; a directory there is -EISDIR. */
+int vfs_mount_file(const char *path, struct fs_super *sb);
 
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
  * cvmfs with disk_key, refuse it unless its root equals expected_root
@@ -442,6 +449,9 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out);
 /* ---- namespace changes (tmpfs; -EROFS on the root fs) ---- */
 
 int vfs_mkdir(struct inode *start, const char *path, u32 mode);
+/* A socket node (mode S_IFSOCK | permissions) for a bound AF_UNIX
+ * socket; same checks as mkdir. Other types: -EPERM. */
+int vfs_mknod(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);
 int vfs_symlink(const char *target, struct inode *start, const char *linkpath);

@@ -38,6 +38,7 @@ void proc_exit_app(int status, int signo)
 	vfs_sync_all();
 	fs_log_stats();
 	syscall_print_trace();
+	sched_log_stats();
 	if (signo > 0) {
 		kprintf("cvmify: signal %d\n", signo);
 		control_send_u32(CONTROL_KILLED, (u32)signo);
@@ -69,8 +70,8 @@ static void thread_library_exit(struct task *task)
 
 static void release_resources(struct task *task)
 {
+	fd_drop_held(task, true);
 	fd_table_release(task);
-	task->files = NULL;
 	if (task->cwd) {
 		inode_put(task->cwd);
 		task->cwd = NULL;
@@ -142,6 +143,7 @@ static __attribute__((noreturn)) void exit_thread(int word)
 {
 	struct task *task = current_task();
 	struct thread_group *g = task->group;
+	sched_exiting(task);
 	thread_library_exit(task);
 	release_resources(task);
 	task->thread_exited = true;

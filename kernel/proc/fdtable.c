@@ -7,6 +7,8 @@
 #include "arch/x86_64/nospec.h"
 #include "fs/lock.h"
 #include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -23,11 +25,48 @@ static bool fd_valid(struct task *task, int fd)
 	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file != NULL;
 }
 
+/* Keep file alive until the syscall ends: once per file. */
+static bool hold(struct task *task, struct file *file)
+{
+	for (u32 i = 0; i < task->held_count; i++) {
+		if (task->held[i] == file)
+			return true;
+	}
+	if (task->held_count == task->held_cap) {
+		u32 cap = task->held_cap ? task->held_cap * 2 : 8;
+		struct file **list = kmalloc(cap * sizeof(*list));
+		if (!list)
+			return false;
+		if (task->held_count)
+			memcpy(list, task->held, task->held_count * sizeof(*list));
+		kfree(task->held);
+		task->held = list;
+		task->held_cap = cap;
+	}
+	task->held[task->held_count++] = file_get(file);
+	return true;
+}
+
 struct file *fd_get(struct task *task, int fd)
 {
 	if (!fd_valid(task, fd))
 		return NULL;
-	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file;
+	struct file *file = task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file;
+	if (task->files->refcount > 1 && !hold(task, file))
+		return NULL; /* out of memory: -EBADF rather than a pointer that may die */
+	return file;
+}
+
+void fd_drop_held(struct task *task, bool free_list)
+{
+	/* file_put may sleep (the last close flushes): take the list first */
+	while (task->held_count > 0)
+		file_put(task->held[--task->held_count]);
+	if (free_list) {
+		kfree(task->held);
+		task->held = NULL;
+		task->held_cap = 0;
+	}
 }
 
 /* A descriptor of file goes away: POSIX says the process's record locks
@@ -42,6 +81,7 @@ static void drop_descriptor(struct task *task, struct file *file)
 void fd_table_release(struct task *task)
 {
 	struct fd_table *files = task->files;
+	task->files = NULL;
 	if (files->refcount == 1) {
 		for (int fd = 0; fd < TASK_FD_MAX; fd++) {
 			struct file *f = files->fds[fd].file;

@@ -2,10 +2,12 @@
  * fdtable.h: file descriptors of a task.
  *
  * Ownership: an fd slot owns one reference on its struct file. fd_get
- * returns a borrowed pointer valid until the slot changes: fd tables are
- * never shared between tasks and only the owner changes its slots, so
- * the pointer stays valid for the rest of the syscall, even across a
- * sleep.
+ * returns a pointer valid for the rest of the syscall, even across a
+ * sleep: while only this task uses its fd table nobody else can change
+ * the slot; while threads share it (CLONE_FILES), another one may close
+ * the fd meanwhile, so fd_get then takes a reference of its own, which
+ * fd_drop_held drops when the syscall returns (syscalls/table.c) or the
+ * task exits.
  */
 #ifndef CVMIFY_PROC_FDTABLE_H
 #define CVMIFY_PROC_FDTABLE_H
@@ -30,6 +32,12 @@ int fd_close(struct task *task, int fd);
 void fd_table_release(struct task *task);
 bool fd_get_cloexec(struct task *task, int fd);
 void fd_set_cloexec(struct task *task, int fd, bool cloexec);
+/* Drop what fd_get held for the syscall that ends (and free the list
+ * when free_list: the task goes away). */
+void fd_drop_held(struct task *task, bool free_list);
+/* task leaves its fd table (exit): the last user closes every fd the
+ * way close does, so the process's record locks go too. */
+void fd_table_release(struct task *task);
 /* Lowest open fd > after, or -1 (procfs /proc/self/fd). */
 int fd_next(struct task *task, int after);
 /* The fd limit in force (RLIMIT_NOFILE soft, capped at TASK_FD_MAX). */

@@ -57,6 +57,28 @@ u64 sched_switch_count(void)
 	return __atomic_load_n(&g_switches, __ATOMIC_RELAXED);
 }
 
+static u64 g_resched_ipis;
+static u64 g_migrations; /* sched lock */
+
+static void send_resched(u32 cpu_index)
+{
+	__atomic_add_fetch(&g_resched_ipis, 1, __ATOMIC_RELAXED);
+	irq_send_ipi(cpu_index, VECTOR_RESCHEDULE);
+}
+
+void sched_log_stats(void)
+{
+	u64 early = 0, irqs = 0;
+	for (u32 i = 0; i < cpu_count(); i++) {
+		early += cpu_by_index(i)->ticks_early;
+		irqs += cpu_by_index(i)->irq_count;
+	}
+	kprintf("sched: %lu switches, %lu migrations, %lu reschedule IPIs, %lu TLB shootdowns, %lu interrupts "
+		"(%lu early timer ticks) on %u vCPUs\n", sched_switch_count(), g_migrations,
+		__atomic_load_n(&g_resched_ipis, __ATOMIC_RELAXED), tlb_shootdown_count(), irqs, early,
+		cpu_count());
+}
+
 static struct task *task_of(struct runq_node *n)
 {
 	return list_entry(n, struct task, run);
@@ -72,10 +94,16 @@ void sched_rearm_locked(void)
 		next = MIN(next, cpu->slice_end_ns);
 	if (next == TIMERQ_NEVER)
 		next = 0;
-	if (next != cpu->timer_armed_ns) {
-		cpu->timer_armed_ns = next;
-		platform_timer_arm(next);
-	}
+	if (next == cpu->timer_armed_ns)
+		return;
+	/* Never move an armed deadline later: that costs a write to the
+	 * local APIC (a VM exit; under TCG the emulator's global lock) on
+	 * nearly every switch, while letting it fire costs one interrupt,
+	 * which re-arms for what is due then. */
+	if (cpu->timer_armed_ns && (next == 0 || next > cpu->timer_armed_ns))
+		return;
+	cpu->timer_armed_ns = next;
+	platform_timer_arm(next);
 }
 
 /* ---- waking ---- */
@@ -93,9 +121,93 @@ static void kick_idle_cpu_locked(struct task *task)
 			continue;
 		c->idle_waiting = false;
 		if (i != self)
-			irq_send_ipi(i, VECTOR_RESCHEDULE);
+			send_resched(i);
 		return;
 	}
+}
+
+/* Send reschedule IPIs to idle CPUs that have queued work, at most
+ * one per queued task. */
+static void kick_for_queue_locked(void)
+{
+	u64 online = cpu_online_mask();
+	u32 self = this_cpu()->index;
+	u32 budget = g_runq.count;
+	for (u32 i = 0; i < MAX_CPUS && budget > 0; i++) {
+		if (!((online >> i) & 1))
+			continue;
+		struct percpu *c = cpu_by_index(i);
+		if (!c->idle_waiting || !runq_has_work_for(&g_runq, i))
+			continue;
+		c->idle_waiting = false;
+		if (i != self)
+			send_resched(i);
+		budget--;
+	}
+}
+
+/* This CPU's waker went to sleep, kept running too long, or was
+ * interrupted: wake idle CPUs for what is still queued. */
+static void kick_deferred_locked(struct percpu *cpu)
+{
+	if (!cpu->kick_deferred)
+		return;
+	cpu->kick_deferred = false;
+	kick_for_queue_locked();
+}
+
+/* A task was queued: who runs it (sched.h). A task woken by one that
+ * has been going to sleep right after its wake-ups waits for the
+ * waker's CPU; any other gets an idle CPU now. */
+static void place_woken_locked(struct task *task)
+{
+	struct percpu *cpu = this_cpu();
+	struct task *waker = cpu->current;
+	bool from_task = cpu->irq_depth == 0 && !waker->is_idle;
+	if (from_task && cpu_count() > 1 && ((task->run.cpus_allowed >> cpu->index) & 1)) {
+		waker->exits_since_wake = 0;
+		if (waker->wake_then_sleep >= SCHED_WAKE_AFFINE_SCORE) {
+			cpu->kick_deferred = true;
+			return;
+		}
+	}
+	kick_idle_cpu_locked(task);
+}
+
+/* The waker cur leaves its CPU: it slept (or exited) soon enough after
+ * its last wake-up, or it was preempted. */
+static void learn_at_switch_locked(struct task *cur, bool sleeping)
+{
+	if (cur->exits_since_wake == SCHED_NO_WAKE)
+		return;
+	if (sleeping && cur->wake_then_sleep < SCHED_WAKE_AFFINE_MAX)
+		cur->wake_then_sleep++;
+	else if (!sleeping)
+		cur->wake_then_sleep = 0;
+	cur->exits_since_wake = SCHED_NO_WAKE;
+}
+
+/* The current task goes back to user mode (interrupted: an interrupt
+ * arrived while it ran there). Past SCHED_WAKE_DEFER_EXITS returns, or
+ * after an interrupt, it has kept running: its deferred kick goes out
+ * and it wakes others at once until it learns again. */
+static void learn_at_exit_locked(struct percpu *cpu, bool interrupted)
+{
+	struct task *cur = cpu->current;
+	if (cur->exits_since_wake != SCHED_NO_WAKE &&
+	    (interrupted || ++cur->exits_since_wake > SCHED_WAKE_DEFER_EXITS)) {
+		cur->wake_then_sleep = 0;
+		cur->exits_since_wake = SCHED_NO_WAKE;
+	}
+	if (cpu->kick_deferred && (interrupted || cur->exits_since_wake == SCHED_NO_WAKE))
+		kick_deferred_locked(cpu);
+}
+
+void sched_exiting(struct task *task)
+{
+	u64 flags = sched_lock();
+	task->wake_then_sleep = SCHED_WAKE_AFFINE_MAX;
+	sched_unlock(flags);
 }
 
 void sched_wake_locked(struct task *task)
@@ -107,7 +219,7 @@ void sched_wake_locked(struct task *task)
 	 * see the new state and not switch away at all. */
 	if (task->on_cpu < 0 && !runq_queued(&task->run)) {
 		runq_push(&g_runq, &task->run);
-		kick_idle_cpu_locked(task);
+		place_woken_locked(task);
 	}
 }
 
@@ -128,7 +240,7 @@ void sched_kick(struct task *task)
 	u64 flags = sched_lock();
 	sched_wake_locked(task);
 	if (task->on_cpu >= 0 && task->on_cpu != (s32)this_cpu()->index)
-		irq_send_ipi((u32)task->on_cpu, VECTOR_RESCHEDULE);
+		send_resched((u32)task->on_cpu);
 	sched_unlock(flags);
 }
 
@@ -179,6 +291,9 @@ static void context_switch(struct task *prev, struct task *next)
 
 	ASSERT(next->on_cpu < 0 && !runq_queued(&next->run));
 	cpu->current = next;
+	if (next->last_cpu >= 0 && next->last_cpu != (s32)cpu->index && !next->is_idle)
+		g_migrations++;
+	next->last_cpu = (s32)cpu->index;
 	next->on_cpu = (s32)cpu->index;
 	tlb_switch_mm(prev->mm, next->mm);
 	arch_set_kernel_stack(task_kstack_top(next));
@@ -203,6 +318,8 @@ static void switch_locked(bool requeue)
 	struct task *cur = cpu->current;
 	timer_run_due_locked(platform_time_ns());
 	bool runnable = cur->state == TASK_RUNNABLE && !cur->is_idle;
+	if (!cur->is_idle)
+		learn_at_switch_locked(cur, !runnable);
 	struct task *next;
 	if (runnable && !requeue) {
 		next = cur;
@@ -215,6 +332,7 @@ static void switch_locked(bool requeue)
 		}
 		struct runq_node *n = runq_pop_for(&g_runq, cpu->index);
 		next = n ? task_of(n) : cpu->idle;
+		kick_deferred_locked(cpu);
 	}
 	cpu->need_resched = false;
 	if (next == cur) {
@@ -284,7 +402,7 @@ int sched_set_affinity(struct task *task, u64 mask)
 		if (task->on_cpu == (s32)this_cpu()->index)
 			this_cpu()->need_resched = true;
 		else
-			irq_send_ipi((u32)task->on_cpu, VECTOR_RESCHEDULE);
+			send_resched((u32)task->on_cpu);
 	}
 	sched_unlock(flags);
 	return 0;
@@ -350,6 +468,12 @@ void sched_resched_ipi(void)
 
 void sched_exit_to_user(struct trapframe *tf)
 {
+	struct percpu *cpu = this_cpu();
+	if (cpu->kick_deferred || cpu->current->exits_since_wake != SCHED_NO_WAKE) {
+		u64 flags = sched_lock();
+		learn_at_exit_locked(cpu, false);
+		sched_unlock(flags);
+	}
 	for (;;) {
 		if (work_pending())
 			work_run_pending();
@@ -365,6 +489,11 @@ void sched_exit_to_user(struct trapframe *tf)
 void sched_irq_exit_to_user(struct trapframe *tf)
 {
 	struct percpu *cpu = this_cpu();
+	if (cpu->kick_deferred || cpu->current->exits_since_wake != SCHED_NO_WAKE) {
+		u64 flags = sched_lock();
+		learn_at_exit_locked(cpu, true);
+		sched_unlock(flags);
+	}
 	if (cpu->need_resched || work_pending() || signal_interrupts(cpu->current)) {
 		bkl_lock();
 		sched_exit_to_user(tf);

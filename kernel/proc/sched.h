@@ -9,8 +9,12 @@
  * task waits for this CPU: the timer interrupt then preempts it on its
  * way back to user mode (the kernel itself is never preempted). A woken
  * task goes to the tail of the queue, and an idle CPU that may run it
- * is sent a reschedule IPI. A CPU with nothing to run halts (HLT with
- * interrupts on) until an interrupt.
+ * is sent a reschedule IPI, except when the waker has been going to
+ * sleep right after its wake-ups (a futex ping-pong, create then join,
+ * a lock hand-over, an exiting thread waking its joiner): then the
+ * woken task waits for the waker's CPU, which takes it when the waker
+ * sleeps (SCHED_WAKE_DEFER_EXITS). A CPU with nothing to run halts (HLT
+ * with interrupts on) until an interrupt.
  */
 #ifndef CVMIFY_PROC_SCHED_H
 #define CVMIFY_PROC_SCHED_H
@@ -21,6 +25,23 @@ struct task;
 struct trapframe;
 
 #define SCHED_SLICE_NS (10ULL * 1000 * 1000)
+/* Threads that hand work to each other wake the other side and go to
+ * sleep themselves a moment later. Running the woken task on the
+ * waker's CPU then needs no IPI and no halted vCPU for the host to wake
+ * (under TCG or on a busy host that takes from tens of microseconds to
+ * milliseconds each time). A waker counts as one that sleeps right
+ * after waking once it did so SCHED_WAKE_AFFINE_SCORE times in a row,
+ * "right after" meaning before it returned to user mode more than
+ * SCHED_WAKE_DEFER_EXITS times (the return from the waking call, a
+ * sigprocmask, ...) and before an interrupt came while it ran there.
+ * Counting returns, not time, keeps the rule stable when the host
+ * preempts the vCPU. When the waker keeps running instead, the idle
+ * CPUs are told at that moment (at the latest at its next timer
+ * interrupt: one time slice), and its count starts again. */
+#define SCHED_WAKE_DEFER_EXITS 4
+#define SCHED_WAKE_AFFINE_SCORE 2
+#define SCHED_WAKE_AFFINE_MAX 3
+#define SCHED_NO_WAKE 0xff /* task.exits_since_wake: no wake-up to learn from */
 
 /* Boot CPU, once: the scheduler's interrupts (timer, IPIs) and this
  * CPU's idle task. */
@@ -42,6 +63,10 @@ void sched_exit(void) __attribute__((noreturn));
 /* Make a sleeping task runnable (signals, wait queue wake-ups). Any
  * context. */
 void sched_wake(struct task *task);
+
+/* task is exiting: the tasks it wakes from now on (its joiner, its
+ * parent) wait for its CPU, which it leaves for good in a moment. */
+void sched_exiting(struct task *task);
 
 /* A signal is pending for task: wake it if it sleeps; if it runs on
  * another CPU, interrupt that CPU so it delivers the signal before it
@@ -77,5 +102,7 @@ void sched_wait_off_cpu(struct task *task);
 
 /* Counters for the log and tests. */
 u64 sched_switch_count(void);
+/* One log line of them when the app ends (benchmarks read it). */
+void sched_log_stats(void);
 
 #endif

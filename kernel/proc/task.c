@@ -78,6 +78,8 @@ struct task *task_alloc(void)
 	task->pid = task->tid;
 	task->state = TASK_RUNNABLE;
 	task->on_cpu = -1;
+	task->last_cpu = -1;
+	task->exits_since_wake = SCHED_NO_WAKE;
 	list_node_init(&task->group_link);
 	runq_node_init(&task->run, ~0ULL);
 	fpu_state_init(&task->fpu);
@@ -120,6 +122,7 @@ void task_free(struct task *task)
 		thread_group_put(task->group);
 	}
 	kstack_free(task->kstack);
+	kfree(task->held); /* emptied at exit */
 	kfree(task);
 }
 

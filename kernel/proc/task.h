@@ -130,6 +130,9 @@ struct task {
 	enum task_state state;
 	struct runq_node run;         /* on the run queue while runnable and off-CPU */
 	s32 on_cpu;                   /* index of the CPU running it, -1 if none */
+	s32 last_cpu;                 /* sched lock: the CPU it ran on last */
+	u8 exits_since_wake;          /* sched lock: returns to user since it woke a task (sched.h) */
+	u8 wake_then_sleep;           /* sched lock: times in a row it slept right after a wake-up */
 	bool is_idle;                 /* a CPU's idle task (never queued, no pid) */
 	struct task *next_dead;       /* on the list of exited threads to free */
 	struct arch_context *context; /* saved kernel registers while switched out */
@@ -143,6 +146,10 @@ struct task {
 	struct mm *mm;
 	/* files and fs context */
 	struct fd_table *files;
+	/* references fd_get took for the running syscall while files is
+	 * shared with other threads (proc/fdtable.h); dropped when it ends */
+	struct file **held;
+	u32 held_count, held_cap;
 	struct inode *cwd;
 	u32 umask;
 	char exe_path[TASK_PATH_MAX];     /* for /proc/self/exe */

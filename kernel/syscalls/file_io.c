@@ -24,6 +24,7 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
+#include "syscalls/linux_abi/termios.h"
 
 #define IO_CHUNK (64 * 1024)
 /* Linux caps one read/write at 0x7ffff000 bytes. */
@@ -391,10 +392,9 @@ long sys_dup3(const struct syscall_args *args)
 }
 
 /* Status flags F_SETFL may change (Linux: O_APPEND, O_NONBLOCK, O_ASYNC,
- * O_DIRECT, O_NOATIME). */
-/* Linux's SETFL_MASK: O_ASYNC is kept even where SIGIO cannot come
- * (Linux does the same for files without fasync). */
-#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
+ * O_DIRECT, O_NOATIME). O_ASYNC is kept for every file, as on Linux;
+ * sockets deliver its SIGIO (net/socket.c), other files do not yet. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
 long sys_fcntl(const struct syscall_args *args)
 {
@@ -425,6 +425,11 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ:
 		return pipe_fcntl_size(f, cmd == F_SETPIPE_SZ, arg);
+	case F_SETOWN:
+		f->owner = arg_int(arg);
+		return 0;
+	case F_GETOWN:
+		return f->owner;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

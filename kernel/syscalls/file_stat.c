@@ -3,13 +3,14 @@
  *
  * The VFS fills a struct kstat; this file converts it to the two Linux
  * layouts (linux_abi/stat.h). A file with no inode reports itself as a
- * FIFO (pipes, and stdio streams without -t) or a character device (the
- * stderr console).
+ * FIFO (pipes, and stdio streams without -t), a socket, or a character
+ * device (the stderr console).
  */
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "net/socket.h"
 #include "proc/pipe.h"
 #include "proc/stdio.h"
 #include "proc/task.h"
@@ -26,7 +27,12 @@ static void stat_of_file(struct file *f, struct kstat *ks)
 		return;
 	}
 	memset(ks, 0, sizeof(*ks));
-	ks->mode = pipe_is(f) || stdio_is_stream(f) ? (S_IFIFO | 0600) : (S_IFCHR | 0620);
+	if (pipe_is(f) || stdio_is_stream(f))
+		ks->mode = S_IFIFO | 0600;
+	else if (socket_of(f) != NULL)
+		ks->mode = S_IFSOCK | 0777;
+	else
+		ks->mode = S_IFCHR | 0620;
 	ks->nlink = 1;
 	ks->blksize = 1024;
 }

@@ -289,6 +289,28 @@ HANDLER(sys_flistxattr);
 HANDLER(sys_removexattr);
 HANDLER(sys_lremovexattr);
 HANDLER(sys_fremovexattr);
+/* socket.c, socket_msg.c, socket_opt.c: sockets (net/) */
+HANDLER(sys_socket);
+HANDLER(sys_socketpair);
+HANDLER(sys_bind);
+HANDLER(sys_listen);
+HANDLER(sys_accept);
+HANDLER(sys_accept4);
+HANDLER(sys_connect);
+HANDLER(sys_shutdown);
+HANDLER(sys_getsockname);
+HANDLER(sys_getpeername);
+HANDLER(sys_sendto);
+HANDLER(sys_recvfrom);
+HANDLER(sys_sendmsg);
+HANDLER(sys_recvmsg);
+HANDLER(sys_sendmmsg);
+HANDLER(sys_recvmmsg);
+HANDLER(sys_setsockopt);
+HANDLER(sys_getsockopt);
+
+/* sendfile.c */
+HANDLER(sys_sendfile);
 
 #undef HANDLER
 #endif

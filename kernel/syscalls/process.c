@@ -12,6 +12,7 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/cred.h"
+#include "net/hostname.h"
 #include "proc/proc.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
@@ -109,7 +110,7 @@ long sys_uname(const struct syscall_args *args)
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
 	put_field(u.sysname, UTS_SYSNAME);
-	put_field(u.nodename, UTS_NODENAME);
+	put_field(u.nodename, hostname_get());
 	put_field(u.release, UTS_RELEASE);
 	put_field(u.version, UTS_VERSION);
 	put_field(u.machine, UTS_MACHINE);

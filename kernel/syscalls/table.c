@@ -18,6 +18,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/kprintf.h"
 #include "platform/platform.h"
+#include "proc/fdtable.h"
 #include "proc/signal.h"
 #include "proc/task.h"
 #include "syscalls/handlers.h"
@@ -71,9 +72,22 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[37] = {"alarm", sys_alarm},
 	[38] = {"setitimer", sys_setitimer},
 	[39] = {"getpid", sys_getpid},
-	[40] = {"sendfile", NULL},
-	[41] = {"socket", NULL},
-	[42] = {"connect", NULL},
+	[40] = {"sendfile", sys_sendfile},
+	[41] = {"socket", sys_socket},
+	[42] = {"connect", sys_connect},
+	[43] = {"accept", sys_accept},
+	[44] = {"sendto", sys_sendto},
+	[45] = {"recvfrom", sys_recvfrom},
+	[46] = {"sendmsg", sys_sendmsg},
+	[47] = {"recvmsg", sys_recvmsg},
+	[48] = {"shutdown", sys_shutdown},
+	[49] = {"bind", sys_bind},
+	[50] = {"listen", sys_listen},
+	[51] = {"getsockname", sys_getsockname},
+	[52] = {"getpeername", sys_getpeername},
+	[53] = {"socketpair", sys_socketpair},
+	[54] = {"setsockopt", sys_setsockopt},
+	[55] = {"getsockopt", sys_getsockopt},
 	[56] = {"clone", sys_clone},
 	[57] = {"fork", sys_fork},
 	[58] = {"vfork", sys_vfork},
@@ -269,6 +283,7 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[285] = {"fallocate", sys_fallocate},
 	[286] = {"timerfd_settime", sys_timerfd_settime},
 	[287] = {"timerfd_gettime", sys_timerfd_gettime},
+	[288] = {"accept4", sys_accept4},
 	[289] = {"signalfd4", sys_signalfd4},
 	[290] = {"eventfd2", sys_eventfd2},
 	[291] = {"epoll_create1", sys_epoll_create1},
@@ -278,12 +293,14 @@ static const struct syscall_entry g_table[SYSCALL_COUNT] = {
 	[296] = {"pwritev", sys_pwritev},
 	[298] = {"perf_event_open", sys_needs_capability},
 	[300] = {"fanotify_init", sys_needs_capability},
+	[299] = {"recvmmsg", sys_recvmmsg},
 	[302] = {"prlimit64", sys_prlimit64},
 	[303] = {"name_to_handle_at", sys_needs_capability},
 	[304] = {"open_by_handle_at", sys_needs_capability},
 	[305] = {"clock_adjtime", sys_clock_adjtime},
 	[306] = {"syncfs", sys_syncfs},
 	[308] = {"setns", sys_needs_capability},
+	[307] = {"sendmmsg", sys_sendmmsg},
 	[309] = {"getcpu", sys_getcpu},
 	[310] = {"process_vm_readv", sys_needs_capability},
 	[311] = {"process_vm_writev", sys_needs_capability},
@@ -376,6 +393,9 @@ long syscall_dispatch(struct trapframe *tf)
 		g_counts[SYSCALL_COUNT]++;
 		ret = -ENOSYS;
 	}
+	struct task *task = current_task();
+	if (task->held_count)
+		fd_drop_held(task, false);
 	tf->rax = (u64)ret;
 	return (long)tf->rax;
 }

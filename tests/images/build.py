@@ -49,6 +49,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("script", "cvmify-test/script", "dockerfile", HERE / "script", parent="busybox"),
     Recipe("cprogs", "cvmify-test/cprogs", "dockerfile", HERE / "cprogs",
            inputs=hostfiles.cprogs_inputs, stage=hostfiles.stage_cprogs),
+    Recipe("netservers", "cvmify-test/netservers", "dockerfile", HERE / "netservers",
+           parent="python3"),
     Recipe("runtimes", "cvmify-test/runtimes", "dockerfile", HERE / "runtimes", parent="python3"),
     Recipe("hello", "cvmify-example/hello", "dockerfile", EXAMPLES / "hello",
            parent="busybox", example=True),

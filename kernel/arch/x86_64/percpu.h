@@ -38,6 +38,7 @@ struct percpu {
     struct task *prev;        /* the task switched away from last */
     bool need_resched;        /* switch at the next exit to user mode */
     bool idle_waiting;        /* sched lock: halted, wake with an IPI */
+    bool kick_deferred;       /* sched lock: idle CPUs not yet told of tasks woken here */
     u64 slice_end_ns;         /* the running task's time slice ends */
     u64 timer_armed_ns;       /* deadline programmed into the local APIC */
     /* interrupts (arch/x86_64/irq.c) */

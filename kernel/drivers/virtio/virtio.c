@@ -154,6 +154,21 @@ fail:
 	return NULL;
 }
 
+void virtio_reset(struct virtio_dev *dev)
+{
+	dev->transport->set_status(dev, 0);
+	for (u16 i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		if (dev->queues[i] == NULL)
+			continue;
+		platform_shared_free(dev->rings[i], dev->ring_sizes[i]);
+		kfree(dev->queues[i]);
+		dev->queues[i] = NULL;
+		dev->rings[i] = NULL;
+	}
+	dev->features = 0;
+	dev->failed = false;
+}
+
 void virtio_driver_ok(struct virtio_dev *dev)
 {
 	dev->transport->set_status(dev, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |

@@ -109,6 +109,10 @@ static inline bool virtio_has_feature(const struct virtio_dev *dev, u32 bit)
  * the queue or NULL (no such queue, out of memory, device refused). */
 struct virtqueue *virtio_queue_setup(struct virtio_dev *dev, u16 index, u16 max_size);
 
+/* Reset the device (it stops using its queues) and free them; it may be
+ * negotiated and set up again. For a driver that gives a device up. */
+void virtio_reset(struct virtio_dev *dev);
+
 /* Set DRIVER_OK: the device is live. */
 void virtio_driver_ok(struct virtio_dev *dev);
 

@@ -85,8 +85,8 @@ static void give_free_slot(struct virtqueue *vq, u16 slot)
 	vq->free_count++;
 }
 
-int vq_submit(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count,
-              u16 in_count, void *cookie)
+int vq_add(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count, u16 in_count,
+           void *cookie)
 {
 	u32 total = (u32)out_count + in_count;
 	u32 writable = 0;
@@ -129,9 +129,28 @@ int vq_submit(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count,
 	vq->avail_idx++;
 	vq->avail->idx = vq->avail_idx;
 	vq->in_flight++;
-	vq_fence();
-	vq->notify(vq->notify_ctx, vq->index);
+	vq->unkicked++;
 	return 0;
+}
+
+void vq_kick(struct virtqueue *vq)
+{
+	if (vq->unkicked == 0 || vq->broken)
+		return;
+	vq->unkicked = 0;
+	vq_fence(); /* avail->idx is visible before we read the device's flag */
+	if (vq->used->flags & VRING_USED_F_NO_NOTIFY)
+		return;
+	vq->notify(vq->notify_ctx, vq->index);
+}
+
+int vq_submit(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count,
+              u16 in_count, void *cookie)
+{
+	int err = vq_add(vq, bufs, out_count, in_count, cookie);
+	if (err == 0)
+		vq_kick(vq);
+	return err;
 }
 
 /* Return a completed chain to the free list, walking our own links only. */

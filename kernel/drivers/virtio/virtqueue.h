@@ -24,6 +24,8 @@
 /* Descriptor flags (virtio 1.x). */
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
+/* used->flags: the device does not need a notification now (a hint). */
+#define VRING_USED_F_NO_NOTIFY 1
 /* avail->flags: completions are polled unless the driver asks for
  * interrupts (vq_interrupts). */
 #define VRING_AVAIL_F_NO_INTERRUPT 1
@@ -88,6 +90,7 @@ struct virtqueue {
 	u16 avail_idx;             /* our copy of avail->idx */
 	u16 last_used;             /* used entries consumed so far */
 	u16 in_flight;             /* requests submitted, not completed */
+	u16 unkicked;              /* requests added since the last kick */
 	bool broken;
 	void (*notify)(void *ctx, u16 queue_index);
 	void *notify_ctx;
@@ -104,10 +107,18 @@ int vq_init(struct virtqueue *vq, u16 index, u16 size, void *ring_virt, u64 ring
             void (*notify)(void *ctx, u16 queue_index), void *notify_ctx);
 
 /* Publish one request: out_count device-readable buffers followed by
- * in_count device-writable ones. Returns 0, -EAGAIN when there are not
- * enough free descriptors, -EINVAL for bad arguments, -EIO when broken. */
+ * in_count device-writable ones, and notify the device. Returns 0,
+ * -EAGAIN when there are not enough free descriptors, -EINVAL for bad
+ * arguments, -EIO when broken. */
 int vq_submit(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count,
               u16 in_count, void *cookie);
+
+/* vq_submit without the notification, to publish a batch... */
+int vq_add(struct virtqueue *vq, const struct vq_buf *bufs, u16 out_count, u16 in_count,
+           void *cookie);
+/* ...and then notify once, unless nothing was added or the device said
+ * it needs no notification now. */
+void vq_kick(struct virtqueue *vq);
 
 /* Take one completion if the device posted one: 1 and *cookie, *written
  * (device-written bytes, already checked <= offered); 0 when none is

@@ -13,7 +13,7 @@
 #define O_APPEND 00002000
 #define O_NONBLOCK 00004000
 #define O_DSYNC 00010000
-#define O_ASYNC 00020000
+#define O_ASYNC 00020000 /* FASYNC: SIGIO to the owner when I/O is possible */
 #define O_DIRECT 00040000
 #define O_LARGEFILE 00100000
 #define O_DIRECTORY 00200000
@@ -41,6 +41,8 @@
 #define F_SETLKW 7
 #define F_SETPIPE_SZ 1031
 #define F_GETPIPE_SZ 1032
+#define F_SETOWN 8
+#define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 #define F_OFD_GETLK 36

@@ -8,6 +8,7 @@
  * "exec-target N" it just exits with N (the execve check's new image). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -368,12 +369,29 @@ static void *futex_waiter(void *arg)
 	return NULL;
 }
 
+/* Waiters blocked on word (whose value is 0): all of them moved to
+ * probe and back, which FUTEX_CMP_REQUEUE counts. op is FUTEX_CMP_REQUEUE
+ * with or without FUTEX_PRIVATE_FLAG. */
+static int count_waiters(atomic_int *word, atomic_int *probe, int op)
+{
+	int n = (int)futex(word, op, 0, (void *)(intptr_t)INT_MAX, probe, 0);
+	futex(probe, op, 0, (void *)(intptr_t)INT_MAX, word, *probe);
+	return n;
+}
+
+/* Until n threads wait on word (checked, not timed: a loaded host may
+ * take long to start them); gives up after ten seconds. */
+static void wait_for_waiters_op(atomic_int *word, atomic_int *probe, int op, int n)
+{
+	for (int i = 0; i < 10000 && count_waiters(word, probe, op) < n; i++)
+		usleep(1000);
+}
+
+static atomic_int g_probe;
+
 static void wait_for_waiters(atomic_int *word, int n)
 {
-	/* No way to count waiters from outside: give them time to queue. */
-	(void)word;
-	(void)n;
-	usleep(30000);
+	wait_for_waiters_op(word, &g_probe, FUTEX_CMP_REQUEUE_PRIVATE, n);
 }
 
 static void check_futex(void)
@@ -454,7 +472,7 @@ static void check_futex(void)
 		long r = futex(shared, FUTEX_WAIT, 0, &limit, NULL, 0);
 		_exit(r == 0 && *shared == 1 ? 0 : 1);
 	}
-	usleep(50000);
+	wait_for_waiters_op(shared, shared + 1, FUTEX_CMP_REQUEUE, 1);
 	*shared = 1;
 	long woke = futex(shared, FUTEX_WAKE, 1, NULL, NULL, 0);
 	int status = 0;
@@ -544,6 +562,48 @@ static void check_exits(void)
 	      "a thread calls execve: the other threads go, the new program runs (42)");
 }
 
+/* ---- an fd closed by one thread while another blocks on it ---- */
+
+static int g_pipe[2];
+
+static void *blocked_reader(void *arg)
+{
+	char c = 0;
+	long r = read(g_pipe[0], &c, 1);
+	*(int *)arg = r == 1 && c == 'x' ? 1 : (r == -1 && errno == EBADF ? 2 : 0);
+	return NULL;
+}
+
+static void check_close_while_blocked(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	for (int round = 0; round < 20; round++) {
+		int result = -1;
+		pthread_t t;
+		if (pipe(g_pipe) != 0 || pthread_create(&t, NULL, blocked_reader, &result) != 0) {
+			check(0, "a pipe and a reader");
+			return;
+		}
+		usleep(round * 2000); /* the reader may or may not be blocked yet */
+		close(g_pipe[0]);
+		int again[2]; /* new files that may reuse the closed one's memory */
+		check(pipe(again) == 0, "a pipe while another thread reads a closed fd");
+		/* The reader holds the old read end (the byte goes to it), or
+		 * none does (EPIPE), or its fd number now names the new pipe. */
+		long w = write(g_pipe[1], "x", 1);
+		check(w == 1 || (w == -1 && errno == EPIPE), "write to the pipe whose read fd was closed");
+		check(write(again[1], "x", 1) == 1, "write to the new pipe");
+		pthread_join(t, NULL);
+		/* Linux: a read already blocked keeps the file and gets the
+		 * byte; one that starts after the close gets EBADF. */
+		check(result == 1 || result == 2, "the reader got the byte or EBADF, nothing else");
+		close(again[0]);
+		close(again[1]);
+		close(g_pipe[1]);
+	}
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "exec-target") == 0)
@@ -557,6 +617,7 @@ int main(int argc, char **argv)
 	check_thread_signals();
 	check_gs_base();
 	check_futex();
+	check_close_while_blocked();
 	check_exits();
 	return check_done("threads");
 }

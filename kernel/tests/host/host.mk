@@ -20,7 +20,7 @@ HOST_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(HOST_BUILD)/bearssl/%.o)
 HOST_CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(HOST_BUILD)/%.o)
 
 # Sources under test, shared by all test binaries.
-HOST_LIB_SRCS := config/config.c config/overrides.c config/volume_record.c config/tmpfs_record.c fs/tmpfs_host.c \
+HOST_LIB_SRCS := config/config.c config/config_net.c config/overrides.c config/volume_record.c config/tmpfs_record.c fs/tmpfs_host.c \
     fs/cvmfs_parse.c fs/cvmfs_disk.c fs/cvmfs_cache.c fs/cvmfs.c fs/inode.c fs/lock.c fs/mount.c \
     fs/path.c fs/perm.c fs/file.c fs/namei.c fs/tmpfs.c fs/tmpfs_data.c fs/tmpfs_dir.c fs/tty_ldisc.c \
     drivers/virtio/virtqueue.c control/frame.c \
@@ -79,15 +79,17 @@ $(HOST_BUILD)/test_tdx: $(HOST_TDX_OBJS)
 $(HOST_BUILD)/test_td_boot: $(HOST_TDX_OBJS)
 $(HOST_BUILD)/test_td_ve: $(HOST_TDX_OBJS)
 
-# test_virtio_dev: the device layer; the test provides the bus scan and
-# the shared-memory allocator.
-$(HOST_BUILD)/test_virtio_dev: $(HOST_BUILD)/drivers/virtio/virtio.o
+# The device layer over fake devices (fake_virtio.c stands in for the bus
+# and shared memory); test_vnet adds the virtio-net driver.
+HOST_VIRTIO_OBJS := $(HOST_BUILD)/drivers/virtio/virtio.o $(HOST_BUILD)/tests/host/fake_virtio.o
+$(HOST_BUILD)/test_virtio_dev: $(HOST_VIRTIO_OBJS)
+$(HOST_BUILD)/test_vnet: $(HOST_VIRTIO_OBJS) $(HOST_BUILD)/drivers/virtio/net.o
 
 -include $(shell find $(HOST_BUILD) -name '*.d' 2>/dev/null)
 
 # Keep the objects between runs (they are intermediates of the pattern rules).
 .SECONDARY: $(HOST_LIB_OBJS) $(HOST_CRYPTO_OBJS) $(HOST_BEARSSL_OBJS) $(HOST_TDX_OBJS) \
-    $(HOST_BUILD)/drivers/virtio/virtio.o \
+    $(HOST_VIRTIO_OBJS) $(HOST_BUILD)/drivers/virtio/net.o \
     $(HOST_TESTS:$(HOST_BUILD)/%=$(HOST_BUILD)/tests/host/%.o)
 
 # The crypto stack depth check must not see the dynamic linker's lazy

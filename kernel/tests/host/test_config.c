@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "config/config.h"
+#include "config/config_net.h"
 #include "syscalls/linux_abi/errno.h"
 
 struct builder {
@@ -367,6 +368,143 @@ static void test_overrides(void)
     config_free(&cfg);
 }
 
+/* A NET value: 192.168.7.9/16 via 192.168.0.1, 2001:db8::9/48, DNS
+ * 1.1.1.1 (IPv4-mapped) and 2001:db8::53, /etc files served. */
+static void net_value(u8 v[CONFIG_NET_RECORD_SIZE])
+{
+    memset(v, 0, CONFIG_NET_RECORD_SIZE);
+    put32(v, CONFIG_NET_IPV4 | CONFIG_NET_IPV6 | CONFIG_NET_ETC_FILES);
+    const u8 addr[4] = { 192, 168, 7, 9 }, gw[4] = { 192, 168, 0, 1 };
+    memcpy(v + 4, addr, 4);
+    memcpy(v + 8, gw, 4);
+    v[12] = 16;
+    v[13] = 48;
+    v[14] = 2;
+    v[16] = 0x20, v[17] = 0x01, v[18] = 0x0d, v[19] = 0xb8, v[31] = 9;
+    v[32] = 0x20, v[33] = 0x01, v[34] = 0x0d, v[35] = 0xb8, v[47] = 1;
+    v[48 + 10] = v[48 + 11] = 0xff;
+    v[48 + 12] = v[48 + 13] = v[48 + 14] = v[48 + 15] = 1;
+    v[64] = 0x20, v[65] = 0x01, v[66] = 0x0d, v[67] = 0xb8, v[79] = 0x53;
+}
+
+static int parse_with_net(const u8 *net, u32 net_len, const char *hostname,
+                          struct boot_config *cfg)
+{
+    struct builder b;
+    build_valid(&b, 0);
+    if (net)
+        add(&b, CFG_NET, net, net_len);
+    if (hostname)
+        add_str(&b, CFG_HOSTNAME, hostname);
+    size_t size = finish(&b);
+    return config_parse(b.buf, size, cfg);
+}
+
+static void test_net_defaults(void)
+{
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(NULL, 0, NULL, &cfg), 0);
+    CHECK_EQ(cfg.net.flags, CONFIG_NET_IPV4 | CONFIG_NET_IPV6 | CONFIG_NET_ETC_FILES);
+    CHECK_EQ(cfg.net.ipv4_addr[0], 10);
+    CHECK_EQ(cfg.net.ipv4_addr[3], 15);
+    CHECK_EQ(cfg.net.ipv4_gateway[3], 2);
+    CHECK_EQ(cfg.net.ipv4_prefix, 24);
+    CHECK_EQ(cfg.net.ipv6_addr[0], 0xfe);
+    CHECK_EQ(cfg.net.ipv6_addr[1], 0xc0);
+    CHECK_EQ(cfg.net.ipv6_addr[15], 0x15);
+    CHECK_EQ(cfg.net.ipv6_prefix, 64);
+    CHECK_EQ(cfg.net.dns_count, 2);
+    CHECK_EQ(cfg.net.dns[0][11], 0xff);
+    CHECK_EQ(cfg.net.dns[0][15], 3);
+    CHECK_EQ(cfg.net.dns[1][15], 3);
+    CHECK(cfg.hostname == NULL);
+    config_free(&cfg);
+}
+
+static void test_net_record(void)
+{
+    u8 v[CONFIG_NET_RECORD_SIZE];
+    net_value(v);
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(v, sizeof(v), "web-1.example", &cfg), 0);
+    CHECK_EQ(cfg.net.ipv4_addr[0], 192);
+    CHECK_EQ(cfg.net.ipv4_prefix, 16);
+    CHECK_EQ(cfg.net.ipv6_prefix, 48);
+    CHECK_EQ(cfg.net.ipv6_gateway[15], 1);
+    CHECK_EQ(cfg.net.dns_count, 2);
+    CHECK_EQ(cfg.net.dns[1][15], 0x53);
+    CHECK(cfg.hostname && strcmp(cfg.hostname, "web-1.example") == 0);
+    config_free(&cfg);
+
+    /* No addresses at all: loopback only, still valid. */
+    memset(v, 0, sizeof(v));
+    CHECK_EQ(parse_with_net(v, sizeof(v), NULL, &cfg), 0);
+    CHECK_EQ(cfg.net.flags, 0);
+    config_free(&cfg);
+}
+
+static void expect_net_refused(void (*edit)(u8 *v), u32 length)
+{
+    u8 v[CONFIG_NET_RECORD_SIZE + 4];
+    memset(v, 0, sizeof(v));
+    net_value(v);
+    if (edit)
+        edit(v);
+    struct boot_config cfg;
+    CHECK_EQ(parse_with_net(v, length, NULL, &cfg), -EINVAL);
+}
+
+static void unknown_flag(u8 *v) { v[0] |= 0x80; }
+static void reserved_byte(u8 *v) { v[15] = 1; }
+static void prefix4_zero(u8 *v) { v[12] = 0; }
+static void prefix4_big(u8 *v) { v[12] = 33; }
+static void prefix6_big(u8 *v) { v[13] = 129; }
+static void addr4_zero(u8 *v) { memset(v + 4, 0, 4); }
+static void addr6_zero(u8 *v) { memset(v + 16, 0, 16); }
+static void v4_fields_unflagged(u8 *v) { v[0] &= (u8)~CONFIG_NET_IPV4; }
+static void v6_fields_unflagged(u8 *v) { v[0] &= (u8)~CONFIG_NET_IPV6; }
+static void dns_too_many(u8 *v) { v[14] = 4; }
+static void dns_empty_slot(u8 *v) { v[14] = 3; }
+static void dns_stray_slot(u8 *v) { v[14] = 1; }
+
+static void test_net_refusals(void)
+{
+    expect_net_refused(NULL, CONFIG_NET_RECORD_SIZE - 4);
+    expect_net_refused(NULL, CONFIG_NET_RECORD_SIZE + 4);
+    void (*edits[])(u8 *) = {
+        unknown_flag, reserved_byte, prefix4_zero, prefix4_big, prefix6_big, addr4_zero,
+        addr6_zero, v4_fields_unflagged, v6_fields_unflagged, dns_too_many, dns_empty_slot,
+        dns_stray_slot,
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+        expect_net_refused(edits[i], CONFIG_NET_RECORD_SIZE);
+
+    /* Two NET records. */
+    u8 v[CONFIG_NET_RECORD_SIZE];
+    net_value(v);
+    struct builder b;
+    build_valid(&b, 0);
+    add(&b, CFG_NET, v, sizeof(v));
+    add(&b, CFG_NET, v, sizeof(v));
+    struct boot_config cfg;
+    CHECK_EQ(config_parse(b.buf, finish(&b), &cfg), -EINVAL);
+}
+
+static void test_hostname(void)
+{
+    const char *good[] = { "a", "web", "web-1", "a.b.c", "x1.example.org", "A9" };
+    const char *bad[] = { "", "-a", "a-", "a..b", ".a", "a.", "a_b", "a b", "caf\xc3\xa9",
+                          "a.-b", "a-.b",
+                          "0123456789012345678901234567890123456789012345678901234567890123x" };
+    struct boot_config cfg;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK_EQ(parse_with_net(NULL, 0, good[i], &cfg), 0);
+        config_free(&cfg);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ(parse_with_net(NULL, 0, bad[i], &cfg), -EINVAL);
+}
+
 /* A config that allows every docker flag: --entrypoint, -w, -u 1000:100
  * (named "app"), --tmpfs, extra args. */
 static size_t build_permissive(struct builder *b)
@@ -540,6 +678,10 @@ static void test_tmpfs_mount_records_refused(void)
 }
 
 static const struct host_test g_tests[] = {
+    { "net_defaults", test_net_defaults },
+    { "net_record", test_net_record },
+    { "net_refusals", test_net_refusals },
+    { "hostname", test_hostname },
     { "valid", test_valid },
     { "missing_required", test_missing_required },
     { "header", test_header },

@@ -3,180 +3,30 @@
  * fake transports that lie: missing features, refused FEATURES_OK,
  * absent or refused queues, a config generation that never settles,
  * unknown interrupt bits. Several devices of one type are claimed in
- * bus order. This file stands in for the bus scan and the shared-memory
- * allocator.
+ * bus order (fake_virtio.c stands in for the bus and shared memory).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "drivers/virtio/virtio.h"
+#include "fake_virtio.h"
 #include "drivers/virtio/virtio_mmio.h"
 #include "platform/platform.h"
 #include "syscalls/linux_abi/errno.h"
 
-struct fake_dev {
-	struct virtio_dev dev;
-	u64 offered;
-	u64 accepted;
-	u8 status;
-	bool refuse_features_ok;
-	u32 queue_max[VIRTIO_MAX_QUEUES];
-	bool refuse_queue;
-	u16 queue_size[VIRTIO_MAX_QUEUES];
-	u8 config[64];
-	u32 generation;
-	int generation_bumps;        /* bump the generation on this many reads */
-	u32 config_widths[16];       /* widths of the config reads, in order */
-	int config_reads;
-	u32 irq_status;
-	int notified;
-};
-
-static struct fake_dev *fake_of(struct virtio_dev *dev)
-{
-	return dev->transport_priv;
-}
-
-static u64 fake_device_features(struct virtio_dev *dev) { return fake_of(dev)->offered; }
-static void fake_driver_features(struct virtio_dev *dev, u64 f) { fake_of(dev)->accepted = f; }
-static u8 fake_get_status(struct virtio_dev *dev) { return fake_of(dev)->status; }
-
-static void fake_set_status(struct virtio_dev *dev, u8 status)
-{
-	struct fake_dev *f = fake_of(dev);
-	if ((status & VIRTIO_STATUS_FEATURES_OK) && f->refuse_features_ok)
-		status &= (u8)~VIRTIO_STATUS_FEATURES_OK;
-	f->status = status;
-}
-
-static u32 fake_config_generation(struct virtio_dev *dev)
-{
-	struct fake_dev *f = fake_of(dev);
-	if (f->generation_bumps > 0) {
-		f->generation_bumps--;
-		f->generation++;
-	}
-	return f->generation;
-}
-
-static u32 fake_config_read(struct virtio_dev *dev, u32 offset, u32 width)
-{
-	struct fake_dev *f = fake_of(dev);
-	u32 value = 0;
-	if (f->config_reads < 16)
-		f->config_widths[f->config_reads] = width;
-	f->config_reads++;
-	for (u32 i = 0; i < width; i++)
-		value |= (u32)f->config[offset + i] << (8 * i);
-	return value;
-}
-
-static u32 fake_queue_max(struct virtio_dev *dev, u16 index)
-{
-	return fake_of(dev)->queue_max[index];
-}
-
-static int fake_queue_enable(struct virtio_dev *dev, u16 index, u16 size, u64 desc,
-                             u64 avail, u64 used)
-{
-	(void)desc;
-	(void)avail;
-	(void)used;
-	struct fake_dev *f = fake_of(dev);
-	if (f->refuse_queue)
-		return -EIO;
-	f->queue_size[index] = size;
-	return 0;
-}
-
-static void fake_queue_notify(struct virtio_dev *dev, u16 index)
-{
-	(void)index;
-	fake_of(dev)->notified++;
-}
-
-static u32 fake_irq_ack(struct virtio_dev *dev)
-{
-	u32 status = fake_of(dev)->irq_status;
-	fake_of(dev)->irq_status = 0;
-	return status;
-}
-
-static const struct virtio_transport g_fake_transport = {
-	.name = "fake",
-	.device_features = fake_device_features,
-	.driver_features = fake_driver_features,
-	.get_status = fake_get_status,
-	.set_status = fake_set_status,
-	.config_generation = fake_config_generation,
-	.config_read = fake_config_read,
-	.queue_max = fake_queue_max,
-	.queue_enable = fake_queue_enable,
-	.queue_notify = fake_queue_notify,
-	.irq_ack = fake_irq_ack,
-};
-
 #define FAKE_COUNT 4
-static struct fake_dev g_fakes[FAKE_COUNT];
+static struct fake_dev *g_fakes[FAKE_COUNT];
 static const u32 g_fake_types[FAKE_COUNT] = {
 	VIRTIO_DEVICE_BLK, VIRTIO_DEVICE_NET, VIRTIO_DEVICE_NET, VIRTIO_DEVICE_BLK,
 };
-
-/* The bus scan: register the fakes, in order. */
-void virtio_mmio_scan(void)
-{
-	for (int i = 0; i < FAKE_COUNT; i++) {
-		struct fake_dev *f = &g_fakes[i];
-		f->dev.transport = &g_fake_transport;
-		f->dev.transport_priv = f;
-		f->dev.device_id = g_fake_types[i];
-		f->dev.irq = VIRTIO_MMIO_IRQ_BASE + (u32)i;
-		snprintf(f->dev.name, sizeof(f->dev.name), "fake%d", i);
-		f->offered = 1ULL << VIRTIO_F_VERSION_1;
-		for (int q = 0; q < VIRTIO_MAX_QUEUES; q++)
-			f->queue_max[q] = 128;
-		CHECK_EQ(virtio_register(&f->dev), 0);
-	}
-}
-
-/* The PCI bus has nothing here: the fakes stand for every device. */
-void virtio_pci_scan(void)
-{
-}
-
-/* Shared memory: plain zeroed pages with a made-up DMA address. */
-void *platform_shared_alloc(size_t size, u64 *dma_addr)
-{
-	void *p = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
-	if (p != NULL)
-		memset(p, 0, size);
-	*dma_addr = (u64)(uintptr_t)p;
-	return p;
-}
-
-void platform_shared_free(void *va, size_t size)
-{
-	(void)size;
-	free(va);
-}
-
-static void release_queues(struct virtio_dev *dev)
-{
-	for (int q = 0; q < VIRTIO_MAX_QUEUES; q++) {
-		if (dev->queues[q] == NULL)
-			continue;
-		platform_shared_free(dev->rings[q], dev->ring_sizes[q]);
-		free(dev->queues[q]);
-		dev->queues[q] = NULL;
-	}
-}
 
 /* Claimed before any test runs; the tests use the fakes directly. */
 static struct virtio_dev *g_blk0, *g_net0, *g_net1, *g_blk1;
 
 static void claim_all(void)
 {
+	for (int i = 0; i < FAKE_COUNT; i++)
+		g_fakes[i] = fake_virtio_add(g_fake_types[i]);
 	g_blk0 = virtio_claim(VIRTIO_DEVICE_BLK);
 	g_net0 = virtio_claim(VIRTIO_DEVICE_NET);
 	g_net1 = virtio_claim(VIRTIO_DEVICE_NET);
@@ -185,10 +35,10 @@ static void claim_all(void)
 
 static void test_claim_in_bus_order(void)
 {
-	CHECK(g_blk0 == &g_fakes[0].dev);
-	CHECK(g_net0 == &g_fakes[1].dev);
-	CHECK(g_net1 == &g_fakes[2].dev);
-	CHECK(g_blk1 == &g_fakes[3].dev);
+	CHECK(g_blk0 == &g_fakes[0]->dev);
+	CHECK(g_net0 == &g_fakes[1]->dev);
+	CHECK(g_net1 == &g_fakes[2]->dev);
+	CHECK(g_blk1 == &g_fakes[3]->dev);
 	CHECK(virtio_claim(VIRTIO_DEVICE_NET) == NULL);
 	CHECK(virtio_claim(VIRTIO_DEVICE_BLK) == NULL);
 	CHECK(virtio_claim(99) == NULL);
@@ -199,7 +49,7 @@ static void test_claim_in_bus_order(void)
 
 static void test_negotiate_allowlist(void)
 {
-	struct fake_dev *f = &g_fakes[1];
+	struct fake_dev *f = g_fakes[1];
 	f->offered = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << 5) | (1ULL << 16) | (1ULL << 40);
 	CHECK_EQ(virtio_negotiate(&f->dev, 1ULL << 5, (1ULL << 16) | (1ULL << 17)), 0);
 	/* required + offered optional only; bit 40 was offered, never asked. */
@@ -214,7 +64,7 @@ static void test_negotiate_allowlist(void)
 
 static void test_negotiate_missing_feature(void)
 {
-	struct fake_dev *f = &g_fakes[2];
+	struct fake_dev *f = g_fakes[2];
 	f->offered = 1ULL << 5; /* no VERSION_1: a legacy device */
 	CHECK_EQ(virtio_negotiate(&f->dev, 0, 0), -EIO);
 	CHECK(f->status & VIRTIO_STATUS_FAILED);
@@ -226,7 +76,7 @@ static void test_negotiate_missing_feature(void)
 
 static void test_negotiate_refused(void)
 {
-	struct fake_dev *f = &g_fakes[2];
+	struct fake_dev *f = g_fakes[2];
 	f->offered = 1ULL << VIRTIO_F_VERSION_1;
 	f->refuse_features_ok = true;
 	CHECK_EQ(virtio_negotiate(&f->dev, 0, 0), -EIO);
@@ -237,7 +87,7 @@ static void test_negotiate_refused(void)
 
 static void test_queue_sizes(void)
 {
-	struct fake_dev *f = &g_fakes[0];
+	struct fake_dev *f = g_fakes[0];
 	f->queue_max[0] = 100;  /* not a power of two */
 	f->queue_max[1] = 1024; /* more than we ever use */
 	f->queue_max[2] = 0;    /* no such queue */
@@ -253,14 +103,16 @@ static void test_queue_sizes(void)
 	/* Queues notify through their own index. */
 	struct vq_buf buf = { 0x1000, 8 };
 	CHECK_EQ(vq_submit(q1, &buf, 1, 0, NULL), 0);
-	CHECK_EQ(f->notified, 1);
+	CHECK_EQ(f->notified[1], 1);
 	CHECK_EQ(q1->index, 1);
-	release_queues(&f->dev);
+	virtio_reset(&f->dev);
+	CHECK_EQ(f->status, 0);
+	CHECK(f->dev.queues[0] == NULL && f->dev.queues[1] == NULL);
 }
 
 static void test_queue_refused(void)
 {
-	struct fake_dev *f = &g_fakes[3];
+	struct fake_dev *f = g_fakes[3];
 	f->refuse_queue = true;
 	CHECK(virtio_queue_setup(&f->dev, 0, 16) == NULL); /* and nothing leaks */
 	CHECK(f->dev.queues[0] == NULL);
@@ -269,7 +121,7 @@ static void test_queue_refused(void)
 
 static void test_config_natural_widths(void)
 {
-	struct fake_dev *f = &g_fakes[1];
+	struct fake_dev *f = g_fakes[1];
 	for (int i = 0; i < 64; i++)
 		f->config[i] = (u8)(i + 1);
 	u8 mac[6];
@@ -307,7 +159,7 @@ static void test_config_natural_widths(void)
 
 static void test_config_generation(void)
 {
-	struct fake_dev *f = &g_fakes[1];
+	struct fake_dev *f = g_fakes[1];
 	u64 value = 0;
 	f->generation_bumps = 3; /* settles after a few tries */
 	CHECK_EQ(virtio_config_read(&f->dev, 8, &value, 8), 0);
@@ -321,7 +173,7 @@ static void test_config_generation(void)
 
 static void test_irq_ack_masks(void)
 {
-	struct fake_dev *f = &g_fakes[1];
+	struct fake_dev *f = g_fakes[1];
 	f->irq_status = 0xffffffffu;
 	CHECK_EQ(virtio_irq_ack(&f->dev), VIRTIO_IRQ_QUEUE | VIRTIO_IRQ_CONFIG);
 	CHECK_EQ(virtio_irq_ack(&f->dev), 0);
@@ -329,7 +181,7 @@ static void test_irq_ack_masks(void)
 
 static void test_fail_once(void)
 {
-	struct fake_dev *f = &g_fakes[3];
+	struct fake_dev *f = g_fakes[3];
 	f->status = VIRTIO_STATUS_DRIVER_OK;
 	virtio_fail(&f->dev);
 	CHECK_EQ(f->status, VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED);

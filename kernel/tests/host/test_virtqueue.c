@@ -271,7 +271,33 @@ static void test_interrupts_and_pending(void)
 	fake_free(&f);
 }
 
+static void test_batch_and_kick(void)
+{
+	struct fake f;
+	fake_init(&f);
+	struct vq_buf buf = { 0x2000, 64 };
+	int before = g_notified;
+	CHECK_EQ(vq_add(&f.vq, &buf, 0, 1, NULL), 0);
+	CHECK_EQ(vq_add(&f.vq, &buf, 0, 1, NULL), 0);
+	CHECK_EQ(vq_add(&f.vq, &buf, 0, 1, NULL), 0);
+	CHECK_EQ(g_notified, before);
+	CHECK_EQ(f.vq.avail->idx, 3);
+	vq_kick(&f.vq);
+	CHECK_EQ(g_notified, before + 1);
+	vq_kick(&f.vq); /* nothing new: no notification */
+	CHECK_EQ(g_notified, before + 1);
+	/* The device says it needs no notification (a hint we honour). */
+	f.vq.used->flags = VRING_USED_F_NO_NOTIFY;
+	CHECK_EQ(vq_submit(&f.vq, &buf, 0, 1, NULL), 0);
+	CHECK_EQ(g_notified, before + 1);
+	f.vq.used->flags = 0;
+	CHECK_EQ(vq_submit(&f.vq, &buf, 0, 1, NULL), 0);
+	CHECK_EQ(g_notified, before + 2);
+	fake_free(&f);
+}
+
 static const struct host_test g_tests[] = {
+	{ "batch_and_kick", test_batch_and_kick },
 	{ "interrupts_and_pending", test_interrupts_and_pending },
 	{ "honest_device", test_honest_device },
 	{ "many_rounds_wrap_indices", test_many_rounds_wrap_indices },
