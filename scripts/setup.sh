@@ -29,6 +29,8 @@ PACKAGES=(
     debootstrap:debootstrap
     debian-archive-keyring
     gcc:gcc
+    clang:clang
+    libclang-rt-14-dev
     libc6-dev
     make:make
     xz-utils:xz

@@ -80,6 +80,11 @@ REQUIRED = [
     "tmpfs_mount_records_refused",            # --tmpfs: TMPFS_MOUNT overrides checked and allowed
     "new_and_existing_mount_points",          # ... mounted with their size, mode and owner
     "volume_malformed_authentic_metadata",    # ... re-committed corrupt metadata: refused or read safely
+    "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
+    "user_return_sysret_when_safe",
+    "crypto_gcm_leaves_no_key_on_stacks",     # key schedule wiped after each crypto call
+    "crypto_stack_depth_within_wipe",
+    "nospec_out_of_range_zero",               # speculation-safe index masking
 ]
 
 

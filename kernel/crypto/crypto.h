@@ -4,6 +4,8 @@
  * Callers never include BearSSL headers and never bracket these calls
  * with kernel_fpu_begin/end: each wrapper does that itself, because
  * BearSSL (and the compiler, for its plain C code) may use SSE/AES-NI.
+ * BearSSL runs on a private stack that is wiped after each call, so no
+ * key schedule stays on a task's kernel stack (crypto_stack.h).
  * Contexts are opaque and owned by the caller. AES-GCM uses AES-NI and
  * PCLMUL when the CPU has them, else BearSSL's constant-time ct64 code.
  */
@@ -50,8 +52,13 @@ struct aes_gcm_key {
     _Alignas(16) u8 opaque[768];
 };
 
+/* A key slot from a small pool outside the direct map (crypto_stack.h);
+ * NULL when all are taken. aes_gcm_key_free wipes it and gives it back. */
+struct aes_gcm_key *aes_gcm_key_alloc(void);
+void aes_gcm_key_free(struct aes_gcm_key *key);
+
 /* Expand a 32-byte key. The context holds key material: wipe it with
- * aes_gcm_key_wipe when done. */
+ * aes_gcm_key_wipe (or free the slot) when done. */
 void aes_gcm_key_init(struct aes_gcm_key *key, const u8 key_bytes[32]);
 void aes_gcm_key_wipe(struct aes_gcm_key *key);
 

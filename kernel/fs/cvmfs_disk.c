@@ -92,9 +92,12 @@ static int open_checked(struct cvmfs_disk *disk, const u8 disk_key[CVMFS_KEY_SIZ
 	u8 image_key[CVMFS_KEY_SIZE];
 	hkdf_sha384(disk_key, CVMFS_KEY_SIZE, disk->sb.salt, CVMFS_SALT_SIZE, info,
 	            sizeof(info) - 1, image_key, sizeof(image_key));
-	aes_gcm_key_init(&disk->key, image_key);
-	disk->key_ready = true;
+	disk->key = aes_gcm_key_alloc();
+	if (disk->key != NULL)
+		aes_gcm_key_init(disk->key, image_key);
 	memzero_explicit(image_key, sizeof(image_key));
+	if (disk->key == NULL)
+		return -ENOMEM;
 	return setup_cache(disk);
 }
 
@@ -124,9 +127,9 @@ void cvmfs_disk_close(struct cvmfs_disk *disk)
 	if (disk->tags != NULL)
 		kfree(disk->tags);
 	disk->tags = NULL;
-	if (disk->key_ready)
-		aes_gcm_key_wipe(&disk->key);
-	disk->key_ready = false;
+	if (disk->key != NULL)
+		aes_gcm_key_free(disk->key);
+	disk->key = NULL;
 }
 
 /* Decrypt block into a new page and authenticate it; only a block whose
@@ -143,7 +146,7 @@ static int decrypt_into_cache(struct cvmfs_disk *disk, u64 block, const u8 *ciph
 		iv[i] = (u8)(block >> (8 * i));
 	const u8 *tag = disk->tags + block * CVMFS_TAG_SIZE;
 	u64 start = platform_time_ns();
-	int verdict = aes_gcm_decrypt(&disk->key, iv, page, CVMFS_BLOCK_SIZE, tag);
+	int verdict = aes_gcm_decrypt(disk->key, iv, page, CVMFS_BLOCK_SIZE, tag);
 	disk->decrypt_ns += platform_time_ns() - start;
 	disk->blocks_decrypted++;
 	if (verdict < 0) {

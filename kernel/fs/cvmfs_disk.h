@@ -38,8 +38,7 @@ struct cvmfs_disk {
 	struct cvmfs_sb sb;
 	u8 root[CVMFS_ROOT_SIZE];
 	u8 *tags;                 /* private copy, 16 * block_count bytes used */
-	struct aes_gcm_key key;   /* the image key, expanded */
-	bool key_ready;
+	struct aes_gcm_key *key;  /* the image key, expanded (a crypto slot) */
 	u8 *ciphertext;           /* CVMFS_READ_BLOCKS blocks from the device */
 	bool ahead;               /* a read-ahead is outstanding at the source */
 	u64 ahead_block;          /* its first block */

@@ -1,6 +1,6 @@
 /*
  * devfs.c: the /dev tree as a pseudofs table, and the simple devices:
- * null, zero, and random/urandom (the kernel CSPRNG, seeded from the CPU,
+ * null, zero, full, and random/urandom (the kernel CSPRNG, seeded from the CPU,
  * never from the host).
  */
 #include "fs/devfs.h"
@@ -102,6 +102,17 @@ static const struct file_ops g_zero_fops = {
 	.read = zero_read, .write = sink_write, .get_page = zero_get_page,
 	.read_direct = zero_read_direct, .write_direct = sink_write_direct,
 };
+/* /dev/full: reads as /dev/zero, every write fails with ENOSPC. */
+static long full_write(struct file *file, const void *buf, size_t size, u64 offset)
+{
+	(void)file;
+	(void)buf;
+	(void)size;
+	(void)offset;
+	return -ENOSPC;
+}
+
+static const struct file_ops g_full_fops = { .read = zero_read, .write = full_write };
 static const struct file_ops g_random_fops = { .read = random_read, .write = sink_write };
 
 static long link_fd0(struct inode *i, char *buf, size_t size)
@@ -143,6 +154,8 @@ static const struct pseudo_node g_dev_nodes[] = {
 	  .rdev = MKDEV(1, 3), .fops = &g_null_fops },
 	{ .ino = 3, .parent = DEV_ROOT, .name = "zero", .mode = CHR_MODE,
 	  .rdev = MKDEV(1, 5), .fops = &g_zero_fops },
+	{ .ino = 12, .parent = DEV_ROOT, .name = "full", .mode = CHR_MODE,
+	  .rdev = MKDEV(1, 7), .fops = &g_full_fops },
 	{ .ino = 4, .parent = DEV_ROOT, .name = "random", .mode = CHR_MODE,
 	  .rdev = MKDEV(1, 8), .fops = &g_random_fops },
 	{ .ino = 5, .parent = DEV_ROOT, .name = "urandom", .mode = CHR_MODE,

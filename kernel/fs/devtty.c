@@ -228,13 +228,6 @@ static long tty_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 	case TIOCSWINSZ:
 		memcpy(&ld->winsize, karg, sizeof(ld->winsize));
 		return 0;
-	case TIOCGPGRP: {
-		int pgrp = 1;
-		memcpy(karg, &pgrp, sizeof(pgrp));
-		return 0;
-	}
-	case TIOCSPGRP:
-		return 0;
 	case FIONREAD: {
 		pump_input(ld);
 		int ready = (int)tty_ldisc_pending(ld);

@@ -24,7 +24,7 @@ static bool can_write(const struct file *file)
 	return !(file->flags & O_PATH) && (mode == O_WRONLY || mode == O_RDWR);
 }
 
-static bool is_stream(const struct file *file)
+bool vfs_is_stream(const struct file *file)
 {
 	return file->ops == NULL || file->ops->stream;
 }
@@ -320,7 +320,8 @@ static int check_write(struct file *file, s64 offset, size_t size, bool have_op)
 	return 0;
 }
 
-long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
+/* The read both vfs_read and vfs_pread do (streams ignore offset). */
+static long read_at(struct file *file, void *buf, size_t size, s64 offset)
 {
 	int err = check_read(file, offset, &size, file->ops != NULL && file->ops->read != NULL);
 	if (err < 0)
@@ -328,7 +329,7 @@ long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
 	return file->ops->read(file, buf, size, (u64)offset);
 }
 
-long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
+static long write_at(struct file *file, const void *buf, size_t size, s64 offset)
 {
 	int err = check_write(file, offset, size, file->ops != NULL && file->ops->write != NULL);
 	if (err < 0)
@@ -336,10 +337,22 @@ long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
 	return file->ops->write(file, buf, size, (u64)offset);
 }
 
+/* pread/pwrite on a stream (tty, pipe) is ESPIPE before anything else,
+ * as on Linux (no FMODE_PREAD/PWRITE). */
+long vfs_pread(struct file *file, void *buf, size_t size, s64 offset)
+{
+	return vfs_is_stream(file) ? -ESPIPE : read_at(file, buf, size, offset);
+}
+
+long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset)
+{
+	return vfs_is_stream(file) ? -ESPIPE : write_at(file, buf, size, offset);
+}
+
 long vfs_read(struct file *file, void *buf, size_t size)
 {
-	long n = vfs_pread(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
-	if (n > 0 && !is_stream(file))
+	long n = read_at(file, buf, size, vfs_is_stream(file) ? 0 : (s64)file->offset);
+	if (n > 0 && !vfs_is_stream(file))
 		file->offset += (u64)n;
 	return n;
 }
@@ -347,15 +360,15 @@ long vfs_read(struct file *file, void *buf, size_t size)
 /* O_APPEND: every write goes to the end, wherever the offset was. */
 static void seek_append(struct file *file)
 {
-	if (!is_stream(file) && (file->flags & O_APPEND) && file->inode != NULL)
+	if (!vfs_is_stream(file) && (file->flags & O_APPEND) && file->inode != NULL)
 		file->offset = file->inode->size;
 }
 
 long vfs_write(struct file *file, const void *buf, size_t size)
 {
 	seek_append(file);
-	long n = vfs_pwrite(file, buf, size, is_stream(file) ? 0 : (s64)file->offset);
-	if (n > 0 && !is_stream(file))
+	long n = write_at(file, buf, size, vfs_is_stream(file) ? 0 : (s64)file->offset);
+	if (n > 0 && !vfs_is_stream(file))
 		file->offset += (u64)n;
 	return n;
 }
@@ -373,7 +386,7 @@ static void advance(struct file *file, s64 *offset, long n)
 
 long vfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset)
 {
-	if (file->ops == NULL || file->ops->read_direct == NULL || is_stream(file))
+	if (file->ops == NULL || file->ops->read_direct == NULL || vfs_is_stream(file))
 		return -EOPNOTSUPP;
 	s64 at = offset != NULL ? *offset : (s64)file->offset;
 	int err = check_read(file, at, &size, true);
@@ -386,7 +399,7 @@ long vfs_read_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *
 
 long vfs_write_direct(struct file *file, struct vfs_copier *c, size_t size, s64 *offset)
 {
-	if (file->ops == NULL || file->ops->write_direct == NULL || is_stream(file))
+	if (file->ops == NULL || file->ops->write_direct == NULL || vfs_is_stream(file))
 		return -EOPNOTSUPP;
 	if (offset == NULL)
 		seek_append(file);
@@ -429,7 +442,7 @@ void vfs_copier_from_kernel(struct vfs_kcopier *k, const void *buf)
 
 s64 vfs_lseek(struct file *file, s64 offset, int whence)
 {
-	if (is_stream(file))
+	if (vfs_is_stream(file))
 		return -ESPIPE;
 	s64 base;
 	switch (whence) {
@@ -592,13 +605,8 @@ int vfs_ioctl_layout(u32 cmd, struct vfs_ioctl_layout *out)
 	case TIOCSWINSZ:
 		*out = (struct vfs_ioctl_layout){ sizeof(struct linux_winsize), true, false };
 		return 0;
-	case TIOCGPGRP:
 	case FIONREAD:
 		*out = (struct vfs_ioctl_layout){ sizeof(int), false, true };
-		return 0;
-	case TIOCSPGRP:
-	case FIONBIO:
-		*out = (struct vfs_ioctl_layout){ sizeof(int), true, false };
 		return 0;
 	default:
 		return -ENOTTY;

@@ -6,6 +6,7 @@
  * (fs/perm.c) here; filesystems do the rest.
  */
 #include "fs/mount.h"
+#include "syscalls/linux_abi/capability.h"
 #include "fs/path.h"
 #include "lib/string.h"
 #include "syscalls/linux_abi/errno.h"
@@ -118,8 +119,8 @@ int vfs_chmod(struct inode *inode, u32 mode)
 		return -EROFS;
 	if (!vfs_is_owner(inode, &cred))
 		return -EPERM;
-	/* Linux: setgid needs membership in the file's group (or root). */
-	if (cred.uid != 0 && !vfs_cred_in_group(&cred, inode->gid))
+	/* Linux: setgid needs membership in the file's group (or CAP_FSETID). */
+	if (!(cred.caps & CAP_BIT(CAP_FSETID)) && !vfs_cred_in_group(&cred, inode->gid))
 		mode &= ~(u32)S_ISGID;
 	if (inode->iops == NULL || inode->iops->chmod == NULL)
 		return -EPERM;
@@ -131,7 +132,7 @@ int vfs_chmod(struct inode *inode, u32 mode)
 static bool may_chown(const struct inode *inode, u32 uid, u32 gid,
                       const struct vfs_cred *cred)
 {
-	if (cred->uid == 0)
+	if (cred->caps & CAP_BIT(CAP_CHOWN))
 		return true;
 	if (uid != (u32)-1 && uid != inode->uid)
 		return false;

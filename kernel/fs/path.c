@@ -79,6 +79,19 @@ static int splice_link(struct inode *link, const char *rest, char **out)
 	return 0;
 }
 
+/* A magic link (inode_ops.jump) stands for an inode, not a path: replace
+ * *link with it. 0 when it did; else *link stays and its text is used. */
+static int jump_link(struct inode **link)
+{
+	struct inode *target = NULL;
+	if ((*link)->iops == NULL || (*link)->iops->jump == NULL ||
+	    (*link)->iops->jump(*link, &target) != 0)
+		return 1;
+	inode_put(*link);
+	*link = target;
+	return 0;
+}
+
 /* One step of the walk: dir must be a directory the caller may search. */
 static int walk_step(struct inode *dir, const char *name, size_t len,
                      const struct vfs_cred *cred, struct inode **out)
@@ -160,10 +173,19 @@ int path_walk(struct inode *start, const char *path, u32 flags, struct inode **o
 		bool last = *rest == 0;
 
 		struct inode *next = NULL;
+		bool jumped = false;
 		err = walk_step(cur, name, len, &cred, &next);
 		if (err < 0)
 			break;
-		if (inode_is_link(next) && (!last || (flags & LOOKUP_FOLLOW))) {
+		if (inode_is_link(next) && (!last || (flags & LOOKUP_FOLLOW)) &&
+		    jump_link(&next) == 0) {
+			jumped = true;
+			if (++hops > VFS_SYMLINK_HOPS) {
+				inode_put(next);
+				err = -ELOOP;
+				break;
+			}
+		} else if (inode_is_link(next) && (!last || (flags & LOOKUP_FOLLOW))) {
 			char *spliced = NULL;
 			err = ++hops > VFS_SYMLINK_HOPS ? -ELOOP : splice_link(next, rest, &spliced);
 			inode_put(next);
@@ -179,7 +201,7 @@ int path_walk(struct inode *start, const char *path, u32 flags, struct inode **o
 			}
 			continue;
 		}
-		if (last)
+		if (last && !jumped) /* a magic link's target has no name here */
 			note_found(found, cur, name, len);
 		inode_put(cur);
 		cur = next;

@@ -1,13 +1,15 @@
 /*
- * procfs.c: a minimal /proc: self/{exe,maps,fd/N}, cpuinfo, meminfo,
- * mounts. Task facts come from the hooks the process layer registered
+ * procfs.c: /proc's root: the system-wide files, /proc/self, the pid
+ * directories (procfs_pid.c) and /proc/sys (procfs_sys.c), in Linux's
+ * formats. Task facts come from the hooks the process layer registered
  * (procfs.h); CPU facts from CPUID (host-controlled values, shown as
  * they are: they decide nothing in the kernel).
  */
 #include "fs/procfs.h"
+#include "fs/procfs_int.h"
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/percpu.h"
 #include "fs/mount.h"
-#include "fs/pseudofs.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/page.h"
@@ -16,8 +18,7 @@
 
 #define PROCFS_DEV 0x4
 #define PROC_SUPER_MAGIC 0x9fa0
-#define FD_INO_BASE 0x10000ULL
-#define FD_MAX_NUMBER 0x7fffffff
+#define NS_PER_SEC 1000000000ull
 
 static const struct procfs_hooks *g_hooks;
 
@@ -26,80 +27,21 @@ void procfs_set_hooks(const struct procfs_hooks *hooks)
 	g_hooks = hooks;
 }
 
+const struct procfs_hooks *procfs_hooks(void)
+{
+	return g_hooks;
+}
+
 /* ---- /proc/self ---- */
 
-static long self_exe_readlink(struct inode *inode, char *buf, size_t size)
+static long self_readlink(struct inode *inode, char *buf, size_t size)
 {
 	(void)inode;
-	if (g_hooks == NULL || g_hooks->exe_path == NULL)
+	if (g_hooks == NULL)
 		return -ENOENT;
-	return g_hooks->exe_path(buf, size);
-}
-
-static long self_maps_generate(struct inode *inode, char *buf, size_t size)
-{
-	(void)inode;
-	if (g_hooks == NULL || g_hooks->maps == NULL)
-		return -ENOENT;
-	long n = g_hooks->maps(buf, size);
-	/* The hook truncates: a full buffer may mean more; ask for a bigger one. */
-	if (n >= 0 && (size_t)n >= size)
-		return (long)size + 1;
-	return n;
-}
-
-static long fd_link_readlink(struct inode *inode, char *buf, size_t size)
-{
-	if (g_hooks == NULL || g_hooks->fd_path == NULL)
-		return -ENOENT;
-	return g_hooks->fd_path((int)(inode->ino - FD_INO_BASE), buf, size);
-}
-
-static const struct pseudo_node g_fd_link_node = {
-	.ino = 0, .parent = 0, .name = "fd link", .mode = S_IFLNK | 0700, .caller_owned = true,
-	.readlink = fd_link_readlink,
-};
-
-/* Parse a decimal fd number without sign or leading zeros. */
-static int parse_fd(const char *name, size_t len)
-{
-	if (len == 0 || len > 10 || (len > 1 && name[0] == '0'))
-		return -1;
-	u64 value = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return -1;
-		value = value * 10 + (u64)(name[i] - '0');
-	}
-	return value > FD_MAX_NUMBER ? -1 : (int)value;
-}
-
-static int fd_dir_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
-{
-	char probe[8];
-	int fd = parse_fd(name, len);
-	if (fd < 0 || g_hooks == NULL || g_hooks->fd_path == NULL)
-		return -ENOENT;
-	if (g_hooks->fd_path(fd, probe, sizeof(probe)) == -EBADF)
-		return -ENOENT;
-	*out = pseudofs_inode(dir->sb, &g_fd_link_node, FD_INO_BASE + (u64)fd);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* cookie: 0 at the start, else last fd returned + 1. */
-static int fd_dir_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
-{
-	(void)dir;
-	if (g_hooks == NULL || g_hooks->fd_next == NULL)
-		return 0;
-	int fd = g_hooks->fd_next((int)*cookie - 1);
-	if (fd < 0)
-		return 0;
-	out->ino = FD_INO_BASE + (u64)fd;
-	out->type = DT_LNK;
-	out->name_len = (u16)snprintf(out->name, sizeof(out->name), "%d", fd);
-	*cookie = (u64)fd + 1;
-	return 1;
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", g_hooks->self_pid());
+	return pseudofs_copy_link(pid, buf, size);
 }
 
 /* ---- /proc/cpuinfo ---- */
@@ -114,30 +56,12 @@ static const struct cpu_flag g_cpu_flags[] = {
 	{ 0, 0, "fpu" }, { 0, 4, "tsc" }, { 0, 5, "msr" }, { 0, 8, "cx8" },
 	{ 0, 15, "cmov" }, { 0, 23, "mmx" }, { 0, 24, "fxsr" }, { 0, 25, "sse" },
 	{ 0, 26, "sse2" }, { 1, 0, "pni" }, { 1, 1, "pclmulqdq" }, { 1, 9, "ssse3" },
-	{ 1, 13, "cx16" }, { 1, 19, "sse4_1" }, { 1, 20, "sse4_2" }, { 1, 22, "movbe" },
-	{ 1, 23, "popcnt" }, { 1, 25, "aes" }, { 1, 30, "rdrand" }, { 2, 3, "bmi1" },
-	{ 2, 7, "smep" }, { 2, 8, "bmi2" }, { 2, 18, "rdseed" }, { 2, 19, "adx" },
-	{ 2, 20, "smap" }, { 2, 29, "sha_ni" },
+	{ 1, 12, "fma" }, { 1, 13, "cx16" }, { 1, 19, "sse4_1" }, { 1, 20, "sse4_2" },
+	{ 1, 22, "movbe" }, { 1, 23, "popcnt" }, { 1, 25, "aes" }, { 1, 26, "xsave" },
+	{ 1, 28, "avx" }, { 1, 29, "f16c" }, { 1, 30, "rdrand" }, { 2, 3, "bmi1" },
+	{ 2, 5, "avx2" }, { 2, 7, "smep" }, { 2, 8, "bmi2" }, { 2, 16, "avx512f" },
+	{ 2, 18, "rdseed" }, { 2, 19, "adx" }, { 2, 20, "smap" }, { 2, 29, "sha_ni" },
 };
-
-struct text {
-	char *buf;
-	size_t size;
-	size_t len;      /* may exceed size: the full length wanted */
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = t->len < t->size ? t->size - t->len : 0;
-	int n = vsnprintf(room ? t->buf + t->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		t->len += (size_t)n;
-}
 
 static long cpuinfo_generate(struct inode *inode, char *buf, size_t size)
 {
@@ -173,76 +97,205 @@ static long cpuinfo_generate(struct inode *inode, char *buf, size_t size)
 		regs[2] = b;
 	}
 
-	struct text t = { buf, size, 0 };
+	struct textbuf t = { buf, size, 0 };
 	u64 mhz = platform_tsc_hz() / 1000000;
-	text_add(&t, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", vendor,
-	         family, model_id);
-	text_add(&t, "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %llu.000\n", model, stepping,
-	         (unsigned long long)mhz);
-	text_add(&t, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\nflags\t\t:");
-	for (size_t i = 0; i < sizeof(g_cpu_flags) / sizeof(g_cpu_flags[0]); i++) {
-		const struct cpu_flag *f = &g_cpu_flags[i];
-		if (regs[f->reg] & (1u << f->bit))
-			text_add(&t, " %s", f->name);
+	u32 cpus = cpu_count();
+	for (u32 n = 0; n < cpus; n++) {
+		textbuf_add(&t, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", n,
+		         vendor, family, model_id);
+		textbuf_add(&t, "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %llu.000\n", model,
+		         stepping, (unsigned long long)mhz);
+		textbuf_add(&t, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n"
+		         "flags\t\t:", cpus, n, cpus);
+		for (size_t i = 0; i < sizeof(g_cpu_flags) / sizeof(g_cpu_flags[0]); i++) {
+			const struct cpu_flag *f = &g_cpu_flags[i];
+			if (regs[f->reg] & (1u << f->bit))
+				textbuf_add(&t, " %s", f->name);
+		}
+		textbuf_add(&t, "\n\n");
 	}
-	text_add(&t, "\n\n");
 	return (long)t.len;
 }
+
+/* ---- memory, mounts, time ---- */
 
 static long meminfo_generate(struct inode *inode, char *buf, size_t size)
 {
 	(void)inode;
-	struct text t = { buf, size, 0 };
+	struct textbuf t = { buf, size, 0 };
 	unsigned long long total_kb = (unsigned long long)page_total_count() * 4;
 	unsigned long long free_kb = (unsigned long long)page_free_count() * 4;
-	text_add(&t, "MemTotal:       %llu kB\nMemFree:        %llu kB\n", total_kb, free_kb);
-	text_add(&t, "MemAvailable:   %llu kB\n", free_kb);
+	textbuf_add(&t, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n", total_kb, free_kb);
+	textbuf_add(&t, "MemAvailable:   %8llu kB\nBuffers:               0 kB\n", free_kb);
+	textbuf_add(&t, "Cached:                0 kB\nSwapCached:            0 kB\n");
+	textbuf_add(&t, "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
+	textbuf_add(&t, "Shmem:                 0 kB\nHugePages_Total:       0\n");
+	textbuf_add(&t, "HugePages_Free:        0\nHugepagesize:       2048 kB\n");
 	return (long)t.len;
 }
 
-static long mounts_generate(struct inode *inode, char *buf, size_t size)
+/* vmstat: Linux's "name value" lines; vmstat(8) will not start without
+ * the file. Free pages are real; nothing is swapped or paged in from a
+ * swap device, and the paging counters are not accounted yet (0). */
+static long vmstat_generate(struct inode *inode, char *buf, size_t size)
 {
 	(void)inode;
-	struct text t = { buf, size, 0 };
+	static const char *const zero[] = {
+		"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+		"nr_unevictable", "nr_mlock", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+		"nr_dirty", "nr_writeback", "nr_shmem", "pgpgin", "pgpgout", "pswpin", "pswpout",
+		"pgfault", "pgmajfault",
+	};
+	struct textbuf t = { buf, size, 0 };
+	textbuf_add(&t, "nr_free_pages %llu\n", (unsigned long long)page_free_count());
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		textbuf_add(&t, "%s 0\n", zero[i]);
+	return (long)t.len;
+}
+
+/* /proc/mounts: "type mountpoint type options 0 0"; mountinfo (info):
+ * "id parent major:minor root mountpoint options - type source
+ * superoptions", mount ids from 21, the root's parent 1. */
+static long mounts_text(char *buf, size_t size, bool info)
+{
+	struct textbuf t = { buf, size, 0 };
 	char path[256];
 	for (size_t i = 0; mount_at(i) != NULL; i++) {
 		struct mount *m = mount_at(i);
-		long n = vfs_getcwd(m->sb->root, path, sizeof(path));
-		if (n < 0)
+		if (vfs_getcwd(m->sb->root, path, sizeof(path)) < 0)
 			continue;
-		text_add(&t, "%s %s %s %s 0 0\n", m->sb->type, path, m->sb->type,
-		         m->sb->read_only ? "ro" : "rw");
+		const char *mode = m->sb->read_only ? "ro" : "rw";
+		if (!info) {
+			textbuf_add(&t, "%s %s %s %s,relatime 0 0\n", m->sb->type, path, m->sb->type,
+			            mode);
+			continue;
+		}
+		textbuf_add(&t, "%zu %zu 0:%llu / %s %s,relatime - %s %s %s\n", 21 + i,
+		            i == 0 ? (size_t)1 : (size_t)21, (unsigned long long)m->sb->dev, path, mode,
+		            m->sb->type, m->sb->type, mode);
 	}
 	return (long)t.len;
 }
 
-enum {
-	PROC_ROOT = 1,
-	PROC_SELF = 2,
-	PROC_SELF_FD = 5,
-};
+long procfs_mounts_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	return mounts_text(buf, size, false);
+}
 
+long procfs_mountinfo_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	return mounts_text(buf, size, true);
+}
+
+/* uptime: seconds since boot; the idle time is not accounted (0). */
+static long uptime_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	u64 ns = platform_time_ns();
+	struct textbuf t = { buf, size, 0 };
+	textbuf_add(&t, "%llu.%02llu 0.00\n", (unsigned long long)(ns / NS_PER_SEC),
+	         (unsigned long long)(ns % NS_PER_SEC / 10000000ull));
+	return (long)t.len;
+}
+
+static long system_generate(struct inode *inode, char *buf, size_t size)
+{
+	const struct pseudo_node *node = pseudofs_node(inode);
+	if (g_hooks == NULL)
+		return -ENOENT;
+	return g_hooks->system_file(node->ino == PROC_STAT_INO ? PROC_SYS_STAT : PROC_SYS_LOADAVG,
+	                            buf, size);
+}
+
+static long version_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	struct textbuf t = { buf, size, 0 };
+	textbuf_add(&t, "Linux version %s (cvmify) %s\n", UTS_RELEASE, UTS_VERSION);
+	return (long)t.len;
+}
+
+static long filesystems_generate(struct inode *inode, char *buf, size_t size)
+{
+	(void)inode;
+	struct textbuf t = { buf, size, 0 };
+	textbuf_add(&t, "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tpipefs\n\tcvmfs\n");
+	return (long)t.len;
+}
+
+/* ---- the root: static entries, then one directory per live pid ---- */
+
+static bool parse_pid(const char *name, size_t len, int *pid)
+{
+	if (len == 0 || len > 10 || name[0] == '0')
+		return false;
+	u64 value = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+		value = value * 10 + (u64)(name[i] - '0');
+	}
+	if (value > 0x7fffffff)
+		return false;
+	*pid = (int)value;
+	return true;
+}
+
+static int root_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	int pid;
+	if (parse_pid(name, len, &pid))
+		return procfs_pid_dir(dir->sb, pid, out);
+	return pseudofs_lookup_static(dir, name, len, out);
+}
+
+/* cookie: table entries first, then PID_COOKIE + the last pid listed. */
+#define PID_COOKIE (1ull << 32)
+
+static int root_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	if (*cookie < PID_COOKIE) {
+		int r = pseudofs_iterate_static(dir, cookie, out);
+		if (r != 0)
+			return r;
+		*cookie = PID_COOKIE;
+	}
+	if (g_hooks == NULL)
+		return 0;
+	int pid = g_hooks->pid_next((int)(*cookie - PID_COOKIE));
+	if (pid < 0)
+		return 0;
+	out->ino = procfs_pid_ino(pid, 0);
+	out->type = DT_DIR;
+	out->name_len = (u16)snprintf(out->name, sizeof(out->name), "%d", pid);
+	*cookie = PID_COOKIE + (u64)pid;
+	return 1;
+}
+
+#define GEN(fn) .fops = &g_pseudo_generated_fops, .generate = fn
 #define GEN_MODE (S_IFREG | 0444)
+#define DIR_MODE (S_IFDIR | 0555)
 
 static const struct pseudo_node g_proc_nodes[] = {
-	{ .ino = PROC_ROOT, .parent = PROC_ROOT, .name = "", .mode = S_IFDIR | 0555 },
-	/* /proc/self belongs to the process looking at it, as on Linux. */
-	{ .ino = PROC_SELF, .parent = PROC_ROOT, .name = "self", .mode = S_IFDIR | 0555,
-	  .caller_owned = true },
-	{ .ino = 3, .parent = PROC_SELF, .name = "exe", .mode = S_IFLNK | 0777,
-	  .caller_owned = true, .readlink = self_exe_readlink },
-	{ .ino = 4, .parent = PROC_SELF, .name = "maps", .mode = GEN_MODE,
-	  .caller_owned = true, .fops = &g_pseudo_generated_fops, .generate = self_maps_generate },
-	{ .ino = PROC_SELF_FD, .parent = PROC_SELF, .name = "fd", .mode = S_IFDIR | 0500,
-	  .caller_owned = true, .lookup = fd_dir_lookup, .iterate = fd_dir_iterate },
-	{ .ino = 6, .parent = PROC_SELF, .name = "mounts", .mode = GEN_MODE,
-	  .caller_owned = true, .fops = &g_pseudo_generated_fops, .generate = mounts_generate },
-	{ .ino = 7, .parent = PROC_ROOT, .name = "cpuinfo", .mode = GEN_MODE,
-	  .fops = &g_pseudo_generated_fops, .generate = cpuinfo_generate },
-	{ .ino = 8, .parent = PROC_ROOT, .name = "meminfo", .mode = GEN_MODE,
-	  .fops = &g_pseudo_generated_fops, .generate = meminfo_generate },
-	{ .ino = 9, .parent = PROC_ROOT, .name = "mounts", .mode = GEN_MODE,
-	  .fops = &g_pseudo_generated_fops, .generate = mounts_generate },
+	{ .ino = PROC_ROOT_INO, .parent = PROC_ROOT_INO, .name = "", .mode = DIR_MODE,
+	  .lookup = root_lookup, .iterate = root_iterate },
+	{ .ino = 2, .parent = PROC_ROOT_INO, .name = "self", .mode = S_IFLNK | 0777,
+	  .readlink = self_readlink },
+	{ .ino = 3, .parent = PROC_ROOT_INO, .name = "cpuinfo", .mode = GEN_MODE, GEN(cpuinfo_generate) },
+	{ .ino = 4, .parent = PROC_ROOT_INO, .name = "meminfo", .mode = GEN_MODE, GEN(meminfo_generate) },
+	{ .ino = 5, .parent = PROC_ROOT_INO, .name = "mounts", .mode = GEN_MODE,
+	  GEN(procfs_mounts_generate) },
+	{ .ino = PROC_STAT_INO, .parent = PROC_ROOT_INO, .name = "stat", .mode = GEN_MODE,
+	  GEN(system_generate) },
+	{ .ino = 7, .parent = PROC_ROOT_INO, .name = "uptime", .mode = GEN_MODE, GEN(uptime_generate) },
+	{ .ino = 8, .parent = PROC_ROOT_INO, .name = "loadavg", .mode = GEN_MODE, GEN(system_generate) },
+	{ .ino = 9, .parent = PROC_ROOT_INO, .name = "version", .mode = GEN_MODE, GEN(version_generate) },
+	{ .ino = 10, .parent = PROC_ROOT_INO, .name = "filesystems", .mode = GEN_MODE,
+	  GEN(filesystems_generate) },
+	{ .ino = 11, .parent = PROC_ROOT_INO, .name = "vmstat", .mode = GEN_MODE, GEN(vmstat_generate) },
+	PROCFS_SYS_NODES
 };
 
 struct fs_super *procfs_create(void)

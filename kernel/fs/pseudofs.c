@@ -21,6 +21,7 @@ struct pseudofs {
 /* A generated file's content, owned by the open file. */
 struct generated {
 	size_t size;
+	bool fresh;   /* made by the first read, not at open */
 	char data[];
 };
 
@@ -68,19 +69,10 @@ static const struct pseudo_node *find_node(struct pseudofs *fs, u32 ino)
 	return NULL;
 }
 
-static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+int pseudofs_lookup_static(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pseudofs *fs = pfs(dir);
 	const struct pseudo_node *node = pseudofs_node(dir);
-	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		const struct pseudo_node *parent = find_node(fs, node->parent);
-		if (parent == NULL)
-			return -ENOENT;
-		*out = pseudofs_inode(&fs->sb, parent, parent->ino);
-		return *out ? 0 : -ENOMEM;
-	}
-	if (node->lookup != NULL)
-		return node->lookup(dir, name, len, out);
 	for (size_t i = 1; i < fs->count; i++) {
 		const struct pseudo_node *child = &fs->nodes[i];
 		if (child->parent != node->ino || strlen(child->name) != len ||
@@ -92,13 +84,27 @@ static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct
 	return -ENOENT;
 }
 
-/* cookie = index in the table of the next candidate. */
-static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+static int pseudo_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pseudofs *fs = pfs(dir);
 	const struct pseudo_node *node = pseudofs_node(dir);
-	if (node->iterate != NULL)
-		return node->iterate(dir, cookie, out);
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		const struct pseudo_node *parent = find_node(fs, node->parent);
+		if (parent == NULL) /* a dynamic directory knows its own parent */
+			return node->lookup != NULL ? node->lookup(dir, name, len, out) : -ENOENT;
+		*out = pseudofs_inode(&fs->sb, parent, parent->ino);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (node->lookup != NULL)
+		return node->lookup(dir, name, len, out);
+	return pseudofs_lookup_static(dir, name, len, out);
+}
+
+/* cookie = index in the table of the next candidate. */
+int pseudofs_iterate_static(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	struct pseudofs *fs = pfs(dir);
+	const struct pseudo_node *node = pseudofs_node(dir);
 	for (size_t i = (size_t)*cookie + 1; i < fs->count; i++) {
 		const struct pseudo_node *child = &fs->nodes[i];
 		if (child->parent != node->ino)
@@ -113,12 +119,28 @@ static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out
 	return 0;
 }
 
+static int pseudo_iterate(struct inode *dir, u64 *cookie, struct vfs_dirent *out)
+{
+	const struct pseudo_node *node = pseudofs_node(dir);
+	if (node->iterate != NULL)
+		return node->iterate(dir, cookie, out);
+	return pseudofs_iterate_static(dir, cookie, out);
+}
+
 static long pseudo_readlink(struct inode *link, char *buf, size_t size)
 {
 	const struct pseudo_node *node = pseudofs_node(link);
 	if (node->readlink == NULL)
 		return -EINVAL;
 	return node->readlink(link, buf, size);
+}
+
+static int pseudo_jump(struct inode *link, struct inode **out)
+{
+	const struct pseudo_node *node = pseudofs_node(link);
+	if (node->jump == NULL)
+		return 1;
+	return node->jump(link, out);
 }
 
 static void pseudo_release(struct inode *inode)
@@ -130,6 +152,7 @@ static const struct inode_ops g_pseudo_iops = {
 	.lookup = pseudo_lookup,
 	.iterate = pseudo_iterate,
 	.readlink = pseudo_readlink,
+	.jump = pseudo_jump,
 	.release = pseudo_release,
 };
 
@@ -141,8 +164,8 @@ long pseudofs_copy_link(const char *target, char *buf, size_t size)
 	return (long)n;
 }
 
-/* Generate the content once, at open, growing the buffer as needed. */
-static int generated_open(struct inode *inode, struct file *file)
+/* Generate the content, growing the buffer as needed. */
+static long generate(struct inode *inode, struct generated **out)
 {
 	const struct pseudo_node *node = pseudofs_node(inode);
 	if (node->generate == NULL)
@@ -154,16 +177,29 @@ static int generated_open(struct inode *inode, struct file *file)
 		long n = node->generate(inode, g->data, cap);
 		if (n < 0) {
 			kfree(g);
-			return (int)n;
+			return n;
 		}
 		if ((size_t)n <= cap) {
 			g->size = (size_t)n;
-			file->priv = g;
+			g->fresh = false;
+			*out = g;
 			return 0;
 		}
 		kfree(g);
 	}
 	return -EFBIG;
+}
+
+/* At open, so that a file that cannot be read (no such task, no
+ * access) fails the open as on Linux. */
+static int generated_open(struct inode *inode, struct file *file)
+{
+	struct generated *g;
+	long err = generate(inode, &g);
+	if (err < 0)
+		return (int)err;
+	file->priv = g;
+	return 0;
 }
 
 static void generated_close(struct file *file)
@@ -172,9 +208,22 @@ static void generated_close(struct file *file)
 		kfree(file->priv);
 }
 
+/* Linux generates at the first read: /proc/self/cmdline opened by a
+ * shell's redirection and read after exec shows the new program. So the
+ * first read makes the content again (keeping the open's if that fails,
+ * e.g. the task has exited since); later reads see that one. */
 static long generated_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	struct generated *g = file->priv;
+	if (!g->fresh) {
+		struct generated *again;
+		if (generate(file->inode, &again) == 0) {
+			kfree(g);
+			g = again;
+			file->priv = g;
+		}
+		g->fresh = true;
+	}
 	if (offset >= g->size)
 		return 0;
 	size_t n = g->size - (size_t)offset;

@@ -24,7 +24,10 @@ struct pseudo_node {
 	long (*generate)(struct inode *inode, char *buf, size_t size);
 	/* Symlinks: the target. */
 	long (*readlink)(struct inode *inode, char *buf, size_t size);
-	/* Directories with changing children. */
+	/* Magic links: the inode they stand for (inode_ops.jump). */
+	int (*jump)(struct inode *inode, struct inode **out);
+	/* Directories with changing children. A node whose parent is not in
+	 * the table (a dynamic directory) is also asked for "..". */
 	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
 	int (*iterate)(struct inode *dir, u64 *cookie, struct vfs_dirent *out);
 };
@@ -40,6 +43,12 @@ struct inode *pseudofs_inode(struct fs_super *sb, const struct pseudo_node *node
 
 /* The node behind an inode of a pseudofs. */
 const struct pseudo_node *pseudofs_node(struct inode *inode);
+
+/* The table-driven lookup and listing of a directory's children, for a
+ * node whose own lookup/iterate adds dynamic children (/proc). The
+ * iterate cookie stays below 2^32. */
+int pseudofs_lookup_static(struct inode *dir, const char *name, size_t len, struct inode **out);
+int pseudofs_iterate_static(struct inode *dir, u64 *cookie, struct vfs_dirent *out);
 
 /* file_ops for generated, read-only content (uses node->generate). */
 extern const struct file_ops g_pseudo_generated_fops;

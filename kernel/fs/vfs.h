@@ -118,6 +118,10 @@ struct inode_ops {
 	/* fallocate(2) on a regular file, mode already checked by the VFS. */
 	int (*fallocate)(struct inode *inode, u32 mode, u64 offset, u64 len);
 	int (*chmod)(struct inode *inode, u32 mode);
+	/* A magic link (/proc/self/fd/N): 0 and a new reference to the inode
+	 * it stands for in *out, which the walk continues from instead of
+	 * the readlink text; 1 to follow the readlink text after all. */
+	int (*jump)(struct inode *link, struct inode **out);
 	/* The VFS is about to change the inode's owner or times in place
 	 * (chown, utimensat): a filesystem that keeps metadata on a disk
 	 * makes room for it first, or refuses (-ENOSPC). NULL: nothing. */
@@ -150,6 +154,9 @@ struct file_ops {
 	/* Offsets mean nothing (ttys, pipes): lseek/pread/pwrite give -ESPIPE
 	 * and read/write do not move file->offset. */
 	bool stream;
+	/* FIOASYNC / O_ASYNC may be turned on (pipes, ttys, sockets, as on
+	 * Linux); else FIOASYNC on is -ENOTTY. SIGIO is not sent yet. */
+	bool fasync;
 	/* get_page(write=true) gives the file's own pages, so writable
 	 * MAP_SHARED mappings work (tmpfs, the overlay); without it mmap
 	 * refuses them (-ENODEV). */
@@ -224,6 +231,9 @@ struct fs_super {
 	bool read_only;                  /* writes and namespace changes: -EROFS */
 	struct inode *root;              /* owned reference */
 	struct mount *mount;             /* where it is mounted (NULL: not yet) */
+	/* Internal filesystems (pipes): /proc/self/fd/N reads
+	 * "<anon_link>:[ino]" for their files, as on Linux. NULL otherwise. */
+	const char *anon_link;
 	/* The inode numbered ino, a new reference in *out (filesystems an
 	 * overlay sits on). NULL: not supported. */
 	int (*iget)(struct fs_super *sb, u64 ino, struct inode **out);
@@ -356,6 +366,9 @@ long vfs_read(struct file *file, void *buf, size_t size);
 long vfs_write(struct file *file, const void *buf, size_t size);
 /* pread/pwrite: explicit offset, file->offset unchanged; -ESPIPE on
  * streams (ttys, pipes), -EINVAL on a negative offset. */
+/* A tty, pipe or socket: no offsets, so pread/pwrite are ESPIPE (Linux:
+ * no FMODE_PREAD), before the access mode is checked. */
+bool vfs_is_stream(const struct file *file);
 long vfs_pread(struct file *file, void *buf, size_t size, s64 offset);
 long vfs_pwrite(struct file *file, const void *buf, size_t size, s64 offset);
 /* The direct forms (file_ops.read_direct/write_direct): at *offset,
@@ -453,18 +466,22 @@ int vfs_rename(struct inode *old_start, const char *old_path,
 
 /* ---- credentials and permissions (fs/perm.c) ---- */
 
-/* Who is asking: Linux checks files with the fs ids (fsuid = euid here)
- * and the supplementary groups. */
+/* Who is asking: Linux checks files with the fs ids, the supplementary
+ * groups and the effective capabilities (bits as in linux_abi/
+ * capability.h: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+ * CAP_CHOWN, CAP_FSETID count here). */
 struct vfs_cred {
 	u32 uid;
 	u32 gid;
 	const u32 *groups;    /* borrowed from the task for the call */
 	u32 group_count;
+	u64 caps;
 };
 
 /* The process layer registers a hook that reports the current task's
  * credentials (new tmpfs files belong to them, every check uses them).
- * Without a hook (boot, host tests) the caller is root. */
+ * Without a hook (boot, host tests) the caller is root with every
+ * capability. */
 void vfs_set_cred_hook(void (*hook)(struct vfs_cred *out));
 
 /* The memory layer's hook for file pages that changed under mappings:
@@ -480,9 +497,10 @@ void vfs_current_cred(struct vfs_cred *out);
 
 /* The Unix check, once for the whole VFS: mask of R_OK/W_OK/X_OK against
  * the owner, group (primary or supplementary) or other bits, whichever
- * class cred falls in first. uid 0 passes like Linux's CAP_DAC_OVERRIDE:
- * read and write always, directory search always, exec of a non-directory
- * only if some x bit is set. -EACCES or 0. */
+ * class cred falls in first. CAP_DAC_OVERRIDE passes read and write
+ * always, directory search always, exec of a non-directory only if some
+ * x bit is set; CAP_DAC_READ_SEARCH passes reads and directory search.
+ * -EACCES or 0. */
 int vfs_permission(struct inode *inode, u32 mask, const struct vfs_cred *cred);
 
 /* The same, plus -EROFS for W_OK on a read-only filesystem (devices
@@ -493,7 +511,8 @@ int vfs_access(struct inode *inode, u32 mask, const struct vfs_cred *cred);
  * on dir and, if dir is sticky (/tmp), to own dir or victim (or be root). */
 int vfs_may_delete(struct inode *dir, struct inode *victim, const struct vfs_cred *cred);
 
-/* chmod, chown and utimes: -EPERM unless cred owns the inode (or is root). */
+/* chmod, chown and utimes: -EPERM unless cred owns the inode (or has
+ * CAP_FOWNER). */
 bool vfs_is_owner(const struct inode *inode, const struct vfs_cred *cred);
 bool vfs_cred_in_group(const struct vfs_cred *cred, u32 gid);
 

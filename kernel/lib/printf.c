@@ -141,11 +141,13 @@ static int format(char *buf, size_t size, const char *fmt, va_list ap, bool esca
             break;
         }
         case 'u':
+        case 'o':
         case 'x':
         case 'X': {
             u64 v = size_t_arg ? va_arg(ap, size_t)
                   : longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
-            n = format_unsigned(tmp, v, *fmt == 'u' ? 10 : 16, *fmt == 'X');
+            unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+            n = format_unsigned(tmp, v, base, *fmt == 'X');
             put_padded(&o, tmp, n, width, left, pad, false);
             break;
         }
@@ -214,4 +216,15 @@ void hex_encode(char *out, const void *data, size_t size)
         out[2 * i + 1] = digits[p[i] & 15];
     }
     out[2 * size] = 0;
+}
+
+void textbuf_add(struct textbuf *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = t->len < t->size ? t->size - t->len : 0;
+    int n = vsnprintf(room ? t->buf + t->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->len += (size_t)n;
 }

@@ -1,6 +1,6 @@
 /*
  * printf.h: a small freestanding formatter.
- * Supports %d %i %u %x %X %p %s %c %% with l/ll/z length, width, zero pad,
+ * Supports %d %i %u %o %x %X %p %s %c %% with l/ll/z length, width, zero pad,
  * '-' for left align and %.*s / %.Ns for bounded strings. No floats.
  */
 #ifndef CVMIFY_LIB_PRINTF_H
@@ -19,6 +19,16 @@ int vsnprintf_log(char *buf, size_t size, const char *fmt, va_list ap);
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Text built piece by piece into a fixed buffer (procfs files): len
+ * keeps counting past size, so the caller learns the full length and
+ * can retry with a bigger buffer. */
+struct textbuf {
+    char *buf;
+    size_t size;
+    size_t len;
+};
+void textbuf_add(struct textbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Lowercase hex of size bytes into out (2*size chars + NUL). */
 void hex_encode(char *out, const void *data, size_t size);

@@ -123,13 +123,21 @@ static void map_direct(u64 *root, u64 base, u64 end)
 }
 
 extern u8 boot_stack_guard[];
+extern const u8 *const crypto_stack_guard;
+
+/* Pages of the image left unmapped: guards under the boot stack and
+ * under the crypto stack (crypto/crypto_stack.h). */
+static bool image_guard_page(u64 va)
+{
+    return va == (u64)(uptr)boot_stack_guard || va == (u64)(uptr)crypto_stack_guard;
+}
 
 static void map_kernel_section(u64 *root, u8 *start, u8 *end, u64 flags)
 {
     u64 va = ALIGN_DOWN((u64)(uptr)start, PAGE_SIZE);
     u64 size = ALIGN_UP((u64)(uptr)end, PAGE_SIZE) - va;
     for (u64 off = 0; off < size; off += PAGE_SIZE) {
-        if (va + off == (u64)(uptr)boot_stack_guard)
+        if (image_guard_page(va + off))
             continue;
         if (pt_map(root, va + off, virt_to_phys((void *)(uptr)(va + off)), flags) != 0)
             panic("kpt: cannot map kernel page %lx", va + off);

@@ -65,21 +65,7 @@ static u8 *user_piece(struct mm *mm, u64 addr, size_t size, bool write, size_t *
 
 int copyin(void *dst, u64 user_src, size_t size)
 {
-	struct mm *mm = current_task()->mm;
-	if (!user_range_ok(user_src, size))
-		return -EFAULT;
-	u8 *out = dst;
-	while (size > 0) {
-		size_t chunk;
-		const u8 *piece = user_piece(mm, user_src, size, false, &chunk);
-		if (!piece)
-			return -EFAULT;
-		memcpy(out, piece, chunk);
-		out += chunk;
-		user_src += chunk;
-		size -= chunk;
-	}
-	return 0;
+	return copyin_from(current_task()->mm, dst, user_src, size);
 }
 
 int copyout(u64 user_dst, const void *src, size_t size)
@@ -144,6 +130,34 @@ long copyinstr(char *dst, u64 user_src, size_t size)
 	if (size > 0)
 		dst[size - 1] = '\0';
 	return -ENAMETOOLONG;
+}
+
+int copyout_str_field(u64 user_dst, const char *s, size_t field_size)
+{
+	if (field_size == 0)
+		return 0;
+	size_t len = strnlen(s, field_size - 1);
+	if (copyout(user_dst, s, len) != 0)
+		return -EFAULT;
+	return clear_user(user_dst + len, field_size - len);
+}
+
+int copyin_from(struct mm *mm, void *dst, u64 user_src, size_t size)
+{
+	if (!user_range_ok(user_src, size))
+		return -EFAULT;
+	u8 *out = dst;
+	while (size > 0) {
+		size_t chunk;
+		u8 *piece = user_piece(mm, user_src, size, false, &chunk);
+		if (!piece)
+			return -EFAULT;
+		memcpy(out, piece, chunk);
+		out += chunk;
+		user_src += chunk;
+		size -= chunk;
+	}
+	return 0;
 }
 
 u32 *user_u32_ptr(u64 addr, bool write, u64 *pa_out)

@@ -19,6 +19,13 @@ int copyout(u64 user_dst, const void *src, size_t size);
 /* copyout into a given address space (exec fills a new one). */
 struct mm;
 int copyout_to(struct mm *mm, u64 user_dst, const void *src, size_t size);
+/* Copy the string s into a user field of exactly field_size bytes: at
+ * most field_size - 1 bytes of it, then zeros up to the end. Nothing
+ * past s's NUL ever leaves the kernel (PR_GET_NAME, fixed-size names). */
+int copyout_str_field(u64 user_dst, const char *s, size_t field_size);
+/* copyin from a given address space (/proc/<pid>/cmdline of another
+ * task), faulting pages in for it as Linux's access_remote_vm does. */
+int copyin_from(struct mm *mm, void *dst, u64 user_src, size_t size);
 /* Zero size bytes of user memory. */
 int clear_user(u64 user_dst, size_t size);
 /* Copy a NUL-terminated string of at most size-1 bytes + NUL into dst.

@@ -13,12 +13,17 @@
 #include "lib/types.h"
 
 /* Lowest and one-past-highest user address. Page 0 .. USER_BOTTOM stays
- * unmapped so that NULL dereferences fault. */
+ * unmapped so that NULL dereferences fault. USER_TOP is Linux's
+ * TASK_SIZE_MAX: the last page below 2^47 stays unmapped, so no
+ * instruction can end at the non-canonical boundary (a SYSCALL there
+ * would return to a non-canonical rip; see arch/x86_64/user_return.h). */
 #define USER_BOTTOM 0x10000ull
-#define USER_TOP 0x0000800000000000ull
+#define USER_TOP 0x00007ffffffff000ull
 /* Where the initial stack ends and below which mmap allocates top-down. */
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)          /* default RLIMIT_STACK */
+#define USER_STACK_LIMIT_MAX (1ull << 30)    /* largest stack exec maps */
+#define USER_STACK_LIMIT_MIN (64ull << 10)   /* smallest: room for the arguments */
 #define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_MAX - (1ull << 30))
 
 struct file;
@@ -56,6 +61,8 @@ struct mm {
 	u64 stack_top;
 	u64 vdso_base;      /* where the vDSO is mapped (0: not) */
 	u64 page_count;     /* user pages currently allocated (accounting) */
+	/* where exec put the argv and envp strings (/proc/<pid>/cmdline) */
+	u64 arg_start, arg_end, env_start, env_end;
 	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */
 };
 

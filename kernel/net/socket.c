@@ -184,6 +184,7 @@ static const struct file_ops g_socket_fops = {
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.close = sock_close,
+	.fasync = true, /* O_ASYNC: SIGIO to the owner on readiness */
 };
 
 struct file *socket_file(struct socket *s, bool nonblock)

@@ -184,6 +184,9 @@ int elf_load(struct mm *mm, struct inode *cwd, const char *path, struct elf_imag
 	out->phdr = elf_phdr_addr(&ef.info, bias);
 	out->phnum = ef.info.ehdr.e_phnum;
 	out->brk_start = ALIGN_UP(bias + ef.info.hi, PAGE_SIZE);
+	out->file_mode = ef.file->inode->mode;
+	out->file_uid = ef.file->inode->uid;
+	out->file_gid = ef.file->inode->gid;
 	if (ef.info.interp)
 		err = load_interp(mm, cwd, ef.info.interp, out);
 out:

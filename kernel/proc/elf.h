@@ -25,6 +25,9 @@ struct elf_image {
 	u64 phnum;        /* AT_PHNUM */
 	u64 interp_base;  /* AT_BASE: 0 without an interpreter */
 	u64 brk_start;    /* first byte after the program's highest segment */
+	u32 file_mode;    /* the program file's mode, owner and group (set-id exec) */
+	u32 file_uid;
+	u32 file_gid;
 };
 
 /* Map the program at path (absolute or relative to cwd) and, for a

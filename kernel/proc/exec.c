@@ -128,8 +128,10 @@ static int load_binary(struct task *task, const char *path, const struct exec_ar
 	int err = elf_load(mm, task->cwd, path, &img);
 	if (!err)
 		vdso_map(mm); /* best effort: without it the app makes real syscalls */
-	if (!err)
-		err = exec_build_stack(mm, task, &img, args, &out->sp);
+	if (!err) {
+		cred_for_exec(task, img.file_mode, img.file_uid, img.file_gid, &out->cred);
+		err = exec_build_stack(mm, task, &img, &out->cred, args, &out->sp);
+	}
 	if (!err)
 		err = resolved_path(task, path, &out->exe_path);
 	if (err) {
@@ -170,10 +172,16 @@ static int prepare_depth(struct task *task, const char *path, const struct exec_
 	return err;
 }
 
+_Static_assert(sizeof(((struct exec_image *)0)->comm) == TASK_COMM_SIZE, "comm size");
+
 int exec_prepare(struct task *task, const char *path, const struct exec_args *args,
                  struct exec_image *out)
 {
 	memset(out, 0, sizeof(*out));
+	/* Linux names the task after the file execve was given (a script,
+	 * not its interpreter). */
+	const char *base = strrchr(path, '/');
+	strlcpy(out->comm, base ? base + 1 : path, sizeof(out->comm));
 	return prepare_depth(task, path, args, out, 0);
 }
 
@@ -251,6 +259,8 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 		waitq_wake(&task->parent->group->child_wait, 0);
 	}
 	strlcpy(task->exe_path, img->exe_path, sizeof(task->exe_path));
+	memset(task->comm, 0, sizeof(task->comm));
+	strlcpy(task->comm, img->comm, sizeof(task->comm));
 	kfree(img->exe_path);
 	img->exe_path = NULL;
 	img->mm = NULL;
@@ -263,10 +273,14 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	task->robust_list_len = 0;
 	task->fs_base = 0;
 	task->gs_base = 0;
+	task->dumpable = true; /* a plain exec makes it 1 (set-id: cleared below) */
+	task->did_exec = true;
+	cred_commit_exec(task, &img->cred);
+	if (img->cred.secure)
+		task->pdeath_signal = 0; /* Linux: a set-id exec clears it */
 	arch_set_fs_base(0);
 	arch_set_user_gs_base(0);
-	struct fpu_state fpu;
-	fpu_state_init(&fpu);
-	fpu_restore(&fpu);
+	fpu_state_init(&task->fpu);
+	fpu_restore(&task->fpu);
 	trapframe_init_user(tf, img->entry, img->sp);
 }

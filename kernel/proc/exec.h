@@ -10,6 +10,7 @@
 #define CVMIFY_PROC_EXEC_H
 
 #include "lib/types.h"
+#include "proc/cred.h"
 #include "proc/exec_stack.h"
 
 struct task;
@@ -27,6 +28,8 @@ struct exec_image {
 	u64 sp;
 	u64 brk_start;
 	char *exe_path;     /* kmalloc'ed: what /proc/self/exe shows */
+	char comm[16];      /* the new task name: the basename of the path */
+	struct exec_cred cred; /* ids and capabilities after the exec */
 };
 
 /* Load path (relative to the task's cwd) with args into a new address

@@ -17,6 +17,8 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "proc/elf.h"
+#include "proc/cred.h"
+#include "proc/sigframe_fpu.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/auxv.h"
 #include "syscalls/linux_abi/errno.h"
@@ -63,8 +65,9 @@ static void aux_put(struct auxv *aux, u64 key, u64 value)
 	aux->count++;
 }
 
-static void fill_auxv(struct auxv *aux, const struct task *task, const struct elf_image *img,
-                      u64 random_addr, u64 platform_addr, u64 execfn_addr, u64 vdso_base)
+static void fill_auxv(struct auxv *aux, const struct task *task, const struct exec_cred *cred,
+                      const struct elf_image *img, u64 random_addr, u64 platform_addr,
+                      u64 execfn_addr, u64 vdso_base)
 {
 	aux->count = 0;
 	aux_put(aux, AT_PHDR, img->phdr);
@@ -75,17 +78,17 @@ static void fill_auxv(struct auxv *aux, const struct task *task, const struct el
 	aux_put(aux, AT_FLAGS, 0);
 	aux_put(aux, AT_ENTRY, img->prog_entry);
 	aux_put(aux, AT_UID, task->uid);
-	aux_put(aux, AT_EUID, task->euid);
+	aux_put(aux, AT_EUID, cred->euid);
 	aux_put(aux, AT_GID, task->gid);
-	aux_put(aux, AT_EGID, task->egid);
-	aux_put(aux, AT_SECURE, 0);
+	aux_put(aux, AT_EGID, cred->egid);
+	aux_put(aux, AT_SECURE, cred->secure ? 1 : 0);
 	aux_put(aux, AT_RANDOM, random_addr);
 	aux_put(aux, AT_HWCAP, cpu_hwcap());
-	aux_put(aux, AT_HWCAP2, 0);
+	aux_put(aux, AT_HWCAP2, g_cpu.fsgsbase ? HWCAP2_FSGSBASE : 0);
 	aux_put(aux, AT_CLKTCK, 100);
 	aux_put(aux, AT_EXECFN, execfn_addr);
 	aux_put(aux, AT_PLATFORM, platform_addr);
-	aux_put(aux, AT_MINSIGSTKSZ, MINSIGSTKSZ);
+	aux_put(aux, AT_MINSIGSTKSZ, sigframe_min_stack());
 	if (vdso_base != 0)
 		aux_put(aux, AT_SYSINFO_EHDR, vdso_base);
 	aux_put(aux, AT_NULL, 0);
@@ -118,7 +121,8 @@ static int write_vectors(struct mm *mm, u64 sp, size_t argc, const u64 *argv_add
 }
 
 static int build(struct mm *mm, const struct task *task, const struct elf_image *img,
-                 const struct exec_args *args, u64 *addrs, struct auxv *aux, u64 *sp_out)
+                 const struct exec_cred *cred, const struct exec_args *args, u64 *addrs,
+                 struct auxv *aux, u64 *sp_out)
 {
 	u64 sp = USER_STACK_TOP;
 	u64 random_addr, platform_addr, execfn_addr;
@@ -135,14 +139,21 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 		err = push_string(mm, &sp, "x86_64", &platform_addr);
 	if (!err)
 		err = push_string(mm, &sp, args->execfn, &execfn_addr);
-	for (size_t i = 0; !err && i < args->envc; i++)
+	/* Last string first, so that argv[0..] and envp[0..] each lie in
+	 * ascending order, as on Linux (/proc/<pid>/cmdline and environ
+	 * read them as one range each). */
+	mm->env_end = sp;
+	for (size_t i = args->envc; !err && i-- > 0;)
 		err = push_string(mm, &sp, args->envp[i], &envp_addrs[i]);
-	for (size_t i = 0; !err && i < args->argc; i++)
+	mm->env_start = sp;
+	mm->arg_end = sp;
+	for (size_t i = args->argc; !err && i-- > 0;)
 		err = push_string(mm, &sp, args->argv[i], &argv_addrs[i]);
+	mm->arg_start = sp;
 	if (err)
 		return err;
 
-	fill_auxv(aux, task, img, random_addr, platform_addr, execfn_addr, mm->vdso_base);
+	fill_auxv(aux, task, cred, img, random_addr, platform_addr, execfn_addr, mm->vdso_base);
 	u64 words = 1 + args->argc + 1 + args->envc + 1 + 2 * aux->count;
 	sp = ALIGN_DOWN(sp - words * 8, 16);
 	err = write_vectors(mm, sp, args->argc, argv_addrs, args->envc, envp_addrs, aux);
@@ -153,15 +164,21 @@ static int build(struct mm *mm, const struct task *task, const struct elf_image 
 }
 
 int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_image *img,
-                     const struct exec_args *args, u64 *sp_out)
+                     const struct exec_cred *cred, const struct exec_args *args, u64 *sp_out)
 {
 	if (args->argc > EXEC_STRINGS_MAX / 8 || args->envc > EXEC_STRINGS_MAX / 8)
 		return -E2BIG;
 	if (strings_size(args) + (args->argc + args->envc) * 8 > EXEC_STRINGS_MAX)
 		return -E2BIG;
+	/* RLIMIT_STACK sizes the stack mapping: past it, a fault (SIGSEGV)
+	 * as on Linux. Unlimited (or above 1 GiB) is 1 GiB, which still
+	 * leaves the mmap area below it (USER_MMAP_TOP); below 64 KiB is
+	 * 64 KiB, room for the arguments. */
 	u64 stack_size = task->rlimits[RLIMIT_STACK].rlim_cur;
-	if (stack_size < (1ull << 20) || stack_size > (1ull << 30))
-		stack_size = USER_STACK_MAX; /* unlimited or silly: the default */
+	if (stack_size > USER_STACK_LIMIT_MAX)
+		stack_size = USER_STACK_LIMIT_MAX;
+	if (stack_size < USER_STACK_LIMIT_MIN)
+		stack_size = USER_STACK_LIMIT_MIN;
 	stack_size = ALIGN_UP(stack_size, PAGE_SIZE);
 	int err = vma_add(mm, USER_STACK_TOP - stack_size, USER_STACK_TOP,
 	                  PROT_READ | PROT_WRITE, VMA_ANON | VMA_STACK, NULL, 0, 0);
@@ -174,7 +191,7 @@ int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_im
 	if (!addrs || !aux)
 		err = -ENOMEM;
 	else
-		err = build(mm, task, img, args, addrs, aux, sp_out);
+		err = build(mm, task, img, cred, args, addrs, aux, sp_out);
 	if (addrs)
 		kfree(addrs);
 	if (aux)

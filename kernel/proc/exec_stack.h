@@ -26,7 +26,8 @@ struct exec_args {
 /* Add the stack VMA to mm and write the initial stack; *sp_out receives
  * the 16-byte aligned rsp pointing at argc. Returns 0 or -E2BIG/-ENOMEM/
  * -EFAULT. mm need not be the active address space. */
+struct exec_cred;
 int exec_build_stack(struct mm *mm, const struct task *task, const struct elf_image *img,
-                     const struct exec_args *args, u64 *sp_out);
+                     const struct exec_cred *cred, const struct exec_args *args, u64 *sp_out);
 
 #endif

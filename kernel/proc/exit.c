@@ -88,16 +88,30 @@ static void release_resources(struct task *task)
 	mm_put(mm);
 }
 
-/* Orphans go to the first process, which may wait for them. */
+/* Who adopts the orphans of task: the nearest ancestor that asked to
+ * (PR_SET_CHILD_SUBREAPER), else the first process. */
+static struct task *new_parent_for_orphans(struct task *leader)
+{
+	for (struct task *a = leader->parent; a; a = a->parent) {
+		if (a->child_subreaper && !a->exited)
+			return a;
+	}
+	return task_find(1);
+}
+
+/* Orphans go to their reaper, which may wait for them; each gets its
+ * PR_SET_PDEATHSIG signal. */
 static void reparent_children(struct task *leader)
 {
-	struct task *init = task_find(1);
+	struct task *reaper = new_parent_for_orphans(leader);
 	for (struct task *t = task_first(); t; t = t->next) {
 		if (t->parent != leader)
 			continue;
-		t->parent = init;
-		if (t->exited && init)
-			waitq_wake(&init->group->child_wait, 0);
+		t->parent = reaper;
+		if (t->pdeath_signal && !t->exited)
+			signal_post(t, t->pdeath_signal, 0);
+		if (t->exited && reaper)
+			waitq_wake(&reaper->group->child_wait, 0);
 	}
 }
 

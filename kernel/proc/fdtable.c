@@ -4,6 +4,7 @@
  */
 #include "proc/fdtable.h"
 
+#include "arch/x86_64/nospec.h"
 #include "fs/lock.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -19,7 +20,9 @@ int fd_limit(struct task *task)
 
 static bool fd_valid(struct task *task, int fd)
 {
-	return fd >= 0 && fd < TASK_FD_MAX && task->files->fds[fd].file != NULL;
+	if (fd < 0 || fd >= TASK_FD_MAX)
+		return false;
+	return task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file != NULL;
 }
 
 /* Keep file alive until the syscall ends: once per file. */
@@ -48,7 +51,7 @@ struct file *fd_get(struct task *task, int fd)
 {
 	if (!fd_valid(task, fd))
 		return NULL;
-	struct file *file = task->files->fds[fd].file;
+	struct file *file = task->files->fds[index_nospec((u64)fd, TASK_FD_MAX)].file;
 	if (task->files->refcount > 1 && !hold(task, file))
 		return NULL; /* out of memory: -EBADF rather than a pointer that may die */
 	return file;

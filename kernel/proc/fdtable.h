@@ -25,6 +25,11 @@ int fd_install(struct task *task, struct file *file, int min, bool cloexec);
 /* Install at exactly fd, closing what was there (dup2/dup3). */
 int fd_install_at(struct task *task, struct file *file, int fd, bool cloexec);
 int fd_close(struct task *task, int fd);
+
+/* The task lets go of its fd table (exit, or an execve that unshares
+ * it): the last user closes every descriptor as close() would, so the
+ * process's record locks go with them (POSIX), then frees the table. */
+void fd_table_release(struct task *task);
 bool fd_get_cloexec(struct task *task, int fd);
 void fd_set_cloexec(struct task *task, int fd, bool cloexec);
 /* Drop what fd_get held for the syscall that ends (and free the list

@@ -23,6 +23,7 @@
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "platform/platform.h"
+#include "proc/cred.h"
 #include "proc/sched.h"
 #include "proc/task.h"
 #include "proc/wait.h"
@@ -61,22 +62,26 @@ static int check_flags(u64 flags)
 /* What every child copies from its creator. */
 static void copy_thread_state(struct task *child, struct task *parent)
 {
+	child->pgid = parent->pgid;
+	child->sid = parent->sid;
 	child->umask = parent->umask;
 	memcpy(child->exe_path, parent->exe_path, sizeof(child->exe_path));
-	child->uid = parent->uid;
-	child->euid = parent->euid;
-	child->suid = parent->suid;
-	child->gid = parent->gid;
-	child->egid = parent->egid;
-	child->sgid = parent->sgid;
-	memcpy(child->groups, parent->groups, sizeof(child->groups));
-	child->group_count = parent->group_count;
+	memcpy(child->comm, parent->comm, sizeof(child->comm));
+	cred_copy(child, parent);
 	memcpy(child->rlimits, parent->rlimits, sizeof(child->rlimits));
 	child->sig.blocked = parent->sig.blocked;
 	child->sig.altstack = parent->sig.altstack;
 	child->run.cpus_allowed = parent->run.cpus_allowed;
 	child->fs_base = arch_get_fs_base();
 	child->gs_base = arch_get_user_gs_base();
+	child->dumpable = parent->dumpable;
+	child->no_new_privs = parent->no_new_privs; /* pdeath_signal: not inherited */
+	child->nice = parent->nice;
+	child->sched_policy = parent->sched_policy;
+	if (parent->sched_reset_on_fork) { /* Linux: back to the defaults */
+		child->sched_policy = 0;
+		child->nice = parent->nice < 0 ? 0 : parent->nice;
+	}
 	child->start_ns = platform_time_ns();
 	child->cwd = inode_get(parent->cwd);
 	fpu_save(&child->fpu);
@@ -180,6 +185,8 @@ long proc_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 parent_tid, u64 
 	if (newsp >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
 		return -EINVAL;
 	struct task *parent = current_task();
+	if (cred_nproc_exceeded(parent))
+		return -EAGAIN; /* RLIMIT_NPROC */
 	if (parent->group->exiting)
 		return -ERESTARTNOINTR; /* we are about to die: never returns */
 	bool thread = flags & CLONE_THREAD;

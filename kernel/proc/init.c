@@ -13,6 +13,7 @@
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
@@ -20,7 +21,9 @@
 #include "panic.h"
 #include "proc/bkl.h"
 #include "platform/platform.h"
+#include "proc/cred.h"
 #include "proc/exec.h"
+#include "proc/procfs_task.h"
 #include "proc/fdtable.h"
 #include "proc/host_requests.h"
 #include "proc/stdio.h"
@@ -31,8 +34,7 @@
 
 static void apply_credentials(struct task *task, const struct boot_config *cfg)
 {
-	task->uid = task->euid = task->suid = cfg->uid;
-	task->gid = task->egid = task->sgid = cfg->gid;
+	cred_init_first(task, cfg->uid, cfg->gid);
 	task->group_count = 0;
 	for (size_t i = 0; i < cfg->group_count && i < TASK_GROUPS_MAX; i++)
 		task->groups[task->group_count++] = cfg->groups[i];
@@ -141,64 +143,17 @@ static const char **build_envp(const struct boot_config *cfg, size_t *envc)
 	return envp;
 }
 
-static long hook_exe_path(char *buf, size_t size)
-{
-	struct task *task = current_task();
-	size_t len = strlen(task->exe_path);
-	if (len > size)
-		return -ENAMETOOLONG;
-	memcpy(buf, task->exe_path, len);
-	return (long)len;
-}
-
-static long hook_maps(char *buf, size_t size)
-{
-	return vma_format_maps(current_task()->mm, buf, size);
-}
-
-static long hook_fd_path(int fd, char *buf, size_t size)
-{
-	struct file *f = fd_get(current_task(), fd);
-	if (!f)
-		return -EBADF;
-	/* Files opened by path remember it (vfs_file_path). The stdio
-	 * wrappers have none: stdio names them. */
-	const char *name = f->inode ? NULL : stdio_file_name(f);
-	if (!name)
-		return vfs_file_path(f, buf, size);
-	size_t len = MIN(strlen(name), size);
-	memcpy(buf, name, len);
-	return (long)len;
-}
-
-/* The VFS checks files against the current task's fs ids (euid/egid;
- * no set*id calls, so they never differ from the real ones) and groups. */
+/* The VFS checks files against the current task's fs ids, groups and
+ * effective capabilities (DAC override, fowner, chown: proc/cred.c). */
 static void hook_cred(struct vfs_cred *out)
 {
 	struct task *task = current_task();
-	out->uid = task->euid;
-	out->gid = task->egid;
+	out->uid = task->fsuid;
+	out->gid = task->fsgid;
 	out->groups = task->groups;
 	out->group_count = task->group_count;
+	out->caps = task->cap_effective;
 }
-
-static int hook_fd_next(int after)
-{
-	return fd_next(current_task(), after);
-}
-
-static int hook_pid(void)
-{
-	return current_task()->pid;
-}
-
-static const struct procfs_hooks g_procfs_hooks = {
-	.exe_path = hook_exe_path,
-	.maps = hook_maps,
-	.fd_path = hook_fd_path,
-	.fd_next = hook_fd_next,
-	.pid = hook_pid,
-};
 
 /* Exit status for a program that could not be started, like a shell:
  * 127 not found, 126 found but not runnable. Other errors (EIO from the
@@ -256,7 +211,7 @@ void proc_start_init(const struct boot_config *cfg)
 	apply_credentials(task, cfg);
 	apply_rlimits(task, cfg);
 	set_start_dir(task, cfg->cwd);
-	procfs_set_hooks(&g_procfs_hooks);
+	procfs_task_register();
 	syscall_set_trace(cfg->trace);
 	host_requests_start();
 

@@ -1,11 +1,14 @@
 /*
- * pipe.c: a pipe is a 64 KiB ring buffer shared by a read-end file and a
- * write-end file. Readers sleep while it is empty and a writer exists
- * (none left: end of file); writers sleep while it is full and a reader
- * exists (none left: SIGPIPE and -EPIPE), as on Linux.
+ * pipe.c: a pipe is a 64 KiB ring buffer behind an inode of the internal
+ * "pipefs" (S_IFIFO, a unique inode number, owned by its creator), as on
+ * Linux. pipe() opens it twice, a read end and a write end; opening the
+ * inode again (through /proc/self/fd/N or /dev/fd/N) adds another reader
+ * or writer of the same pipe. Readers sleep while it is empty and a
+ * writer exists (none left: end of file); writers sleep while it is full
+ * and a reader exists (none left: SIGPIPE and -EPIPE), as on Linux.
  *
- * Ownership: the pipe lives until both end files are closed (their
- * file_ops.close runs on the last reference).
+ * Ownership: the inode owns the pipe; every end file holds one inode
+ * reference, so the buffer goes with the last end (inode release).
  */
 #include "proc/pipe.h"
 
@@ -19,15 +22,27 @@
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/signal.h"
+#include "syscalls/linux_abi/termios.h"
+
+#define PIPEFS_MAGIC 0x50495045
+#define PIPEFS_DEV 0xc
 
 struct pipe {
 	struct waitq wait;   /* readers and writers waiting for a change */
 	u8 *buf;          /* PIPE_SIZE bytes */
 	u32 head;         /* index of the oldest byte */
 	u32 count;        /* bytes buffered */
-	u32 readers;      /* open read-end files */
-	u32 writers;      /* open write-end files */
+	u32 readers;      /* open ends that may read */
+	u32 writers;      /* open ends that may write */
 };
+
+static struct fs_super g_pipefs = {
+	.type = "pipefs",
+	.magic = PIPEFS_MAGIC,
+	.dev = PIPEFS_DEV,
+	.anon_link = "pipe",
+};
+static u64 g_next_ino = 1;
 
 /* Data to read, or no writer left (end of file). */
 static bool can_read(void *arg)
@@ -118,72 +133,179 @@ static u32 pipe_poll_write(struct file *file, u32 events, struct poll_table *pt)
 	return (events | VFS_POLLERR) & ready;
 }
 
-static void pipe_release(struct pipe *p)
+static long pipe_ioctl(struct file *file, u32 cmd, void *karg, u64 arg)
 {
-	waitq_wake(&p->wait, 0);
-	if (p->readers == 0 && p->writers == 0) {
-		kfree(p->buf);
-		kfree(p);
-	}
+	(void)arg;
+	struct pipe *p = file->priv;
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	int ready = (int)p->count;
+	memcpy(karg, &ready, sizeof(ready));
+	return 0;
 }
 
+static u32 pipe_poll_both(struct file *file, u32 events, struct poll_table *pt)
+{
+	return pipe_poll_read(file, events, pt) | pipe_poll_write(file, events, NULL);
+}
+
+/* A reader or writer left: sleepers re-check (EOF, EPIPE, poll). */
 static void pipe_close_read(struct file *file)
 {
 	struct pipe *p = file->priv;
 	p->readers--;
-	pipe_release(p);
+	waitq_wake(&p->wait, 0);
 }
 
 static void pipe_close_write(struct file *file)
 {
 	struct pipe *p = file->priv;
 	p->writers--;
-	pipe_release(p);
+	waitq_wake(&p->wait, 0);
+}
+
+static void pipe_close_both(struct file *file)
+{
+	pipe_close_read(file);
+	pipe_close_write(file);
 }
 
 static const struct file_ops g_pipe_read_ops = {
 	.read = pipe_read,
+	.ioctl = pipe_ioctl,
 	.poll = pipe_poll_read,
 	.close = pipe_close_read,
 	.stream = true,
+	.fasync = true,
 };
 
 static const struct file_ops g_pipe_write_ops = {
 	.write = pipe_write,
+	.ioctl = pipe_ioctl,
 	.poll = pipe_poll_write,
 	.close = pipe_close_write,
 	.stream = true,
+	.fasync = true,
+};
+
+/* O_RDWR, only by reopening (Linux allows it on a FIFO). */
+static const struct file_ops g_pipe_rdwr_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.poll = pipe_poll_both,
+	.close = pipe_close_both,
+	.stream = true,
+	.fasync = true,
+};
+
+/* Opening the pipe's inode (a reopen through /proc/self/fd/N): one more
+ * end of the same pipe, by access mode. Anonymous pipes never wait for a
+ * partner, unlike named FIFOs. */
+static int pipe_open(struct inode *inode, struct file *file)
+{
+	struct pipe *p = inode->priv;
+	file->priv = p;
+	switch (file->flags & O_ACCMODE) {
+	case O_RDONLY:
+		file->ops = &g_pipe_read_ops;
+		p->readers++;
+		return 0;
+	case O_WRONLY:
+		file->ops = &g_pipe_write_ops;
+		p->writers++;
+		return 0;
+	default:
+		file->ops = &g_pipe_rdwr_ops;
+		p->readers++;
+		p->writers++;
+		return 0;
+	}
+}
+
+static const struct file_ops g_pipe_inode_ops = {
+	.open = pipe_open,
+	.stream = true,
+};
+
+static void pipe_inode_release(struct inode *inode)
+{
+	struct pipe *p = inode->priv;
+	kfree(p->buf);
+	kfree(p);
+	kfree(inode);
+}
+
+static const struct inode_ops g_pipe_iops = {
+	.release = pipe_inode_release,
 };
 
 bool pipe_is(const struct file *file)
 {
-	return file->ops == &g_pipe_read_ops || file->ops == &g_pipe_write_ops;
+	return file->ops == &g_pipe_read_ops || file->ops == &g_pipe_write_ops ||
+	       file->ops == &g_pipe_rdwr_ops;
+}
+
+long pipe_fcntl_size(struct file *file, bool set, u64 size)
+{
+	if (!pipe_is(file))
+		return -EBADF;
+	if (set && size > PIPE_SIZE)
+		return -EPERM;
+	return PIPE_SIZE;
+}
+
+/* The pipe and its inode (one reference), owned by the caller's euid. */
+static struct inode *pipe_inode_create(void)
+{
+	struct pipe *p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	waitq_init(&p->wait);
+	p->buf = kmalloc(PIPE_SIZE);
+	struct inode *inode = p->buf ? inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600) : NULL;
+	if (!inode) {
+		if (p->buf)
+			kfree(p->buf);
+		kfree(p);
+		return NULL;
+	}
+	g_next_ino++;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	inode->uid = cred.uid;
+	inode->gid = cred.gid;
+	inode->iops = &g_pipe_iops;
+	inode->fops = &g_pipe_inode_ops;
+	inode->priv = p;
+	return inode;
+}
+
+/* One end: a new file on the inode (taking a new reference). */
+static struct file *pipe_end(struct inode *inode, u32 flags)
+{
+	struct file *file = file_alloc(&g_pipe_inode_ops, inode_get(inode), flags, NULL);
+	if (!file) {
+		inode_put(inode);
+		return NULL;
+	}
+	pipe_open(inode, file);
+	return file;
 }
 
 int pipe_create(u32 flags, struct file **read_end, struct file **write_end)
 {
-	struct pipe *p = kzalloc(sizeof(*p));
-	if (!p)
+	struct inode *inode = pipe_inode_create();
+	if (!inode)
 		return -ENOMEM;
-	waitq_init(&p->wait);
-	p->buf = kmalloc(PIPE_SIZE);
-	if (!p->buf) {
-		kfree(p);
-		return -ENOMEM;
-	}
 	u32 nonblock = flags & O_NONBLOCK;
-	*read_end = file_alloc(&g_pipe_read_ops, NULL, O_RDONLY | nonblock, p);
-	if (!*read_end) {
-		kfree(p->buf);
-		kfree(p);
-		return -ENOMEM;
-	}
-	p->readers = 1;
-	*write_end = file_alloc(&g_pipe_write_ops, NULL, O_WRONLY | nonblock, p);
+	*read_end = pipe_end(inode, O_RDONLY | nonblock);
+	*write_end = *read_end ? pipe_end(inode, O_WRONLY | nonblock) : NULL;
+	inode_put(inode); /* the ends hold it now */
 	if (!*write_end) {
-		file_put(*read_end); /* frees the pipe through pipe_close_read */
+		if (*read_end)
+			file_put(*read_end);
 		return -ENOMEM;
 	}
-	p->writers = 1;
 	return 0;
 }

@@ -512,12 +512,14 @@ static void idle_loop(void)
 			bkl_unlock();
 		}
 		u64 flags = sched_lock();
+		/* Expire due timers first: a task they wake must be seen by the
+		 * check below, not wait behind a hlt nothing ends. */
+		timer_run_due_locked(platform_time_ns());
 		if (runq_has_work_for(&g_runq, cpu->index)) {
 			switch_locked(true);
 			sched_unlock(flags);
 			continue;
 		}
-		timer_run_due_locked(platform_time_ns());
 		cpu->idle_waiting = true;
 		sched_rearm_locked();
 		sched_unlock(flags);

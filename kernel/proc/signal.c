@@ -2,19 +2,23 @@
  * signal.c: signal delivery and rt_sigreturn for the x86-64 Linux ABI.
  *
  * Delivery rewrites the trapframe that returns to user mode: the old
- * registers, signal mask and FXSAVE state go into an rt_sigframe on the
+ * registers, signal mask and FPU state (sigframe_fpu.c: XSAVE layout)
+ * go into an rt_sigframe on the
  * user stack (or the alternate stack with SA_ONSTACK), and the CPU
  * resumes in the handler with rdi = signo, rsi = &siginfo, rdx = &ucontext
  * and the return address sa_restorer (which calls rt_sigreturn).
  *
  * Trust: the frame read back by rt_sigreturn is user memory. Everything
  * in it is user-controlled; we take only the general registers, the
- * user-changeable RFLAGS bits, a canonical user rip and an FXSAVE image
- * with reserved MXCSR bits cleared. Selectors are always our own.
+ * user-changeable RFLAGS bits and an FPU image that sigframe_fpu.c
+ * sanitizes; a rip beyond the user limit is caught on the way out
+ * (arch/x86_64/user_return.c). Selectors are always our own.
  */
 #include "proc/signal.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/nospec.h"
+#include "arch/x86_64/user_return.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/fault.h"
@@ -22,6 +26,7 @@
 #include "mm/vma.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/sigframe_fpu.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/signal.h"
@@ -33,8 +38,6 @@
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_DF (1ull << 10)
 #define RFLAGS_RF (1ull << 16)
-#define FXSAVE_MXCSR_OFFSET 24
-#define FXSAVE_MXCSR_MASK_OFFSET 28
 
 static u64 sig_bit(int signo)
 {
@@ -85,6 +88,10 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	const struct linux_sigaction *act = &task->sighand->actions[signo];
 	if (!(act->flags & SA_RESTORER) || act->restorer == 0)
 		return false; /* x86-64 Linux also requires a restorer */
+	/* rt_sigaction stores any value, as Linux does; entering a handler
+	 * or returning to a restorer outside user space would fault. */
+	if (!user_rip_ok(act->handler) || !user_rip_ok(act->restorer))
+		return false;
 
 	u64 sp = tf->rsp;
 	bool was_on_alt = signal_on_altstack(task, sp);
@@ -94,15 +101,13 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	else
 		sp -= RED_ZONE;
 
-	u64 fp_addr = ALIGN_DOWN(sp - FXSAVE_SIZE, 64);
+	u64 fp_addr = ALIGN_DOWN(sp - sigframe_fpu_size(), 64);
 	u64 frame_addr = ALIGN_DOWN(fp_addr - sizeof(struct linux_rt_sigframe), 16) - 8;
-
-	struct fpu_state fpu;
-	fpu_save(&fpu);
 
 	struct linux_rt_sigframe frame;
 	memset(&frame, 0, sizeof(frame));
 	frame.pretcode = act->restorer;
+	frame.uc.uc_flags = sigframe_uc_flags();
 	frame.uc.uc_stack.ss_sp = task->sig.altstack.ss_sp;
 	frame.uc.uc_stack.ss_size = task->sig.altstack.ss_size;
 	frame.uc.uc_stack.ss_flags = task->sig.altstack.ss_flags |
@@ -115,14 +120,12 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	frame.uc.uc_sigmask = mask_to_save;
 	frame.info = *info;
 
-	if (copyout(fp_addr, fpu.area, FXSAVE_SIZE) != 0)
-		return false;
 	if (copyout(frame_addr, &frame, sizeof(frame)) != 0)
 		return false;
-
-	/* The handler starts with a clean FPU state, like on Linux. */
-	fpu_state_init(&fpu);
-	fpu_restore(&fpu);
+	/* The FPU image (XSAVE layout, zeroed first: no stale bytes), then
+	 * a clean FPU state for the handler. */
+	if (!sigframe_fpu_save(task, fp_addr))
+		return false;
 
 	tf->rip = act->handler;
 	tf->rsp = frame_addr;
@@ -146,6 +149,24 @@ static bool setup_frame(struct task *task, struct trapframe *tf, int signo,
 	return true;
 }
 
+static void deliver(struct task *task, struct trapframe *tf, int signo,
+                    const struct linux_siginfo *info, u64 fault_addr, bool forced);
+
+/* The frame for signo could not be built (bad stack, no or bad restorer,
+ * bad handler address): like Linux's force_sigsegv, a SIGSEGV follows,
+ * which kills if SIGSEGV itself was the one that failed. */
+static void frame_failed(struct task *task, struct trapframe *tf, int signo)
+{
+	kprintf("signal: cannot deliver signal %d (bad stack, handler or restorer)\n", signo);
+	if (signo == SIGSEGV)
+		proc_exit(0, SIGSEGV);
+	struct linux_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGSEGV;
+	info.si_code = SI_KERNEL;
+	deliver(task, tf, SIGSEGV, &info, 0, true);
+}
+
 /* Run signo's action now. */
 static void deliver(struct task *task, struct trapframe *tf, int signo,
                     const struct linux_siginfo *info, u64 fault_addr, bool forced)
@@ -166,10 +187,8 @@ static void deliver(struct task *task, struct trapframe *tf, int signo,
 		return;
 	}
 	signal_restart_syscall(task, tf, &task->sighand->actions[signo]);
-	if (!setup_frame(task, tf, signo, info, fault_addr)) {
-		kprintf("signal: cannot deliver signal %d (bad stack or no restorer)\n", signo);
-		proc_exit(0, SIGSEGV);
-	}
+	if (!setup_frame(task, tf, signo, info, fault_addr))
+		frame_failed(task, tf, signo);
 }
 
 void signal_deliver_fault(struct trapframe *tf, int signo, int code, u64 addr)
@@ -252,27 +271,6 @@ void signal_deliver_pending(struct trapframe *tf)
 	deliver(task, tf, signo, &info, 0, false);
 }
 
-/* Load a user FXSAVE image, clearing MXCSR bits the CPU would #GP on. */
-static bool restore_fpu(u64 fp_addr)
-{
-	struct fpu_state fpu;
-	struct fpu_state cur;
-	if (copyin(fpu.area, fp_addr, FXSAVE_SIZE) != 0)
-		return false;
-	fpu_save(&cur);
-	u32 mask;
-	memcpy(&mask, cur.area + FXSAVE_MXCSR_MASK_OFFSET, 4);
-	if (mask == 0)
-		mask = 0xffbf;
-	u32 mxcsr;
-	memcpy(&mxcsr, fpu.area + FXSAVE_MXCSR_OFFSET, 4);
-	mxcsr &= mask;
-	memcpy(fpu.area + FXSAVE_MXCSR_OFFSET, &mxcsr, 4);
-	memcpy(fpu.area + FXSAVE_MXCSR_MASK_OFFSET, &mask, 4);
-	fpu_restore(&fpu);
-	return true;
-}
-
 long signal_sigreturn(struct trapframe *tf)
 {
 	struct task *task = current_task();
@@ -284,12 +282,15 @@ long signal_sigreturn(struct trapframe *tf)
 		        (unsigned long long)frame_addr);
 		proc_exit(0, SIGSEGV);
 	}
+	/* A rip beyond the user limit is taken as is: the return path's
+	 * guard (arch/x86_64/user_return.c) turns it into a SIGSEGV, as
+	 * Linux's faulting iretq does. */
 	const struct linux_sigcontext *sc = &frame.uc.uc_mcontext;
-	if (sc->rip >= USER_TOP || sc->rsp >= USER_TOP) {
-		kprintf("signal: rt_sigreturn to a non-user address\n");
+	if (sc->rsp >= USER_TOP) {
+		kprintf("signal: rt_sigreturn to a non-user stack\n");
 		proc_exit(0, SIGSEGV);
 	}
-	if (sc->fpstate != 0 && !restore_fpu(sc->fpstate))
+	if (!sigframe_fpu_restore(task, sc->fpstate))
 		proc_exit(0, SIGSEGV);
 
 	tf->r8 = sc->r8;

@@ -14,6 +14,7 @@
  *
  * Everything here runs with the big kernel lock; waking is sched_kick's.
  */
+#include "arch/x86_64/nospec.h"
 #include "proc/signal.h"
 
 #include "lib/string.h"
@@ -99,7 +100,10 @@ void signal_group_exit(struct task *self, int status_word)
 
 void signal_send_thread(struct task *t, int signo, const struct ksiginfo *info)
 {
-	if (signo < 1 || signo > NSIG || !thread_alive(t) || ignored(t, signo))
+	if (signo < 1 || signo > NSIG)
+		return;
+	signo = (int)index_nospec((u64)signo, NSIG + 1); /* indexes the actions */
+	if (!thread_alive(t) || ignored(t, signo))
 		return;
 	if (fatal_for(t, signo) && !t->group->exiting) {
 		/* The default action ends the process: all threads go now. */
@@ -130,6 +134,7 @@ void signal_send_process(struct task *t, int signo, const struct ksiginfo *info)
 {
 	if (signo < 1 || signo > NSIG)
 		return;
+	signo = (int)index_nospec((u64)signo, NSIG + 1); /* indexes the actions */
 	struct task *main = t->group->leader && thread_alive(t->group->leader) ? t->group->leader : t;
 	if (ignored(main, signo))
 		return;

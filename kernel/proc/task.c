@@ -246,6 +246,9 @@ struct task *task_create_first(void)
 	if (!task->group || !task->sighand || !task->files)
 		return NULL;
 	task->umask = 022;
+	task->pgid = task->pid; /* the first task leads its group and session */
+	task->sid = task->pid;
+	task->dumpable = true;
 	task->sig.altstack.ss_flags = SS_DISABLE;
 	default_rlimits(task);
 	sched_start_first(task);

@@ -39,6 +39,7 @@ struct itimers;
 #define TASK_FD_MAX 1024      /* hard cap of RLIMIT_NOFILE */
 #define TASK_GROUPS_MAX 64
 #define TASK_PATH_MAX 4096
+#define TASK_COMM_SIZE 16     /* Linux's TASK_COMM_LEN, NUL included */
 
 struct fd_entry {
 	struct file *file;    /* owned reference, NULL = free slot */
@@ -113,7 +114,10 @@ enum task_state {
 struct task {
 	int pid;                      /* thread group id */
 	int tid;
-	/* family (proc/fork.c, proc/exit.c) */
+	int pgid;                     /* process group (syscalls/session.c) */
+	int sid;                      /* session */
+	bool did_exec;                /* setpgid on a child that exec'd: EACCES */
+	/* family (proc/fork.c, proc/exit.c; big kernel lock) */
 	struct task *parent;          /* parent process's leader; NULL for the first */
 	struct task *next;            /* all tasks, in creation order */
 	struct thread_group *group;
@@ -149,11 +153,15 @@ struct task {
 	struct inode *cwd;
 	u32 umask;
 	char exe_path[TASK_PATH_MAX];     /* for /proc/self/exe */
-	/* credentials: fixed at boot from the measured config */
-	u32 uid, euid, suid;
-	u32 gid, egid, sgid;
+	char comm[TASK_COMM_SIZE];        /* PR_GET_NAME, /proc/self/comm */
+	/* credentials: from the measured config at boot, then changed only
+	 * by the set*id calls and exec with Linux's rules (proc/cred.c) */
+	u32 uid, euid, suid, fsuid;
+	u32 gid, egid, sgid, fsgid;
 	u32 groups[TASK_GROUPS_MAX];
 	u32 group_count;
+	u64 cap_permitted, cap_effective, cap_inheritable, cap_bounding, cap_ambient;
+	u32 securebits;
 	struct linux_rlimit rlimits[RLIMIT_NLIMITS];
 	/* signals */
 	struct sighand *sighand;
@@ -164,6 +172,16 @@ struct task {
 	u64 robust_list;
 	u64 robust_list_len;
 	u64 start_ns;         /* platform_time_ns() at exec, for times() */
+	/* prctl state (syscalls/process.c) */
+	int pdeath_signal;    /* sent when the parent exits; 0 = none */
+	bool dumpable;        /* PR_GET_DUMPABLE (1 by default, as on Linux) */
+	bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS: exec grants nothing */
+	bool child_subreaper; /* orphaned descendants come here, not to pid 1 */
+	/* scheduling attributes (syscalls/sched_attr.c): kept and reported;
+	 * the round-robin scheduler does not weigh them */
+	int nice;             /* -20..19 */
+	u32 sched_policy;     /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
+	bool sched_reset_on_fork;
 };
 
 /* The task running on this CPU (its idle task when it has no other). */

@@ -52,6 +52,25 @@ int at_dir(int dirfd, struct inode **out)
 	return 0;
 }
 
+int lookup_at(int dirfd, u64 user_path, bool allow_empty, u32 lookup_flags,
+              struct inode **out)
+{
+	struct inode *start;
+	int err = at_dir(dirfd, &start);
+	if (err)
+		return err;
+	char *path;
+	err = path_copyin(user_path, allow_empty, &path);
+	if (err)
+		return err;
+	if (path[0] == '\0')
+		*out = inode_get(start);
+	else
+		err = vfs_lookup(start, path, lookup_flags, out);
+	kfree(path);
+	return err;
+}
+
 int file_of(int fd, struct file **out)
 {
 	struct file *file = fd_get(current_task(), fd);

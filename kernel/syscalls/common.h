@@ -18,6 +18,13 @@ int path_copyin(u64 user_path, bool allow_empty, char **out);
  * directory open at dirfd (-EBADF, -ENOTDIR). Borrowed reference. */
 int at_dir(int dirfd, struct inode **out);
 
+/* The inode a *at() call names (a new reference in *out), looked up
+ * relative to dirfd (AT_FDCWD: the cwd) with lookup_flags (vfs.h
+ * LOOKUP_*). An empty path, allowed only with allow_empty, names the
+ * start directory itself. */
+int lookup_at(int dirfd, u64 user_path, bool allow_empty, u32 lookup_flags,
+              struct inode **out);
+
 /* The open file at fd, borrowed (-EBADF when none). */
 int file_of(int fd, struct file **out);
 

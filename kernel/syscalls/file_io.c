@@ -13,11 +13,14 @@
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "proc/fdtable.h"
+#include "proc/pipe.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
+#include "syscalls/file_ioctl.h"
 #include "syscalls/file_lock.h"
 #include "syscalls/handlers.h"
 #include "syscalls/memfd.h"
+#include "syscalls/rlimits.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/misc.h"
@@ -104,6 +107,15 @@ static long transfer_user(struct file *f, u64 ubuf, u64 size, enum io_dir dir,
 		size = IO_MAX;
 	if (!user_range_ok(ubuf, size))
 		return -EFAULT;
+	if (dir == IO_WRITE) {
+		/* RLIMIT_FSIZE, once per call as on Linux: cut short, or EFBIG. */
+		size_t room = (size_t)size;
+		long err = rlimit_fsize(f, rlimit_write_pos(f, pos->explicit_offset, pos->offset),
+		                        &room);
+		if (err)
+			return err;
+		size = room;
+	}
 	long direct = transfer_direct(f, ubuf, size, dir, pos);
 	if (direct != -EOPNOTSUPP)
 		return direct;
@@ -167,6 +179,8 @@ static long fd_io(const struct syscall_args *args, enum io_dir dir, bool positio
 	int err = file_of(arg_int(args->a[0]), &f);
 	if (err)
 		return err;
+	if (positional && vfs_is_stream(f))
+		return -ESPIPE; /* before the mode: pread(1) on a write-only pipe */
 	if (!can_transfer(f, dir))
 		return -EBADF;
 	struct io_pos pos;
@@ -274,6 +288,35 @@ long sys_pwritev(const struct syscall_args *args)
 	return fd_vector_io(args, IO_WRITE, true);
 }
 
+/* preadv2/pwritev2: (fd, iov, iovcnt, pos_l, pos_h, flags); on x86-64
+ * the offset is pos_l, and -1 means "at the file offset". Of the RWF_*
+ * flags only those with nothing to do here are taken (HIPRI, DSYNC,
+ * SYNC: nothing is ever written back); NOWAIT and APPEND, and unknown
+ * ones, are EOPNOTSUPP as for a file that does not support them. */
+#define RWF_HIPRI 0x1
+#define RWF_DSYNC 0x2
+#define RWF_SYNC 0x4
+
+static long fd_vector_io2(const struct syscall_args *args, enum io_dir dir)
+{
+	if (args->a[5] & ~(u64)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))
+		return -EOPNOTSUPP;
+	struct io_pos pos = {.explicit_offset = (s64)args->a[3] != -1, .offset = (s64)args->a[3]};
+	if (pos.explicit_offset && pos.offset < 0)
+		return -EINVAL;
+	return vector_io(arg_int(args->a[0]), args->a[1], args->a[2], dir, &pos);
+}
+
+long sys_preadv2(const struct syscall_args *args)
+{
+	return fd_vector_io2(args, IO_READ);
+}
+
+long sys_pwritev2(const struct syscall_args *args)
+{
+	return fd_vector_io2(args, IO_WRITE);
+}
+
 long sys_lseek(const struct syscall_args *args)
 {
 	struct file *f;
@@ -289,6 +332,31 @@ long sys_lseek(const struct syscall_args *args)
 long sys_close(const struct syscall_args *args)
 {
 	return fd_close(current_task(), arg_int(args->a[0]));
+}
+
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC marks instead of
+ * closing; CLOSE_RANGE_UNSHARE means nothing without shared fd tables. */
+#define CLOSE_RANGE_UNSHARE (1u << 1)
+#define CLOSE_RANGE_CLOEXEC (1u << 2)
+
+long sys_close_range(const struct syscall_args *args)
+{
+	struct task *task = current_task();
+	u32 first = (u32)args->a[0];
+	u32 last = (u32)args->a[1];
+	u32 flags = (u32)args->a[2];
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	for (int fd = fd_next(task, (int)MIN(first, (u32)TASK_FD_MAX) - 1);
+	     fd >= 0 && (u32)fd <= last; fd = fd_next(task, fd)) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(task, fd, true);
+		else
+			fd_close(task, fd);
+	}
+	return 0;
 }
 
 long sys_dup(const struct syscall_args *args)
@@ -354,6 +422,9 @@ long sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)arg & SETFL_MASK);
 		return 0;
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ:
+		return pipe_fcntl_size(f, cmd == F_SETPIPE_SZ, arg);
 	case F_SETOWN:
 		f->owner = arg_int(arg);
 		return 0;
@@ -374,19 +445,6 @@ long sys_fcntl(const struct syscall_args *args)
 	}
 }
 
-/* FIONBIO and FIOASYNC: a status flag from an int, for every file. */
-static long set_flag(struct file *f, u64 uarg, u32 flag)
-{
-	int on;
-	if (copyin(&on, uarg, sizeof(on)) != 0)
-		return -EFAULT;
-	if (on)
-		f->flags |= flag;
-	else
-		f->flags &= ~flag;
-	return 0;
-}
-
 long sys_ioctl(const struct syscall_args *args)
 {
 	int fd = arg_int(args->a[0]);
@@ -398,15 +456,9 @@ long sys_ioctl(const struct syscall_args *args)
 		return err;
 	if (f->flags & O_PATH)
 		return -EBADF;
-	/* For every file, as on Linux. */
-	if (cmd == FIONBIO)
-		return set_flag(f, arg, O_NONBLOCK);
-	if (cmd == FIOASYNC)
-		return set_flag(f, arg, O_ASYNC);
-	if (cmd == FIOCLEX || cmd == FIONCLEX) {
-		fd_set_cloexec(current_task(), fd, cmd == FIOCLEX);
-		return 0;
-	}
+	long generic = ioctl_generic(fd, f, cmd, arg);
+	if (generic != IOCTL_NOT_GENERIC)
+		return generic;
 	struct vfs_ioctl_layout layout;
 	err = vfs_ioctl_layout(cmd, &layout);
 	if (err)
@@ -454,6 +506,8 @@ long sys_ftruncate(const struct syscall_args *args)
 		return -EINVAL;
 	if (!can_write(f))
 		return -EINVAL; /* Linux: EINVAL when not open for writing */
+	if (f->inode != NULL && (err = (int)rlimit_truncate(f->inode, args->a[1])) != 0)
+		return err;
 	return vfs_ftruncate(f, args->a[1]);
 }
 
@@ -465,25 +519,80 @@ long sys_fallocate(const struct syscall_args *args)
 		return err;
 	if (f->inode == NULL)
 		return -ESPIPE; /* pipes */
-	return vfs_fallocate(f, (u32)args->a[1], (s64)args->a[2], (s64)args->a[3]);
+	u32 mode = (u32)args->a[1];
+	s64 offset = (s64)args->a[2], len = (s64)args->a[3];
+	/* Growing the file past RLIMIT_FSIZE: EFBIG and SIGXFSZ, as Linux's
+	 * inode_newsize_ok (FALLOC_FL_KEEP_SIZE, 1, does not grow it). */
+	if (!(mode & 1) && offset >= 0 && len > 0 && offset <= (s64)0x7fffffffffffffff - len) {
+		long over = rlimit_truncate(f->inode, (u64)(offset + len));
+		if (over)
+			return over;
+	}
+	return vfs_fallocate(f, mode, offset, len);
 }
 
-long sys_getdents64(const struct syscall_args *args)
+/* Fill a kernel buffer with getdents64 records for the fd; the caller
+ * copies out *n bytes and kfree()s *kbuf. */
+static long dents_of(int fd, u64 ubuf, u64 count, void **kbuf)
 {
 	struct file *f;
-	int err = file_of(arg_int(args->a[0]), &f);
+	int err = file_of(fd, &f);
 	if (err)
 		return err;
-	u64 ubuf = args->a[1];
-	u64 size = MIN(args->a[2], (u64)IO_CHUNK);
+	u64 size = MIN(count, (u64)IO_CHUNK);
 	if (!user_range_ok(ubuf, size))
 		return -EFAULT;
-	void *kbuf = kmalloc(size ? size : 1);
-	if (!kbuf)
+	*kbuf = kmalloc(size ? size : 1);
+	if (!*kbuf)
 		return -ENOMEM;
-	long n = vfs_getdents64(f, kbuf, size);
+	long n = vfs_getdents64(f, *kbuf, size);
+	if (n < 0) {
+		kfree(*kbuf);
+		*kbuf = NULL;
+	}
+	return n;
+}
+
+static long put_dents(u64 ubuf, void *kbuf, long n)
+{
 	if (n > 0 && copyout(ubuf, kbuf, (size_t)n) != 0)
 		n = -EFAULT;
 	kfree(kbuf);
 	return n;
+}
+
+long sys_getdents64(const struct syscall_args *args)
+{
+	void *kbuf = NULL;
+	long n = dents_of(arg_int(args->a[0]), args->a[1], args->a[2], &kbuf);
+	return n < 0 ? n : put_dents(args->a[1], kbuf, n);
+}
+
+/* The old getdents: struct linux_dirent { u64 d_ino; s64 d_off; u16
+ * d_reclen; char d_name[]; ... d_type in the last byte }. Each record
+ * has exactly the size of its dirent64 form (both are 20 + name bytes,
+ * rounded up to 8), so the records are rewritten in place. */
+static void dirent64_to_old(u8 *buf, long n)
+{
+	for (long at = 0; at < n;) {
+		u8 *rec = buf + at;
+		u16 reclen;
+		memcpy(&reclen, rec + 16, 2);
+		u8 type = rec[18];
+		size_t name_len = strnlen((const char *)rec + 19, reclen - 19u);
+		memmove(rec + 18, rec + 19, name_len);
+		memset(rec + 18 + name_len, 0, reclen - 18u - name_len);
+		rec[reclen - 1] = type;
+		at += reclen;
+	}
+}
+
+long sys_getdents(const struct syscall_args *args)
+{
+	void *kbuf = NULL;
+	long n = dents_of(arg_int(args->a[0]), args->a[1], args->a[2], &kbuf);
+	if (n < 0)
+		return n;
+	dirent64_to_old(kbuf, n);
+	return put_dents(args->a[1], kbuf, n);
 }

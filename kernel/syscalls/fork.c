@@ -88,11 +88,16 @@ long sys_clone3(const struct syscall_args *args)
 	                  ca.tls);
 }
 
-/* Does child c match wait4's pid argument? There are no process groups
- * besides the one every task is in, so 0 and -pgid mean "any". */
+/* Does child c match wait4's pid argument: pid > 0 that child, -1 any
+ * child, 0 a child in the caller's group, < -1 a child in group -pid. */
 static bool wait_matches(const struct task *c, int pid)
 {
-	return pid > 0 ? c->pid == pid : true;
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	int pgid = pid == 0 ? current_task()->pgid : -pid;
+	return c->pgid == pgid;
 }
 
 /* One pass over the children: the pid of a reaped zombie, 0 if there

@@ -86,10 +86,6 @@ HANDLER(sys_symlink);
 HANDLER(sys_symlinkat);
 HANDLER(sys_link);
 HANDLER(sys_linkat);
-HANDLER(sys_chown);
-HANDLER(sys_lchown);
-HANDLER(sys_fchown);
-HANDLER(sys_fchownat);
 HANDLER(sys_truncate);
 HANDLER(sys_umask);
 HANDLER(sys_chmod);
@@ -134,12 +130,8 @@ HANDLER(sys_getuid);
 HANDLER(sys_geteuid);
 HANDLER(sys_getgid);
 HANDLER(sys_getegid);
-HANDLER(sys_getgroups);
 HANDLER(sys_getresuid);
 HANDLER(sys_getresgid);
-HANDLER(sys_getpgrp);
-HANDLER(sys_getpgid);
-HANDLER(sys_getsid);
 HANDLER(sys_uname);
 HANDLER(sys_arch_prctl);
 HANDLER(sys_set_tid_address);
@@ -148,6 +140,8 @@ HANDLER(sys_get_robust_list);
 HANDLER(sys_prlimit64);
 HANDLER(sys_getrlimit);
 HANDLER(sys_setrlimit);
+
+/* prctl.c */
 HANDLER(sys_prctl);
 
 /* exec.c */
@@ -205,6 +199,96 @@ HANDLER(sys_getrusage);
 HANDLER(sys_times);
 HANDLER(sys_getcpu);
 
+/* file_io.c (more): vector I/O with flags, close_range, old getdents */
+HANDLER(sys_preadv2);
+HANDLER(sys_pwritev2);
+HANDLER(sys_close_range);
+HANDLER(sys_getdents);
+
+/* file_path.c (more): mknod of regular files */
+HANDLER(sys_mknod);
+HANDLER(sys_mknodat);
+
+/* file_attr.c: times, owners, fchmodat2 */
+HANDLER(sys_utimensat);
+HANDLER(sys_futimesat);
+HANDLER(sys_utimes);
+HANDLER(sys_utime);
+HANDLER(sys_chown);
+HANDLER(sys_fchown);
+HANDLER(sys_lchown);
+HANDLER(sys_fchownat);
+HANDLER(sys_fchmodat2);
+
+/* file_hints.c: access hints */
+HANDLER(sys_fadvise64);
+HANDLER(sys_readahead);
+
+/* file_copy.c */
+HANDLER(sys_copy_file_range);
+
+/* memory.c (more) */
+HANDLER(sys_mincore);
+HANDLER(sys_mlockall);
+HANDLER(sys_munlockall);
+HANDLER(sys_mlock2);
+HANDLER(sys_munlock);
+
+/* session.c: process groups and sessions */
+HANDLER(sys_setpgid);
+HANDLER(sys_getpgid);
+HANDLER(sys_getpgrp);
+HANDLER(sys_setsid);
+HANDLER(sys_getsid);
+
+/* sched_attr.c: nice, scheduling policies, personality */
+HANDLER(sys_getpriority);
+HANDLER(sys_setpriority);
+HANDLER(sys_sched_setparam);
+HANDLER(sys_sched_getparam);
+HANDLER(sys_sched_setscheduler);
+HANDLER(sys_sched_getscheduler);
+HANDLER(sys_sched_get_priority_max);
+HANDLER(sys_sched_get_priority_min);
+HANDLER(sys_sched_rr_get_interval);
+HANDLER(sys_personality);
+HANDLER(sys_sched_setattr);
+HANDLER(sys_sched_getattr);
+
+/* identity.c: set*id, groups, capabilities */
+HANDLER(sys_setuid);
+HANDLER(sys_setgid);
+HANDLER(sys_setreuid);
+HANDLER(sys_setregid);
+HANDLER(sys_setresuid);
+HANDLER(sys_setresgid);
+HANDLER(sys_setfsuid);
+HANDLER(sys_setfsgid);
+HANDLER(sys_getgroups);
+HANDLER(sys_setgroups);
+HANDLER(sys_capget);
+HANDLER(sys_capset);
+
+/* privileged.c: what a container may not do (EPERM) */
+HANDLER(sys_needs_capability);
+
+/* timex.c: the NTP clock state (read only) */
+HANDLER(sys_adjtimex);
+HANDLER(sys_clock_adjtime);
+
+/* xattr.c: extended attributes (no filesystem keeps any) */
+HANDLER(sys_setxattr);
+HANDLER(sys_lsetxattr);
+HANDLER(sys_fsetxattr);
+HANDLER(sys_getxattr);
+HANDLER(sys_lgetxattr);
+HANDLER(sys_fgetxattr);
+HANDLER(sys_listxattr);
+HANDLER(sys_llistxattr);
+HANDLER(sys_flistxattr);
+HANDLER(sys_removexattr);
+HANDLER(sys_lremovexattr);
+HANDLER(sys_fremovexattr);
 /* socket.c, socket_msg.c, socket_opt.c: sockets (net/) */
 HANDLER(sys_socket);
 HANDLER(sys_socketpair);

@@ -1,19 +1,23 @@
 /*
  * process.c: exit, ids, uname, arch_prctl, set_tid_address, robust
- * lists, resource limits, prctl.
+ * lists, resource limits (prctl is in prctl.c).
  *
- * Processes without threads: pid == tid. Credentials are fixed by the
- * measured config: there is no set*id.
+ * Processes without threads: pid == tid. Changing credentials is
+ * identity.c's.
  */
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/nospec.h"
 #include "lib/string.h"
+#include "lib/uts.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
+#include "proc/cred.h"
 #include "net/hostname.h"
 #include "proc/proc.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/misc.h"
 
@@ -22,13 +26,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_DUMPABLE 3
-#define PR_SET_DUMPABLE 4
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-
-static char g_comm[16] = "init";
 
 long sys_exit(const struct syscall_args *args)
 {
@@ -84,21 +81,6 @@ long sys_getegid(const struct syscall_args *args)
 	return current_task()->egid;
 }
 
-long sys_getgroups(const struct syscall_args *args)
-{
-	struct task *task = current_task();
-	s64 size = arg_int(args->a[0]);
-	if (size < 0)
-		return -EINVAL;
-	if (size == 0)
-		return task->group_count;
-	if ((u64)size < task->group_count)
-		return -EINVAL;
-	if (copyout(args->a[1], task->groups, task->group_count * sizeof(u32)) != 0)
-		return -EFAULT;
-	return task->group_count;
-}
-
 static long put_three(u64 a, u64 b, u64 c, u32 x, u32 y, u32 z)
 {
 	if (copyout(a, &x, 4) || copyout(b, &y, 4) || copyout(c, &z, 4))
@@ -118,25 +100,6 @@ long sys_getresgid(const struct syscall_args *args)
 	return put_three(args->a[0], args->a[1], args->a[2], t->gid, t->egid, t->sgid);
 }
 
-long sys_getpgrp(const struct syscall_args *args)
-{
-	(void)args;
-	return current_task()->pid; /* its own group and session leader */
-}
-
-long sys_getpgid(const struct syscall_args *args)
-{
-	int pid = arg_int(args->a[0]);
-	if (pid != 0 && pid != current_task()->pid)
-		return -ESRCH;
-	return current_task()->pid;
-}
-
-long sys_getsid(const struct syscall_args *args)
-{
-	return sys_getpgid(args);
-}
-
 static void put_field(char *dst, const char *s)
 {
 	strlcpy(dst, s, 65);
@@ -146,12 +109,12 @@ long sys_uname(const struct syscall_args *args)
 {
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
-	put_field(u.sysname, "Linux");
+	put_field(u.sysname, UTS_SYSNAME);
 	put_field(u.nodename, hostname_get());
-	put_field(u.release, "6.1.0-cvmify");
-	put_field(u.version, "#1 cvmify library OS");
-	put_field(u.machine, "x86_64");
-	put_field(u.domainname, "(none)");
+	put_field(u.release, UTS_RELEASE);
+	put_field(u.version, UTS_VERSION);
+	put_field(u.machine, UTS_MACHINE);
+	put_field(u.domainname, UTS_DOMAINNAME);
 	return copyout(args->a[0], &u, sizeof(u));
 }
 
@@ -202,25 +165,56 @@ long sys_set_robust_list(const struct syscall_args *args)
 	return 0;
 }
 
+/* get_robust_list(tid, head_ptr, len_ptr): another process's thread
+ * only for root or the same user (Linux: ptrace read access). */
 long sys_get_robust_list(const struct syscall_args *args)
 {
+	struct task *self = current_task();
 	int tid = arg_int(args->a[0]);
-	struct task *task = tid ? task_find_tid(tid) : current_task();
-	if (!task || task->thread_exited)
+	struct task *t = tid ? task_find_tid(tid) : self;
+	if (!t || t->thread_exited)
 		return -ESRCH;
-	u64 head = task->robust_list, len = task->robust_list ? task->robust_list_len : 24;
-	if (copyout(args->a[1], &head, sizeof(head)) != 0 || copyout(args->a[2], &len, sizeof(len)) != 0)
+	if (t->pid != self->pid && !capable(CAP_SYS_PTRACE) && self->uid != t->uid)
+		return -EPERM;
+	u64 head = t->robust_list, len = t->robust_list ? t->robust_list_len : 24;
+	if (copyout(args->a[1], &head, sizeof(head)) != 0 ||
+	    copyout(args->a[2], &len, sizeof(len)) != 0)
 		return -EFAULT;
 	return 0;
 }
 
+/* Linux's check_prlimit_permission: another process's limits only for a
+ * caller whose real ids equal all three of the target's uids and gids,
+ * or with CAP_SYS_RESOURCE. */
+static bool may_prlimit(const struct task *self, const struct task *t)
+{
+	if (t == self)
+		return true;
+	bool ids_match = self->uid == t->uid && self->uid == t->euid && self->uid == t->suid &&
+	                 self->gid == t->gid && self->gid == t->egid && self->gid == t->sgid;
+	return ids_match || capable(CAP_SYS_RESOURCE);
+}
+
+/* Limits belong to the process on Linux: every thread gets the new one. */
+static void set_process_rlimit(struct task *task, u32 resource, const struct linux_rlimit *rl)
+{
+	struct thread_group *g = task->group;
+	for (struct list_node *l = g->threads.next; l != &g->threads; l = l->next)
+		list_entry(l, struct task, group_link)->rlimits[resource] = *rl;
+	task->rlimits[resource] = *rl;
+}
+
 static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 {
-	struct task *task = current_task();
-	if (pid != 0 && pid != task->pid)
+	struct task *self = current_task();
+	struct task *task = pid == 0 ? self : task_find(pid);
+	if (pid < 0 || task == NULL || task->exited)
 		return -ESRCH;
+	if (!may_prlimit(self, task))
+		return -EPERM;
 	if (resource >= RLIMIT_NLIMITS)
 		return -EINVAL;
+	resource = (u32)index_nospec(resource, RLIMIT_NLIMITS);
 	struct linux_rlimit next;
 	if (unew && copyin(&next, unew, sizeof(next)) != 0)
 		return -EFAULT;
@@ -228,15 +222,15 @@ static long do_prlimit(int pid, u32 resource, u64 unew, u64 uold)
 		if (next.rlim_cur > next.rlim_max)
 			return -EINVAL;
 		struct linux_rlimit *cur = &task->rlimits[resource];
-		if (next.rlim_max > cur->rlim_max && task->euid != 0)
-			return -EPERM;
+		if (next.rlim_max > cur->rlim_max && !capable(CAP_SYS_RESOURCE))
+			return -EPERM; /* not in a container's capabilities */
 		if (resource == RLIMIT_NOFILE && next.rlim_max > TASK_FD_MAX)
 			return -EPERM; /* like raising above fs.nr_open */
 	}
 	if (uold && copyout(uold, &task->rlimits[resource], sizeof(struct linux_rlimit)) != 0)
 		return -EFAULT;
 	if (unew)
-		task->rlimits[resource] = next;
+		set_process_rlimit(task, resource, &next);
 	return 0;
 }
 
@@ -257,30 +251,4 @@ long sys_setrlimit(const struct syscall_args *args)
 	if (args->a[1] == 0)
 		return -EFAULT;
 	return do_prlimit(0, (u32)args->a[0], args->a[1], 0);
-}
-
-long sys_prctl(const struct syscall_args *args)
-{
-	int option = arg_int(args->a[0]);
-	switch (option) {
-	case PR_SET_NAME: {
-		char name[16];
-		long n = copyinstr(name, args->a[1], sizeof(name));
-		if (n == -EFAULT)
-			return -EFAULT;
-		name[15] = '\0'; /* Linux truncates silently */
-		memcpy(g_comm, name, sizeof(g_comm));
-		return 0;
-	}
-	case PR_GET_NAME:
-		return copyout(args->a[1], g_comm, sizeof(g_comm));
-	case PR_GET_DUMPABLE:
-		return 0;
-	case PR_SET_DUMPABLE:
-		return args->a[1] <= 1 ? 0 : -EINVAL;
-	case PR_SET_PDEATHSIG:
-		return args->a[1] <= 64 ? 0 : -EINVAL;
-	default:
-		return -EINVAL;
-	}
 }

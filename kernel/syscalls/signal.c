@@ -6,9 +6,11 @@
  * kill sends to a process (any thread of it that does not block the
  * signal takes it), tgkill and tkill to one thread.
  */
+#include "arch/x86_64/nospec.h"
 #include "arch/x86_64/trapframe.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "proc/fdtable.h"
@@ -18,6 +20,7 @@
 #include "proc/wait.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
+#include "syscalls/linux_abi/capability.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
 #include "syscalls/linux_abi/signal.h"
@@ -37,6 +40,7 @@ long sys_rt_sigaction(const struct syscall_args *args)
 		return -EINVAL;
 	if (signo < 1 || signo > NSIG)
 		return -EINVAL;
+	signo = (int)index_nospec((u64)signo, NSIG + 1);
 	if (uact && (signo == SIGKILL || signo == SIGSTOP))
 		return -EINVAL;
 	struct linux_sigaction next;
@@ -144,22 +148,63 @@ long sys_rt_sigreturn(const struct syscall_args *args)
 	return signal_sigreturn(args->tf);
 }
 
+/* Linux's kill_ok_by_cred: CAP_KILL, or the sender's real or effective
+ * uid is the target's real or saved uid; SIGCONT also within the
+ * session. */
+static bool may_signal(const struct task *target, int signo)
+{
+	const struct task *self = current_task();
+	if (capable(CAP_KILL) || target == self)
+		return true;
+	if (self->euid == target->uid || self->euid == target->suid ||
+	    self->uid == target->uid || self->uid == target->suid)
+		return true;
+	return signo == SIGCONT && self->sid == target->sid;
+}
+
 /* A live process (a leader whose process has not ended) or thread. */
 static bool process_alive(const struct task *t)
 {
 	return t && !t->exited && t->group->live > 0;
 }
 
-/* Send signo to task's process (0 only checks that it exists). */
+/* Send signo to task's process (0 only checks that it exists and may
+ * be signalled). */
 static long send_to_process(struct task *task, int signo)
 {
 	if (signo < 0 || signo > NSIG)
 		return -EINVAL;
 	if (!process_alive(task))
 		return -ESRCH;
+	if (!may_signal(task, signo))
+		return -EPERM;
 	if (signo > 0)
 		signal_post(task, signo, SI_USER);
 	return 0;
+}
+
+/* kill(0) and kill(-pgid): every process of the group; kill(-1): every
+ * process but pid 1 and the caller's, as Linux spares init. ESRCH when
+ * none matched, EPERM when none could be signalled. */
+static long send_to_many(int pid, int signo)
+{
+	struct task *self = current_task();
+	int pgid = pid == 0 ? self->pgid : -pid;
+	bool delivered = false;
+	long last_err = -ESRCH;
+	for (struct task *t = task_first(); t; t = t->next) {
+		if (t->tid != t->pid || !process_alive(t))
+			continue; /* once per process: its leader */
+		if (pid == -1 ? (t->pid == 1 || t->group == self->group) : t->pgid != pgid)
+			continue;
+		long r = send_to_process(t, signo);
+		if (r == -EINVAL)
+			return r;
+		delivered = delivered || r == 0;
+		if (r != 0)
+			last_err = r;
+	}
+	return delivered ? 0 : last_err;
 }
 
 long sys_kill(const struct syscall_args *args)
@@ -168,22 +213,9 @@ long sys_kill(const struct syscall_args *args)
 	int signo = arg_int(args->a[1]);
 	if (pid > 0)
 		return send_to_process(task_find(pid), signo);
-	/* Every process is in one process group: 0, -1 and -pgid reach all
-	 * live processes (-1 spares the first, as Linux spares init). */
-	long ret = -ESRCH;
-	struct task *self = current_task();
-	for (struct task *t = task_first(); t; t = t->next) {
-		if (t->tid != t->pid || !process_alive(t))
-			continue; /* once per process: its leader */
-		if (pid == -1 && t->parent == NULL && t->group != self->group)
-			continue;
-		long r = send_to_process(t, signo);
-		if (r == -EINVAL)
-			return r;
-		if (r == 0)
-			ret = 0;
-	}
-	return ret;
+	if (pid == (int)0x80000000)
+		return -ESRCH; /* -INT_MIN has no positive form */
+	return send_to_many(pid, signo);
 }
 
 /* Send signo to one thread (tgkill/tkill); tgid < 0: any process. */
@@ -194,6 +226,8 @@ static long send_to_thread(int tgid, int tid, int signo)
 	struct task *t = task_find_tid(tid);
 	if (!t || t->thread_exited || (tgid > 0 && t->pid != tgid))
 		return -ESRCH;
+	if (!may_signal(t, signo))
+		return -EPERM;
 	if (signo > 0) {
 		struct task *self = current_task();
 		struct ksiginfo info = {.code = SI_TKILL, .pid = self->pid, .uid = self->uid};

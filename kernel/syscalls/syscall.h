@@ -28,6 +28,12 @@ typedef long (*syscall_fn)(const struct syscall_args *args);
 
 long syscall_dispatch(struct trapframe *tf);
 
+/* One past the highest x86-64 syscall number known by name (mseal). */
+#define SYSCALL_NAMES_COUNT 463
+
+/* Linux's name for a syscall number (names.c); NULL if it has none. */
+const char *syscall_linux_name(u64 nr);
+
 /* Turn the --trace summary on (fw_cfg opt/cvmify/trace = "1"). */
 void syscall_set_trace(bool on);
 

@@ -62,7 +62,8 @@ long sys_sysinfo(const struct syscall_args *args)
 	info.uptime = (s64)(platform_time_ns() / NS_PER_SEC);
 	info.totalram = (u64)page_total_count() * PAGE_SIZE;
 	info.freeram = (u64)page_free_count() * PAGE_SIZE;
-	info.procs = 1;
+	for (struct task *t = task_first(); t; t = t->next)
+		info.procs += !t->exited;
 	info.mem_unit = 1;
 	return copyout(args->a[0], &info, sizeof(info));
 }

@@ -24,6 +24,7 @@ void syscall_init(void); /* STAR/LSTAR/FMASK, per-CPU area via GS */
 struct cpu_features {
     bool nx, smep, smap, umip, rdrand, rdseed, fsgsbase, pcid;
     bool aesni, pclmul, gbpages, invariant_tsc;
+    bool xsave, xsaveopt, avx, avx2, avx512f;
     u32 phys_addr_bits;
 };
 extern struct cpu_features g_cpu;
@@ -61,17 +62,47 @@ struct arch_context *arch_context_init(u64 stack_top, void (*entry)(void *), voi
 
 /* ---- FPU / SSE ------------------------------------------------------ */
 
-/* FXSAVE area: x87, MMX, SSE state (no AVX: CR4.OSXSAVE stays off, so
- * user code sees no AVX and cannot use it). */
+/*
+ * A task's user FPU/SIMD state (arch/x86_64/fpu.c): the XSAVE area in
+ * the standard (non-compacted) format, the layout Linux puts in signal
+ * frames: x87/SSE (512 bytes), the 64-byte header, then AVX and, where
+ * the CPU has it, the AVX-512 components. FXSAVE only, 512 bytes, when
+ * the CPU has no XSAVE. The buffer is embedded and sized for the
+ * largest state the kernel enables (XCR0 never holds more: AMX, PKRU
+ * and MPX stay off); fpu_area() is its 64-byte aligned start.
+ */
+#define FPU_AREA_MAX 2688
 struct fpu_state {
-    u8 area[512];
-} __attribute__((aligned(16)));
+    u8 raw[FPU_AREA_MAX + 64];
+};
+
+/* The 64-byte aligned area inside s, fpu_area_size() bytes used. */
+u8 *fpu_area(struct fpu_state *s);
+u32 fpu_area_size(void);
+/* The XSAVE features enabled in XCR0 (0 without XSAVE). */
+u64 fpu_xfeatures(void);
+
+/* Boot, on every CPU: CR4.OSXSAVE and XCR0 (x87, SSE, AVX, AVX-512 where
+ * the CPU has them; TDX: what XFAM allows). Application processors must
+ * call it before they run a task. */
+void fpu_cpu_init(void);
 
 /* A clean state: FCW 0x37f, MXCSR 0x1f80, all registers zero. */
 void fpu_state_init(struct fpu_state *s);
-/* Save / load the CPU's current user FPU registers. */
+/* Save / load the CPU's current user FPU registers (XSAVEOPT where the
+ * CPU has it: the save area is always the one last restored on this CPU
+ * or a fresh one, which is what its modified optimization needs). */
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);
+/* Save every enabled component, init ones too (XSAVE into a zeroed
+ * area): for a signal frame, which the app reads. */
+void fpu_save_full(struct fpu_state *s);
+/* Make an app-supplied image safe to restore (rt_sigreturn): MXCSR's
+ * reserved bits, and in the XSAVE header: only enabled features,
+ * standard format, reserved bytes zero. xfeatures: what the image says
+ * it holds (0: FXSAVE part only); other components start in their
+ * init state. */
+void fpu_sanitize(struct fpu_state *s, u64 xfeatures);
 
 /* The kernel is built without SSE except crypto/. Bracket every crypto
  * call that may use SSE/AES-NI: the user's live registers are saved and

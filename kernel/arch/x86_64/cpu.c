@@ -26,14 +26,24 @@ static void detect(void)
     g_cpu.pclmul = bit(c, 1);
     g_cpu.pcid = bit(c, 17);
     g_cpu.aesni = bit(c, 25);
+    g_cpu.xsave = bit(c, 26);
+    g_cpu.avx = bit(c, 28);
     g_cpu.rdrand = bit(c, 30);
     if (max_leaf >= 7) {
         cpu_cpuid(7, 0, &a, &b, &c, &d);
         g_cpu.fsgsbase = bit(b, 0);
+        g_cpu.avx2 = bit(b, 5);
+        g_cpu.avx512f = bit(b, 16);
         g_cpu.smep = bit(b, 7);
         g_cpu.rdseed = bit(b, 18);
         g_cpu.smap = bit(b, 20);
         g_cpu.umip = bit(c, 2);
+    }
+    if (max_leaf >= 0xd && g_cpu.xsave) {
+        cpu_cpuid(0xd, 1, &a, &b, &c, &d);
+        g_cpu.xsaveopt = bit(a, 0);
+    } else {
+        g_cpu.xsave = false;
     }
     cpu_cpuid(0x80000000, 0, &a, &b, &c, &d);
     u32 max_ext = a;
@@ -75,6 +85,7 @@ static void apply(void)
     if (g_cpu.fsgsbase)
         cr4 |= CR4_FSGSBASE;
     cpu_write_cr4(cr4);
+    fpu_cpu_init();
 }
 
 void cpu_features_init(void)
@@ -88,6 +99,9 @@ void cpu_features_init(void)
             "fsgsbase=%d physbits=%u\n",
             g_cpu.smep, g_cpu.smap, g_cpu.umip, g_cpu.rdrand, g_cpu.rdseed, g_cpu.aesni,
             g_cpu.pclmul, g_cpu.fsgsbase, g_cpu.phys_addr_bits);
+    kprintf("cpu: xsave=%d xsaveopt=%d avx=%d avx2=%d avx512f=%d xcr0=0x%llx area=%u bytes\n",
+            g_cpu.xsave, g_cpu.xsaveopt, g_cpu.avx, g_cpu.avx2, g_cpu.avx512f,
+            (unsigned long long)fpu_xfeatures(), fpu_area_size());
 }
 
 void cpu_features_init_ap(void)

@@ -31,6 +31,7 @@
 #define CR4_PGE (1ULL << 7)
 #define CR4_OSFXSR (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
+#define CR4_OSXSAVE (1ULL << 18)
 #define CR4_UMIP (1ULL << 11)
 #define CR4_FSGSBASE (1ULL << 16)
 #define CR4_SMEP (1ULL << 20)
@@ -120,6 +121,14 @@ static inline bool cpu_rdseed64(u64 *out)
     return ok;
 }
 
+/* All ones when index < size, else 0, with no branch the CPU could
+ * mispredict: cmp sets CF exactly when index < size, sbb spreads CF. */
+static inline u64 cpu_index_mask_nospec(u64 index, u64 size) { u64 mask; __asm__ volatile("cmp %2, %1\n\tsbb %0, %0" : "=r"(mask) : "r"(index), "r"(size) : "cc"); return mask; }
+static inline u64 cpu_xgetbv(u32 index) { u32 lo, hi; __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index)); return ((u64)hi << 32) | lo; }
+static inline void cpu_xsetbv(u32 index, u64 v) { __asm__ volatile("xsetbv" : : "c"(index), "a"((u32)v), "d"((u32)(v >> 32))); }
+static inline void cpu_xsave(void *area, u64 rfbm) { __asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((u32)rfbm), "d"((u32)(rfbm >> 32)) : "memory"); }
+static inline void cpu_xsaveopt(void *area, u64 rfbm) { __asm__ volatile("xsaveopt64 (%0)" : : "r"(area), "a"((u32)rfbm), "d"((u32)(rfbm >> 32)) : "memory"); }
+static inline void cpu_xrstor(const void *area, u64 rfbm) { __asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((u32)rfbm), "d"((u32)(rfbm >> 32)) : "memory"); }
 static inline void cpu_fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
 static inline void cpu_fninit(void) { __asm__ volatile("fninit"); }

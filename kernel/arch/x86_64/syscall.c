@@ -2,12 +2,14 @@
  * syscall.c: SYSCALL/SYSRET setup and the C side of the syscall entry.
  * The number and arguments stay in the trapframe; syscalls/ decides.
  * SYSRET is used only when the frame is exactly what it can restore
- * (rcx == rip, r11 == rflags, user selectors, canonical user rip);
- * anything else, e.g. after rt_sigreturn, returns through iretq.
+ * (user_return.h: rcx == rip, r11 == rflags, user selectors, a rip below
+ * the user limit); anything else, e.g. after rt_sigreturn, returns
+ * through iretq, whose guard handles a rip beyond the limit.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/probe.h"
+#include "arch/x86_64/user_return.h"
 #include "mm/kpt.h"
 #ifndef CVMIFY_CORE_ONLY
 #include "proc/bkl.h"
@@ -19,9 +21,6 @@
 /* SYSRET loads CS = base + 16, SS = base + 8 (RPL 3): base 0x10 gives
  * SEL_UCODE 0x23 and SEL_UDATA 0x1b. SYSCALL loads CS 0x08, SS 0x10. */
 #define STAR_VALUE ((0x10ULL << 48) | ((u64)SEL_KCODE << 32))
-/* Highest rip SYSRET may return to: Intel CPUs fault in ring 0 on a
- * non-canonical rip, so stay below the last user page. */
-#define SYSRET_RIP_MAX (USER_VA_END - PAGE_SIZE)
 
 extern void syscall_entry(void);
 
@@ -34,8 +33,7 @@ void syscall_init(void)
 
 static bool sysret_safe(const struct trapframe *tf)
 {
-    return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->rip < SYSRET_RIP_MAX &&
-           tf->cs == SEL_UCODE && tf->ss == SEL_UDATA;
+    return user_return_after_syscall(tf) == USER_RETURN_SYSRET;
 }
 
 /* Called by syscall_entry.S; returns 1 to leave with sysretq. */

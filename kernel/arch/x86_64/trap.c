@@ -83,7 +83,8 @@ static void user_trap(struct trapframe *tf)
     }
     int signo, code;
     user_exception_signal(tf->trapno, &signo, &code);
-    signal_deliver_fault(tf, signo, code, tf->rip);
+    /* Linux gives the faulting rip, except for a #GP-like SIGSEGV. */
+    signal_deliver_fault(tf, signo, code, code == SI_KERNEL ? 0 : tf->rip);
 #endif
 }
 

@@ -59,10 +59,16 @@ trap_common:
     call trap_handler
     jmp trap_return
 
-/* Restore the trapframe at %rsp and return with iretq. */
+/* Restore the trapframe at %rsp and return with iretq. A frame for
+ * ring 3 first passes user_return_guard (user_return.c): no rip beyond
+ * the user limit ever reaches iretq. The frame is 16-byte aligned. */
     .globl trap_return
 trap_return:
-    TRAPFRAME_POP_REGS
+    testb $3, TRAPFRAME_CS(%rsp)
+    jz 3f
+    mov %rsp, %rdi
+    call user_return_guard
+3:  TRAPFRAME_POP_REGS
     add $16, %rsp           /* trapno, errcode */
     testb $3, 8(%rsp)
     jz 2f

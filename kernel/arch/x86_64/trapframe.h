@@ -14,6 +14,7 @@
 #define TRAP_SYSCALL 0x100
 #define TRAP_VE 20 /* virtualization exception (TDX) */
 #define TRAPFRAME_SIZE (22 * 8)
+#define TRAPFRAME_CS (18 * 8) /* offset of cs */
 
 /* Segment selectors (gdt.c). User selectors have RPL 3. */
 #define SEL_KCODE 0x08
@@ -76,6 +77,7 @@ struct trapframe {
 };
 
 _Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "trapframe layout");
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == TRAPFRAME_CS, "trapframe cs");
 
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_AC (1ULL << 18)

@@ -24,6 +24,7 @@
 #define AT_BASE_PLATFORM 24
 #define AT_RANDOM 25
 #define AT_HWCAP2 26
+#define HWCAP2_FSGSBASE (1u << 1) /* AT_HWCAP2: WRFSBASE and friends usable in ring 3 */
 #define AT_EXECFN 31
 #define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ 51

@@ -39,6 +39,8 @@
 #define F_GETLK 5
 #define F_SETLK 6
 #define F_SETLKW 7
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
 #define F_SETOWN 8
 #define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030

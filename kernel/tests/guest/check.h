@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int g_failures;
 
@@ -23,6 +25,30 @@ static void check(int ok, const char *what)
 	}
 	fflush(stdout);
 }
+
+/* Run fn in a child (for what changes the process: ids, limits); the
+ * check passes when the child exits 0. fn reports its own failed step
+ * (STEP) and returns its number. */
+__attribute__((unused)) static void check_in_child(const char *what, int (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(fn());
+	int status = 0;
+	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, what);
+}
+
+/* Inside such a child: the first failed step ends it with its number. */
+#define STEP(n, cond)                                                            \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			printf("  step %d failed: %s (errno %d)\n", n, #cond, errno); \
+			fflush(stdout);                                          \
+			return n;                                                \
+		}                                                                \
+	} while (0)
 
 static int check_done(const char *program)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@ static int count_entries(const char *dir, const char *want, int *found)
 	return n;
 }
 
-/* /dev/zero and /dev/null, whose read/write skip the bounce buffer. */
+/* /dev/zero and /dev/null, whose read/write skip the bounce buffer; /dev/full. */
 static void devices(void)
 {
 	static char big[3 * 4096 + 100];
@@ -50,6 +51,14 @@ static void devices(void)
 	check(pread(zero, big, 10, 12345) == 10 && big[9] == 0, "pread /dev/zero");
 	close(zero);
 	close(null);
+	int full = open("/dev/full", O_RDWR);
+	check(full >= 0 && read(full, big, 64) == 64 && big[63] == 0, "read /dev/full: zeros");
+	errno = 0;
+	check(write(full, "x", 1) == -1 && errno == ENOSPC, "write /dev/full: ENOSPC");
+	struct stat st;
+	check(fstat(full, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+	      minor(st.st_rdev) == 7, "/dev/full is char device 1:7");
+	close(full);
 }
 
 /* ioctls every file answers (Linux's do_vfs_ioctl): libuv sets its

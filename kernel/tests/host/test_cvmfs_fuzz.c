@@ -18,6 +18,7 @@
 #include "check.h"
 #include "crypto/crypto.h"
 #include "fs/cvmfs.h"
+#include "cvmfs_image.h"
 #include "fixture.h"
 #include "syscalls/linux_abi/errno.h"
 
@@ -29,6 +30,7 @@ static u64 g_rng = 0x9e3779b97f4a7c15ULL;
 static struct memsource g_img;
 static u8 g_key[32];
 static u8 g_root[48];
+static struct golden_image g_golden;
 
 static u64 next_random(void)
 {
@@ -100,98 +102,14 @@ static void test_parse_superblock_and_records(void)
 	CHECK(accepted > 0);
 }
 
-/* Plaintext of the golden image (all blocks). */
-static u8 *golden_plaintext(struct cvmfs_sb *sb_out)
-{
-	struct cvmfs_disk disk;
-	struct cvmfs_source src = memsource_source(&g_img);
-	if (cvmfs_disk_open(&disk, &src, g_key, g_root) != 0)
-		return NULL;
-	size_t size = disk.sb.block_count * CVMFS_BLOCK_SIZE;
-	u8 *plain = malloc(size);
-	if (cvmfs_disk_read(&disk, 0, plain, size) != 0) {
-		free(plain);
-		plain = NULL;
-	}
-	*sb_out = disk.sb;
-	cvmfs_disk_close(&disk);
-	return plain;
-}
-
-/* Encrypt plaintext into img (same layout as the golden), fix tags and
- * return the new root in root_out. */
-static void reencrypt(struct memsource *img, const struct cvmfs_sb *sb, const u8 *plain,
-                      u8 root_out[48])
-{
-	static const char info[] = CVMFS_HKDF_INFO;
-	u8 image_key[32];
-	hkdf_sha384(g_key, 32, sb->salt, CVMFS_SALT_SIZE, info, sizeof(info) - 1, image_key, 32);
-	struct aes_gcm_key key;
-	aes_gcm_key_init(&key, image_key);
-	for (u64 b = 0; b < sb->block_count; b++) {
-		u8 iv[AES_GCM_IV_SIZE] = { 0 };
-		for (int i = 0; i < 8; i++)
-			iv[i] = (u8)(b >> (8 * i));
-		u8 *out = img->data + sb->data_offset + b * CVMFS_BLOCK_SIZE;
-		memcpy(out, plain + b * CVMFS_BLOCK_SIZE, CVMFS_BLOCK_SIZE);
-		aes_gcm_encrypt(&key, iv, out, CVMFS_BLOCK_SIZE,
-		                img->data + CVMFS_TAG_TABLE_OFFSET + b * CVMFS_TAG_SIZE);
-	}
-	aes_gcm_key_wipe(&key);
-	struct sha384_ctx h;
-	sha384_init(&h);
-	sha384_update(&h, img->data, CVMFS_SB_SIZE);
-	sha384_update(&h, img->data + CVMFS_TAG_TABLE_OFFSET, sb->block_count * CVMFS_TAG_SIZE);
-	sha384_final(&h, root_out);
-}
-
-/* Visit everything reachable from dir with the raw inode ops. */
-static void walk(struct inode *dir, int depth, int *budget)
-{
-	if (depth > 8 || *budget <= 0)
-		return;
-	u64 cookie = 0;
-	struct vfs_dirent ent;
-	for (int n = 0; n < 64 && (*budget)-- > 0; n++) {
-		int got = dir->iops->iterate(dir, &cookie, &ent);
-		if (got <= 0) {
-			CHECK(got == 0 || got == -EIO);
-			return;
-		}
-		CHECK(ent.name_len >= 1 && ent.name_len <= 255);
-		struct inode *child = NULL;
-		int err = dir->iops->lookup(dir, ent.name, ent.name_len, &child);
-		if (err != 0) {
-			CHECK(err == -EIO || err == -ENOENT);
-			continue;
-		}
-		char buf[5000];
-		if (inode_is_dir(child)) {
-			struct inode *up = NULL;
-			if (child->iops->lookup(child, "..", 2, &up) == 0)
-				inode_put(up);
-			walk(child, depth + 1, budget);
-		} else if (inode_is_link(child)) {
-			long r = child->iops->readlink(child, buf, sizeof(buf));
-			CHECK(r == -EIO || (r >= 1 && r <= 4095));
-		} else {
-			struct file f = { .refcount = 1, .inode = child, .ops = child->fops };
-			long r = child->fops->read(&f, buf, sizeof(buf), next_random() % 30000);
-			CHECK(r >= -EIO && r <= (long)sizeof(buf));
-		}
-		inode_put(child);
-	}
-}
-
 static void test_malformed_authentic_images(void)
 {
 	struct cvmfs_sb sb;
-	u8 *plain = golden_plaintext(&sb);
+	u8 *plain = cvmfs_image_plaintext(&g_golden, &sb);
 	CHECK(plain != NULL);
 	if (plain == NULL)
 		return;
-	/* The metadata area: inode table, directory records, symlink targets. */
-	size_t meta = (size_t)sb.inode_table_offset + (size_t)sb.inode_count * CVMFS_INODE_SIZE + 2048;
+	size_t meta = cvmfs_image_metadata_size(&sb);
 	size_t size = sb.block_count * CVMFS_BLOCK_SIZE;
 	u8 *work = malloc(size);
 	int mounted = 0;
@@ -202,23 +120,9 @@ static void test_malformed_authentic_images(void)
 		m.data = malloc(g_img.size);
 		memcpy(m.data, g_img.data, g_img.size);
 		u8 root[48];
-		reencrypt(&m, &sb, work, root);
-
-		struct cvmfs_source src = memsource_source(&m);
-		struct fs_super *fs = NULL;
-		int err = cvmfs_create(&src, g_key, root, &fs);
-		if (err == 0) {
+		cvmfs_image_reencrypt(&m, &sb, g_key, work, root);
+		if (cvmfs_image_mount_and_walk(&m, g_key, root, WALK_MAX_NODES, next_random) == 0)
 			mounted++;
-			int budget = WALK_MAX_NODES;
-			walk(fs->root, 0, &budget);
-			/* No unmount in the kernel: free by hand for ASan's leak check. */
-			inode_put(fs->root);
-			struct cvmfs_disk *disk = fs->priv; /* first member of cvmfs_fs */
-			cvmfs_disk_close(disk);
-			free(fs->priv);
-		} else {
-			CHECK(err == -EIO);
-		}
 		free(m.data);
 	}
 	CHECK(mounted > 0);
@@ -237,6 +141,7 @@ int main(int argc, char **argv)
 	struct golden_image g;
 	if (!golden_image_load(golden, &g, NULL))
 		return 1;
+	g_golden = g;
 	g_img = g.img;
 	memcpy(g_key, g.key, sizeof(g_key));
 	memcpy(g_root, g.root, sizeof(g_root));

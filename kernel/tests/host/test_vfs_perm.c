@@ -45,7 +45,7 @@ static void become(u32 uid, u32 gid, const u32 *groups, u32 count)
 {
 	if (count > 0)
 		memcpy(g_groups, groups, count * sizeof(u32));
-	g_cred = (struct vfs_cred){ uid, gid, g_groups, count };
+	g_cred = (struct vfs_cred){ uid, gid, g_groups, count, 0 }; /* no capabilities */
 	vfs_set_cred_hook(cred_hook);
 }
 
