@@ -24,7 +24,8 @@ FUZZ_BEARSSL_CFLAGS := -std=gnu11 -O1 -g -w -I$(BEARSSL)/inc -I$(BEARSSL)/src \
 FUZZ_LIB_SRCS := $(HOST_LIB_SRCS) $(HOST_TDX_SRCS) $(CRYPTO_SRCS)
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/arch/x86_64/call_on_stack.o
 FUZZ_BEARSSL_OBJS := $(HOST_BEARSSL_SRCS:%.c=$(FUZZ_BUILD)/bearssl/%.o)
-FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+# The network fuzzers (fuzz_net_*) are net.mk's: other sources, other flags.
+FUZZ_NAMES := $(filter-out net_%,$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: fuzz fuzz-run
@@ -51,7 +52,7 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS) $(FUZZ_
 fuzz-run: fuzz
 	@set -e; python3 tests/fuzz/seeds.py $(FUZZ_BUILD)/seeds; \
 	for t in $(FUZZ_NAMES); do \
-	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t $(FUZZ_BUILD)/seeds/$$t; \
 	    ASAN_OPTIONS=detect_leaks=1 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 	        -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \

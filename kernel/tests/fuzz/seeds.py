@@ -37,7 +37,8 @@ def write(directory: Path, name: str, data: bytes) -> None:
 def config_seeds(out: Path) -> None:
     sys.path.insert(0, str(REPO))
     try:
-        from cvmify.manifest.bootconfig import compile_boot_config, compile_overrides
+        from cvmify.manifest.bootconfig import compile_boot_config
+        from cvmify.manifest.overrides import HostRequest, compile_overrides
     except Exception as exc:  # noqa: BLE001 -- seeds are a convenience
         print(f"seeds: config seeds skipped ({exc})", file=sys.stderr)
         return
@@ -53,7 +54,7 @@ def config_seeds(out: Path) -> None:
             blob = compile_boot_config(m, bytes(range(48)))
             over = b""
             if m["loader"].get("insecure__use_cmdline_argv"):
-                over = compile_overrides(["--flag"], {"TERM": "xterm"}, m)
+                over = compile_overrides(HostRequest(argv_tail=["--flag"], env={"TERM": "xterm"}), m)
         except Exception as exc:  # noqa: BLE001
             print(f"seeds: manifest {i} skipped ({exc})", file=sys.stderr)
             continue
