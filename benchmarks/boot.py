@@ -28,15 +28,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import linux_guest  # noqa: E402
+from cvmify_cli import cvmify_bin  # noqa: E402
 from timing import summarize, time_command  # noqa: E402
 
 HELLO_MANIFEST = 'libos.entrypoint = "/hello"\nloader.argv = ["/hello"]\n'
 MARKER = b"hello"
-
-
-def cvmify_bin() -> str:
-    venv = REPO / ".venv" / "bin" / "cvmify"
-    return str(venv) if venv.exists() else "cvmify"
 
 
 def build_hello_bundle(workdir: Path) -> Path:

@@ -51,6 +51,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import linux_guest  # noqa: E402
+from cvmify_cli import cvmify_bin  # noqa: E402
 
 BUSYBOX = Path("/bin/busybox")
 LEFT_OUT = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info")
@@ -171,11 +172,6 @@ $B mount -t tmpfs tmp /newroot/tmp
 $B chroot /newroot /usr/bin/python3 /cvmify-io.py
 $B reboot -f
 """
-
-
-def cvmify_bin() -> str:
-    venv = REPO / ".venv" / "bin" / "cvmify"
-    return str(venv) if venv.exists() else "cvmify"
 
 
 def python3_image() -> str:

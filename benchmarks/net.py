@@ -59,6 +59,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import linux_guest  # noqa: E402
+from cvmify_cli import cvmify_bin  # noqa: E402
 
 BUSYBOX = Path("/bin/busybox")
 # Not copied into the Linux initramfs (it is held twice while it unpacks).
@@ -117,11 +118,6 @@ esac
 echo "net: no server '$server'"
 $B reboot -f
 """
-
-
-def cvmify_bin() -> str:
-    venv = REPO / ".venv" / "bin" / "cvmify"
-    return str(venv) if venv.exists() else "cvmify"
 
 
 def netservers_image() -> str:

@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import linux_guest  # noqa: E402
+from cvmify_cli import cvmify_bin  # noqa: E402
 
 SOURCE = HERE / "threadbench" / "threadbench.c"
 TAG = "cvmify-bench/threadbench:latest"
@@ -51,11 +52,6 @@ TIMEOUT_S = 900
 WORKLOADS = ("spin-2", "create-join", "ping-pong")
 LINUX_INIT = (b"#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\n"
               b"/threadbench\n/bin/busybox reboot -f\n")
-
-
-def cvmify_bin() -> str:
-    venv = REPO / ".venv" / "bin" / "cvmify"
-    return str(venv) if venv.exists() else "cvmify"
 
 
 def compile_program(out: Path) -> Path:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import linux_guest  # noqa: E402
+from cvmify_cli import cvmify_bin  # noqa: E402
 
 SOURCE = HERE / "volbench" / "volbench.c"
 TAG = "cvmify-bench/volbench:latest"
@@ -69,11 +70,6 @@ $B mount -t ext4 /dev/vda /data && /volbench /data $phase
 $B umount /data
 $B reboot -f
 """
-
-
-def cvmify_bin() -> str:
-    venv = REPO / ".venv" / "bin" / "cvmify"
-    return str(venv) if venv.exists() else "cvmify"
 
 
 def build_bundle(work: Path) -> Path:

@@ -17,6 +17,7 @@ each, prefixed `cvmify: warning:` / `cvmify: error:`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from cvmify.errors import CvmifyError, ExitCode
@@ -32,6 +33,20 @@ class CommandResult(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
     def text_lines(self) -> list[str]: ...
+
+
+@dataclass
+class RemovedResult:
+    """What `cvmify rm` and `cvmify volume rm` print: the names removed, a line each."""
+
+    removed: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"removed": self.removed}
+
+    def text_lines(self) -> list[str]:
+        return list(self.removed)
 
 
 def dumps(obj: Any) -> str:

@@ -3,28 +3,16 @@ a running one only with -f (it is killed first), as `docker rm`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cvmify.commands.stop import kill
 from cvmify.containers.store import RUNNING, Store
 from cvmify.errors import UsageError
+from cvmify.result import RemovedResult
 
 
-@dataclass
-class RmResult:
-    removed: list[str]
-    warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"removed": self.removed}
-
-    def text_lines(self) -> list[str]:
-        return list(self.removed)
-
-
-def remove_containers(state_dir: Path, refs: list[str], force: bool = False) -> RmResult:
+def remove_containers(state_dir: Path, refs: list[str], force: bool = False) -> RemovedResult:
     store = Store(state_dir)
     containers = [store.find(ref) for ref in refs]
     running = [ref for ref, c in zip(refs, containers) if c.state == RUNNING]
@@ -34,4 +22,4 @@ def remove_containers(state_dir: Path, refs: list[str], force: bool = False) -> 
         if c.state == RUNNING:
             kill(store, c)
         store.remove(c)
-    return RmResult(list(refs))
+    return RemovedResult(list(refs))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cvmify.errors import VolumeError
+from cvmify.result import RemovedResult
 from cvmify.volume.registry import KEY_WARNING, Volume, VolumeStore, parse_size
 
 
@@ -67,19 +68,8 @@ def list_volumes(store: VolumeStore, quiet: bool = False) -> ListResult:
     return ListResult(store.all(), quiet)
 
 
-@dataclass
-class RemoveResult:
-    removed: list[str]
-    warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"removed": self.removed}
-
-    def text_lines(self) -> list[str]:
-        return list(self.removed)
-
-
-def remove_volumes(store: VolumeStore, names: list[str], force: bool = False) -> RemoveResult:
+def remove_volumes(store: VolumeStore, names: list[str], force: bool = False) -> RemovedResult:
     """Remove each volume; with force, a missing one is not an error (as
     docker's `volume rm -f`). A volume in use is never removed."""
     present = []
@@ -95,7 +85,7 @@ def remove_volumes(store: VolumeStore, names: list[str], force: bool = False) ->
         present.append(name)
     for name in present:  # all checked first: nothing is half done
         store.remove(name)
-    return RemoveResult(present)
+    return RemovedResult(present)
 
 
 @dataclass
