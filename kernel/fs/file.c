@@ -83,12 +83,15 @@ void vfs_set_fifo_fops(const struct file_ops *fops)
 	g_fifo_fops = fops;
 }
 
-/* What opens an inode: a FIFO's bytes live in a pipe, not in its
- * filesystem (Linux: init_special_inode). O_PATH opens nothing. */
+/* What opens an inode: a named FIFO's bytes live in a pipe, not in its
+ * filesystem (Linux: init_special_inode). An anonymous pipe's inode
+ * (pipefs, an internal filesystem: anon_link) is a FIFO too, reopened
+ * through /proc/self/fd/N by its own fops, which never wait for a
+ * partner. O_PATH opens nothing. */
 static int open_ops(struct inode *inode, u32 o_flags, const struct file_ops **ops)
 {
 	*ops = inode->fops;
-	if ((inode->mode & S_IFMT) != S_IFIFO)
+	if ((inode->mode & S_IFMT) != S_IFIFO || inode->sb->anon_link != NULL)
 		return 0;
 	*ops = g_fifo_fops;
 	return g_fifo_fops != NULL || (o_flags & O_PATH) ? 0 : -ENXIO;
