@@ -287,25 +287,33 @@ struct pipe *pipe_alloc(void)
 	return p;
 }
 
+struct inode *pipe_fs_inode(const struct file_ops *fops, void *priv)
+{
+	struct inode *inode = inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600);
+	if (!inode)
+		return NULL;
+	g_next_ino++;
+	struct vfs_cred cred;
+	vfs_current_cred(&cred);
+	inode->uid = cred.uid;
+	inode->gid = cred.gid;
+	inode->fops = fops;
+	inode->priv = priv;
+	return inode;
+}
+
 /* The pipe and its inode (one reference), owned by the caller's euid. */
 static struct inode *pipe_inode_create(void)
 {
 	struct pipe *p = pipe_alloc();
 	if (!p)
 		return NULL;
-	struct inode *inode = inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600);
+	struct inode *inode = pipe_fs_inode(&g_pipe_inode_ops, p);
 	if (!inode) {
 		pipe_free(p);
 		return NULL;
 	}
-	g_next_ino++;
-	struct vfs_cred cred;
-	vfs_current_cred(&cred);
-	inode->uid = cred.uid;
-	inode->gid = cred.gid;
 	inode->iops = &g_pipe_iops;
-	inode->fops = &g_pipe_inode_ops;
-	inode->priv = p;
 	return inode;
 }
 

@@ -9,6 +9,8 @@
 #include "proc/wait.h"
 
 struct file;
+struct file_ops;
+struct inode;
 
 #define PIPE_SIZE (64 * 1024)   /* Linux's default capacity */
 
@@ -42,6 +44,13 @@ void pipe_attach(struct pipe *p, struct file *file);
 /* A new pipe: *read_end and *write_end each hold one reference.
  * flags: O_NONBLOCK applies to both ends. Returns 0 or -ENOMEM. */
 int pipe_create(u32 flags, struct file **read_end, struct file **write_end);
+
+/* A new inode of the pipe file system (S_IFIFO | 0600, the next pipe
+ * inode number, owned by the caller's ids; one reference) that opens
+ * with fops and carries priv: the app's stdio streams (proc/stdio.c),
+ * so that /dev/fd/1 reopens them as Linux reopens docker's pipes. NULL
+ * when out of memory. */
+struct inode *pipe_fs_inode(const struct file_ops *fops, void *priv);
 
 /* True when file is one end of a pipe (fstat reports S_IFIFO). */
 bool pipe_is(const struct file *file);

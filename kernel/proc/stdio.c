@@ -19,6 +19,7 @@
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "proc/fdtable.h"
+#include "proc/pipe.h"
 #include "proc/poll.h"
 #include "proc/task.h"
 #include "proc/timer.h"
@@ -55,15 +56,8 @@ bool stdio_is_stream(const struct file *file)
 
 const char *stdio_file_name(const struct file *file)
 {
-	if (stdio_is_console(file))
-		return "/dev/console";
-	if (file->ops == &g_stdin_stream_ops)
-		return "pipe:[0]";
-	if (file->ops == &g_stdout_stream_ops)
-		return "pipe:[1]";
-	if (file->ops == &g_stderr_stream_ops)
-		return "pipe:[2]";
-	return NULL;
+	/* The streams have pipefs inodes, which name themselves "pipe:[ino]". */
+	return stdio_is_console(file) ? "/dev/console" : NULL;
 }
 
 void stdio_input_ends(u64 bytes)
@@ -181,11 +175,32 @@ static const struct file_ops g_stderr_stream_ops = {
 
 /* ---- opening ---- */
 
+/* A reopen of a stream (/dev/fd/N, /proc/self/fd/N, /dev/stdout): one
+ * more file on the same stream, as Linux reopens the pipe docker gives
+ * (root's, mode 0600, like docker's). A stream moves bytes one way: the
+ * other direction finds no operation (EINVAL), where Linux would read
+ * or write the pipe. */
+static int stream_reopen(struct inode *inode, struct file *file)
+{
+	file->ops = inode->priv;
+	return 0;
+}
+
+static const struct file_ops g_stream_inode_ops = {
+	.open = stream_reopen,
+	.stream = true,
+};
+
+/* A stream file behind a pipefs inode of its own (fstat: a FIFO). */
 static int install_new(struct task *task, const struct file_ops *ops, u32 flags, int fd)
 {
-	struct file *f = file_alloc(ops, NULL, flags, NULL);
-	if (!f)
+	struct inode *inode = pipe_fs_inode(&g_stream_inode_ops, (void *)ops);
+	struct file *f = inode ? file_alloc(ops, inode, flags, NULL) : NULL;
+	if (!f) {
+		if (inode)
+			inode_put(inode);
 		return -ENOMEM;
+	}
 	int got = fd_install(task, f, fd, false);
 	file_put(f);
 	return got == fd ? 0 : -EBADF;
