@@ -176,10 +176,9 @@ static const struct file_ops g_stderr_stream_ops = {
 /* ---- opening ---- */
 
 /* A reopen of a stream (/dev/fd/N, /proc/self/fd/N, /dev/stdout): one
- * more file on the same stream, as Linux reopens the pipe docker gives
- * (root's, mode 0600, like docker's). A stream moves bytes one way: the
- * other direction finds no operation (EINVAL), where Linux would read
- * or write the pipe. */
+ * more file on the same stream, as Linux reopens the pipe docker gives.
+ * A stream moves bytes one way: the other direction finds no operation
+ * (EINVAL), where Linux would read or write the pipe. */
 static int stream_reopen(struct inode *inode, struct file *file)
 {
 	file->ops = inode->priv;
@@ -191,8 +190,10 @@ static const struct file_ops g_stream_inode_ops = {
 	.stream = true,
 };
 
-/* A stream file behind a pipefs inode of its own (fstat: a FIFO). */
-static int install_new(struct task *task, const struct file_ops *ops, u32 flags, int fd)
+/* A stream file behind a pipefs inode of its own (fstat: a FIFO),
+ * owned by the app's user and primary group as docker's pipes are. */
+static int install_new(struct task *task, const struct file_ops *ops, u32 flags, int fd,
+                       const struct boot_config *cfg)
 {
 	struct inode *inode = pipe_fs_inode(&g_stream_inode_ops, (void *)ops);
 	struct file *f = inode ? file_alloc(ops, inode, flags, NULL) : NULL;
@@ -201,6 +202,8 @@ static int install_new(struct task *task, const struct file_ops *ops, u32 flags,
 			inode_put(inode);
 		return -ENOMEM;
 	}
+	inode->uid = cfg->uid;
+	inode->gid = cfg->gid;
 	int got = fd_install(task, f, fd, false);
 	file_put(f);
 	return got == fd ? 0 : -EBADF;
@@ -219,18 +222,19 @@ static int open_null(struct task *task, int fd)
 	return got == fd ? 0 : -EBADF;
 }
 
-static int open_streams(struct task *task, bool stdin_open)
+static int open_streams(struct task *task, const struct boot_config *cfg)
 {
+	bool stdin_open = cfg->stdin_open;
 	if (stdin_open) {
 		int gsi = platform_console_input_irq();
 		g_stdin_irq = gsi >= 0 && irq_register((u32)gsi, stdin_interrupt, NULL, false) == 0;
 	}
-	int err = stdin_open ? install_new(task, &g_stdin_stream_ops, O_RDONLY, 0)
+	int err = stdin_open ? install_new(task, &g_stdin_stream_ops, O_RDONLY, 0, cfg)
 	                     : open_null(task, 0);
 	if (!err)
-		err = install_new(task, &g_stdout_stream_ops, O_WRONLY, 1);
+		err = install_new(task, &g_stdout_stream_ops, O_WRONLY, 1, cfg);
 	if (!err)
-		err = install_new(task, &g_stderr_stream_ops, O_WRONLY, 2);
+		err = install_new(task, &g_stderr_stream_ops, O_WRONLY, 2, cfg);
 	return err;
 }
 
@@ -257,5 +261,5 @@ int stdio_open(struct task *task, const struct boot_config *cfg)
 	timer_init(&g_stdin_poll_timer, stdin_poll_timer_fired, NULL);
 	if (cfg->tty)
 		return open_terminal(task, cfg->tty_rows, cfg->tty_cols);
-	return open_streams(task, cfg->stdin_open);
+	return open_streams(task, cfg);
 }
