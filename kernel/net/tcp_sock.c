@@ -13,6 +13,7 @@
 #include "mm/kmalloc.h"
 #include "net/inet_addr.h"
 #include "net/net.h"
+#include "net/reuseport.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define BACKLOG_MAX 255  /* lwIP keeps it in a u8 */
@@ -112,9 +113,13 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 
 static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
-	struct tcp_sock *l = arg;
 	if (err != ERR_OK || newpcb == NULL)
 		return ERR_VAL;
+	return tcp_sock_accepted(arg, newpcb);
+}
+
+err_t tcp_sock_accepted(struct tcp_sock *l, struct tcp_pcb *newpcb)
+{
 	struct socket *s = socket_alloc(l->sock->family, SOCK_STREAM, IPPROTO_TCP, &g_tcp_ops);
 	struct tcp_sock *t = s ? tcp_sock_new(s, newpcb) : NULL;
 	if (t == NULL) {
@@ -216,8 +221,10 @@ static void tcp_release(struct socket *s)
 	while (t->acc_head != NULL) {
 		struct tcp_sock *child = t->acc_head;
 		t->acc_head = child->acc_next;
-		release_child(child);
+		release_child(child);  /* reset, as Linux does */
 	}
+	if (t->group != NULL)
+		reuseport_tcp_leave(t);
 	bool linger0 = s->linger.l_onoff && s->linger.l_linger == 0;
 	close_pcb(t, linger0);
 	free_rxq(t);
@@ -244,14 +251,26 @@ static int tcp_bind_op(struct socket *s, const struct sockaddr_any *addr)
 	}
 	if (s->family == AF_INET6 && !mapped && ip_addr_isany(&ip))
 		inet_addr_any(s->family, t->v6only, &ip);
+	struct reuseport_group *group;
+	err = reuseport_lookup(IPPROTO_TCP, s, &ip, port, &group);
+	if (err || group != NULL) {
+		if (group != NULL)
+			err = reuseport_tcp_join(group, t);
+		net_unlock();
+		return err;
+	}
 	if (s->reuseaddr)
 		ip_set_option(t->pcb, SOF_REUSEADDR);
 	err_t e = tcp_bind(t->pcb, &ip, port);
 	if (e == ERR_OK) {
 		ip_addr_copy(t->local_ip, t->pcb->local_ip);
 		t->local_port = t->pcb->local_port;
+		if (s->reuseport)
+			err = reuseport_tcp_found(t);
 	}
 	net_unlock();
+	if (err)
+		return err;
 	if (e == ERR_VAL)
 		return -EADDRNOTAVAIL;
 	return -tcp_errno(e);
@@ -278,7 +297,9 @@ static int tcp_listen_op(struct socket *s, int backlog)
 	u8 limit = (u8)(backlog < 1 ? 1 : backlog > BACKLOG_MAX ? BACKLOG_MAX : backlog);
 	net_lock();
 	int ret = 0;
-	if (t->state == TCP_SOCK_LISTENING) {
+	if (t->group != NULL) {
+		ret = reuseport_tcp_listen(t, limit);
+	} else if (t->state == TCP_SOCK_LISTENING) {
 		tcp_backlog_set(t->pcb, limit); /* listen() again: a new backlog */
 	} else if (t->pcb == NULL || t->state != TCP_SOCK_NEW) {
 		ret = -EINVAL;
@@ -366,6 +387,10 @@ static int tcp_connect_op(struct socket *s, const struct sockaddr_any *addr)
 	if (t->state == TCP_SOCK_CONNECTED) {
 		net_unlock();
 		return -EISCONN;
+	}
+	if (t->group != NULL && reuseport_tcp_reclaim(t) != 0) {
+		net_unlock();
+		return -EADDRINUSE;  /* the port is a group's (listening) */
 	}
 	if (t->state != TCP_SOCK_NEW || t->pcb == NULL) {
 		int pending = t->error;

@@ -45,6 +45,10 @@ struct tcp_sock {
 	struct tcp_sock *acc_next;
 	bool queued;                /* in a listener's queue */
 
+	/* SO_REUSEPORT: the group that owns the bound or listening pcb
+	 * (then pcb is NULL); reuseport.c */
+	struct reuseport_group *group;
+
 	/* addresses, kept when the pcb goes away */
 	ip_addr_t local_ip, remote_ip;
 	u16 local_port, remote_port;
@@ -53,6 +57,8 @@ struct tcp_sock {
 /* tcp_sock.c */
 int tcp_sock_create(int family, struct socket **out);
 void tcp_sock_set_callbacks(struct tcp_sock *t);
+/* lwIP completed newpcb for listener l: queue it for accept(). */
+err_t tcp_sock_accepted(struct tcp_sock *l, struct tcp_pcb *newpcb);
 int tcp_errno(err_t err);
 
 /* tcp_io.c: the socket_ops for data */

@@ -11,6 +11,7 @@
 #include "net/inet_addr.h"
 #include "net/msg_iter.h"
 #include "net/net.h"
+#include "net/reuseport.h"
 #include "net/socket.h"
 #include "net/udp_sock.h"
 #include "syscalls/linux_abi/errno.h"
@@ -34,11 +35,18 @@ struct udp_sock {
 	struct udp_dgram *head, *tail;
 	u64 queued;                 /* bytes in the queue */
 	u64 dropped;
+	struct reuseport_group *group;  /* SO_REUSEPORT, reuseport.c */
 };
 
 static struct udp_sock *udp_of(struct socket *s)
 {
 	return s->priv;
+}
+
+/* A group member that takes datagrams from any peer. */
+static bool takes_any_peer(struct socket *s)
+{
+	return !udp_of(s)->connected;
 }
 
 static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
@@ -47,6 +55,13 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 	struct socket *s = arg;
 	struct udp_sock *u = udp_of(s);
 	(void)pcb;
+	if (u->group != NULL && !u->connected) {  /* lwIP picked any member: spread by peer */
+		struct socket *to = reuseport_udp_pick(u->group, addr, port, takes_any_peer);
+		if (to != NULL) {
+			s = to;
+			u = udp_of(s);
+		}
+	}
 	struct udp_dgram *d = NULL;
 	if (!u->shut_rd && u->queued + p->tot_len <= s->rcvbuf)
 		d = kmalloc(sizeof(*d));
@@ -74,6 +89,8 @@ static void udp_release(struct socket *s)
 	if (u == NULL)
 		return;
 	net_lock();
+	if (u->group != NULL)
+		reuseport_udp_leave(u->group, s);
 	if (u->pcb != NULL)
 		udp_remove(u->pcb);
 	while (u->head != NULL) {
@@ -102,10 +119,25 @@ static int udp_bind_op(struct socket *s, const struct sockaddr_any *addr)
 	}
 	if (s->family == AF_INET6 && ip_addr_isany(&ip) && !IP_IS_V4(&ip))
 		inet_addr_any(s->family, u->v6only, &ip);
-	if (s->reuseaddr)
+	struct reuseport_group *group;
+	err = reuseport_lookup(IPPROTO_UDP, s, &ip, port, &group);
+	if (err) {
+		net_unlock();
+		return err;
+	}
+	/* Members share the port in lwIP through SOF_REUSEADDR; the lookup
+	 * above keeps everyone else out. */
+	if (s->reuseaddr || s->reuseport)
 		ip_set_option(u->pcb, SOF_REUSEADDR);
 	err_t e = udp_bind(u->pcb, &ip, port);
+	if (e == ERR_OK && s->reuseport) {
+		u->group = reuseport_udp_add(group, s, &u->pcb->local_ip, u->pcb->local_port);
+		if (u->group == NULL)
+			err = -ENOMEM;
+	}
 	net_unlock();
+	if (err)
+		return err;
 	if (e == ERR_USE)
 		return -EADDRINUSE;
 	return e == ERR_OK ? 0 : -EADDRNOTAVAIL;
