@@ -4,6 +4,7 @@
  * listener reset, EADDRINUSE without the option. UDP: two sockets on one
  * port, datagrams spread by source, one source staying on one socket.
  * Passes on Linux and on cvmify. */
+#define _GNU_SOURCE
 #include "check.h"
 
 #include <arpa/inet.h>
@@ -222,6 +223,67 @@ static void tcp_refusals(void)
 	close(first);
 }
 
+/* Another effective uid may not join a group (root only; else skipped). */
+static int other_uid_refused(void)
+{
+	int l = listener(0);
+	STEP(1, l >= 0);
+	unsigned short port = port_of(l);
+	STEP(2, setresuid(4321, 4321, 4321) == 0);
+	int other = bound(SOCK_STREAM, port, 1);
+	STEP(3, other < 0 && errno == EADDRINUSE);
+	return 0;
+}
+
+/* AF_INET6 wildcard listeners (dual stack) form a group too; clients
+ * over ::1 and 127.0.0.1 land on both. */
+static void tcp6_group(void)
+{
+	int one = 1, l[2];
+	unsigned short port = 0;
+	for (int i = 0; i < 2; i++) {
+		l[i] = socket(AF_INET6, SOCK_STREAM, 0);
+		setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port),
+		                         .sin6_addr = in6addr_any};
+		if (bind(l[i], (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l[i], 16) != 0)
+			break;
+		struct sockaddr_in6 got;
+		socklen_t len = sizeof(got);
+		getsockname(l[i], (struct sockaddr *)&got, &len);
+		port = ntohs(got.sin6_port);
+		fcntl(l[i], F_SETFL, O_NONBLOCK);
+	}
+	int clients[16], n = 0;
+	for (int i = 0; i < 16; i++) {
+		clients[i] = socket(i % 2 ? AF_INET : AF_INET6, SOCK_STREAM, 0);
+		struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port),
+		                          .sin6_addr = in6addr_loopback};
+		struct sockaddr_in a4 = loopback(port);
+		if (i % 2 ? connect(clients[i], (struct sockaddr *)&a4, sizeof(a4)) == 0
+		          : connect(clients[i], (struct sockaddr *)&a6, sizeof(a6)) == 0)
+			n++;
+	}
+	int got[2] = {0, 0};
+	for (int i = 0; i < 2; i++) {
+		struct pollfd p = {.fd = l[i], .events = POLLIN};
+		while (got[0] + got[1] < n && poll(&p, 1, 200) == 1) {
+			int c = accept(l[i], NULL, NULL);
+			if (c < 0)
+				break;
+			got[i]++;
+			close(c);
+		}
+	}
+	printf("  tcp6: connected %d, first %d, second %d\n", n, got[0], got[1]);
+	check(n == 16 && got[0] > 0 && got[1] > 0 && got[0] + got[1] == 16,
+	      "tcp6: dual-stack listeners on [::] share a port");
+	for (int i = 0; i < 16; i++)
+		close(clients[i]);
+	close(l[0]);
+	close(l[1]);
+}
+
 /* Datagrams from n sources, one each: counts per receiver. */
 static void udp_spread(void)
 {
@@ -280,6 +342,11 @@ int main(void)
 	tcp_processes();
 	tcp_threads();
 	tcp_queued_reset();
+	tcp6_group();
+	if (geteuid() == 0)
+		check_in_child("tcp: another effective uid may not join", other_uid_refused);
+	else
+		printf("skip tcp: another effective uid (not root)\n");
 	udp_spread();
 	return check_done("reuseport");
 }
