@@ -131,7 +131,7 @@ static int udp_bind_op(struct socket *s, const struct sockaddr_any *addr)
 		ip_set_option(u->pcb, SOF_REUSEADDR);
 	err_t e = udp_bind(u->pcb, &ip, port);
 	if (e == ERR_OK && s->reuseport) {
-		u->group = reuseport_udp_add(group, s, &u->pcb->local_ip, u->pcb->local_port);
+		u->group = reuseport_udp_add(group, s, &ip, u->pcb->local_port);  /* the address as looked up */
 		if (u->group == NULL)
 			err = -ENOMEM;
 	}
