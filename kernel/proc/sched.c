@@ -25,6 +25,7 @@
 #include "panic.h"
 #include "platform/platform.h"
 #include "proc/bkl.h"
+#include "proc/cputime.h"
 #include "proc/runq.h"
 #include "proc/sched_lock.h"
 #include "proc/signal.h"
@@ -284,6 +285,7 @@ static void finish_switch_locked(void)
 static void context_switch(struct task *prev, struct task *next)
 {
 	struct percpu *cpu = this_cpu();
+	cputime_switch_locked(prev, next);
 	fpu_save(&prev->fpu);
 	prev->fs_base = arch_get_fs_base();
 	prev->gs_base = arch_get_user_gs_base();
@@ -424,6 +426,7 @@ void sched_start_first(struct task *task)
 	cpu->idle->on_cpu = -1;
 	cpu->current = task;
 	task->on_cpu = (s32)cpu->index;
+	cputime_start(task);
 	cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
 	sched_rearm_locked();
 	sched_unlock(flags);
