@@ -17,6 +17,12 @@
  * charged at least once per time slice (the slice timer interrupts it),
  * so a timer fires at most a slice late; a sleeping process is charged
  * nothing and its timers never fire.
+ *
+ * RLIMIT_CPU works the same way on the user + system total, with
+ * Linux's rule: past the soft limit SIGXCPU, and the soft limit moves a
+ * second on (so one SIGXCPU a second) while it is below the hard one;
+ * past the hard limit SIGKILL. The limit is read from the running
+ * thread (setrlimit keeps every thread's copy equal).
  */
 #include "proc/cputime.h"
 
@@ -25,7 +31,10 @@
 #include "proc/sched_lock.h"
 #include "proc/signal.h"
 #include "proc/task.h"
+#include "syscalls/linux_abi/misc.h"
 #include "syscalls/linux_abi/signal.h"
+
+#define NS_PER_SEC 1000000000ull
 
 static u64 load(const u64 *p)
 {
@@ -119,6 +128,49 @@ static void send_signal(void *arg)
 	signal_send_process(g->leader, signo, &info);
 }
 
+/* ---- RLIMIT_CPU ---- */
+
+static void check_limit(struct task *task)
+{
+	u64 soft = load(&task->rlimits[RLIMIT_CPU].rlim_cur);
+	if (soft == RLIM_INFINITY)
+		return;
+	struct cputime used = group_used(task->group);
+	if ((used.user_ns + used.sys_ns) / NS_PER_SEC >= soft)
+		work_queue(&task->group->cputime.limit_work);
+}
+
+static struct task *live_thread(struct thread_group *g)
+{
+	for (struct list_node *l = g->threads.next; l != &g->threads; l = l->next) {
+		struct task *t = list_entry(l, struct task, group_link);
+		if (!t->thread_exited)
+			return t;
+	}
+	return NULL;
+}
+
+static void enforce_limit(void *arg)
+{
+	struct thread_group *g = arg;
+	struct task *t = live_thread(g);
+	if (g->exiting || !t)
+		return;
+	struct cputime used = group_used(g);
+	u64 secs = (used.user_ns + used.sys_ns) / NS_PER_SEC;
+	struct linux_rlimit rl = t->rlimits[RLIMIT_CPU];
+	struct ksiginfo info = {.code = SI_KERNEL};
+	if (rl.rlim_max != RLIM_INFINITY && secs >= rl.rlim_max) {
+		signal_send_process(g->leader, SIGKILL, &info);
+		return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || secs < rl.rlim_cur || rl.rlim_cur >= rl.rlim_max)
+		return;
+	signal_send_process(g->leader, SIGXCPU, &info);
+	for (struct list_node *l = g->threads.next; l != &g->threads; l = l->next)
+		list_entry(l, struct task, group_link)->rlimits[RLIMIT_CPU].rlim_cur = rl.rlim_cur + 1;
+}
+
 /* ---- accounting points ---- */
 
 void cputime_from_user(void)
@@ -126,6 +178,7 @@ void cputime_from_user(void)
 	struct task *task = this_cpu()->current;
 	charge(task, take_interval(task, platform_time_ns()), true);
 	check_timers(task->group);
+	check_limit(task);
 }
 
 void cputime_to_user(void)
@@ -133,6 +186,7 @@ void cputime_to_user(void)
 	struct task *task = this_cpu()->current;
 	charge(task, take_interval(task, platform_time_ns()), false);
 	check_timers(task->group);
+	check_limit(task);
 }
 
 void cputime_switch_locked(struct task *prev, struct task *next)
@@ -215,6 +269,7 @@ void cputime_group_init(struct thread_group *group)
 		it->group = group;
 		work_init(&it->work, send_signal, it);
 	}
+	work_init(&group->cputime.limit_work, enforce_limit, group);
 }
 
 static void current_setting_locked(struct thread_group *group, int which, u64 *value_ns,
@@ -260,4 +315,5 @@ void cputime_itimers_stop(struct thread_group *group)
 	sched_unlock(flags);
 	for (int which = 0; which < CPU_ITIMERS; which++)
 		work_cancel(&group->cputime.timers[which].work);
+	work_cancel(&group->cputime.limit_work);
 }

@@ -1,7 +1,7 @@
 /*
  * cputime.h: CPU-time accounting: user and system time per thread, per
  * process and for a process's reaped children, and the CPU-time interval
- * timers (ITIMER_VIRTUAL, ITIMER_PROF).
+ * timers (ITIMER_VIRTUAL, ITIMER_PROF) and RLIMIT_CPU.
  *
  * Time is charged from the TSC clock (platform_time_ns) at the points
  * where a CPU changes what it does: entry from user mode (syscall, fault,
@@ -54,6 +54,7 @@ struct cputime_group {
 	struct cputime used;      /* atomic: every thread's time, exited ones too */
 	struct cputime children;  /* big kernel lock: reaped children (and theirs) */
 	struct cpu_itimer timers[CPU_ITIMERS];
+	struct kwork limit_work;  /* RLIMIT_CPU reached: SIGXCPU or SIGKILL */
 };
 
 /* Accounting points; interrupts off, on the CPU concerned. */
@@ -83,7 +84,8 @@ void cputime_group_init(struct thread_group *group);
 void cputime_itimer_set(struct thread_group *group, int which, u64 value_ns, u64 interval_ns,
                         u64 *old_value_ns, u64 *old_interval_ns);
 void cputime_itimer_get(struct thread_group *group, int which, u64 *value_ns, u64 *interval_ns);
-/* The process ends: disarm both and drop a queued signal. */
+/* The process ends: disarm both and drop a queued signal (the
+ * RLIMIT_CPU check's too). */
 void cputime_itimers_stop(struct thread_group *group);
 
 #endif
