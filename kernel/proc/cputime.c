@@ -254,6 +254,12 @@ struct cputime cputime_sum(struct cputime a, struct cputime b)
 	return c;
 }
 
+u64 cputime_cpu_idle(u32 cpu_index, u64 now)
+{
+	struct cputime c = cputime_cpu(cpu_index);
+	return now > c.user_ns + c.sys_ns ? now - c.user_ns - c.sys_ns : 0;
+}
+
 void cputime_reap(struct thread_group *parent, const struct thread_group *child)
 {
 	struct cputime both = cputime_sum(group_used(child), child->cputime.children);

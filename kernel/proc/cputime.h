@@ -68,8 +68,10 @@ struct cputime cputime_thread(const struct task *task);
 struct cputime cputime_process(const struct thread_group *group);
 struct cputime cputime_children(const struct thread_group *group);
 struct cputime cputime_sum(struct cputime a, struct cputime b);
-/* One CPU's totals (/proc/stat). */
+/* One CPU's totals (/proc/stat), and its idle time: the time since
+ * boot that no task used on it. */
 struct cputime cputime_cpu(u32 cpu_index);
+u64 cputime_cpu_idle(u32 cpu_index, u64 now);
 
 /* wait4 reaped a child process: its time (with its own children's)
  * joins the parent's children totals. Big kernel lock. */

@@ -345,16 +345,14 @@ static void cpu_lines(struct textbuf *o, u64 now)
 	struct cputime total = {0, 0};
 	u64 idle_total = 0;
 	for (u32 i = 0; i < cpus; i++) {
-		struct cputime c = cputime_cpu(i);
-		total = cputime_sum(total, c);
-		idle_total += now > c.user_ns + c.sys_ns ? now - c.user_ns - c.sys_ns : 0;
+		total = cputime_sum(total, cputime_cpu(i));
+		idle_total += cputime_cpu_idle(i, now);
 	}
 	cpu_line(o, "cpu ", total, idle_total);
 	for (u32 i = 0; i < cpus; i++) {
-		struct cputime c = cputime_cpu(i);
 		char name[16];
 		snprintf(name, sizeof(name), "cpu%u", i);
-		cpu_line(o, name, c, now > c.user_ns + c.sys_ns ? now - c.user_ns - c.sys_ns : 0);
+		cpu_line(o, name, cputime_cpu(i), cputime_cpu_idle(i, now));
 	}
 }
 

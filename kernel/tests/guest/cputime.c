@@ -5,8 +5,8 @@
  * children totals before and after the wait (getrusage, times), the
  * Linux clock-id encoding, ITIMER_VIRTUAL/ITIMER_PROF (quiet while
  * sleeping, firing for a spinner), RLIMIT_CPU (SIGXCPU at the soft
- * limit, SIGKILL at the hard one, nothing for a sleeper), /proc/self/stat
- * and /proc/stat. */
+ * limit, SIGKILL at the hard one, nothing for a sleeper), /proc/self/stat,
+ * /proc/stat and /proc/uptime. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -320,6 +320,12 @@ static void check_procfs(void)
 	if (f)
 		fclose(f);
 	check(fields == 4 && user > 0, "/proc/stat: the cpu line counts user time");
+	f = fopen("/proc/uptime", "r");
+	double up = 0, idle_s = 0;
+	fields = f ? fscanf(f, "%lf %lf", &up, &idle_s) : 0;
+	if (f)
+		fclose(f);
+	check(fields == 2 && idle_s > 0, "/proc/uptime: the idle time is counted");
 }
 
 int main(void)
