@@ -102,7 +102,9 @@ static void fire_due_locked(struct thread_group *group)
 		struct cpu_itimer *it = &group->cputime.timers[which];
 		if (!it->expires_ns || timer_clock(&used, which) < it->expires_ns)
 			continue;
-		u64 next = it->interval_ns ? it->expires_ns + it->interval_ns : 0;
+		u64 next = 0;
+		if (it->interval_ns)
+			next = it->interval_ns > ~0ULL - it->expires_ns ? ~0ULL : it->expires_ns + it->interval_ns;
 		__atomic_store_n(&it->expires_ns, next, __ATOMIC_RELAXED);
 		work_queue(&it->work); /* a signal already on its way absorbs this one */
 	}
@@ -187,6 +189,12 @@ void cputime_to_user(void)
 	charge(task, take_interval(task, platform_time_ns()), false);
 	check_timers(task->group);
 	check_limit(task);
+}
+
+void cputime_first_user(void)
+{
+	struct task *task = this_cpu()->current;
+	charge(task, take_interval(task, platform_time_ns()), false);
 }
 
 void cputime_switch_locked(struct task *prev, struct task *next)

@@ -62,6 +62,10 @@ void cputime_from_user(void);                        /* entered the kernel from 
 void cputime_to_user(void);                          /* about to return to user mode */
 void cputime_switch_locked(struct task *prev, struct task *next); /* context_switch */
 void cputime_start(struct task *task);               /* a CPU's first task */
+/* A task's first entry to user mode (a new thread or process, the first
+ * app): like cputime_to_user, but without the timer checks, so that it
+ * may run under the scheduler lock. */
+void cputime_first_user(void);
 
 /* What is used so far, the caller's own pending time included. */
 struct cputime cputime_thread(const struct task *task);

@@ -415,6 +415,7 @@ void sched_first_run(struct trapframe *tf)
 	/* We got here from context_switch in the task before us, which
 	 * holds the scheduler lock; interrupts stay off until user mode. */
 	finish_switch_locked();
+	cputime_first_user();
 	spin_unlock(&g_sched_lock);
 	arch_enter_user(tf);
 }
