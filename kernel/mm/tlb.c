@@ -5,8 +5,8 @@
  * range and a mask of CPUs that still have to flush. A target flushes in
  * its IPI handler and clears its bit; the sender spins until the mask is
  * empty. Ordering: the sender changed the page tables before it reads
- * mm->cpu_mask (an atomic read-modify-write orders it); a CPU that joins
- * the mask later loads CR3 after joining, which flushes its TLB anyway.
+ * mm->cpu_mask, with a full fence between the two; a CPU that joins the
+ * mask later loads CR3 after joining, which flushes its TLB anyway.
  * No PCIDs: every CR3 load drops the user half.
  */
 #include "mm/tlb.h"
@@ -102,6 +102,10 @@ void tlb_flush_range(struct mm *mm, u64 start, u64 end)
 		return;
 	start = ALIGN_DOWN(start, PAGE_SIZE);
 	u64 self = 1ULL << this_cpu()->index;
+	/* The caller's PTE stores must be visible before we read who uses
+	 * mm: x86 lets a load pass earlier stores, and a CPU joining the
+	 * mask in between would walk the old PTE and never be told. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	u64 users = __atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST);
 	if (users & self)
 		flush_local(start, end, false);

@@ -16,6 +16,8 @@
 #include "syscalls/linux_abi/fcntl.h"
 
 #define ADDR_HEADER 2   /* sun_family */
+#define AUTOBIND_LEN 6  /* NUL + five hex digits */
+#define AUTOBIND_NAMES 0x100000
 
 static struct unix_sock *g_names;  /* every bound socket */
 static struct unix_sock *g_all;    /* every unix socket */
@@ -101,7 +103,7 @@ static int parse_name(const struct sockaddr_any *sa, const char **path, u32 *len
 	*path = (const char *)sa->bytes + ADDR_HEADER;
 	u32 n = sa->len - ADDR_HEADER;
 	if (n == 0)
-		return -EINVAL;   /* autobind is not supported */
+		return -EINVAL;   /* no name (bind autobinds before parsing) */
 	*abstract = (*path)[0] == 0;
 	if (*abstract) {
 		*len = n;
@@ -128,9 +130,54 @@ static bool same_abstract(const struct unix_sock *u, const char *name, u32 len)
 	       memcmp(u->name.bytes + ADDR_HEADER, name, len) == 0;
 }
 
+static bool abstract_taken(const char *name, u32 len)
+{
+	for (struct unix_sock *o = g_names; o != NULL; o = o->name_next) {
+		if (same_abstract(o, name, len))
+			return true;
+	}
+	return false;
+}
+
+/* Record u's name: sun_path's len meaningful bytes, plus the NUL that
+ * getsockname reports after a path name. */
+static void set_name(struct unix_sock *u, const char *path, u32 len, bool abstract)
+{
+	memset(&u->name, 0, sizeof(u->name));
+	u->name.family = AF_UNIX;
+	memcpy(u->name.bytes + ADDR_HEADER, path, len);
+	u->name.len = ADDR_HEADER + len + (abstract ? 0 : 1);
+	if (u->name.len > sizeof(struct linux_sockaddr_un))
+		u->name.len = sizeof(struct linux_sockaddr_un);
+	u->bound = true;
+	u->name_next = g_names;
+	g_names = u;
+}
+
+/* Linux's autobind (bind with the family only): an abstract name of a
+ * NUL and five hex digits, the first free one from a running counter. */
+static int autobind(struct unix_sock *u)
+{
+	static u32 g_next_auto;
+	char name[AUTOBIND_LEN];
+	for (u32 tries = 0; tries < AUTOBIND_NAMES; tries++) {
+		u32 n = g_next_auto++ % AUTOBIND_NAMES;
+		name[0] = 0;
+		for (int i = 0; i < 5; i++)
+			name[1 + i] = "0123456789abcdef"[(n >> (16 - 4 * i)) & 0xf];
+		if (!abstract_taken(name, AUTOBIND_LEN)) {
+			set_name(u, name, AUTOBIND_LEN, true);
+			return 0;
+		}
+	}
+	return -ENOSPC; /* Linux too, with every name taken */
+}
+
 int unix_bind(struct socket *s, const struct sockaddr_any *addr)
 {
 	struct unix_sock *u = unix_of(s);
+	if (addr->len == ADDR_HEADER && addr->family == AF_UNIX)
+		return u->bound ? 0 : autobind(u); /* Linux: a no-op when bound */
 	const char *path;
 	u32 len;
 	bool abstract;
@@ -140,10 +187,8 @@ int unix_bind(struct socket *s, const struct sockaddr_any *addr)
 	if (u->bound)
 		return -EINVAL;
 	if (abstract) {
-		for (struct unix_sock *o = g_names; o != NULL; o = o->name_next) {
-			if (same_abstract(o, path, len))
-				return -EADDRINUSE;
-		}
+		if (abstract_taken(path, len))
+			return -EADDRINUSE;
 	} else {
 		char *p = path_copy(path, len);
 		if (p == NULL)
@@ -156,13 +201,7 @@ int unix_bind(struct socket *s, const struct sockaddr_any *addr)
 		if (err)
 			return err == -EEXIST ? -EADDRINUSE : err;
 	}
-	memcpy(&u->name, addr, sizeof(*addr));
-	u->name.len = ADDR_HEADER + len + (abstract ? 0 : 1);
-	if (u->name.len > sizeof(struct linux_sockaddr_un))
-		u->name.len = sizeof(struct linux_sockaddr_un);
-	u->bound = true;
-	u->name_next = g_names;
-	g_names = u;
+	set_name(u, path, len, abstract);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* unix.c: AF_UNIX sockets: socketpair (stream and datagram), names in
- * /tmp and abstract names, listen/connect/accept across processes,
+ * /tmp and abstract names, autobind, listen/connect/accept across processes,
  * SO_PEERCRED, SCM_RIGHTS (a file and a pipe passed between two
  * processes), SCM_CREDENTIALS, EOF and EPIPE. */
 #define _GNU_SOURCE
@@ -224,12 +224,48 @@ static void credentials(void)
 	close(sv[1]);
 }
 
+/* bind() with the family only: Linux picks an abstract name (a NUL and
+ * five hex digits) that a client can connect to. */
+static void autobind(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX }, name, second;
+	socklen_t family_only = sizeof(sa_family_t);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(bind(l, (struct sockaddr *)&a, family_only) == 0 && listen(l, 1) == 0,
+	      "autobind: bind with the family only, then listen");
+	memset(&name, 0, sizeof(name));
+	socklen_t nlen = sizeof(name);
+	check(getsockname(l, (struct sockaddr *)&name, &nlen) == 0 &&
+	      nlen == offsetof(struct sockaddr_un, sun_path) + 6 && name.sun_path[0] == 0 &&
+	      strspn(name.sun_path + 1, "0123456789abcdef") == 5,
+	      "autobind: the name is a NUL and five hex digits");
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(connect(c, (struct sockaddr *)&name, nlen) == 0, "autobind: a client connects by it");
+	int other = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&second, 0, sizeof(second));
+	socklen_t slen = sizeof(second);
+	check(bind(other, (struct sockaddr *)&a, family_only) == 0 &&
+	      getsockname(other, (struct sockaddr *)&second, &slen) == 0 &&
+	      memcmp(second.sun_path, name.sun_path, 6) != 0, "autobind: another socket, another name");
+	struct sockaddr_un again;
+	memset(&again, 0, sizeof(again));
+	socklen_t alen = sizeof(again);
+	check(bind(l, (struct sockaddr *)&a, family_only) == 0 &&
+	      getsockname(l, (struct sockaddr *)&again, &alen) == 0 &&
+	      memcmp(again.sun_path, name.sun_path, 6) == 0,
+	      "autobind: on a bound socket, a no-op (as Linux)");
+	close(other);
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	pair_stream();
 	pair_dgram();
 	named(0);
 	named(1);
+	autobind();
 	dgram_named();
 	rights();
 	credentials();
