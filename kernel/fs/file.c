@@ -68,23 +68,49 @@ static int may_open(struct inode *inode, u32 o_flags, const struct vfs_cred *cre
 		return -ENXIO; /* a socket's name is for connect(), not open() */
 	if (wants_write && inode_is_dir(inode))
 		return -EISDIR;
-	if (wants_write && inode->sb->read_only && !((inode->mode & S_IFMT) == S_IFCHR))
+	u32 type = inode->mode & S_IFMT;
+	if (wants_write && inode->sb->read_only && type != S_IFCHR && type != S_IFIFO)
 		return -EROFS;
 	if (cred == NULL)
 		return 0;
 	return vfs_access(inode, open_access_mask(o_flags), cred);
 }
 
+static const struct file_ops *g_fifo_fops;
+
+void vfs_set_fifo_fops(const struct file_ops *fops)
+{
+	g_fifo_fops = fops;
+}
+
+/* What opens an inode: a named FIFO's bytes live in a pipe, not in its
+ * filesystem (Linux: init_special_inode). An anonymous pipe's inode
+ * (pipefs, an internal filesystem: anon_link) is a FIFO too, reopened
+ * through /proc/self/fd/N by its own fops, which never wait for a
+ * partner. O_PATH opens nothing. */
+static int open_ops(struct inode *inode, u32 o_flags, const struct file_ops **ops)
+{
+	*ops = inode->fops;
+	if ((inode->mode & S_IFMT) != S_IFIFO || inode->sb->anon_link != NULL)
+		return 0;
+	*ops = g_fifo_fops;
+	return g_fifo_fops != NULL || (o_flags & O_PATH) ? 0 : -ENXIO;
+}
+
 /* The struct file for an inode that passed may_open. */
 static int open_file(struct inode *inode, u32 o_flags, struct file **out)
 {
-	struct file *file = file_alloc(inode->fops, inode_get(inode), o_flags & ~O_CLOEXEC, NULL);
+	const struct file_ops *ops;
+	int err = open_ops(inode, o_flags, &ops);
+	if (err < 0)
+		return err;
+	struct file *file = file_alloc(ops, inode_get(inode), o_flags & ~O_CLOEXEC, NULL);
 	if (file == NULL) {
 		inode_put(inode);
 		return -ENOMEM;
 	}
 	if (!(o_flags & O_PATH) && file->ops != NULL && file->ops->open != NULL) {
-		int err = file->ops->open(inode, file);
+		err = file->ops->open(inode, file);
 		if (err < 0) {
 			file->ops = NULL; /* no close for a failed open */
 			file_put(file);

@@ -289,7 +289,8 @@ int vfs_mkdir(struct inode *start, const char *path, u32 mode)
 
 int vfs_mknod(struct inode *start, const char *path, u32 mode)
 {
-	if ((mode & S_IFMT) != S_IFSOCK)
+	u32 type = mode & S_IFMT;
+	if (type != S_IFSOCK && type != S_IFIFO)
 		return -EPERM;
 	return make_node(start, path, mode);
 }

@@ -83,7 +83,8 @@ int vfs_permission(struct inode *inode, u32 mask, const struct vfs_cred *cred)
 
 int vfs_access(struct inode *inode, u32 mask, const struct vfs_cred *cred)
 {
-	if ((mask & W_OK) && inode->sb->read_only && (inode->mode & S_IFMT) != S_IFCHR)
+	u32 type = inode->mode & S_IFMT;
+	if ((mask & W_OK) && inode->sb->read_only && type != S_IFCHR && type != S_IFIFO)
 		return -EROFS;
 	return vfs_permission(inode, mask, cred);
 }

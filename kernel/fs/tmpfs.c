@@ -213,11 +213,14 @@ static int tmpfs_create_file(struct inode *dir, const char *name, size_t len, u3
 	return make_child(dir, name, len, S_IFREG | (mode & 07777), out);
 }
 
+/* Socket nodes and FIFOs: a name and an inode, no data (a FIFO's bytes
+ * are in its pipe while open, proc/fifo.c). */
 static int tmpfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode)
 {
-	if ((mode & S_IFMT) != S_IFSOCK)
+	u32 type = mode & S_IFMT;
+	if (type != S_IFSOCK && type != S_IFIFO)
 		return -EPERM;
-	return make_child(dir, name, len, S_IFSOCK | (mode & 07777), NULL);
+	return make_child(dir, name, len, type | (mode & 07777), NULL);
 }
 
 static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, u32 mode)

@@ -57,6 +57,7 @@ struct fs_super;
 struct mount;
 struct file_lock;
 struct poll_table;
+struct pipe;
 
 struct ktimespec {
 	s64 sec;
@@ -219,6 +220,7 @@ struct inode {
 	const struct file_ops *fops;     /* used by vfs_open for this inode */
 	void *priv;                      /* the filesystem's own data */
 	struct file_lock *locks;         /* fcntl, OFD and flock locks (fs/lock.c) */
+	struct pipe *pipe;               /* a FIFO's buffer while it is open (proc/fifo.c) */
 };
 
 /* A mounted filesystem instance. */
@@ -257,6 +259,10 @@ struct file {
 	 * VFS_NAME_MAX bytes + NUL). Both NULL when unknown (pipes, ...). */
 	struct inode *path_dir;
 	char *path_name;
+	/* Pipe readers: POLLHUP only once a writer opened after this count
+	 * of writer opens (a FIFO opened O_RDONLY|O_NONBLOCK with no writer
+	 * waits for one in poll, as on Linux). 0 for every other file. */
+	u32 pipe_writers_seen;
 	/* epoll interests watching this open file (proc/epoll.c), dropped
 	 * when the last reference goes, as on Linux. */
 	struct list_node epoll_links;
@@ -346,6 +352,11 @@ long vfs_getcwd(struct inode *dir, char *buf, size_t size);
  * search. O_PATH checks only the walk. */
 int vfs_open(struct inode *start, const char *path, u32 o_flags, u32 mode,
              struct file **out);
+/* Opening a FIFO inode of any filesystem uses these file_ops (the
+ * process layer's, proc/fifo.c) instead of the inode's own. Without
+ * them (host tests) such an open is -ENXIO. */
+void vfs_set_fifo_fops(const struct file_ops *fops);
+
 /* Open an inode already looked up, with the same checks as vfs_open
  * (the file has no path: vfs_file_path says -ENOENT). */
 int vfs_open_inode(struct inode *inode, u32 o_flags, struct file **out);
@@ -450,7 +461,8 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out);
 
 int vfs_mkdir(struct inode *start, const char *path, u32 mode);
 /* A socket node (mode S_IFSOCK | permissions) for a bound AF_UNIX
- * socket; same checks as mkdir. Other types: -EPERM. */
+ * socket, or a named FIFO (S_IFIFO); same checks as mkdir. Other
+ * types: -EPERM. */
 int vfs_mknod(struct inode *start, const char *path, u32 mode);
 int vfs_rmdir(struct inode *start, const char *path);
 int vfs_unlink(struct inode *start, const char *path);

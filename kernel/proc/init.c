@@ -6,6 +6,7 @@
  * config parser already filtered them) → address space, ELF, stack →
  * ring 3. Everything that decides what runs comes from config.bin.
  */
+#include "proc/fifo.h"
 #include "proc/proc.h"
 
 #include "arch/x86_64/arch.h"
@@ -201,6 +202,7 @@ void proc_start_init(const struct boot_config *cfg)
 	vfs_set_cred_hook(hook_cred);
 	file_lock_init();
 	vfs_set_unmap_hook(vma_zap_file_range);
+	fifo_init();
 	/* The console is opened for the app as root (like a container
 	 * runtime sets up stdio before it drops privileges); everything
 	 * after that runs with the app's credentials. */

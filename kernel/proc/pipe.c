@@ -8,7 +8,8 @@
  * and a reader exists (none left: SIGPIPE and -EPIPE), as on Linux.
  *
  * Ownership: the inode owns the pipe; every end file holds one inode
- * reference, so the buffer goes with the last end (inode release).
+ * reference, so the buffer goes with the last end (inode release). A
+ * named FIFO's pipe belongs to its opens instead (proc/fifo.c, unused()).
  */
 #include "proc/pipe.h"
 
@@ -26,15 +27,6 @@
 
 #define PIPEFS_MAGIC 0x50495045
 #define PIPEFS_DEV 0xc
-
-struct pipe {
-	struct waitq wait;   /* readers and writers waiting for a change */
-	u8 *buf;          /* PIPE_SIZE bytes */
-	u32 head;         /* index of the oldest byte */
-	u32 count;        /* bytes buffered */
-	u32 readers;      /* open ends that may read */
-	u32 writers;      /* open ends that may write */
-};
 
 static struct fs_super g_pipefs = {
 	.type = "pipefs",
@@ -116,7 +108,7 @@ static u32 pipe_poll_read(struct file *file, u32 events, struct poll_table *pt)
 	u32 ready = 0;
 	if (p->count > 0)
 		ready |= VFS_POLLIN;
-	if (p->writers == 0)
+	if (p->writers == 0 && p->writer_opens != file->pipe_writers_seen)
 		ready |= VFS_POLLHUP;
 	return (events | VFS_POLLHUP) & ready;
 }
@@ -149,12 +141,20 @@ static u32 pipe_poll_both(struct file *file, u32 events, struct poll_table *pt)
 	return pipe_poll_read(file, events, pt) | pipe_poll_write(file, events, NULL);
 }
 
+/* The last end of a FIFO's pipe went: its owner frees it. */
+static void check_unused(struct pipe *p)
+{
+	if (p->readers == 0 && p->writers == 0 && p->unused != NULL)
+		p->unused(p);
+}
+
 /* A reader or writer left: sleepers re-check (EOF, EPIPE, poll). */
 static void pipe_close_read(struct file *file)
 {
 	struct pipe *p = file->priv;
 	p->readers--;
 	waitq_wake(&p->wait, 0);
+	check_unused(p);
 }
 
 static void pipe_close_write(struct file *file)
@@ -162,12 +162,16 @@ static void pipe_close_write(struct file *file)
 	struct pipe *p = file->priv;
 	p->writers--;
 	waitq_wake(&p->wait, 0);
+	check_unused(p);
 }
 
 static void pipe_close_both(struct file *file)
 {
-	pipe_close_read(file);
-	pipe_close_write(file);
+	struct pipe *p = file->priv;
+	p->readers--;
+	p->writers--;
+	waitq_wake(&p->wait, 0);
+	check_unused(p);
 }
 
 static const struct file_ops g_pipe_read_ops = {
@@ -199,28 +203,38 @@ static const struct file_ops g_pipe_rdwr_ops = {
 	.fasync = true,
 };
 
-/* Opening the pipe's inode (a reopen through /proc/self/fd/N): one more
- * end of the same pipe, by access mode. Anonymous pipes never wait for a
- * partner, unlike named FIFOs. */
-static int pipe_open(struct inode *inode, struct file *file)
+void pipe_attach(struct pipe *p, struct file *file)
 {
-	struct pipe *p = inode->priv;
 	file->priv = p;
 	switch (file->flags & O_ACCMODE) {
 	case O_RDONLY:
 		file->ops = &g_pipe_read_ops;
 		p->readers++;
-		return 0;
+		p->reader_opens++;
+		break;
 	case O_WRONLY:
 		file->ops = &g_pipe_write_ops;
 		p->writers++;
-		return 0;
+		p->writer_opens++;
+		break;
 	default:
 		file->ops = &g_pipe_rdwr_ops;
 		p->readers++;
 		p->writers++;
-		return 0;
+		p->reader_opens++;
+		p->writer_opens++;
+		break;
 	}
+	waitq_wake(&p->wait, 0);
+}
+
+/* Opening the pipe's inode (a reopen through /proc/self/fd/N): one more
+ * end of the same pipe, by access mode. Anonymous pipes never wait for a
+ * partner, unlike named FIFOs. */
+static int pipe_open(struct inode *inode, struct file *file)
+{
+	pipe_attach(inode->priv, file);
+	return 0;
 }
 
 static const struct file_ops g_pipe_inode_ops = {
@@ -228,11 +242,15 @@ static const struct file_ops g_pipe_inode_ops = {
 	.stream = true,
 };
 
-static void pipe_inode_release(struct inode *inode)
+void pipe_free(struct pipe *p)
 {
-	struct pipe *p = inode->priv;
 	kfree(p->buf);
 	kfree(p);
+}
+
+static void pipe_inode_release(struct inode *inode)
+{
+	pipe_free(inode->priv);
 	kfree(inode);
 }
 
@@ -255,29 +273,47 @@ long pipe_fcntl_size(struct file *file, bool set, u64 size)
 	return PIPE_SIZE;
 }
 
-/* The pipe and its inode (one reference), owned by the caller's euid. */
-static struct inode *pipe_inode_create(void)
+struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
 	if (!p)
 		return NULL;
 	waitq_init(&p->wait);
 	p->buf = kmalloc(PIPE_SIZE);
-	struct inode *inode = p->buf ? inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600) : NULL;
-	if (!inode) {
-		if (p->buf)
-			kfree(p->buf);
+	if (!p->buf) {
 		kfree(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct inode *pipe_fs_inode(const struct file_ops *fops, void *priv)
+{
+	struct inode *inode = inode_alloc(&g_pipefs, g_next_ino, S_IFIFO | 0600);
+	if (!inode)
+		return NULL;
 	g_next_ino++;
 	struct vfs_cred cred;
 	vfs_current_cred(&cred);
 	inode->uid = cred.uid;
 	inode->gid = cred.gid;
+	inode->fops = fops;
+	inode->priv = priv;
+	return inode;
+}
+
+/* The pipe and its inode (one reference), owned by the caller's euid. */
+static struct inode *pipe_inode_create(void)
+{
+	struct pipe *p = pipe_alloc();
+	if (!p)
+		return NULL;
+	struct inode *inode = pipe_fs_inode(&g_pipe_inode_ops, p);
+	if (!inode) {
+		pipe_free(p);
+		return NULL;
+	}
 	inode->iops = &g_pipe_iops;
-	inode->fops = &g_pipe_inode_ops;
-	inode->priv = p;
 	return inode;
 }
 

@@ -19,6 +19,7 @@
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "proc/fdtable.h"
+#include "proc/pipe.h"
 #include "proc/poll.h"
 #include "proc/task.h"
 #include "proc/timer.h"
@@ -55,15 +56,8 @@ bool stdio_is_stream(const struct file *file)
 
 const char *stdio_file_name(const struct file *file)
 {
-	if (stdio_is_console(file))
-		return "/dev/console";
-	if (file->ops == &g_stdin_stream_ops)
-		return "pipe:[0]";
-	if (file->ops == &g_stdout_stream_ops)
-		return "pipe:[1]";
-	if (file->ops == &g_stderr_stream_ops)
-		return "pipe:[2]";
-	return NULL;
+	/* The streams have pipefs inodes, which name themselves "pipe:[ino]". */
+	return stdio_is_console(file) ? "/dev/console" : NULL;
 }
 
 void stdio_input_ends(u64 bytes)
@@ -181,11 +175,35 @@ static const struct file_ops g_stderr_stream_ops = {
 
 /* ---- opening ---- */
 
-static int install_new(struct task *task, const struct file_ops *ops, u32 flags, int fd)
+/* A reopen of a stream (/dev/fd/N, /proc/self/fd/N, /dev/stdout): one
+ * more file on the same stream, as Linux reopens the pipe docker gives.
+ * A stream moves bytes one way: the other direction finds no operation
+ * (EINVAL), where Linux would read or write the pipe. */
+static int stream_reopen(struct inode *inode, struct file *file)
 {
-	struct file *f = file_alloc(ops, NULL, flags, NULL);
-	if (!f)
+	file->ops = inode->priv;
+	return 0;
+}
+
+static const struct file_ops g_stream_inode_ops = {
+	.open = stream_reopen,
+	.stream = true,
+};
+
+/* A stream file behind a pipefs inode of its own (fstat: a FIFO),
+ * owned by the app's user and primary group as docker's pipes are. */
+static int install_new(struct task *task, const struct file_ops *ops, u32 flags, int fd,
+                       const struct boot_config *cfg)
+{
+	struct inode *inode = pipe_fs_inode(&g_stream_inode_ops, (void *)ops);
+	struct file *f = inode ? file_alloc(ops, inode, flags, NULL) : NULL;
+	if (!f) {
+		if (inode)
+			inode_put(inode);
 		return -ENOMEM;
+	}
+	inode->uid = cfg->uid;
+	inode->gid = cfg->gid;
 	int got = fd_install(task, f, fd, false);
 	file_put(f);
 	return got == fd ? 0 : -EBADF;
@@ -204,18 +222,19 @@ static int open_null(struct task *task, int fd)
 	return got == fd ? 0 : -EBADF;
 }
 
-static int open_streams(struct task *task, bool stdin_open)
+static int open_streams(struct task *task, const struct boot_config *cfg)
 {
+	bool stdin_open = cfg->stdin_open;
 	if (stdin_open) {
 		int gsi = platform_console_input_irq();
 		g_stdin_irq = gsi >= 0 && irq_register((u32)gsi, stdin_interrupt, NULL, false) == 0;
 	}
-	int err = stdin_open ? install_new(task, &g_stdin_stream_ops, O_RDONLY, 0)
+	int err = stdin_open ? install_new(task, &g_stdin_stream_ops, O_RDONLY, 0, cfg)
 	                     : open_null(task, 0);
 	if (!err)
-		err = install_new(task, &g_stdout_stream_ops, O_WRONLY, 1);
+		err = install_new(task, &g_stdout_stream_ops, O_WRONLY, 1, cfg);
 	if (!err)
-		err = install_new(task, &g_stderr_stream_ops, O_WRONLY, 2);
+		err = install_new(task, &g_stderr_stream_ops, O_WRONLY, 2, cfg);
 	return err;
 }
 
@@ -242,5 +261,5 @@ int stdio_open(struct task *task, const struct boot_config *cfg)
 	timer_init(&g_stdin_poll_timer, stdin_poll_timer_fired, NULL);
 	if (cfg->tty)
 		return open_terminal(task, cfg->tty_rows, cfg->tty_cols);
-	return open_streams(task, cfg->stdin_open);
+	return open_streams(task, cfg);
 }

@@ -9,7 +9,8 @@
  * docker gives: fd 1 writes COM1, fd 2 writes COM2; fd 0 is /dev/null,
  * or with -i a stream that reads COM1 input up to the end the host
  * announces (CONTROL_STDIN_EOF). Bytes pass unchanged both ways; tty
- * ioctls give ENOTTY and fstat says FIFO.
+ * ioctls give ENOTTY and fstat says FIFO; /dev/fd/N reopens a stream,
+ * as Linux reopens docker's pipes.
  */
 #ifndef CVMIFY_PROC_STDIO_H
 #define CVMIFY_PROC_STDIO_H
@@ -31,8 +32,8 @@ bool stdio_is_console(const struct file *file);
 /* True for the plain streams of the no-terminal mode (fstat: a FIFO). */
 bool stdio_is_stream(const struct file *file);
 
-/* The name /proc/self/fd shows for a stdio file ("/dev/console",
- * "pipe:[N]"), or NULL for any other file. */
+/* The name /proc/self/fd shows for the console ("/dev/console"), or
+ * NULL for any other file (the streams are pipefs inodes: "pipe:[N]"). */
 const char *stdio_file_name(const struct file *file);
 
 /* The host's word that stdin ends after `bytes` bytes (host request). */

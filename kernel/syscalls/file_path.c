@@ -429,17 +429,19 @@ long sys_fchmod(const struct syscall_args *args)
 
 /* ---- mknod, mknodat ---- */
 
-/* Regular files only: mknod(S_IFREG) creates an empty file as Linux
- * does. Named FIFOs, sockets and device nodes cannot live on tmpfs yet:
- * EPERM (docs/syscalls.md), logged so --trace users see why. */
+/* Regular files and FIFOs: mknod(S_IFREG) creates an empty file as Linux
+ * does, S_IFIFO a named FIFO (proc/fifo.c) where the file system keeps
+ * them (tmpfs, the root overlay; volumes answer EPERM). Sockets come
+ * from bind(); device nodes are EPERM (docs/syscalls.md), logged so
+ * --trace users see why. */
 static long do_mknodat(int dirfd, u64 upath, u32 mode)
 {
 	u32 type = mode & S_IFMT;
 	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
 	    type != S_IFBLK && type != S_IFSOCK)
 		return -EINVAL;
-	if (type != 0 && type != S_IFREG) {
-		kprintf("mknod: type 0%o not supported (only regular files)\n", type);
+	if (type != 0 && type != S_IFREG && type != S_IFIFO) {
+		kprintf("mknod: type 0%o not supported (only regular files and FIFOs)\n", type);
 		return -EPERM;
 	}
 	struct inode *start;
@@ -447,8 +449,13 @@ static long do_mknodat(int dirfd, u64 upath, u32 mode)
 	int err = at_path(dirfd, upath, false, &start, &path);
 	if (err)
 		return err;
-	struct file *file;
 	u32 perm = (mode & 07777) & ~current_task()->umask;
+	if (type == S_IFIFO) {
+		err = vfs_mknod(start, path, S_IFIFO | perm);
+		kfree(path);
+		return err;
+	}
+	struct file *file;
 	err = vfs_open(start, path, O_CREAT | O_EXCL | O_RDONLY, perm, &file);
 	kfree(path);
 	if (err)

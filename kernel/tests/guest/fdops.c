@@ -179,6 +179,16 @@ static void check_pipe_links(void)
 	dup2(saved, 0);
 	close(saved);
 	close(p[0]);
+
+	/* `echo > /dev/stdout`: whatever stdout is (the guest's stream,
+	 * docker's pipe, a tty), a reopen is the same object. */
+	struct stat out, again;
+	fd = open("/dev/stdout", O_WRONLY);
+	check(fd >= 0 && fstat(fd, &again) == 0 && fstat(1, &out) == 0 &&
+	      again.st_ino == out.st_ino && again.st_dev == out.st_dev && write(fd, "", 0) == 0,
+	      "open /dev/stdout: the same file as fd 1");
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ---- xattrs ---------------------------------------------------------------- */
