@@ -203,14 +203,15 @@ def test_overrides_refused_without_permission():
 
 def test_docker_flag_overrides_round_trip_when_the_manifest_allows_them():
     m = manifest(insecure__allow_entrypoint=True, insecure__allow_workdir=True,
-                 allowed_users=[{"user": "app", "uid": 1000, "gid": 1000}, {"uid": 0, "gid": 0}])
+                 allowed_users=[{"user": "app", "uid": 1000, "gid": 1000, "groups": [27, 1000]},
+                                {"uid": 0, "gid": 0}])
     m["fs"] = {"insecure__allow_host_tmpfs": True}
     policy = parse_boot_config(compile_boot_config(m, ROOT))
-    assert policy.host_users == [(1000, 1000, "app"), (0, 0, None)]
+    assert policy.host_users == [(1000, 1000, [27, 1000], "app"), (0, 0, [0], None)]
     assert policy.allow_host_entrypoint and policy.allow_host_cwd and policy.allow_host_tmpfs
     for spec in ("app", "1000", "1000:1000", "app:1000"):
         data = compile_overrides(HostRequest(user=spec), policy)
-        assert parse_overrides(data).user == (1000, 1000)
+        assert parse_overrides(data).user == (1000, 1000, [27, 1000])
     tmpfs = [TmpfsMount("/run", 65536, 0o755, 1000, 1000), TmpfsMount("/cache")]
     data = compile_overrides(HostRequest(entrypoint="/bin/sh", workdir="/srv", tmpfs=tmpfs), policy)
     parsed = parse_overrides(data)
@@ -220,6 +221,28 @@ def test_docker_flag_overrides_round_trip_when_the_manifest_allows_them():
                 HostRequest(tmpfs=[TmpfsMount("/run"), TmpfsMount("/run", 4096)])]:
         with pytest.raises(UsageError):
             compile_overrides(bad, policy)
+
+
+def test_user_override_takes_the_entrys_groups():
+    """Entries "app" (its memberships, as docker) and "1000:1000" (the gid
+    alone, as docker for an explicit group) share uid and gid: -u app is
+    ambiguous between them only by number, -u 1000:1000 picks the second."""
+    m = manifest(allowed_users=[{"user": "app", "uid": 1000, "gid": 1000, "groups": [100, 1000, 2000]},
+                                {"uid": 1000, "gid": 1000, "groups": [1000]}])
+    policy = parse_boot_config(compile_boot_config(m, ROOT))
+    assert parse_overrides(compile_overrides(HostRequest(user="app"), policy)).user == (1000, 1000, [100, 1000, 2000])
+    assert parse_overrides(compile_overrides(HostRequest(user="1000:1000"), policy)).user == (1000, 1000, [1000])
+    with pytest.raises(UsageError, match="more than one allowed user matches"):
+        compile_overrides(HostRequest(user="1000"), policy)
+
+
+def test_host_user_record_refuses_bad_group_lists():
+    good = r.encode_host_user(1000, 1000, [100, 1000], "app")
+    assert r.decode_host_user(good, "x") == (1000, 1000, [100, 1000], "app")
+    for bad in (good[:8], good[:14], r.encode_host_user(1000, 1000, [0xFFFFFFFF], None),
+                struct.pack("<III", 1000, 1000, 65) + bytes(65 * 4)):
+        with pytest.raises(BadBundleError):
+            r.decode_host_user(bad, "x")
 
 
 def test_overrides_refuse_records_the_host_never_sends():

@@ -34,7 +34,14 @@ MANIFEST = {
 
 # Perf data files need flock(2) (the file-lock work, not threads); without
 # them the JVM prints a warning on stdout, so both sides leave them off.
-JAVA = "exec java -XX:-UsePerfData -cp /opt/threads Threads"
+# TieredStopAtLevel=1: compiled code stays at C1's first tier, so HotSpot
+# never re-patches the entry of a method that another vCPU may be running
+# (the tier-3 to tier-4 hand-over). QEMU 7.2's multi-threaded TCG loses
+# that cross-modifying-code race now and then: the JVM crashed at a
+# just-patched C1 method entry in 3 of 120 runs on a Linux 6.1 guest and
+# 9 of 154 on ours, never with this flag (docs/launch.md, "Accelerator";
+# benchmarks/jit_race.py).
+JAVA = "exec java -XX:-UsePerfData -XX:TieredStopAtLevel=1 -cp /opt/threads Threads"
 
 NODE_SCRIPT = r"""
 const { Worker } = require('worker_threads');

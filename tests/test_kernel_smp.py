@@ -40,7 +40,7 @@ def test_smp_program(guest_image, kernel, tmp_path, cpus):
     guest_checks_pass(run, "smp")
 
 
-@pytest.mark.parametrize("name", ["sched", "poll", "fork", "threads"])
+@pytest.mark.parametrize("name", ["sched", "poll", "fork", "threads", "cputime"])
 def test_guest_programs_on_two_vcpus(guest_image, kernel, tmp_path, name):
     run = build_and_run(guest_image, kernel, tmp_path, program(f"/{name}"), ("--cpus", "2"))
     guest_checks_pass(run, name)

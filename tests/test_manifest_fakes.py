@@ -104,9 +104,11 @@ class FakeRoot:
         self.symlink("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
         self.file("/lib/x86_64-linux-gnu/libc.so.6", make_elf(needed=["ld-linux-x86-64.so.2"]), 0o644)
 
-    def etc(self, passwd: str, group: str) -> None:
+    def etc(self, passwd: str, group: str | None) -> None:
+        """The image's /etc/passwd and /etc/group (None: no group file)."""
         self.file("/etc/passwd", passwd, 0o644)
-        self.file("/etc/group", group, 0o644)
+        if group is not None:
+            self.file("/etc/group", group, 0o644)
 
 
 def image_config(**fields) -> dict:

@@ -66,7 +66,7 @@ def test_python3_glibc_libraries_resolved(unpacked, python3_image):
 
 def test_nonroot_user_from_image_passwd(unpacked, nonroot_image):
     m = build(unpacked, nonroot_image)
-    assert (m["loader"]["uid"], m["loader"]["gid"], m["loader"]["groups"]) == (1000, 1000, [1000])  # as docker: the primary group
+    assert (m["loader"]["uid"], m["loader"]["gid"], m["loader"]["groups"]) == (1000, 1000, [50, 1000])  # as docker: gid and membership
     assert m["loader"]["user"] == "app"
     assert m["fs"]["start_dir"] == "/home/app"
     assert m["loader"]["argv"] == ["/bin/sh", "-c", "id"]

@@ -29,16 +29,21 @@ def rootfs(tmp_path):
     return fake.rootfs
 
 
+# What docker run --user gives (measured with the daemon here, see
+# cvmify/manifest/users.py): the primary gid, plus the /etc/group
+# memberships only when no group is named, sorted.
 @pytest.mark.parametrize(
     "spec, uid, gid, groups, name",
     [
         ("", 0, 0, [0], "root"),
-        ("app", 1000, 1000, [100, 999], "app"),
-        ("1000", 1000, 1000, [100, 999], "app"),
-        ("svc", 1001, 100, [999, 29], "svc"),
-        ("app:docker", 1000, 999, [100], "app"),
-        ("app:50", 1000, 50, [100, 999], "app"),
-        ("1000:1000", 1000, 1000, [100, 999], "app"),
+        ("app", 1000, 1000, [100, 999, 1000], "app"),
+        ("1000", 1000, 1000, [100, 999, 1000], "app"),
+        ("svc", 1001, 100, [29, 100, 999], "svc"),
+        ("app:docker", 1000, 999, [999], "app"),
+        ("app:50", 1000, 50, [50], "app"),
+        ("1000:1000", 1000, 1000, [1000], "app"),
+        ("app:app", 1000, 1000, [1000], "app"),
+        ("0:1000", 0, 1000, [1000], "root"),
         ("4242", 4242, 0, [0], None),
         ("4242:4343", 4242, 4343, [4343], None),
         ("4242:users", 4242, 100, [100], None),
@@ -47,6 +52,47 @@ def rootfs(tmp_path):
 def test_user_forms(rootfs, spec, uid, gid, groups, name):
     user = resolve_user(spec, rootfs)
     assert (user.uid, user.gid, user.groups, user.name) == (uid, gid, groups, name)
+
+
+ROOT_IN_GROUPS = """root:x:0:
+app:x:1000:app
+extra:x:2000:app
+other:x:3000:app,root
+"""
+
+
+@pytest.mark.parametrize(
+    "spec, groups",
+    [
+        ("", [0, 3000]),  # root keeps gid 0 beside its memberships
+        ("root", [0, 3000]),
+        ("app", [1000, 2000, 3000]),  # listed in its own group: once
+        ("app:extra", [2000]),
+        ("0:3000", [3000]),
+    ],
+)
+def test_memberships_beside_the_primary_gid(tmp_path, spec, groups):
+    fake = FakeRoot(tmp_path)
+    fake.etc(PASSWD, ROOT_IN_GROUPS)
+    assert resolve_user(spec, fake.rootfs).groups == groups
+
+
+@pytest.mark.parametrize(
+    "spec, gid, groups",
+    [("", 0, [0]), ("app", 1000, [1000]), ("1000:2000", 2000, [2000]), ("4242", 0, [0])],
+)
+def test_no_group_file(tmp_path, spec, gid, groups):
+    fake = FakeRoot(tmp_path)
+    fake.etc(PASSWD, None)
+    user = resolve_user(spec, fake.rootfs)
+    assert (user.gid, user.groups) == (gid, groups)
+
+
+def test_no_group_file_refuses_a_group_name(tmp_path):
+    fake = FakeRoot(tmp_path)
+    fake.etc(PASSWD, None)
+    with pytest.raises(InvalidManifestError, match="group 'app' is not in the image's /etc/group"):
+        resolve_user("app:app", fake.rootfs)
 
 
 def test_unknown_user_name(rootfs):

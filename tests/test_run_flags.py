@@ -23,7 +23,7 @@ PERMISSIVE = {
         "insecure__use_cmdline_argv": True,
         "insecure__allow_entrypoint": True,
         "insecure__allow_workdir": True,
-        "allowed_users": ["1000:1000", "root"],
+        "allowed_users": ["1000:1000", "root", "app"],
         "env": {name: {"passthrough": True} for name in ("FOO", "BAR", "FROM_HOST")},
     },
     "fs": {"insecure__allow_host_tmpfs": True},
@@ -84,11 +84,23 @@ def test_a_missing_workdir_is_made_like_docker(permissive_bundle, nonroot_image)
 
 
 def test_user_by_name_and_entrypoint_without_args(permissive_bundle, nonroot_image):
+    """-u root: root's membership of wheel comes with it, as docker gives."""
     flags = ("-u", "root", "--entrypoint", "/bin/id")
     ours = run_bundle(permissive_bundle, *flags)
     theirs = docker_run(nonroot_image, flags=flags)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
-    assert ours.stdout.startswith("uid=0(root) gid=0(root)")
+    assert ours.stdout == "uid=0(root) gid=0(root) groups=0(root),10(wheel)\n"
+
+
+@pytest.mark.parametrize("user,groups", [("app", "50(staff),1000(app)"), ("1000:1000", "1000(app)")])
+def test_user_flag_groups_match_docker(permissive_bundle, nonroot_image, user, groups):
+    """-u app brings app's membership of staff; -u 1000:1000 (an explicit
+    group) the gid alone, though both allowed entries share uid and gid."""
+    flags = ("-u", user, "--entrypoint", "/bin/id")
+    ours = run_bundle(permissive_bundle, *flags)
+    theirs = docker_run(nonroot_image, flags=flags)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert ours.stdout == f"uid=1000(app) gid=1000(app) groups={groups}\n"
 
 
 @pytest.mark.parametrize("flags,key", [
@@ -108,11 +120,11 @@ def test_flags_the_manifest_does_not_allow_are_refused(busybox_image, kernel, tm
 
 def test_image_user_and_groups_match_docker(nonroot_image, kernel, tmp_path):
     """USER app from the image's /etc/passwd: ids and supplementary groups
-    as docker sets them (the primary group is the one supplementary group)."""
+    as docker sets them (the primary group and app's membership of staff)."""
     ours = run_bundle(build_bundle(nonroot_image, kernel, tmp_path, {}))
     theirs = docker_run(nonroot_image)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
-    assert ours.stdout == "uid=1000(app) gid=1000(app) groups=1000(app)\n"
+    assert ours.stdout == "uid=1000(app) gid=1000(app) groups=50(staff),1000(app)\n"
 
 
 @pytest.mark.parametrize("image_fixture", ["busybox_image", "nonroot_image"])

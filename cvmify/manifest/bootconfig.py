@@ -38,7 +38,7 @@ class BootConfig:
     allow_host_entrypoint: bool = False
     allow_host_cwd: bool = False
     allow_host_tmpfs: bool = False
-    host_users: list[tuple[int, int, str | None]] = field(default_factory=list)  # (uid, gid, name)
+    host_users: list[tuple[int, int, list[int], str | None]] = field(default_factory=list)  # (uid, gid, groups, name)
     net: netconfig.NetConfig | None = None  # None: no NET record, the kernel's defaults
     hostname: str | None = None  # None: the kernel names the guest
     allow_host_volumes: list[str] = field(default_factory=list)  # ALLOW_HOST_VOLUME, in order
@@ -91,10 +91,11 @@ def boot_config_from_manifest(m: dict, disk_root: bytes) -> BootConfig:
     )
 
 
-def _host_user(entry) -> tuple[int, int, str | None]:
+def _host_user(entry) -> tuple[int, int, list[int], str | None]:
     if not isinstance(entry, dict):  # the build resolves names (manifest/pipeline.py)
         raise ValueError(f"loader.allowed_users entry {entry!r} was not resolved to ids")
-    return entry["uid"], entry["gid"], entry.get("user")
+    # a table written by hand without groups: the primary gid, as docker's uid:gid
+    return entry["uid"], entry["gid"], list(entry.get("groups", [entry["gid"]])), entry.get("user")
 
 
 def _env_records(env: dict) -> tuple[list[str], list[str]]:
@@ -139,8 +140,8 @@ def encode(cfg: BootConfig) -> bytes:
         out.u32(r.ALLOW_HOST_ENTRYPOINT, 1)
     if cfg.allow_host_cwd:
         out.u32(r.ALLOW_HOST_CWD, 1)
-    for uid, gid, name in cfg.host_users:
-        out.raw(r.ALLOW_HOST_USER, r.encode_host_user(uid, gid, name))
+    for uid, gid, groups, name in cfg.host_users:
+        out.raw(r.ALLOW_HOST_USER, r.encode_host_user(uid, gid, groups, name))
     if cfg.allow_host_tmpfs:
         out.u32(r.ALLOW_HOST_TMPFS, 1)
     if cfg.net is not None:

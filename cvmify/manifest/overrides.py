@@ -58,7 +58,7 @@ class Overrides:
     env: list[str]  # "KEY=VALUE"
     entrypoint: str | None = None
     cwd: str | None = None
-    user: tuple[int, int] | None = None
+    user: tuple[int, int, list[int]] | None = None  # uid, gid, supplementary groups
     tmpfs: list[TmpfsMount] = field(default_factory=list)
     read_only: bool = False
     volumes: list = field(default_factory=list)  # cvmify.volume.attach.VolumeRecord
@@ -84,9 +84,11 @@ def compile_overrides(req: HostRequest, policy: "BootConfig | dict") -> bytes:
     if req.workdir is not None:
         out.string(r.CWD, _absolute(req.workdir, "--workdir"))
     if req.user is not None:
-        uid, gid = resolve_host_user(req.user, cfg)
+        uid, gid, groups = resolve_host_user(req.user, cfg)
         out.u32(r.UID, uid)
         out.u32(r.GID, gid)
+        for group in groups:  # the entry's own: the kernel checks all three
+            out.u32(r.GROUPS, group)
     for mount in req.tmpfs:
         out.raw(r.TMPFS_MOUNT, encode_tmpfs_mount(mount))
     if req.read_only:
@@ -106,31 +108,38 @@ def parse_overrides(data: bytes) -> Overrides:
     if len(data) > MAX_OVERRIDES_SIZE:
         raise BadBundleError(f"overrides: {len(data)} bytes, more than {MAX_OVERRIDES_SIZE}")
     values = r.decode_all(data, r.OVERRIDE_COUNTS, "overrides")
-    if len(values[r.UID]) != len(values[r.GID]):
-        raise BadBundleError("overrides: UID and GID come together")
+    if len(values[r.UID]) != len(values[r.GID]) or (values[r.GROUPS] and not values[r.UID]):
+        raise BadBundleError("overrides: UID and GID come together, GROUPS only with them")
     return Overrides(
         argv_tail=values[r.ARG],
         env=values[r.ENV],
         entrypoint=values[r.ENTRYPOINT][0] if values[r.ENTRYPOINT] else None,
         cwd=values[r.CWD][0] if values[r.CWD] else None,
-        user=(values[r.UID][0], values[r.GID][0]) if values[r.UID] else None,
+        user=(values[r.UID][0], values[r.GID][0], values[r.GROUPS]) if values[r.UID] else None,
         tmpfs=values[r.TMPFS_MOUNT],
         read_only=bool(values[r.READ_ONLY_ROOT]),
         volumes=values[r.VOLUME],
     )
 
 
-def resolve_host_user(spec: str, cfg: "BootConfig") -> tuple[int, int]:
-    """-u NAME, UID or UID:GID -> the (uid, gid) of an ALLOW_HOST_USER
-    entry; UsageError naming loader.allowed_users otherwise."""
+def resolve_host_user(spec: str, cfg: "BootConfig") -> tuple[int, int, list[int]]:
+    """-u NAME, UID or UID:GID -> the (uid, gid, groups) of an
+    ALLOW_HOST_USER entry; UsageError naming loader.allowed_users otherwise.
+    The entries' groups follow docker's rule (manifest/users.py), so
+    entries "app" and "1000:1000" may differ in groups alone; a UID:GID
+    spec then takes the one whose groups are the gid alone, as docker
+    gives for an explicit group."""
     name, _, group = spec.partition(":")
     matches = [
-        (uid, gid) for uid, gid, user_name in cfg.host_users
+        (uid, gid, tuple(groups)) for uid, gid, groups, user_name in cfg.host_users
         if (name == user_name or (name.isdigit() and int(name) == uid))
         and (not group or (group.isdigit() and int(group) == gid))
     ]
+    if group and len(set(matches)) > 1:
+        matches = [m for m in matches if m[2] == (m[1],)] or matches
     if len(set(matches)) == 1:
-        return matches[0]
+        uid, gid, groups = matches[0]
+        return uid, gid, list(groups)
     if len(set(matches)) > 1:
         raise UsageError(f"-u {spec}: more than one allowed user matches; give uid:gid")
     raise UsageError(f"-u {spec} refused: the manifest's loader.allowed_users does not list it")

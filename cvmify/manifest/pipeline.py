@@ -54,7 +54,7 @@ def resolve_allowed_users(manifest: dict, rootfs: RootFS) -> None:
         except InvalidManifestError as e:
             raise InvalidManifestError(f"loader.allowed_users[{i}]: {e.message}") from None
         name = entry.partition(":")[0]
-        table = {"uid": user.uid, "gid": user.gid}
+        table = {"uid": user.uid, "gid": user.gid, "groups": user.groups}
         if not name.isdigit():
             table["user"] = name
         resolved.append(table)

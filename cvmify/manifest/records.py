@@ -45,7 +45,7 @@ CONFIG_COUNTS = {
 }
 MAX_HOST_TMPFS = 16
 OVERRIDE_COUNTS = {
-    ARG: (0, 4096), ENV: (0, 4096), ENTRYPOINT: (0, 1), CWD: (0, 1), UID: (0, 1), GID: (0, 1),
+    ARG: (0, 4096), ENV: (0, 4096), ENTRYPOINT: (0, 1), CWD: (0, 1), UID: (0, 1), GID: (0, 1), GROUPS: (0, 64),
     TMPFS_MOUNT: (0, MAX_HOST_TMPFS), READ_ONLY_ROOT: (0, 1), VOLUME: (0, 16),
 }
 
@@ -55,8 +55,9 @@ LONG_STRING_TYPES = {ARG, ENV}
 PERMISSION_TYPES = {ALLOW_HOST_ARGV, ALLOW_HOST_ENTRYPOINT, ALLOW_HOST_CWD, ALLOW_HOST_TMPFS,
                     READ_ONLY_ROOT}  # switches: u32 1
 U32_TYPES = {UID, GID, GROUPS} | PERMISSION_TYPES
-USER_ID = struct.Struct("<II")
+USER_ID = struct.Struct("<III")  # uid, gid, number of groups
 MAX_USER_NAME = 32
+MAX_USER_GROUPS = 64
 MAX_STRING = 4096
 MAX_LONG_STRING = 131072
 RLIMIT_VALUE = struct.Struct("<IIQQ")
@@ -199,27 +200,33 @@ def _decode_u32(rec_type: int, value: bytes, where: str) -> int:
     return number
 
 
-def encode_host_user(uid: int, gid: int, name: str | None) -> bytes:
-    """An ALLOW_HOST_USER value: u32 uid, u32 gid, then the name if any
-    (printable ASCII without ':' or spaces, at most 32 bytes)."""
-    return USER_ID.pack(uid, gid) + (name or "").encode("ascii")
+def encode_host_user(uid: int, gid: int, groups: list[int], name: str | None) -> bytes:
+    """An ALLOW_HOST_USER value: u32 uid, u32 gid, u32 n, n u32 supplementary
+    groups, then the name if any (printable ASCII without ':' or spaces, at
+    most 32 bytes)."""
+    return (USER_ID.pack(uid, gid, len(groups)) + struct.pack(f"<{len(groups)}I", *groups)
+            + (name or "").encode("ascii"))
 
 
 def valid_user_name(name: str) -> bool:
     return 0 < len(name) <= MAX_USER_NAME and all(" " < c < "\x7f" and c != ":" for c in name)
 
 
-def decode_host_user(value: bytes, where: str) -> tuple[int, int, str | None]:
-    if not USER_ID.size <= len(value) <= USER_ID.size + MAX_USER_NAME:
-        raise BadBundleError(f"{where}: {len(value)} bytes, expected 8..{8 + MAX_USER_NAME}")
-    uid, gid = USER_ID.unpack_from(value)
-    if INVALID_ID in (uid, gid):
+def decode_host_user(value: bytes, where: str) -> tuple[int, int, list[int], str | None]:
+    if len(value) < USER_ID.size:
+        raise BadBundleError(f"{where}: {len(value)} bytes, expected at least {USER_ID.size}")
+    uid, gid, count = USER_ID.unpack_from(value)
+    end = USER_ID.size + 4 * count
+    if count > MAX_USER_GROUPS or not end <= len(value) <= end + MAX_USER_NAME:
+        raise BadBundleError(f"{where}: {len(value)} bytes with {count} groups: not uid, gid, groups, name")
+    groups = list(struct.unpack_from(f"<{count}I", value, USER_ID.size))
+    if INVALID_ID in (uid, gid, *groups):
         raise BadBundleError(f"{where}: {INVALID_ID:#x} is not a valid id")
-    raw = value[USER_ID.size:]
+    raw = value[end:]
     name = raw.decode("ascii", "replace")
     if raw and not valid_user_name(name):
         raise BadBundleError(f"{where}: name {name!r} is not printable ASCII without ':'")
-    return uid, gid, name or None
+    return uid, gid, groups, name or None
 
 
 def _decode_rlimit(value: bytes, where: str) -> tuple[int, int, int]:

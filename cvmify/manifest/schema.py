@@ -269,10 +269,12 @@ class NetTable(Table):
 @dataclass
 class AllowedUser:
     """"name", "uid", "name:group" or "uid:gid" as written, or the table
-    the build resolves it to: { user = "name", uid = N, gid = N }."""
+    the build resolves it to: { user = "name", uid = N, gid = N, groups =
+    [N, ...] } (groups: what docker would give that user)."""
 
     shape: Table = field(default_factory=lambda: Table(
-        {"user": Str(max_bytes=32), "uid": Int(), "gid": Int()}, required=("uid", "gid")))
+        {"user": Str(max_bytes=32), "uid": Int(), "gid": Int(), "groups": List(Int(), low=1, high=MAX_GROUPS)},
+        required=("uid", "gid")))
 
     def check(self, path: str, value: Any) -> None:
         if isinstance(value, str):

@@ -5,10 +5,14 @@ container runtime does:
 - a name must exist in /etc/passwd; a group name in /etc/group;
 - a numeric uid need not exist; then the primary gid is 0;
 - without an explicit group the primary gid comes from /etc/passwd;
-- supplementary groups: every /etc/group entry listing the user's name as a
-  member, minus the primary gid; with none, the primary gid alone (what
-  docker gives: /proc/self/status shows "Groups: 1000" for a user in no
-  group of its own).
+- supplementary groups, as docker sets them (found by experiment with
+  docker 20.10, root and non-root, by name and by uid, with and without
+  memberships and /etc/group): the primary gid always, plus, only when no
+  group was given explicitly, every /etc/group entry that lists the user's
+  name as a member; no duplicates, in Linux's order (setgroups sorts
+  them, so /proc/self/status shows "Groups: 0 3000" for root in group
+  3000, "Groups: 1000" for `1000:1000` even when the user is a member of
+  other groups).
 """
 
 from __future__ import annotations
@@ -89,13 +93,18 @@ def resolve_user(spec: str, rootfs: RootFS) -> ResolvedUser:
     if group_part:
         gid = _find_group(group_part, groups, spec)
 
-    supplementary = []
-    if name is not None:
-        for group in groups:
-            if name in group.members and group.gid != gid and group.gid not in supplementary:
-                supplementary.append(group.gid)
-    return ResolvedUser(uid=uid, gid=gid, groups=supplementary or [gid], name=name,
+    return ResolvedUser(uid=uid, gid=gid, groups=supplementary_groups(name, gid, group_part, groups), name=name,
                         home=entry.home if entry else "/")
+
+
+def supplementary_groups(name: str | None, gid: int, explicit_group: str, groups: list[GroupEntry]) -> list[int]:
+    """Docker's rule: the primary gid, plus the user's /etc/group
+    memberships unless the group was named explicitly; sorted as Linux's
+    setgroups keeps them."""
+    result = {gid}
+    if name is not None and not explicit_group:
+        result.update(group.gid for group in groups if name in group.members)
+    return sorted(result)
 
 
 def _find_user(user: str, passwd: list[PasswdEntry], spec: str) -> PasswdEntry | None:

@@ -375,6 +375,9 @@ static int fill(const u8 *blob, size_t size, struct boot_config *cfg, const u32 
             struct config_host_user *u = &cfg->host_users[cfg->host_user_count++];
             u->uid = config_get_u32(r.value);
             u->gid = config_get_u32(r.value + 4);
+            u->group_count = config_get_u32(r.value + 8); /* checked by config_check_host_user */
+            for (u32 g = 0; g < u->group_count; g++)
+                u->groups[g] = config_get_u32(r.value + 12 + 4 * g);
             break;
         }
         case CFG_DISK_ROOT: memcpy(cfg->disk_root, r.value, CONFIG_DISK_ROOT_SIZE); break;

@@ -54,10 +54,13 @@ enum config_record_type {
 #define CONFIG_MAX_USER_NAME 32
 #define CONFIG_MAX_HOST_TMPFS 16
 
-/* An ALLOW_HOST_USER record: a uid:gid pair the host may run the app as. */
+/* An ALLOW_HOST_USER record: a uid:gid pair the host may run the app as,
+ * with the supplementary groups the build resolved for it. */
 struct config_host_user {
     u32 uid;
     u32 gid;
+    u32 group_count;
+    u32 groups[CONFIG_MAX_GROUPS];
 };
 
 struct config_rlimit {

@@ -7,7 +7,8 @@
  *   ENV        -e / --env-file         needs the name in ALLOW_HOST_ENV
  *   ENTRYPOINT --entrypoint            needs ALLOW_HOST_ENTRYPOINT
  *   CWD        -w / --workdir          needs ALLOW_HOST_CWD
- *   UID + GID  -u / --user             the pair must be an ALLOW_HOST_USER
+ *   UID + GID  -u / --user             with the GROUPS records, uid, gid and
+ *   + GROUPS                           groups must be an ALLOW_HOST_USER's
  *   TMPFS_MOUNT --tmpfs                needs ALLOW_HOST_TMPFS; no path twice,
  *                                      none a VOLUME target
  *   READ_ONLY_ROOT --read-only         always allowed: it only takes away
@@ -32,18 +33,29 @@ static const struct count_rule g_override_counts[CFG_TYPE_COUNT] = {
     [CFG_CWD] = { 0, 1 },
     [CFG_UID] = { 0, 1 },
     [CFG_GID] = { 0, 1 },
+    [CFG_GROUPS] = { 0, CONFIG_MAX_GROUPS },
     [CFG_TMPFS_MOUNT] = { 0, CONFIG_MAX_HOST_TMPFS },
     [CFG_READ_ONLY_ROOT] = { 0, 1 },
     [CFG_VOLUME] = { 0, CONFIG_MAX_VOLUMES },
 };
 
+/* u32 uid, u32 gid, u32 n, n u32 groups, then the name (may be empty). */
 const char *config_check_host_user(const struct record *r)
 {
-    if (r->length < 8 || r->length > 8 + CONFIG_MAX_USER_NAME)
-        return "ALLOW_HOST_USER is not u32 uid, u32 gid, name";
-    if (config_get_u32(r->value) == 0xffffffffU || config_get_u32(r->value + 4) == 0xffffffffU)
-        return "invalid id 0xffffffff";
-    for (u32 i = 8; i < r->length; i++) {
+    if (r->length < 12)
+        return "ALLOW_HOST_USER is not u32 uid, u32 gid, u32 n, n groups, name";
+    u32 count = config_get_u32(r->value + 8);
+    if (count > CONFIG_MAX_GROUPS)
+        return "ALLOW_HOST_USER has too many groups";
+    u32 name_at = 12 + 4 * count;
+    if (r->length < name_at || r->length > name_at + CONFIG_MAX_USER_NAME)
+        return "ALLOW_HOST_USER is not u32 uid, u32 gid, u32 n, n groups, name";
+    for (u32 i = 0; i < 2 + count; i++) {
+        u32 at = i < 2 ? 4 * i : 12 + 4 * (i - 2);
+        if (config_get_u32(r->value + at) == 0xffffffffU)
+            return "invalid id 0xffffffff";
+    }
+    for (u32 i = name_at; i < r->length; i++) {
         u8 c = r->value[i];
         if (c <= ' ' || c == ':' || c >= 0x7f)
             return "ALLOW_HOST_USER name is not printable ASCII without ':'";
@@ -71,13 +83,18 @@ static bool env_allowed(const struct boot_config *cfg, const struct record *r)
     return false;
 }
 
-static bool user_allowed(const struct boot_config *cfg, u32 uid, u32 gid)
+/* The ALLOW_HOST_USER entry with exactly these ids and groups, or NULL:
+ * the host picks an entry, it cannot compose one. */
+static const struct config_host_user *user_allowed(const struct boot_config *cfg, u32 uid, u32 gid,
+                                                   const u32 *groups, u32 group_count)
 {
     for (size_t i = 0; i < cfg->host_user_count; i++) {
-        if (cfg->host_users[i].uid == uid && cfg->host_users[i].gid == gid)
-            return true;
+        const struct config_host_user *u = &cfg->host_users[i];
+        if (u->uid == uid && u->gid == gid && u->group_count == group_count &&
+            memcmp(u->groups, groups, group_count * sizeof(u32)) == 0)
+            return u;
     }
-    return false;
+    return NULL;
 }
 
 /* The reason record r may not be applied to cfg, or NULL. */
@@ -96,7 +113,8 @@ static const char *refusal(const struct boot_config *cfg, const struct record *r
         return cfg->allow_host_tmpfs ? NULL : "tmpfs mounts not allowed by the config";
     case CFG_UID:
     case CFG_GID:
-        return NULL; /* checked as a pair */
+    case CFG_GROUPS:
+        return NULL; /* checked together against ALLOW_HOST_USER */
     case CFG_READ_ONLY_ROOT:
         return NULL; /* a read-only root only takes away */
     case CFG_VOLUME:
@@ -118,6 +136,8 @@ struct pending {
     char *cwd;
     bool user;
     u32 uid, gid;
+    u32 groups[CONFIG_MAX_GROUPS];
+    u32 group_count;
     bool read_only;
     struct config_volume *volumes;
     size_t volume_count;
@@ -186,6 +206,10 @@ static int collect(const struct boot_config *cfg, const u8 *blob, size_t size,
             p->gid = config_get_u32(r.value);
             continue;
         }
+        if (r.type == CFG_GROUPS) {
+            p->groups[p->group_count++] = config_get_u32(r.value); /* counted by config_scan */
+            continue;
+        }
         if (r.type == CFG_READ_ONLY_ROOT) {
             p->read_only = true;
             continue;
@@ -245,12 +269,13 @@ static void apply(struct boot_config *cfg, struct pending *p)
         cfg->cwd = p->cwd;
     }
     if (p->user) {
-        /* The image's groups were for its own user; docker gives a user
-         * its primary group as the supplementary list. */
+        /* The image's groups were for its own user; the entry's are what
+         * docker gives the one asked for (checked by user_allowed). */
         cfg->uid = p->uid;
         cfg->gid = p->gid;
-        cfg->groups[0] = p->gid;
-        cfg->group_count = 1;
+        for (u32 i = 0; i < p->group_count; i++)
+            cfg->groups[i] = p->groups[i];
+        cfg->group_count = p->group_count;
     }
     if (p->read_only)
         cfg->read_only_root = true;
@@ -290,9 +315,10 @@ int config_apply_overrides(struct boot_config *cfg, const u8 *blob, size_t size)
         return -EINVAL;
     }
     err = collect(cfg, blob, size, counts, &p);
-    if (!err && p.user && !user_allowed(cfg, p.uid, p.gid)) {
+    if (!err && (p.user ? !user_allowed(cfg, p.uid, p.gid, p.groups, p.group_count) : p.group_count > 0)) {
         snprintf(g_config_error, sizeof(g_config_error),
-                 "overrides: user %u:%u not allowed by the config", p.uid, p.gid);
+                 "overrides: user %u:%u with %u groups not allowed by the config", p.uid, p.gid,
+                 p.group_count);
         pending_free(&p);
         return -EPERM;
     }

@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "mm/page.h"
 #include "platform/platform.h"
+#include "proc/cputime.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define PROCFS_DEV 0x4
@@ -189,14 +190,20 @@ long procfs_mountinfo_generate(struct inode *inode, char *buf, size_t size)
 	return mounts_text(buf, size, true);
 }
 
-/* uptime: seconds since boot; the idle time is not accounted (0). */
+/* uptime: seconds since boot, and the idle time of all CPUs together
+ * (proc/cputime.h). */
 static long uptime_generate(struct inode *inode, char *buf, size_t size)
 {
 	(void)inode;
 	u64 ns = platform_time_ns();
+	u64 idle = 0;
+	for (u32 i = 0; i < cpu_count(); i++)
+		idle += cputime_cpu_idle(i, ns);
 	struct textbuf t = { buf, size, 0 };
-	textbuf_add(&t, "%llu.%02llu 0.00\n", (unsigned long long)(ns / NS_PER_SEC),
-	         (unsigned long long)(ns % NS_PER_SEC / 10000000ull));
+	textbuf_add(&t, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(ns / NS_PER_SEC),
+	         (unsigned long long)(ns % NS_PER_SEC / 10000000ull),
+	         (unsigned long long)(idle / NS_PER_SEC),
+	         (unsigned long long)(idle % NS_PER_SEC / 10000000ull));
 	return (long)t.len;
 }
 

@@ -22,6 +22,7 @@
 #include "panic.h"
 #include "proc/bkl.h"
 #include "platform/platform.h"
+#include "proc/cputime.h"
 #include "proc/cred.h"
 #include "proc/exec.h"
 #include "proc/procfs_task.h"
@@ -220,5 +221,6 @@ void proc_start_init(const struct boot_config *cfg)
 	struct trapframe *tf = exec_first(task, cfg);
 	task->start_ns = platform_time_ns();
 	bkl_unlock(); /* taken in kmain; from now on held only in the kernel */
+	cputime_first_user();
 	arch_enter_user(tf);
 }

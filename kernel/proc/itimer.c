@@ -277,6 +277,7 @@ void posix_timers_exec(struct thread_group *group)
 
 void itimers_stop(struct thread_group *group)
 {
+	cputime_itimers_stop(group);
 	struct itimers *its = group->timers;
 	if (!its)
 		return;

@@ -8,8 +8,8 @@
  * the signal with the big kernel lock (proc/work.h). A POSIX timer that
  * expires again before its signal was delivered counts an overrun
  * instead (timer_getoverrun, si_overrun), as on Linux. ITIMER_VIRTUAL
- * and ITIMER_PROF (CPU-time timers) are -EINVAL: the kernel keeps no
- * per-thread CPU time yet.
+ * and ITIMER_PROF count CPU time: proc/cputime.h. POSIX timers on
+ * CPU-time clocks are -EINVAL (not kept).
  */
 #ifndef CVMIFY_PROC_ITIMER_H
 #define CVMIFY_PROC_ITIMER_H

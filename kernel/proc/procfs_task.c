@@ -9,9 +9,10 @@
  * ids match every id of a dumpable target, or the target is the caller
  * (CAP_SYS_PTRACE is outside a container's bounding set).
  *
- * What is not accounted yet: CPU time (utime, stime and /proc/stat's
- * cpu lines are 0) and idle time; the load averages are kept from the
- * number of runnable tasks sampled at each read (docs/syscalls.md).
+ * CPU time comes from proc/cputime.h (stat's utime/stime/cutime/cstime,
+ * /proc/stat's cpu lines, whose idle time is what no task used); the
+ * load averages are kept from the number of runnable tasks sampled at
+ * each read (docs/syscalls.md).
  */
 #include "proc/procfs_task.h"
 
@@ -158,6 +159,11 @@ static void gen_status(const struct task *t, struct textbuf *o)
 	textbuf_add(o, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
 }
 
+static unsigned long long ticks(u64 ns)
+{
+	return (unsigned long long)(ns / NS_PER_TICK);
+}
+
 static void gen_stat(const struct task *t, struct textbuf *o)
 {
 	const char *word;
@@ -167,11 +173,14 @@ static void gen_stat(const struct task *t, struct textbuf *o)
 	int ppid = t->parent ? t->parent->pid : 0;
 	const struct mm *mm = t->mm;
 	unsigned long long start = t->start_ns / NS_PER_TICK;
+	struct cputime used = cputime_process(t->group), children = cputime_children(t->group);
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
 	 * num_threads itrealvalue starttime vsize rss rsslim ... */
-	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d %u 0 %llu %llu %llu %llu ",
-	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, 20 + t->nice, t->nice, t->group->live, start,
+	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 %llu "
+	    "%llu %llu %llu ",
+	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, ticks(used.user_ns), ticks(used.sys_ns),
+	    ticks(children.user_ns), ticks(children.sys_ns), 20 + t->nice, t->nice, t->group->live, start,
 	    (unsigned long long)vm.size, (unsigned long long)vm.rss,
 	    (unsigned long long)t->rlimits[RLIMIT_RSS].rlim_cur);
 	/* startcode endcode startstack kstkesp kstkeip signal blocked
@@ -322,6 +331,31 @@ static void load_text(u64 fixed, char *buf, size_t size)
 	         (unsigned long long)(hundredths % 100));
 }
 
+/* user nice system idle ..., per CPU and summed: a CPU's idle time is
+ * the time since boot that no task used on it. */
+static void cpu_line(struct textbuf *o, const char *name, struct cputime c, u64 idle_ns)
+{
+	textbuf_add(o, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, ticks(c.user_ns), ticks(c.sys_ns),
+	    ticks(idle_ns));
+}
+
+static void cpu_lines(struct textbuf *o, u64 now)
+{
+	u32 cpus = cpu_count();
+	struct cputime total = {0, 0};
+	u64 idle_total = 0;
+	for (u32 i = 0; i < cpus; i++) {
+		total = cputime_sum(total, cputime_cpu(i));
+		idle_total += cputime_cpu_idle(i, now);
+	}
+	cpu_line(o, "cpu ", total, idle_total);
+	for (u32 i = 0; i < cpus; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "cpu%u", i);
+		cpu_line(o, name, cputime_cpu(i), cputime_cpu_idle(i, now));
+	}
+}
+
 static long hook_system_file(enum proc_system_file which, char *buf, size_t size)
 {
 	struct textbuf o = {buf, size, 0};
@@ -337,11 +371,7 @@ static long hook_system_file(enum proc_system_file which, char *buf, size_t size
 		return (long)o.len;
 	}
 	u64 now = platform_time_ns();
-	u32 cpus = cpu_count();
-	unsigned long long idle = now / NS_PER_TICK;
-	textbuf_add(&o, "cpu  0 0 0 %llu 0 0 0 0 0 0\n", idle * cpus);
-	for (u32 c = 0; c < cpus; c++)
-		textbuf_add(&o, "cpu%u 0 0 0 %llu 0 0 0 0 0 0\n", c, idle);
+	cpu_lines(&o, now);
 	u64 boot = (platform_wallclock_ns() - now) / NS_PER_SEC;
 	textbuf_add(&o, "intr 0\nctxt %llu\nbtime %llu\nprocesses %d\nprocs_running %u\nprocs_blocked 0\n",
 	    (unsigned long long)sched_switch_count(), (unsigned long long)boot, last_pid, running);

@@ -25,6 +25,7 @@
 #include "panic.h"
 #include "platform/platform.h"
 #include "proc/bkl.h"
+#include "proc/cputime.h"
 #include "proc/runq.h"
 #include "proc/sched_lock.h"
 #include "proc/signal.h"
@@ -284,6 +285,7 @@ static void finish_switch_locked(void)
 static void context_switch(struct task *prev, struct task *next)
 {
 	struct percpu *cpu = this_cpu();
+	cputime_switch_locked(prev, next);
 	fpu_save(&prev->fpu);
 	prev->fs_base = arch_get_fs_base();
 	prev->gs_base = arch_get_user_gs_base();
@@ -413,6 +415,7 @@ void sched_first_run(struct trapframe *tf)
 	/* We got here from context_switch in the task before us, which
 	 * holds the scheduler lock; interrupts stay off until user mode. */
 	finish_switch_locked();
+	cputime_first_user();
 	spin_unlock(&g_sched_lock);
 	arch_enter_user(tf);
 }
@@ -424,6 +427,7 @@ void sched_start_first(struct task *task)
 	cpu->idle->on_cpu = -1;
 	cpu->current = task;
 	task->on_cpu = (s32)cpu->index;
+	cputime_start(task);
 	cpu->slice_end_ns = platform_time_ns() + SCHED_SLICE_NS;
 	sched_rearm_locked();
 	sched_unlock(flags);

@@ -14,7 +14,10 @@
  * a lock hand-over, an exiting thread waking its joiner): then the
  * woken task waits for the waker's CPU, which takes it when the waker
  * sleeps (SCHED_WAKE_DEFER_EXITS). A CPU with nothing to run halts (HLT
- * with interrupts on) until an interrupt.
+ * with interrupts on) until an interrupt. Each switch charges the task
+ * switched away from its system time (proc/cputime.h); the slice timer
+ * also interrupts a task that runs alone, so its CPU time and CPU-time
+ * timers never lag more than a slice.
  */
 #ifndef CVMIFY_PROC_SCHED_H
 #define CVMIFY_PROC_SCHED_H

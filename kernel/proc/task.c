@@ -141,6 +141,7 @@ struct thread_group *thread_group_create(struct task *leader)
 	g->live = 1;
 	waitq_init(&g->signal_wait);
 	waitq_init(&g->child_wait);
+	cputime_group_init(g);
 	return g;
 }
 

@@ -26,6 +26,7 @@
 #include "arch/x86_64/arch.h"
 #include "lib/list.h"
 #include "lib/types.h"
+#include "proc/cputime.h"
 #include "proc/runq.h"
 #include "proc/wait.h"
 #include "syscalls/linux_abi/misc.h"
@@ -103,6 +104,7 @@ struct thread_group {
 	int exit_status;              /* wait status word for the parent */
 	struct task *execer;          /* in execve, waiting for the others to go */
 	struct itimers *timers;       /* alarm, setitimer, POSIX timers (proc/itimer.c) */
+	struct cputime_group cputime; /* CPU time, ITIMER_VIRTUAL/PROF (proc/cputime.h) */
 };
 
 enum task_state {
@@ -171,7 +173,8 @@ struct task {
 	u64 clear_child_tid;
 	u64 robust_list;
 	u64 robust_list_len;
-	u64 start_ns;         /* platform_time_ns() at exec, for times() */
+	u64 start_ns;         /* platform_time_ns() at fork/exec: /proc starttime */
+	struct cputime_task cputime; /* written by its CPU only (proc/cputime.h) */
 	/* prctl state (syscalls/process.c) */
 	int pdeath_signal;    /* sent when the parent exits; 0 = none */
 	bool dumpable;        /* PR_GET_DUMPABLE (1 by default, as on Linux) */

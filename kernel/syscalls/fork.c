@@ -12,6 +12,7 @@
 #include "proc/task.h"
 #include "proc/wait.h"
 #include "syscalls/common.h"
+#include "syscalls/cputime.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/signal.h"
@@ -117,11 +118,15 @@ static long reap_one(struct task *self, int pid, u64 ustatus, u64 urusage)
 		s32 status = c->wait_status;
 		if (ustatus && copyout(ustatus, &status, sizeof(status)) != 0)
 			return -EFAULT;
+		/* Linux: the child's own time and that of its reaped children. */
 		if (urusage) {
-			struct linux_rusage ru = {0};
+			struct cputime both = cputime_sum(cputime_process(c->group), cputime_children(c->group));
+			struct linux_rusage ru;
+			rusage_from_cputime(&ru, both);
 			if (copyout(urusage, &ru, sizeof(ru)) != 0)
 				return -EFAULT;
 		}
+		cputime_reap(self->group, c->group);
 		int reaped = c->pid;
 		task_free(c);
 		return reaped;

@@ -183,6 +183,19 @@ long sys_getgroups(const struct syscall_args *args)
 	return task->group_count;
 }
 
+/* Linux keeps the list sorted (getgroups and /proc/<pid>/status show it
+ * so); duplicates stay. At most TASK_GROUPS_MAX: insertion sort. */
+static void sort_groups(u32 *groups, u32 count)
+{
+	for (u32 i = 1; i < count; i++) {
+		u32 gid = groups[i];
+		u32 j = i;
+		for (; j > 0 && groups[j - 1] > gid; j--)
+			groups[j] = groups[j - 1];
+		groups[j] = gid;
+	}
+}
+
 /* setgroups: CAP_SETGID; at most TASK_GROUPS_MAX groups are kept (Linux
  * allows 65536: more than TASK_GROUPS_MAX is EINVAL here, listed in
  * docs/syscalls.md). */
@@ -199,6 +212,7 @@ long sys_setgroups(const struct syscall_args *args)
 	u32 groups[TASK_GROUPS_MAX];
 	if (size > 0 && copyin(groups, args->a[1], (size_t)size * sizeof(u32)) != 0)
 		return -EFAULT;
+	sort_groups(groups, (u32)size);
 	for (s64 i = 0; i < size; i++)
 		task->groups[i] = groups[i];
 	task->group_count = (u32)size;

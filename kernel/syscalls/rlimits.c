@@ -12,8 +12,9 @@
  *                   (proc/cred.c), RLIMIT_STACK exec (proc/exec_stack.c),
  *                   RLIMIT_NICE setpriority (sched_attr.c)
  *
- * Not enforced, listed in docs/syscalls.md: RLIMIT_CPU (no CPU time
- * accounting yet), RLIMIT_SIGPENDING (signals are a bit mask, never a
+ * RLIMIT_CPU: proc/cputime.c (SIGXCPU, SIGKILL).
+ *
+ * Not enforced, listed in docs/syscalls.md: RLIMIT_SIGPENDING (signals are a bit mask, never a
  * queue), RLIMIT_MSGQUEUE (no message queues), RLIMIT_CORE (no core
  * dumps); RLIMIT_RSS and RLIMIT_LOCKS are ignored by Linux too.
  */

@@ -45,6 +45,18 @@ bool pgrp_exists_in_session(int pgid, int sid)
 	return false;
 }
 
+/* Group and session belong to the process: every thread of t's keeps the
+ * same pair, so that any thread (and anyone else) reads the process's. */
+static void set_process_ids(struct task *t, int pgid, int sid)
+{
+	struct list_node *head = &t->group->threads;
+	for (struct list_node *l = head->next; l != head; l = l->next) {
+		struct task *thread = list_entry(l, struct task, group_link);
+		thread->pgid = pgid;
+		thread->sid = sid;
+	}
+}
+
 long sys_setpgid(const struct syscall_args *args)
 {
 	struct task *self = current_task();
@@ -53,9 +65,12 @@ long sys_setpgid(const struct syscall_args *args)
 	if (pgid < 0)
 		return -EINVAL;
 	struct task *t = pid == 0 ? self : live_task(pid);
-	if (!t || (t != self && t->parent != self))
+	/* Processes, not threads: the caller's own process (from any of its
+	 * threads) or a child of it (forked by any of its threads). */
+	bool own = t && t->group == self->group;
+	if (!t || (!own && t->parent != self->group->leader))
 		return -ESRCH;
-	if (t != self && t->did_exec)
+	if (!own && t->did_exec)
 		return -EACCES;
 	if (t->sid != self->sid || t->pid == t->sid)
 		return -EPERM; /* another session, or a session leader */
@@ -63,7 +78,7 @@ long sys_setpgid(const struct syscall_args *args)
 		pgid = t->pid;
 	if (pgid != t->pid && !pgrp_exists_in_session(pgid, self->sid))
 		return -EPERM;
-	t->pgid = pgid;
+	set_process_ids(t, pgid, t->sid);
 	return 0;
 }
 
@@ -96,9 +111,8 @@ long sys_setsid(const struct syscall_args *args)
 		if (!t->exited && t->pgid == self->pid)
 			return -EPERM;
 	}
-	self->sid = self->pid;
-	self->pgid = self->pid;
-	return self->sid; /* a new session has no controlling terminal */
+	set_process_ids(self, self->pid, self->pid);
+	return self->pid; /* a new session has no controlling terminal */
 }
 
 /* ---- the console's foreground group ---- */

@@ -113,39 +113,6 @@ long sys_sched_setaffinity(const struct syscall_args *args)
 	return sched_set_affinity(task, mask);
 }
 
-static struct linux_timeval elapsed_timeval(void)
-{
-	u64 ns = platform_time_ns() - current_task()->start_ns;
-	struct linux_timeval tv = {(s64)(ns / NS_PER_SEC), (s64)(ns % NS_PER_SEC / 1000)};
-	return tv;
-}
-
-long sys_getrusage(const struct syscall_args *args)
-{
-	int who = arg_int(args->a[0]);
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-		return -EINVAL;
-	struct linux_rusage ru;
-	memset(&ru, 0, sizeof(ru));
-	if (who != RUSAGE_CHILDREN)
-		ru.ru_utime = elapsed_timeval();
-	return copyout(args->a[1], &ru, sizeof(ru));
-}
-
-long sys_times(const struct syscall_args *args)
-{
-	u64 ticks_per_ns_div = NS_PER_SEC / 100; /* AT_CLKTCK is 100 */
-	u64 now = platform_time_ns();
-	if (args->a[0]) {
-		struct linux_tms t;
-		memset(&t, 0, sizeof(t));
-		t.tms_utime = (s64)((now - current_task()->start_ns) / ticks_per_ns_div);
-		if (copyout(args->a[0], &t, sizeof(t)) != 0)
-			return -EFAULT;
-	}
-	return (long)(now / ticks_per_ns_div);
-}
-
 long sys_getcpu(const struct syscall_args *args)
 {
 	u32 cpu = this_cpu()->index;

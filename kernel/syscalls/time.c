@@ -15,6 +15,7 @@
 #include "proc/task.h"
 #include "proc/wait.h"
 #include "syscalls/common.h"
+#include "syscalls/cputime.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/time.h"
@@ -35,12 +36,9 @@ static int clock_now(int clock, u64 *ns)
 	case CLOCK_BOOTTIME:
 		*ns = platform_time_ns();
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		/* The task has had the CPU since it started. */
-		*ns = platform_time_ns() - current_task()->start_ns;
-		return 0;
 	default:
+		if (clock_is_cpu(clock))
+			return cpu_clock_now(clock, ns); /* syscalls/cputime.c */
 		return -EINVAL;
 	}
 }
@@ -108,8 +106,8 @@ static long do_sleep(int clock, bool absolute, u64 ureq, u64 urem)
 	int err = clock_now(clock, &now);
 	if (err)
 		return err;
-	if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL; /* Linux: not for clock_nanosleep on a thread clock */
+	if (clock_is_cpu(clock))
+		return -EINVAL; /* sleeping on CPU time: not kept (docs/syscalls.md) */
 	err = timespec_copyin_ns(ureq, &req);
 	if (err)
 		return err;
@@ -186,21 +184,31 @@ static int put_itimerval(u64 uaddr, const struct itimer_spec *spec)
 	return copyout(uaddr, &v, sizeof(v));
 }
 
+/* ITIMER_VIRTUAL and ITIMER_PROF count CPU time (proc/cputime.h). */
+static int cpu_itimer_of(int which)
+{
+	return which == ITIMER_VIRTUAL ? CPU_ITIMER_VIRTUAL : CPU_ITIMER_PROF;
+}
+
 long sys_getitimer(const struct syscall_args *args)
 {
 	int which = arg_int(args->a[0]);
-	if (which != ITIMER_REAL)
-		return -EINVAL; /* CPU-time timers: not kept (proc/itimer.h) */
+	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+		return -EINVAL;
 	struct itimer_spec spec;
-	itimer_real_get(current_task(), &spec);
+	if (which == ITIMER_REAL)
+		itimer_real_get(current_task(), &spec);
+	else
+		cputime_itimer_get(current_task()->group, cpu_itimer_of(which), &spec.value_ns,
+		                   &spec.interval_ns);
 	return put_itimerval(args->a[1], &spec);
 }
 
 long sys_setitimer(const struct syscall_args *args)
 {
 	int which = arg_int(args->a[0]);
-	if (which != ITIMER_REAL)
-		return -EINVAL; /* ITIMER_VIRTUAL/PROF: not kept (proc/itimer.h) */
+	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+		return -EINVAL;
 	struct itimer_spec spec = {0, 0}, old;
 	if (args->a[1]) {
 		struct linux_itimerval v;
@@ -213,9 +221,14 @@ long sys_setitimer(const struct syscall_args *args)
 		spec.value_ns = timeval_ns(&v.it_value);
 		spec.interval_ns = timeval_ns(&v.it_interval);
 	}
-	int err = itimer_real_set(current_task(), &spec, &old);
-	if (err)
-		return err;
+	if (which == ITIMER_REAL) {
+		int err = itimer_real_set(current_task(), &spec, &old);
+		if (err)
+			return err;
+	} else {
+		cputime_itimer_set(current_task()->group, cpu_itimer_of(which), spec.value_ns,
+		                   spec.interval_ns, &old.value_ns, &old.interval_ns);
+	}
 	return args->a[2] ? put_itimerval(args->a[2], &old) : 0;
 }
 

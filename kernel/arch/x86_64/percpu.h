@@ -45,6 +45,9 @@ struct percpu {
     u32 irq_depth;            /* > 0 while in an interrupt handler */
     u64 irq_count;            /* interrupts taken on this CPU */
     u64 ticks_early;          /* timer interrupts before their deadline */
+    /* CPU time spent here by tasks (proc/cputime.c; others only read) */
+    u64 user_ns;
+    u64 sys_ns;
     /* kernel_fpu_begin/end (fpu.c) */
     int kernel_fpu_depth;
 };

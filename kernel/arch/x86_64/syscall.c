@@ -13,6 +13,7 @@
 #include "mm/kpt.h"
 #ifndef CVMIFY_CORE_ONLY
 #include "proc/bkl.h"
+#include "proc/cputime.h"
 #include "proc/sched.h"
 #endif
 
@@ -47,9 +48,11 @@ int syscall_entry_c(struct trapframe *tf)
 #ifdef CVMIFY_CORE_ONLY
     tf->rax = (u64)-38; /* -ENOSYS: a core-only kernel runs no apps */
 #else
+    cputime_from_user();
     bkl_lock();
     tf->rax = (u64)syscall_dispatch(tf);
     sched_exit_to_user(tf); /* signals, preemption; drops the lock */
+    cputime_to_user();
 #endif
     return sysret_safe(tf);
 }

@@ -24,6 +24,7 @@
 #ifndef CVMIFY_CORE_ONLY
 #include "mm/fault.h"
 #include "proc/bkl.h"
+#include "proc/cputime.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
 #endif
@@ -98,20 +99,29 @@ void trap_handler(struct trapframe *tf)
     if (tf->trapno == TRAP_VE && platform_virt_exception(tf))
         return;
     if (tf->trapno >= 32) {
+#ifndef CVMIFY_CORE_ONLY
+        bool from_user = trapframe_from_user(tf);
+        if (from_user)
+            cputime_from_user();
+#endif
         irq_dispatch(tf);
 #ifndef CVMIFY_CORE_ONLY
-        if (trapframe_from_user(tf))
+        if (from_user) {
             sched_irq_exit_to_user(tf);
+            cputime_to_user();
+        }
 #endif
         return;
     }
     if (trapframe_from_user(tf)) {
 #ifndef CVMIFY_CORE_ONLY
+        cputime_from_user();
         bkl_lock();
 #endif
         user_trap(tf);
 #ifndef CVMIFY_CORE_ONLY
         sched_exit_to_user(tf);
+        cputime_to_user();
 #endif
         return;
     }

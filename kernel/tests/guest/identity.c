@@ -76,7 +76,7 @@ static int can_read(const char *path)
 
 static int drop_everything(void)
 {
-	gid_t groups[2] = {100, 200};
+	gid_t groups[2] = {200, 100}; /* Linux keeps them sorted */
 	STEP(1, setgroups(2, groups) == 0);
 	gid_t got[4];
 	STEP(2, getgroups(4, got) == 2 && got[0] == 100 && got[1] == 200);

@@ -78,6 +78,18 @@ static size_t finish(struct builder *b)
     return b->len;
 }
 
+/* The records every config needs, for /bin/true as root; more may follow. */
+static void begin_minimal(struct builder *b)
+{
+    begin(b);
+    add_str(b, CFG_ENTRYPOINT, "/bin/true");
+    add_str(b, CFG_ARG, "true");
+    add_str(b, CFG_CWD, "/");
+    add_u32(b, CFG_UID, 0);
+    add_u32(b, CFG_GID, 0);
+    add(b, CFG_DISK_ROOT, (u8[48]){ 0 }, 48);
+}
+
 /* A valid config; skip_type leaves out all records of that type. */
 static size_t build_valid(struct builder *b, u16 skip_type)
 {
@@ -350,14 +362,7 @@ static void test_overrides(void)
     config_free(&cfg);
 
     /* without ALLOW_HOST_ARGV, extra args are refused */
-    begin(&b);
-    add_str(&b, CFG_ENTRYPOINT, "/bin/true");
-    add_str(&b, CFG_ARG, "true");
-    add_str(&b, CFG_CWD, "/");
-    add_u32(&b, CFG_UID, 0);
-    add_u32(&b, CFG_GID, 0);
-    u8 root[48] = { 0 };
-    add(&b, CFG_DISK_ROOT, root, 48);
+    begin_minimal(&b);
     size = finish(&b);
     CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
     begin(&o);
@@ -506,11 +511,11 @@ static void test_hostname(void)
 }
 
 /* A config that allows every docker flag: --entrypoint, -w, -u 1000:100
- * (named "app"), --tmpfs, extra args. */
+ * (named "app", in groups 27 and 100), --tmpfs, extra args. */
 static size_t build_permissive(struct builder *b)
 {
     u8 root[48] = { 0 };
-    u8 user[11] = { 0xe8, 0x03, 0, 0, 100, 0, 0, 0, 'a', 'p', 'p' };
+    u8 user[23] = { 0xe8, 0x03, 0, 0, 100, 0, 0, 0, 2, 0, 0, 0, 27, 0, 0, 0, 100, 0, 0, 0, 'a', 'p', 'p' };
     begin(b);
     add_str(b, CFG_ENTRYPOINT, "/bin/app");
     add_str(b, CFG_ARG, "/bin/app");
@@ -544,6 +549,8 @@ static void test_overrides_for_docker_flags(void)
     add_str(&o, CFG_CWD, "/work");
     add_u32(&o, CFG_UID, 1000);
     add_u32(&o, CFG_GID, 100);
+    add_u32(&o, CFG_GROUPS, 27);
+    add_u32(&o, CFG_GROUPS, 100);
     add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100, 0);
     add_u32(&o, CFG_READ_ONLY_ROOT, 1);
     size_t osize = finish(&o);
@@ -556,8 +563,9 @@ static void test_overrides_for_docker_flags(void)
     CHECK(strcmp(cfg.cwd, "/work") == 0);
     CHECK_EQ(cfg.uid, 1000);
     CHECK_EQ(cfg.gid, 100);
-    CHECK_EQ(cfg.group_count, 1);
-    CHECK_EQ(cfg.groups[0], 100);
+    CHECK_EQ(cfg.group_count, 2); /* the entry's, not the image user's 27 alone */
+    CHECK_EQ(cfg.groups[0], 27);
+    CHECK_EQ(cfg.groups[1], 100);
     CHECK_EQ(cfg.tmpfs_count, 1); /* the config's own, /tmp */
     CHECK_EQ(cfg.host_tmpfs_count, 1);
     CHECK(strcmp(cfg.host_tmpfs[0].path, "/run") == 0);
@@ -579,6 +587,23 @@ static void test_overrides_for_docker_flags(void)
     add_u32(&o, CFG_UID, 1000);
     osize = finish(&o);
     CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EINVAL);
+    /* the entry's ids with other groups (a group more, one less, or
+     * groups alone): the host cannot compose a user */
+    u32 other_groups[3][3] = { { 27, 100, 0 }, { 100 }, { 27 } };
+    u32 other_counts[3] = { 3, 1, 1 };
+    for (int k = 0; k < 4; k++) {
+        begin(&o);
+        if (k < 3) {
+            add_u32(&o, CFG_UID, 1000);
+            add_u32(&o, CFG_GID, 100);
+            for (u32 g = 0; g < other_counts[k]; g++)
+                add_u32(&o, CFG_GROUPS, other_groups[k][g]);
+        } else {
+            add_u32(&o, CFG_GROUPS, 0);
+        }
+        osize = finish(&o);
+        CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), -EPERM);
+    }
     CHECK(strcmp(cfg.cwd, "/srv") == 0);
     CHECK_EQ(cfg.uid, 0);
     CHECK_EQ(cfg.group_count, 1);
@@ -591,18 +616,20 @@ static void test_overrides_for_docker_flags(void)
     config_free(&cfg);
 
     /* policy records are checked like any other */
-    u8 bad_user[12] = { 1, 0, 0, 0, 1, 0, 0, 0, 'a', ':', 'b', 'c' };
-    begin(&b);
-    add_str(&b, CFG_ENTRYPOINT, "/bin/true");
-    add_str(&b, CFG_ARG, "true");
-    add_str(&b, CFG_CWD, "/");
-    add_u32(&b, CFG_UID, 0);
-    add_u32(&b, CFG_GID, 0);
-    add(&b, CFG_DISK_ROOT, (u8[48]){ 0 }, 48);
-    add(&b, CFG_ALLOW_HOST_USER, bad_user, sizeof(bad_user));
-    size = finish(&b);
-    CHECK_EQ(config_parse(b.buf, size, &cfg), -EINVAL);
-    CHECK(strstr(config_error(), "ALLOW_HOST_USER name") != NULL);
+    u8 bad_users[4][16] = {
+        { 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 'a', ':', 'b', 'c' },       /* name with ':' */
+        { 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0 },               /* 2 groups, 1 there */
+        { 1, 0, 0, 0, 1, 0, 0, 0, 65, 0, 0, 0, 5, 0, 0, 0 },              /* more than 64 */
+        { 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },   /* (gid_t)-1 */
+    };
+    const char *why[4] = { "ALLOW_HOST_USER name", "u32 n, n groups", "too many groups", "invalid id" };
+    for (int k = 0; k < 4; k++) {
+        begin_minimal(&b);
+        add(&b, CFG_ALLOW_HOST_USER, bad_users[k], sizeof(bad_users[k]));
+        size = finish(&b);
+        CHECK_EQ(config_parse(b.buf, size, &cfg), -EINVAL);
+        CHECK(strstr(config_error(), why[k]) != NULL);
+    }
 }
 
 /* TMPFS_MOUNT overrides: only with ALLOW_HOST_TMPFS, every value

@@ -1,5 +1,5 @@
 #!/bin/bash
-id; echo "HOME=$HOME"; echo "whoami=$(whoami)"
+id; id -G; grep Groups: /proc/self/status; echo "HOME=$HOME"; echo "whoami=$(whoami)"
 echo mine > /data/file && ls -ln /data/file | awk '{print $1, $3, $4}'
 echo x > /etc/nope 2>/dev/null; echo "write /etc: $?"
 cat /etc/shadow >/dev/null 2>&1; echo "read shadow: $?"

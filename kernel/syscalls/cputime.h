@@ -1,0 +1,23 @@
+/*
+ * cputime.h (syscalls): CPU time in the Linux ABI's shapes, shared by
+ * getrusage/times/clock_gettime (syscalls/cputime.c) and wait4.
+ */
+#ifndef CVMIFY_SYSCALLS_CPUTIME_H
+#define CVMIFY_SYSCALLS_CPUTIME_H
+
+#include "proc/cputime.h"
+#include "syscalls/linux_abi/time.h"
+
+/* A zeroed rusage with c's user and system time (the other fields are
+ * not kept). */
+void rusage_from_cputime(struct linux_rusage *ru, struct cputime c);
+
+/* Is clock a CPU-time clock: CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID or one that clock_getcpuclockid /
+ * pthread_getcpuclockid made (Linux's encoding, negative)? */
+bool clock_is_cpu(int clock);
+/* Its value in ns; -EINVAL for a bad encoding, a thread of another
+ * process or a task that does not exist. */
+int cpu_clock_now(int clock, u64 *ns);
+
+#endif
