@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #define CONNECTS 24
+#define QUEUED 16   /* within both listeners' backlogs */
 
 static struct sockaddr_in loopback(unsigned short port)
 {
@@ -183,8 +184,8 @@ static void tcp_queued_reset(void)
 	int l1 = listener(0);
 	unsigned short port = port_of(l1);
 	int l2 = listener(port);
-	int clients[8];
-	for (int i = 0; i < 8; i++) {
+	int clients[QUEUED];
+	for (int i = 0; i < QUEUED; i++) {
 		clients[i] = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in a = loopback(port);
 		connect(clients[i], (struct sockaddr *)&a, sizeof(a));
@@ -194,7 +195,7 @@ static void tcp_queued_reset(void)
 	int accepted = 0, reset = 0;
 	for (int c; (c = accept(l2, NULL, NULL)) >= 0; accepted++)
 		close(c);
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < QUEUED; i++) {
 		struct pollfd p = {.fd = clients[i], .events = POLLIN};
 		char byte;
 		if (poll(&p, 1, 500) == 1 && read(clients[i], &byte, 1) < 0 && errno == ECONNRESET)
@@ -203,7 +204,7 @@ static void tcp_queued_reset(void)
 	}
 	close(l2);
 	printf("  queued: accepted %d, reset %d\n", accepted, reset);
-	check(accepted > 0 && reset > 0 && accepted + reset == 8,
+	check(accepted > 0 && reset > 0 && accepted + reset == QUEUED,
 	      "tcp: connections queued on a closed listener are reset, the others accepted");
 }
 
