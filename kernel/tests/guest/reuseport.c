@@ -224,6 +224,22 @@ static void tcp_refusals(void)
 	close(first);
 }
 
+/* A client that sets the option and binds before connecting, as some
+ * libraries do, still connects. */
+static void tcp_client(void)
+{
+	int l = listener(0);
+	int c = bound(SOCK_STREAM, 0, 1);
+	struct sockaddr_in a = loopback(port_of(l));
+	check(c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "tcp: a SO_REUSEPORT client bound to port 0 connects");
+	int s = accept(l, NULL, NULL);
+	check(s >= 0 && write(c, "k", 1) == 1 && read(s, &a, 1) == 1, "tcp: and talks");
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* Another effective uid may not join a group (root only; else skipped). */
 static int other_uid_refused(void)
 {
@@ -344,6 +360,7 @@ int main(void)
 	tcp_threads();
 	tcp_queued_reset();
 	tcp6_group();
+	tcp_client();
 	if (geteuid() == 0)
 		check_in_child("tcp: another effective uid may not join", other_uid_refused);
 	else
