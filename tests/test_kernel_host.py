@@ -80,6 +80,7 @@ REQUIRED = [
     "volume_records_refused",                 # ... VOLUME overrides outside the measured policy
     "tmpfs_mount_records_refused",            # --tmpfs: TMPFS_MOUNT overrides checked and allowed
     "new_and_existing_mount_points",          # ... mounted with their size, mode and owner
+    "flags_go_on_the_mount",                  # ... and flags: noexec refuses execve, ro writes
     "volume_malformed_authentic_metadata",    # ... re-committed corrupt metadata: refused or read safely
     "user_return_bad_rip_refused",            # no rip beyond the user limit reaches sysret/iret
     "user_return_sysret_when_safe",

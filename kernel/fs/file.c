@@ -261,8 +261,8 @@ int vfs_open_exec(struct inode *start, const char *path, struct file **out)
 	vfs_current_cred(&cred);
 	if (inode_is_dir(inode))
 		err = -EISDIR;
-	else if (!inode_is_reg(inode))
-		err = -EACCES;
+	else if (!inode_is_reg(inode) || (vfs_mount_flags(inode) & VFS_MOUNT_NOEXEC))
+		err = -EACCES; /* Linux: noexec refuses programs, scripts and interpreters */
 	else
 		err = vfs_permission(inode, X_OK, &cred);
 	if (err == 0)

@@ -52,6 +52,7 @@ int vfs_mount_root(struct fs_super *root_sb)
 	m->sb = root_sb;
 	m->parent_dir = NULL;
 	strlcpy(m->name, "/", sizeof(m->name));
+	m->flags = 0;
 	root_sb->mount = m;
 	g_root_sb = root_sb;
 	return 0;
@@ -125,8 +126,22 @@ static int mount_at_path(const char *path, struct fs_super *sb, bool file)
 	m->parent_dir = parent;
 	memcpy(m->name, name, name_len);
 	m->name[name_len] = 0;
+	m->flags = 0;
 	sb->mount = m;
 	return 0;
+}
+
+int vfs_set_mount_flags(struct fs_super *sb, u32 flags)
+{
+	if (sb->mount == NULL)
+		return -EINVAL;
+	sb->mount->flags = flags;
+	return 0;
+}
+
+u32 vfs_mount_flags(const struct inode *inode)
+{
+	return inode->sb->mount != NULL ? inode->sb->mount->flags : 0;
 }
 
 int vfs_mount(const char *path, struct fs_super *sb)

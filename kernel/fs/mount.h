@@ -17,6 +17,7 @@ struct mount {
 	struct fs_super *sb;
 	struct inode *parent_dir;          /* owned reference; NULL for "/" */
 	char name[VFS_NAME_MAX + 1];       /* name in parent_dir */
+	u32 flags;                         /* VFS_MOUNT_* (read-only is sb->read_only) */
 };
 
 /* The filesystem mounted at (dir, name), or NULL. */

@@ -107,14 +107,14 @@ static int mount_root(const u8 disk_key[32], const u8 expected_root[48], bool re
 	return vfs_mount_root(overlay);
 }
 
-static int mount_one(const char *path, struct fs_super *sb)
+static int mount_one(const char *path, struct fs_super *sb, u32 flags)
 {
 	if (sb == NULL)
 		return -ENOMEM;
 	int err = vfs_mount(path, sb);
 	if (err < 0)
 		kprintf("fs: cannot mount %s on %s (error %d)\n", sb->type, path, err);
-	return err;
+	return err < 0 ? err : vfs_set_mount_flags(sb, flags);
 }
 
 static bool is_tmp(const char *path)
@@ -131,19 +131,22 @@ int fs_mount_all(const u8 disk_key[32], const u8 expected_root[48],
 	/* Each tmpfs may take half of RAM; page_alloc failing stops it first. */
 	u64 tmpfs_pages = page_total_count() / 2;
 
-	err = mount_one("/dev", devfs_create());
+	/* The flags docker's runtime gives /dev, /dev/shm and /proc; /tmp is
+	 * part of docker's container layer, which has none. */
+	const u32 restricted = VFS_MOUNT_NOSUID | VFS_MOUNT_NODEV | VFS_MOUNT_NOEXEC;
+	err = mount_one("/dev", devfs_create(), VFS_MOUNT_NOSUID);
 	if (err == 0)
-		err = mount_one("/dev/shm", tmpfs_create(01777, tmpfs_pages));
+		err = mount_one("/dev/shm", tmpfs_create(01777, tmpfs_pages), restricted);
 	if (err == 0)
-		err = mount_one("/proc", procfs_create());
+		err = mount_one("/proc", procfs_create(), restricted);
 	if (err == 0)
-		err = mount_one("/tmp", tmpfs_create(01777, tmpfs_pages));
+		err = mount_one("/tmp", tmpfs_create(01777, tmpfs_pages), 0);
 	size_t extra = 0;
 	for (size_t i = 0; err == 0 && i < tmpfs_count; i++) {
 		if (is_tmp(tmpfs_paths[i]))
 			continue;
 		/* Docker's tmpfs default mode: a non-root app can write there. */
-		err = mount_one(tmpfs_paths[i], tmpfs_create(01777, tmpfs_pages));
+		err = mount_one(tmpfs_paths[i], tmpfs_create(01777, tmpfs_pages), 0);
 		extra++;
 	}
 	if (err == 0)

@@ -154,6 +154,16 @@ static long vmstat_generate(struct inode *inode, char *buf, size_t size)
 	return (long)t.len;
 }
 
+/* A mount's options as Linux shows them: ro or rw, then nosuid, nodev,
+ * noexec, relatime (its order). */
+static void mount_options(const struct mount *m, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s,relatime", m->sb->read_only ? "ro" : "rw",
+	         (m->flags & VFS_MOUNT_NOSUID) ? ",nosuid" : "",
+	         (m->flags & VFS_MOUNT_NODEV) ? ",nodev" : "",
+	         (m->flags & VFS_MOUNT_NOEXEC) ? ",noexec" : "");
+}
+
 /* /proc/mounts: "type mountpoint type options 0 0"; mountinfo (info):
  * "id parent major:minor root mountpoint options - type source
  * superoptions", mount ids from 21, the root's parent 1. */
@@ -161,18 +171,19 @@ static long mounts_text(char *buf, size_t size, bool info)
 {
 	struct textbuf t = { buf, size, 0 };
 	char path[256];
+	char options[48];
 	for (size_t i = 0; mount_at(i) != NULL; i++) {
 		struct mount *m = mount_at(i);
 		if (vfs_getcwd(m->sb->root, path, sizeof(path)) < 0)
 			continue;
+		mount_options(m, options, sizeof(options));
 		const char *mode = m->sb->read_only ? "ro" : "rw";
 		if (!info) {
-			textbuf_add(&t, "%s %s %s %s,relatime 0 0\n", m->sb->type, path, m->sb->type,
-			            mode);
+			textbuf_add(&t, "%s %s %s %s 0 0\n", m->sb->type, path, m->sb->type, options);
 			continue;
 		}
-		textbuf_add(&t, "%zu %zu 0:%llu / %s %s,relatime - %s %s %s\n", 21 + i,
-		            i == 0 ? (size_t)1 : (size_t)21, (unsigned long long)m->sb->dev, path, mode,
+		textbuf_add(&t, "%zu %zu 0:%llu / %s %s - %s %s %s\n", 21 + i,
+		            i == 0 ? (size_t)1 : (size_t)21, (unsigned long long)m->sb->dev, path, options,
 		            m->sb->type, m->sb->type, mode);
 	}
 	return (long)t.len;

@@ -3,7 +3,8 @@
  * were checked by config/tmpfs_record.c and overrides.c (allowed, unique,
  * not a volume's target); here they only become mounts, as docker's
  * runtime makes them: the size and owner asked for, the mode of the
- * image's directory there if it has one (else the mode asked for).
+ * image's directory there if it has one (else the mode asked for), and
+ * the mount's flags (ro, nosuid, nodev, noexec).
  */
 #include "fs/mount.h"
 #include "fs/path.h"
@@ -55,22 +56,37 @@ static u32 covered_mode(const char *path, u32 fallback)
 	return mode;
 }
 
+/* The record's flags on the mounted sb: ro on the filesystem (it has
+ * this one mount), the others on the mount. */
+static int set_flags(struct fs_super *sb, u32 flags)
+{
+	u32 mount_flags = ((flags & CONFIG_TMPFS_NOSUID) ? VFS_MOUNT_NOSUID : 0) |
+	                  ((flags & CONFIG_TMPFS_NODEV) ? VFS_MOUNT_NODEV : 0) |
+	                  ((flags & CONFIG_TMPFS_NOEXEC) ? VFS_MOUNT_NOEXEC : 0);
+	sb->read_only = (flags & CONFIG_TMPFS_RDONLY) != 0;
+	return vfs_set_mount_flags(sb, mount_flags);
+}
+
 static int mount_one(const struct config_tmpfs *m, u64 default_pages)
 {
 	u64 pages = m->size ? (m->size + PAGE_SIZE - 1) / PAGE_SIZE : default_pages;
 	u32 mode = covered_mode(m->path, m->mode);
 	struct fs_super *sb = mounted_tmpfs(m->path);
-	if (sb != NULL)
-		return tmpfs_configure(sb, mode, m->uid, m->gid, pages);
+	if (sb != NULL) {
+		int err = tmpfs_configure(sb, mode, m->uid, m->gid, pages);
+		return err < 0 ? err : set_flags(sb, m->flags);
+	}
 	sb = tmpfs_create(mode, pages);
 	if (sb == NULL)
 		return -ENOMEM;
 	int err = tmpfs_configure(sb, mode, m->uid, m->gid, pages);
 	if (err == 0)
 		err = vfs_mount(m->path, sb);
-	if (err < 0)
+	if (err < 0) {
 		tmpfs_destroy(sb);
-	return err;
+		return err;
+	}
+	return set_flags(sb, m->flags);
 }
 
 int fs_mount_host_tmpfs(const struct config_tmpfs *mounts, size_t count)

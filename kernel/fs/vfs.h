@@ -298,6 +298,17 @@ int vfs_mount(const char *path, struct fs_super *sb);
  * parent directory must exist; a directory there is -EISDIR. */
 int vfs_mount_file(const char *path, struct fs_super *sb);
 
+/* Per-mount flags, as Linux's MNT_NOSUID/NODEV/NOEXEC (shown in
+ * /proc/mounts). Read-only is the filesystem's own (sb->read_only). */
+#define VFS_MOUNT_NOSUID 0x1   /* execve ignores set-id bits */
+#define VFS_MOUNT_NODEV 0x2    /* recorded: none of ours hold device nodes */
+#define VFS_MOUNT_NOEXEC 0x4   /* execve -EACCES, mmap PROT_EXEC -EPERM */
+/* Set the flags of the mount sb is mounted at (-EINVAL: not mounted). */
+int vfs_set_mount_flags(struct fs_super *sb, u32 flags);
+/* The flags of the mount inode lives on; 0 for unmounted filesystems
+ * (pipes, memfds, shared anonymous memory). */
+u32 vfs_mount_flags(const struct inode *inode);
+
 /* The whole boot step (main.c): find the virtio-blk root disk, open it as
  * cvmfs with disk_key, refuse it unless its root equals expected_root
  * (-EACCES), mount the root overlay on it at / (writable in memory, or

@@ -46,6 +46,12 @@ static bool sealed_against_writes(const struct file *file)
 	return seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
 }
 
+/* Is the file on a noexec mount? */
+static bool file_noexec(const struct file *file)
+{
+	return file->inode != NULL && (vfs_mount_flags(file->inode) & VFS_MOUNT_NOEXEC);
+}
+
 /* May this open file be mapped this way? */
 static long check_file_access(struct file *file, u32 prot, bool shared)
 {
@@ -64,6 +70,8 @@ static long check_file_access(struct file *file, u32 prot, bool shared)
 	}
 	if (shared && (prot & PROT_WRITE) && sealed_against_writes(file))
 		return -EPERM;
+	if ((prot & PROT_EXEC) && file_noexec(file))
+		return -EPERM; /* Linux: noexec mounts refuse executable mappings */
 	return 0;
 }
 
@@ -153,6 +161,8 @@ long mm_mmap(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct file 
 	u32 vflags = (shared ? VMA_SHARED : 0) | (anon ? VMA_ANON : 0);
 	if (shared && (anon || may_write_shared(file)))
 		vflags |= VMA_MAYWRITE;
+	if (!anon && file_noexec(file))
+		vflags |= VMA_NOEXEC;
 	if (anon && shared)
 		return map_shared_anon(mm, addr, len, prot, vflags);
 	int err = vma_add(mm, addr, addr + len, prot, vflags, anon ? NULL : file,

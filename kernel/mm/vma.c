@@ -340,6 +340,9 @@ int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot)
 		/* A file opened read-only stays read-only through its mappings. */
 		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) && !(v->flags & VMA_MAYWRITE))
 			return -EACCES;
+		/* A file on a noexec mount stays non-executable. */
+		if ((prot & PROT_EXEC) && (v->flags & VMA_NOEXEC))
+			return -EACCES;
 		at = v->end;
 	}
 	int err = vma_split_edges(mm, start, end);

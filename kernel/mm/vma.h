@@ -38,6 +38,7 @@ struct file;
 #define VMA_SYSV_SHM 0x40   /* a System V shared memory attach (mm/shm.c) */
 #define VMA_MAYWRITE 0x80   /* shared: may be made writable (the file is open
                                for writing and can share its pages) */
+#define VMA_NOEXEC 0x100    /* a file on a noexec mount: never PROT_EXEC */
 
 struct vma {
 	u64 start;          /* page-aligned, inclusive */
@@ -98,7 +99,8 @@ int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags,
 int vma_remove(struct mm *mm, u64 start, u64 end);
 /* Change prot on [start, end); every page in it must be mapped by some
  * VMA (-ENOMEM otherwise, like Linux), and a shared VMA without
- * VMA_MAYWRITE never becomes writable (-EACCES). Present pages get new
+ * VMA_MAYWRITE never becomes writable and a VMA_NOEXEC one never
+ * executable (-EACCES, like Linux). Present pages get new
  * PTE flags. */
 int vma_protect(struct mm *mm, u64 start, u64 end, u32 prot);
 /* The highest free hole of size bytes below mmap_top; 0 when none. */

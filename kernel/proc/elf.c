@@ -185,6 +185,8 @@ int elf_load(struct mm *mm, struct inode *cwd, const char *path, struct elf_imag
 	out->phnum = ef.info.ehdr.e_phnum;
 	out->brk_start = ALIGN_UP(bias + ef.info.hi, PAGE_SIZE);
 	out->file_mode = ef.file->inode->mode;
+	if (vfs_mount_flags(ef.file->inode) & VFS_MOUNT_NOSUID)
+		out->file_mode &= ~(u32)(S_ISUID | S_ISGID); /* nosuid: no set-id exec */
 	out->file_uid = ef.file->inode->uid;
 	out->file_gid = ef.file->inode->gid;
 	if (ef.info.interp)

@@ -54,9 +54,9 @@ static void add_u32(struct builder *b, u16 type, u32 v)
     add(b, type, tmp, 4);
 }
 
-/* A TMPFS_MOUNT value: u64 size, u32 mode, uid, gid, reserved, path. */
+/* A TMPFS_MOUNT value: u64 size, u32 mode, uid, gid, flags, path. */
 static void add_tmpfs_mount(struct builder *b, const char *path, u64 size, u32 mode, u32 uid,
-                            u32 gid, u32 reserved)
+                            u32 gid, u32 flags)
 {
     u8 v[24 + 64];
     size_t n = strlen(path);
@@ -65,7 +65,7 @@ static void add_tmpfs_mount(struct builder *b, const char *path, u64 size, u32 m
     put32(v + 8, mode);
     put32(v + 12, uid);
     put32(v + 16, gid);
-    put32(v + 20, reserved);
+    put32(v + 20, flags);
     memcpy(v + 24, path, n);
     add(b, CFG_TMPFS_MOUNT, v, (u32)(24 + n));
 }
@@ -551,7 +551,8 @@ static void test_overrides_for_docker_flags(void)
     add_u32(&o, CFG_GID, 100);
     add_u32(&o, CFG_GROUPS, 27);
     add_u32(&o, CFG_GROUPS, 100);
-    add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100, 0);
+    add_tmpfs_mount(&o, "/run", 1ULL << 32, 0700, 1000, 100,
+                    CONFIG_TMPFS_NOEXEC | CONFIG_TMPFS_NOSUID | CONFIG_TMPFS_RDONLY);
     add_u32(&o, CFG_READ_ONLY_ROOT, 1);
     size_t osize = finish(&o);
     CHECK(!cfg.read_only_root);
@@ -573,6 +574,7 @@ static void test_overrides_for_docker_flags(void)
     CHECK_EQ(cfg.host_tmpfs[0].mode, 0700);
     CHECK_EQ(cfg.host_tmpfs[0].uid, 1000);
     CHECK_EQ(cfg.host_tmpfs[0].gid, 100);
+    CHECK_EQ(cfg.host_tmpfs[0].flags, CONFIG_TMPFS_NOEXEC | CONFIG_TMPFS_NOSUID | CONFIG_TMPFS_RDONLY);
     config_free(&cfg);
 
     /* a user the config does not list, or half a user, changes nothing */
@@ -643,12 +645,13 @@ static void test_tmpfs_mount_records_refused(void)
     CHECK_EQ(config_parse(b.buf, size, &cfg), 0);
     struct {
         const char *path;
-        u32 mode, uid, reserved;
+        u32 mode, uid, flags;
         int err;
     } cases[] = {
         { "/run", 010000, 0, 0, -EINVAL },        /* mode above 07777 */
         { "/run", 0755, 0xffffffffU, 0, -EINVAL }, /* invalid owner */
-        { "/run", 0755, 0, 1, -EINVAL },           /* reserved field */
+        { "/run", 0755, 0, 0x10, -EINVAL },        /* a flag we do not know */
+        { "/run", 0755, 0, 0x80000000U, -EINVAL },
         { "/", 0755, 0, 0, -EINVAL },
         { "run", 0755, 0, 0, -EINVAL },
         { "/run/", 0755, 0, 0, -EINVAL },
@@ -657,7 +660,7 @@ static void test_tmpfs_mount_records_refused(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         begin(&o);
-        add_tmpfs_mount(&o, cases[i].path, 0, cases[i].mode, cases[i].uid, 0, cases[i].reserved);
+        add_tmpfs_mount(&o, cases[i].path, 0, cases[i].mode, cases[i].uid, 0, cases[i].flags);
         size_t osize = finish(&o);
         CHECK_EQ(config_apply_overrides(&cfg, o.buf, osize), cases[i].err);
     }

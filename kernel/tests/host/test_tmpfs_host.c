@@ -4,7 +4,8 @@
  * owner asked for; over a directory of the image the mode is that
  * directory's (as runc makes it); the tmpfs already on /tmp takes the
  * options instead of a new one (writes stop at the new size); a /tmp
- * already written to is not changed.
+ * already written to is not changed; the record's flags go on the mount
+ * (noexec: no execve; ro: no new files).
  */
 #include <stdio.h>
 #include <string.h>
@@ -118,9 +119,67 @@ static void test_a_used_tmpfs_is_not_changed(void)
 	CHECK_EQ(fs_mount_host_tmpfs(&file, 1), -ENOTDIR);
 }
 
+/* A 0755 file made at path, as root, before the mount turns read-only. */
+static void make_program(const char *path)
+{
+	struct file *f = NULL;
+	CHECK_EQ(vfs_open(g_root, path, O_CREAT | O_RDWR, 0755, &f), 0);
+	if (f != NULL)
+		file_put(f);
+}
+
+static int exec_open(const char *path)
+{
+	struct file *f = NULL;
+	int err = vfs_open_exec(g_root, path, &f);
+	if (err == 0)
+		file_put(f);
+	return err;
+}
+
+static void test_flags_go_on_the_mount(void)
+{
+	struct config_tmpfs noexec = mount_spec("/scratch", 0, 01777, 0, 0);
+	noexec.flags = CONFIG_TMPFS_NOEXEC | CONFIG_TMPFS_NOSUID | CONFIG_TMPFS_NODEV;
+	struct config_tmpfs plain = mount_spec("/plain", 0, 01777, 0, 0);
+	CHECK_EQ(fs_mount_host_tmpfs(&noexec, 1), 0);
+	CHECK_EQ(fs_mount_host_tmpfs(&plain, 1), 0);
+	make_program("/scratch/prog");
+	make_program("/plain/prog");
+	CHECK_EQ(exec_open("/scratch/prog"), -EACCES);
+	CHECK_EQ(exec_open("/plain/prog"), 0);
+
+	struct inode *dir = NULL;
+	CHECK_EQ(vfs_lookup(g_root, "/scratch", 0, &dir), 0);
+	if (dir != NULL) {
+		CHECK_EQ(vfs_mount_flags(dir), VFS_MOUNT_NOEXEC | VFS_MOUNT_NOSUID | VFS_MOUNT_NODEV);
+		CHECK(!dir->sb->read_only);
+		inode_put(dir);
+	}
+	CHECK_EQ(vfs_lookup(g_root, "/plain", 0, &dir), 0);
+	if (dir != NULL) {
+		CHECK_EQ(vfs_mount_flags(dir), 0);
+		inode_put(dir);
+	}
+
+	/* ro: the tmpfs refuses new files (and has the other flags of none). */
+	struct config_tmpfs ro = mount_spec("/ro", 0, 01777, 0, 0);
+	ro.flags = CONFIG_TMPFS_RDONLY;
+	CHECK_EQ(fs_mount_host_tmpfs(&ro, 1), 0);
+	struct file *f = NULL;
+	CHECK_EQ(vfs_open(g_root, "/ro/new", O_CREAT | O_RDWR, 0600, &f), -EROFS);
+	CHECK_EQ(vfs_lookup(g_root, "/ro", 0, &dir), 0);
+	if (dir != NULL) {
+		CHECK(dir->sb->read_only);
+		CHECK_EQ(vfs_mount_flags(dir), 0);
+		inode_put(dir);
+	}
+}
+
 static const struct host_test g_tests[] = {
 	{ "new_and_existing_mount_points", test_new_and_existing_mount_points },
 	{ "a_used_tmpfs_is_not_changed", test_a_used_tmpfs_is_not_changed },
+	{ "flags_go_on_the_mount", test_flags_go_on_the_mount },
 };
 
 int main(int argc, char **argv)
