@@ -3,8 +3,8 @@
 unless its options say otherwise (docker's default); on a noexec mount
 execve of a program, of a script and of a script's or an ELF program's
 interpreter fails with EACCES, mmap with PROT_EXEC with EPERM and
-mprotect adding PROT_EXEC with EACCES; `ro` refuses writes; /proc/mounts
-and /proc/self/mountinfo show the flags in Linux's format. The record
+mprotect adding PROT_EXEC with EACCES; `ro` refuses writes; /proc/mounts,
+/proc/self/mountinfo and statvfs's f_flag show the flags as Linux does. The record
 encoding is tested in tests/test_tmpfs_flag.py, the kernel's side of it
 in kernel/tests/host (test_config.c, test_tmpfs_host.c)."""
 
@@ -43,6 +43,7 @@ def mounts(name, where, field):
 
 mounts("/proc/mounts", 1, 0)
 mounts("/proc/self/mountinfo", 4, 3)
+print("statvfs:", os.statvfs("/scratch").f_flag & 0xF)  # ST_RDONLY, NOSUID, NODEV, NOEXEC
 try:
     open("/scratch/file", "w").close()
 except OSError as e:
@@ -98,6 +99,7 @@ outcome("mprotect add exec", lambda: protect(readable, PROT_READ | PROT_EXEC))
 NOEXEC_LINES = {
     "/proc/mounts tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,relatime 0 0",
     "/proc/self/mountinfo / /scratch rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw",
+    "statvfs: 14",
     "execve program: EACCES",
     "execve script: EACCES",
     "execve script interpreter: EACCES",
@@ -135,7 +137,7 @@ def test_exec_allows_them(bundle, python3_image):
     lines = ours_and_docker(bundle, python3_image, "--tmpfs", "/scratch:exec")
     assert lines[0] == "/proc/mounts tmpfs /scratch tmpfs rw,nosuid,nodev,relatime 0 0"
     assert lines[2:] == [
-        "execve program: ok", "execve script: ok", "execve script interpreter: ok",
+        "statvfs: 6", "execve program: ok", "execve script: ok", "execve script interpreter: ok",
         "execve ELF interpreter: ok", "mmap private read: ok", "mmap private exec: ok",
         "mmap shared exec: ok", "mprotect add exec: ok",
     ]
@@ -152,4 +154,4 @@ def test_read_only_tmpfs(bundle, python3_image):
     ours_lines, their_lines = ours.stdout.splitlines(), theirs.stdout.splitlines()
     assert ours_lines[0] == their_lines[0] == "/proc/mounts tmpfs /scratch tmpfs ro,noexec,relatime 0 0"
     assert ours_lines[1].split()[:-1] == their_lines[1].split()[:-1]
-    assert ours_lines[2:] == their_lines[2:] == ["write: EROFS"]
+    assert ours_lines[2:] == their_lines[2:] == ["statvfs: 9", "write: EROFS"]

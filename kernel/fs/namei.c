@@ -193,6 +193,7 @@ void vfs_statfs(struct inode *inode, struct kstatfs *out)
 	out->blocks = sb->total_blocks;
 	out->name_max = VFS_NAME_MAX;
 	out->read_only = sb->read_only;
+	out->mount_flags = vfs_mount_flags(inode);
 	if (sb->free_blocks != NULL)
 		out->blocks_free = sb->free_blocks(sb);
 }

@@ -465,6 +465,7 @@ struct kstatfs {
 	u64 files_free;
 	u64 name_max;
 	bool read_only;  /* ST_RDONLY in f_flags */
+	u32 mount_flags; /* VFS_MOUNT_*: ST_NOSUID, ST_NODEV, ST_NOEXEC */
 };
 void vfs_statfs(struct inode *inode, struct kstatfs *out);
 

@@ -185,7 +185,10 @@ static long put_statfs(const struct kstatfs *ks, u64 dev, u64 ubuf)
 	st.f_ffree = ks->files_free;
 	st.f_fsid[0] = (s32)dev;
 	st.f_namelen = (s64)ks->name_max;
-	st.f_flags = ST_VALID | (ks->read_only ? ST_RDONLY : 0);
+	st.f_flags = ST_VALID | (ks->read_only ? ST_RDONLY : 0) |
+	             ((ks->mount_flags & VFS_MOUNT_NOSUID) ? ST_NOSUID : 0) |
+	             ((ks->mount_flags & VFS_MOUNT_NODEV) ? ST_NODEV : 0) |
+	             ((ks->mount_flags & VFS_MOUNT_NOEXEC) ? ST_NOEXEC : 0);
 	return copyout(ubuf, &st, sizeof(st));
 }
 

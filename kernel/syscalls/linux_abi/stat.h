@@ -84,6 +84,9 @@ struct linux_statfs {
 _Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs is 120 bytes");
 
 #define ST_RDONLY 0x0001
+#define ST_NOSUID 0x0002
+#define ST_NODEV 0x0004
+#define ST_NOEXEC 0x0008
 #define ST_VALID 0x0020     /* f_flags is filled in */
 #define PIPEFS_MAGIC 0x50495045
 
