@@ -3,7 +3,8 @@
 unless its options say otherwise (docker's default); on a noexec mount
 execve of a program, of a script and of a script's or an ELF program's
 interpreter fails with EACCES, mmap with PROT_EXEC with EPERM and
-mprotect adding PROT_EXEC with EACCES; `ro` refuses writes; /proc/mounts,
+mprotect adding PROT_EXEC with EACCES; on a nosuid mount a set-uid
+program runs with the caller's uid; `ro` refuses writes; /proc/mounts,
 /proc/self/mountinfo and statvfs's f_flag show the flags as Linux does. The record
 encoding is tested in tests/test_tmpfs_flag.py, the kernel's side of it
 in kernel/tests/host (test_config.c, test_tmpfs_host.c)."""
@@ -94,6 +95,17 @@ outcome("mmap private exec", lambda: mapped(PROT_READ | PROT_EXEC, MAP_PRIVATE))
 outcome("mmap shared exec", lambda: mapped(PROT_READ | PROT_EXEC, MAP_SHARED))
 readable = mapped(PROT_READ, MAP_PRIVATE)
 outcome("mprotect add exec", lambda: protect(readable, PROT_READ | PROT_EXEC))
+
+# A set-user-ID-root copy of id, run as nobody: euid 0 unless nosuid.
+shutil.copy("/usr/bin/id", "/scratch/id")
+os.chmod("/scratch/id", 0o4755)
+
+def set_uid_run():
+    out = subprocess.run(["/scratch/id", "-u"], preexec_fn=lambda: os.setuid(65534),
+                         capture_output=True, text=True, check=True)
+    print("set-uid program runs as", out.stdout.strip())
+
+outcome("set-uid program", set_uid_run)
 '''
 
 NOEXEC_LINES = {
@@ -108,6 +120,7 @@ NOEXEC_LINES = {
     "mmap private exec: EPERM",
     "mmap shared exec: EPERM",
     "mprotect add exec: EACCES",
+    "set-uid program: EACCES",
 }
 
 
@@ -133,14 +146,23 @@ def test_noexec_refuses_execve_and_executable_mappings(bundle, python3_image, op
     assert set(lines) == NOEXEC_LINES, lines
 
 
-def test_exec_allows_them(bundle, python3_image):
+EXEC_LINES = [
+    "execve program: ok", "execve script: ok", "execve script interpreter: ok",
+    "execve ELF interpreter: ok", "mmap private read: ok", "mmap private exec: ok",
+    "mmap shared exec: ok", "mprotect add exec: ok",
+]
+
+
+def test_exec_allows_them_and_nosuid_stays(bundle, python3_image):
     lines = ours_and_docker(bundle, python3_image, "--tmpfs", "/scratch:exec")
     assert lines[0] == "/proc/mounts tmpfs /scratch tmpfs rw,nosuid,nodev,relatime 0 0"
-    assert lines[2:] == [
-        "statvfs: 6", "execve program: ok", "execve script: ok", "execve script interpreter: ok",
-        "execve ELF interpreter: ok", "mmap private read: ok", "mmap private exec: ok",
-        "mmap shared exec: ok", "mprotect add exec: ok",
-    ]
+    assert lines[2:] == ["statvfs: 6", *EXEC_LINES, "set-uid program runs as 65534", "set-uid program: ok"]
+
+
+def test_suid_lets_set_id_bits_work(bundle, python3_image):
+    lines = ours_and_docker(bundle, python3_image, "--tmpfs", "/scratch:exec,suid,dev")
+    assert lines[0] == "/proc/mounts tmpfs /scratch tmpfs rw,relatime 0 0"
+    assert lines[2:] == ["statvfs: 0", *EXEC_LINES, "set-uid program runs as 0", "set-uid program: ok"]
 
 
 def test_read_only_tmpfs(bundle, python3_image):
