@@ -108,15 +108,17 @@ int unix_conn_accept(struct socket *s, struct socket **child, struct sockaddr_an
 
 /* ---- data ---------------------------------------------------------------- */
 
-/* Seqpacket receivers also bound their number of messages (empty ones
- * cost a segment each). */
+/* Seqpacket: writable (poll) when a message of any size would go, so
+ * that POLLOUT never leads to EAGAIN; receivers also bound their number
+ * of messages (empty ones cost a segment each). */
 static bool room_at_peer(struct socket *s)
 {
 	struct unix_sock *u = unix_of(s);
 	if (u->peer == NULL || u->shut_wr || u->peer->shut_rd)
 		return true;
-	if (s->type == SOCK_SEQPACKET && u->peer->segs >= UNIX_DGRAM_QUEUE)
-		return false;
+	if (s->type == SOCK_SEQPACKET)
+		return u->peer->segs < UNIX_DGRAM_QUEUE &&
+		       u->peer->queued + UNIX_MSG_MAX <= UNIX_BUF_MAX;
 	return u->peer->queued < UNIX_BUF_MAX;
 }
 

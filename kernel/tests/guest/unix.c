@@ -394,6 +394,40 @@ static void seqpacket_pair(void)
 	close(sv[0]);
 }
 
+/* A full receiver: a non-blocking send gets EAGAIN; a blocked sender
+ * in another process goes on once messages are read. */
+static void seqpacket_full(void)
+{
+	int sv[2];
+	char msg[1000] = {0};
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	int sent = 0;
+	while (sent < 100000 && send(sv[0], msg, sizeof(msg), 0) == sizeof(msg))
+		sent++;
+	check(sent > 0 && sent < 100000 && errno == EAGAIN, "seqpacket: a full receiver: EAGAIN");
+	struct pollfd p = {sv[0], POLLOUT, 0};
+	check(poll(&p, 1, 0) == 0, "seqpacket: poll: not writable while full");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fcntl(sv[0], F_SETFL, 0);
+		_exit(send(sv[0], "last", 4, 0) == 4 ? 0 : 1);  /* blocks until we read */
+	}
+	char buf[sizeof(msg)];
+	int got = 0;
+	ssize_t n;
+	while ((n = recv(sv[1], buf, sizeof(buf), 0)) == sizeof(msg))
+		got++;
+	check(got == sent && n == 4 && memcmp(buf, "last", 4) == 0,
+	      "seqpacket: a blocked sender goes on once we read, in order");
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check(status == 0, "seqpacket: the blocked sender's send succeeded");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* SCM_RIGHTS and SCM_CREDENTIALS travel with their message. */
 static void seqpacket_ancillary(void)
 {
@@ -500,6 +534,7 @@ int main(void)
 	credentials();
 	passcred_autobind();
 	seqpacket_pair();
+	seqpacket_full();
 	seqpacket_ancillary();
 	seqpacket_named();
 	return check_done("unix");
