@@ -8,6 +8,9 @@ cluster on a persistent volume:
   with four clients, then `pg_ctl stop -m fast`; the same script under
   `docker run` prints the same; a second run starts the server again and
   finds the rows;
+- a backend killed with SIGKILL: the postmaster ends the other server
+  processes, reinitialises its shared memory and serves again (as under
+  `docker run`);
 - from the host, over TCP through `cvmify run -p`: the postmaster as the
   app itself, host psql sessions (four at once), and SIGTERM to
   `cvmify run` (docker's sig-proxy) is postgres' smart shutdown, after
@@ -71,6 +74,38 @@ psql -X -At -c "select count(*), sum(k) from t" -c "select v from t where k = 10
 pg_ctl -D {DATA} -m fast -w stop >/dev/null
 echo "stopped $?\""""
 
+# A backend killed by SIGKILL: the postmaster ends every other server
+# process, reinitialises its shared memory and accepts sessions again.
+CRASH = f"""set -e
+D={DATA}
+initdb -D $D -A trust >/tmp/initdb.log 2>&1 || {{ tail -20 /tmp/initdb.log; exit 1; }}
+pg_ctl -D $D -l /tmp/pg.log -w -t 300 start >/dev/null || {{ tail -30 /tmp/pg.log; exit 1; }}
+psql -X -q -c "create table t (k int)" -c "insert into t values (1)" postgres
+psql -X -q -At -c "select pg_sleep(600)" postgres >/tmp/victim.out 2>&1 &
+for i in $(seq 300); do
+  pid=$(psql -X -At -c "select pid from pg_stat_activity where query like '%pg_sleep(600)%'
+                        and pid <> pg_backend_pid()" postgres)
+  [ -n "$pid" ] && break
+  sleep 1
+done
+[ -n "$pid" ] && echo "found the backend"
+kill -9 $pid
+wait || true
+for i in $(seq 300); do psql -X -At -c "select count(*) from t" postgres 2>/dev/null && break; sleep 1; done
+grep -E "terminated by signal|all server processes terminated|database system is ready" /tmp/pg.log |
+  sed -e 's/^.*UTC \\[[0-9]*\\] //' -e 's/PID [0-9]*/PID N/'
+pg_ctl -D $D -m fast -w stop >/dev/null
+echo "stopped $?\""""
+
+CRASH_OUT = """found the backend
+1
+LOG:  database system is ready to accept connections
+LOG:  server process (PID N) was terminated by signal 9: Killed
+LOG:  all server processes terminated; reinitializing
+LOG:  database system is ready to accept connections
+stopped 0
+"""
+
 # The postmaster as the app, listening on TCP for the host.
 SERVER = f"""set -e
 if [ ! -s {DATA}/PG_VERSION ]; then
@@ -117,6 +152,13 @@ def test_postgres_server_sessions_on_the_unix_socket(bundle, state, image_tag):
     again = sh(bundle, RESTART)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout == "1004|504510\nclient 3\nstopped 0\n", again.stdout + again.stderr
+
+
+def test_postgres_server_restarts_its_processes_after_a_backend_is_killed(bundle, state, image_tag):
+    crashed = sh(bundle, CRASH)
+    assert (crashed.returncode, crashed.stdout) == (0, CRASH_OUT), crashed.stdout + crashed.stderr
+    docker = docker_run(image_tag("postgres"), "-c", CRASH, entrypoint="/bin/sh")
+    assert (docker.returncode, docker.stdout) == (0, CRASH_OUT), docker.stdout + docker.stderr
 
 
 def test_postgres_server_over_tcp_from_the_host(bundle, state):
