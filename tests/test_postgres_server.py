@@ -138,8 +138,14 @@ def accepts_queries(port: int):
     """ready(): the server answers a query (a bare TCP answer is not
     enough: slirp accepts for the guest, and a postmaster still starting
     up refuses sessions)."""
-    return lambda: subprocess.run(psql_argv(port, "select 1"), capture_output=True,
-                                  timeout=120).returncode == 0
+    def ready() -> bool:
+        try:
+            return subprocess.run(psql_argv(port, "select 1"), capture_output=True,
+                                  timeout=60).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    return ready
 
 
 def test_postgres_server_sessions_on_the_unix_socket(bundle, state, image_tag):
