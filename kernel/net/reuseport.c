@@ -10,6 +10,7 @@
 #include "net/reuseport.h"
 #include "lib/string.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "mm/kmalloc.h"
 #include "net/tcp_sock.h"
 #include "proc/task.h"
@@ -52,6 +53,15 @@ static bool addr_overlaps(const ip_addr_t *a, const ip_addr_t *b)
 	return ip_addr_isany(a) || ip_addr_isany(b) || ip_addr_cmp(a, b);
 }
 
+/* A UDP pcb already bound to port on an address overlapping ip. */
+static bool udp_port_taken(const ip_addr_t *ip, u16 port)
+{
+	for (struct udp_pcb *p = udp_pcbs; p != NULL; p = p->next)
+		if (p->local_port == port && addr_overlaps(&p->local_ip, ip))
+			return true;
+	return false;
+}
+
 int reuseport_lookup(int proto, const struct socket *s, const ip_addr_t *ip, u16 port,
                      struct reuseport_group **join)
 {
@@ -68,6 +78,13 @@ int reuseport_lookup(int proto, const struct socket *s, const ip_addr_t *ip, u16
 		}
 		return -EADDRINUSE;
 	}
+	/* No group here. A UDP founder gets SOF_REUSEADDR in lwIP (members
+	 * share the port through it), so lwIP would let it in next to a
+	 * socket with SO_REUSEADDR alone; Linux wants SO_REUSEADDR on both.
+	 * (TCP founders get SOF_REUSEADDR only with SO_REUSEADDR: lwIP
+	 * checks that itself.) */
+	if (proto == IPPROTO_UDP && s->reuseport && !s->reuseaddr && udp_port_taken(ip, port))
+		return -EADDRINUSE;
 	return 0;
 }
 

@@ -23,7 +23,8 @@ struct tcp_sock;
 /* Before binding s (protocol IPPROTO_TCP or IPPROTO_UDP) to ip:port:
  * 0 with *join set to the group s may join, 0 with *join NULL when no
  * group is in the way (bind as usual), -EADDRINUSE when a group holds
- * the port and s may not join it. */
+ * the port and s may not join it, or (UDP) s would found a group next to
+ * a socket it may not share the port with. */
 int reuseport_lookup(int proto, const struct socket *s, const ip_addr_t *ip, u16 port,
                      struct reuseport_group **join);
 

@@ -1,6 +1,6 @@
 /*
  * socket.h: the socket object behind a socket fd, and what each family
- * (inet TCP, inet UDP, unix stream, unix datagram) implements.
+ * (inet TCP, inet UDP, unix stream, seqpacket, datagram) implements.
  *
  * Ownership: a socket belongs to its struct file (file->priv); the last
  * file_put releases it (ops->release). A socket made by accept has no
@@ -75,7 +75,7 @@ struct socket_ops {
 
 struct socket {
 	int family;
-	int type;                    /* SOCK_STREAM, SOCK_DGRAM */
+	int type;                    /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET (unix) */
 	int protocol;
 	const struct socket_ops *ops;
 	struct file *file;           /* the file holding it (not a reference) */

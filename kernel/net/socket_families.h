@@ -8,7 +8,7 @@ struct socket;
 
 /* AF_INET / AF_INET6: SOCK_STREAM (TCP) and SOCK_DGRAM (UDP) over lwIP. */
 int inet_socket_create(int family, int type, int protocol, struct socket **out);
-/* AF_UNIX: SOCK_STREAM and SOCK_DGRAM. */
+/* AF_UNIX: SOCK_STREAM, SOCK_SEQPACKET and SOCK_DGRAM. */
 int unix_socket_create(int type, int protocol, struct socket **out);
 
 #endif

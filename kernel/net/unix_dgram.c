@@ -10,8 +10,6 @@
 #include "net/unix_priv.h"
 #include "syscalls/linux_abi/errno.h"
 
-#define DGRAM_MAX (212 * 1024)   /* Linux's default wmem_max-ish bound */
-
 static int dgram_connect(struct socket *s, const struct sockaddr_any *addr)
 {
 	struct unix_sock *u = unix_of(s);
@@ -21,7 +19,9 @@ static int dgram_connect(struct socket *s, const struct sockaddr_any *addr)
 		return 0;
 	}
 	struct unix_sock *target;
-	int err = unix_lookup(addr, SOCK_DGRAM, &target);
+	int err = unix_autobind_passcred(u);
+	if (!err)
+		err = unix_lookup(addr, SOCK_DGRAM, &target);
 	if (err)
 		return err;
 	u->peer = target;
@@ -52,10 +52,13 @@ static long dgram_send(struct socket *s, struct sock_msg *m)
 {
 	struct unix_sock *u = unix_of(s);
 	u64 len = msg_iter_left(m->data);
-	if (len > DGRAM_MAX)
+	if (len > UNIX_MSG_MAX)
 		return -EMSGSIZE;
 	if (u->shut_wr)
 		return socket_epipe(m->flags);
+	int err = unix_autobind_passcred(u);
+	if (err)
+		return err;
 	struct unix_seg *seg = unix_seg_alloc((u32)len);
 	if (seg == NULL)
 		return -ENOBUFS;
@@ -63,17 +66,11 @@ static long dgram_send(struct socket *s, struct sock_msg *m)
 		unix_seg_free(seg);
 		return -EFAULT;
 	}
-	seg->cred = unix_my_cred();
-	if (u->bound) {
-		seg->from = u->name;
-	} else {
-		seg->from.family = AF_UNIX;
-		seg->from.len = sizeof(u16);
-	}
+	unix_seg_sender(u, seg);
 	u64 deadline = socket_deadline(s->sndtimeo_ns);
 	for (;;) {
 		struct unix_sock *t;
-		int err = target_of(u, m, &t);
+		err = target_of(u, m, &t);
 		if (!err && t->shut_rd)
 			err = -EPIPE;
 		if (err) {
@@ -106,32 +103,7 @@ static long dgram_recv(struct socket *s, struct sock_msg *m)
 	int err = socket_wait(s, dgram_ready, m->flags & MSG_DONTWAIT, s->rcvtimeo_ns);
 	if (err)
 		return err;
-	struct unix_seg *seg = u->head;
-	if (seg == NULL)
-		return 0;
-	bool peek = m->flags & MSG_PEEK;
-	u32 n = (u32)MIN((u64)seg->len, msg_iter_left(m->data));
-	if (msg_iter_give(m->data, seg->data, n) != 0)
-		return -EFAULT;
-	if (n < seg->len)
-		m->out_flags |= MSG_TRUNC;
-	if (m->name != NULL)
-		*m->name = seg->from;
-	if (m->want_creds) {
-		m->creds = seg->cred;
-		m->has_creds = true;
-	}
-	long ret = (m->flags & MSG_TRUNC) ? (long)seg->len : (long)n;
-	if (peek)
-		return ret;
-	unix_deliver_rights(seg, m);
-	u->head = seg->next;
-	if (u->head == NULL)
-		u->tail = NULL;
-	u->queued -= seg->len;
-	u->segs--;
-	unix_seg_free(seg);
-	return ret;
+	return unix_recv_message(u, m);
 }
 
 static u32 dgram_poll(struct socket *s, u32 events)

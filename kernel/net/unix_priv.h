@@ -2,7 +2,8 @@
  * unix_priv.h: AF_UNIX internals shared by unix_sock.c (life, names,
  * connections), unix_stream.c and unix_dgram.c (data).
  *
- * Data waits in the receiver as a queue of segments; a segment may carry
+ * Data waits in the receiver as a queue of segments (a seqpacket or
+ * datagram message is one segment); a segment may carry
  * files (SCM_RIGHTS) and the sender's credentials. Connected sockets
  * point at each other (a datagram socket may point at one that does not
  * point back); a closing socket clears every pointer to it, so none
@@ -16,7 +17,8 @@
 #include "net/socket.h"
 
 #define UNIX_BUF_MAX (256 * 1024)  /* bytes queued at a receiver */
-#define UNIX_DGRAM_QUEUE 512       /* datagrams queued at a receiver */
+#define UNIX_DGRAM_QUEUE 512       /* datagrams (seqpacket: messages) queued at a receiver */
+#define UNIX_MSG_MAX (212 * 1024)  /* one datagram or seqpacket message (Linux: about wmem_default) */
 
 struct inode;
 
@@ -45,6 +47,7 @@ struct unix_sock {
 	bool shut_rd;                   /* we stopped reading */
 	bool shut_wr;                   /* we stopped writing */
 	bool peer_gone;                 /* stream peer closed or shut writing: EOF */
+	u32 send_want;                  /* seqpacket: the message a send waits to queue */
 
 	/* listening */
 	struct unix_sock *acc_head, *acc_tail, *acc_next;
@@ -74,18 +77,36 @@ int unix_lookup(const struct sockaddr_any *sa, int type, struct unix_sock **out)
 void unix_enqueue(struct unix_sock *u, struct unix_seg *seg);
 struct unix_seg *unix_seg_alloc(u32 len);
 void unix_seg_free(struct unix_seg *seg);
+/* A message's sender: its credentials and name (or an unnamed one). */
+void unix_seg_sender(struct unix_sock *u, struct unix_seg *seg);
+/* Datagram and seqpacket receive: the first message whole, or its first
+ * bytes with MSG_TRUNC (the rest is dropped); 0 when none is queued. The
+ * return is the message's length with MSG_TRUNC in m->flags. */
+long unix_recv_message(struct unix_sock *u, struct sock_msg *m);
 /* Move a segment's files into a receive (or drop them with MSG_CTRUNC). */
 void unix_deliver_rights(struct unix_seg *seg, struct sock_msg *m);
 int unix_setopt(struct socket *s, int level, int name, const void *val, u32 len);
 int unix_getopt(struct socket *s, int level, int name, void *val, u32 *len);
 int unix_name(struct socket *s, struct sockaddr_any *out, bool peer);
 int unix_bind(struct socket *s, const struct sockaddr_any *addr);
+/* unix(7): connect (and a datagram send) of an unbound socket with
+ * SO_PASSCRED set autobinds it first. 0 or -ENOSPC. */
+int unix_autobind_passcred(struct unix_sock *u);
 void unix_unbind(struct unix_sock *u);
 int unix_shutdown(struct socket *s, int how);
 void unix_release_common(struct unix_sock *u);
 
-/* unix_stream.c */
+/* unix_stream.c: stream sockets, and the connection half seqpacket
+ * sockets share. */
 extern const struct socket_ops g_unix_stream_ops;
+int unix_conn_listen(struct socket *s, int backlog);
+int unix_conn_connect(struct socket *s, const struct sockaddr_any *addr);
+int unix_conn_accept(struct socket *s, struct socket **child, struct sockaddr_any *peer);
+u32 unix_conn_poll(struct socket *s, u32 events);
+long unix_conn_readable(struct socket *s);
+void unix_conn_release(struct socket *s);
+/* unix_seqpacket.c */
+extern const struct socket_ops g_unix_seqpacket_ops;
 /* unix_dgram.c */
 extern const struct socket_ops g_unix_dgram_ops;
 

@@ -11,6 +11,7 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "net/msg_iter.h"
 #include "proc/task.h"
 #include "syscalls/linux_abi/errno.h"
 #include "syscalls/linux_abi/fcntl.h"
@@ -63,6 +64,46 @@ void unix_enqueue(struct unix_sock *u, struct unix_seg *seg)
 	u->queued += seg->len;
 	u->segs++;
 	socket_wake(u->sock, VFS_POLLIN);
+}
+
+void unix_seg_sender(struct unix_sock *u, struct unix_seg *seg)
+{
+	seg->cred = unix_my_cred();
+	if (u->bound) {
+		seg->from = u->name;
+	} else {
+		seg->from.family = AF_UNIX;
+		seg->from.len = sizeof(u16);
+	}
+}
+
+long unix_recv_message(struct unix_sock *u, struct sock_msg *m)
+{
+	struct unix_seg *seg = u->head;
+	if (seg == NULL)
+		return 0;
+	u32 n = (u32)MIN((u64)seg->len, msg_iter_left(m->data));
+	if (msg_iter_give(m->data, seg->data, n) != 0)
+		return -EFAULT;
+	if (n < seg->len)
+		m->out_flags |= MSG_TRUNC;
+	if (m->name != NULL)
+		*m->name = seg->from;
+	if (m->want_creds) {
+		m->creds = seg->cred;
+		m->has_creds = true;
+	}
+	long ret = (m->flags & MSG_TRUNC) ? (long)seg->len : (long)n;
+	if (m->flags & MSG_PEEK)
+		return ret;
+	unix_deliver_rights(seg, m);
+	u->head = seg->next;
+	if (u->head == NULL)
+		u->tail = NULL;
+	u->queued -= seg->len;
+	u->segs--;
+	unix_seg_free(seg);
+	return ret;
 }
 
 void unix_deliver_rights(struct unix_seg *seg, struct sock_msg *m)
@@ -171,6 +212,11 @@ static int autobind(struct unix_sock *u)
 		}
 	}
 	return -ENOSPC; /* Linux too, with every name taken */
+}
+
+int unix_autobind_passcred(struct unix_sock *u)
+{
+	return u->sock->passcred && !u->bound ? autobind(u) : 0;
 }
 
 int unix_bind(struct socket *s, const struct sockaddr_any *addr)
@@ -317,13 +363,14 @@ int unix_getopt(struct socket *s, int level, int name, void *val, u32 *len)
 int unix_shutdown(struct socket *s, int how)
 {
 	struct unix_sock *u = unix_of(s);
-	if (u->peer == NULL && s->type == SOCK_STREAM)
+	bool connection = s->type != SOCK_DGRAM;  /* stream or seqpacket */
+	if (u->peer == NULL && connection)
 		return -ENOTCONN;
 	if (how == SHUT_RD || how == SHUT_RDWR)
 		u->shut_rd = true;
 	if (how == SHUT_WR || how == SHUT_RDWR) {
 		u->shut_wr = true;
-		if (u->peer != NULL && s->type == SOCK_STREAM) {
+		if (u->peer != NULL && connection) {
 			u->peer->peer_gone = true;
 			socket_wake(u->peer->sock, VFS_POLLIN | SOCK_POLLRDHUP);
 		}
@@ -362,7 +409,9 @@ void unix_release_common(struct unix_sock *u)
 
 struct socket *unix_alloc(int type)
 {
-	const struct socket_ops *ops = type == SOCK_STREAM ? &g_unix_stream_ops : &g_unix_dgram_ops;
+	const struct socket_ops *ops = type == SOCK_STREAM      ? &g_unix_stream_ops
+	                               : type == SOCK_SEQPACKET ? &g_unix_seqpacket_ops
+	                                                        : &g_unix_dgram_ops;
 	struct socket *s = socket_alloc(AF_UNIX, type, 0, ops);
 	struct unix_sock *u = kzalloc(sizeof(*u));
 	if (s == NULL || u == NULL) {
@@ -381,7 +430,7 @@ int unix_socket_create(int type, int protocol, struct socket **out)
 {
 	if (protocol != 0)
 		return -EPROTONOSUPPORT;
-	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+	if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
 		return -ESOCKTNOSUPPORT;
 	*out = unix_alloc(type);
 	return *out ? 0 : -ENOMEM;

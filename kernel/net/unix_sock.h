@@ -1,5 +1,5 @@
 /*
- * unix_sock.h: AF_UNIX sockets (stream and datagram), for socket(2) and
+ * unix_sock.h: AF_UNIX sockets (stream, seqpacket, datagram), for socket(2) and
  * socketpair(2). They never touch the network stack.
  */
 #ifndef CVMIFY_NET_UNIX_SOCK_H

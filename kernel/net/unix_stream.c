@@ -2,7 +2,9 @@
  * unix_stream.c: AF_UNIX stream sockets: listen, connect, accept, and a
  * byte stream into the peer's receive queue (unix_priv.h). A receive
  * does not run past a segment that carries files, so the files arrive
- * with the first byte sent along with them, as on Linux.
+ * with the first byte sent along with them, as on Linux. Seqpacket
+ * sockets (unix_seqpacket.c) share the connection half: listen, connect,
+ * accept, poll and release.
  */
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -13,7 +15,7 @@
 
 #define SEG_MAX (64 * 1024)
 
-static int stream_listen(struct socket *s, int backlog)
+int unix_conn_listen(struct socket *s, int backlog)
 {
 	struct unix_sock *u = unix_of(s);
 	if (!u->bound || (u->state != UNIX_NEW && u->state != UNIX_LISTENING))
@@ -26,23 +28,26 @@ static int stream_listen(struct socket *s, int backlog)
 }
 
 /* The listener a connect waits on may close meanwhile: look it up anew. */
-static int stream_connect(struct socket *s, const struct sockaddr_any *addr)
+int unix_conn_connect(struct socket *s, const struct sockaddr_any *addr)
 {
 	struct unix_sock *u = unix_of(s);
 	if (u->state == UNIX_CONNECTED)
 		return -EISCONN;
 	if (u->state != UNIX_NEW)
 		return -EINVAL;
+	int err = unix_autobind_passcred(u);
+	if (err)
+		return err;
 	u64 deadline = socket_deadline(s->sndtimeo_ns);
 	for (;;) {
 		struct unix_sock *l;
-		int err = unix_lookup(addr, SOCK_STREAM, &l);
+		err = unix_lookup(addr, s->type, &l);
 		if (err)
 			return err;
 		if (l->state != UNIX_LISTENING)
 			return -ECONNREFUSED;
 		if (l->acc_len < l->backlog) {
-			struct socket *cs = unix_alloc(SOCK_STREAM);
+			struct socket *cs = unix_alloc(s->type);
 			if (cs == NULL)
 				return -ENOMEM;
 			struct unix_sock *c = unix_of(cs);
@@ -74,7 +79,7 @@ static bool accept_ready(struct socket *s)
 	return u->acc_head != NULL || u->state != UNIX_LISTENING;
 }
 
-static int stream_accept(struct socket *s, struct socket **child, struct sockaddr_any *peer)
+int unix_conn_accept(struct socket *s, struct socket **child, struct sockaddr_any *peer)
 {
 	struct unix_sock *u = unix_of(s);
 	if (u->state != UNIX_LISTENING)
@@ -103,10 +108,18 @@ static int stream_accept(struct socket *s, struct socket **child, struct sockadd
 
 /* ---- data ---------------------------------------------------------------- */
 
+/* Seqpacket: writable (poll) when a message of any size would go, so
+ * that POLLOUT never leads to EAGAIN; receivers also bound their number
+ * of messages (empty ones cost a segment each). */
 static bool room_at_peer(struct socket *s)
 {
 	struct unix_sock *u = unix_of(s);
-	return u->peer == NULL || u->shut_wr || u->peer->shut_rd || u->peer->queued < UNIX_BUF_MAX;
+	if (u->peer == NULL || u->shut_wr || u->peer->shut_rd)
+		return true;
+	if (s->type == SOCK_SEQPACKET)
+		return u->peer->segs < UNIX_DGRAM_QUEUE &&
+		       u->peer->queued + UNIX_MSG_MAX <= UNIX_BUF_MAX;
+	return u->peer->queued < UNIX_BUF_MAX;
 }
 
 static long stream_send(struct socket *s, struct sock_msg *m)
@@ -215,7 +228,7 @@ static long stream_recv(struct socket *s, struct sock_msg *m)
 	}
 }
 
-static u32 stream_poll(struct socket *s, u32 events)
+u32 unix_conn_poll(struct socket *s, u32 events)
 {
 	struct unix_sock *u = unix_of(s);
 	u32 ready = 0;
@@ -234,13 +247,13 @@ static u32 stream_poll(struct socket *s, u32 events)
 	return ready & (events | VFS_POLLHUP | VFS_POLLERR);
 }
 
-static long stream_readable(struct socket *s)
+long unix_conn_readable(struct socket *s)
 {
 	struct unix_sock *u = unix_of(s);
 	return u->state == UNIX_LISTENING ? -EINVAL : (long)u->queued;
 }
 
-static void stream_release(struct socket *s)
+void unix_conn_release(struct socket *s)
 {
 	struct unix_sock *u = unix_of(s);
 	if (u == NULL)
@@ -257,16 +270,16 @@ static void stream_release(struct socket *s)
 
 const struct socket_ops g_unix_stream_ops = {
 	.bind = unix_bind,
-	.listen = stream_listen,
-	.accept = stream_accept,
-	.connect = stream_connect,
+	.listen = unix_conn_listen,
+	.accept = unix_conn_accept,
+	.connect = unix_conn_connect,
 	.send = stream_send,
 	.recv = stream_recv,
 	.shutdown = unix_shutdown,
 	.name = unix_name,
 	.setopt = unix_setopt,
 	.getopt = unix_getopt,
-	.poll = stream_poll,
-	.readable = stream_readable,
-	.release = stream_release,
+	.poll = unix_conn_poll,
+	.readable = unix_conn_readable,
+	.release = unix_conn_release,
 };

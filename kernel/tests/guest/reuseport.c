@@ -3,7 +3,7 @@
  * closing while the other keeps serving, connections queued on a closed
  * listener reset, EADDRINUSE without the option. UDP: two sockets on one
  * port, datagrams spread by source, one source staying on one socket.
- * Passes on Linux and on cvmify. */
+ * Both: SO_REUSEADDR and SO_REUSEPORT mixed on one port. Passes on Linux and on cvmify. */
 #define _GNU_SOURCE
 #include "check.h"
 
@@ -352,6 +352,51 @@ static void udp_spread(void)
 	close(u2);
 }
 
+/* A socket of type on 127.0.0.1:port with SO_REUSEADDR (opts bit 0)
+ * and SO_REUSEPORT (bit 1); -1 when bind fails (errno kept). */
+static int bound_with(int type, unsigned short port, int opts)
+{
+	int fd = socket(AF_INET, type, 0), one = 1;
+	if (opts & 1)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (opts & 2)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	struct sockaddr_in a = loopback(port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Linux: two sockets share a port when both set SO_REUSEADDR, or both
+ * set SO_REUSEPORT (same uid); one with only SO_REUSEADDR and one with
+ * only SO_REUSEPORT do not, in either order. */
+static void mixed_options(int type, const char *tag)
+{
+	char what[112];
+	int ra = bound_with(type, 0, 1);
+	unsigned short port = port_of(ra);
+	int rp = bound_with(type, port, 2);
+	snprintf(what, sizeof(what), "%s: SO_REUSEPORT alone next to SO_REUSEADDR alone: EADDRINUSE",
+	         tag);
+	check(ra >= 0 && rp < 0 && errno == EADDRINUSE, what);
+	int both = bound_with(type, port, 3);
+	snprintf(what, sizeof(what), "%s: both options next to SO_REUSEADDR alone: shared", tag);
+	check(both >= 0, what);
+	close(both);
+	close(ra);
+	rp = bound_with(type, 0, 2);
+	port = port_of(rp);
+	ra = bound_with(type, port, 1);
+	snprintf(what, sizeof(what), "%s: SO_REUSEADDR alone next to SO_REUSEPORT alone: EADDRINUSE",
+	         tag);
+	check(rp >= 0 && ra < 0 && errno == EADDRINUSE, what);
+	close(rp);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -366,5 +411,7 @@ int main(void)
 	else
 		printf("skip tcp: another effective uid (not root)\n");
 	udp_spread();
+	mixed_options(SOCK_DGRAM, "udp");
+	mixed_options(SOCK_STREAM, "tcp");
 	return check_done("reuseport");
 }

@@ -1,12 +1,18 @@
 /* unix.c: AF_UNIX sockets: socketpair (stream and datagram), names in
- * /tmp and abstract names, autobind, listen/connect/accept across processes,
+ * /tmp and abstract names, autobind (bind with the family only; connect
+ * and sendmsg with SO_PASSCRED), listen/connect/accept across processes,
  * SO_PEERCRED, SCM_RIGHTS (a file and a pipe passed between two
- * processes), SCM_CREDENTIALS, EOF and EPIPE. */
+ * processes), SCM_CREDENTIALS, EOF and EPIPE; SOCK_SEQPACKET (message
+ * boundaries, MSG_TRUNC, empty messages, EOF, EPIPE, files and
+ * credentials, poll, the type flags, a listener across processes). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -259,6 +265,263 @@ static void autobind(void)
 	close(l);
 }
 
+/* An abstract name of a NUL and five hex digits: Linux's autobind. */
+static int is_autobound(int fd)
+{
+	struct sockaddr_un name;
+	memset(&name, 0, sizeof(name));
+	socklen_t nlen = sizeof(name);
+	return getsockname(fd, (struct sockaddr *)&name, &nlen) == 0 &&
+	       nlen == offsetof(struct sockaddr_un, sun_path) + 6 && name.sun_path[0] == 0 &&
+	       strspn(name.sun_path + 1, "0123456789abcdef") == 5;
+}
+
+/* unix(7): an unbound socket with SO_PASSCRED set is autobound by
+ * connect (stream, seqpacket) and by sendmsg (datagram); without the
+ * option it stays nameless. */
+static void passcred_autobind(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	socklen_t family_only = sizeof(sa_family_t), nlen;
+	int one = 1;
+	int types[2] = {SOCK_STREAM, SOCK_SEQPACKET};
+	for (int i = 0; i < 2; i++) {
+		char what[96];
+		const char *tag = types[i] == SOCK_STREAM ? "stream" : "seqpacket";
+		struct sockaddr_un name, peer;
+		int l = socket(AF_UNIX, types[i], 0);
+		memset(&name, 0, sizeof(name));
+		nlen = sizeof(name);
+		bind(l, (struct sockaddr *)&a, family_only);
+		listen(l, 2);
+		getsockname(l, (struct sockaddr *)&name, &nlen);
+		int plain = socket(AF_UNIX, types[i], 0);
+		int c = socket(AF_UNIX, types[i], 0);
+		setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+		snprintf(what, sizeof(what), "passcred autobind: %s connect without it: no name", tag);
+		struct sockaddr_un none;
+		socklen_t none_len = sizeof(none);
+		check(connect(plain, (struct sockaddr *)&name, nlen) == 0 &&
+		      getsockname(plain, (struct sockaddr *)&none, &none_len) == 0 &&
+		      none_len == sizeof(sa_family_t), what);
+		snprintf(what, sizeof(what), "passcred autobind: %s connect with it: a name", tag);
+		check(connect(c, (struct sockaddr *)&name, nlen) == 0 && is_autobound(c), what);
+		int s1 = accept(l, NULL, NULL);
+		memset(&peer, 0, sizeof(peer));
+		socklen_t plen = sizeof(peer);
+		int s2 = accept(l, (struct sockaddr *)&peer, &plen);
+		snprintf(what, sizeof(what), "passcred autobind: %s accept sees that name", tag);
+		check(s1 >= 0 && s2 >= 0 && plen == offsetof(struct sockaddr_un, sun_path) + 6 &&
+		      peer.sun_path[0] == 0, what);
+		close(s1);
+		close(s2);
+		close(c);
+		close(plain);
+		close(l);
+	}
+	struct sockaddr_un r, from;
+	socklen_t rlen = path_addr(&r, "cvmify-passcred-dgram", 1);
+	int rs = socket(AF_UNIX, SOCK_DGRAM, 0), ds = socket(AF_UNIX, SOCK_DGRAM, 0);
+	bind(rs, (struct sockaddr *)&r, rlen);
+	setsockopt(ds, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	check(!is_autobound(ds), "passcred autobind: dgram: no name before sending");
+	check(sendto(ds, "d", 1, 0, (struct sockaddr *)&r, rlen) == 1 && is_autobound(ds),
+	      "passcred autobind: dgram sendto with it: a name");
+	char buf[4];
+	memset(&from, 0, sizeof(from));
+	socklen_t flen = sizeof(from);
+	check(recvfrom(rs, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) == 1 &&
+	      flen == offsetof(struct sockaddr_un, sun_path) + 6 && from.sun_path[0] == 0,
+	      "passcred autobind: the receiver sees the sender's name");
+	close(ds);
+	close(rs);
+}
+
+/* One recvmsg into a buffer of size; returns its result, *flags gets
+ * msg_flags. */
+static ssize_t recv_flags(int fd, char *buf, size_t size, int in, int *flags)
+{
+	struct iovec iov = {buf, size};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n = recvmsg(fd, &m, in);
+	*flags = m.msg_flags;
+	return n;
+}
+
+static void seqpacket_pair(void)
+{
+	int sv[2], flags = 0;
+	char buf[16];
+	check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0 &&
+	      (fcntl(sv[0], F_GETFL) & O_NONBLOCK) && fcntl(sv[1], F_GETFD) == FD_CLOEXEC,
+	      "seqpacket: socketpair with SOCK_NONBLOCK | SOCK_CLOEXEC");
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	check(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_SEQPACKET,
+	      "seqpacket: SO_TYPE");
+	struct pollfd p = {sv[1], POLLIN | POLLOUT, 0};
+	check(poll(&p, 1, 0) == 1 && p.revents == POLLOUT, "seqpacket: poll: writable, not readable");
+	check(recv(sv[1], buf, sizeof(buf), 0) == -1 && errno == EAGAIN, "seqpacket: empty: EAGAIN");
+	check(send(sv[0], "one", 3, 0) == 3 && send(sv[0], "twotwo", 6, 0) == 6 &&
+	      send(sv[0], "", 0, 0) == 0 && send(sv[0], "three", 5, 0) == 5,
+	      "seqpacket: four messages, one empty");
+	p.revents = 0;
+	check(poll(&p, 1, 0) == 1 && p.revents == (POLLIN | POLLOUT), "seqpacket: poll: readable");
+	int queued = -1;
+	check(ioctl(sv[1], FIONREAD, &queued) == 0 && queued >= 3, "seqpacket: FIONREAD");
+	check(recv(sv[1], buf, sizeof(buf), MSG_PEEK) == 3 && recv(sv[1], buf, sizeof(buf), 0) == 3 &&
+	      memcmp(buf, "one", 3) == 0, "seqpacket: one message per read (peek, then read)");
+	check(recv_flags(sv[1], buf, 3, 0, &flags) == 3 && (flags & MSG_TRUNC) &&
+	      memcmp(buf, "two", 3) == 0, "seqpacket: a short read: MSG_TRUNC");
+	check(recv_flags(sv[1], buf, sizeof(buf), 0, &flags) == 0 && !(flags & MSG_TRUNC),
+	      "seqpacket: the rest was dropped; the empty message reads as 0");
+	check(recv(sv[1], buf, 2, MSG_TRUNC) == 5 && memcmp(buf, "th", 2) == 0,
+	      "seqpacket: MSG_TRUNC in: the real length");
+	check(send(sv[1], "back", 4, 0) == 4 && recv(sv[0], buf, sizeof(buf), 0) == 4,
+	      "seqpacket: the other way");
+	check(shutdown(sv[0], SHUT_WR) == 0 && recv(sv[1], buf, sizeof(buf), 0) == 0,
+	      "seqpacket: shutdown(SHUT_WR): EOF at the peer");
+	check(send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+	      "seqpacket: a send after SHUT_WR: EPIPE");
+	send(sv[1], "last", 4, 0);
+	close(sv[1]);
+	check(recv(sv[0], buf, sizeof(buf), 0) == 4 && recv(sv[0], buf, sizeof(buf), 0) == 0,
+	      "seqpacket: queued data, then EOF after the peer closes");
+	p.fd = sv[0];
+	p.events = POLLIN;
+	p.revents = 0;
+	check(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP), "seqpacket: poll: POLLHUP");
+	close(sv[0]);
+}
+
+/* A full receiver: a non-blocking send gets EAGAIN; a blocked sender
+ * in another process goes on once messages are read. */
+static void seqpacket_full(void)
+{
+	int sv[2];
+	char msg[1000] = {0};
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	int sent = 0;
+	while (sent < 100000 && send(sv[0], msg, sizeof(msg), 0) == sizeof(msg))
+		sent++;
+	check(sent > 0 && sent < 100000 && errno == EAGAIN, "seqpacket: a full receiver: EAGAIN");
+	struct pollfd p = {sv[0], POLLOUT, 0};
+	check(poll(&p, 1, 0) == 0, "seqpacket: poll: not writable while full");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fcntl(sv[0], F_SETFL, 0);
+		_exit(send(sv[0], "last", 4, 0) == 4 ? 0 : 1);  /* blocks until we read */
+	}
+	char buf[sizeof(msg)];
+	int got = 0;
+	ssize_t n;
+	while ((n = recv(sv[1], buf, sizeof(buf), 0)) == sizeof(msg))
+		got++;
+	check(got == sent && n == 4 && memcmp(buf, "last", 4) == 0,
+	      "seqpacket: a blocked sender goes on once we read, in order");
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check(status == 0, "seqpacket: the blocked sender's send succeeded");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* SCM_RIGHTS and SCM_CREDENTIALS travel with their message. */
+static void seqpacket_ancillary(void)
+{
+	int sv[2], one = 1, pipefd[2];
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	check(pipe(pipefd) == 0 && send_fd(sv[0], pipefd[1]) == 0, "seqpacket: send a file");
+	send(sv[0], "after", 5, 0);
+	char byte;
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+	                   .msg_controllen = sizeof(ctl.space)};
+	int fd = -1;
+	struct ucred cred = {0};
+	if (recvmsg(sv[1], &m, 0) == 1) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_type == SCM_RIGHTS)
+				memcpy(&fd, CMSG_DATA(c), sizeof(int));
+			if (c->cmsg_type == SCM_CREDENTIALS)
+				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+		}
+	}
+	char buf[8];
+	check(fd >= 0 && write(fd, "p", 1) == 1 && read(pipefd[0], buf, 1) == 1,
+	      "seqpacket: SCM_RIGHTS: the pipe arrives and works");
+	check(cred.pid == getpid() && cred.uid == geteuid(), "seqpacket: SCM_CREDENTIALS");
+	check(recv(sv[1], buf, sizeof(buf), 0) == 5, "seqpacket: the next message after it");
+	close(fd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A named listener, a client in another process, epoll readiness. */
+static void seqpacket_named(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, "/tmp/seqpacket.sock", 0);
+	unlink("/tmp/seqpacket.sock");
+	int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	check(l >= 0 && bind(l, (struct sockaddr *)&a, alen) == 0 && listen(l, 4) == 0,
+	      "seqpacket: bind and listen on a path");
+	int st = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(connect(st, (struct sockaddr *)&a, alen) == -1 && errno == EPROTOTYPE,
+	      "seqpacket: a stream socket may not connect to it (EPROTOTYPE)");
+	close(st);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		if (connect(c, (struct sockaddr *)&a, alen) != 0)
+			_exit(1);
+		char big[100000];
+		memset(big, 'b', sizeof(big));
+		if (send(c, "hello", 5, 0) != 5 || send(c, big, sizeof(big), 0) != sizeof(big))
+			_exit(2);
+		char buf[8];
+		if (recv(c, buf, sizeof(buf), 0) != 3 || memcmp(buf, "bye", 3) != 0)
+			_exit(3);
+		_exit(0);
+	}
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = l}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+	check(epoll_wait(ep, &out, 1, 10000) == 1 && out.data.fd == l,
+	      "seqpacket: epoll: the listener gets ready");
+	int s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	check(s >= 0 && getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+	      type == SOCK_SEQPACKET && (fcntl(s, F_GETFL) & O_NONBLOCK),
+	      "seqpacket: accept4 gives a non-blocking seqpacket socket");
+	ev.data.fd = s;
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+	static char buf[120000];
+	check(epoll_wait(ep, &out, 1, 10000) == 1 && out.data.fd == s &&
+	      recv(s, buf, sizeof(buf), 0) == 5, "seqpacket: epoll: a message, read whole");
+	struct pollfd p = {s, POLLIN, 0};
+	check(poll(&p, 1, 10000) == 1 && recv(s, buf, sizeof(buf), 0) == 100000 &&
+	      buf[99999] == 'b', "seqpacket: 100,000 bytes in one message");
+	check(send(s, "bye", 3, 0) == 3, "seqpacket: the answer");
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check(status == 0, "seqpacket: the child connected, sent and read");
+	close(s);
+	close(ep);
+	close(l);
+	unlink("/tmp/seqpacket.sock");
+}
+
 int main(void)
 {
 	pair_stream();
@@ -269,5 +532,10 @@ int main(void)
 	dgram_named();
 	rights();
 	credentials();
+	passcred_autobind();
+	seqpacket_pair();
+	seqpacket_full();
+	seqpacket_ancillary();
+	seqpacket_named();
 	return check_done("unix");
 }
