@@ -39,6 +39,7 @@ PACKAGES=(
     ca-certificates
     python3:python3
     curl:curl
+    postgresql-client:psql
     redis-tools:redis-cli
     clang:clang
     libclang-rt-14-dev

@@ -7,8 +7,9 @@ transactions keeps every transaction postgres reported committed (it
 fdatasyncs its WAL before it reports a commit), after postgres' own crash
 recovery.
 
-postgres runs single-user (`postgres --single`): the server's socket and
-setsid() are the network and process helpers' parts, not the volume's.
+postgres runs single-user (`postgres --single`) here; the server (the
+postmaster, its backends and clients over sockets) is tested in
+tests/test_postgres_server.py.
 """
 
 from __future__ import annotations
