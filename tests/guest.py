@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 GUEST_SOURCES = REPO_ROOT / "kernel" / "tests" / "guest"
 GUEST_PROGRAMS = ("mm", "files", "signals", "process", "fork", "sched", "poll", "smp", "threads",
                   "timers", "cow", "filesem", "vdso", "shm", "net", "unix", "hardening", "fdops", "procattr", "fileattr",
-                  "sessions", "identity", "procfs", "limits", "cpustate", "fifo", "cputime",
+                  "sessions", "identity", "procfs", "limits", "cpustate", "fifo", "cputime", "rusage",
                   "reuseport")  # one per syscall family
 GUEST_EXTRA = ("oom", "sigbus", "logforge", "sysfuzz")  # built into the image, not pass/fail checklists
 GUEST_FLAGS = {"logforge": ("-z", "execstack")}  # extra gcc flags per program

@@ -15,6 +15,7 @@
 #include "mm/page.h"
 #include "lib/kprintf.h"
 #include "platform/platform.h"
+#include "proc/rusage.h"
 #include "syscalls/linux_abi/errno.h"
 
 #define TAG_READ_CHUNK (64 * 1024)
@@ -149,6 +150,7 @@ static int decrypt_into_cache(struct cvmfs_disk *disk, u64 block, const u8 *ciph
 	int verdict = aes_gcm_decrypt(disk->key, iv, page, CVMFS_BLOCK_SIZE, tag);
 	disk->decrypt_ns += platform_time_ns() - start;
 	disk->blocks_decrypted++;
+	rusage_block_read();
 	if (verdict < 0) {
 		disk->failed_blocks++;
 		memzero_explicit(page, CVMFS_BLOCK_SIZE);

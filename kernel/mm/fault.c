@@ -153,7 +153,7 @@ static int map_new(struct mm *mm, const struct vma *v, u64 page_va, u64 errcode)
 		page_put(page);
 		return -ENOMEM; /* no page for a page table */
 	}
-	mm->page_count++;
+	mm_count_page(mm);
 	return 0;
 }
 
@@ -204,7 +204,7 @@ bool vm_handle_user_fault(u64 addr, u64 errcode, struct user_fault_signal *sig)
 	return false;
 }
 
-int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
+static int fault_in(struct mm *mm, u64 addr, u64 errcode)
 {
 	if (addr >= USER_TOP || !mm)
 		return -EFAULT;
@@ -226,6 +226,20 @@ int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
 	kprintf("fault: present page 0x%llx err 0x%llx not resolvable\n",
 	        (unsigned long long)addr, (unsigned long long)errcode);
 	return -EFAULT;
+}
+
+/* Linux counts every resolved fault of a task in its own address space
+ * (the kernel's accesses to user memory too): major when it read the
+ * disk. */
+int vm_fault_in(struct mm *mm, u64 addr, u64 errcode)
+{
+	struct task *self = current_task();
+	bool own = self != NULL && mm != NULL && self->mm == mm;
+	u64 blocks_before = own ? self->rusage.blocks_read : 0;
+	int err = fault_in(mm, addr, errcode);
+	if (err == 0 && own)
+		rusage_fault(blocks_before);
+	return err;
 }
 
 int vm_fault_code(u64 addr)

@@ -68,7 +68,7 @@ static int map_pages(struct mm *mm, u64 va, u8 *const *pages, size_t count, u64 
 		if (pt_map(mm->root, va + i * PAGE_SIZE, virt_to_phys(pages[i]), flags) != 0)
 			return -1;
 		page_get(pages[i]);
-		mm->page_count++;
+		mm_count_page(mm);
 	}
 	return 0;
 }

@@ -62,10 +62,19 @@ struct mm {
 	u64 stack_top;
 	u64 vdso_base;      /* where the vDSO is mapped (0: not) */
 	u64 page_count;     /* user pages currently allocated (accounting) */
+	u64 peak_pages;     /* the most page_count ever was (VmHWM, ru_maxrss) */
 	/* where exec put the argv and envp strings (/proc/<pid>/cmdline) */
 	u64 arg_start, arg_end, env_start, env_end;
 	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */
 };
+
+/* One more user page in mm (its peak follows). */
+static inline void mm_count_page(struct mm *mm)
+{
+	mm->page_count++;
+	if (mm->page_count > mm->peak_pages)
+		mm->peak_pages = mm->page_count;
+}
 
 /* A new empty address space (kernel half shared), one user; NULL when
  * out of memory. */

@@ -35,7 +35,7 @@ static int share_pages(struct mm *dst, struct mm *src, const struct vma *v)
 			if (pt_map(dst->root, va, virt_to_phys(page), flags) != 0)
 				return -ENOMEM;
 			page_get(page);
-			dst->page_count++;
+			mm_count_page(dst);
 		}
 		va += PAGE_SIZE;
 	}

@@ -252,8 +252,10 @@ void exec_commit(struct task *task, struct exec_image *img, struct trapframe *tf
 	struct mm *old = task->mm;
 	task->mm = img->mm;
 	tlb_switch_mm(old, task->mm);
-	if (old)
-		mm_put(old); /* a vfork parent may still use it */
+	if (old) {
+		rusage_leave_mm(task->group, old);
+		mm_put(old);
+	} /* a vfork parent may still use it */
 	if (task->vfork_waiting) {
 		task->vfork_waiting = false;
 		waitq_wake(&task->parent->group->child_wait, 0);

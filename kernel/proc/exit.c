@@ -85,6 +85,7 @@ static void release_resources(struct task *task)
 	struct mm *mm = task->mm;
 	task->mm = NULL;
 	tlb_switch_mm(mm, NULL);
+	rusage_leave_mm(task->group, mm);
 	mm_put(mm);
 }
 

@@ -60,7 +60,7 @@ static bool may_inspect(const struct task *t)
 
 struct vm_sizes {
 	u64 size, data, stack, exe;   /* bytes */
-	u64 rss;                       /* pages */
+	u64 rss, hwm;                  /* pages: now and the peak */
 };
 
 static void vm_sizes_of(const struct task *t, struct vm_sizes *s)
@@ -79,6 +79,7 @@ static void vm_sizes_of(const struct task *t, struct vm_sizes *s)
 			s->data += len;
 	}
 	s->rss = t->mm->page_count;
+	s->hwm = t->mm->peak_pages;
 }
 
 static char state_letter(const struct task *t, const char **word)
@@ -131,7 +132,7 @@ static void gen_status(const struct task *t, struct textbuf *o)
 	    t->sid);
 	textbuf_add(o, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n",
 	    (unsigned long long)vm.size / 1024, (unsigned long long)vm.size / 1024);
-	textbuf_add(o, "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n", (unsigned long long)vm.rss * 4,
+	textbuf_add(o, "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n", (unsigned long long)vm.hwm * 4,
 	    (unsigned long long)vm.rss * 4);
 	textbuf_add(o, "RssAnon:\t%8llu kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\n",
 	    (unsigned long long)vm.rss * 4);
@@ -156,7 +157,9 @@ static void gen_status(const struct task *t, struct textbuf *o)
 	textbuf_add(o, "Cpus_allowed:\t%llx\nCpus_allowed_list:\t0-%u\n",
 	    (unsigned long long)((cpus >= 64) ? ~0ull : (1ull << cpus) - 1), cpus - 1);
 	textbuf_add(o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
-	textbuf_add(o, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+	struct rusage_counts n = rusage_thread(t);
+	textbuf_add(o, "voluntary_ctxt_switches:\t%llu\nnonvoluntary_ctxt_switches:\t%llu\n",
+	    (unsigned long long)n.nvcsw, (unsigned long long)n.nivcsw);
 }
 
 static unsigned long long ticks(u64 ns)
@@ -174,12 +177,15 @@ static void gen_stat(const struct task *t, struct textbuf *o)
 	const struct mm *mm = t->mm;
 	unsigned long long start = t->start_ns / NS_PER_TICK;
 	struct cputime used = cputime_process(t->group), children = cputime_children(t->group);
+	struct rusage_counts faults = rusage_process(t->group), cfaults = rusage_children(t->group);
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
 	 * num_threads itrealvalue starttime vsize rss rsslim ... */
-	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 %llu "
-	    "%llu %llu %llu ",
-	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, ticks(used.user_ns), ticks(used.sys_ns),
+	textbuf_add(o, "%d (%s) %c %d %d %d 0 -1 4194304 %llu %llu %llu %llu %llu %llu %llu %llu %d %d "
+	    "%u 0 %llu %llu %llu %llu ",
+	    t->pid, t->comm, letter, ppid, t->pgid, t->sid, (unsigned long long)faults.minflt,
+	    (unsigned long long)cfaults.minflt, (unsigned long long)faults.majflt,
+	    (unsigned long long)cfaults.majflt, ticks(used.user_ns), ticks(used.sys_ns),
 	    ticks(children.user_ns), ticks(children.sys_ns), 20 + t->nice, t->nice, t->group->live, start,
 	    (unsigned long long)vm.size, (unsigned long long)vm.rss,
 	    (unsigned long long)t->rlimits[RLIMIT_RSS].rlim_cur);

@@ -286,6 +286,7 @@ static void context_switch(struct task *prev, struct task *next)
 {
 	struct percpu *cpu = this_cpu();
 	cputime_switch_locked(prev, next);
+	rusage_switch_locked(prev);
 	fpu_save(&prev->fpu);
 	prev->fs_base = arch_get_fs_base();
 	prev->gs_base = arch_get_user_gs_base();

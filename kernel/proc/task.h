@@ -27,6 +27,7 @@
 #include "lib/list.h"
 #include "lib/types.h"
 #include "proc/cputime.h"
+#include "proc/rusage.h"
 #include "proc/runq.h"
 #include "proc/wait.h"
 #include "syscalls/linux_abi/misc.h"
@@ -105,6 +106,7 @@ struct thread_group {
 	struct task *execer;          /* in execve, waiting for the others to go */
 	struct itimers *timers;       /* alarm, setitimer, POSIX timers (proc/itimer.c) */
 	struct cputime_group cputime; /* CPU time, ITIMER_VIRTUAL/PROF (proc/cputime.h) */
+	struct rusage_group rusage;   /* faults, switches, peak RSS (proc/rusage.h) */
 };
 
 enum task_state {
@@ -175,6 +177,7 @@ struct task {
 	u64 robust_list_len;
 	u64 start_ns;         /* platform_time_ns() at fork/exec: /proc starttime */
 	struct cputime_task cputime; /* written by its CPU only (proc/cputime.h) */
+	struct rusage_task rusage;   /* faults, switches (proc/rusage.h) */
 	/* prctl state (syscalls/process.c) */
 	int pdeath_signal;    /* sent when the parent exits; 0 = none */
 	bool dumpable;        /* PR_GET_DUMPABLE (1 by default, as on Linux) */

@@ -13,6 +13,7 @@
 
 #include "lib/string.h"
 #include "mm/uaccess.h"
+#include "mm/vma.h"
 #include "platform/platform.h"
 #include "proc/task.h"
 #include "syscalls/common.h"
@@ -34,11 +35,17 @@ static struct linux_timeval ns_timeval(u64 ns)
 	return tv;
 }
 
-void rusage_from_cputime(struct linux_rusage *ru, struct cputime c)
+void rusage_fill(struct linux_rusage *ru, struct cputime c, struct rusage_counts n,
+                 u64 maxrss_pages)
 {
 	memset(ru, 0, sizeof(*ru));
 	ru->ru_utime = ns_timeval(c.user_ns);
 	ru->ru_stime = ns_timeval(c.sys_ns);
+	ru->ru_maxrss = (s64)(maxrss_pages * (PAGE_SIZE / 1024));
+	ru->ru_minflt = (s64)n.minflt;
+	ru->ru_majflt = (s64)n.majflt;
+	ru->ru_nvcsw = (s64)n.nvcsw;
+	ru->ru_nivcsw = (s64)n.nivcsw;
 }
 
 long sys_getrusage(const struct syscall_args *args)
@@ -46,16 +53,26 @@ long sys_getrusage(const struct syscall_args *args)
 	int who = arg_int(args->a[0]);
 	struct task *self = current_task();
 	struct cputime c;
-	if (who == RUSAGE_SELF)
+	struct rusage_counts n;
+	u64 maxrss;
+	if (who == RUSAGE_SELF) {
 		c = cputime_process(self->group);
-	else if (who == RUSAGE_CHILDREN)
+		n = rusage_process(self->group);
+		maxrss = rusage_maxrss(self->group, self->mm);
+	} else if (who == RUSAGE_CHILDREN) {
 		c = cputime_children(self->group);
-	else if (who == RUSAGE_THREAD)
+		n = rusage_children(self->group);
+		maxrss = rusage_children_maxrss(self->group);
+	} else if (who == RUSAGE_THREAD) {
+		/* Linux: the thread's counts, its address space's peak. */
 		c = cputime_thread(self);
-	else
+		n = rusage_thread(self);
+		maxrss = self->mm ? self->mm->peak_pages : 0;
+	} else {
 		return -EINVAL;
+	}
 	struct linux_rusage ru;
-	rusage_from_cputime(&ru, c);
+	rusage_fill(&ru, c, n, maxrss);
 	return copyout(args->a[1], &ru, sizeof(ru));
 }
 

@@ -6,11 +6,13 @@
 #define CVMIFY_SYSCALLS_CPUTIME_H
 
 #include "proc/cputime.h"
+#include "proc/rusage.h"
 #include "syscalls/linux_abi/time.h"
 
-/* A zeroed rusage with c's user and system time (the other fields are
- * not kept). */
-void rusage_from_cputime(struct linux_rusage *ru, struct cputime c);
+/* An rusage with c's user and system time, the fault and switch counts
+ * of n and the peak resident set (the fields Linux leaves 0 stay 0). */
+void rusage_fill(struct linux_rusage *ru, struct cputime c, struct rusage_counts n,
+                 u64 maxrss_pages);
 
 /* Is clock a CPU-time clock: CLOCK_PROCESS_CPUTIME_ID,
  * CLOCK_THREAD_CPUTIME_ID or one that clock_getcpuclockid /

@@ -120,13 +120,18 @@ static long reap_one(struct task *self, int pid, u64 ustatus, u64 urusage)
 			return -EFAULT;
 		/* Linux: the child's own time and that of its reaped children. */
 		if (urusage) {
-			struct cputime both = cputime_sum(cputime_process(c->group), cputime_children(c->group));
+			const struct thread_group *g = c->group;
+			struct cputime both = cputime_sum(cputime_process(g), cputime_children(g));
+			struct rusage_counts counts = rusage_sum(rusage_process(g), rusage_children(g));
+			u64 peak = rusage_maxrss(g, NULL);
+			u64 children_peak = rusage_children_maxrss(g);
 			struct linux_rusage ru;
-			rusage_from_cputime(&ru, both);
+			rusage_fill(&ru, both, counts, peak > children_peak ? peak : children_peak);
 			if (copyout(urusage, &ru, sizeof(ru)) != 0)
 				return -EFAULT;
 		}
 		cputime_reap(self->group, c->group);
+		rusage_reap(self->group, c->group);
 		int reaped = c->pid;
 		task_free(c);
 		return reaped;

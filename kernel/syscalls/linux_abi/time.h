@@ -29,7 +29,11 @@ struct linux_tms {
 struct linux_rusage {
 	struct linux_timeval ru_utime;
 	struct linux_timeval ru_stime;
-	s64 rest[14]; /* maxrss .. nivcsw: all zero here */
+	s64 ru_maxrss;   /* KiB */
+	s64 ru_ixrss, ru_idrss, ru_isrss; /* unused on Linux: 0 */
+	s64 ru_minflt, ru_majflt;
+	s64 ru_nswap, ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals; /* 0 */
+	s64 ru_nvcsw, ru_nivcsw;
 };
 _Static_assert(sizeof(struct linux_rusage) == 144, "struct rusage is 144 bytes");
 

@@ -50,6 +50,20 @@ __attribute__((unused)) static void check_in_child(const char *what, int (*fn)(v
 		}                                                                \
 	} while (0)
 
+/* The fields of a /proc/<pid>/stat after "(comm)", in buf; NULL when
+ * the file cannot be read. */
+__attribute__((unused)) static const char *stat_after_comm(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *end = strrchr(buf, ')');
+	return end ? end + 1 : NULL;
+}
+
 static int check_done(const char *program)
 {
 	printf("%s: %d failure(s)\n", program, g_failures);

@@ -291,17 +291,11 @@ static void check_rlimit_cpu(void)
 static int stat_ticks(long long *utime, long long *stime)
 {
 	char buf[1024];
-	FILE *f = fopen("/proc/self/stat", "r");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
+	const char *p = stat_after_comm("/proc/self/stat", buf, sizeof(buf));
 	if (!p)
 		return -1;
 	/* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	return sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", utime, stime) == 2
+	return sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", utime, stime) == 2
 	           ? 0
 	           : -1;
 }

@@ -114,16 +114,10 @@ static int stat_ids(pid_t pid, int *pgrp, int *sid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *end = strrchr(buf, ')');
+	const char *end = stat_after_comm(path, buf, sizeof(buf));
 	char state;
 	int ppid;
-	return end && sscanf(end + 1, " %c %d %d %d", &state, &ppid, pgrp, sid) == 4 ? 0 : -1;
+	return end && sscanf(end, " %c %d %d %d", &state, &ppid, pgrp, sid) == 4 ? 0 : -1;
 }
 
 /* The second thread of a child process, and what it reports. */
