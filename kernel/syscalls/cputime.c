@@ -11,11 +11,13 @@
  */
 #include "syscalls/cputime.h"
 
+#include "arch/x86_64/percpu.h"
 #include "lib/string.h"
 #include "mm/uaccess.h"
 #include "mm/vma.h"
 #include "platform/platform.h"
 #include "proc/task.h"
+#include "proc/wait.h"
 #include "syscalls/common.h"
 #include "syscalls/handlers.h"
 #include "syscalls/linux_abi/errno.h"
@@ -132,5 +134,52 @@ int cpu_clock_now(int clock, u64 *ns)
 		return -EINVAL;
 	struct cputime c = thread ? cputime_thread(t) : cputime_process(t->group);
 	*ns = which == CPUCLOCK_VIRT ? c.user_ns : c.user_ns + c.sys_ns;
+	return 0;
+}
+
+/* ---- sleeping on a CPU-time clock ---- */
+
+#define CPU_SLEEP_MIN_NS 1000000ull /* 1 ms: the shortest nap between looks */
+
+static bool own_thread_clock(int clock)
+{
+	if (clock >= 0 || !(clock & CPUCLOCK_PERTHREAD))
+		return false;
+	int pid = ~(clock >> 3);
+	return pid == 0 || pid == current_task()->tid;
+}
+
+/* No event marks a CPU clock passing a value, so the task naps and looks
+ * again: the clock runs at most cpu_count() times as fast as the
+ * monotonic one, so a nap of what is left divided by that never
+ * oversleeps by more than the shortest nap. */
+int cpu_clock_sleep(int clock, bool absolute, u64 req_ns, u64 *left_ns)
+{
+	/* Linux: the generic thread clock has no sleep at all (glibc turns
+	 * that into EINVAL); an encoded one of the caller is EINVAL. */
+	if (clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EOPNOTSUPP;
+	if (own_thread_clock(clock))
+		return -EINVAL;
+	u64 now;
+	int err = cpu_clock_now(clock, &now);
+	if (err)
+		return err;
+	u64 target = absolute ? req_ns : (req_ns > ~0ull - now ? ~0ull : now + req_ns);
+	while (now < target) {
+		u64 nap = (target - now) / cpu_count();
+		if (nap < CPU_SLEEP_MIN_NS)
+			nap = CPU_SLEEP_MIN_NS;
+		u64 mono = platform_time_ns();
+		u64 deadline = nap > WAIT_FOREVER - 1 - mono ? WAIT_FOREVER - 1 : mono + nap;
+		if (wait_until(deadline, true) == -EINTR) {
+			cpu_clock_now(clock, &now);
+			*left_ns = target > now ? target - now : 0;
+			return -EINTR;
+		}
+		err = cpu_clock_now(clock, &now);
+		if (err)
+			return err;
+	}
 	return 0;
 }

@@ -21,5 +21,11 @@ bool clock_is_cpu(int clock);
 /* Its value in ns; -EINVAL for a bad encoding, a thread of another
  * process or a task that does not exist. */
 int cpu_clock_now(int clock, u64 *ns);
+/* clock_nanosleep on a CPU-time clock until it reads req_ns (absolute)
+ * or has advanced by req_ns: 0, -EOPNOTSUPP (CLOCK_THREAD_CPUTIME_ID),
+ * -EINVAL (the caller's own thread clock,
+ * as Linux: it cannot advance while the thread sleeps; a clock whose
+ * task went away) or -EINTR with *left_ns what was still to go. */
+int cpu_clock_sleep(int clock, bool absolute, u64 req_ns, u64 *left_ns);
 
 #endif

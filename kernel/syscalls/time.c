@@ -100,33 +100,44 @@ u64 clock_to_monotonic(int clock, u64 ns)
 	return ns > offset ? ns - offset : 0;
 }
 
+/* A relative sleep a signal handler interrupts reports what was left
+ * (Linux does not restart nanosleep after a handler). */
+static long interrupted_sleep(bool absolute, u64 left, u64 urem)
+{
+	if (!absolute && urem) {
+		struct linux_timespec rem = ns_to_timespec(left);
+		if (copyout(urem, &rem, sizeof(rem)) != 0)
+			return -EFAULT;
+	}
+	return -ERESTART_RESTARTBLOCK; /* a handler runs: EINTR */
+}
+
+static long cpu_sleep(int clock, bool absolute, u64 req, u64 urem)
+{
+	u64 left = 0;
+	int err = cpu_clock_sleep(clock, absolute, req, &left); /* syscalls/cputime.c */
+	return err == -EINTR ? interrupted_sleep(absolute, left, urem) : err;
+}
+
 static long do_sleep(int clock, bool absolute, u64 ureq, u64 urem)
 {
 	u64 req, now;
 	int err = clock_now(clock, &now);
 	if (err)
 		return err;
-	if (clock_is_cpu(clock))
-		return -EINVAL; /* sleeping on CPU time: not kept (docs/syscalls.md) */
 	err = timespec_copyin_ns(ureq, &req);
 	if (err)
 		return err;
+	if (clock_is_cpu(clock))
+		return cpu_sleep(clock, absolute, req, urem);
 	u64 deadline = absolute ? req : (req > WAIT_FOREVER - 1 - now ? WAIT_FOREVER : now + req);
 	u64 mono_deadline = deadline == WAIT_FOREVER ? WAIT_FOREVER : clock_to_monotonic(clock, deadline);
 	err = wait_until(mono_deadline, true);
 	if (err != -EINTR)
 		return 0;
-	/* Interrupted by a signal handler: a relative sleep reports what
-	 * was left (Linux does not restart nanosleep after a handler). */
-	if (!absolute && urem) {
-		u64 left_now;
-		clock_now(clock, &left_now);
-		u64 left = deadline > left_now ? deadline - left_now : 0;
-		struct linux_timespec rem = ns_to_timespec(left);
-		if (copyout(urem, &rem, sizeof(rem)) != 0)
-			return -EFAULT;
-	}
-	return -ERESTART_RESTARTBLOCK; /* a handler runs: EINTR */
+	u64 left_now;
+	clock_now(clock, &left_now);
+	return interrupted_sleep(absolute, deadline > left_now ? deadline - left_now : 0, urem);
 }
 
 long sys_nanosleep(const struct syscall_args *args)

@@ -177,6 +177,70 @@ static void check_threads(void)
 	      "clock id with CPUCLOCK_MAX: EINVAL");
 }
 
+static struct timespec ns_timespec(int64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+	return ts;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* clock_nanosleep on CPU-time clocks (raw syscalls where glibc would
+ * answer for the kernel): the caller's own thread clock is EINVAL; a
+ * process clock sleeps until the other thread's spinning moved it, and
+ * a signal interrupts it with the CPU time still to go. */
+static void check_cpu_sleep(void)
+{
+	struct timespec req = ns_timespec(SHORT_MS * MS);
+	clockid_t mine = 0, proc = 0;
+	pthread_getcpuclockid(pthread_self(), &mine);
+	errno = 0;
+	check(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL) == -1 &&
+	      errno == EOPNOTSUPP, "clock_nanosleep(CLOCK_THREAD_CPUTIME_ID): EOPNOTSUPP (glibc: EINVAL)");
+	check(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL) == EINVAL,
+	      "glibc's clock_nanosleep(CLOCK_THREAD_CPUTIME_ID): EINVAL");
+	errno = 0;
+	check(syscall(SYS_clock_nanosleep, mine, 0, &req, NULL) == -1 && errno == EINVAL,
+	      "clock_nanosleep on the caller's pthread_getcpuclockid clock: EINVAL");
+
+	pthread_t th;
+	g_stop = 0;
+	if (pthread_create(&th, NULL, spinner, NULL) != 0) {
+		check(0, "pthread_create");
+		return;
+	}
+	int64_t before = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL);
+	int64_t after = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	check(r == 0 && after - before >= SHORT_MS * MS,
+	      "clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID): back once the spinner used the time");
+	check(clock_getcpuclockid(0, &proc) == 0, "clock_getcpuclockid(0)");
+	int64_t target = clock_ns(proc) + SHORT_MS * MS;
+	struct timespec abs = ns_timespec(target);
+	r = clock_nanosleep(proc, TIMER_ABSTIME, &abs, NULL);
+	check(r == 0 && clock_ns(proc) >= target, "TIMER_ABSTIME on clock_getcpuclockid's clock");
+	struct timespec past = {0, 1};
+	check(clock_nanosleep(proc, TIMER_ABSTIME, &past, NULL) == 0, "an absolute CPU time already passed");
+	g_stop = 1;
+	pthread_join(th, NULL);
+
+	/* Alone, the process's clock stands still while it sleeps on it. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, 0}, {0, 100000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec long_req = {100, 0}, rem = {0, 0};
+	r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &long_req, &rem);
+	check(r == EINTR && rem.tv_sec >= 90 && rem.tv_sec <= 100,
+	      "a signal interrupts a process-clock sleep: EINTR and the CPU time left");
+	signal(SIGALRM, SIG_DFL);
+}
+
 static volatile sig_atomic_t g_vt, g_prof;
 
 static void on_vt(int sig)
@@ -327,6 +391,7 @@ int main(void)
 	check_sleeper_vs_spinner();
 	check_children_after_wait();
 	check_threads();
+	check_cpu_sleep();
 	check_itimers();
 	check_rlimit_cpu();
 	check_procfs();
