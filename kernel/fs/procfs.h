@@ -61,6 +61,8 @@ struct procfs_hooks {
 	int (*fd_inode)(int pid, int fd, struct inode **out);
 	/* The lowest open fd > after, or -1 when there is none. */
 	int (*fd_next)(int pid, int after);
+	/* Which address space the task has (an id never reused), 0 if none. */
+	u64 (*task_mm_id)(int pid);
 };
 
 /* Register the hooks (borrowed: must stay valid forever). */

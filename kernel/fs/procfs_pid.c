@@ -4,7 +4,8 @@
  * (procfs_pid_ino); the contents come from the process layer's hooks,
  * asked again at every open, so a file shows the task as it is then.
  * Entries belong to the task's effective ids, with Linux's modes
- * (environ and fd/ for the owner only).
+ * (environ and fd/ for the owner only). An open environ stays with the
+ * address space of open time (pseudo_node.bind).
  */
 #include "fs/procfs_int.h"
 
@@ -61,6 +62,13 @@ static long task_generate(struct inode *inode, char *buf, size_t size)
 	if (hooks() == NULL || entry == 0 || entry >= ARRAY_SIZE(g_file_of_entry))
 		return -ENOENT;
 	return hooks()->task_file(pid_of(inode), g_file_of_entry[entry], buf, size);
+}
+
+/* Linux ties an open environ to the address space of open time: after
+ * the task's exec (or exit) it reads empty. cmdline follows the task. */
+static u64 environ_bind(struct inode *inode)
+{
+	return hooks() && hooks()->task_mm_id ? hooks()->task_mm_id(pid_of(inode)) : 0;
 }
 
 static long exe_readlink(struct inode *inode, char *buf, size_t size)
@@ -157,7 +165,8 @@ static const struct pseudo_node g_pid_entries[] = {
 	TASK_FILE(2, "stat", 0444),
 	TASK_FILE(3, "statm", 0444),
 	TASK_FILE(4, "cmdline", 0444),
-	TASK_FILE(5, "environ", 0400),
+	{ .ino = 5, .parent = DYNAMIC_PARENT, .name = "environ", .mode = S_IFREG | 0400,
+	  .fops = &g_pseudo_generated_fops, .generate = task_generate, .bind = environ_bind },
 	TASK_FILE(6, "comm", 0444),
 	TASK_FILE(7, "limits", 0444),
 	TASK_FILE(8, "cgroup", 0444),

@@ -22,6 +22,7 @@ struct pseudofs {
 struct generated {
 	size_t size;
 	bool fresh;   /* made by the first read, not at open */
+	u64 bound;    /* node->bind at open */
 	char data[];
 };
 
@@ -198,6 +199,8 @@ static int generated_open(struct inode *inode, struct file *file)
 	long err = generate(inode, &g);
 	if (err < 0)
 		return (int)err;
+	const struct pseudo_node *node = pseudofs_node(inode);
+	g->bound = node->bind ? node->bind(inode) : 0;
 	file->priv = g;
 	return 0;
 }
@@ -215,9 +218,13 @@ static void generated_close(struct file *file)
 static long generated_read(struct file *file, void *buf, size_t size, u64 offset)
 {
 	struct generated *g = file->priv;
+	const struct pseudo_node *node = pseudofs_node(file->inode);
+	if (node->bind && node->bind(file->inode) != g->bound)
+		return 0; /* what it was opened on is gone */
 	if (!g->fresh) {
 		struct generated *again;
 		if (generate(file->inode, &again) == 0) {
+			again->bound = g->bound;
 			kfree(g);
 			g = again;
 			file->priv = g;

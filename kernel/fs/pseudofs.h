@@ -22,6 +22,10 @@ struct pseudo_node {
 	/* Generated content: write at most size bytes into buf, return the
 	 * full length (call again with a bigger buffer if it did not fit). */
 	long (*generate)(struct inode *inode, char *buf, size_t size);
+	/* Optional: what an open file of it is tied to (Linux's environ: the
+	 * address space of open time); once the answer changes, reads find
+	 * the file empty. */
+	u64 (*bind)(struct inode *inode);
 	/* Symlinks: the target. */
 	long (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* Magic links: the inode they stand for (inode_ops.jump). */

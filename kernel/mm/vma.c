@@ -34,6 +34,8 @@ struct mm *mm_create(void)
 		kfree(mm);
 		return NULL;
 	}
+	static u64 next_serial; /* big kernel lock */
+	mm->serial = ++next_serial;
 	mm->users = 1;
 	mm->mmap_top = USER_MMAP_TOP;
 	mm->stack_top = USER_STACK_TOP;

@@ -63,6 +63,7 @@ struct mm {
 	u64 vdso_base;      /* where the vDSO is mapped (0: not) */
 	u64 page_count;     /* user pages currently allocated (accounting) */
 	u64 peak_pages;     /* the most page_count ever was (VmHWM, ru_maxrss) */
+	u64 serial;         /* never reused: what /proc/<pid>/environ is opened on */
 	/* where exec put the argv and envp strings (/proc/<pid>/cmdline) */
 	u64 arg_start, arg_end, env_start, env_end;
 	u64 cpu_mask;       /* CPUs that have it loaded (mm/tlb.c) */

@@ -412,6 +412,12 @@ static bool hook_task_owner(int pid, u32 *uid, u32 *gid)
 	return true;
 }
 
+static u64 hook_task_mm_id(int pid)
+{
+	struct task *t = live(pid);
+	return t && t->mm ? t->mm->serial : 0;
+}
+
 static long copy_text(const char *s, char *buf, size_t size)
 {
 	size_t len = strlen(s);
@@ -500,6 +506,7 @@ static const struct procfs_hooks g_procfs_hooks = {
 	.fd_path = hook_fd_path,
 	.fd_inode = hook_fd_inode,
 	.fd_next = hook_fd_next,
+	.task_mm_id = hook_task_mm_id,
 };
 
 void procfs_task_register(void)

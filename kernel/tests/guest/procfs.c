@@ -273,15 +273,49 @@ static int cmdline_fd_is_mine(int fd, int argc, char **argv)
 	       strcmp(g_buf + strlen(argv[0]) + 1, "--cmdline-fd") == 0 ? 0 : 1;
 }
 
+/* Unlike cmdline, Linux ties an open environ to the address space of
+ * open time: read after the execve it is empty, while a new open shows
+ * the new environment. */
+static void check_environ_after_exec(const char *argv0)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/proc/self/environ", O_RDONLY);
+		char fdarg[16];
+		snprintf(fdarg, sizeof(fdarg), "%d", fd);
+		char *envp[] = {"CVMIFY_AFTER_EXEC=1", NULL};
+		execle(argv0, argv0, "--environ-fd", fdarg, (char *)NULL, envp);
+		_exit(127);
+	}
+	int status = 0;
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "environ opened before execve reads empty after it; a new open shows the new one");
+}
+
+/* The exec'd side of check_environ_after_exec. */
+static int environ_fd_is_empty(int fd)
+{
+	if (read(fd, g_buf, sizeof(g_buf)) != 0)
+		return 1;
+	long n = slurp("/proc/self/environ");
+	return n == (long)sizeof("CVMIFY_AFTER_EXEC=1") && strcmp(g_buf, "CVMIFY_AFTER_EXEC=1") == 0
+	           ? 0
+	           : 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--cmdline-fd") == 0)
 		return cmdline_fd_is_mine(atoi(argv[2]), argc, argv);
+	if (argc == 3 && strcmp(argv[1], "--environ-fd") == 0)
+		return environ_fd_is_empty(atoi(argv[2]));
 	check_self(argv[0]);
 	check_mounts();
 	check_other_pid();
 	check_permissions();
 	check_system_files();
 	check_cmdline_after_exec(argv[0]);
+	check_environ_after_exec(argv[0]);
 	return check_done("procfs");
 }
