@@ -69,12 +69,12 @@ void unix_enqueue(struct unix_sock *u, struct unix_seg *seg)
 void unix_seg_sender(struct unix_sock *u, struct unix_seg *seg)
 {
 	seg->cred = unix_my_cred();
-	if (u->bound) {
+	/* Linux: the sender's name (an accepted socket has its listener's,
+	 * as getsockname says); none at all, length 0, when it has none. */
+	if (u->name.len > 0)
 		seg->from = u->name;
-	} else {
-		seg->from.family = AF_UNIX;
-		seg->from.len = sizeof(u16);
-	}
+	else
+		memset(&seg->from, 0, sizeof(seg->from));
 }
 
 long unix_recv_message(struct unix_sock *u, struct sock_msg *m)

@@ -199,7 +199,8 @@ long sys_recvfrom(const struct syscall_args *args)
 	memset(&from, 0, sizeof(from));
 	struct sock_msg m = { .data = &it, .name = args->a[4] ? &from : NULL };
 	long n = do_recv(s, &m, arg_int(args->a[3]));
-	if (n >= 0 && args->a[4] != 0 && from.len > 0) {
+	/* Linux writes the length even when there is no address (0). */
+	if (n >= 0 && args->a[4] != 0) {
 		err = sockaddr_copyout(&from, args->a[4], args->a[5]);
 		if (err)
 			return err;

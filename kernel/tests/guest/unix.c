@@ -4,7 +4,8 @@
  * SO_PEERCRED, SCM_RIGHTS (a file and a pipe passed between two
  * processes), SCM_CREDENTIALS, EOF and EPIPE; SOCK_SEQPACKET (message
  * boundaries, MSG_TRUNC, empty messages, EOF, EPIPE, files and
- * credentials, poll, the type flags, a listener across processes). */
+ * credentials, poll, the type flags, a listener across processes);
+ * recvfrom's sender address and zero-length reads (seqpacket, dgram). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -522,6 +523,76 @@ static void seqpacket_named(void)
 	unlink("/tmp/seqpacket.sock");
 }
 
+/* recvfrom's address: a bound sender's name (an accepted socket has its
+ * listener's), none (length 0) for an unbound one. */
+static int from_is(int s, const char *path)
+{
+	struct sockaddr_un from;
+	memset(&from, 0x55, sizeof(from));
+	socklen_t flen = sizeof(from);
+	char buf[8];
+	if (recvfrom(s, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen) != 1)
+		return 0;
+	if (path == NULL)
+		return flen == 0;
+	return flen == offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1 &&
+	       strcmp(from.sun_path, path) == 0;
+}
+
+/* A zero-length read takes the message (Linux drops what does not fit,
+ * all of it here) and returns 0. */
+static int zero_read_takes(int s)
+{
+	char buf[8];
+	return recv(s, buf, 0, MSG_DONTWAIT) == 0 && recv(s, buf, sizeof(buf), MSG_DONTWAIT) == -1 &&
+	       errno == EAGAIN;
+}
+
+static void message_addresses(int type, const char *what)
+{
+	struct sockaddr_un sa, ca;
+	socklen_t slen = path_addr(&sa, "/tmp/addr-s", 0), clen = path_addr(&ca, "/tmp/addr-c", 0);
+	unlink("/tmp/addr-s");
+	unlink("/tmp/addr-c");
+	int s = socket(AF_UNIX, type, 0), c = socket(AF_UNIX, type, 0), u = socket(AF_UNIX, type, 0);
+	bind(s, (struct sockaddr *)&sa, slen);
+	bind(c, (struct sockaddr *)&ca, clen);
+	int a = s, au = s;
+	if (type == SOCK_SEQPACKET) {
+		listen(s, 2);
+		connect(c, (struct sockaddr *)&sa, slen);
+		a = accept(s, NULL, NULL);
+		connect(u, (struct sockaddr *)&sa, slen);
+		au = accept(s, NULL, NULL);
+	} else {
+		connect(c, (struct sockaddr *)&sa, slen);
+		connect(u, (struct sockaddr *)&sa, slen);
+	}
+	char line[128];
+	send(c, "b", 1, 0);
+	snprintf(line, sizeof(line), "%s: recvfrom names a bound sender", what);
+	check(from_is(a, "/tmp/addr-c"), line);
+	send(u, "u", 1, 0);
+	snprintf(line, sizeof(line), "%s: an unbound sender: address length 0", what);
+	check(from_is(au, NULL), line);
+	if (type == SOCK_SEQPACKET) {
+		send(a, "r", 1, 0);
+		check(from_is(c, "/tmp/addr-s"), "seqpacket: an accepted socket sends as its listener's name");
+	}
+	send(c, "z", 1, 0);
+	snprintf(line, sizeof(line), "%s: a zero-length read returns 0 and takes the message", what);
+	check(zero_read_takes(a), line);
+	close(u);
+	close(c);
+	if (a != s)
+		close(a);
+	if (au != s)
+		close(au);
+	close(s);
+	unlink("/tmp/addr-s");
+	unlink("/tmp/addr-c");
+}
+
 int main(void)
 {
 	pair_stream();
@@ -537,5 +608,7 @@ int main(void)
 	seqpacket_full();
 	seqpacket_ancillary();
 	seqpacket_named();
+	message_addresses(SOCK_SEQPACKET, "seqpacket");
+	message_addresses(SOCK_DGRAM, "dgram");
 	return check_done("unix");
 }
