@@ -140,7 +140,7 @@ static int irq_connect(void)
 		err = vnet_irq_msi(g_vnet, vector, apic_id);
 	if (err == 0)
 		kprintf("net: interrupts by MSI-X, vector %u\n", vector);
-	return err; /* a taken MSI vector stays unused: never signalled */
+	return err; /* on -EIO the vector stays ours: if it fires, net_irq only polls */
 }
 
 /* Interrupts for received frames, or polling by timer if the device has
