@@ -78,17 +78,24 @@ def test_nginx_serves_static_files_to_curl(netservers_image, kernel, tmp_path):
     assert b"published 127.0.0.1:%d -> 8080/tcp" % port in proc.err
 
 
-def test_python_http_server(netservers_image, kernel, tmp_path):
-    require_tools("curl")
-    script = ("import http.server as h, os\n"
-              "os.chdir('/srv/www')\n"
-              "h.HTTPServer(('', 8000), h.SimpleHTTPRequestHandler).serve_forever()\n")
-    bundle = build_bundle(netservers_image, kernel, tmp_path, python(script))
+HTTP_SERVER = ("import http.server as h, os\n"
+               "os.chdir('/srv/www')\n"
+               "h.HTTPServer(('', 8000), h.SimpleHTTPRequestHandler).serve_forever()\n")
+
+
+def check_http_server(bundle, *run_args: str) -> None:
+    """`cvmify run BUNDLE RUN_ARGS -p PORT:8000` serves /srv/www to curl,
+    logs the requests and stops on SIGTERM."""
     port = free_port()
-    with running(bundle, "-p", f"{port}:8000", ready=tcp_answers(port, HTTP_PROBE)) as proc:
+    with running(bundle, *run_args, "-p", f"{port}:8000", ready=tcp_answers(port, HTTP_PROBE)) as proc:
         check_site(port)
     assert_stopped(proc, port)
     assert b'"GET /1m.bin HTTP/1.1" 200' in proc.err
+
+
+def test_python_http_server(netservers_image, kernel, tmp_path):
+    require_tools("curl")
+    check_http_server(build_bundle(netservers_image, kernel, tmp_path, python(HTTP_SERVER)))
 
 
 def test_python_m_http_server(netservers_image, kernel, tmp_path):
@@ -98,12 +105,7 @@ def test_python_m_http_server(netservers_image, kernel, tmp_path):
     if not kernel_has_threads(kernel):
         pytest.skip("python3 -m http.server needs threads; this kernel has none yet (issue 7)")
     argv = program("/usr/bin/python3", "-m", "http.server", "8000", "--directory", "/srv/www")
-    bundle = build_bundle(netservers_image, kernel, tmp_path, argv)
-    port = free_port()
-    with running(bundle, "-p", f"{port}:8000", ready=tcp_answers(port, HTTP_PROBE)) as proc:
-        check_site(port)
-    assert_stopped(proc, port)
-    assert b'"GET /1m.bin HTTP/1.1" 200' in proc.err
+    check_http_server(build_bundle(netservers_image, kernel, tmp_path, argv))
 
 
 REDIS_ARGV = ("/usr/bin/redis-server", "--port", "6379", "--bind", "0.0.0.0", "--protected-mode",
@@ -173,12 +175,11 @@ def test_udp_echo_answers_the_host(netservers_image, kernel, tmp_path):
     assert_stopped(proc, port, socket.SOCK_DGRAM)
 
 
-def test_egress_to_a_server_on_the_host(netservers_image, kernel, tmp_path):
-    """The app connects out through user networking: the host is 10.0.2.2."""
+def host_listener() -> tuple[socket.socket, threading.Thread, list[bytes]]:
+    """A server on the host that answers one guest connection."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
-    port = listener.getsockname()[1]
     got: list[bytes] = []
 
     def serve() -> None:
@@ -189,16 +190,31 @@ def test_egress_to_a_server_on_the_host(netservers_image, kernel, tmp_path):
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    script = ("import socket\n"
-              f"c = socket.create_connection(('10.0.2.2', {port}), timeout=60)\n"
-              "c.sendall(b'ping from the guest')\n"
-              "print(c.recv(100).decode())\n")
-    run = run_bundle(build_bundle(netservers_image, kernel, tmp_path, python(script)))
+    return listener, thread, got
+
+
+def egress_script(port: int) -> str:
+    return ("import socket\n"
+            f"c = socket.create_connection(('10.0.2.2', {port}), timeout=60)\n"
+            "c.sendall(b'ping from the guest')\n"
+            "print(c.recv(100).decode())\n")
+
+
+def check_egress(run_app) -> None:
+    """run_app(script) runs a guest app that connects out to a server on
+    the host (10.0.2.2 through user networking) and prints its answer."""
+    listener, thread, got = host_listener()
+    run = run_app(egress_script(listener.getsockname()[1]))
     thread.join(timeout=60)
     listener.close()
     assert run.returncode == 0, run.stderr
     assert got == [b"ping from the guest"]
     assert run.stdout.strip() == "pong from the host"
+
+
+def test_egress_to_a_server_on_the_host(netservers_image, kernel, tmp_path):
+    check_egress(lambda script: run_bundle(build_bundle(netservers_image, kernel, tmp_path,
+                                                        python(script))))
 
 
 SCM_RIGHTS = r'''

@@ -127,12 +127,27 @@ static void net_work(void *arg)
 	net_poll();
 }
 
-/* Interrupts for received frames, or polling by timer if the device has
- * no line we can route. */
-static void irq_init_device(void)
+/* A line (virtio-mmio), else a message (virtio-pci with MSI-X). */
+static int irq_connect(void)
 {
 	u32 line = vnet_irq(g_vnet);
-	int err = line == VIRTIO_NO_IRQ ? -EINVAL : irq_register(line, net_irq, NULL, true);
+	if (line != VIRTIO_NO_IRQ)
+		return irq_register(line, net_irq, NULL, true);
+	u8 vector;
+	u32 apic_id;
+	int err = irq_register_msi(net_irq, NULL, &vector, &apic_id);
+	if (err == 0)
+		err = vnet_irq_msi(g_vnet, vector, apic_id);
+	if (err == 0)
+		kprintf("net: interrupts by MSI-X, vector %u\n", vector);
+	return err; /* on -EIO the vector stays ours: if it fires, net_irq only polls */
+}
+
+/* Interrupts for received frames, or polling by timer if the device has
+ * no interrupt we can route. */
+static void irq_init_device(void)
+{
+	int err = irq_connect();
 	if (err) {
 		g_polled = true;
 		kprintf("net: no interrupt for the device (error %d): polled every millisecond\n",

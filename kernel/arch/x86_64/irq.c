@@ -35,6 +35,9 @@ struct irq_line {
 };
 
 static struct irq_line g_lines[IRQ_LINES];
+static struct irq_line g_msi[MSI_VECTORS];  /* by vector - VECTOR_MSI_BASE */
+_Static_assert(VECTOR_MSI_BASE >= VECTOR_IRQ_BASE + IRQ_LINES &&
+               VECTOR_MSI_BASE + MSI_VECTORS <= VECTOR_RESCHEDULE, "vector ranges overlap");
 static u64 g_unexpected;
 static u64 g_spurious;
 
@@ -114,6 +117,30 @@ int irq_register(u32 gsi, void (*handler)(void *arg), void *arg, bool level)
 #endif
 }
 
+int irq_register_msi(void (*handler)(void *arg), void *arg, u8 *vector, u32 *apic_id)
+{
+#ifdef CVMIFY_CORE_ONLY
+	(void)handler, (void)arg, (void)vector, (void)apic_id;
+	return -EINVAL;
+#else
+	if (!handler)
+		return -EINVAL;
+	for (u32 i = 0; i < MSI_VECTORS; i++) {
+		struct irq_line *line = &g_msi[i];
+		if (line->handler)
+			continue;
+		line->handler = handler;
+		line->arg = arg;
+		line->level = false; /* a message, never masked at an I/O APIC */
+		work_init(&line->work, line_work, line);
+		*vector = (u8)(VECTOR_MSI_BASE + i);
+		*apic_id = cpu_by_index(0)->apic_id;
+		return 0;
+	}
+	return -ENOSPC;
+#endif
+}
+
 static void unexpected(u64 vector)
 {
 	u64 n = __atomic_add_fetch(&g_unexpected, 1, __ATOMIC_RELAXED);
@@ -132,6 +159,20 @@ static void device_interrupt(u32 gsi)
 	}
 	if (line->level)
 		platform_irq_mask(gsi, true);
+	platform_irq_eoi();
+#ifndef CVMIFY_CORE_ONLY
+	work_queue(&line->work);
+#endif
+}
+
+/* Edge-triggered by nature: EOI now, the handler later. */
+static void msi_interrupt(u32 index)
+{
+	struct irq_line *line = &g_msi[index];
+	if (!line->handler) {
+		unexpected(VECTOR_MSI_BASE + index);
+		return;
+	}
 	platform_irq_eoi();
 #ifndef CVMIFY_CORE_ONLY
 	work_queue(&line->work);
@@ -172,6 +213,8 @@ void irq_dispatch(struct trapframe *tf)
 	default:
 		if (vector >= VECTOR_IRQ_BASE && vector < VECTOR_IRQ_BASE + IRQ_LINES)
 			device_interrupt((u32)(vector - VECTOR_IRQ_BASE));
+		else if (vector >= VECTOR_MSI_BASE && vector < VECTOR_MSI_BASE + MSI_VECTORS)
+			msi_interrupt((u32)(vector - VECTOR_MSI_BASE));
 		else
 			unexpected(vector);
 		break;

@@ -25,6 +25,13 @@
  * handler must acknowledge the device (virtio-mmio InterruptACK) before
  * returning or the line fires again at once. Edge lines (ISA) are not
  * masked. Returns 0, -EINVAL (no such line) or -EBUSY (already taken).
+ *
+ *	int irq_register_msi(void (*handler)(void *arg), void *arg, u8 *vector, u32 *apic_id);
+ *
+ * takes a free message-signalled vector (VECTOR_MSI_BASE..) for a device
+ * that writes its interrupts itself (PCI MSI-X: virtio-pci), with the
+ * same deferred handler as an edge line; *vector and *apic_id say what
+ * the device must write where (the boot CPU). Returns 0 or -ENOSPC.
  */
 #ifndef CVMIFY_ARCH_IRQ_H
 #define CVMIFY_ARCH_IRQ_H
@@ -35,6 +42,8 @@ struct trapframe;
 
 #define VECTOR_IRQ_BASE 0x30
 #define IRQ_LINES 48              /* device lines we route: GSI 0..47 */
+#define VECTOR_MSI_BASE 0x60      /* message-signalled interrupts (MSI-X) */
+#define MSI_VECTORS 16
 #define VECTOR_RESCHEDULE 0xf0    /* look at the run queue / signals */
 #define VECTOR_TLB_FLUSH 0xf1     /* mm/tlb.c shootdown */
 #define VECTOR_STOP 0xf2          /* panic: halt this CPU */
@@ -43,6 +52,7 @@ struct trapframe;
 #define VECTOR_SPURIOUS 0xff
 
 int irq_register(u32 gsi, void (*handler)(void *arg), void *arg, bool level);
+int irq_register_msi(void (*handler)(void *arg), void *arg, u8 *vector, u32 *apic_id);
 
 /* Boot CPU: the I/O APIC and this CPU's local APIC. */
 void irq_init(void);

@@ -32,6 +32,7 @@
 #define PCI_COMMAND_MASTER 0x4
 #define PCI_STATUS_CAP_LIST 0x10
 #define PCI_CAP_VENDOR 0x09
+#define PCI_CAP_MSIX 0x11
 #define PCI_BAR_COUNT 6
 
 struct pci_addr {

@@ -295,6 +295,11 @@ u32 vnet_irq(const struct vnet *v)
 	return v->dev->irq;
 }
 
+int vnet_irq_msi(struct vnet *v, u8 vector, u32 apic_id)
+{
+	return virtio_irq_msi(v->dev, vector, apic_id);
+}
+
 bool vnet_is_broken(const struct vnet *v)
 {
 	return v->broken;

@@ -79,6 +79,10 @@ void vnet_irq_ack(struct vnet *v);
 /* The interrupt line (GSI), or VIRTIO_NO_IRQ. */
 u32 vnet_irq(const struct vnet *v);
 
+/* Without a line: have the device signal vector to apic_id as a message
+ * (virtio_irq_msi). 0 or -errno. */
+int vnet_irq_msi(struct vnet *v, u8 vector, u32 apic_id);
+
 bool vnet_is_broken(const struct vnet *v);
 const struct vnet_stats *vnet_stats(const struct vnet *v);
 

@@ -212,3 +212,10 @@ u32 virtio_irq_ack(struct virtio_dev *dev)
 {
 	return dev->transport->irq_ack(dev) & (VIRTIO_IRQ_QUEUE | VIRTIO_IRQ_CONFIG);
 }
+
+int virtio_irq_msi(struct virtio_dev *dev, u8 vector, u32 apic_id)
+{
+	if (dev->transport->irq_msi == NULL)
+		return -ENODEV;
+	return dev->transport->irq_msi(dev, vector, apic_id);
+}

@@ -63,6 +63,9 @@ struct virtio_transport {
 	void (*queue_notify)(struct virtio_dev *dev, u16 index);
 	/* Read and acknowledge the interrupt status (VIRTIO_IRQ_* bits). */
 	u32 (*irq_ack)(struct virtio_dev *dev);
+	/* Optional: have every queue's interrupts written as a message
+	 * (vector to apic_id; config changes none). 0 or -errno. */
+	int (*irq_msi)(struct virtio_dev *dev, u8 vector, u32 apic_id);
 };
 
 struct virtio_dev {
@@ -126,5 +129,11 @@ int virtio_config_read(struct virtio_dev *dev, u32 offset, void *out, u32 size);
 
 /* Read and acknowledge the device's interrupt status (VIRTIO_IRQ_*). */
 u32 virtio_irq_ack(struct virtio_dev *dev);
+
+/* For a device without a line (dev->irq == VIRTIO_NO_IRQ): signal its
+ * queues' interrupts as messages of vector to apic_id (PCI MSI-X), after
+ * its queues are set up. 0, -ENODEV (the transport cannot) or -EIO (the
+ * device refused). */
+int virtio_irq_msi(struct virtio_dev *dev, u8 vector, u32 apic_id);
 
 #endif

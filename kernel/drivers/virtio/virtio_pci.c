@@ -4,6 +4,13 @@
  * {cap_vndr, cap_next, cap_len, cfg_type, bar, id, pad[2], offset,
  * length}, the notify capability followed by notify_off_multiplier; the
  * common configuration at fixed offsets below.
+ *
+ * Interrupts: a device on q35 has no line we route, so, if it has an
+ * MSI-X capability, entry 0 of its table sends one vector to the boot
+ * CPU for every queue (4.1.4.3 queue_msix_vector; PCI MSI-X: capability
+ * 0x11, message control at +2, table BIR and offset at +4, 16-byte
+ * entries {address low, address high, data, vector control}). Without
+ * one the driver polls.
  */
 #include "drivers/virtio/virtio_pci.h"
 #include "drivers/virtio/virtio.h"
@@ -42,7 +49,19 @@
 #define C_QUEUE_DESC 32
 #define C_QUEUE_DRIVER 40
 #define C_QUEUE_DEVICE 48
+#define C_MSIX_CONFIG 16
+#define C_QUEUE_MSIX_VECTOR 26
 #define COMMON_MIN_LEN 56
+#define NO_VECTOR 0xffff
+
+/* MSI-X capability and table entry. */
+#define MSIX_CAP_LEN 12
+#define MSIX_CONTROL 2
+#define MSIX_TABLE 4
+#define MSIX_CONTROL_ENABLE 0x8000
+#define MSIX_CONTROL_MASK_ALL 0x4000
+#define MSIX_ENTRY_SIZE 16
+#define MSIX_ADDRESS 0xfee00000u /* fixed delivery, physical destination */
 
 #define MAX_PCI_DEVICES 8
 
@@ -56,6 +75,9 @@ struct pci_slot {
     struct region common, notify, isr, device;
     u32 notify_multiplier;
     u16 num_queues;
+    struct pci_addr addr;
+    u8 msix_cap;          /* config offset of the MSI-X capability, 0: none */
+    struct region msix;   /* its table's entry 0 */
 };
 
 static struct pci_slot g_slots[MAX_PCI_DEVICES];
@@ -163,6 +185,33 @@ static u32 pci_irq_ack(struct virtio_dev *dev)
     return platform_mmio_read8(slot_of(dev)->isr.base) & (VIRTIO_IRQ_QUEUE | VIRTIO_IRQ_CONFIG);
 }
 
+/* Route every live queue to MSI-X entry 0 = vector on apic_id. A device
+ * that does not take the mapping (reads back another vector) is left
+ * without queue interrupts, and the caller polls. */
+static int pci_irq_msi(struct virtio_dev *dev, u8 vector, u32 apic_id)
+{
+    struct pci_slot *slot = slot_of(dev);
+    if (slot->msix_cap == 0 || apic_id > 0xff)
+        return -ENODEV;
+    platform_mmio_write32(slot->msix.base + 0, MSIX_ADDRESS | (apic_id << 12));
+    platform_mmio_write32(slot->msix.base + 4, 0);
+    platform_mmio_write32(slot->msix.base + 8, vector); /* edge */
+    platform_mmio_write32(slot->msix.base + 12, 0);     /* unmasked */
+    u8 control = (u8)(slot->msix_cap + MSIX_CONTROL);
+    u16 value = pci_read16(slot->addr, control);
+    pci_write16(slot->addr, control, (u16)((value | MSIX_CONTROL_ENABLE) & ~MSIX_CONTROL_MASK_ALL));
+    platform_mmio_write16(common(dev, C_MSIX_CONFIG), NO_VECTOR);
+    for (u16 q = 0; q < slot->num_queues && q < VIRTIO_MAX_QUEUES; q++) {
+        if (dev->queues[q] == NULL)
+            continue;
+        platform_mmio_write16(common(dev, C_QUEUE_SELECT), q);
+        platform_mmio_write16(common(dev, C_QUEUE_MSIX_VECTOR), 0);
+        if (platform_mmio_read16(common(dev, C_QUEUE_MSIX_VECTOR)) != 0)
+            return -EIO;
+    }
+    return 0;
+}
+
 static const struct virtio_transport g_pci_transport = {
     .name = "virtio-pci",
     .device_features = pci_device_features,
@@ -175,6 +224,7 @@ static const struct virtio_transport g_pci_transport = {
     .queue_enable = pci_queue_enable,
     .queue_notify = pci_queue_notify,
     .irq_ack = pci_irq_ack,
+    .irq_msi = pci_irq_msi,
 };
 
 /* Place the capability's BAR (assigning it on first use) and check that
@@ -204,6 +254,12 @@ static bool read_caps(struct pci_addr a, struct pci_slot *slot)
         u8 id = pci_read8(a, at), next = pci_read8(a, at + 1) & 0xfc;
         u8 len = pci_read8(a, at + 2), type = pci_read8(a, at + 3), bar = pci_read8(a, at + 4);
         u32 offset = pci_read32(a, at + 8), length = pci_read32(a, at + 12);
+        if (id == PCI_CAP_MSIX && slot->msix_cap == 0 && at <= 0x100 - MSIX_CAP_LEN) {
+            /* Entry 0 only; a table we cannot place just means polling. */
+            u32 table = pci_read32(a, at + MSIX_TABLE);
+            if (map_region(a, bars, sizes, table & 7, table & ~7u, MSIX_ENTRY_SIZE, &slot->msix))
+                slot->msix_cap = at;
+        }
         struct region *r = type == CAP_COMMON ? &slot->common : type == CAP_NOTIFY ? &slot->notify
                          : type == CAP_ISR ? &slot->isr : type == CAP_DEVICE ? &slot->device : NULL;
         /* The first capability of each type is the one to use (4.1.4). */
@@ -238,6 +294,7 @@ static void found(struct pci_addr a, u16 vendor, u16 device)
         return;
     u32 type = device_type(a, device);
     struct pci_slot *slot = &g_slots[g_slot_count];
+    *slot = (struct pci_slot){.addr = a}; /* nothing left from a refused device */
     if (type == 0 || !read_caps(a, slot)) {
         kprintf("virtio: pci %02x:%02x.%x: not a usable modern device\n", a.bus, a.dev, a.fn);
         return;
@@ -247,7 +304,7 @@ static void found(struct pci_addr a, u16 vendor, u16 device)
     dev->transport = &g_pci_transport;
     dev->transport_priv = slot;
     dev->device_id = type;
-    dev->irq = VIRTIO_NO_IRQ; /* polled; MSI-X is not set up */
+    dev->irq = VIRTIO_NO_IRQ; /* no line: MSI-X (pci_irq_msi) or polled */
     slot->num_queues = platform_mmio_read16(slot->common.base + C_NUM_QUEUES);
     snprintf(dev->name, sizeof(dev->name), "virtio-pci@%02x:%02x.%x", a.bus, a.dev, a.fn);
     if (virtio_register(dev) == 0)
