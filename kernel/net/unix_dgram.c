@@ -59,14 +59,10 @@ static long dgram_send(struct socket *s, struct sock_msg *m)
 	int err = unix_autobind_passcred(u);
 	if (err)
 		return err;
-	struct unix_seg *seg = unix_seg_alloc((u32)len);
-	if (seg == NULL)
-		return -ENOBUFS;
-	if (msg_iter_take(m->data, seg->data, (u32)len) != 0) {
-		unix_seg_free(seg);
-		return -EFAULT;
-	}
-	unix_seg_sender(u, seg);
+	struct unix_seg *seg = NULL;
+	err = unix_seg_from_msg(u, m, (u32)len, &seg);
+	if (err)
+		return err;
 	u64 deadline = socket_deadline(s->sndtimeo_ns);
 	for (;;) {
 		struct unix_sock *t;

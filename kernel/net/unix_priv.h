@@ -79,6 +79,9 @@ struct unix_seg *unix_seg_alloc(u32 len);
 void unix_seg_free(struct unix_seg *seg);
 /* A message's sender: its credentials and name (or an unnamed one). */
 void unix_seg_sender(struct unix_sock *u, struct unix_seg *seg);
+/* A message of len bytes taken from m's data, with its sender set
+ * (-ENOBUFS, -EFAULT). */
+int unix_seg_from_msg(struct unix_sock *u, struct sock_msg *m, u32 len, struct unix_seg **out);
 /* Datagram and seqpacket receive: the first message whole, or its first
  * bytes with MSG_TRUNC (the rest is dropped); 0 when none is queued. The
  * return is the message's length with MSG_TRUNC in m->flags. */

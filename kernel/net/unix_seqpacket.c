@@ -34,14 +34,10 @@ static long seqpacket_send(struct socket *s, struct sock_msg *m)
 	u64 len = msg_iter_left(m->data);
 	if (len > UNIX_MSG_MAX)
 		return -EMSGSIZE;
-	struct unix_seg *seg = unix_seg_alloc((u32)len);
-	if (seg == NULL)
-		return -ENOBUFS;
-	if (msg_iter_take(m->data, seg->data, (u32)len) != 0) {
-		unix_seg_free(seg);
-		return -EFAULT;
-	}
-	unix_seg_sender(u, seg);
+	struct unix_seg *seg = NULL;
+	int err = unix_seg_from_msg(u, m, (u32)len, &seg);
+	if (err)
+		return err;
 	u->send_want = (u32)len;
 	for (;;) {
 		if (u->peer == NULL || u->shut_wr || u->peer->shut_rd) {

@@ -77,6 +77,20 @@ void unix_seg_sender(struct unix_sock *u, struct unix_seg *seg)
 		memset(&seg->from, 0, sizeof(seg->from));
 }
 
+int unix_seg_from_msg(struct unix_sock *u, struct sock_msg *m, u32 len, struct unix_seg **out)
+{
+	struct unix_seg *seg = unix_seg_alloc(len);
+	if (seg == NULL)
+		return -ENOBUFS;
+	if (msg_iter_take(m->data, seg->data, len) != 0) {
+		unix_seg_free(seg);
+		return -EFAULT;
+	}
+	unix_seg_sender(u, seg);
+	*out = seg;
+	return 0;
+}
+
 long unix_recv_message(struct unix_sock *u, struct sock_msg *m)
 {
 	struct unix_seg *seg = u->head;
